@@ -1,0 +1,3 @@
+# Example configuration, installed for operators to copy.
+examplesdir = $(docdir)/examples
+dist_examples_DATA =

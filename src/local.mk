@@ -1,0 +1,16 @@
+# libsdd: the engine. Parts that grow on their own keep their files in the
+# .mk beside this one.
+lib_LTLIBRARIES += libsdd.la
+
+sddincludedir = $(includedir)/sdd
+sddinclude_HEADERS = include/sdd/sdd.h
+libsdd_la_SOURCES = \
+	src/addr.c \
+	src/engine.c
+libsdd_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(RDKAFKA_CFLAGS) $(AVRO_CFLAGS) $(ZLIB_CFLAGS)
+libsdd_la_LIBADD = $(JANSSON_LIBS) $(RDKAFKA_LIBS) $(AVRO_LIBS) $(ZLIB_LIBS) $(MATH_LIBS)
+libsdd_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^sdd_'
+
+include $(srcdir)/src/input.mk
+include $(srcdir)/src/history.mk
+include $(srcdir)/src/scenario.mk

@@ -1,0 +1,10 @@
+# Tests: cmocka unit tests (tests/unit) run by every build, the sanitizer one
+# included; integration tests (tests/integration) need root, a network
+# namespace, Kafka and nfacctd, and run when SDD_INTEGRATION=1.
+AM_TESTS_ENVIRONMENT = \
+	SDD_SRCDIR='$(abs_top_srcdir)'; export SDD_SRCDIR; \
+	SDD_BUILDDIR='$(abs_top_builddir)'; export SDD_BUILDDIR;
+TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+TEST_LIBS = libsdd.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
+
+include $(srcdir)/tests/integration/local.mk

@@ -1,0 +1,8 @@
+# The programs: daemon, operator tool, capture replayer.
+bin_PROGRAMS += sddd sddctl
+sddd_SOURCES = tools/sddd.c
+sddd_LDADD = libsdd.la
+sddctl_SOURCES = tools/sddctl.c
+sddctl_LDADD = libsdd.la
+
+include $(srcdir)/tools/replay.mk
