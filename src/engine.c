@@ -1,3 +1,553 @@
-/* engine.c: the engine handle. Ties inventory, slots, history, detectors and
- * the relevant-state lifecycle together; every front end drives one of these. */
-#include "sdd/sdd.h"
+/* engine.c: the engine handle. Sorts records into per-service event-time
+ * slots, closes slots as the watermark passes them, runs the detectors of the
+ * strategy on every service for each closed slot, and drives the
+ * relevant-state lifecycle, whose notifications go to the caller's callback.
+ *
+ * Time is the records' time only. The watermark is the newest event time
+ * seen minus data_delay; a slot closes when the watermark passes its end.
+ * Records for a slot that has closed are still added to history within
+ * allowed_lateness (so later comparisons see them) and dropped after. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "detector.h"
+#include "engine.h"
+#include "history.h"
+#include "input.h"
+#include "inventory.h"
+#include "lifecycle.h"
+#include "metrics.h"
+
+#define EVENTS_KEPT 32
+#define MAX_SYMPTOMS 32
+
+/* Per service: the open slots being filled, recent events, lifecycle. */
+typedef struct svc_state {
+    int32_t hist;                       /* history entity */
+    const sdd_profile *profile;
+    double *acc;                        /* n_open rows of SDD_M_COUNT */
+    sdd_event events[EVENTS_KEPT];      /* ring */
+    int n_events, next_event;
+    sdd_relevant_state rs;
+} svc_state;
+
+typedef enum counter {
+    C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS, C_COUNT
+} counter;
+
+static const char *const counter_names[C_COUNT] = {
+    "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
+    "notifications",
+};
+
+struct sdd_engine {
+    sdd_config cfg;                     /* profiles owned */
+    sdd_inventory *inv;
+    sdd_history *hist;
+    svc_state *svc;
+    int n_svc;
+    int n_open;                         /* slots kept open: data_delay / step + 2 */
+    int64_t newest;                     /* newest event time seen; INT64_MIN before any */
+    int64_t next_close;                 /* number of the oldest open slot */
+    uint64_t *open_records;             /* records per open slot, all services */
+    uint64_t counters[C_COUNT];
+    uint64_t skipped[3][SDD_SKIP_COUNT];
+    uint64_t unmapped[SDD_UNMAPPED_COUNT];
+    sdd_notify_fn notify;
+    void *notify_ctx;
+};
+
+static const sdd_detector *const strategy_detectors[] = {
+    &sdd_detector_traffic_volume,
+    &sdd_detector_bmp_peer_down,
+};
+#define N_DETECTORS (sizeof(strategy_detectors) / sizeof(strategy_detectors[0]))
+
+/* ---- life cycle of the handle ------------------------------------------ */
+
+static int copy_config(sdd_config *dst, const sdd_config *src)
+{
+    *dst = *src;
+    dst->profiles = malloc((size_t)src->n_profiles * sizeof(*dst->profiles));
+    if (!dst->profiles)
+        return -1;
+    memcpy(dst->profiles, src->profiles, (size_t)src->n_profiles * sizeof(*dst->profiles));
+    return 0;
+}
+
+static sdd_history *open_history(const sdd_config *cfg, sdd_error *err)
+{
+    const sdd_profile *p = &cfg->profiles[0];
+    uint32_t week_slots = 0, pattern_slots = 0;
+    sdd_history_shape shape;
+
+    for (int i = 0; i < cfg->n_profiles; i++) {
+        p = &cfg->profiles[i];
+        uint32_t back = (uint32_t)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / cfg->time_step_seconds);
+        uint32_t pat = (uint32_t)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / cfg->time_step_seconds);
+        week_slots = back > week_slots ? back : week_slots;
+        pattern_slots = pat > pattern_slots ? pat : pattern_slots;
+    }
+    memset(&shape, 0, sizeof(shape));
+    shape.slot_seconds = (uint32_t)cfg->time_step_seconds;
+    shape.long_slots = week_slots + 2 * pattern_slots + 2;
+    shape.short_slots = 4 * pattern_slots + 16;
+    shape.long_series = SDD_M_LONG_COUNT;
+    shape.short_series = SDD_M_SHORT_COUNT;
+    return sdd_history_open(cfg->history_file[0] ? cfg->history_file : NULL, &shape, err);
+}
+
+sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
+{
+    sdd_engine *e;
+
+    if (sdd_config_check(cfg, err) < 0)
+        return NULL;
+    e = calloc(1, sizeof(*e));
+    if (!e || copy_config(&e->cfg, cfg) < 0) {
+        free(e);
+        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        return NULL;
+    }
+    e->n_open = cfg->data_delay / cfg->time_step_seconds + 2;
+    e->newest = INT64_MIN;
+    e->next_close = INT64_MIN;
+    e->open_records = calloc((size_t)e->n_open, sizeof(*e->open_records));
+    e->inv = sdd_inventory_new(cfg->learn_unknown_rd);
+    if (e->open_records && e->inv)
+        e->hist = open_history(cfg, err);
+    else
+        snprintf(err->msg, sizeof(err->msg), "out of memory");
+    if (!e->hist) {
+        sdd_engine_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void sdd_engine_free(sdd_engine *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < e->n_svc; i++)
+        free(e->svc[i].acc);
+    free(e->svc);
+    free(e->open_records);
+    sdd_history_close(e->hist);
+    sdd_inventory_free(e->inv);
+    free(e->cfg.profiles);
+    free(e);
+}
+
+void sdd_engine_on_notification(sdd_engine *e, sdd_notify_fn fn, void *ctx)
+{
+    e->notify = fn;
+    e->notify_ctx = ctx;
+}
+
+int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err)
+{
+    return sdd_inventory_load(e->inv, path, err);
+}
+
+/* ---- per-service state ------------------------------------------------- */
+
+static const sdd_profile *profile_of(const sdd_engine *e, const sdd_service *s)
+{
+    const sdd_profile *p = sdd_config_profile(&e->cfg, s->profile);
+    return p ? p : &e->cfg.profiles[0];
+}
+
+/* The state of service `svc`, made for every service the inventory has
+ * gained since the last call. NULL when out of memory. */
+static svc_state *state_of(sdd_engine *e, int svc)
+{
+    int count = sdd_inventory_count(e->inv);
+
+    if (svc < e->n_svc)
+        return &e->svc[svc];
+    svc_state *grown = realloc(e->svc, (size_t)count * sizeof(*grown));
+    if (!grown)
+        return NULL;
+    e->svc = grown;
+    for (; e->n_svc < count; e->n_svc++) {
+        svc_state *st = &e->svc[e->n_svc];
+        sdd_service *s = sdd_inventory_service(e->inv, e->n_svc);
+        sdd_error err;
+        memset(st, 0, sizeof(*st));
+        st->profile = profile_of(e, s);
+        st->acc = calloc((size_t)e->n_open * SDD_M_COUNT, sizeof(double));
+        st->hist = sdd_history_entity(e->hist, s->vpn_id, &err);
+        if (!st->acc || st->hist < 0) {
+            free(st->acc);
+            return NULL;
+        }
+    }
+    return &e->svc[svc];
+}
+
+static void add_event(svc_state *st, const sdd_event *ev)
+{
+    st->events[st->next_event] = *ev;
+    st->next_event = (st->next_event + 1) % EVENTS_KEPT;
+    if (st->n_events < EVENTS_KEPT)
+        st->n_events++;
+}
+
+/* ---- slots ------------------------------------------------------------- */
+
+static int64_t slot_of(const sdd_engine *e, int64_t t)
+{
+    int64_t step = e->cfg.time_step_seconds;
+    return t >= 0 ? t / step : -((-t + step - 1) / step);
+}
+
+static int open_row(const sdd_engine *e, int64_t slot)
+{
+    int64_t r = slot % e->n_open;
+    return (int)(r < 0 ? r + e->n_open : r);
+}
+
+static void write_history(sdd_engine *e, svc_state *st, int64_t slot, const double *m)
+{
+    for (int i = 0; i < SDD_M_COUNT; i++) {
+        int tier = i < SDD_M_LONG_COUNT ? 0 : 1;
+        int series = tier ? i - SDD_M_LONG_COUNT : i;
+        sdd_history_add(e->hist, st->hist, tier, (uint16_t)series, slot, m[i]);
+    }
+}
+
+static void run_detection(sdd_engine *e, int svc, int64_t slot);
+
+/* Moves the slot's sums into history (a slot in which the engine got no
+ * record at all stays "no data": the input was away, not the traffic), then
+ * runs detection on every service. */
+static void close_slot(sdd_engine *e, int64_t slot)
+{
+    int row = open_row(e, slot);
+    int had_data = e->open_records[row] > 0;
+    int count = sdd_inventory_count(e->inv);
+
+    if (count > e->n_svc && !state_of(e, count - 1))
+        return;
+
+    for (int i = 0; i < e->n_svc; i++) {
+        double *m = e->svc[i].acc + (size_t)row * SDD_M_COUNT;
+        if (had_data)
+            write_history(e, &e->svc[i], slot, m);
+        memset(m, 0, SDD_M_COUNT * sizeof(double));
+    }
+    e->open_records[row] = 0;
+    e->counters[C_SLOTS_CLOSED]++;
+    if (had_data)
+        for (int i = 0; i < e->n_svc; i++)
+            run_detection(e, i, slot);
+}
+
+/* Closes every slot whose end the watermark has passed. */
+static void advance(sdd_engine *e, int64_t t)
+{
+    int64_t last_closed;
+
+    if (t <= e->newest)
+        return;
+    e->newest = t;
+    last_closed = slot_of(e, t - e->cfg.data_delay) - 1;
+    /* After a long gap only the last n_open slots can hold data. */
+    if (last_closed - e->next_close >= e->n_open)
+        e->next_close = last_closed - e->n_open + 1;
+    while (e->next_close <= last_closed)
+        close_slot(e, e->next_close++);
+}
+
+/* Adds one record's contribution to a service's slot: in the open slots, or
+ * straight into history when late. */
+static void account(sdd_engine *e, svc_state *st, int64_t t, const int *metric, const double *value, int n)
+{
+    int64_t slot = slot_of(e, t);
+
+    if (slot >= e->next_close) {
+        int row = open_row(e, slot);
+        double *m = st->acc + (size_t)row * SDD_M_COUNT;
+        for (int i = 0; i < n; i++)
+            m[metric[i]] += value[i];
+        e->open_records[row]++;
+        return;
+    }
+    if ((e->next_close - slot) * e->cfg.time_step_seconds > e->cfg.allowed_lateness) {
+        e->counters[C_LATE_DROPPED]++;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        int tier = metric[i] < SDD_M_LONG_COUNT ? 0 : 1;
+        int series = tier ? metric[i] - SDD_M_LONG_COUNT : metric[i];
+        sdd_history_add(e->hist, st->hist, tier, (uint16_t)series, slot, value[i]);
+    }
+    e->counters[C_LATE_ADDED]++;
+}
+
+/* The first record fixes where slots start; before it nothing is open. */
+static void see_time(sdd_engine *e, int64_t t)
+{
+    if (e->next_close == INT64_MIN)
+        e->next_close = slot_of(e, t - e->cfg.data_delay);
+    advance(e, t);
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+static svc_state *mapped(sdd_engine *e, int svc, sdd_unmapped why)
+{
+    if (svc < 0) {
+        e->unmapped[why]++;
+        return NULL;
+    }
+    return state_of(e, svc);
+}
+
+void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
+{
+    sdd_unmapped why = SDD_UNMAPPED_NONE;
+    svc_state *st;
+    int metric[4], n = 0;
+    double value[4];
+    double flows = f->flows ? (double)f->flows : 1;
+
+    e->counters[C_FLOWS]++;
+    see_time(e, f->time);
+    st = mapped(e, sdd_inventory_map_flow(e->inv, f, &why), why);
+    if (!st)
+        return;
+    if (SDD_FWD_STATUS(f->fwd_status) == SDD_FWD_STATUS_DROPPED) {
+        metric[n] = SDD_M_DROP_BYTES + (f->fwd_status & 0x0f), value[n++] = (double)f->bytes;
+        metric[n] = SDD_M_DROP_PACKETS, value[n++] = (double)f->packets;
+    } else if (f->ip_proto == 6) {
+        metric[n] = SDD_M_TCP_BYTES, value[n++] = (double)f->bytes;
+        metric[n] = SDD_M_TCP_PACKETS, value[n++] = (double)f->packets;
+        metric[n] = SDD_M_TCP_FLOWS, value[n++] = flows;
+        if (f->tcp_flags & SDD_TCP_SYN)
+            metric[n] = SDD_M_TCP_SYN_FLOWS, value[n++] = flows;
+    } else if (f->ip_proto == 17) {
+        metric[n] = SDD_M_UDP_BYTES, value[n++] = (double)f->bytes;
+        metric[n] = SDD_M_UDP_PACKETS, value[n++] = (double)f->packets;
+        metric[n] = SDD_M_UDP_FLOWS, value[n++] = flows;
+    } else {
+        metric[n] = SDD_M_OTHER_BYTES, value[n++] = (double)f->bytes;
+        metric[n] = SDD_M_OTHER_PACKETS, value[n++] = (double)f->packets;
+        metric[n] = SDD_M_OTHER_FLOWS, value[n++] = flows;
+    }
+    account(e, st, f->time, metric, value, n);
+}
+
+static const int bmp_metric[] = {
+    [SDD_BMP_PEER_UP] = SDD_M_BMP_PEER_UP,
+    [SDD_BMP_PEER_DOWN] = SDD_M_BMP_PEER_DOWN,
+    [SDD_BMP_UPDATE] = SDD_M_BMP_UPDATES,
+    [SDD_BMP_WITHDRAW] = SDD_M_BMP_WITHDRAWS,
+};
+
+void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
+{
+    sdd_unmapped why = SDD_UNMAPPED_NONE;
+    double one = 1;
+    svc_state *st;
+    int svc;
+
+    e->counters[C_BMP]++;
+    see_time(e, ev->time);
+    svc = sdd_inventory_map_bmp(e->inv, ev, &why);
+    st = mapped(e, svc, why);
+    if (!st)
+        return;
+    account(e, st, ev->time, &bmp_metric[ev->type], &one, 1);
+    if (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN) {
+        const sdd_service *s = sdd_inventory_service(e->inv, svc);
+        sdd_event x;
+        memset(&x, 0, sizeof(x));
+        x.time = ev->time;
+        x.kind = ev->type == SDD_BMP_PEER_UP ? SDD_EV_PEER_UP : SDD_EV_PEER_DOWN;
+        x.termination = sdd_service_termination(s, &ev->router, ev->rd, &ev->peer);
+        x.reason = ev->reason;
+        x.peer = ev->peer;
+        add_event(st, &x);
+    }
+}
+
+void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)
+{
+    sdd_unmapped why = SDD_UNMAPPED_NONE;
+    int term, metric = ev->oper_up ? SDD_M_IFACE_UP : SDD_M_IFACE_DOWN;
+    double one = 1;
+    svc_state *st;
+    sdd_event x;
+
+    e->counters[C_IFACE]++;
+    see_time(e, ev->time);
+    st = mapped(e, sdd_inventory_map_iface(e->inv, ev, &term, &why), why);
+    if (!st)
+        return;
+    account(e, st, ev->time, &metric, &one, 1);
+    memset(&x, 0, sizeof(x));
+    x.time = ev->time;
+    x.kind = ev->oper_up ? SDD_EV_IFACE_UP : SDD_EV_IFACE_DOWN;
+    x.termination = term;
+    x.reason = -1;
+    snprintf(x.ifname, sizeof(x.ifname), "%s", ev->ifname);
+    add_event(st, &x);
+}
+
+int sdd_engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *r)
+{
+    sdd_skip why;
+
+    r->kind = kind;
+    switch (kind) {
+    case SDD_INPUT_FLOW:
+        why = sdd_parse_flow(line, len, &r->u.flow, NULL, 0);
+        r->time = r->u.flow.time;
+        break;
+    case SDD_INPUT_BMP:
+        why = sdd_parse_bmp(line, len, &r->u.bmp, NULL, 0);
+        r->time = r->u.bmp.time;
+        break;
+    default:
+        why = sdd_parse_iface(line, len, &r->u.iface, NULL, 0);
+        r->time = r->u.iface.time;
+        break;
+    }
+    e->skipped[kind][why]++;
+    return why == SDD_SKIP_NONE ? 1 : why == SDD_SKIP_IGNORED ? 0 : -1;
+}
+
+void sdd_engine_add_record(sdd_engine *e, const sdd_record *r)
+{
+    if (r->kind == SDD_INPUT_FLOW)
+        sdd_engine_add_flow(e, &r->u.flow);
+    else if (r->kind == SDD_INPUT_BMP)
+        sdd_engine_add_bmp(e, &r->u.bmp);
+    else
+        sdd_engine_add_iface(e, &r->u.iface);
+}
+
+int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len)
+{
+    sdd_record r;
+    int got = sdd_engine_parse(e, kind, line, len, &r);
+
+    if (got > 0)
+        sdd_engine_add_record(e, &r);
+    return got < 0 ? -1 : 0;
+}
+
+void sdd_engine_finish(sdd_engine *e)
+{
+    if (e->next_close == INT64_MIN)
+        return;
+    /* Close every slot that can hold data, as if the watermark had moved on. */
+    int64_t last = slot_of(e, e->newest);
+    while (e->next_close <= last)
+        close_slot(e, e->next_close++);
+}
+
+/* ---- detection --------------------------------------------------------- */
+
+typedef struct series_ctx {
+    const sdd_engine *e;
+    const svc_state *st;
+} series_ctx;
+
+static int read_series(const void *ctx, int metric, int64_t first, int n, double *out)
+{
+    const series_ctx *c = ctx;
+    int tier = metric < SDD_M_LONG_COUNT ? 0 : 1;
+    int series = tier ? metric - SDD_M_LONG_COUNT : metric;
+    int present = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (sdd_history_get(c->e->hist, c->st->hist, tier, (uint16_t)series, first + i, &out[i]))
+            present++;
+        else
+            out[i] = NAN;
+    }
+    return present;
+}
+
+/* The events of the ring, oldest first, into `out`. */
+static int events_in_order(const svc_state *st, sdd_event *out)
+{
+    int first = (st->next_event - st->n_events + EVENTS_KEPT) % EVENTS_KEPT;
+
+    for (int i = 0; i < st->n_events; i++)
+        out[i] = st->events[(first + i) % EVENTS_KEPT];
+    return st->n_events;
+}
+
+/* Combines weighted strengths and projects them into 0..100: 100(1-e^(-k c)),
+ * k = sensitivity. Zero stays zero, the first evidence counts most, and more
+ * evidence saturates instead of overflowing; a larger k reacts more to small
+ * strengths. */
+static int concern_score(const sdd_profile *p, const sdd_symptom *s, int n)
+{
+    double c = 0;
+
+    for (int i = 0; i < n; i++)
+        c += s[i].weight * s[i].strength;
+    return (int)lround(100.0 * (1.0 - exp(-p->v[SDD_P_SENSITIVITY] * c)));
+}
+
+static void run_detection(sdd_engine *e, int svc, int64_t slot)
+{
+    svc_state *st = &e->svc[svc];
+    series_ctx ctx = {e, st};
+    sdd_event events[EVENTS_KEPT];
+    sdd_symptom sym[MAX_SYMPTOMS];
+    sdd_detect_input in;
+    int n = 0;
+
+    memset(&in, 0, sizeof(in));
+    in.profile = st->profile;
+    in.step = e->cfg.time_step_seconds;
+    in.slot = slot;
+    in.season = SDD_SEASON_WORKDAY;
+    in.series = read_series;
+    in.ctx = &ctx;
+    in.n_events = events_in_order(st, events);
+    in.events = events;
+    for (size_t d = 0; d < N_DETECTORS && n < MAX_SYMPTOMS; d++) {
+        n += strategy_detectors[d]->run(&in, sym + n, MAX_SYMPTOMS - n);
+    }
+    sdd_lifecycle_ctx lc = {
+        .service = sdd_inventory_service(e->inv, svc),
+        .profile = st->profile,
+        .strategy = e->cfg.strategy,
+        .slot_start = slot * e->cfg.time_step_seconds,
+        .slot_end = (slot + 1) * e->cfg.time_step_seconds,
+        .notify = e->notify,
+        .notify_ctx = e->notify_ctx,
+    };
+    e->counters[C_NOTIFICATIONS] += (uint64_t)sdd_lifecycle_step(&st->rs, &lc, concern_score(st->profile, sym, n),
+                                                                 sym, n);
+}
+
+/* ---- counters ---------------------------------------------------------- */
+
+void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
+{
+    static const char *const kinds[3] = {"flow", "bmp", "telemetry"};
+    char name[96];
+
+    for (int i = 0; i < C_COUNT; i++)
+        fn(ctx, counter_names[i], e->counters[i]);
+    for (int k = 0; k < 3; k++)
+        for (int s = 0; s < SDD_SKIP_COUNT; s++) {
+            snprintf(name, sizeof(name), "parsed_%s_%s", kinds[k], sdd_skip_name((sdd_skip)s));
+            fn(ctx, name, e->skipped[k][s]);
+        }
+    for (int u = 1; u < SDD_UNMAPPED_COUNT; u++) {
+        snprintf(name, sizeof(name), "unmapped_%s", sdd_unmapped_name((sdd_unmapped)u));
+        fn(ctx, name, e->unmapped[u]);
+    }
+    fn(ctx, "services", (uint64_t)sdd_inventory_count(e->inv));
+}

@@ -6,9 +6,19 @@ sddincludedir = $(includedir)/sdd
 sddinclude_HEADERS = include/sdd/sdd.h
 libsdd_la_SOURCES = \
 	src/addr.c \
-	src/engine.c
-libsdd_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(RDKAFKA_CFLAGS) $(AVRO_CFLAGS) $(ZLIB_CFLAGS)
-libsdd_la_LIBADD = $(JANSSON_LIBS) $(RDKAFKA_LIBS) $(AVRO_LIBS) $(ZLIB_LIBS) $(MATH_LIBS)
+	src/config.c src/config.h \
+	src/detector.c src/detector.h \
+	src/detect_bmp_peer_down.c \
+	src/detect_traffic_volume.c \
+	src/engine.c src/engine.h \
+	src/inventory.c src/inventory.h \
+	src/lifecycle.c src/lifecycle.h \
+	src/map.c src/map.h \
+	src/metrics.h \
+	src/notification.c \
+	src/replay.c
+libsdd_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(RDKAFKA_CFLAGS) $(AVRO_CFLAGS) $(ZLIB_CFLAGS) $(UUID_CFLAGS)
+libsdd_la_LIBADD = $(JANSSON_LIBS) $(RDKAFKA_LIBS) $(AVRO_LIBS) $(ZLIB_LIBS) $(UUID_LIBS) $(MATH_LIBS)
 libsdd_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^sdd_'
 
 include $(srcdir)/src/input.mk

@@ -1,15 +1,40 @@
-/* sddctl: the operator's tool (replay, score, gen, label, show). */
+/* sddctl: the operator's tool. One subcommand per task of the anomaly
+ * lifecycle: replay recorded input, score notifications against labels,
+ * generate labelled scenarios. */
 #include <stdio.h>
 #include <string.h>
 
-#include "sdd/sdd.h"
+#include "sddctl.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"replay", sddctl_replay, "run the engine over recorded pmacct JSON"},
+};
+
+static int usage(FILE *out)
+{
+    fprintf(out, "usage: sddctl COMMAND [OPTIONS]   (sddctl COMMAND --help)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+    return out == stdout ? 0 : 2;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    if (argc < 2)
+        return usage(stderr);
+    if (!strcmp(argv[1], "--version")) {
         printf("sddctl %s\n", SDD_VERSION);
         return 0;
     }
-    fprintf(stderr, "usage: sddctl --version\n");
-    return 2;
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+        return usage(stdout);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "sddctl: unknown command '%s'\n", argv[1]);
+    return usage(stderr);
 }

@@ -116,6 +116,63 @@ typedef enum sdd_input_kind {
     SDD_INPUT_TELEMETRY
 } sdd_input_kind;
 
+/* ---- configuration ---------------------------------------------------- */
+
+typedef struct sdd_config sdd_config;
+
+sdd_config *sdd_config_new(void);                       /* the built-in defaults */
+void sdd_config_free(sdd_config *cfg);
+/* Reads a pmacct-style file over the current values: `key: value`,
+ * `key[profile]: value`, `!` comments. Refuses unknown keys, bad and
+ * contradictory values with file, line and reason in err. */
+int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err);
+/* One key; scope is a profile name or NULL. Call sdd_config_check after. */
+int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const char *value, sdd_error *err);
+int sdd_config_check(const sdd_config *cfg, sdd_error *err);
+
+/* ---- engine ----------------------------------------------------------- */
+
+typedef struct sdd_engine sdd_engine;
+
+/* One revision of a relevant state, as the engine emits it. */
+typedef struct sdd_notification {
+    const char *id;             /* relevant-state id (UUID v5, derived) */
+    const char *vpn_id;         /* the service */
+    int revision;               /* 0, 1, ... for this id */
+    int64_t slot_end;           /* event time of the slot close that produced it */
+    const char *json;           /* the record: JSON with the schema's field names */
+} sdd_notification;
+
+typedef void (*sdd_notify_fn)(void *ctx, const sdd_notification *n);
+
+/* The engine copies what it needs of cfg; cfg may be freed after. */
+sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err);
+void sdd_engine_free(sdd_engine *e);
+void sdd_engine_on_notification(sdd_engine *e, sdd_notify_fn fn, void *ctx);
+
+/* Services and terminations from a JSON inventory (conf-examples/inventory.json). */
+int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err);
+
+void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f);
+void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev);
+void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev);
+/* One line of pmacct JSON. 0 when taken (or valid but of no use), -1 when
+ * skipped: the reason is counted, never fatal. */
+int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len);
+
+/* End of input: closes every slot still open, so that replay sees them all. */
+void sdd_engine_finish(sdd_engine *e);
+
+/* Runs the engine over recorded pmacct JSON files (one record a line, plain
+ * or gzip'ed; any path may be NULL), merged in event-time order, then
+ * finishes. -1 with err when a file cannot be read. */
+int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const char *telemetry,
+                      sdd_error *err);
+
+/* Counters of what was read, skipped (and why), unmapped and late. */
+typedef void (*sdd_counter_fn)(void *ctx, const char *name, uint64_t value);
+void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,67 @@
+/* config.h: the configuration contract, parameters and profiles.
+ *
+ * Every tunable is one row of a table (config.c) with its name, range and
+ * default: the names and ranges of the reference implementation's parameter
+ * table. A profile is a full set of values; the unscoped keys of a file set
+ * the defaults every profile starts from, `key[profile]: value` overrides one
+ * profile. Engine-wide settings (slot length, delays, files) are not scoped. */
+#ifndef SDD_CONFIG_H
+#define SDD_CONFIG_H
+
+#include "sdd/sdd.h"
+
+/* Per-profile detection parameters, in the order of the table in config.c. */
+typedef enum sdd_param {
+    SDD_P_UDP_SUM_PERCENT_THRESHOLD,
+    SDD_P_TCP_SUM_PERCENT_THRESHOLD,
+    SDD_P_UDP_PATTERN_PERCENT_THRESHOLD,
+    SDD_P_UDP_SUM_WEIGHT,
+    SDD_P_TCP_SUM_WEIGHT,
+    SDD_P_UDP_PATTERN_WEIGHT,
+    SDD_P_TCP_SPIKE_WEIGHT,
+    SDD_P_SENSITIVITY,
+    SDD_P_TIME_DELTA_HOURS,
+    SDD_P_PATTERN_LENGTH_MINUTES,
+    SDD_P_VOLUME_LENGTH_MINUTES,
+    SDD_P_FLATTEN_STEP,
+    SDD_P_SPIKE_PERCENT_THRESHOLD,
+    SDD_P_SPIKE_CONSTANT_THRESHOLD,
+    SDD_P_DROP_PERCENT_THRESHOLD,
+    SDD_P_WIDTH,
+    SDD_P_DAMP_COEF,
+    SDD_P_PREVIOUS_SLOTS,
+    SDD_P_OC_MONITOR_MINUTES,
+    SDD_P_DROPPED_BYTES_THRESHOLD,
+    SDD_P_BMP_PEER_DOWN_WEIGHT,
+    SDD_P_CONCERN_THRESHOLD,
+    SDD_P_CLOSE_AFTER_SLOTS,
+    SDD_P_COUNT
+} sdd_param;
+
+#define SDD_PROFILE_NAME_MAX 64
+#define SDD_PATH_MAX 1024
+
+typedef struct sdd_profile {
+    char name[SDD_PROFILE_NAME_MAX];
+    double v[SDD_P_COUNT];
+    char drop_model[SDD_PATH_MAX];      /* "" when not given */
+    uint64_t scoped;                    /* bit p: set by `key[name]:`, so unscoped keys leave it */
+} sdd_profile;
+
+struct sdd_config {
+    /* engine-wide */
+    int time_step_seconds;
+    int data_delay;                     /* seconds the newest records are waited for */
+    int allowed_lateness;               /* seconds after closing a slot still added to history */
+    int learn_unknown_rd;               /* an RD of no service forms its own service */
+    char strategy[128];
+    char history_file[SDD_PATH_MAX];    /* "" keeps history in memory */
+    /* profiles; [0] is "default" */
+    sdd_profile *profiles;
+    int n_profiles;
+};
+
+const sdd_profile *sdd_config_profile(const sdd_config *cfg, const char *name);  /* NULL if none */
+const char *sdd_param_name(sdd_param p);
+
+#endif

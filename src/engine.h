@@ -1,0 +1,24 @@
+/* engine.h: what the engine's own front ends (replay, daemon, plugin) share
+ * beyond the public API: one parsed record of any kind. */
+#ifndef SDD_ENGINE_H
+#define SDD_ENGINE_H
+
+#include "sdd/sdd.h"
+
+typedef struct sdd_record {
+    sdd_input_kind kind;
+    int64_t time;
+    union {
+        sdd_flow flow;
+        sdd_bmp_event bmp;
+        sdd_iface_event iface;
+    } u;
+} sdd_record;
+
+/* Parses one line into *out, counting what is skipped and why: 1 when *out
+ * holds a record for the engine, 0 for a valid line of no use to it, -1 for
+ * a line that could not be used. */
+int sdd_engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *out);
+void sdd_engine_add_record(sdd_engine *e, const sdd_record *r);
+
+#endif

@@ -1,0 +1,13 @@
+/* sddctl.h: the subcommands of sddctl, one file each. Each takes its own
+ * argv (argv[0] is the command name) and returns the exit status: 0 done,
+ * 1 failed, 2 usage error. */
+#ifndef SDDCTL_H
+#define SDDCTL_H
+
+#include "sdd/sdd.h"
+
+int sddctl_replay(int argc, char **argv);
+int sddctl_gen(int argc, char **argv);
+int sddctl_score(int argc, char **argv);
+
+#endif
