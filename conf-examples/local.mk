@@ -1,3 +1,3 @@
-# Example configuration, installed for operators to copy.
+# Example configuration and inventory, installed for operators to copy.
 examplesdir = $(docdir)/examples
-dist_examples_DATA =
+dist_examples_DATA = conf-examples/sdd.conf conf-examples/inventory.json

@@ -138,7 +138,7 @@ static int parse_number(const char *text, int is_int, double *out)
 
     errno = 0;
     v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || isnan(v))
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
         return -1;
     if (is_int && v != floor(v))
         return -1;
@@ -379,7 +379,6 @@ static void write_value(FILE *out, const char *key, const char *scope, double v)
         fprintf(out, "%s: %.17g\n", key, v);
 }
 
-/* Writes the effective configuration, in a form sdd_config_load reads back. */
 void sdd_config_write(const sdd_config *cfg, FILE *out)
 {
     fprintf(out, "time_step_seconds: %d\ndata_delay: %d\nallowed_lateness: %d\n",

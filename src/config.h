@@ -8,6 +8,8 @@
 #ifndef SDD_CONFIG_H
 #define SDD_CONFIG_H
 
+#include <stdio.h>
+
 #include "sdd/sdd.h"
 
 /* Per-profile detection parameters, in the order of the table in config.c. */
@@ -63,5 +65,7 @@ struct sdd_config {
 
 const sdd_profile *sdd_config_profile(const sdd_config *cfg, const char *name);  /* NULL if none */
 const char *sdd_param_name(sdd_param p);
+/* The effective configuration, in a form sdd_config_load reads back. */
+void sdd_config_write(const sdd_config *cfg, FILE *out);
 
 #endif

@@ -298,10 +298,11 @@ static void see_time(sdd_engine *e, int64_t t)
 
 /* ---- records ----------------------------------------------------------- */
 
-static svc_state *mapped(sdd_engine *e, int svc, sdd_unmapped why)
+/* The state of the service a record mapped to, or NULL (counted by why). */
+static svc_state *mapped(sdd_engine *e, int svc, const sdd_unmapped *why)
 {
     if (svc < 0) {
-        e->unmapped[why]++;
+        e->unmapped[*why]++;
         return NULL;
     }
     return state_of(e, svc);
@@ -317,7 +318,7 @@ void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
 
     e->counters[C_FLOWS]++;
     see_time(e, f->time);
-    st = mapped(e, sdd_inventory_map_flow(e->inv, f, &why), why);
+    st = mapped(e, sdd_inventory_map_flow(e->inv, f, &why), &why);
     if (!st)
         return;
     if (SDD_FWD_STATUS(f->fwd_status) == SDD_FWD_STATUS_DROPPED) {
@@ -358,7 +359,7 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     e->counters[C_BMP]++;
     see_time(e, ev->time);
     svc = sdd_inventory_map_bmp(e->inv, ev, &why);
-    st = mapped(e, svc, why);
+    st = mapped(e, svc, &why);
     if (!st)
         return;
     account(e, st, ev->time, &bmp_metric[ev->type], &one, 1);
@@ -385,7 +386,7 @@ void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)
 
     e->counters[C_IFACE]++;
     see_time(e, ev->time);
-    st = mapped(e, sdd_inventory_map_iface(e->inv, ev, &term, &why), why);
+    st = mapped(e, sdd_inventory_map_iface(e->inv, ev, &term, &why), &why);
     if (!st)
         return;
     account(e, st, ev->time, &metric, &one, 1);

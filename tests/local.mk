@@ -7,4 +7,11 @@ AM_TESTS_ENVIRONMENT = \
 TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 TEST_LIBS = libsdd.la $(CMOCKA_LIBS) $(JANSSON_LIBS)
 
+check_PROGRAMS += tests/unit/test_config tests/unit/test_engine
+UNIT_TESTS += tests/unit/test_config tests/unit/test_engine
+tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_config_LDADD = $(TEST_LIBS)
+tests_unit_test_engine_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_engine_LDADD = $(TEST_LIBS)
+
 include $(srcdir)/tests/integration/local.mk
