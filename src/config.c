@@ -7,6 +7,7 @@
  * the line and the reason: an unknown key, a value that is not a number or is
  * out of range, or values that contradict each other. */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -82,6 +83,7 @@ sdd_config *sdd_config_new(void)
     cfg->data_delay = 120;
     cfg->allowed_lateness = 600;
     snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "flow-fwd-1-flow-count-2-update-1-withdraw-0-pipeline");
+    snprintf(cfg->kafka_group_id, sizeof(cfg->kafka_group_id), "%s", "pmacct-sdd");
     return cfg;
 }
 
@@ -193,46 +195,72 @@ static void apply_drop_model(sdd_config *cfg, sdd_profile *prof, const char *pat
         prof->scoped |= bit;
 }
 
-static int set_int(int *dst, const char *key, const char *value, double min, double max, sdd_error *err)
+typedef enum setting_type { SET_INT, SET_BOOL, SET_TEXT } setting_type;
+
+/* Engine-wide and daemon settings: not scoped to profiles. */
+typedef struct setting_def {
+    const char *name;
+    setting_type type;
+    size_t offset, size;
+    int min, max;
+} setting_def;
+
+#define INT_SETTING(f, lo, hi) {#f, SET_INT, offsetof(sdd_config, f), sizeof(int), lo, hi}
+#define TEXT_SETTING(f) {#f, SET_TEXT, offsetof(sdd_config, f), sizeof(((sdd_config *)0)->f), 0, 0}
+
+static const setting_def settings[] = {
+    INT_SETTING(time_step_seconds, 60, 86400),
+    INT_SETTING(data_delay, 0, 86400),
+    INT_SETTING(allowed_lateness, 0, 7 * 86400),
+    {"learn_unknown_rd", SET_BOOL, offsetof(sdd_config, learn_unknown_rd), sizeof(int), 0, 1},
+    TEXT_SETTING(strategy),
+    TEXT_SETTING(history_file),
+    TEXT_SETTING(inventory_file),
+    TEXT_SETTING(flow_input),
+    TEXT_SETTING(bmp_input),
+    TEXT_SETTING(telemetry_input),
+    TEXT_SETTING(output),
+    TEXT_SETTING(kafka_brokers),
+    TEXT_SETTING(kafka_group_id),
+    TEXT_SETTING(kafka_config_file),
+};
+
+static int apply_setting(sdd_config *cfg, const setting_def *d, const char *value, sdd_error *err)
 {
+    char *field = (char *)cfg + d->offset;
     double v;
 
-    if (parse_number(value, 1, &v) < 0 || v < min || v > max)
-        return fail(err, "%s: '%s' is not a whole number in %.0f..%.0f", key, value, min, max);
-    *dst = (int)v;
-    return 0;
+    switch (d->type) {
+    case SET_INT:
+        if (parse_number(value, 1, &v) < 0 || v < d->min || v > d->max)
+            return fail(err, "%s: '%s' is not a whole number in %d..%d", d->name, value, d->min, d->max);
+        *(int *)field = (int)v;
+        return 0;
+    case SET_BOOL:
+        if (parse_bool(value, (int *)field) < 0)
+            return fail(err, "%s: '%s' is not true or false", d->name, value);
+        return 0;
+    default:
+        if (strlen(value) >= d->size)
+            return fail(err, "%s: value longer than %zu characters", d->name, d->size - 1);
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    }
 }
 
-/* Engine-wide keys; 1 if `key` is not one of them. */
-static int set_engine_key(sdd_config *cfg, const char *key, const char *value, sdd_error *err)
+static const setting_def *find_setting(const char *key)
 {
-    if (!strcmp(key, "time_step_seconds"))
-        return set_int(&cfg->time_step_seconds, key, value, 60, 86400, err);
-    if (!strcmp(key, "data_delay"))
-        return set_int(&cfg->data_delay, key, value, 0, 86400, err);
-    if (!strcmp(key, "allowed_lateness"))
-        return set_int(&cfg->allowed_lateness, key, value, 0, 7 * 86400, err);
-    if (!strcmp(key, "learn_unknown_rd")) {
-        if (parse_bool(value, &cfg->learn_unknown_rd) < 0)
-            return fail(err, "%s: '%s' is not true or false", key, value);
-        return 0;
-    }
-    if (!strcmp(key, "strategy") || !strcmp(key, "history_file")) {
-        char *dst = key[0] == 's' ? cfg->strategy : cfg->history_file;
-        size_t size = key[0] == 's' ? sizeof(cfg->strategy) : sizeof(cfg->history_file);
-        if (strlen(value) >= size)
-            return fail(err, "%s: value longer than %zu characters", key, size - 1);
-        memcpy(dst, value, strlen(value) + 1);
-        return 0;
-    }
-    return 1;
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        if (strcmp(settings[i].name, key) == 0)
+            return &settings[i];
+    return NULL;
 }
 
 int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const char *value, sdd_error *err)
 {
     sdd_profile *prof = NULL;
-    int p, rc;
     double v;
+    int p;
 
     if (scope && *scope) {
         prof = profile_get(cfg, scope);
@@ -247,12 +275,12 @@ int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const ch
     }
     p = find_param(key);
     if (p < 0) {
-        rc = set_engine_key(cfg, key, value, err);
-        if (rc <= 0 && prof)
-            return fail(err, "%s: an engine-wide setting cannot be scoped to profile '%s'", key, scope);
-        if (rc == 1)
+        const setting_def *d = find_setting(key);
+        if (!d)
             return fail(err, "unknown key '%s'", key);
-        return rc;
+        if (prof)
+            return fail(err, "%s: an engine-wide setting cannot be scoped to profile '%s'", key, scope);
+        return apply_setting(cfg, d, value, err);
     }
     if (parse_number(value, params[p].is_int, &v) < 0)
         return fail(err, "%s: '%s' is not a %s", key, value, params[p].is_int ? "whole number" : "number");
@@ -379,14 +407,22 @@ static void write_value(FILE *out, const char *key, const char *scope, double v)
         fprintf(out, "%s: %.17g\n", key, v);
 }
 
+static void write_setting(const sdd_config *cfg, const setting_def *d, FILE *out)
+{
+    const char *field = (const char *)cfg + d->offset;
+
+    if (d->type == SET_INT)
+        fprintf(out, "%s: %d\n", d->name, *(const int *)field);
+    else if (d->type == SET_BOOL)
+        fprintf(out, "%s: %s\n", d->name, *(const int *)field ? "true" : "false");
+    else if (field[0])
+        fprintf(out, "%s: %s\n", d->name, field);
+}
+
 void sdd_config_write(const sdd_config *cfg, FILE *out)
 {
-    fprintf(out, "time_step_seconds: %d\ndata_delay: %d\nallowed_lateness: %d\n",
-            cfg->time_step_seconds, cfg->data_delay, cfg->allowed_lateness);
-    fprintf(out, "learn_unknown_rd: %s\nstrategy: %s\n", cfg->learn_unknown_rd ? "true" : "false",
-            cfg->strategy);
-    if (cfg->history_file[0])
-        fprintf(out, "history_file: %s\n", cfg->history_file);
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        write_setting(cfg, &settings[i], out);
     for (int p = 0; p < SDD_P_COUNT; p++)
         write_value(out, params[p].name, NULL, cfg->profiles[0].v[p]);
     if (cfg->profiles[0].drop_model[0])
@@ -394,7 +430,8 @@ void sdd_config_write(const sdd_config *cfg, FILE *out)
     for (int i = 1; i < cfg->n_profiles; i++) {
         const sdd_profile *prof = &cfg->profiles[i];
         for (int p = 0; p < SDD_P_COUNT; p++)
-            if (prof->v[p] != cfg->profiles[0].v[p])
+            /* the first value always, so that the profile exists on reload */
+            if (prof->v[p] != cfg->profiles[0].v[p] || p == 0)
                 write_value(out, params[p].name, prof->name, prof->v[p]);
         if (strcmp(prof->drop_model, cfg->profiles[0].drop_model) != 0)
             fprintf(out, "drop_model[%s]: %s\n", prof->name, prof->drop_model);

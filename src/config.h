@@ -50,14 +50,25 @@ typedef struct sdd_profile {
     uint64_t scoped;                    /* bit p: set by `key[name]:`, so unscoped keys leave it */
 } sdd_profile;
 
+#define SDD_VALUE_MAX 256
+
 struct sdd_config {
-    /* engine-wide */
+    /* engine */
     int time_step_seconds;
     int data_delay;                     /* seconds the newest records are waited for */
     int allowed_lateness;               /* seconds after closing a slot still added to history */
     int learn_unknown_rd;               /* an RD of no service forms its own service */
-    char strategy[128];
+    char strategy[SDD_VALUE_MAX];
     char history_file[SDD_PATH_MAX];    /* "" keeps history in memory */
+    char inventory_file[SDD_PATH_MAX];
+    /* daemon: where records come from and notifications go */
+    char flow_input[SDD_PATH_MAX];      /* "kafka:TOPIC", "file:PATH", "-" (stdin) or "" */
+    char bmp_input[SDD_PATH_MAX];
+    char telemetry_input[SDD_PATH_MAX];
+    char output[SDD_PATH_MAX];          /* "file:PATH" or "-" */
+    char kafka_brokers[SDD_VALUE_MAX];
+    char kafka_group_id[SDD_VALUE_MAX];
+    char kafka_config_file[SDD_PATH_MAX];   /* librdkafka properties, as pmacct's */
     /* profiles; [0] is "default" */
     sdd_profile *profiles;
     int n_profiles;

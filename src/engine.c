@@ -120,7 +120,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         e->hist = open_history(cfg, err);
     else
         snprintf(err->msg, sizeof(err->msg), "out of memory");
-    if (!e->hist) {
+    if (!e->hist || (cfg->inventory_file[0] && sdd_inventory_load(e->inv, cfg->inventory_file, err) < 0)) {
         sdd_engine_free(e);
         return NULL;
     }
