@@ -49,6 +49,15 @@ static const param_def params[SDD_P_COUNT] = {
     [SDD_P_OC_MONITOR_MINUTES] = {"oc_monitor_minutes", 1, 2, INT_MAX, 5},
     [SDD_P_DROPPED_BYTES_THRESHOLD] = {"dropped_bytes_threshold", 1, 0, 9.007199254740992e15, 1000000},
     [SDD_P_BMP_PEER_DOWN_WEIGHT] = {"bmp_peer_down_weight", 0, 0, 1, 1.0},
+    [SDD_P_BMP_WITHDRAW_WEIGHT] = {"bmp_withdraw_weight", 0, 0, 1, 0.5},
+    [SDD_P_BMP_UPDATE_WEIGHT] = {"bmp_update_weight", 0, 0, 1, 0.3},
+    [SDD_P_BMP_USUAL_FACTOR] = {"bmp_usual_factor", 0, 1, 1e6, 5},
+    [SDD_P_BMP_MIN_EVENTS] = {"bmp_min_events", 0, 0, 1e9, 10},
+    [SDD_P_FLOW_FWD_WEIGHT] = {"flow_fwd_weight", 0, 0, 1, 0.5},
+    [SDD_P_OC_WEIGHT] = {"oc_weight", 0, 0, 1, 0.5},
+    [SDD_P_SATURATION_WEIGHT] = {"saturation_weight", 0, 0, 1, 1.0},
+    [SDD_P_SATURATION_PERCENT_THRESHOLD] = {"saturation_percent_threshold", 0, 0, 1, 0.9},
+    [SDD_P_SATURATION_MINUTES] = {"saturation_minutes", 1, 1, 10080, 15},
     [SDD_P_CONCERN_THRESHOLD] = {"concern_threshold", 1, 1, 100, 50},
     [SDD_P_CLOSE_AFTER_SLOTS] = {"close_after_slots", 1, 1, 10080, 5},
 };
@@ -82,7 +91,7 @@ sdd_config *sdd_config_new(void)
     cfg->time_step_seconds = 60;
     cfg->data_delay = 120;
     cfg->allowed_lateness = 600;
-    snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "flow-fwd-1-flow-count-2-update-1-withdraw-0-pipeline");
+    snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "volume-1-peer-down-1-pipeline");
     snprintf(cfg->kafka_group_id, sizeof(cfg->kafka_group_id), "%s", "pmacct-sdd");
     return cfg;
 }
@@ -216,6 +225,7 @@ static const setting_def settings[] = {
     TEXT_SETTING(strategy),
     TEXT_SETTING(history_file),
     TEXT_SETTING(inventory_file),
+    TEXT_SETTING(holidays),
     TEXT_SETTING(flow_input),
     TEXT_SETTING(bmp_input),
     TEXT_SETTING(telemetry_input),
@@ -402,9 +412,9 @@ int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err)
 static void write_value(FILE *out, const char *key, const char *scope, double v)
 {
     if (scope)
-        fprintf(out, "%s[%s]: %.17g\n", key, scope, v);
+        fprintf(out, "%s[%s]: %.15g\n", key, scope, v);
     else
-        fprintf(out, "%s: %.17g\n", key, v);
+        fprintf(out, "%s: %.15g\n", key, v);
 }
 
 static void write_setting(const sdd_config *cfg, const setting_def *d, FILE *out)

@@ -35,6 +35,15 @@ typedef enum sdd_param {
     SDD_P_OC_MONITOR_MINUTES,
     SDD_P_DROPPED_BYTES_THRESHOLD,
     SDD_P_BMP_PEER_DOWN_WEIGHT,
+    SDD_P_BMP_WITHDRAW_WEIGHT,
+    SDD_P_BMP_UPDATE_WEIGHT,
+    SDD_P_BMP_USUAL_FACTOR,
+    SDD_P_BMP_MIN_EVENTS,
+    SDD_P_FLOW_FWD_WEIGHT,
+    SDD_P_OC_WEIGHT,
+    SDD_P_SATURATION_WEIGHT,
+    SDD_P_SATURATION_PERCENT_THRESHOLD,
+    SDD_P_SATURATION_MINUTES,
     SDD_P_CONCERN_THRESHOLD,
     SDD_P_CLOSE_AFTER_SLOTS,
     SDD_P_COUNT
@@ -61,6 +70,7 @@ struct sdd_config {
     char strategy[SDD_VALUE_MAX];
     char history_file[SDD_PATH_MAX];    /* "" keeps history in memory */
     char inventory_file[SDD_PATH_MAX];
+    char holidays[SDD_PATH_MAX];        /* "2026-01-01,2026-12-25": days compared with care */
     /* daemon: where records come from and notifications go */
     char flow_input[SDD_PATH_MAX];      /* "kafka:TOPIC", "file:PATH", "-" (stdin) or "" */
     char bmp_input[SDD_PATH_MAX];

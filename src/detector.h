@@ -55,13 +55,17 @@ typedef struct sdd_detect_input {
     const sdd_profile *profile;
     int step;                           /* time_step_seconds */
     int64_t slot;                       /* number of the slot that just closed */
-    sdd_season season;
+    sdd_season season;                  /* of the slot */
+    sdd_season ref_season;              /* of the slot time_delta_hours earlier */
     /* Values of one metric over n slots starting at `first`; a slot with no
      * data reads NAN. Returns how many slots had data. */
     int (*series)(const void *ctx, int metric, int64_t first, int n, double *out);
     const void *ctx;
     const sdd_event *events;            /* the service's recent events, oldest first */
     int n_events;
+    /* capacity of the interfaces behind SDD_M_IF_IN/OUT_BYTES + i; 0 unknown */
+    double if_capacity_bps[4];
+    int n_if;
 } sdd_detect_input;
 
 typedef struct sdd_detector {

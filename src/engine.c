@@ -19,6 +19,7 @@
 #include "inventory.h"
 #include "lifecycle.h"
 #include "metrics.h"
+#include "strategy.h"
 
 #define EVENTS_KEPT 32
 #define MAX_SYMPTOMS 32
@@ -55,15 +56,11 @@ struct sdd_engine {
     uint64_t counters[C_COUNT];
     uint64_t skipped[3][SDD_SKIP_COUNT];
     uint64_t unmapped[SDD_UNMAPPED_COUNT];
+    sdd_strategy strategy;
     sdd_notify_fn notify;
     void *notify_ctx;
 };
 
-static const sdd_detector *const strategy_detectors[] = {
-    &sdd_detector_traffic_volume,
-    &sdd_detector_bmp_peer_down,
-};
-#define N_DETECTORS (sizeof(strategy_detectors) / sizeof(strategy_detectors[0]))
 
 /* ---- life cycle of the handle ------------------------------------------ */
 
@@ -103,7 +100,9 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
 {
     sdd_engine *e;
 
-    if (sdd_config_check(cfg, err) < 0)
+    sdd_strategy strategy;
+
+    if (sdd_config_check(cfg, err) < 0 || sdd_strategy_parse(cfg->strategy, &strategy, err) < 0)
         return NULL;
     e = calloc(1, sizeof(*e));
     if (!e || copy_config(&e->cfg, cfg) < 0) {
@@ -111,6 +110,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         snprintf(err->msg, sizeof(err->msg), "out of memory");
         return NULL;
     }
+    e->strategy = strategy;
     e->n_open = cfg->data_delay / cfg->time_step_seconds + 2;
     e->newest = INT64_MIN;
     e->next_close = INT64_MIN;
@@ -516,8 +516,11 @@ static void run_detection(sdd_engine *e, int svc, int64_t slot)
     in.ctx = &ctx;
     in.n_events = events_in_order(st, events);
     in.events = events;
-    for (size_t d = 0; d < N_DETECTORS && n < MAX_SYMPTOMS; d++) {
-        n += strategy_detectors[d]->run(&in, sym + n, MAX_SYMPTOMS - n);
+    for (int d = 0; d < e->strategy.n && n < MAX_SYMPTOMS; d++) {
+        int got = e->strategy.detector[d]->run(&in, sym + n, MAX_SYMPTOMS - n);
+        for (int i = n; i < n + got; i++)
+            sym[i].weight *= e->strategy.weight[d];
+        n += got;
     }
     sdd_lifecycle_ctx lc = {
         .service = sdd_inventory_service(e->inv, svc),

@@ -16,7 +16,8 @@ libsdd_la_SOURCES = \
 	src/map.c src/map.h \
 	src/metrics.h \
 	src/notification.c \
-	src/replay.c
+	src/replay.c \
+	src/strategy.c src/strategy.h
 libsdd_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(RDKAFKA_CFLAGS) $(AVRO_CFLAGS) $(ZLIB_CFLAGS) $(UUID_CFLAGS)
 libsdd_la_LIBADD = $(JANSSON_LIBS) $(RDKAFKA_LIBS) $(AVRO_LIBS) $(ZLIB_LIBS) $(UUID_LIBS) $(MATH_LIBS)
 libsdd_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^sdd_'
@@ -24,3 +25,5 @@ libsdd_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^sd
 include $(srcdir)/src/input.mk
 include $(srcdir)/src/history.mk
 include $(srcdir)/src/scenario.mk
+include $(srcdir)/src/detectors_fwd.mk
+include $(srcdir)/src/detectors_ctl.mk

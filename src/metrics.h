@@ -4,7 +4,8 @@
  * back); the short tier covers the recent past the other detectors look at.
  * Dropped traffic is split by the RFC 7270 drop reason (IPFIX IE 89 codes
  * 128..143), so that detectors can tell unreachable from administered from
- * corrupt. */
+ * corrupt. The bytes through a service's own interfaces (its first
+ * SDD_IF_TRACKED, in inventory order) tell how full its access links are. */
 #ifndef SDD_METRICS_H
 #define SDD_METRICS_H
 
@@ -30,11 +31,14 @@ enum {
     SDD_M_BMP_PEER_DOWN,
     SDD_M_IFACE_UP,
     SDD_M_IFACE_DOWN,
-    SDD_M_COUNT
+    SDD_M_IF_IN_BYTES,                  /* SDD_IF_TRACKED series: bytes in from the CE, per interface */
+    SDD_M_IF_OUT_BYTES = SDD_M_IF_IN_BYTES + 4,
+    SDD_M_COUNT = SDD_M_IF_OUT_BYTES + 4
 };
 
 #define SDD_M_SHORT_COUNT (SDD_M_COUNT - SDD_M_LONG_COUNT)
 #define SDD_DROP_REASONS 16
+#define SDD_IF_TRACKED 4                /* a service's first interfaces, for link saturation */
 
 /* IPFIX IE 89: the two high bits are the status. */
 #define SDD_FWD_STATUS_DROPPED 2

@@ -248,7 +248,7 @@ static void test_peer_down_lifecycle(void **state)
     run_peer_down(&out);
     assert_int_equal(out.n, 2);
     json_t *first = parse(out.json[0]), *last = parse(out.json[1]);
-    snprintf(name, sizeof(name), "%s|%s|%d", VPN, "flow-fwd-1-flow-count-2-update-1-withdraw-0-pipeline", T0 + 180);
+    snprintf(name, sizeof(name), "%s|%s|%d", VPN, "volume-1-peer-down-1-pipeline", T0 + 180);
     sdd_uuid5(name, id);
     assert_string_equal(json_string_value(json_object_get(first, "id")), id);
     assert_string_equal(json_string_value(json_object_get(last, "id")), id);

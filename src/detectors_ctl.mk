@@ -1,0 +1,1 @@
+# Control- and management-plane detectors (filled in by their part)

@@ -1,0 +1,1 @@
+# Forwarding-plane pattern detectors (filled in by their part)
