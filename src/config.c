@@ -417,6 +417,15 @@ static void write_value(FILE *out, const char *key, const char *scope, double v)
         fprintf(out, "%s: %.15g\n", key, v);
 }
 
+void sdd_config_each_key(void (*fn)(void *ctx, const char *key), void *ctx)
+{
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        fn(ctx, settings[i].name);
+    for (int p = 0; p < SDD_P_COUNT; p++)
+        fn(ctx, params[p].name);
+    fn(ctx, "drop_model");
+}
+
 static void write_setting(const sdd_config *cfg, const setting_def *d, FILE *out)
 {
     const char *field = (const char *)cfg + d->offset;

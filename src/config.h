@@ -86,6 +86,8 @@ struct sdd_config {
 
 const sdd_profile *sdd_config_profile(const sdd_config *cfg, const char *name);  /* NULL if none */
 const char *sdd_param_name(sdd_param p);
+/* Calls fn with the name of every key the file may hold. */
+void sdd_config_each_key(void (*fn)(void *ctx, const char *key), void *ctx);
 /* The effective configuration, in a form sdd_config_load reads back. */
 void sdd_config_write(const sdd_config *cfg, FILE *out);
 

@@ -3,7 +3,8 @@
  *
  * Sums over the last volume_length_minutes. No comparison is made when
  * either window lacks data (a history too young, a collector outage, the
- * first slots after a restart): missing data is not missing traffic. */
+ * first slots after a restart): missing data is not missing traffic. Nor
+ * when one of the two days is a holiday and the other is not. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +32,7 @@ static int compare(const sdd_detect_input *in, const volume_kind *k, sdd_symptom
     int now_ok, then_ok;
     double now, then, drop;
 
-    if (n < 1)
+    if (n < 1 || in->season != in->ref_season)
         return 0;
     now = sdd_window_sum(in, k->metric, first, n, &now_ok);
     then = sdd_window_sum(in, k->metric, first - back, n, &then_ok);

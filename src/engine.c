@@ -8,8 +8,10 @@
  * Records for a slot that has closed are still added to history within
  * allowed_lateness (so later comparisons see them) and dropped after. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "detector.h"
@@ -35,23 +37,28 @@ typedef struct svc_state {
 } svc_state;
 
 typedef enum counter {
-    C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS, C_COUNT
+    C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS,
+    C_IN_CHANGE_WINDOW, C_COUNT
 } counter;
 
 static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
-    "notifications",
+    "notifications", "suppressed_in_change_window",
 };
 
 struct sdd_engine {
     sdd_config cfg;                     /* profiles owned */
     sdd_inventory *inv;
     sdd_history *hist;
+    sdd_history_shape shape;
     svc_state *svc;
     int n_svc;
     int n_open;                         /* slots kept open: data_delay / step + 2 */
     int64_t newest;                     /* newest event time seen; INT64_MIN before any */
     int64_t next_close;                 /* number of the oldest open slot */
+    int64_t first_slot;                 /* of the first record: likely partial, not judged */
+    int64_t *holidays;                  /* day numbers (days since the epoch), sorted */
+    int n_holidays;
     uint64_t *open_records;             /* records per open slot, all services */
     uint64_t counters[C_COUNT];
     uint64_t skipped[3][SDD_SKIP_COUNT];
@@ -74,11 +81,55 @@ static int copy_config(sdd_config *dst, const sdd_config *src)
     return 0;
 }
 
-static sdd_history *open_history(const sdd_config *cfg, sdd_error *err)
+static int cmp_day(const void *a, const void *b)
 {
-    const sdd_profile *p = &cfg->profiles[0];
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* "2026-12-25,2026-12-26" into sorted day numbers. */
+static int parse_holidays(sdd_engine *e, const char *list, sdd_error *err)
+{
+    const char *p = list;
+
+    while (*p) {
+        int y, m, d, used = 0;
+        struct tm tm;
+        int64_t *grown;
+        if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || m < 1 || m > 12 || d < 1 || d > 31 ||
+            (p[used] != ',' && p[used] != '\0')) {
+            snprintf(err->msg, sizeof(err->msg), "holidays: '%.200s' is not a list of YYYY-MM-DD dates", list);
+            return -1;
+        }
+        grown = realloc(e->holidays, (size_t)(e->n_holidays + 1) * sizeof(*grown));
+        if (!grown) {
+            snprintf(err->msg, sizeof(err->msg), "out of memory");
+            return -1;
+        }
+        e->holidays = grown;
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = y - 1900;
+        tm.tm_mon = m - 1;
+        tm.tm_mday = d;
+        e->holidays[e->n_holidays++] = (int64_t)timegm(&tm) / 86400;
+        p += used + (p[used] == ',');
+    }
+    qsort(e->holidays, (size_t)e->n_holidays, sizeof(*e->holidays), cmp_day);
+    return 0;
+}
+
+static sdd_season season_of(const sdd_engine *e, int64_t t)
+{
+    int64_t day = (t >= 0 ? t : t - 86399) / 86400;
+    return bsearch(&day, e->holidays, (size_t)e->n_holidays, sizeof(day), cmp_day) ? SDD_SEASON_HOLIDAY
+                                                                                    : SDD_SEASON_WORKDAY;
+}
+
+/* History long enough for every profile's comparison and pattern windows. */
+static sdd_history *open_history(const sdd_config *cfg, sdd_history_shape *shape, sdd_error *err)
+{
+    const sdd_profile *p;
     uint32_t week_slots = 0, pattern_slots = 0;
-    sdd_history_shape shape;
 
     for (int i = 0; i < cfg->n_profiles; i++) {
         p = &cfg->profiles[i];
@@ -87,13 +138,13 @@ static sdd_history *open_history(const sdd_config *cfg, sdd_error *err)
         week_slots = back > week_slots ? back : week_slots;
         pattern_slots = pat > pattern_slots ? pat : pattern_slots;
     }
-    memset(&shape, 0, sizeof(shape));
-    shape.slot_seconds = (uint32_t)cfg->time_step_seconds;
-    shape.long_slots = week_slots + 2 * pattern_slots + 2;
-    shape.short_slots = 4 * pattern_slots + 16;
-    shape.long_series = SDD_M_LONG_COUNT;
-    shape.short_series = SDD_M_SHORT_COUNT;
-    return sdd_history_open(cfg->history_file[0] ? cfg->history_file : NULL, &shape, err);
+    memset(shape, 0, sizeof(*shape));
+    shape->slot_seconds = (uint32_t)cfg->time_step_seconds;
+    shape->long_slots = week_slots + 2 * pattern_slots + 2;
+    shape->short_slots = 4 * pattern_slots + 16;
+    shape->long_series = SDD_M_LONG_COUNT;
+    shape->short_series = SDD_M_SHORT_COUNT;
+    return sdd_history_open(cfg->history_file[0] ? cfg->history_file : NULL, shape, err);
 }
 
 sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
@@ -117,10 +168,11 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
     e->open_records = calloc((size_t)e->n_open, sizeof(*e->open_records));
     e->inv = sdd_inventory_new(cfg->learn_unknown_rd);
     if (e->open_records && e->inv)
-        e->hist = open_history(cfg, err);
+        e->hist = open_history(cfg, &e->shape, err);
     else
         snprintf(err->msg, sizeof(err->msg), "out of memory");
-    if (!e->hist || (cfg->inventory_file[0] && sdd_inventory_load(e->inv, cfg->inventory_file, err) < 0)) {
+    if (!e->hist || parse_holidays(e, cfg->holidays, err) < 0 ||
+        (cfg->inventory_file[0] && sdd_inventory_load(e->inv, cfg->inventory_file, err) < 0)) {
         sdd_engine_free(e);
         return NULL;
     }
@@ -135,6 +187,7 @@ void sdd_engine_free(sdd_engine *e)
         free(e->svc[i].acc);
     free(e->svc);
     free(e->open_records);
+    free(e->holidays);
     sdd_history_close(e->hist);
     sdd_inventory_free(e->inv);
     free(e->cfg.profiles);
@@ -241,7 +294,7 @@ static void close_slot(sdd_engine *e, int64_t slot)
     }
     e->open_records[row] = 0;
     e->counters[C_SLOTS_CLOSED]++;
-    if (had_data)
+    if (had_data && slot > e->first_slot)
         for (int i = 0; i < e->n_svc; i++)
             run_detection(e, i, slot);
 }
@@ -291,8 +344,10 @@ static void account(sdd_engine *e, svc_state *st, int64_t t, const int *metric, 
 /* The first record fixes where slots start; before it nothing is open. */
 static void see_time(sdd_engine *e, int64_t t)
 {
-    if (e->next_close == INT64_MIN)
+    if (e->next_close == INT64_MIN) {
         e->next_close = slot_of(e, t - e->cfg.data_delay);
+        e->first_slot = slot_of(e, t);
+    }
     advance(e, t);
 }
 
@@ -308,19 +363,42 @@ static svc_state *mapped(sdd_engine *e, int svc, const sdd_unmapped *why)
     return state_of(e, svc);
 }
 
+/* Which of the service's tracked interfaces (its first SDD_IF_TRACKED in
+ * inventory order) is `ifindex` on `router`; -1 if none. */
+static int tracked_iface(const sdd_service *s, const sdd_addr *router, uint32_t ifindex, double *capacity)
+{
+    int k = 0;
+
+    for (int t = 0; t < s->n_terms; t++)
+        for (int i = 0; i < s->terms[t].n_ifaces && k < SDD_IF_TRACKED; i++, k++)
+            if (ifindex && s->terms[t].ifaces[i].id == ifindex &&
+                memcmp(&s->terms[t].router, router, sizeof(*router)) == 0) {
+                if (capacity)
+                    *capacity = s->terms[t].ifaces[i].capacity_bps;
+                return k;
+            }
+    return -1;
+}
+
 void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
     svc_state *st;
-    int metric[4], n = 0;
-    double value[4];
+    int metric[6], n = 0, svc, k;
+    double value[6];
     double flows = f->flows ? (double)f->flows : 1;
 
     e->counters[C_FLOWS]++;
     see_time(e, f->time);
-    st = mapped(e, sdd_inventory_map_flow(e->inv, f, &why), &why);
+    svc = sdd_inventory_map_flow(e->inv, f, &why);
+    st = mapped(e, svc, &why);
     if (!st)
         return;
+    const sdd_service *s = sdd_inventory_service(e->inv, svc);
+    if ((k = tracked_iface(s, &f->router, f->iface_in, NULL)) >= 0)
+        metric[n] = SDD_M_IF_IN_BYTES + k, value[n++] = (double)f->bytes;
+    if ((k = tracked_iface(s, &f->router, f->iface_out, NULL)) >= 0)
+        metric[n] = SDD_M_IF_OUT_BYTES + k, value[n++] = (double)f->bytes;
     if (SDD_FWD_STATUS(f->fwd_status) == SDD_FWD_STATUS_DROPPED) {
         metric[n] = SDD_M_DROP_BYTES + (f->fwd_status & 0x0f), value[n++] = (double)f->bytes;
         metric[n] = SDD_M_DROP_PACKETS, value[n++] = (double)f->packets;
@@ -498,41 +576,77 @@ static int concern_score(const sdd_profile *p, const sdd_symptom *s, int n)
     return (int)lround(100.0 * (1.0 - exp(-p->v[SDD_P_SENSITIVITY] * c)));
 }
 
+/* The capacities of the service's tracked interfaces, in tracking order. */
+static int tracked_capacities(const sdd_service *s, double *capacity)
+{
+    int k = 0;
+
+    for (int t = 0; t < s->n_terms; t++)
+        for (int i = 0; i < s->terms[t].n_ifaces && k < SDD_IF_TRACKED; i++)
+            capacity[k++] = s->terms[t].ifaces[i].capacity_bps;
+    return k;
+}
+
+static int in_change_window(const sdd_service *s, int64_t t)
+{
+    for (int i = 0; i < s->n_changes; i++)
+        if (t >= s->changes[i].start && t < s->changes[i].end)
+            return 1;
+    return 0;
+}
+
+static int detect(const sdd_engine *e, const sdd_detect_input *in, sdd_symptom *sym)
+{
+    int n = 0;
+
+    for (int d = 0; d < e->strategy.n && n < MAX_SYMPTOMS; d++) {
+        int got = e->strategy.detector[d]->run(in, sym + n, MAX_SYMPTOMS - n);
+        for (int i = n; i < n + got; i++)
+            sym[i].weight *= e->strategy.weight[d];
+        n += got;
+    }
+    return n;
+}
+
 static void run_detection(sdd_engine *e, int svc, int64_t slot)
 {
     svc_state *st = &e->svc[svc];
+    const sdd_service *s = sdd_inventory_service(e->inv, svc);
+    int64_t start = slot * e->cfg.time_step_seconds;
     series_ctx ctx = {e, st};
     sdd_event events[EVENTS_KEPT];
     sdd_symptom sym[MAX_SYMPTOMS];
     sdd_detect_input in;
-    int n = 0;
+    int n, concern;
 
     memset(&in, 0, sizeof(in));
     in.profile = st->profile;
     in.step = e->cfg.time_step_seconds;
     in.slot = slot;
-    in.season = SDD_SEASON_WORKDAY;
+    in.season = season_of(e, start);
+    in.ref_season = season_of(e, start - (int64_t)(st->profile->v[SDD_P_TIME_DELTA_HOURS] * 3600));
     in.series = read_series;
     in.ctx = &ctx;
     in.n_events = events_in_order(st, events);
     in.events = events;
-    for (int d = 0; d < e->strategy.n && n < MAX_SYMPTOMS; d++) {
-        int got = e->strategy.detector[d]->run(&in, sym + n, MAX_SYMPTOMS - n);
-        for (int i = n; i < n + got; i++)
-            sym[i].weight *= e->strategy.weight[d];
-        n += got;
+    in.n_if = tracked_capacities(s, in.if_capacity_bps);
+    n = detect(e, &in, sym);
+    concern = concern_score(st->profile, sym, n);
+    /* A planned change is no disruption: it opens no relevant state. */
+    if (!st->rs.open && concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] && in_change_window(s, start)) {
+        e->counters[C_IN_CHANGE_WINDOW]++;
+        return;
     }
     sdd_lifecycle_ctx lc = {
-        .service = sdd_inventory_service(e->inv, svc),
+        .service = s,
         .profile = st->profile,
         .strategy = e->cfg.strategy,
-        .slot_start = slot * e->cfg.time_step_seconds,
-        .slot_end = (slot + 1) * e->cfg.time_step_seconds,
+        .slot_start = start,
+        .slot_end = start + e->cfg.time_step_seconds,
         .notify = e->notify,
         .notify_ctx = e->notify_ctx,
     };
-    e->counters[C_NOTIFICATIONS] += (uint64_t)sdd_lifecycle_step(&st->rs, &lc, concern_score(st->profile, sym, n),
-                                                                 sym, n);
+    e->counters[C_NOTIFICATIONS] += (uint64_t)sdd_lifecycle_step(&st->rs, &lc, concern, sym, n);
 }
 
 /* ---- counters ---------------------------------------------------------- */
@@ -554,4 +668,5 @@ void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
         fn(ctx, name, e->unmapped[u]);
     }
     fn(ctx, "services", (uint64_t)sdd_inventory_count(e->inv));
+    fn(ctx, "history_bytes_per_service", (uint64_t)sdd_history_bytes_per_entity(&e->shape));
 }

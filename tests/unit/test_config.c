@@ -177,6 +177,45 @@ static void test_inconsistent_values(void **state)
     expect_refused("time_step_seconds: 3660\n", "time_step_seconds (3660) is longer");
 }
 
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text;
+    long len;
+
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    rewind(f);
+    text = calloc(1, (size_t)len + 1);
+    assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    return text;
+}
+
+static void expect_documented(void *ctx, const char *key)
+{
+    char quoted[128];
+
+    snprintf(quoted, sizeof(quoted), "`%s`", key);
+    if (!strstr(ctx, quoted))
+        fail_msg("docs/configuration.md does not document %s", key);
+}
+
+/* Every key has its line in the reference and in the example file. */
+static void test_every_key_documented(void **state)
+{
+    (void)state;
+    const char *src = getenv("SDD_SRCDIR");
+    char path[1024];
+
+    snprintf(path, sizeof(path), "%s/docs/configuration.md", src ? src : "..");
+    char *doc = read_file(path);
+    sdd_config_each_key(expect_documented, doc);
+    free(doc);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -197,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_ranges_at_the_edges),
         cmocka_unit_test(test_refused_with_line),
         cmocka_unit_test(test_inconsistent_values),
+        cmocka_unit_test(test_every_key_documented),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,7 +46,7 @@ static void sink_free(sink *s)
     s->n = 0;
 }
 
-static sdd_engine *engine_with(const char *const *settings, sink *out)
+static sdd_engine *engine_with_inventory(const char *const *settings, const char *inv, sink *out)
 {
     sdd_config *cfg = sdd_config_new();
     sdd_error err = {{0}};
@@ -60,7 +60,7 @@ static sdd_engine *engine_with(const char *const *settings, sink *out)
     sdd_config_free(cfg);
     if (!e)
         fail_msg("%s", err.msg);
-    assert_true(write(fd, inventory, strlen(inventory)) == (ssize_t)strlen(inventory));
+    assert_true(write(fd, inv, strlen(inv)) == (ssize_t)strlen(inv));
     close(fd);
     if (sdd_engine_load_inventory(e, path, &err) < 0)
         fail_msg("%s", err.msg);
@@ -68,6 +68,11 @@ static sdd_engine *engine_with(const char *const *settings, sink *out)
     if (out)
         sdd_engine_on_notification(e, collect, out);
     return e;
+}
+
+static sdd_engine *engine_with(const char *const *settings, sink *out)
+{
+    return engine_with_inventory(settings, inventory, out);
 }
 
 typedef struct lookup {
@@ -296,10 +301,11 @@ static void test_same_input_same_output(void **state)
 /* Traffic one hour earlier (time_delta_hours 1) is the reference: a drop with
  * a full hour of history alarms; the same drop with too young a history does
  * not. */
-static int run_volume_drop(int history_minutes, sink *out)
+static int run_volume_drop_with(int history_minutes, const char *holidays, const char *inv, sink *out)
 {
-    const char *const settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes", "5", NULL};
-    sdd_engine *e = engine_with(settings, out);
+    const char *const settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes", "5",
+                                    "holidays", holidays, NULL};
+    sdd_engine *e = engine_with_inventory(settings, inv, out);
     int s;
 
     for (s = 0; s < history_minutes; s++)
@@ -309,6 +315,11 @@ static int run_volume_drop(int history_minutes, sink *out)
     sdd_engine_finish(e);
     sdd_engine_free(e);
     return out->n;
+}
+
+static int run_volume_drop(int history_minutes, sink *out)
+{
+    return run_volume_drop_with(history_minutes, "", inventory, out);
 }
 
 static void test_volume_drop_needs_history(void **state)
@@ -331,6 +342,40 @@ static void test_volume_drop_needs_history(void **state)
     sink_free(&out);
 }
 
+/* T0 is 2023-11-14 22:14 UTC; after 110 minutes the drop comes on the 15th,
+ * compared with the 14th one hour earlier. */
+static void test_holiday_not_compared(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    sdd_error err = {{0}};
+    sdd_config *cfg = sdd_config_new();
+
+    assert_int_equal(run_volume_drop_with(110, "2023-11-15", inventory, &out), 0);
+    assert_int_equal(run_volume_drop_with(110, "2023-11-14", inventory, &out), 0);
+    /* holidays elsewhere change nothing */
+    assert_true(run_volume_drop_with(110, "2023-11-13,2023-12-25", inventory, &out) >= 1);
+    sink_free(&out);
+    assert_int_equal(sdd_config_set(cfg, "holidays", NULL, "2023-13-01", &err), 0);
+    assert_null(sdd_engine_new(cfg, &err));
+    assert_non_null(strstr(err.msg, "YYYY-MM-DD"));
+    sdd_config_free(cfg);
+}
+
+/* A drop inside a planned change window of the service opens nothing. */
+static void test_change_window_suppresses(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    char inv[1024];
+
+    snprintf(inv, sizeof(inv),
+             "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":[{\"router\":\"" ROUTER "\","
+             "\"rd\":\"" RD "\"}],\"changes\":[{\"id\":\"CHG-1\",\"start\":%d,\"end\":%d}]}]}",
+             T0 + 60 * 60, T0 + 120 * 60);
+    assert_int_equal(run_volume_drop_with(70, "", inv, &out), 0);
+}
+
 static void test_json_lines_counted(void **state)
 {
     (void)state;
@@ -351,6 +396,8 @@ int main(void)
         cmocka_unit_test(test_peer_down_lifecycle),
         cmocka_unit_test(test_same_input_same_output),
         cmocka_unit_test(test_volume_drop_needs_history),
+        cmocka_unit_test(test_holiday_not_compared),
+        cmocka_unit_test(test_change_window_suppresses),
         cmocka_unit_test(test_json_lines_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
