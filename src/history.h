@@ -1,0 +1,90 @@
+/* history.h: the per-entity history store (internal to libsdd).
+ *
+ * Per entity (a VPN service, later maybe a termination) the store keeps time
+ * series of per-slot metrics in two tiers of 16-bit rings: a long ring (one
+ * week plus the pattern window) for the few series compared one week back,
+ * and a short ring for every other metric. Slot number = floor(time /
+ * slot_seconds), by event time. The store lives in a memory-mapped file so
+ * that it survives restarts, or in anonymous memory. How values are encoded,
+ * what the file looks like and what survives a crash are described at the top
+ * of history.c. Not thread-safe: one writer, no concurrent readers.
+ */
+#ifndef SDD_HISTORY_H
+#define SDD_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdd/sdd.h"
+
+/* The default shape: one-minute slots, one week + 120 slots of long history,
+ * four hours of short history. */
+#define SDD_HISTORY_SLOT_SECONDS 60
+#define SDD_HISTORY_LONG_SLOTS (168 * 60 + 120)
+#define SDD_HISTORY_SHORT_SLOTS 240
+
+#define SDD_HISTORY_KEY_MAX 64          /* bytes of a key, with its NUL */
+
+/* How many of an entity's newest slots keep exact (double) sums beside
+ * their 16-bit code, so that many small adds into a large counter lose
+ * nothing while the slot is still filling. */
+#define SDD_HISTORY_OPEN_SLOTS 4
+
+/* The 16-bit code that means "no data for this slot". */
+#define SDD_HISTORY_NO_DATA 0
+/* The largest value a code holds; larger values saturate to it. */
+#define SDD_HISTORY_VALUE_MAX 0x1.ff8p72    /* 2046 * 2^62, about 9.4e21 */
+
+typedef struct sdd_history sdd_history;
+
+typedef struct sdd_history_shape {
+    uint32_t slot_seconds;
+    uint32_t long_slots, short_slots;
+    uint16_t long_series, short_series;   /* series per entity in each tier */
+} sdd_history_shape;
+
+/* path NULL: in memory only. Otherwise a file that is created, or reopened if
+ * it exists and its header matches `shape` (a mismatch, a torn/short file, a
+ * foreign file or a newer version is refused with a clear message in err,
+ * never read as data). A file held open by another store is refused too. */
+sdd_history *sdd_history_open(const char *path, const sdd_history_shape *shape, sdd_error *err);
+int sdd_history_sync(sdd_history *h, sdd_error *err);    /* msync + mark the header clean */
+void sdd_history_close(sdd_history *h);                  /* sync and unmap; NULL is fine */
+
+/* 1 when the file was reopened without having been synced or closed after
+ * its last write (the writer crashed): the newest slots may be partial. */
+int sdd_history_recovered(const sdd_history *h);
+
+/* The entity with this key (a NUL-terminated string up to 63 bytes, e.g.
+ * "64497:4438"), created if new; its index is stable across reopen. -1 (with
+ * err) if the key is empty or too long, or the store cannot grow. */
+int32_t sdd_history_entity(sdd_history *h, const char *key, sdd_error *err);
+int32_t sdd_history_find(const sdd_history *h, const char *key);   /* -1 if absent */
+uint32_t sdd_history_count(const sdd_history *h);
+/* The key of an entity, NULL if there is none; valid until the next entity
+ * is created (growing the store may move it). */
+const char *sdd_history_key(const sdd_history *h, int32_t entity);
+
+/* Adds `value` (finite, >= 0) to the slot; counters accumulate, late records
+ * land in an older slot if it is still inside the ring. Writing a slot newer
+ * than the entity's newest marks every slot in between as "no data" in both
+ * tiers. Returns 0, or -1 when the write is older than the ring (ignored) or
+ * an argument is out of range. tier: 0 long, 1 short. */
+int sdd_history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+                    double value);
+/* 1 and *value when the slot holds data, 0 when it has none (never written,
+ * overwritten by the ring, older than the ring, or arguments out of range). */
+int sdd_history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,
+                    int64_t slot, double *value);
+/* The newest slot written for the entity, or INT64_MIN if none. */
+int64_t sdd_history_newest(const sdd_history *h, int32_t entity);
+
+/* Bytes one entity takes in the store (key, open-slot sums and both rings),
+ * or 0 when the shape is not usable. */
+size_t sdd_history_bytes_per_entity(const sdd_history_shape *shape);
+
+/* The 16-bit value encoding (see history.c): never SDD_HISTORY_NO_DATA. */
+uint16_t sdd_history_encode(double value);
+double sdd_history_decode(uint16_t code);   /* of a code other than SDD_HISTORY_NO_DATA */
+
+#endif
