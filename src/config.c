@@ -225,6 +225,7 @@ static const setting_def settings[] = {
     TEXT_SETTING(strategy),
     TEXT_SETTING(history_file),
     TEXT_SETTING(inventory_file),
+    TEXT_SETTING(state_file),
     TEXT_SETTING(holidays),
     TEXT_SETTING(flow_input),
     TEXT_SETTING(bmp_input),

@@ -70,6 +70,7 @@ struct sdd_config {
     char strategy[SDD_VALUE_MAX];
     char history_file[SDD_PATH_MAX];    /* "" keeps history in memory */
     char inventory_file[SDD_PATH_MAX];
+    char state_file[SDD_PATH_MAX];      /* "" keeps no engine state across restarts */
     char holidays[SDD_PATH_MAX];        /* "2026-01-01,2026-12-25": days compared with care */
     /* daemon: where records come from and notifications go */
     char flow_input[SDD_PATH_MAX];      /* "kafka:TOPIC", "file:PATH", "-" (stdin) or "" */

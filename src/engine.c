@@ -13,61 +13,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "detector.h"
-#include "engine.h"
-#include "history.h"
+#include "engine_private.h"
 #include "input.h"
 #include "inventory.h"
-#include "lifecycle.h"
 #include "metrics.h"
-#include "strategy.h"
-
-#define EVENTS_KEPT 32
-#define MAX_SYMPTOMS 32
-
-/* Per service: the open slots being filled, recent events, lifecycle. */
-typedef struct svc_state {
-    int32_t hist;                       /* history entity */
-    const sdd_profile *profile;
-    double *acc;                        /* n_open rows of SDD_M_COUNT */
-    sdd_event events[EVENTS_KEPT];      /* ring */
-    int n_events, next_event;
-    sdd_relevant_state rs;
-} svc_state;
-
-typedef enum counter {
-    C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS,
-    C_IN_CHANGE_WINDOW, C_COUNT
-} counter;
 
 static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
     "notifications", "suppressed_in_change_window",
 };
-
-struct sdd_engine {
-    sdd_config cfg;                     /* profiles owned */
-    sdd_inventory *inv;
-    sdd_history *hist;
-    sdd_history_shape shape;
-    svc_state *svc;
-    int n_svc;
-    int n_open;                         /* slots kept open: data_delay / step + 2 */
-    int64_t newest;                     /* newest event time seen; INT64_MIN before any */
-    int64_t next_close;                 /* number of the oldest open slot */
-    int64_t first_slot;                 /* of the first record: likely partial, not judged */
-    int64_t *holidays;                  /* day numbers (days since the epoch), sorted */
-    int n_holidays;
-    uint64_t *open_records;             /* records per open slot, all services */
-    uint64_t counters[C_COUNT];
-    uint64_t skipped[3][SDD_SKIP_COUNT];
-    uint64_t unmapped[SDD_UNMAPPED_COUNT];
-    sdd_strategy strategy;
-    sdd_notify_fn notify;
-    void *notify_ctx;
-};
-
 
 /* ---- life cycle of the handle ------------------------------------------ */
 
@@ -172,7 +126,8 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
     else
         snprintf(err->msg, sizeof(err->msg), "out of memory");
     if (!e->hist || parse_holidays(e, cfg->holidays, err) < 0 ||
-        (cfg->inventory_file[0] && sdd_inventory_load(e->inv, cfg->inventory_file, err) < 0)) {
+        (cfg->inventory_file[0] && sdd_inventory_load(e->inv, cfg->inventory_file, err) < 0) ||
+        sdd_engine_state_load(e, err) < 0) {
         sdd_engine_free(e);
         return NULL;
     }
@@ -183,11 +138,16 @@ void sdd_engine_free(sdd_engine *e)
 {
     if (!e)
         return;
-    for (int i = 0; i < e->n_svc; i++)
+    for (int i = 0; i < e->n_svc; i++) {
         free(e->svc[i].acc);
+        sdd_lifecycle_release(&e->svc[i].rs);
+    }
     free(e->svc);
     free(e->open_records);
     free(e->holidays);
+    for (int i = 0; i < e->n_strings; i++)
+        free(e->strings[i]);
+    free(e->strings);
     sdd_history_close(e->hist);
     sdd_inventory_free(e->inv);
     free(e->cfg.profiles);
@@ -213,9 +173,7 @@ static const sdd_profile *profile_of(const sdd_engine *e, const sdd_service *s)
     return p ? p : &e->cfg.profiles[0];
 }
 
-/* The state of service `svc`, made for every service the inventory has
- * gained since the last call. NULL when out of memory. */
-static svc_state *state_of(sdd_engine *e, int svc)
+svc_state *sdd_engine_state_of(sdd_engine *e, int svc)
 {
     int count = sdd_inventory_count(e->inv);
 
@@ -283,7 +241,7 @@ static void close_slot(sdd_engine *e, int64_t slot)
     int had_data = e->open_records[row] > 0;
     int count = sdd_inventory_count(e->inv);
 
-    if (count > e->n_svc && !state_of(e, count - 1))
+    if (count > e->n_svc && !sdd_engine_state_of(e, count - 1))
         return;
 
     for (int i = 0; i < e->n_svc; i++) {
@@ -360,7 +318,7 @@ static svc_state *mapped(sdd_engine *e, int svc, const sdd_unmapped *why)
         e->unmapped[*why]++;
         return NULL;
     }
-    return state_of(e, svc);
+    return sdd_engine_state_of(e, svc);
 }
 
 /* Which of the service's tracked interfaces (its first SDD_IF_TRACKED in

@@ -343,6 +343,8 @@ static int load_ifaces(sdd_termination *t, json_t *arr)
 
     if (!json_is_array(arr))
         return 0;
+    free(t->ifaces);
+    t->n_ifaces = 0;
     t->ifaces = calloc(json_array_size(arr) + 1, sizeof(*t->ifaces));
     if (!t->ifaces)
         return -1;
@@ -406,6 +408,8 @@ static int load_changes(sdd_service *s, json_t *arr)
 
     if (!json_is_array(arr) || json_array_size(arr) == 0)
         return 0;
+    free(s->changes);
+    s->n_changes = 0;
     s->changes = calloc(json_array_size(arr), sizeof(*s->changes));
     if (!s->changes)
         return -1;
@@ -442,31 +446,91 @@ static int load_service(sdd_inventory *inv, json_t *js, const char **bad)
     return 0;
 }
 
-int sdd_inventory_load(sdd_inventory *inv, const char *path, sdd_error *err)
+int sdd_inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *services, *js;
+    json_t *services = json_object_get(root, "services"), *js;
     const char *bad = NULL;
     char where[64];
     size_t i;
+
+    if (!json_is_array(services))
+        return fail(err, origin, "expected an object with a \"services\" array", NULL);
+    json_array_foreach(services, i, js) {
+        if (load_service(inv, js, &bad) < 0) {
+            snprintf(where, sizeof(where), "services[%zu]", i);
+            return fail(err, origin, where, bad);
+        }
+    }
+    return 0;
+}
+
+int sdd_inventory_load(sdd_inventory *inv, const char *path, sdd_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    char where[64];
+    int rc;
 
     if (!root) {
         snprintf(where, sizeof(where), "line %d", jerr.line);
         return fail(err, path, jerr.text, jerr.line > 0 ? where : NULL);
     }
-    services = json_object_get(root, "services");
-    if (!json_is_array(services)) {
-        json_decref(root);
-        return fail(err, path, "expected an object with a \"services\" array", NULL);
-    }
-    json_array_foreach(services, i, js) {
-        if (load_service(inv, js, &bad) < 0) {
-            snprintf(where, sizeof(where), "services[%zu]", i);
-            fail(err, path, where, bad);
-            json_decref(root);
-            return -1;
-        }
-    }
+    rc = sdd_inventory_from_json(inv, root, path, err);
     json_decref(root);
-    return 0;
+    return rc;
+}
+
+/* ---- the inventory as JSON, in the file's format ------------------------ */
+
+static json_t *addr_json(const sdd_addr *a)
+{
+    char buf[64];
+    sdd_addr_format(a, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static json_t *termination_to_json(const sdd_termination *t)
+{
+    json_t *o = json_object(), *ifaces = json_array(), *peers = json_array();
+    char rd[SDD_RD_TEXT_MAX];
+
+    json_object_set_new(o, "router", addr_json(&t->router));
+    json_object_set_new(o, "hostname", json_string(t->hostname));
+    json_object_set_new(o, "vrf_name", json_string(t->vrf_name));
+    if (t->vrf_id >= 0)
+        json_object_set_new(o, "vrf_id", json_integer(t->vrf_id));
+    if (t->rd) {
+        sdd_rd_format(t->rd, rd, sizeof(rd));
+        json_object_set_new(o, "rd", json_string(rd));
+    }
+    for (int i = 0; i < t->n_ifaces; i++)
+        json_array_append_new(ifaces, json_pack("{s:I,s:s,s:f}", "id", (json_int_t)t->ifaces[i].id, "name",
+                                                t->ifaces[i].name, "capacity_bps", t->ifaces[i].capacity_bps));
+    json_object_set_new(o, "interfaces", ifaces);
+    for (int i = 0; i < t->n_ce_peers; i++)
+        json_array_append_new(peers, addr_json(&t->ce_peers[i]));
+    json_object_set_new(o, "ce_peers", peers);
+    return o;
+}
+
+static json_t *service_to_json(const sdd_service *s)
+{
+    json_t *terms = json_array(), *changes = json_array();
+
+    for (int i = 0; i < s->n_terms; i++)
+        json_array_append_new(terms, termination_to_json(&s->terms[i]));
+    for (int i = 0; i < s->n_changes; i++)
+        json_array_append_new(changes, json_pack("{s:s,s:I,s:I}", "id", s->changes[i].id, "start",
+                                                 (json_int_t)s->changes[i].start, "end", (json_int_t)s->changes[i].end));
+    return json_pack("{s:s,s:s,s:s,s:o,s:o}", "vpn_id", s->vpn_id, "name", s->name, "profile", s->profile,
+                     "terminations", terms, "changes", changes);
+}
+
+json_t *sdd_inventory_to_json(const sdd_inventory *inv)
+{
+    json_t *services = json_array();
+
+    for (int i = 0; i < inv->n; i++)
+        json_array_append_new(services, service_to_json(&inv->services[i]));
+    return json_pack("{s:o}", "services", services);
 }

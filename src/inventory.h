@@ -8,6 +8,8 @@
 #ifndef SDD_INVENTORY_H
 #define SDD_INVENTORY_H
 
+#include <jansson.h>
+
 #include "map.h"
 #include "sdd/sdd.h"
 
@@ -62,6 +64,10 @@ typedef struct sdd_inventory sdd_inventory;
 sdd_inventory *sdd_inventory_new(int learn_unknown_rd);
 void sdd_inventory_free(sdd_inventory *inv);
 int sdd_inventory_load(sdd_inventory *inv, const char *path, sdd_error *err);
+/* The same from a parsed document; `origin` names it in errors. */
+int sdd_inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err);
+/* Everything known, loaded and learned, in the inventory file's format. */
+json_t *sdd_inventory_to_json(const sdd_inventory *inv);
 
 int sdd_inventory_count(const sdd_inventory *inv);
 sdd_service *sdd_inventory_service(sdd_inventory *inv, int index);

@@ -10,7 +10,8 @@ libsdd_la_SOURCES = \
 	src/detector.c src/detector.h \
 	src/detect_bmp_peer_down.c \
 	src/detect_traffic_volume.c \
-	src/engine.c src/engine.h \
+	src/engine.c src/engine.h src/engine_private.h \
+	src/engine_state.c \
 	src/inventory.c src/inventory.h \
 	src/lifecycle.c src/lifecycle.h \
 	src/map.c src/map.h \
@@ -27,3 +28,4 @@ include $(srcdir)/src/history.mk
 include $(srcdir)/src/scenario.mk
 include $(srcdir)/src/detectors_fwd.mk
 include $(srcdir)/src/detectors_ctl.mk
+include $(srcdir)/src/daemon.mk

@@ -169,6 +169,12 @@ void sdd_engine_finish(sdd_engine *e);
 int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const char *telemetry,
                       sdd_error *err);
 
+/* Makes what the engine knows durable: the history store, and the engine
+ * state (watermark, open slots, events, relevant states, learned inventory)
+ * when `state_file` is configured, written atomically. A new engine with the
+ * same configuration continues from there. */
+int sdd_engine_sync(sdd_engine *e, sdd_error *err);
+
 /* Counters of what was read, skipped (and why), unmapped and late. */
 typedef void (*sdd_counter_fn)(void *ctx, const char *name, uint64_t value);
 void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx);

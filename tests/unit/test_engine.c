@@ -284,6 +284,60 @@ static void test_peer_down_lifecycle(void **state)
     sink_free(&out);
 }
 
+/* The peer-down run cut in two by a restart: the second engine, started from
+ * the state and history the first synced, says exactly what one engine says. */
+static void test_restart_continues(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sdd-test-restart-XXXXXX", state_path[64], hist_path[64];
+    sink whole = {{0}, 0}, cut = {{0}, 0};
+    sdd_error err = {{0}};
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(state_path, sizeof(state_path), "%s/state.json", dir);
+    snprintf(hist_path, sizeof(hist_path), "%s/history.db", dir);
+    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", "state_file", state_path,
+                                    "history_file", hist_path, NULL};
+    run_peer_down(&whole);
+    for (int part = 0; part < 2; part++) {
+        sdd_engine *e = engine_with(settings, &cut);
+        for (int s = part ? 5 : 0; s < (part ? 12 : 5); s++) {
+            traffic(e, T0 + s * 60, 100000);
+            if (s == 3) {
+                sdd_bmp_event down = peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_DOWN, 3);
+                sdd_engine_add_bmp(e, &down);
+            }
+            if (s == 6) {
+                sdd_bmp_event up = peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_UP, -1);
+                sdd_engine_add_bmp(e, &up);
+            }
+        }
+        if (part)
+            sdd_engine_finish(e);
+        if (sdd_engine_sync(e, &err) < 0)
+            fail_msg("%s", err.msg);
+        sdd_engine_free(e);
+    }
+    assert_int_equal(cut.n, whole.n);
+    for (int i = 0; i < whole.n; i++)
+        assert_string_equal(cut.json[i], whole.json[i]);
+    sink_free(&whole);
+    sink_free(&cut);
+
+    /* a state file of another kind is refused, not read */
+    FILE *f = fopen(state_path, "w");
+    fputs("{\"format\":\"something-else\"}", f);
+    fclose(f);
+    sdd_config *cfg = sdd_config_new();
+    assert_int_equal(sdd_config_set(cfg, "state_file", NULL, state_path, &err), 0);
+    assert_null(sdd_engine_new(cfg, &err));
+    assert_non_null(strstr(err.msg, "not a pmacct-sdd state file"));
+    sdd_config_free(cfg);
+    unlink(state_path);
+    unlink(hist_path);
+    rmdir(dir);
+}
+
 static void test_same_input_same_output(void **state)
 {
     (void)state;
@@ -395,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_unknown_rd_service),
         cmocka_unit_test(test_peer_down_lifecycle),
         cmocka_unit_test(test_same_input_same_output),
+        cmocka_unit_test(test_restart_continues),
         cmocka_unit_test(test_volume_drop_needs_history),
         cmocka_unit_test(test_holiday_not_compared),
         cmocka_unit_test(test_change_window_suppresses),

@@ -1,0 +1,65 @@
+/* engine_private.h: the engine's own structures, shared by the files that
+ * make up the engine (engine.c, engine_state.c) and no one else. */
+#ifndef SDD_ENGINE_PRIVATE_H
+#define SDD_ENGINE_PRIVATE_H
+
+#include "config.h"
+#include "detector.h"
+#include "engine.h"
+#include "history.h"
+#include "input.h"
+#include "inventory.h"
+#include "lifecycle.h"
+#include "strategy.h"
+
+#define EVENTS_KEPT 32
+#define MAX_SYMPTOMS 32
+
+/* Per service: the open slots being filled, recent events, lifecycle. */
+typedef struct svc_state {
+    int32_t hist;                       /* history entity */
+    const sdd_profile *profile;
+    double *acc;                        /* n_open rows of SDD_M_COUNT */
+    sdd_event events[EVENTS_KEPT];      /* ring */
+    int n_events, next_event;
+    sdd_relevant_state rs;
+} svc_state;
+
+typedef enum counter {
+    C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS,
+    C_IN_CHANGE_WINDOW, C_COUNT
+} counter;
+
+struct sdd_engine {
+    sdd_config cfg;                     /* profiles owned */
+    sdd_inventory *inv;
+    sdd_history *hist;
+    sdd_history_shape shape;
+    svc_state *svc;
+    int n_svc;
+    int n_open;                         /* slots kept open: data_delay / step + 2 */
+    int64_t newest;                     /* newest event time seen; INT64_MIN before any */
+    int64_t next_close;                 /* number of the oldest open slot */
+    int64_t first_slot;                 /* of the first record: likely partial, not judged */
+    int64_t *holidays;                  /* day numbers (days since the epoch), sorted */
+    int n_holidays;
+    uint64_t *open_records;             /* records per open slot, all services */
+    uint64_t counters[C_COUNT];
+    uint64_t skipped[3][SDD_SKIP_COUNT];
+    uint64_t unmapped[SDD_UNMAPPED_COUNT];
+    sdd_strategy strategy;
+    sdd_notify_fn notify;
+    void *notify_ctx;
+    char **strings;                     /* symptom texts read back from a state file */
+    int n_strings;
+};
+
+/* The state of service `svc`, made for every service the inventory has
+ * gained since the last call. NULL when out of memory. */
+svc_state *sdd_engine_state_of(sdd_engine *e, int svc);
+/* Continues from the state file, if the configuration names one that exists. */
+int sdd_engine_state_load(sdd_engine *e, sdd_error *err);
+
+
+
+#endif

@@ -1,0 +1,351 @@
+/* engine_state.c: what the engine must remember across a restart, beyond
+ * the history store: where the watermark stood, the open slots being filled,
+ * each service's recent events and relevant state, and the inventory it has
+ * learned. Written as one JSON document, atomically (a temporary file,
+ * fsync'ed, renamed over the old one), so a crash leaves the previous state
+ * or the new one, never half of either. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine_private.h"
+#include "metrics.h"
+
+#define STATE_FORMAT "pmacct-sdd-state"
+#define STATE_VERSION 1
+
+static int fail(sdd_error *err, const char *path, const char *what)
+{
+    snprintf(err->msg, sizeof(err->msg), "%.300s: %.200s", path, what);
+    return -1;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static json_t *event_json(const sdd_event *ev)
+{
+    char peer[64];
+
+    sdd_addr_format(&ev->peer, peer, sizeof(peer));
+    return json_pack("{s:I,s:i,s:i,s:i,s:s,s:s}", "time", (json_int_t)ev->time, "kind", (int)ev->kind,
+                     "termination", ev->termination, "reason", ev->reason, "peer", peer, "ifname", ev->ifname);
+}
+
+static json_t *nullable(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *contribution_json(const sdd_contribution *c)
+{
+    const sdd_symptom *s = &c->symptom;
+
+    return json_pack("{s:s,s:f,s:f,s:i,s:o,s:o,s:o,s:i,s:I,s:I,s:i,s:s,s:I,s:I,s:b}", "detector", s->detector,
+                     "strength", s->strength, "weight", s->weight, "plane", (int)s->plane, "action",
+                     nullable(s->action), "reason", nullable(s->reason), "trigger", nullable(s->trigger), "pattern",
+                     (int)s->pattern, "start", (json_int_t)s->start, "end", (json_int_t)s->end, "termination",
+                     s->termination, "description", s->description, "first", (json_int_t)c->first, "last",
+                     (json_int_t)c->last, "active", c->active);
+}
+
+static json_t *relevant_state_json(const sdd_relevant_state *rs)
+{
+    json_t *contrib = json_array();
+
+    for (int i = 0; i < rs->n_contrib; i++)
+        json_array_append_new(contrib, contribution_json(&rs->contrib[i]));
+    return json_pack("{s:s,s:I,s:I,s:i,s:i,s:i,s:i,s:o}", "id", rs->id, "start", (json_int_t)rs->start, "end",
+                     (json_int_t)rs->end, "revision", rs->revision, "below", rs->below, "band", rs->band,
+                     "concern", rs->concern, "contributions", contrib);
+}
+
+static json_t *acc_json(const sdd_engine *e, const svc_state *st)
+{
+    json_t *rows = json_array();
+
+    for (int r = 0; r < e->n_open; r++) {
+        json_t *row = json_array();
+        for (int m = 0; m < SDD_M_COUNT; m++)
+            json_array_append_new(row, json_real(st->acc[(size_t)r * SDD_M_COUNT + m]));
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
+static json_t *service_state_json(const sdd_engine *e, int i)
+{
+    const svc_state *st = &e->svc[i];
+    json_t *o = json_object(), *events = json_array();
+    sdd_event ordered[EVENTS_KEPT];
+    int first = (st->next_event - st->n_events + EVENTS_KEPT) % EVENTS_KEPT;
+
+    for (int k = 0; k < st->n_events; k++) {
+        ordered[k] = st->events[(first + k) % EVENTS_KEPT];
+        json_array_append_new(events, event_json(&ordered[k]));
+    }
+    json_object_set_new(o, "vpn_id", json_string(sdd_inventory_service(e->inv, i)->vpn_id));
+    json_object_set_new(o, "events", events);
+    json_object_set_new(o, "open_slots", acc_json(e, st));
+    json_object_set_new(o, "relevant_state", st->rs.open ? relevant_state_json(&st->rs) : json_null());
+    return o;
+}
+
+static json_t *state_json(const sdd_engine *e)
+{
+    json_t *services = json_array(), *open = json_array();
+
+    for (int i = 0; i < e->n_svc; i++)
+        json_array_append_new(services, service_state_json(e, i));
+    for (int r = 0; r < e->n_open; r++)
+        json_array_append_new(open, json_integer((json_int_t)e->open_records[r]));
+    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o}", "format", STATE_FORMAT, "version",
+                     STATE_VERSION, "time_step_seconds", e->cfg.time_step_seconds, "open_slots", e->n_open,
+                     "strategy", e->cfg.strategy, "newest", (json_int_t)e->newest, "next_close",
+                     (json_int_t)e->next_close, "first_slot", (json_int_t)e->first_slot, "open_records", open,
+                     "services", services, "inventory", sdd_inventory_to_json(e->inv));
+}
+
+static int fsync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    int fd, rc = -1;
+
+    if (!copy)
+        return -1;
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        rc = fsync(fd);
+        close(fd);
+    }
+    free(copy);
+    return rc;
+}
+
+static int write_atomically(const char *path, const char *text, sdd_error *err)
+{
+    char tmp[SDD_PATH_MAX + 8];
+    size_t len = strlen(text);
+    int fd;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return fail(err, tmp, strerror(errno));
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fail(err, tmp, strerror(errno));    /* a full disk ends here, the old state intact */
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        fail(err, tmp, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) < 0) {
+        fail(err, path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return fsync_dir_of(path) < 0 ? fail(err, path, strerror(errno)) : 0;
+}
+
+int sdd_engine_sync(sdd_engine *e, sdd_error *err)
+{
+    json_t *state;
+    char *text;
+    int rc;
+
+    if (sdd_history_sync(e->hist, err) < 0)
+        return -1;
+    if (!e->cfg.state_file[0])
+        return 0;
+    state = state_json(e);
+    text = state ? json_dumps(state, JSON_COMPACT) : NULL;
+    json_decref(state);
+    if (!text)
+        return fail(err, e->cfg.state_file, "out of memory");
+    rc = write_atomically(e->cfg.state_file, text, err);
+    free(text);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* A stable copy of a text read back, owned by the engine. */
+static const char *keep_text(sdd_engine *e, json_t *v)
+{
+    const char *s = json_string_value(v);
+    char **grown;
+
+    if (!s)
+        return NULL;
+    for (int i = 0; i < e->n_strings; i++)
+        if (strcmp(e->strings[i], s) == 0)
+            return e->strings[i];
+    grown = realloc(e->strings, (size_t)(e->n_strings + 1) * sizeof(*grown));
+    if (!grown)
+        return NULL;
+    e->strings = grown;
+    e->strings[e->n_strings] = strdup(s);
+    return e->strings[e->n_strings] ? e->strings[e->n_strings++] : NULL;
+}
+
+static const char *get_text(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static int64_t get_int(json_t *o, const char *key)
+{
+    return (int64_t)json_integer_value(json_object_get(o, key));
+}
+
+static void restore_contribution(sdd_engine *e, sdd_contribution *c, json_t *j)
+{
+    sdd_symptom *s = &c->symptom;
+
+    memset(c, 0, sizeof(*c));
+    s->detector = keep_text(e, json_object_get(j, "detector"));
+    s->strength = json_number_value(json_object_get(j, "strength"));
+    s->weight = json_number_value(json_object_get(j, "weight"));
+    s->plane = (sdd_plane)get_int(j, "plane");
+    s->action = keep_text(e, json_object_get(j, "action"));
+    s->reason = keep_text(e, json_object_get(j, "reason"));
+    s->trigger = keep_text(e, json_object_get(j, "trigger"));
+    s->pattern = (sdd_pattern)get_int(j, "pattern");
+    s->start = get_int(j, "start");
+    s->end = get_int(j, "end");
+    s->termination = (int)get_int(j, "termination");
+    snprintf(s->description, sizeof(s->description), "%s", get_text(j, "description"));
+    c->first = get_int(j, "first");
+    c->last = get_int(j, "last");
+    c->active = json_is_true(json_object_get(j, "active"));
+}
+
+static int restore_relevant_state(sdd_engine *e, sdd_relevant_state *rs, json_t *j)
+{
+    json_t *contrib = json_object_get(j, "contributions"), *c;
+    size_t i;
+
+    if (!json_is_object(j))
+        return 0;
+    memset(rs, 0, sizeof(*rs));
+    rs->contrib = calloc(SDD_CONTRIB_MAX, sizeof(*rs->contrib));
+    if (!rs->contrib)
+        return -1;
+    rs->open = 1;
+    snprintf(rs->id, sizeof(rs->id), "%s", get_text(j, "id"));
+    rs->start = get_int(j, "start");
+    rs->end = get_int(j, "end");
+    rs->revision = (int)get_int(j, "revision");
+    rs->below = (int)get_int(j, "below");
+    rs->band = (int)get_int(j, "band");
+    rs->concern = (int)get_int(j, "concern");
+    json_array_foreach(contrib, i, c) {
+        if (rs->n_contrib < SDD_CONTRIB_MAX)
+            restore_contribution(e, &rs->contrib[rs->n_contrib++], c);
+    }
+    return 0;
+}
+
+static void restore_events(svc_state *st, json_t *events)
+{
+    json_t *j;
+    size_t i;
+
+    json_array_foreach(events, i, j) {
+        sdd_event *ev = &st->events[st->next_event];
+        memset(ev, 0, sizeof(*ev));
+        ev->time = get_int(j, "time");
+        ev->kind = (sdd_event_kind)get_int(j, "kind");
+        ev->termination = (int)get_int(j, "termination");
+        ev->reason = (int)get_int(j, "reason");
+        sdd_addr_parse(get_text(j, "peer"), &ev->peer);
+        snprintf(ev->ifname, sizeof(ev->ifname), "%s", get_text(j, "ifname"));
+        st->next_event = (st->next_event + 1) % EVENTS_KEPT;
+        if (st->n_events < EVENTS_KEPT)
+            st->n_events++;
+    }
+}
+
+static void restore_open_slots(const sdd_engine *e, svc_state *st, json_t *rows)
+{
+    for (int r = 0; r < e->n_open; r++)
+        for (int m = 0; m < SDD_M_COUNT; m++)
+            st->acc[(size_t)r * SDD_M_COUNT + m] = json_number_value(json_array_get(json_array_get(rows, (size_t)r), (size_t)m));
+}
+
+static int restore_services(sdd_engine *e, json_t *services, const char *path, sdd_error *err)
+{
+    json_t *j;
+    size_t i;
+
+    json_array_foreach(services, i, j) {
+        int svc = sdd_inventory_find(e->inv, get_text(j, "vpn_id"));
+        svc_state *st = svc >= 0 ? sdd_engine_state_of(e, svc) : NULL;
+        if (!st)
+            return fail(err, path, "a service of the state is missing from its inventory");
+        restore_events(st, json_object_get(j, "events"));
+        restore_open_slots(e, st, json_object_get(j, "open_slots"));
+        if (restore_relevant_state(e, &st->rs, json_object_get(j, "relevant_state")) < 0)
+            return fail(err, path, "out of memory");
+    }
+    return 0;
+}
+
+/* Refuses a state written by another format, version or slot layout: read as
+ * this one it would be wrong, not merely old. */
+static int check_header(const sdd_engine *e, json_t *root, const char *path, sdd_error *err)
+{
+    const char *format = json_string_value(json_object_get(root, "format"));
+
+    if (!format || strcmp(format, STATE_FORMAT) != 0)
+        return fail(err, path, "not a pmacct-sdd state file");
+    if (get_int(root, "version") != STATE_VERSION)
+        return fail(err, path, "state file of another version; remove it to start afresh");
+    if (get_int(root, "time_step_seconds") != e->cfg.time_step_seconds || get_int(root, "open_slots") != e->n_open)
+        return fail(err, path,
+                    "state file written with another time_step_seconds or data_delay; remove it to start afresh");
+    return 0;
+}
+
+int sdd_engine_state_load(sdd_engine *e, sdd_error *err)
+{
+    const char *path = e->cfg.state_file;
+    json_error_t jerr;
+    json_t *root, *open;
+    int rc;
+
+    if (!path[0] || access(path, F_OK) != 0)
+        return 0;                       /* a first start */
+    root = json_load_file(path, 0, &jerr);
+    if (!root)
+        return fail(err, path, jerr.text);
+    rc = check_header(e, root, path, err);
+    if (rc == 0)
+        rc = sdd_inventory_from_json(e->inv, json_object_get(root, "inventory"), path, err);
+    if (rc == 0) {
+        e->newest = get_int(root, "newest");
+        e->next_close = get_int(root, "next_close");
+        e->first_slot = get_int(root, "first_slot");
+        open = json_object_get(root, "open_records");
+        for (int r = 0; r < e->n_open; r++)
+            e->open_records[r] = (uint64_t)json_integer_value(json_array_get(open, (size_t)r));
+        rc = restore_services(e, json_object_get(root, "services"), path, err);
+    }
+    json_decref(root);
+    return rc;
+}
