@@ -123,7 +123,7 @@ int sdd_flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model,
  * decides until the engine passes the model it loaded at start. */
 static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
-    return sdd_flow_fwd_detect(in, NULL, out, max);
+    return sdd_flow_fwd_detect(in, in->drop_model, out, max);
 }
 
 const sdd_detector sdd_detector_flow_fwd = {"flow_fwd", run};

@@ -83,7 +83,7 @@ static void fill(const sdd_detect_input *in, const link_window *w, sdd_symptom *
     out->plane = SDD_PLANE_FORWARDING;
     out->start = (in->slot - w->n + 1) * in->step;
     out->end = (in->slot + 1) * in->step;
-    out->termination = -1;
+    out->termination = w->link < in->n_if ? in->if_termination[w->link] : -1;
 }
 
 static void sustained(const sdd_detect_input *in, const link_window *w, sdd_symptom *out)

@@ -65,7 +65,9 @@ typedef struct sdd_detect_input {
     int n_events;
     /* capacity of the interfaces behind SDD_M_IF_IN/OUT_BYTES + i; 0 unknown */
     double if_capacity_bps[4];
+    int if_termination[4];              /* the termination each belongs to */
     int n_if;
+    const struct sdd_drop_model *drop_model;    /* the profile's; NULL: dropped_bytes_threshold */
 } sdd_detect_input;
 
 typedef struct sdd_detector {

@@ -83,19 +83,24 @@ static sdd_season season_of(const sdd_engine *e, int64_t t)
 static sdd_history *open_history(const sdd_config *cfg, sdd_history_shape *shape, sdd_error *err)
 {
     const sdd_profile *p;
-    uint32_t week_slots = 0, pattern_slots = 0;
+    uint32_t week_slots = 0, pattern_slots = 0, recent_slots = 0;
 
     for (int i = 0; i < cfg->n_profiles; i++) {
         p = &cfg->profiles[i];
         uint32_t back = (uint32_t)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / cfg->time_step_seconds);
         uint32_t pat = (uint32_t)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / cfg->time_step_seconds);
+        /* saturation looks back saturation_minutes; BMP churn a few hundred slots */
+        uint32_t recent = (uint32_t)(p->v[SDD_P_SATURATION_MINUTES] * 60 / cfg->time_step_seconds);
         week_slots = back > week_slots ? back : week_slots;
         pattern_slots = pat > pattern_slots ? pat : pattern_slots;
+        recent_slots = recent > recent_slots ? recent : recent_slots;
     }
     memset(shape, 0, sizeof(*shape));
     shape->slot_seconds = (uint32_t)cfg->time_step_seconds;
     shape->long_slots = week_slots + 2 * pattern_slots + 2;
     shape->short_slots = 4 * pattern_slots + 16;
+    if (shape->short_slots < recent_slots + 2 * 64 + 192)
+        shape->short_slots = recent_slots + 2 * 64 + 192;
     shape->long_series = SDD_M_LONG_COUNT;
     shape->short_series = SDD_M_SHORT_COUNT;
     return sdd_history_open(cfg->history_file[0] ? cfg->history_file : NULL, shape, err);
@@ -116,6 +121,12 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         return NULL;
     }
     e->strategy = strategy;
+    e->drop_models = sdd_drop_models_load(&e->cfg, err);
+    if (!e->drop_models) {
+        free(e->cfg.profiles);
+        free(e);
+        return NULL;
+    }
     e->n_open = cfg->data_delay / cfg->time_step_seconds + 2;
     e->newest = INT64_MIN;
     e->next_close = INT64_MIN;
@@ -145,6 +156,7 @@ void sdd_engine_free(sdd_engine *e)
     free(e->svc);
     free(e->open_records);
     free(e->holidays);
+    sdd_drop_models_free(e->drop_models);
     for (int i = 0; i < e->n_strings; i++)
         free(e->strings[i]);
     free(e->strings);
@@ -534,14 +546,17 @@ static int concern_score(const sdd_profile *p, const sdd_symptom *s, int n)
     return (int)lround(100.0 * (1.0 - exp(-p->v[SDD_P_SENSITIVITY] * c)));
 }
 
-/* The capacities of the service's tracked interfaces, in tracking order. */
-static int tracked_capacities(const sdd_service *s, double *capacity)
+/* The capacities and terminations of the service's tracked interfaces, in
+ * tracking order. */
+static int tracked_capacities(const sdd_service *s, double *capacity, int *termination)
 {
     int k = 0;
 
     for (int t = 0; t < s->n_terms; t++)
-        for (int i = 0; i < s->terms[t].n_ifaces && k < SDD_IF_TRACKED; i++)
-            capacity[k++] = s->terms[t].ifaces[i].capacity_bps;
+        for (int i = 0; i < s->terms[t].n_ifaces && k < SDD_IF_TRACKED; i++, k++) {
+            capacity[k] = s->terms[t].ifaces[i].capacity_bps;
+            termination[k] = t;
+        }
     return k;
 }
 
@@ -587,7 +602,8 @@ static void run_detection(sdd_engine *e, int svc, int64_t slot)
     in.ctx = &ctx;
     in.n_events = events_in_order(st, events);
     in.events = events;
-    in.n_if = tracked_capacities(s, in.if_capacity_bps);
+    in.n_if = tracked_capacities(s, in.if_capacity_bps, in.if_termination);
+    in.drop_model = sdd_drop_models_find(e->drop_models, st->profile->drop_model);
     n = detect(e, &in, sym);
     concern = concern_score(st->profile, sym, n);
     /* A planned change is no disruption: it opens no relevant state. */

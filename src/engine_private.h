@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "detector.h"
+#include "drop_model.h"
 #include "engine.h"
 #include "history.h"
 #include "input.h"
@@ -48,6 +49,7 @@ struct sdd_engine {
     uint64_t skipped[3][SDD_SKIP_COUNT];
     uint64_t unmapped[SDD_UNMAPPED_COUNT];
     sdd_strategy strategy;
+    sdd_drop_models *drop_models;
     sdd_notify_fn notify;
     void *notify_ctx;
     char **strings;                     /* symptom texts read back from a state file */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detectors_ctl.h"
 #include "strategy.h"
 
 /* The words a strategy name uses for each detector. */
@@ -12,6 +13,11 @@ static const struct {
 } known[] = {
     {"volume", &sdd_detector_traffic_volume},
     {"peer-down", &sdd_detector_bmp_peer_down},
+    {"withdraw", &sdd_detector_bmp_withdraw},
+    {"update", &sdd_detector_bmp_update},
+    {"oc", &sdd_detector_oc_interface_state},
+    {"flow-fwd", &sdd_detector_flow_fwd},
+    {"saturation", &sdd_detector_link_saturation},
 };
 
 static const sdd_detector *find(const char *token, size_t len)

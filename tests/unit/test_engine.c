@@ -248,12 +248,15 @@ static void test_peer_down_lifecycle(void **state)
 {
     (void)state;
     sink out = {{0}, 0};
-    char name[128], id[SDD_UUID_TEXT];
+    char name[512], id[SDD_UUID_TEXT];
+
+    sdd_config *defaults = sdd_config_new();
 
     run_peer_down(&out);
     assert_int_equal(out.n, 2);
     json_t *first = parse(out.json[0]), *last = parse(out.json[1]);
-    snprintf(name, sizeof(name), "%s|%s|%d", VPN, "volume-1-peer-down-1-pipeline", T0 + 180);
+    snprintf(name, sizeof(name), "%s|%s|%d", VPN, defaults->strategy, T0 + 180);
+    sdd_config_free(defaults);
     sdd_uuid5(name, id);
     assert_string_equal(json_string_value(json_object_get(first, "id")), id);
     assert_string_equal(json_string_value(json_object_get(last, "id")), id);
