@@ -49,6 +49,32 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
+/* Two scratch directories for each test, removed even when it fails. */
+typedef struct dirs {
+    char a[64], b[64];
+} dirs;
+
+static int make_dirs(void **state)
+{
+    dirs *d = calloc(1, sizeof(*d));
+
+    assert_non_null(d);
+    make_dir(d->a, sizeof(d->a));
+    make_dir(d->b, sizeof(d->b));
+    *state = d;
+    return 0;
+}
+
+static int remove_dirs(void **state)
+{
+    dirs *d = *state;
+
+    remove_dir(d->a);
+    remove_dir(d->b);
+    free(d);
+    return 0;
+}
+
 static void generate(const char *dir, uint64_t seed, uint32_t services, uint32_t days, uint32_t kinds,
                      int gzip)
 {
@@ -199,45 +225,33 @@ static const char *const files_gz[] = {"flows.json.gz", "bmp.json.gz", "telemetr
 
 static void test_same_seed_same_bytes(void **state)
 {
-    char a[64], b[64];
+    const char *a = ((dirs *)*state)->a, *b = ((dirs *)*state)->b;
 
-    (void)state;
-    make_dir(a, sizeof(a));
-    make_dir(b, sizeof(b));
     generate(a, 3, 5, 1, SDD_GEN_ALL_KINDS, 1);
     generate(b, 3, 5, 1, SDD_GEN_ALL_KINDS, 1);
     for (size_t i = 0; i < sizeof(files_gz) / sizeof(*files_gz); i++)
         if (!same_file(a, b, files_gz[i]))
             fail_msg("%s differs between two runs with the same seed", files_gz[i]);
-    remove_dir(a);
-    remove_dir(b);
 }
 
 static void test_other_seed_other_bytes(void **state)
 {
-    char a[64], b[64];
+    const char *a = ((dirs *)*state)->a, *b = ((dirs *)*state)->b;
 
-    (void)state;
-    make_dir(a, sizeof(a));
-    make_dir(b, sizeof(b));
     generate(a, 3, 5, 1, SDD_GEN_ALL_KINDS, 0);
     generate(b, 4, 5, 1, SDD_GEN_ALL_KINDS, 0);
     assert_false(same_file(a, b, "flows.json"));
     assert_false(same_file(a, b, "bmp.json"));
     assert_false(same_file(a, b, "truth.json"));
-    remove_dir(a);
-    remove_dir(b);
 }
 
 /* ---- kinds ------------------------------------------------------------------- */
 
 static void test_every_kind_present(void **state)
 {
-    char dir[64];
+    const char *dir = ((dirs *)*state)->a;
     truth t;
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 11, 6, 1, SDD_GEN_ALL_KINDS, 0);
     read_truth(dir, &t);
     for (int k = 0; k < SDD_GEN_KIND_COUNT; k++)
@@ -253,16 +267,13 @@ static void test_every_kind_present(void **state)
         assert_true(num(t.ev[i], "start") >= START && num(t.ev[i], "end") <= START + 86400);
     }
     free_truth(&t);
-    remove_dir(dir);
 }
 
 static void test_only_kinds_asked(void **state)
 {
-    char dir[64];
+    const char *dir = ((dirs *)*state)->a;
     truth t;
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 11, 6, 1, 1u << SDD_GEN_FWD_DROPS | 1u << SDD_GEN_MAINTENANCE, 0);
     read_truth(dir, &t);
     assert_true(count_kind(&t, "fwd_drops") >= 1);
@@ -273,17 +284,14 @@ static void test_only_kinds_asked(void **state)
     read_truth(dir, &t);
     assert_int_equal(t.n, 0);
     free_truth(&t);
-    remove_dir(dir);
 }
 
 /* Two events of a service never overlap, so an alarm belongs to one. */
 static void test_events_of_a_service_apart(void **state)
 {
-    char dir[64];
+    const char *dir = ((dirs *)*state)->a;
     truth t;
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 5, 4, 2, SDD_GEN_ALL_KINDS, 0);
     read_truth(dir, &t);
     for (int i = 0; i < t.n; i++)
@@ -292,7 +300,6 @@ static void test_events_of_a_service_apart(void **state)
                 assert_true(num(t.ev[i], "end") < num(t.ev[j], "start") ||
                             num(t.ev[j], "end") < num(t.ev[i], "start"));
     free_truth(&t);
-    remove_dir(dir);
 }
 
 /* ---- the data agrees with the truth ---------------------------------------- */
@@ -404,27 +411,22 @@ static void check_outage(const char *dir, json_t *e, int want_reason)
 
 static void test_link_down_in_the_data(void **state)
 {
-    char dir[64];
+    const char *dir = ((dirs *)*state)->a;
     truth t;
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 21, 6, 2, 1u << SDD_GEN_PE_CE_LINK_DOWN | 1u << SDD_GEN_MAINTENANCE, 0);
     read_truth(dir, &t);
     assert_true(t.n >= 2);
     for (int i = 0; i < t.n; i++)
         check_outage(dir, t.ev[i], strcmp(str(t.ev[i], "kind"), "maintenance") == 0 ? 2 : 0);
     free_truth(&t);
-    remove_dir(dir);
 }
 
 static void test_drops_in_the_data(void **state)
 {
-    char dir[64];
+    const char *dir = ((dirs *)*state)->a;
     truth t;
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 8, 5, 2, 1u << SDD_GEN_FWD_DROPS, 0);
     read_truth(dir, &t);
     assert_true(t.n >= 1);
@@ -437,7 +439,6 @@ static void test_drops_in_the_data(void **state)
         free(s);
     }
     free_truth(&t);
-    remove_dir(dir);
 }
 
 typedef struct iface_find {
@@ -471,11 +472,9 @@ static void collect_iface(json_t *j, void *ctx)
 
 static void test_flaps_in_telemetry(void **state)
 {
-    char dir[64];
+    const char *dir = ((dirs *)*state)->a;
     truth t;
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 9, 5, 1, 1u << SDD_GEN_INTERFACE_FLAP, 0);
     read_truth(dir, &t);
     assert_true(t.n >= 1);
@@ -489,16 +488,13 @@ static void test_flaps_in_telemetry(void **state)
         assert_int_equal(f.ups, num(t.ev[i], "flaps"));
     }
     free_truth(&t);
-    remove_dir(dir);
 }
 
 static void test_saturation_near_capacity(void **state)
 {
-    char dir[64];
+    const char *dir = ((dirs *)*state)->a;
     truth t;
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 12, 5, 1, 1u << SDD_GEN_LINK_SATURATION, 0);
     read_truth(dir, &t);
     assert_true(t.n >= 1);
@@ -517,21 +513,19 @@ static void test_saturation_near_capacity(void **state)
         free(s);
     }
     free_truth(&t);
-    remove_dir(dir);
 }
 
 /* ---- inventory ----------------------------------------------------------- */
 
 static void test_inventory_has_changes(void **state)
 {
-    char dir[64], path[128];
+    const char *dir = ((dirs *)*state)->a;
+    char path[128];
     json_t *inv, *svc;
     truth t;
     size_t i;
     int found = 0;
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 13, 5, 1, 1u << SDD_GEN_MAINTENANCE, 0);
     read_truth(dir, &t);
     assert_true(t.n >= 1);
@@ -558,7 +552,6 @@ static void test_inventory_has_changes(void **state)
     assert_int_equal(found, t.n);
     json_decref(inv);
     free_truth(&t);
-    remove_dir(dir);
 }
 
 /* ---- seasonality --------------------------------------------------------- */
@@ -577,16 +570,13 @@ static void collect_hours(json_t *j, void *ctx)
 
 static void test_nights_are_quiet(void **state)
 {
-    char dir[64];
+    const char *dir = ((dirs *)*state)->a;
     hours h = {{0}};
 
-    (void)state;
-    make_dir(dir, sizeof(dir));
     generate(dir, 14, 8, 1, 0, 0);     /* a Monday, no events */
     each_line(dir, "flows.json", collect_hours, &h);
     assert_true(h.bytes[2] + h.bytes[3] < 0.7 * (h.bytes[10] + h.bytes[11]));
     assert_true(h.bytes[2] + h.bytes[3] > 0);
-    remove_dir(dir);
 }
 
 /* ---- the API ---------------------------------------------------------------- */
@@ -617,17 +607,17 @@ static void test_bad_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_seed_same_bytes),
-        cmocka_unit_test(test_other_seed_other_bytes),
-        cmocka_unit_test(test_every_kind_present),
-        cmocka_unit_test(test_only_kinds_asked),
-        cmocka_unit_test(test_events_of_a_service_apart),
-        cmocka_unit_test(test_link_down_in_the_data),
-        cmocka_unit_test(test_drops_in_the_data),
-        cmocka_unit_test(test_flaps_in_telemetry),
-        cmocka_unit_test(test_saturation_near_capacity),
-        cmocka_unit_test(test_inventory_has_changes),
-        cmocka_unit_test(test_nights_are_quiet),
+        cmocka_unit_test_setup_teardown(test_same_seed_same_bytes, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_other_seed_other_bytes, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_every_kind_present, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_only_kinds_asked, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_events_of_a_service_apart, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_link_down_in_the_data, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_drops_in_the_data, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_flaps_in_telemetry, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_saturation_near_capacity, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_inventory_has_changes, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_nights_are_quiet, make_dirs, remove_dirs),
         cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_bad_config),
     };
