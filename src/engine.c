@@ -68,13 +68,16 @@ static int parse_holidays(sdd_engine *e, const char *list, sdd_error *err)
         e->holidays[e->n_holidays++] = (int64_t)timegm(&tm) / 86400;
         p += used + (p[used] == ',');
     }
-    qsort(e->holidays, (size_t)e->n_holidays, sizeof(*e->holidays), cmp_day);
+    if (e->n_holidays)
+        qsort(e->holidays, (size_t)e->n_holidays, sizeof(*e->holidays), cmp_day);
     return 0;
 }
 
 static sdd_season season_of(const sdd_engine *e, int64_t t)
 {
     int64_t day = (t >= 0 ? t : t - 86399) / 86400;
+    if (!e->n_holidays)
+        return SDD_SEASON_WORKDAY;
     return bsearch(&day, e->holidays, (size_t)e->n_holidays, sizeof(day), cmp_day) ? SDD_SEASON_HOLIDAY
                                                                                     : SDD_SEASON_WORKDAY;
 }

@@ -1,6 +1,7 @@
 /* sddctl: the operator's tool. One subcommand per task of the anomaly
  * lifecycle: replay recorded input, score notifications against labels,
- * generate labelled scenarios. */
+ * generate labelled scenarios, label relevant states in a label store and
+ * list them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,10 @@ static const struct {
     const char *help;
 } commands[] = {
     {"replay", sddctl_replay, "run the engine over recorded pmacct JSON"},
+    {"label", sddctl_label, "validate or refine a relevant state in a label store"},
+    {"show", sddctl_show, "list the relevant states of a label store"},
+    {"gen", sddctl_gen, "generate a labelled scenario (flows, BMP, telemetry, inventory, truth)"},
+    {"score", sddctl_score, "score notifications against a scenario's truth"},
 };
 
 static int usage(FILE *out)
