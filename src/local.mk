@@ -29,3 +29,4 @@ include $(srcdir)/src/scenario.mk
 include $(srcdir)/src/detectors_fwd.mk
 include $(srcdir)/src/detectors_ctl.mk
 include $(srcdir)/src/daemon.mk
+include $(srcdir)/src/avro.mk

@@ -9,5 +9,7 @@
 int sddctl_replay(int argc, char **argv);
 int sddctl_gen(int argc, char **argv);
 int sddctl_score(int argc, char **argv);
+int sddctl_label(int argc, char **argv);
+int sddctl_show(int argc, char **argv);
 
 #endif

@@ -1,0 +1,85 @@
+/* sddctl_show.c: `sddctl show`, the relevant states of a label store, each
+ * as its latest revision says, one line each (src/label.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "label.h"
+#include "sddctl.h"
+
+typedef struct show_opts {
+    const char *service, *store;
+    int open_only;
+} show_opts;
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: sddctl show [--open] [--service VPN_ID] --store FILE\n"
+                    "  one line a relevant state: id, service, stage, start, end or \"open\", concern,\n"
+                    "  detectors (tab-separated, times in UTC)\n");
+    return 2;
+}
+
+static int parse_args(int argc, char **argv, show_opts *o)
+{
+    static const struct option longopts[] = {
+        {"open", no_argument, NULL, 'o'},  {"service", required_argument, NULL, 'v'},
+        {"store", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->open_only = 1; break;
+        case 'v': o->service = optarg; break;
+        case 's': o->store = optarg; break;
+        default: return -1;
+        }
+    }
+    return optind == argc && o->store ? 0 : -1;
+}
+
+static void print_states(const sdd_label_index *idx, const show_opts *o)
+{
+    sdd_label_summary s;
+    char line[1024];
+
+    for (size_t i = 0; i < sdd_label_index_size(idx); i++) {
+        sdd_label_index_get(idx, i, &s);
+        if (!sdd_label_matches(&s, o->open_only, o->service))
+            continue;
+        sdd_label_format(&s, line, sizeof(line));
+        printf("%s\n", line);
+    }
+}
+
+int sddctl_show(int argc, char **argv)
+{
+    show_opts o;
+    sdd_error err = {{0}};
+    sdd_label_store *store;
+    sdd_label_index *idx = NULL;
+    const char *why;
+    size_t skipped;
+
+    if (parse_args(argc, argv, &o) < 0)
+        return usage();
+    store = sdd_label_store_open(o.store, &err);
+    if (store)
+        idx = sdd_label_index_load(store, &err);
+    if (!idx) {
+        fprintf(stderr, "sddctl show: %s\n", err.msg);
+        sdd_label_store_free(store);
+        return 1;
+    }
+    skipped = sdd_label_index_skipped(idx, &why);
+    if (skipped)
+        fprintf(stderr, "sddctl show: %zu record(s) skipped, the first at %s\n", skipped, why);
+    print_states(idx, &o);
+    sdd_label_index_free(idx);
+    sdd_label_store_free(store);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
