@@ -54,6 +54,7 @@ static const param_def params[SDD_P_COUNT] = {
     [SDD_P_BMP_USUAL_FACTOR] = {"bmp_usual_factor", 0, 1, 1e6, 5},
     [SDD_P_BMP_MIN_EVENTS] = {"bmp_min_events", 0, 0, 1e9, 10},
     [SDD_P_FLOW_FWD_WEIGHT] = {"flow_fwd_weight", 0, 0, 1, 0.5},
+    [SDD_P_DROP_SHARE_THRESHOLD] = {"drop_share_threshold", 0, 0, 1, 0.05},
     [SDD_P_OC_WEIGHT] = {"oc_weight", 0, 0, 1, 0.5},
     [SDD_P_SATURATION_WEIGHT] = {"saturation_weight", 0, 0, 1, 1.0},
     [SDD_P_SATURATION_PERCENT_THRESHOLD] = {"saturation_percent_threshold", 0, 0, 1, 0.9},

@@ -5,7 +5,9 @@
  * model, the slot's total over all reasons is compared with
  * dropped_bytes_threshold: a symptom when total > threshold (so threshold 0
  * reports any drop), strength sdd_ratio_strength(total / threshold), 1 when
- * the threshold is 0. With the profile's drop model, the model's score
+ * the threshold is 0; and the dropped bytes must also be at least
+ * drop_share_threshold of all the service's bytes in the slot: a service
+ * whose ACLs always drop a little is not disrupted by that little. With the profile's drop model, the model's score
  * decides instead (score >= the model's threshold) and is the strength. A
  * slot without dropped bytes is never a symptom, and a slot without data is
  * not judged. The symptom carries the semantics of the reason that dropped
@@ -92,6 +94,18 @@ static void describe(const sdd_detect_input *in, const sdd_drop_slot *s, double 
              100 * s->bytes[top] / total, reasons[top].name, 128 + top, by);
 }
 
+/* The share of the slot's bytes that was dropped. */
+static double dropped_share(const sdd_detect_input *in, double dropped)
+{
+    static const int forwarded[] = {SDD_M_TCP_BYTES, SDD_M_UDP_BYTES, SDD_M_OTHER_BYTES};
+    double total = dropped, v;
+
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        if (in->series(in->ctx, forwarded[i], in->slot, 1, &v) == 1)
+            total += v;
+    return total > 0 ? dropped / total : 0;
+}
+
 int sdd_flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model, sdd_symptom *out, int max)
 {
     double threshold = in->profile->v[SDD_P_DROPPED_BYTES_THRESHOLD], total = 0, strength;
@@ -110,7 +124,7 @@ int sdd_flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model,
             return 0;
         snprintf(by, sizeof(by), "model score %.2f", strength);
     } else {
-        if (total <= threshold)
+        if (total <= threshold || dropped_share(in, total) < in->profile->v[SDD_P_DROP_SHARE_THRESHOLD])
             return 0;
         strength = threshold > 0 ? sdd_ratio_strength(total / threshold) : 1.0;
         snprintf(by, sizeof(by), "threshold %.0f", threshold);

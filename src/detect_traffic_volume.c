@@ -1,7 +1,10 @@
 /* detect_traffic_volume.c: the customer's TCP or UDP traffic fell compared
  * with the same window one week (time_delta_hours) earlier.
  *
- * Sums over the last volume_length_minutes. No comparison is made when
+ * Sums over the last volume_length_minutes. The historic sum is taken no
+ * higher than its window's length times the median slot of the historic
+ * pattern window around it: a burst one week ago is not the level to expect
+ * today. No comparison is made when
  * either window lacks data (a history too young, a collector outage, the
  * first slots after a restart): missing data is not missing traffic. Nor
  * when one of the two days is a holiday and the other is not. */
@@ -37,6 +40,12 @@ static int compare(const sdd_detect_input *in, const volume_kind *k, sdd_symptom
     now = sdd_window_sum(in, k->metric, first, n, &now_ok);
     then = sdd_window_sum(in, k->metric, first - back, n, &then_ok);
     if (!now_ok || !then_ok || then <= 0)
+        return 0;
+    int pattern = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / in->step);
+    double level = sdd_window_median(in, k->metric, in->slot - back - pattern / 2, pattern);
+    if (!isnan(level) && level * n < then)
+        then = level * n;
+    if (then <= 0)
         return 0;
     drop = (then - now) / then;
     if (drop <= p->v[k->threshold])

@@ -81,5 +81,11 @@ extern const sdd_detector sdd_detector_traffic_volume;
 
 /* Helpers shared by detectors. */
 double sdd_window_sum(const sdd_detect_input *in, int metric, int64_t first, int n, int *complete);
+/* Mean and standard deviation of a metric over the slots that have data
+ * among n from `first`; returns how many had data. */
+int sdd_window_stats(const sdd_detect_input *in, int metric, int64_t first, int n, double *mean, double *sd);
+/* Median of a metric over n slots from `first` (n <= 1440); NAN unless every
+ * slot has data. */
+double sdd_window_median(const sdd_detect_input *in, int metric, int64_t first, int n);
 
 #endif

@@ -470,6 +470,25 @@ static void test_fwd_threshold_zero(void **state)
     assert_near(fx->out[0].strength, 1, 0);
 }
 
+/* A little dropped from a lot of forwarded traffic is below
+ * drop_share_threshold; the same drop from little traffic is not. */
+static void test_fwd_share(void **state)
+{
+    fixture *fx = *state;
+
+    param(fx, SDD_P_DROPPED_BYTES_THRESHOLD, 1e6);
+    param(fx, SDD_P_DROP_SHARE_THRESHOLD, 0.05);
+    drops(fx, 129, 2e6);
+    set(fx, SDD_M_TCP_BYTES, NOW, NOW, 30e6);
+    set(fx, SDD_M_UDP_BYTES, NOW, NOW, 10e6);           /* 2 of 42 MB: 4.8 % */
+    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 0);
+    set(fx, SDD_M_UDP_BYTES, NOW, NOW, 6e6);            /* 2 of 38 MB: 5.3 % */
+    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 1);
+    param(fx, SDD_P_DROP_SHARE_THRESHOLD, 0);
+    set(fx, SDD_M_TCP_BYTES, NOW, NOW, 1e12);
+    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 1);
+}
+
 static void test_fwd_missing_data(void **state)
 {
     fixture *fx = *state;
@@ -924,6 +943,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_withdraw_burst_damped),
         T(test_update_reads_its_own_series),
+        T(test_fwd_share),
         T(test_bmp_damp_zero),
         T(test_bmp_damp_one),
         T(test_bmp_previous_slots_zero),
