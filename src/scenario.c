@@ -496,6 +496,19 @@ static void build_flow_text(gen *g, gen_term *t)
     t->mid_len = (uint8_t)n;
 }
 
+/* Access links are sized so that each can carry all of its service's
+ * traffic, as sites designed to back each other up are: a traffic shift
+ * between sites then fills no link. */
+static void size_capacities(gen *g, const gen_service *s)
+{
+    double total = 0;
+
+    for (uint8_t i = 0; i < s->n_term; i++)
+        total += g->term[s->first_term + i].peak_bps;
+    for (uint8_t i = 0; i < s->n_term; i++)
+        g->term[s->first_term + i].capacity_bps = pick_capacity(total, s->profile == PROFILE_BURSTY ? 6.0 : 4.0);
+}
+
 static int plan_term(gen *g, uint32_t si, uint8_t index, uint16_t pe_index)
 {
     gen_service *s = &g->svc[si];
@@ -515,7 +528,6 @@ static int plan_term(gen *g, uint32_t si, uint8_t index, uint16_t pe_index)
     snprintf(t->rd, sizeof(t->rd), "0:64497:%u", s->num + 10000000u * index);
     t->n_prefix = (uint8_t)prng_range(&g->plan, 1, MAX_PREFIXES);
     t->peak_bps = exp(prng_uniform(&g->plan, log(2e5), log(2e8)));
-    t->capacity_bps = pick_capacity(t->peak_bps, s->profile == PROFILE_BURSTY ? 6.0 : 4.0);
     t->tcp_share = prng_uniform(&g->plan, 0.55, 0.85);
     t->syn_ratio = prng_uniform(&g->plan, 0.15, 0.35);
     build_flow_text(g, t);
@@ -585,6 +597,7 @@ static int plan_service(gen *g, uint32_t si)
         if (plan_term(g, si, i, pe) < 0)
             return -1;
     }
+    size_capacities(g, s);
     return 0;
 }
 
