@@ -1,61 +1,50 @@
 /* replay.c: runs an engine over recorded pmacct JSON files.
  *
  * Each file is read a line at a time (zlib reads plain and gzip'ed files
- * alike) and the three inputs are merged by event time, flows first on a tie,
- * so that the engine sees one time-ordered stream whatever the files' sizes:
- * memory stays constant and the output depends only on the files. */
+ * alike, linereader.c cuts the lines) and the three inputs are merged by
+ * event time, flows first on a tie, so that the engine sees one time-ordered
+ * stream whatever the files' sizes: memory stays constant and the output
+ * depends only on the files. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "engine.h"
-
-#define LINE_MAX_BYTES (1 << 20)        /* longer lines are skipped as unreadable */
+#include "linereader.h"
 
 typedef struct reader {
     gzFile gz;
     const char *path;
     sdd_input_kind kind;
-    char *buf;
-    size_t cap;
+    sdd_linereader *lines;
+    int at_end;                         /* gzread has nothing more */
+    const char *line;
     int pending;                        /* rec holds the next record */
     sdd_record rec;
 } reader;
 
-/* Reads one line into r->buf; its length, or -1 at the end. A line longer
- * than LINE_MAX_BYTES is consumed and returned as length 0 (skipped). */
+/* Reads one line into r->line; its length, or -1 at the end. Lines longer
+ * than SDD_LINE_MAX are skipped by the line reader. */
 static long read_line(reader *r)
 {
-    size_t len = 0;
-    int too_long = 0;
+    size_t len, avail;
 
     for (;;) {
-        if (!gzgets(r->gz, r->buf + len, (int)(r->cap - len))) {
-            if (len == 0 && !too_long)
-                return -1;
-            break;                      /* the last line has no newline */
-        }
-        len += strlen(r->buf + len);
-        if (len > 0 && r->buf[len - 1] == '\n') {
-            len--;
-            break;
-        }
-        if (len + 1 < r->cap)
-            continue;                   /* end of file next, or a NUL inside the line */
-        if (r->cap >= LINE_MAX_BYTES) {
-            too_long = 1;
-            len = 0;
-            continue;
-        }
-        char *grown = realloc(r->buf, r->cap * 2);
-        if (!grown)
+        r->line = sdd_linereader_next(r->lines, r->at_end, &len);
+        if (r->line)
+            return (long)len;
+        if (r->at_end)
             return -1;
-        r->buf = grown;
-        r->cap *= 2;
+        char *space = sdd_linereader_space(r->lines, &avail);
+        int n = space ? gzread(r->gz, space, avail > INT_MAX ? INT_MAX : (unsigned)avail) : -1;
+        if (n <= 0)
+            r->at_end = 1;              /* a read error is reported by close_reader */
+        else
+            sdd_linereader_commit(r->lines, (size_t)n);
     }
-    return too_long ? 0 : (long)len;
 }
 
 /* Moves the reader to its next usable record; 0 when the file is done. */
@@ -67,7 +56,7 @@ static int next_record(sdd_engine *e, reader *r)
     while (!r->pending && (len = read_line(r)) >= 0) {
         if (len == 0)
             continue;
-        r->pending = sdd_engine_parse(e, r->kind, r->buf, (size_t)len, &r->rec) > 0;
+        r->pending = sdd_engine_parse(e, r->kind, r->line, (size_t)len, &r->rec) > 0;
     }
     return r->pending;
 }
@@ -80,9 +69,8 @@ static int open_reader(reader *r, const char *path, sdd_input_kind kind, sdd_err
     if (!path)
         return 0;
     r->gz = gzopen(path, "rb");
-    r->cap = 64 * 1024;
-    r->buf = malloc(r->cap);
-    if (!r->gz || !r->buf) {
+    r->lines = sdd_linereader_new(SDD_LINE_MAX);
+    if (!r->gz || !r->lines) {
         snprintf(err->msg, sizeof(err->msg), "%s: %s", path, r->gz ? "out of memory" : strerror(errno));
         return -1;
     }
@@ -102,7 +90,7 @@ static int close_reader(reader *r, sdd_error *err)
         }
         gzclose(r->gz);
     }
-    free(r->buf);
+    sdd_linereader_free(r->lines);
     return rc;
 }
 

@@ -1,0 +1,136 @@
+/* sources.h: where sddd's records come from, and how its parts log.
+ *
+ * An input is written `kafka:TOPIC`, `file:PATH` or `-` (stdin); the same
+ * form names the output. A file source follows a file as `tail -F` does; the
+ * Kafka source is one consumer-group member for every Kafka input. Both hand
+ * out whole lines through an sdd_line_fn and never block: the daemon waits
+ * for them in one poll(2) (source_file.c, source_kafka.c, source_spec.c,
+ * source_log.c). */
+#ifndef SDD_SOURCES_H
+#define SDD_SOURCES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdd/sdd.h"
+
+/* ---- logging: one line per event, with a level ------------------------ */
+
+typedef enum sdd_log_level { SDD_LOG_ERROR, SDD_LOG_WARNING, SDD_LOG_INFO } sdd_log_level;
+
+typedef struct sdd_logger {
+    void (*fn)(void *ctx, sdd_log_level level, const char *msg);
+    void *ctx;
+} sdd_logger;
+
+const char *sdd_log_level_name(sdd_log_level level);
+void sdd_logf(const sdd_logger *log, sdd_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Seconds on the monotonic clock: what the daemon waits and rate-limits by
+ * (never the engine's time, which is the records'). */
+double sdd_now_seconds(void);
+
+/* Says whether a message under `key` may be logged at `now` (seconds, any
+ * monotonic clock): the first time, then at most once per interval. An error
+ * that repeats every second (a broker that is down) is logged once a minute,
+ * with the count of the ones not logged. */
+#define SDD_RATELIMIT_KEYS 32
+#define SDD_RATELIMIT_KEY_MAX 96
+typedef struct sdd_ratelimit {
+    double interval;
+    struct {
+        char key[SDD_RATELIMIT_KEY_MAX];
+        double last;
+        uint64_t suppressed;
+    } slot[SDD_RATELIMIT_KEYS];
+    int n;
+} sdd_ratelimit;
+
+void sdd_ratelimit_init(sdd_ratelimit *rl, double interval);
+/* 1 to log (*suppressed: how many were held back since the last one), 0 not. */
+int sdd_ratelimit_allow(sdd_ratelimit *rl, const char *key, double now, uint64_t *suppressed);
+
+/* ---- the text form of an input or an output --------------------------- */
+
+typedef enum sdd_spec_type {
+    SDD_SPEC_NONE,          /* "": not used */
+    SDD_SPEC_STDIO,         /* "-": stdin for an input, stdout for the output */
+    SDD_SPEC_FILE,          /* "file:PATH" */
+    SDD_SPEC_KAFKA          /* "kafka:TOPIC" */
+} sdd_spec_type;
+
+typedef struct sdd_spec {
+    sdd_spec_type type;
+    const char *name;       /* the path or topic, inside the parsed text; "" otherwise */
+} sdd_spec;
+
+/* 0, or -1 with the reason in err (without the setting's name). */
+int sdd_spec_parse(const char *text, sdd_spec *out, sdd_error *err);
+
+/* ---- sources ---------------------------------------------------------- */
+
+/* One line as read (no newline), of the kind its input was declared as. */
+typedef void (*sdd_line_fn)(void *ctx, sdd_input_kind kind, const char *line, size_t len);
+
+typedef enum sdd_read_status {
+    SDD_READ_IDLE,          /* nothing more for now: wait */
+    SDD_READ_MORE,          /* stopped at the budget: call again without waiting */
+    SDD_READ_DONE           /* stdin ended: nothing will ever come */
+} sdd_read_status;
+
+/* ---- files ---- */
+
+typedef struct sdd_file_source sdd_file_source;
+
+/* path NULL reads stdin until its end. A path need not exist yet: it is
+ * waited for (logged once). The file is read from its start. */
+sdd_file_source *sdd_file_source_new(const char *path, sdd_input_kind kind, const sdd_logger *log);
+void sdd_file_source_free(sdd_file_source *s);
+/* The descriptor to wait on for input, or -1 when the source has to be
+ * looked at on a timer: a regular file (always "readable" to poll) or a path
+ * that is not there. */
+int sdd_file_source_fd(const sdd_file_source *s);
+/* Reads up to budget bytes of what is there and hands out each complete
+ * line. Call it when the descriptor is readable, or on the timer. */
+sdd_read_status sdd_file_source_read(sdd_file_source *s, size_t budget, sdd_line_fn fn, void *ctx);
+uint64_t sdd_file_source_too_long(const sdd_file_source *s);
+
+/* ---- Kafka ---- */
+
+typedef struct sdd_kafka_topic {
+    const char *name;
+    sdd_input_kind kind;
+} sdd_kafka_topic;
+
+/* Reads a librdkafka properties file: `key=value` a line, or pmacct's
+ * `global, key, value` / `topic, key, value`; blank lines and `#` comments
+ * are skipped. fn sets one property: 0, or -1 with its reason in why. -1 with
+ * "file:line: reason" in err at the first bad line. */
+typedef int (*sdd_kv_fn)(void *ctx, const char *key, const char *value, char *why, size_t why_len);
+int sdd_kafka_config_read(const char *path, sdd_kv_fn fn, void *ctx, sdd_error *err);
+
+typedef struct sdd_kafka_source sdd_kafka_source;
+
+/* Checks and keeps the consumer's settings: brokers and group, then every
+ * property of config_file (may be NULL or ""), then the two the offset
+ * guarantee depends on. Connects to nothing: sdd_kafka_source_start does. */
+sdd_kafka_source *sdd_kafka_source_new(const char *brokers, const char *group, const char *config_file,
+                                       const sdd_kafka_topic *topics, int n_topics, const sdd_logger *log,
+                                       sdd_error *err);
+int sdd_kafka_source_start(sdd_kafka_source *k, sdd_error *err);
+/* Readable when messages or events wait (a pipe librdkafka writes to). */
+int sdd_kafka_source_fd(const sdd_kafka_source *k);
+/* Hands out the lines of up to max_messages messages, storing each
+ * message's offset once its lines have been handed out. */
+sdd_read_status sdd_kafka_source_read(sdd_kafka_source *k, int max_messages, sdd_line_fn fn, void *ctx);
+/* 1 when partitions are assigned and every one of them was read to its end. */
+int sdd_kafka_source_caught_up(sdd_kafka_source *k);
+uint64_t sdd_kafka_source_messages(const sdd_kafka_source *k);
+/* Leaves the group, committing the stored offsets, and frees everything.
+ * When the group coordinator does not answer within a few seconds the
+ * client is left to the end of the process instead (librdkafka would hold
+ * it for session.timeout.ms): call this only on the way out. */
+void sdd_kafka_source_free(sdd_kafka_source *k);
+
+#endif
