@@ -92,7 +92,7 @@ sdd_config *sdd_config_new(void)
     cfg->time_step_seconds = 60;
     cfg->data_delay = 120;
     cfg->allowed_lateness = 600;
-    snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "volume-1-peer-down-1-withdraw-1-update-1-flow-fwd-1-oc-1-saturation-1-pipeline");
+    snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "volume-1-pattern-1-flow-count-1-peer-down-1-withdraw-1-update-1-flow-fwd-1-oc-1-saturation-1-pipeline");
     snprintf(cfg->kafka_group_id, sizeof(cfg->kafka_group_id), "%s", "pmacct-sdd");
     return cfg;
 }

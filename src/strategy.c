@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "detectors_ctl.h"
+#include "detectors_fwd.h"
 #include "strategy.h"
 
 /* The words a strategy name uses for each detector. */
@@ -12,6 +13,8 @@ static const struct {
     const sdd_detector *detector;
 } known[] = {
     {"volume", &sdd_detector_traffic_volume},
+    {"pattern", &sdd_detector_udp_pattern},
+    {"flow-count", &sdd_detector_flow_count_spike},
     {"peer-down", &sdd_detector_bmp_peer_down},
     {"withdraw", &sdd_detector_bmp_withdraw},
     {"update", &sdd_detector_bmp_update},
