@@ -30,3 +30,4 @@ include $(srcdir)/src/detectors_fwd.mk
 include $(srcdir)/src/detectors_ctl.mk
 include $(srcdir)/src/daemon.mk
 include $(srcdir)/src/avro.mk
+include $(srcdir)/src/kafka_output.mk
