@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Integration test: capture case 401 (IPFIX v10 + BMP over IPv6 from two Cisco
+# IOS XR 7.10 routers, MPLS L3VPN) replayed into Debian's nfacctd 1.7.7; the
+# flow and BMP records it publishes to Kafka must be the ones the case
+# expects (output-flow-00.json, output-bmp-00.json), read with the
+# differences of 1.7.7 listed in compare-1.7.7.sh and capture_401/run.sh. The
+# setup and the replays are in capture_401/run.sh (tools/demo runs them too).
+#
+# Takes about 45 s on these 2-core machines (Kafka start 5 s, topics 3 s,
+# nfacctd start 6 s, the two replays 4 s, waiting for the BMP topic to go
+# quiet 5 s and for the flow flush and the flow topic to go quiet 20 s,
+# comparisons 2 s). Needs root; runs only with SDD_INTEGRATION=1 (exit 77
+# otherwise).
+set -euo pipefail
+. "$(dirname "$0")/../harness/lib.sh"
+. "$(dirname "$0")/capture_401/run.sh"
+sdd_init capture_401
+
+capture_401_run
+
+# The comparison rules: SDD_*_RULES (compare-1.7.7.sh) and this case's own
+# (CAPTURE_401_*_RULES, capture_401/run.sh), each with its reason.
+sdd_compare flow "$CASE_401/output-flow-00.json" "$SDD_TMP/flow.json" "${CAPTURE_401_FLOW_RULES[@]}"
+sdd_compare bmp "$CASE_401/output-bmp-00.json" "$SDD_TMP/bmp.json" "${CAPTURE_401_BMP_RULES[@]}"
+
+# The same comparisons fail when one expected record is changed.
+sdd_compare_must_fail flow "$CASE_401/output-flow-00.json" "$SDD_TMP/flow.json" \
+  3 bytes 104575 "WRONG COUNTERS" "${CAPTURE_401_FLOW_RULES[@]}"
+sdd_compare_must_fail bmp "$CASE_401/output-bmp-00.json" "$SDD_TMP/bmp.json" \
+  12 ip_prefix '"100.105.40.0/24"' "MISSING" "${CAPTURE_401_BMP_RULES[@]}"
+
+# The case allows no ERROR or WARN in nfacctd's log.
+sdd_nfacctd_check_log
+sdd_log "PASS: $(wc -l <"$SDD_TMP/flow.json") flow and $(wc -l <"$SDD_TMP/bmp.json") BMP records as expected"
