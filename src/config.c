@@ -94,6 +94,8 @@ sdd_config *sdd_config_new(void)
     cfg->allowed_lateness = 600;
     snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "volume-1-pattern-1-flow-count-1-peer-down-1-withdraw-1-update-1-flow-fwd-1-oc-1-saturation-1-pipeline");
     snprintf(cfg->kafka_group_id, sizeof(cfg->kafka_group_id), "%s", "pmacct-sdd");
+    snprintf(cfg->output_format, sizeof(cfg->output_format), "%s", "avro");
+    cfg->spool_max_bytes = 104857600;
     return cfg;
 }
 
@@ -235,6 +237,10 @@ static const setting_def settings[] = {
     TEXT_SETTING(kafka_brokers),
     TEXT_SETTING(kafka_group_id),
     TEXT_SETTING(kafka_config_file),
+    TEXT_SETTING(output_format),
+    TEXT_SETTING(schema_registry),
+    TEXT_SETTING(spool_dir),
+    INT_SETTING(spool_max_bytes, 4096, 2147483647),
 };
 
 static int apply_setting(sdd_config *cfg, const setting_def *d, const char *value, sdd_error *err)

@@ -81,6 +81,11 @@ struct sdd_config {
     char kafka_brokers[SDD_VALUE_MAX];
     char kafka_group_id[SDD_VALUE_MAX];
     char kafka_config_file[SDD_PATH_MAX];   /* librdkafka properties, as pmacct's */
+    /* the Kafka output (output_kafka.c) */
+    char output_format[SDD_VALUE_MAX];  /* "avro", "confluent" or "json" */
+    char schema_registry[SDD_VALUE_MAX];    /* base URL of a Confluent-compatible registry */
+    char spool_dir[SDD_PATH_MAX];       /* where notifications wait for the broker */
+    int spool_max_bytes;
     /* profiles; [0] is "default" */
     sdd_profile *profiles;
     int n_profiles;

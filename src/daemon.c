@@ -114,7 +114,7 @@ static int read_config(sdd_daemon *d, sdd_error *err)
         return -1;
     if (d->opts.inventory_path && sdd_config_set(d->cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
         return -1;
-    if (check_inputs(d, err) < 0 || sdd_output_check(d->cfg->output, err) < 0)
+    if (check_inputs(d, err) < 0 || sdd_output_check_config(d->cfg, err) < 0)
         return -1;
     if (d->n_topics)
         d->kafka = sdd_kafka_source_new(d->cfg->kafka_brokers, d->cfg->kafka_group_id, d->cfg->kafka_config_file,
@@ -175,7 +175,7 @@ static int open_files(sdd_daemon *d, sdd_error *err)
 
 int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
 {
-    d->out = sdd_output_open(d->cfg->output, err);
+    d->out = sdd_output_open_config(d->cfg, &d->opts.log, err);
     if (!d->out)
         return -1;
     d->engine = sdd_engine_new(d->cfg, err);
@@ -209,6 +209,8 @@ static void log_stats(sdd_daemon *d)
     sdd_engine_counters(d->engine, print_counter, f);
     if (d->kafka)
         print_counter(f, "kafka_messages", sdd_kafka_source_messages(d->kafka));
+    if (d->out)
+        sdd_output_counters(d->out, print_counter, f);
     for (int k = 0; k < 3; k++)
         too_long += d->in[k].file ? sdd_file_source_too_long(d->in[k].file) : 0;
     print_counter(f, "lines_too_long", too_long);
@@ -316,6 +318,18 @@ static void maybe_log_stats(sdd_daemon *d)
     d->next_stats += d->opts.stats_every;
 }
 
+/* An output that sends in the background (Kafka: delivery reports, the
+ * spool sent again once the broker is back) is served on every turn. */
+static void flush_output(sdd_daemon *d)
+{
+    sdd_error err;
+
+    if (!d->failed && sdd_output_flush(d->out, &err) < 0) {
+        log_msg(d, SDD_LOG_ERROR, err.msg);
+        d->failed = 1;
+    }
+}
+
 /* History, and with state_file the open slots, made durable before the
  * consumer commits the offsets of what they hold. */
 static int save_engine(sdd_daemon *d)
@@ -346,6 +360,7 @@ int sdd_daemon_run(sdd_daemon *d)
         maybe_log_stats(d);
         wait_for_input(d);
         read_inputs(d);
+        flush_output(d);
     }
     if (*d->opts.stop)
         sdd_logf(&d->opts.log, SDD_LOG_INFO, "stopping on a signal; open slots stay open");

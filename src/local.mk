@@ -31,3 +31,4 @@ include $(srcdir)/src/detectors_ctl.mk
 include $(srcdir)/src/daemon.mk
 include $(srcdir)/src/avro.mk
 include $(srcdir)/src/kafka_output.mk
+include $(srcdir)/tests/integration/kafka_output.mk

@@ -11,7 +11,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "output.h"
+#include "output_kafka.h"
 #include "sources.h"
 
 typedef struct fd_output {
@@ -69,7 +71,7 @@ static void fd_close(sdd_output *o)
     free(f);
 }
 
-static const sdd_output_ops fd_ops = {fd_write, fd_flush, fd_close};
+static const sdd_output_ops fd_ops = {fd_write, fd_flush, fd_close, NULL};
 
 static sdd_output *fd_output_new(int fd, int owned, const char *name, sdd_error *err)
 {
@@ -99,15 +101,27 @@ int sdd_output_check(const char *spec, sdd_error *err)
         snprintf(err->msg, sizeof(err->msg), "output: %.480s", why.msg);
         return -1;
     }
-    if (s.type == SDD_SPEC_KAFKA) {
-        snprintf(err->msg, sizeof(err->msg), "output: '%s': a Kafka output is not supported yet (file:PATH or -)",
-                 spec);
-        return -1;
-    }
     return 0;
 }
 
-sdd_output *sdd_output_open(const char *spec, sdd_error *err)
+static sdd_output *kafka_without_config(const char *spec, sdd_error *err)
+{
+    snprintf(err->msg, sizeof(err->msg), "output: '%.300s' needs the configuration", spec);
+    return NULL;
+}
+
+int sdd_output_check_config(const sdd_config *cfg, sdd_error *err)
+{
+    sdd_spec s;
+
+    if (sdd_output_check(cfg->output, err) < 0)
+        return -1;
+    sdd_spec_parse(cfg->output, &s, err);
+    return s.type == SDD_SPEC_KAFKA ? sdd_output_kafka_check(cfg, err) : 0;
+}
+
+/* A Kafka output needs the configuration: without it, an error. */
+static sdd_output *open_spec(const char *spec, const sdd_config *cfg, const sdd_logger *log, sdd_error *err)
 {
     sdd_spec s;
     int fd;
@@ -115,6 +129,8 @@ sdd_output *sdd_output_open(const char *spec, sdd_error *err)
     if (sdd_output_check(spec, err) < 0)
         return NULL;
     sdd_spec_parse(spec, &s, err);
+    if (s.type == SDD_SPEC_KAFKA)
+        return cfg ? sdd_output_kafka_open(s.name, cfg, log, err) : kafka_without_config(spec, err);
     if (s.type != SDD_SPEC_FILE)
         return fd_output_new(STDOUT_FILENO, 0, "stdout", err);
     fd = open(s.name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -125,6 +141,16 @@ sdd_output *sdd_output_open(const char *spec, sdd_error *err)
     return fd_output_new(fd, 1, s.name, err);
 }
 
+sdd_output *sdd_output_open(const char *spec, sdd_error *err)
+{
+    return open_spec(spec, NULL, NULL, err);
+}
+
+sdd_output *sdd_output_open_config(const sdd_config *cfg, const sdd_logger *log, sdd_error *err)
+{
+    return open_spec(cfg->output, cfg, log, err);
+}
+
 int sdd_output_write(sdd_output *o, const char *record, size_t len, sdd_error *err)
 {
     return o->ops->write(o, record, len, err);
@@ -133,6 +159,12 @@ int sdd_output_write(sdd_output *o, const char *record, size_t len, sdd_error *e
 int sdd_output_flush(sdd_output *o, sdd_error *err)
 {
     return o->ops->flush(o, err);
+}
+
+void sdd_output_counters(sdd_output *o, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx)
+{
+    if (o->ops->counters)
+        o->ops->counters(o, fn, ctx);
 }
 
 void sdd_output_close(sdd_output *o)

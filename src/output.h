@@ -7,8 +7,10 @@
 #define SDD_OUTPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sdd/sdd.h"
+#include "sources.h"
 
 typedef struct sdd_output sdd_output;
 
@@ -18,6 +20,8 @@ typedef struct sdd_output_ops {
     /* Everything written so far handed on (to the kernel, to a broker). */
     int (*flush)(sdd_output *o, sdd_error *err);
     void (*close)(sdd_output *o);
+    /* Its counters, each as fn(ctx, name, value); NULL when it has none. */
+    void (*counters)(sdd_output *o, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx);
 } sdd_output_ops;
 
 struct sdd_output {
@@ -27,12 +31,19 @@ struct sdd_output {
 /* Checks the text of the `output` setting ("" means stdout): 0, or -1 with
  * the reason in err. Nothing is opened. */
 int sdd_output_check(const char *spec, sdd_error *err);
+/* The same, and the settings a Kafka output needs (output_kafka.h). */
+int sdd_output_check_config(const sdd_config *cfg, sdd_error *err);
 /* Opens the output `spec` names: `file:PATH` (appended to, created if need
- * be) or `-` (stdout). NULL with the reason in err. */
+ * be) or `-` (stdout); `kafka:TOPIC` only through sdd_output_open_config.
+ * NULL with the reason in err. */
 sdd_output *sdd_output_open(const char *spec, sdd_error *err);
+/* The same with the configuration and a logger, which `kafka:TOPIC` needs
+ * (output_kafka.h); spec is cfg->output. */
+sdd_output *sdd_output_open_config(const sdd_config *cfg, const sdd_logger *log, sdd_error *err);
 
 int sdd_output_write(sdd_output *o, const char *record, size_t len, sdd_error *err);
 int sdd_output_flush(sdd_output *o, sdd_error *err);
 void sdd_output_close(sdd_output *o);   /* NULL is fine */
+void sdd_output_counters(sdd_output *o, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx);
 
 #endif

@@ -433,7 +433,7 @@ static void test_daemon_config(void **state)
                                                   "bmp_input: kafka:t\n"), "bmp_input: topic t is already"));
     assert_non_null(strstr(daemon_config_error(f, "output: -\n"), "no input"));
     assert_non_null(strstr(daemon_config_error(f, "flow_input: -\noutput: flows.json\n"), "output: 'flows.json'"));
-    assert_non_null(strstr(daemon_config_error(f, "flow_input: -\noutput: kafka:out\n"), "not supported yet"));
+    assert_non_null(strstr(daemon_config_error(f, "flow_input: -\noutput: kafka:out\n"), "needs kafka_brokers"));
     assert_non_null(strstr(daemon_config_error(f, "flow_input: kafka:t\nkafka_brokers: 127.0.0.1:1\n"
                                                   "kafka_config_file: /nonexistent/rdkafka.conf\n"),
                            "kafka_config_file: /nonexistent/rdkafka.conf"));

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# Integration test: sddd's Kafka output (src/output_kafka.c, src/spool.c)
+# against a real broker, the records read back with kcat and decoded with
+# Debian's python3-avro and the reference schema.
+#
+# (a) a BMP peer going down and up: one relevant state, its revisions in
+#     order, the last one with endTime, the same as `sddctl replay` gives;
+#     key = the state's id, header revision = its revision.
+# (b) the broker stopped for a minute while notifications are made, then
+#     started again: every revision arrives, in order per id, none twice.
+# (c) sddd killed with SIGKILL in the middle of its input and started again
+#     with the same spool, state and history files: no revision lost, none
+#     twice (the spool keeps what was accepted; the topic read back at start
+#     and the spool give the revisions already accepted, which are dropped).
+# (d) a topic the broker refuses (auto-create off) with a tiny spool, and a
+#     registry that does not answer: errors logged and counted
+#     ("spool full: N notifications lost"), sddd runs to its end, exit 0.
+#
+# Takes about 2.5 minutes. Needs root; runs only with SDD_INTEGRATION=1.
+set -euo pipefail
+. "$(dirname "$0")/../harness/lib.sh"
+sdd_init kafka_output
+
+sddd=$SDD_BUILDDIR/sddd
+sddctl=$SDD_BUILDDIR/sddctl
+schema=$SDD_SRCDIR/schema/RelevantStateNotification.avsc
+for p in "$sddd" "$sddctl"; do
+  [ -x "$p" ] || sdd_die "$p not built"
+done
+T0=1700000040
+IDLE=3
+
+# ---- input -------------------------------------------------------------------
+
+write_inventory() {
+  cat >"$1" <<'EOF'
+{"services": [{"vpn_id": "64497:1", "name": "customer-1", "profile": "default",
+  "terminations": [{"router": "192.0.2.1", "hostname": "pe1", "vrf_name": "CUST1", "vrf_id": 7,
+    "rd": "0:64497:1", "interfaces": [{"id": 101, "name": "Gi0/0/0/1"}],
+    "ce_peers": ["198.51.100.1"]}]}]}
+EOF
+}
+
+bmp_line() { # TIME TYPE EXTRA
+  printf '{"event_type": "log", "timestamp": "%d.000000", "bmp_router": "192.0.2.1", "bmp_msg_type": "%s", "peer_ip": "198.51.100.1", "peer_type": 1, "rd": "0:64497:1"%s}\n' \
+    "$1" "$2" "$3"
+}
+
+# BMP msglog, minutes FROM..TO-1: a route update every minute; in every
+# ten minutes the RD-instance peer goes down in minute 2 and up in minute 5.
+write_bmp() { # FROM TO
+  local s t
+  for ((s = $1; s < $2; s++)); do
+    t=$((T0 + s * 60))
+    bmp_line $t route_monitor ', "log_type": "update", "ip_prefix": "203.0.113.0/24", "bgp_nexthop": "198.51.100.1", "ecomms": "RT:64497:1"'
+    [ $((s % 10)) != 2 ] || bmp_line $((t + 5)) peer_down ', "reason_type": 3'
+    [ $((s % 10)) != 5 ] || bmp_line $((t + 5)) peer_up ''
+  done
+}
+
+write_conf() { # FILE KEY=VALUE...
+  local out=$1 kv
+  shift
+  {
+    echo "data_delay: 0"
+    echo "time_delta_hours: 1"
+    echo "volume_length_minutes: 5"
+    echo "close_after_slots: 2"
+    echo "inventory_file: $SDD_TMP/inventory.json"
+    echo "kafka_brokers: $SDD_KAFKA_BROKER"
+    for kv in "$@"; do
+      echo "${kv%%=*}: ${kv#*=}"
+    done
+  } >"$out"
+}
+
+# ---- helpers -------------------------------------------------------------------
+
+counter() { # LOG NAME: the value in the last counters line (0 if absent)
+  local line
+  line=$(grep 'counters:' "$1" | tail -n 1)
+  [[ " $line " =~ \ $2=([0-9]+)\  ]] && echo "${BASH_REMATCH[1]}" || echo 0
+}
+
+counter_at_least() { # LOG NAME MIN
+  [ "$(counter "$1" "$2")" -ge "$3" ]
+}
+
+wait_exit() { # PID SECONDS: sets EXIT_RC
+  local pid=$1 n
+  for ((n = 0; n < $2 * 5; n++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -0 "$pid" 2>/dev/null && return 1
+  EXIT_RC=0
+  wait "$pid" || EXIT_RC=$?
+}
+
+start_sddd() { # NAME CONF [options]: sets SDDD_PID
+  local name=$1 conf=$2
+  shift 2
+  sdd_spawn "$SDD_TMP/$name.log" "$sddd" --config "$conf" --stats-every 1 "$@"
+  SDDD_PID=$SDD_LAST_PID
+}
+
+finish_sddd() { # NAME: waits for the --exit-idle exit, which must be 0
+  local name=$1
+  wait_exit "$SDDD_PID" 180 || { sdd_show_tail "$SDD_TMP/$name.log"; sdd_die "$name: sddd still running"; }
+  [ "$EXIT_RC" = 0 ] || { sdd_show_tail "$SDD_TMP/$name.log"; sdd_die "$name: sddd exited $EXIT_RC"; }
+}
+
+replay() { # NAME BMPFILE: the notifications sddctl replay makes of the input
+  write_conf "$SDD_TMP/$1.replay.conf"
+  "$sddctl" replay --config "$SDD_TMP/$1.replay.conf" --bmp "$2" --out "$SDD_TMP/$1.replay.json" \
+    || sdd_die "sddctl replay $1"
+  [ -s "$SDD_TMP/$1.replay.json" ] || sdd_die "$1: the input gives no notification"
+}
+
+# read_topic TOPIC OUT: every record of TOPIC, decoded, one JSON line each
+# with the key and the revision header (python3-avro, reference schema).
+read_topic() {
+  sdd_ns kcat -C -b "$SDD_KAFKA_BROKER" -t "$1" -o beginning -e -q -f '%R%s' >"$2.raw" \
+    || sdd_die "kcat -C $1"
+  sdd_ns kcat -C -b "$SDD_KAFKA_BROKER" -t "$1" -o beginning -e -q -f '%k %h\n' >"$2.keys" \
+    || sdd_die "kcat -C $1 (keys)"
+  /usr/bin/python3 "$SDD_TMP/decode.py" "$schema" "$2.raw" "$2.keys" >"$2" || sdd_die "decoding $1"
+}
+
+cat >"$SDD_TMP/decode.py" <<'PY'
+# Decodes length-prefixed Avro values (kcat %R%s) with the reference schema
+# and joins them with their keys and revision headers.
+import io, json, struct, sys
+import avro.io, avro.schema
+
+names = avro.schema.Names()
+union = avro.schema.make_avsc_object(json.load(open(sys.argv[1])), names)
+record = [s for s in union.schemas if s.name == "RelevantStateNotification"][0]
+reader = avro.io.DatumReader(record, record)
+raw = open(sys.argv[2], "rb").read()
+keys = open(sys.argv[3]).read().splitlines()
+at, n = 0, 0
+while at < len(raw):
+    (size,) = struct.unpack(">i", raw[at:at + 4])
+    value = raw[at + 4:at + 4 + size]
+    at += 4 + size
+    decoder = avro.io.BinaryDecoder(io.BytesIO(value))
+    r = reader.read(decoder)
+    if decoder.reader.tell() != size:
+        sys.exit("record %d: %d bytes left over" % (n, size - decoder.reader.tell()))
+    key, headers = keys[n].split(" ", 1)
+    rev = max(a["revision"] for a in r["anomaly"])
+    print(json.dumps({"key": key, "header": headers, "id": r["id"], "revision": rev,
+                      "end": r["endTime"] is not None, "stage": r["stage"]}))
+    n += 1
+PY
+
+# check_records NAME GOT: GOT (decoded) holds every (id, revision) of the
+# replay, each once, in order per id, key and header right.
+check_records() {
+  /usr/bin/python3 - "$SDD_TMP/$1.replay.json" "$2" <<'PY' || sdd_die "$1: the records on Kafka are not the replay's"
+import json, sys
+want = [json.loads(l) for l in open(sys.argv[1])]
+want = [(r["id"], max(a["revision"] for a in r["anomaly"])) for r in want]
+got = [json.loads(l) for l in open(sys.argv[2])]
+pairs = [(r["id"], r["revision"]) for r in got]
+bad = [r for r in got if r["key"] != r["id"] or r["header"] != "revision=%d" % r["revision"]]
+assert not bad, "key or header wrong: %s" % bad[:2]
+dups = {p for p in pairs if pairs.count(p) > 1}
+assert not dups, "twice: %s" % sorted(dups)
+assert set(pairs) == set(want), "missing %s, extra %s" % (sorted(set(want) - set(pairs)), sorted(set(pairs) - set(want)))
+for i in {p[0] for p in pairs}:
+    revs = [r for (j, r) in pairs if j == i]
+    assert revs == sorted(revs), "out of order for %s: %s" % (i, revs)
+print("%d records, %d relevant states" % (len(pairs), len({p[0] for p in pairs})))
+PY
+}
+
+restart_kafka() {
+  local dir=$SDD_TMP/kafka
+  sdd_spawn "$dir/stdout.again.log" java "${SDD_JAVA_OPTS[@]}" -cp "$SDD_KAFKA_HOME/*" \
+    kafka.Kafka "$dir/server.properties"
+  SDD_KAFKA_PID=$SDD_LAST_PID
+  sdd_wait_for 90 "$SDD_KAFKA_PID" "kafka again" sdd_ns kcat -L -b "$SDD_KAFKA_BROKER" -m 2 \
+    || { sdd_show_tail "$dir/broker.log"; sdd_die "kafka did not start again"; }
+  sdd_log "kafka up again"
+}
+
+# ---- the runs ---------------------------------------------------------------------
+
+write_inventory "$SDD_TMP/inventory.json"
+# shellcheck disable=SC2119
+sdd_netns_up
+sdd_kafka_start
+sdd_kafka_topic sdd.a sdd.b sdd.c
+
+# (a) one disruption
+write_bmp 0 10 >"$SDD_TMP/a.bmp.json"            # one cycle: down in minute 2, up in 5
+replay a "$SDD_TMP/a.bmp.json"
+write_conf "$SDD_TMP/a.conf" "bmp_input=file:$SDD_TMP/a.bmp.json" output=kafka:sdd.a "spool_dir=$SDD_TMP/a.spool"
+start_sddd a "$SDD_TMP/a.conf" --exit-idle $IDLE
+finish_sddd a
+read_topic sdd.a "$SDD_TMP/a.got"
+check_records a "$SDD_TMP/a.got"
+/usr/bin/python3 - "$SDD_TMP/a.got" <<'PY' || sdd_die "(a) not one relevant state ending with endTime"
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1])]
+assert len({r["id"] for r in got}) == 1, "one relevant state expected"
+assert len(got) >= 2 and [r["end"] for r in got] == [False] * (len(got) - 1) + [True], got
+PY
+[ "$(counter "$SDD_TMP/a.log" kafka_delivered)" = "$(wc -l <"$SDD_TMP/a.replay.json")" ] \
+  || { sdd_show_tail "$SDD_TMP/a.log"; sdd_die "(a) kafka_delivered is not the number of notifications"; }
+sdd_log "(a) $(wc -l <"$SDD_TMP/a.got") revisions of one relevant state, the last with endTime"
+
+# (b) the broker away for a minute while notifications are made
+echo "message.timeout.ms=10000" >"$SDD_TMP/b.librdkafka.conf"
+write_bmp 0 200 >"$SDD_TMP/b.bmp.json"
+replay b "$SDD_TMP/b.bmp.json"
+half=$(grep -n '"timestamp": "'$((T0 + 100 * 60)) "$SDD_TMP/b.bmp.json" | head -n 1 | cut -d: -f1)
+head -n $((half - 1)) "$SDD_TMP/b.bmp.json" >"$SDD_TMP/b.in.json"
+write_conf "$SDD_TMP/b.conf" "bmp_input=file:$SDD_TMP/b.in.json" output=kafka:sdd.b \
+  "spool_dir=$SDD_TMP/b.spool" "kafka_config_file=$SDD_TMP/b.librdkafka.conf"
+start_sddd b "$SDD_TMP/b.conf"
+b_pid=$SDDD_PID
+sdd_wait_for 60 "$b_pid" "(b) first half delivered" counter_at_least "$SDD_TMP/b.log" kafka_delivered 10 \
+  || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) nothing delivered"; }
+sdd_kill_group "$SDD_KAFKA_PID"
+sdd_log "(b) kafka stopped"
+tail -n "+$half" "$SDD_TMP/b.bmp.json" >>"$SDD_TMP/b.in.json"
+sdd_wait_for 30 "$b_pid" "(b) spooling" counter_at_least "$SDD_TMP/b.log" spool_records 5 \
+  || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) nothing spooled with the broker away"; }
+sleep 60
+kill -0 "$b_pid" 2>/dev/null || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) sddd died with the broker away"; }
+restart_kafka
+want=$(wc -l <"$SDD_TMP/b.replay.json")
+sdd_wait_for 120 "$b_pid" "(b) everything delivered" counter_at_least "$SDD_TMP/b.log" kafka_delivered "$want" \
+  || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) not everything delivered after the broker came back"; }
+kill -TERM "$b_pid"
+wait_exit "$b_pid" 30 || sdd_die "(b) sddd did not stop"
+read_topic sdd.b "$SDD_TMP/b.got"
+check_records b "$SDD_TMP/b.got"
+grep -q 'delivery to sdd.b failed' "$SDD_TMP/b.log" || sdd_die "(b) no failed delivery logged"
+sdd_log "(b) broker away 60 s: $want revisions, each once, in order"
+
+# (c) SIGKILL in the middle, then a restart with the same files
+cp "$SDD_TMP/b.replay.json" "$SDD_TMP/c.replay.json"
+head -n $((half - 1)) "$SDD_TMP/b.bmp.json" >"$SDD_TMP/c.in.json"
+write_conf "$SDD_TMP/c.conf" "bmp_input=file:$SDD_TMP/c.in.json" output=kafka:sdd.c \
+  "spool_dir=$SDD_TMP/c.spool" "state_file=$SDD_TMP/c.state" "history_file=$SDD_TMP/c.history"
+start_sddd c1 "$SDD_TMP/c.conf"
+sdd_wait_for 60 "$SDDD_PID" "(c) some delivered" counter_at_least "$SDD_TMP/c1.log" kafka_delivered 5 \
+  || { sdd_show_tail "$SDD_TMP/c1.log"; sdd_die "(c) nothing delivered"; }
+kill -KILL "$SDDD_PID"
+wait "$SDDD_PID" 2>/dev/null || true
+sdd_log "(c) sddd killed after $(counter "$SDD_TMP/c1.log" kafka_delivered) deliveries"
+tail -n "+$half" "$SDD_TMP/b.bmp.json" >>"$SDD_TMP/c.in.json"
+start_sddd c2 "$SDD_TMP/c.conf" --exit-idle $IDLE
+finish_sddd c2
+read_topic sdd.c "$SDD_TMP/c.got"
+check_records c "$SDD_TMP/c.got"
+grep -q 'read back' "$SDD_TMP/c2.log" || sdd_die "(c) the topic was not read back at start"
+sdd_log "(c) after SIGKILL: every revision once ($(counter "$SDD_TMP/c2.log" kafka_duplicates_dropped) dropped as already there)"
+
+# (d) a topic that does not exist (auto-create off) with a spool of 4 KiB
+printf 'topic.metadata.propagation.max.ms=3000\n' >"$SDD_TMP/d.librdkafka.conf"
+write_conf "$SDD_TMP/d.conf" "bmp_input=file:$SDD_TMP/b.bmp.json" output=kafka:sdd.missing \
+  "spool_dir=$SDD_TMP/d.spool" spool_max_bytes=4096 "kafka_config_file=$SDD_TMP/d.librdkafka.conf"
+start_sddd d "$SDD_TMP/d.conf" --exit-idle 8
+finish_sddd d
+grep -q 'spool full: [0-9]* notifications lost' "$SDD_TMP/d.log" || { sdd_show_tail "$SDD_TMP/d.log"; sdd_die "(d) no spool full"; }
+grep -qi 'delivery to sdd.missing failed: .*unknown topic' "$SDD_TMP/d.log" \
+  || { sdd_show_tail "$SDD_TMP/d.log"; sdd_die "(d) the refused topic was not logged"; }
+counter_at_least "$SDD_TMP/d.log" notifications_lost 1 || sdd_die "(d) notifications_lost not counted"
+counter_at_least "$SDD_TMP/d.log" spool_full_refused 1 || sdd_die "(d) spool_full_refused not counted"
+[ "$(grep -c 'spool full' "$SDD_TMP/d.log")" -le 2 ] || sdd_die "(d) spool full logged more than once a minute"
+sdd_log "(d) refused topic and full spool: $(counter "$SDD_TMP/d.log" notifications_lost) lost, logged, counted"
+
+# (d) a registry that does not answer: nothing sent, nothing lost, all spooled
+write_conf "$SDD_TMP/r.conf" "bmp_input=file:$SDD_TMP/a.bmp.json" output=kafka:sdd.r \
+  "spool_dir=$SDD_TMP/r.spool" output_format=confluent schema_registry=http://127.0.0.1:9
+start_sddd r "$SDD_TMP/r.conf" --exit-idle $IDLE
+finish_sddd r
+grep -q 'schema_registry: http://127.0.0.1:9/subjects/sdd.r-value/versions: Couldn.t connect' "$SDD_TMP/r.log" \
+  || { sdd_show_tail "$SDD_TMP/r.log"; sdd_die "(d) registry down not logged"; }
+[ "$(counter "$SDD_TMP/r.log" spool_records)" = "$(wc -l <"$SDD_TMP/a.replay.json")" ] \
+  || { sdd_show_tail "$SDD_TMP/r.log"; sdd_die "(d) with the registry down the notifications are not all spooled"; }
+sdd_log "(d) registry down: every notification kept in the spool"
+
+sdd_log "PASS"
