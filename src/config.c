@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "config.h"
 
 typedef struct param_def {
@@ -113,18 +114,6 @@ const sdd_profile *sdd_config_profile(const sdd_config *cfg, const char *name)
         if (strcmp(cfg->profiles[i].name, name) == 0)
             return &cfg->profiles[i];
     return NULL;
-}
-
-static int fail(sdd_error *err, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err) {
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-        va_end(ap);
-    }
-    return -1;
 }
 
 /* The profile called `name`, created from the defaults if new. */
@@ -251,16 +240,16 @@ static int apply_setting(sdd_config *cfg, const setting_def *d, const char *valu
     switch (d->type) {
     case SET_INT:
         if (parse_number(value, 1, &v) < 0 || v < d->min || v > d->max)
-            return fail(err, "%s: '%s' is not a whole number in %d..%d", d->name, value, d->min, d->max);
+            return sdd_fail(err, "%s: '%s' is not a whole number in %d..%d", d->name, value, d->min, d->max);
         *(int *)field = (int)v;
         return 0;
     case SET_BOOL:
         if (parse_bool(value, (int *)field) < 0)
-            return fail(err, "%s: '%s' is not true or false", d->name, value);
+            return sdd_fail(err, "%s: '%s' is not true or false", d->name, value);
         return 0;
     default:
         if (strlen(value) >= d->size)
-            return fail(err, "%s: value longer than %zu characters", d->name, d->size - 1);
+            return sdd_fail(err, "%s: value longer than %zu characters", d->name, d->size - 1);
         memcpy(field, value, strlen(value) + 1);
         return 0;
     }
@@ -283,11 +272,11 @@ int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const ch
     if (scope && *scope) {
         prof = profile_get(cfg, scope);
         if (!prof)
-            return fail(err, "out of memory");
+            return sdd_fail(err, "out of memory");
     }
     if (!strcmp(key, "drop_model")) {
         if (strlen(value) >= SDD_PATH_MAX)
-            return fail(err, "drop_model: path too long");
+            return sdd_fail(err, "drop_model: path too long");
         apply_drop_model(cfg, prof, value);
         return 0;
     }
@@ -295,15 +284,15 @@ int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const ch
     if (p < 0) {
         const setting_def *d = find_setting(key);
         if (!d)
-            return fail(err, "unknown key '%s'", key);
+            return sdd_fail(err, "unknown key '%s'", key);
         if (prof)
-            return fail(err, "%s: an engine-wide setting cannot be scoped to profile '%s'", key, scope);
+            return sdd_fail(err, "%s: an engine-wide setting cannot be scoped to profile '%s'", key, scope);
         return apply_setting(cfg, d, value, err);
     }
     if (parse_number(value, params[p].is_int, &v) < 0)
-        return fail(err, "%s: '%s' is not a %s", key, value, params[p].is_int ? "whole number" : "number");
+        return sdd_fail(err, "%s: '%s' is not a %s", key, value, params[p].is_int ? "whole number" : "number");
     if (v < params[p].min || v > params[p].max)
-        return fail(err, "%s: %s is outside %g..%g", key, value, params[p].min, params[p].max);
+        return sdd_fail(err, "%s: %s is outside %g..%g", key, value, params[p].min, params[p].max);
     apply_value(cfg, prof, p, v);
     return 0;
 }
@@ -316,16 +305,16 @@ static int check_profile(const sdd_config *cfg, const sdd_profile *p, sdd_error 
     double semi = floor(slots / 2) - 1;
 
     if (p->v[SDD_P_VOLUME_LENGTH_MINUTES] > pattern)
-        return fail(err, "profile %s: volume_length_minutes (%g) is longer than pattern_length_minutes (%g)",
+        return sdd_fail(err, "profile %s: volume_length_minutes (%g) is longer than pattern_length_minutes (%g)",
                     p->name, p->v[SDD_P_VOLUME_LENGTH_MINUTES], pattern);
     if (cfg->time_step_seconds > pattern * 60)
-        return fail(err, "profile %s: time_step_seconds (%d) is longer than pattern_length_minutes*60 (%g)",
+        return sdd_fail(err, "profile %s: time_step_seconds (%d) is longer than pattern_length_minutes*60 (%g)",
                     p->name, cfg->time_step_seconds, pattern * 60);
     if (p->v[SDD_P_FLATTEN_STEP] > semi)
-        return fail(err, "profile %s: flatten_step (%g) exceeds pattern_length_minutes*60/time_step_seconds/2-1 (%g)",
+        return sdd_fail(err, "profile %s: flatten_step (%g) exceeds pattern_length_minutes*60/time_step_seconds/2-1 (%g)",
                     p->name, p->v[SDD_P_FLATTEN_STEP], semi);
     if (p->v[SDD_P_WIDTH] > semi)
-        return fail(err, "profile %s: width (%g) exceeds pattern_length_minutes*60/time_step_seconds/2-1 (%g)",
+        return sdd_fail(err, "profile %s: width (%g) exceeds pattern_length_minutes*60/time_step_seconds/2-1 (%g)",
                     p->name, p->v[SDD_P_WIDTH], semi);
     return 0;
 }
@@ -385,9 +374,9 @@ static int load_line(sdd_config *cfg, char *raw, const char *path, int lineno, s
     if (*line == '\0' || *line == '!' || *line == '#')
         return 0;
     if (split_line(line, &key, &scope, &value) < 0)
-        return fail(err, "%s:%d: expected 'key: value' or 'key[profile]: value'", path, lineno);
+        return sdd_fail(err, "%s:%d: expected 'key: value' or 'key[profile]: value'", path, lineno);
     if (sdd_config_set(cfg, key, scope, value, &why) < 0)
-        return fail(err, "%s:%d: %s", path, lineno, why.msg);
+        return sdd_fail(err, "%s:%d: %s", path, lineno, why.msg);
     return 0;
 }
 
@@ -398,21 +387,21 @@ int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err)
     int lineno = 0, rc = 0;
 
     if (!f)
-        return fail(err, "%s: %s", path, strerror(errno));
+        return sdd_fail(err, "%s: %s", path, strerror(errno));
     while (rc == 0 && fgets(buf, sizeof(buf), f)) {
         lineno++;
         if (!strchr(buf, '\n') && !feof(f))
-            rc = fail(err, "%s:%d: line longer than %zu characters", path, lineno, sizeof(buf) - 2);
+            rc = sdd_fail(err, "%s:%d: line longer than %zu characters", path, lineno, sizeof(buf) - 2);
         else
             rc = load_line(cfg, buf, path, lineno, err);
     }
     if (rc == 0 && ferror(f))
-        rc = fail(err, "%s: read error", path);
+        rc = sdd_fail(err, "%s: read error", path);
     fclose(f);
     if (rc == 0 && sdd_config_check(cfg, err) < 0) {
         char why[sizeof(err->msg)];
         snprintf(why, sizeof(why), "%s", err->msg);
-        rc = fail(err, "%s: %s", path, why);
+        rc = sdd_fail(err, "%s: %s", path, why);
     }
     return rc;
 }

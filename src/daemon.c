@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "config.h"
 #include "daemon.h"
 #include "output.h"
@@ -51,34 +52,22 @@ struct sdd_daemon {
 
 /* ---- configuration ------------------------------------------------------ */
 
-static int fail(sdd_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(sdd_error *err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* Parses one input setting; Kafka topics are collected for the consumer. */
 static int check_input(sdd_daemon *d, input *in, const char *text, int *stdin_seen, sdd_error *err)
 {
     sdd_error why;
 
     if (sdd_spec_parse(text, &in->spec, &why) < 0)
-        return fail(err, "%s: %s", in->key, why.msg);
+        return sdd_fail(err, "%s: %s", in->key, why.msg);
     if (in->spec.type == SDD_SPEC_STDIO && (*stdin_seen)++)
-        return fail(err, "%s: only one input can be stdin (-)", in->key);
+        return sdd_fail(err, "%s: only one input can be stdin (-)", in->key);
     if (in->spec.type != SDD_SPEC_KAFKA)
         return 0;
     if (!d->cfg->kafka_brokers[0])
-        return fail(err, "%s: '%s' needs kafka_brokers", in->key, text);
+        return sdd_fail(err, "%s: '%s' needs kafka_brokers", in->key, text);
     for (int i = 0; i < d->n_topics; i++)
         if (strcmp(d->topics[i].name, in->spec.name) == 0)
-            return fail(err, "%s: topic %s is already another input's: a topic has one kind of record", in->key,
+            return sdd_fail(err, "%s: topic %s is already another input's: a topic has one kind of record", in->key,
                         in->spec.name);
     d->topics[d->n_topics].name = in->spec.name;
     d->topics[d->n_topics++].kind = in->kind;
@@ -101,7 +90,7 @@ static int check_inputs(sdd_daemon *d, sdd_error *err)
         used += in->spec.type != SDD_SPEC_NONE;
     }
     if (!used)
-        return fail(err, "no input: set flow_input, bmp_input or telemetry_input");
+        return sdd_fail(err, "no input: set flow_input, bmp_input or telemetry_input");
     return 0;
 }
 
@@ -109,7 +98,7 @@ static int read_config(sdd_daemon *d, sdd_error *err)
 {
     d->cfg = sdd_config_new();
     if (!d->cfg)
-        return fail(err, "out of memory");
+        return sdd_fail(err, "out of memory");
     if (sdd_config_load(d->cfg, d->opts.config_path, err) < 0)
         return -1;
     if (d->opts.inventory_path && sdd_config_set(d->cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
@@ -127,7 +116,7 @@ sdd_daemon *sdd_daemon_new(const sdd_daemon_opts *opts, sdd_error *err)
     sdd_daemon *d = calloc(1, sizeof(*d));
 
     if (!d) {
-        fail(err, "out of memory");
+        sdd_fail(err, "out of memory");
         return NULL;
     }
     d->opts = *opts;
@@ -168,7 +157,7 @@ static int open_files(sdd_daemon *d, sdd_error *err)
         in->file = sdd_file_source_new(in->spec.type == SDD_SPEC_FILE ? in->spec.name : NULL, in->kind,
                                        &d->opts.log);
         if (!in->file)
-            return fail(err, "%s: out of memory", in->key);
+            return sdd_fail(err, "%s: out of memory", in->key);
     }
     return 0;
 }

@@ -7,19 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "error.h"
 #include "avro_encode.h"
 #include "label.h"
 #include "lifecycle.h"
-
-static int fail(sdd_error *err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ---- the file store --------------------------------------------------- */
 
@@ -54,7 +45,7 @@ static int each_line(const char *path, sdd_label_record_fn fn, void *ctx, sdd_er
     ssize_t len;
 
     if (!fp)
-        return fail(err, "%s: %s", path, strerror(errno));
+        return sdd_fail(err, "%s: %s", path, strerror(errno));
     while ((len = getline(&line, &cap, fp)) >= 0) {
         n++;
         line[strcspn(line, "\r\n")] = '\0';
@@ -84,10 +75,10 @@ static int append_line(const char *path, const char *json, sdd_error *err)
     FILE *fp = fopen(path, "a");
 
     if (!fp)
-        return fail(err, "%s: %s", path, strerror(errno));
+        return sdd_fail(err, "%s: %s", path, strerror(errno));
     fprintf(fp, "%s\n", json);
     if (fclose(fp) != 0)
-        return fail(err, "%s: %s", path, strerror(errno));
+        return sdd_fail(err, "%s: %s", path, strerror(errno));
     return 0;
 }
 
@@ -129,7 +120,7 @@ sdd_label_store *sdd_label_store_open(const char *path, sdd_error *err)
     f = calloc(1, sizeof(*f));
     if (!f || !(f->path = strdup(path))) {
         free(f);
-        fail(err, "out of memory");
+        sdd_fail(err, "out of memory");
         return NULL;
     }
     f->base.ops = &file_ops;
@@ -261,7 +252,7 @@ sdd_label_index *sdd_label_index_load(sdd_label_store *s, sdd_error *err)
     sdd_label_index *idx = calloc(1, sizeof(*idx));
 
     if (!idx) {
-        fail(err, "out of memory");
+        sdd_fail(err, "out of memory");
         return NULL;
     }
     idx->by_id = json_object();
@@ -427,7 +418,7 @@ static int check_transition(const char *id, const char *stage, sdd_label_action 
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (ok & 1u << i)
             snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", list[0] ? ", " : "", verbs[i]);
-    return fail(err, "relevant state %s is %s: it cannot be labelled %s (%s%s)", id, stage ? stage : "without stage",
+    return sdd_fail(err, "relevant state %s is %s: it cannot be labelled %s (%s%s)", id, stage ? stage : "without stage",
                 verbs[a], list[0] ? "allowed: " : "no label follows it", list);
 }
 
@@ -470,7 +461,7 @@ char *sdd_label_revision(const sdd_label_index *idx, const char *id, sdd_label_a
     char *text;
 
     if (pos < 0) {
-        fail(err, "no relevant state %s in the store", id);
+        sdd_fail(err, "no relevant state %s in the store", id);
         return NULL;
     }
     latest = idx->entries[pos].latest;

@@ -224,12 +224,9 @@ static json_t *parse(const char *text)
 
 /* Peer down at slot 3, up at slot 6: one relevant state, opened at the close
  * of slot 3 and closed after close_after_slots quiet slots, with its end. */
-static void run_peer_down(sink *out)
+static void feed_peer_down(sdd_engine *e, int from, int to)
 {
-    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", NULL};
-    sdd_engine *e = engine_with(settings, out);
-
-    for (int s = 0; s < 12; s++) {
+    for (int s = from; s < to; s++) {
         traffic(e, T0 + s * 60, 100000);
         if (s == 3) {
             sdd_bmp_event down = peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_DOWN, 3);
@@ -240,6 +237,14 @@ static void run_peer_down(sink *out)
             sdd_engine_add_bmp(e, &up);
         }
     }
+}
+
+static void run_peer_down(sink *out)
+{
+    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", NULL};
+    sdd_engine *e = engine_with(settings, out);
+
+    feed_peer_down(e, 0, 12);
     sdd_engine_finish(e);
     sdd_engine_free(e);
 }
@@ -304,17 +309,7 @@ static void test_restart_continues(void **state)
     run_peer_down(&whole);
     for (int part = 0; part < 2; part++) {
         sdd_engine *e = engine_with(settings, &cut);
-        for (int s = part ? 5 : 0; s < (part ? 12 : 5); s++) {
-            traffic(e, T0 + s * 60, 100000);
-            if (s == 3) {
-                sdd_bmp_event down = peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_DOWN, 3);
-                sdd_engine_add_bmp(e, &down);
-            }
-            if (s == 6) {
-                sdd_bmp_event up = peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_UP, -1);
-                sdd_engine_add_bmp(e, &up);
-            }
-        }
+        feed_peer_down(e, part ? 5 : 0, part ? 12 : 5);
         if (part)
             sdd_engine_finish(e);
         if (sdd_engine_sync(e, &err) < 0)

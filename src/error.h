@@ -1,0 +1,11 @@
+/* error.h: how the library says why a call failed. */
+#ifndef SDD_ERROR_H
+#define SDD_ERROR_H
+
+#include "sdd/sdd.h"
+
+/* Writes the message into err (which may be NULL) and returns -1, so that
+ * `return sdd_fail(err, "...", ...);` both explains and fails. */
+int sdd_fail(sdd_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
