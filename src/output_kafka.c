@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 #include "avro_encode.h"
 #include "config.h"
@@ -82,32 +81,19 @@ typedef struct kafka_output {
 
 static void log_limited(kafka_output *k, sdd_log_level level, const char *key, const char *msg)
 {
-    uint64_t held = 0;
-
-    if (!sdd_ratelimit_allow(&k->limit, key, sdd_now_seconds(), &held))
-        return;
-    if (held)
-        sdd_logf(&k->log, level, "kafka output: %s (%llu more like it not logged)", msg, (unsigned long long)held);
-    else
-        sdd_logf(&k->log, level, "kafka output: %s", msg);
+    sdd_log_limited(&k->log, &k->limit, level, key, "kafka output", msg);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-    char key[64];
-
-    snprintf(key, sizeof(key), "error %d", err);
-    log_limited(opaque, rd_kafka_fatal_error(rk, NULL, 0) ? SDD_LOG_ERROR : SDD_LOG_WARNING, key, reason);
+    kafka_output *k = opaque;
+    sdd_kafka_log_error(&k->log, &k->limit, "kafka output", rd_kafka_fatal_error(rk, NULL, 0) != 0, err, reason);
 }
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    char key[64];
-
-    if (level > LOG_WARNING || strcmp(fac, "FAIL") == 0)
-        return;                         /* chatter, or a broker error on_error reports */
-    snprintf(key, sizeof(key), "log %s", fac);
-    log_limited(rd_kafka_opaque(rk), level <= LOG_ERR ? SDD_LOG_ERROR : SDD_LOG_WARNING, key, buf);
+    kafka_output *k = rd_kafka_opaque(rk);
+    sdd_kafka_log_line(&k->log, &k->limit, "kafka output", level, fac, buf);
 }
 
 /* ---- the record's id and revision --------------------------------------------- */

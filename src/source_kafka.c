@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -160,34 +159,19 @@ static int set_property(void *conf, const char *key, const char *value, char *wh
 /* Logs once per ERROR_LOG_INTERVAL for each key. */
 static void log_limited(sdd_kafka_source *k, sdd_log_level level, const char *key, const char *msg)
 {
-    uint64_t held = 0;
-
-    if (!sdd_ratelimit_allow(&k->limit, key, sdd_now_seconds(), &held))
-        return;
-    if (held)
-        sdd_logf(&k->log, level, "kafka: %s (%llu more like it not logged)", msg, (unsigned long long)held);
-    else
-        sdd_logf(&k->log, level, "kafka: %s", msg);
+    sdd_log_limited(&k->log, &k->limit, level, key, "kafka", msg);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-    char key[64];
-
-    snprintf(key, sizeof(key), "error %d", err);
-    log_limited(opaque, rd_kafka_fatal_error(rk, NULL, 0) ? SDD_LOG_ERROR : SDD_LOG_WARNING, key, reason);
+    sdd_kafka_source *k = opaque;
+    sdd_kafka_log_error(&k->log, &k->limit, "kafka", rd_kafka_fatal_error(rk, NULL, 0) != 0, err, reason);
 }
 
-/* librdkafka's own log, warnings and worse (the rest is debug chatter);
- * its FAIL lines are the broker errors on_error reports already. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    char key[64];
-
-    if (level > LOG_WARNING || strcmp(fac, "FAIL") == 0)
-        return;
-    snprintf(key, sizeof(key), "log %s", fac);
-    log_limited(rd_kafka_opaque(rk), level <= LOG_ERR ? SDD_LOG_ERROR : SDD_LOG_WARNING, key, buf);
+    sdd_kafka_source *k = rd_kafka_opaque(rk);
+    sdd_kafka_log_line(&k->log, &k->limit, "kafka", level, fac, buf);
 }
 
 /* Sets the fixed properties; with warn, says so for each one the file had

@@ -3,6 +3,7 @@
  * repeat (a broker that is down says so every few seconds). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <string.h>
 #include <time.h>
 
@@ -76,4 +77,37 @@ int sdd_ratelimit_allow(sdd_ratelimit *rl, const char *key, double now, uint64_t
     rl->slot[i].suppressed = 0;
     rl->slot[i].last = now;
     return 1;
+}
+
+void sdd_log_limited(const sdd_logger *log, sdd_ratelimit *rl, sdd_log_level level, const char *key,
+                     const char *prefix, const char *msg)
+{
+    uint64_t held = 0;
+
+    if (!sdd_ratelimit_allow(rl, key, sdd_now_seconds(), &held))
+        return;
+    if (held)
+        sdd_logf(log, level, "%s: %s (%llu more like it not logged)", prefix, msg, (unsigned long long)held);
+    else
+        sdd_logf(log, level, "%s: %s", prefix, msg);
+}
+
+void sdd_kafka_log_error(const sdd_logger *log, sdd_ratelimit *rl, const char *prefix, int fatal, int err,
+                         const char *reason)
+{
+    char key[64];
+
+    snprintf(key, sizeof(key), "error %d", err);
+    sdd_log_limited(log, rl, fatal ? SDD_LOG_ERROR : SDD_LOG_WARNING, key, prefix, reason);
+}
+
+void sdd_kafka_log_line(const sdd_logger *log, sdd_ratelimit *rl, const char *prefix, int level, const char *fac,
+                        const char *buf)
+{
+    char key[64];
+
+    if (level > LOG_WARNING || strcmp(fac, "FAIL") == 0)
+        return;
+    snprintf(key, sizeof(key), "log %.50s", fac);
+    sdd_log_limited(log, rl, level <= LOG_ERR ? SDD_LOG_ERROR : SDD_LOG_WARNING, key, prefix, buf);
 }

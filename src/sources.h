@@ -50,6 +50,17 @@ typedef struct sdd_ratelimit {
 void sdd_ratelimit_init(sdd_ratelimit *rl, double interval);
 /* 1 to log (*suppressed: how many were held back since the last one), 0 not. */
 int sdd_ratelimit_allow(sdd_ratelimit *rl, const char *key, double now, uint64_t *suppressed);
+/* "PREFIX: MSG" under `key`, rate-limited, with the count held back. */
+void sdd_log_limited(const sdd_logger *log, sdd_ratelimit *rl, sdd_log_level level, const char *key,
+                     const char *prefix, const char *msg);
+
+/* librdkafka's error and log callbacks of a client, into its logger: errors
+ * by code, log lines of warning level and worse by facility (the rest is
+ * debug chatter; FAIL lines repeat what the error callback says). */
+void sdd_kafka_log_error(const sdd_logger *log, sdd_ratelimit *rl, const char *prefix, int fatal, int err,
+                         const char *reason);
+void sdd_kafka_log_line(const sdd_logger *log, sdd_ratelimit *rl, const char *prefix, int level, const char *fac,
+                        const char *buf);
 
 /* ---- the text form of an input or an output --------------------------- */
 
