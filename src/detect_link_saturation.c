@@ -12,11 +12,14 @@
  *   exceeds it from its egress queue, which is what the draft's shaping row
  *   describes; the draft has no row for congestion of its own.
  * - trend: otherwise, with N >= 2, the least-squares line through the N
- *   values rises and reaches θ within the next N slots; pattern trend,
+ *   values rises, and at its slope the newest value reaches θ within the
+ *   next N slots; pattern trend,
  *   strength 0.5 (1 - eta / (N + 1)) with eta the slots until it reaches θ
  *   (0 if the line is there already), so a forecast never outweighs an
- *   observed saturation. Action, reason and trigger are null: nothing was
- *   dropped yet.
+ *   observed saturation. eta is counted from the newest slot, at the
+ *   window's slope, and only a link whose newest slot is at 0.8 θ or more is
+ *   forecast: the morning ramp of a lightly used link is steep but far from
+ *   full. Action, reason and trigger are null: nothing was dropped yet.
  * A window with a slot lacking data is not judged. */
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +37,7 @@ typedef struct link_window {
     int complete, all_above;
     double sum, sum_k;          /* of u and of k u, k = 0 .. n - 1 the position in the window */
     double mean, slope;         /* utilisation, and its change per slot (least squares) */
+    double last;                /* utilisation of the newest slot */
 } link_window;
 
 static int slots_of(const sdd_detect_input *in)
@@ -59,12 +63,13 @@ static void add_chunk(const sdd_detect_input *in, link_window *w, int k0, int le
         w->all_above &= u >= w->theta;
         w->sum += u;
         w->sum_k += (k0 + k) * u;
+        w->last = u;
     }
 }
 
 static link_window read_window(const sdd_detect_input *in, int link, double theta)
 {
-    link_window w = {link, slots_of(in), theta, 1, 1, 0, 0, 0, 0};
+    link_window w = {link, slots_of(in), theta, 1, 1, 0, 0, 0, 0, 0};
     double mid = (w.n - 1) / 2.0;
 
     for (int done = 0; done < w.n && w.complete; done += CHUNK)
@@ -101,13 +106,13 @@ static void sustained(const sdd_detect_input *in, const link_window *w, sdd_symp
              in->if_capacity_bps[w->link] / 1e6, w->n, 100 * theta);
 }
 
-/* 1 and the symptom when the line through the window reaches θ within the
- * next n slots. */
+/* 1 and the symptom when the newest slot, rising at the window's slope,
+ * reaches θ within the next n slots. */
 static int trend(const sdd_detect_input *in, const link_window *w, sdd_symptom *out)
 {
-    double theta = w->theta, now = w->mean + w->slope * (w->n - 1) / 2.0, eta;
+    double theta = w->theta, now = w->last, eta;
 
-    if (w->n < 2 || !(w->slope > 0))
+    if (w->n < 2 || !(w->slope > 0) || now < 0.8 * theta)
         return 0;
     eta = now >= theta ? 0 : (theta - now) / w->slope;
     if (eta > w->n)

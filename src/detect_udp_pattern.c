@@ -38,15 +38,21 @@ static int flatten(double *x, int n, int k)
 }
 
 /* The largest deviation of the gradients of two flattened curves of m
- * points, and at which gradient (*at); -1 when no point has a scale. */
+ * points, and at which gradient (*at); -1 when no point has a scale. The
+ * historic traffic at a point is taken no lower than a tenth of the window's
+ * mean: a deep trough of the historic curve (a quiet night minute) would
+ * otherwise turn any small change into a huge relative one. */
 static double largest_deviation(const double *now, const double *then, int m, int *at)
 {
-    double worst = -1;
+    double worst = -1, mean = 0;
 
+    for (int j = 0; j < m; j++)
+        mean += then[j] / m;
     for (int j = 0; j + 1 < m; j++) {
-        if (!(then[j + 1] > 0))
+        double scale = fmax(then[j + 1], mean / 10);
+        if (!(scale > 0))
             continue;
-        double dev = fabs((now[j + 1] - now[j]) - (then[j + 1] - then[j])) / then[j + 1];
+        double dev = fabs((now[j + 1] - now[j]) - (then[j + 1] - then[j])) / scale;
         if (dev > worst) {
             worst = dev;
             *at = j;

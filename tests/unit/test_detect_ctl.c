@@ -858,14 +858,17 @@ static void test_saturation_trend(void **state)
     links(fx, 1);
     param(fx, SDD_P_SATURATION_PERCENT_THRESHOLD, 0.9);
     param(fx, SDD_P_SATURATION_MINUTES, 15);
-    for (int k = 0; k < 15; k++)                        /* 0.30 .. 0.86: 0.90 one slot on */
-        util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.30 + 0.04 * k);
+    for (int k = 0; k < 15; k++)                        /* 0.60 .. 0.88: 0.90 one slot on */
+        util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.60 + 0.02 * k);
     assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
     assert_int_equal(fx->out[0].pattern, SDD_PATTERN_TREND);
     assert_near(fx->out[0].strength, 0.5 * (1 - 1.0 / 16), 1e-9);
     assert_null(fx->out[0].action);
     assert_null(fx->out[0].reason);
     assert_null(fx->out[0].trigger);
+    for (int k = 0; k < 15; k++)                        /* steep, but at 0.58 < 0.8 θ */
+        util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.02 + 0.04 * k);
+    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
     for (int k = 0; k < 15; k++)                        /* 0.30 .. 0.44: 0.59 in 15 slots */
         util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.30 + 0.01 * k);
     assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
