@@ -502,3 +502,72 @@ int sdd_label_apply(sdd_label_store *s, sdd_label_index *idx, const char *id, sd
     free(json);
     return rc;
 }
+
+/* ---- labels as truth ---------------------------------------------------- */
+
+/* 1 wants an alarm, 0 wants none, -1 not validated. */
+static int validated_alarm(const char *stage)
+{
+    if (!strcmp(stage, "problem_confirmed") || !strcmp(stage, "analyzed") || !strcmp(stage, "adjusted"))
+        return 1;
+    return !strcmp(stage, "discarded") ? 0 : -1;
+}
+
+/* The distinct services and the span (seconds) of the validated states. */
+static void truth_extent(const sdd_label_index *idx, size_t *services, int64_t *first, int64_t *last)
+{
+    json_t *seen = json_object();
+    sdd_label_summary s;
+
+    *first = INT64_MAX;
+    *last = INT64_MIN;
+    for (size_t i = 0; i < sdd_label_index_size(idx); i++) {
+        sdd_label_index_get(idx, i, &s);
+        if (validated_alarm(s.stage) < 0)
+            continue;
+        json_object_set_new(seen, s.service, json_true());
+        *first = s.start_ms / 1000 < *first ? s.start_ms / 1000 : *first;
+        int64_t end = (s.end_ms < 0 ? s.start_ms : s.end_ms) / 1000;
+        *last = end > *last ? end : *last;
+    }
+    *services = json_object_size(seen);
+    json_decref(seen);
+}
+
+static int write_json_line(FILE *out, json_t *j)
+{
+    int rc = j ? json_dumpf(j, out, JSON_COMPACT | JSON_PRESERVE_ORDER) : -1;
+
+    json_decref(j);
+    return rc < 0 || fputc('\n', out) == EOF ? -1 : 0;
+}
+
+long sdd_label_write_truth(const sdd_label_index *idx, int time_step_seconds, FILE *out)
+{
+    size_t services;
+    int64_t first, last;
+    sdd_label_summary s;
+    long events = 0;
+
+    truth_extent(idx, &services, &first, &last);
+    if (services == 0)
+        first = last = 0;
+    if (write_json_line(out, json_pack("{s:I,s:I,s:I,s:i}", "services", (json_int_t)services, "days",
+                                       (json_int_t)((last - first + 86399) / 86400), "start", (json_int_t)first,
+                                       "time_step_seconds", time_step_seconds)) < 0)
+        return -1;
+    for (size_t i = 0; i < sdd_label_index_size(idx); i++) {
+        sdd_label_index_get(idx, i, &s);
+        int alarm = validated_alarm(s.stage);
+        if (alarm < 0)
+            continue;
+        int64_t end = s.end_ms < 0 ? s.start_ms : s.end_ms;
+        if (write_json_line(out, json_pack("{s:s,s:s,s:I,s:I,s:b,s:s}", "service", s.service, "kind",
+                                           alarm ? "confirmed" : "discarded", "start",
+                                           (json_int_t)(s.start_ms / 1000), "end", (json_int_t)(end / 1000),
+                                           "alarm", alarm, "id", s.id)) < 0)
+            return -1;
+        events++;
+    }
+    return events;
+}

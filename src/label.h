@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sdd/sdd.h"
 
@@ -73,6 +74,14 @@ int sdd_label_matches(const sdd_label_summary *s, int open_only, const char *ser
 /* The line `sddctl show` prints: id, service, stage, start, end or "open",
  * concern, detectors; tab-separated, times in UTC (ISO 8601). */
 void sdd_label_format(const sdd_label_summary *s, char *buf, size_t len);
+
+/* Validated relevant states as the truth `sddctl score` reads (the format
+ * of `sddctl gen`'s truth.json): a header, then one event a state whose
+ * latest stage is a validation or refinement: confirmed, analyzed and
+ * adjusted states want an alarm (kind "confirmed"), discarded ones do not
+ * (kind "discarded"). States no one validated are left out. Returns how many
+ * events were written, or -1 on a write error. */
+long sdd_label_write_truth(const sdd_label_index *idx, int time_step_seconds, FILE *out);
 
 /* ---- labels ----------------------------------------------------------- */
 

@@ -4,14 +4,17 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "label.h"
 #include "score.h"
 
 #include "sddctl.h"
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: sddctl score --truth FILE --notifications FILE [--json]"
+    fprintf(stderr, "usage: sddctl score --truth FILE|--labels STORE --notifications FILE [--json]"
                     " [--grace-slots N]\n");
     return 2;
 }
@@ -29,14 +32,44 @@ static int parse_grace(const char *text, int *out)
     return 0;
 }
 
+/* Validated labels of a store as a truth file at `path` (made from a
+ * mkstemp template). */
+static int truth_of_labels(const char *store_path, char *path, sdd_error *err)
+{
+    sdd_label_store *store = sdd_label_store_open(store_path, err);
+    sdd_label_index *idx = store ? sdd_label_index_load(store, err) : NULL;
+    long events = -1;
+    FILE *out = NULL;
+    int fd = -1;
+
+    if (idx && ((fd = mkstemp(path)) < 0 || !(out = fdopen(fd, "w"))))
+        snprintf(err->msg, sizeof(err->msg), "%.400s: %s", path, strerror(errno));
+    if (out) {
+        events = sdd_label_write_truth(idx, 60, out);
+        if (fclose(out) != 0 || events < 0)
+            snprintf(err->msg, sizeof(err->msg), "%.400s: write error", path), events = -1;
+        else if (events == 0)
+            snprintf(err->msg, sizeof(err->msg), "%.400s: no validated relevant state to score against", store_path);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    if (fd >= 0 && events <= 0)
+        unlink(path);
+    sdd_label_index_free(idx);
+    sdd_label_store_free(store);
+    return events > 0 ? 0 : -1;
+}
+
 int sddctl_score(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"truth", required_argument, NULL, 't'}, {"notifications", required_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},        {"grace-slots", required_argument, NULL, 'g'},
+        {"labels", required_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
     };
-    const char *truth = NULL, *notifications = NULL;
+    const char *truth = NULL, *notifications = NULL, *labels = NULL;
+    char truth_tmp[] = "/tmp/sddctl-score-truth-XXXXXX";
     int c, json = 0, grace = SDD_SCORE_DEFAULT_GRACE, rc;
     sdd_score_report *r;
     sdd_error err;
@@ -49,12 +82,21 @@ int sddctl_score(int argc, char **argv)
             notifications = optarg;
         else if (c == 'j')
             json = 1;
+        else if (c == 'l')
+            labels = optarg;
         else if (c != 'g' || parse_grace(optarg, &grace) < 0)
             return usage();
     }
-    if (!truth || !notifications || optind != argc)
+    if (!truth == !labels || !notifications || optind != argc)
         return usage();
-    if (sdd_score_files(truth, notifications, grace, &r, &err) < 0) {
+    if (labels && truth_of_labels(labels, truth_tmp, &err) < 0) {
+        fprintf(stderr, "sddctl score: %s\n", err.msg);
+        return 1;
+    }
+    rc = sdd_score_files(labels ? truth_tmp : truth, notifications, grace, &r, &err);
+    if (labels)
+        unlink(truth_tmp);
+    if (rc < 0) {
         fprintf(stderr, "sddctl score: %s\n", err.msg);
         return 1;
     }

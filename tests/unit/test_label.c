@@ -18,6 +18,7 @@
 #include "avro_encode.h"
 #include "label.h"
 #include "lifecycle.h"
+#include "score.h"
 
 #define ID "e14282cc-0b97-5ad9-a0e2-569f52a38fc9"
 
@@ -263,6 +264,49 @@ static void test_discard(void **state)
     store_close(&st);
 }
 
+/* The store's validated states as a truth file; scored against the
+ * fixture's own notifications. */
+static void score_against_labels(const store *st, long expect_events, sdd_score_report **r)
+{
+    const char *src = getenv("SDD_SRCDIR");
+    char truth[] = "/tmp/sdd-test-truth-XXXXXX", notes[512];
+    sdd_error err = {{0}};
+    FILE *fp = fdopen(mkstemp(truth), "w");
+
+    assert_int_equal(sdd_label_write_truth(st->idx, 60, fp), expect_events);
+    fclose(fp);
+    snprintf(notes, sizeof(notes), "%s/tests/data/notifications.jsonl", src ? src : "..");
+    if (sdd_score_files(truth, notes, SDD_SCORE_DEFAULT_GRACE, r, &err) < 0)
+        fail_msg("%s", err.msg);
+    unlink(truth);
+}
+
+static void test_labels_as_truth(void **state)
+{
+    (void)state;
+    const char *lines[] = {rev[0], rev[1]};
+    sdd_score_report *r;
+    store st;
+
+    store_open(&st, lines, 2);
+    score_against_labels(&st, 0, &r);              /* nothing validated: no event */
+    assert_int_equal(r->events, 0);
+    sdd_score_report_free(r);
+    label_ok(&st, SDD_LABEL_CONFIRM, "alice", NULL);
+    score_against_labels(&st, 1, &r);
+    assert_int_equal(r->services, 1);
+    assert_int_equal(r->events, 1);
+    assert_int_equal(r->detected, 1);
+    assert_int_equal(r->false_alarms, 0);
+    sdd_score_report_free(r);
+    label_ok(&st, SDD_LABEL_DISCARD, "bob", "planned by the customer");
+    score_against_labels(&st, 1, &r);
+    assert_int_equal(r->events, 0);                /* a discarded state wants no alarm */
+    assert_int_equal(r->false_alarms, 1);
+    sdd_score_report_free(r);
+    store_close(&st);
+}
+
 static void test_unknown_id_and_action(void **state)
 {
     (void)state;
@@ -338,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_confirm),
         cmocka_unit_test(test_refinement_path),
         cmocka_unit_test(test_discard),
+        cmocka_unit_test(test_labels_as_truth),
         cmocka_unit_test(test_unknown_id_and_action),
         cmocka_unit_test(test_bad_records_skipped),
         cmocka_unit_test(test_avro_store),
