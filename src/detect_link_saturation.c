@@ -17,7 +17,7 @@
  *   strength 0.5 (1 - eta / (N + 1)) with eta the slots until it reaches θ
  *   (0 if the line is there already), so a forecast never outweighs an
  *   observed saturation. eta is counted from the newest slot, at the
- *   window's slope, and only a link whose newest slot is at 0.8 θ or more is
+ *   window's slope, and only a link whose newest slot is at 0.9 θ or more is
  *   forecast: the morning ramp of a lightly used link is steep but far from
  *   full. Action, reason and trigger are null: nothing was dropped yet.
  * A window with a slot lacking data is not judged. */
@@ -112,7 +112,7 @@ static int trend(const sdd_detect_input *in, const link_window *w, sdd_symptom *
 {
     double theta = w->theta, now = w->last, eta;
 
-    if (w->n < 2 || !(w->slope > 0) || now < 0.8 * theta)
+    if (w->n < 2 || !(w->slope > 0) || now < 0.9 * theta)
         return 0;
     eta = now >= theta ? 0 : (theta - now) / w->slope;
     if (eta > w->n)

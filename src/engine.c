@@ -563,10 +563,12 @@ static int tracked_capacities(const sdd_service *s, double *capacity, int *termi
     return k;
 }
 
-static int in_change_window(const sdd_service *s, int64_t t)
+/* Inside a planned change window, or within `after` seconds of its end: the
+ * recovery (sessions reconnecting, traffic coming back) belongs to the change. */
+static int in_change_window(const sdd_service *s, int64_t t, int64_t after)
 {
     for (int i = 0; i < s->n_changes; i++)
-        if (t >= s->changes[i].start && t < s->changes[i].end)
+        if (t >= s->changes[i].start && t < s->changes[i].end + after)
             return 1;
     return 0;
 }
@@ -609,8 +611,10 @@ static void run_detection(sdd_engine *e, int svc, int64_t slot)
     in.drop_model = sdd_drop_models_find(e->drop_models, st->profile->drop_model);
     n = detect(e, &in, sym);
     concern = concern_score(st->profile, sym, n);
-    /* A planned change is no disruption: it opens no relevant state. */
-    if (!st->rs.open && concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] && in_change_window(s, start)) {
+    /* A planned change is no disruption: it opens no relevant state, nor does
+     * its recovery within pattern_length_minutes of its end. */
+    if (!st->rs.open && concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] &&
+        in_change_window(s, start, (int64_t)(st->profile->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60))) {
         e->counters[C_IN_CHANGE_WINDOW]++;
         return;
     }

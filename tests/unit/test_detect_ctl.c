@@ -861,12 +861,16 @@ static void test_saturation_trend(void **state)
     for (int k = 0; k < 15; k++)                        /* 0.60 .. 0.88: 0.90 one slot on */
         util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.60 + 0.02 * k);
     assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    util(fx, SDD_M_IF_IN_BYTES, 0, NOW, NOW, 0.80);     /* the newest below 0.9 θ: no forecast */
+    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    util(fx, SDD_M_IF_IN_BYTES, 0, NOW, NOW, 0.88);
+    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
     assert_int_equal(fx->out[0].pattern, SDD_PATTERN_TREND);
     assert_near(fx->out[0].strength, 0.5 * (1 - 1.0 / 16), 1e-9);
     assert_null(fx->out[0].action);
     assert_null(fx->out[0].reason);
     assert_null(fx->out[0].trigger);
-    for (int k = 0; k < 15; k++)                        /* steep, but at 0.58 < 0.8 θ */
+    for (int k = 0; k < 15; k++)                        /* steep, but at 0.58 < 0.9 θ */
         util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.02 + 0.04 * k);
     assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
     for (int k = 0; k < 15; k++)                        /* 0.30 .. 0.44: 0.59 in 15 slots */

@@ -426,6 +426,12 @@ static void test_change_window_suppresses(void **state)
              "\"rd\":\"" RD "\"}],\"changes\":[{\"id\":\"CHG-1\",\"start\":%d,\"end\":%d}]}]}",
              T0 + 60 * 60, T0 + 120 * 60);
     assert_int_equal(run_volume_drop_with(70, "", inv, &out), 0);
+    /* the window ended 5 minutes before the drop: still the change's recovery */
+    snprintf(inv, sizeof(inv),
+             "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":[{\"router\":\"" ROUTER "\","
+             "\"rd\":\"" RD "\"}],\"changes\":[{\"id\":\"CHG-1\",\"start\":%d,\"end\":%d}]}]}",
+             T0 + 40 * 60, T0 + 65 * 60);
+    assert_int_equal(run_volume_drop_with(70, "", inv, &out), 0);
 }
 
 static void test_json_lines_counted(void **state)
