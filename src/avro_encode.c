@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "avro_encode.h"
+#include "input.h"
 #include "lifecycle.h"
 
 #define RECORD_NAME "RelevantStateNotification"
@@ -239,20 +240,6 @@ static int set_failed(walk *w)
     return walk_fail(w, "%s", avro_strerror());
 }
 
-static const char *json_kind(const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "real";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return "null";
-    }
-}
-
 static avro_schema_t resolved(avro_schema_t s)
 {
     while (avro_typeof(s) == AVRO_LINK)
@@ -377,7 +364,7 @@ static int union_from_json(walk *w, avro_value_t *v, const json_t *j)
     int i = pick_branch(avro_value_get_schema(v), j);
 
     if (i < 0)
-        return walk_fail(w, "a JSON %s fits no branch of the union", json_kind(j));
+        return walk_fail(w, "a JSON %s fits no branch of the union", sdd_json_type_name(j));
     if (avro_value_set_branch(v, i, &branch) != 0)
         return set_failed(w);
     return from_json(w, &branch, j);
@@ -418,7 +405,7 @@ static int from_json(walk *w, avro_value_t *v, const json_t *j)
         return union_from_json(w, v, j);
     if (!kind_fits(t, j))
         return walk_fail(w, "expected %s, got a JSON %s", avro_schema_type_name(avro_value_get_schema(v)),
-                         json_kind(j));
+                         sdd_json_type_name(j));
     switch (t) {
     case AVRO_ENUM: return enum_from_json(w, v, j);
     case AVRO_RECORD: return record_from_json(w, v, j);

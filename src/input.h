@@ -46,6 +46,10 @@ sdd_skip sdd_parse_iface(const char *line, size_t len, sdd_iface_event *out, cha
  * "...+01:00" (no zone: UTC). Fractions are dropped. 0 and sets *out, or -1. */
 int sdd_input_time_text(const char *text, int64_t *out);
 
+/* "object", "array", "string", "integer", "real", "boolean" or "null": a
+ * JSON value's kind, for messages. */
+const char *sdd_json_type_name(const json_t *v);
+
 /* ---- shared by the input_*.c files ------------------------------------- */
 
 /* Where a parser writes its explanation. */

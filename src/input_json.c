@@ -45,7 +45,7 @@ sdd_skip input_fail(input_err *e, sdd_skip why, const char *fmt, ...)
     return why;
 }
 
-static const char *json_type_name(const json_t *v)
+const char *sdd_json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "object";
@@ -89,7 +89,7 @@ sdd_skip input_load(const char *line, size_t len, json_t **root, input_err *e)
         return input_fail(e, load_error_reason(&err), "json: %s at byte %d", err.text, err.position);
     if (!json_is_object(j)) {
         sdd_skip why = input_fail(e, SDD_SKIP_NOT_OBJECT, "json: top level is %s, not an object",
-                                  json_type_name(j));
+                                  sdd_json_type_name(j));
         json_decref(j);
         return why;
     }
@@ -145,7 +145,7 @@ sdd_skip input_uint(const json_t *v, const char *key, int required, uint64_t max
             return input_fail(e, SDD_SKIP_VALUE, "field %s: not a decimal number up to %" PRIu64,
                               key, max);
     } else {
-        return input_fail(e, SDD_SKIP_TYPE, "field %s: expected integer, got %s", key, json_type_name(v));
+        return input_fail(e, SDD_SKIP_TYPE, "field %s: expected integer, got %s", key, sdd_json_type_name(v));
     }
     if (x > max)
         return input_fail(e, SDD_SKIP_VALUE, "field %s: %" PRIu64 " above %" PRIu64, key, x, max);
@@ -167,7 +167,7 @@ sdd_skip input_str(const json_t *v, const char *key, const char **out, input_err
     if (!v)
         return SDD_SKIP_NONE;
     if (!json_is_string(v))
-        return input_fail(e, SDD_SKIP_TYPE, "field %s: expected string, got %s", key, json_type_name(v));
+        return input_fail(e, SDD_SKIP_TYPE, "field %s: expected string, got %s", key, sdd_json_type_name(v));
     *out = json_string_value(v);
     return SDD_SKIP_NONE;
 }
@@ -386,7 +386,7 @@ static sdd_skip time_value(const json_t *v, const char *key, int64_t *out, input
         *out = (int64_t)d;
         return SDD_SKIP_NONE;
     }
-    return input_fail(e, SDD_SKIP_TYPE, "field %s: expected time, got %s", key, json_type_name(v));
+    return input_fail(e, SDD_SKIP_TYPE, "field %s: expected time, got %s", key, sdd_json_type_name(v));
 }
 
 sdd_skip input_time(const json_t *obj, const char *const keys[], int64_t *out, input_err *e)
