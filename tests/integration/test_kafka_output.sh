@@ -19,6 +19,7 @@
 # Takes about 2.5 minutes. Needs root; runs only with SDD_INTEGRATION=1.
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
+. "$(dirname "$0")/sddd-helpers.sh"
 sdd_init kafka_output
 
 sddd=$SDD_BUILDDIR/sddd
@@ -32,20 +33,6 @@ IDLE=3
 
 # ---- input -------------------------------------------------------------------
 
-write_inventory() {
-  cat >"$1" <<'EOF'
-{"services": [{"vpn_id": "64497:1", "name": "customer-1", "profile": "default",
-  "terminations": [{"router": "192.0.2.1", "hostname": "pe1", "vrf_name": "CUST1", "vrf_id": 7,
-    "rd": "0:64497:1", "interfaces": [{"id": 101, "name": "Gi0/0/0/1"}],
-    "ce_peers": ["198.51.100.1"]}]}]}
-EOF
-}
-
-bmp_line() { # TIME TYPE EXTRA
-  printf '{"event_type": "log", "timestamp": "%d.000000", "bmp_router": "192.0.2.1", "bmp_msg_type": "%s", "peer_ip": "198.51.100.1", "peer_type": 1, "rd": "0:64497:1"%s}\n' \
-    "$1" "$2" "$3"
-}
-
 # BMP msglog, minutes FROM..TO-1: a route update every minute; in every
 # ten minutes the RD-instance peer goes down in minute 2 and up in minute 5.
 write_bmp() { # FROM TO
@@ -58,43 +45,10 @@ write_bmp() { # FROM TO
   done
 }
 
-write_conf() { # FILE KEY=VALUE...
-  local out=$1 kv
-  shift
-  {
-    echo "data_delay: 0"
-    echo "time_delta_hours: 1"
-    echo "volume_length_minutes: 5"
-    echo "close_after_slots: 2"
-    echo "inventory_file: $SDD_TMP/inventory.json"
-    echo "kafka_brokers: $SDD_KAFKA_BROKER"
-    for kv in "$@"; do
-      echo "${kv%%=*}: ${kv#*=}"
-    done
-  } >"$out"
-}
-
 # ---- helpers -------------------------------------------------------------------
-
-counter() { # LOG NAME: the value in the last counters line (0 if absent)
-  local line
-  line=$(grep 'counters:' "$1" | tail -n 1)
-  [[ " $line " =~ \ $2=([0-9]+)\  ]] && echo "${BASH_REMATCH[1]}" || echo 0
-}
 
 counter_at_least() { # LOG NAME MIN
   [ "$(counter "$1" "$2")" -ge "$3" ]
-}
-
-wait_exit() { # PID SECONDS: sets EXIT_RC
-  local pid=$1 n
-  for ((n = 0; n < $2 * 5; n++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill -0 "$pid" 2>/dev/null && return 1
-  EXIT_RC=0
-  wait "$pid" || EXIT_RC=$?
 }
 
 start_sddd() { # NAME CONF [options]: sets SDDD_PID

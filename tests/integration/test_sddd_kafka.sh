@@ -18,6 +18,7 @@
 # with SDD_INTEGRATION=1 (exit 77 otherwise).
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
+. "$(dirname "$0")/sddd-helpers.sh"
 sdd_init sddd_kafka
 
 sddd=$SDD_BUILDDIR/sddd
@@ -30,16 +31,6 @@ T0=1700000040               # a slot boundary
 IDLE=3                      # --exit-idle: counted once Kafka is read to its end
 
 # ---- test input ----------------------------------------------------------
-
-# One service, one termination on pe1 with a CE peer (as tests/unit/test_engine.c).
-write_inventory() {
-  cat >"$1" <<'EOF'
-{"services": [{"vpn_id": "64497:1", "name": "customer-1", "profile": "default",
-  "terminations": [{"router": "192.0.2.1", "hostname": "pe1", "vrf_name": "CUST1", "vrf_id": 7,
-    "rd": "0:64497:1", "interfaces": [{"id": 101, "name": "Gi0/0/0/1"}],
-    "ce_peers": ["198.51.100.1"]}]}]}
-EOF
-}
 
 # pmacct kafka plugin aggregates: 70 minutes of TCP and UDP traffic, then 10
 # minutes at 1 % of it.
@@ -61,11 +52,6 @@ write_flows() {
 # nfacctd BMP msglog records: a route update every minute for 20 minutes; the
 # RD-instance peer goes down (reason 3, remotely torn down) in minute 5 and
 # comes back in minute 9.
-bmp_line() { # TIME TYPE EXTRA
-  printf '{"event_type": "log", "timestamp": "%d.000000", "bmp_router": "192.0.2.1", "bmp_msg_type": "%s", "peer_ip": "198.51.100.1", "peer_type": 1, "rd": "0:64497:1"%s}\n' \
-    "$1" "$2" "$3"
-}
-
 write_bmp() {
   local s t
   for ((s = 0; s < 20; s++)); do
@@ -83,41 +69,11 @@ batch_of_three() {
 
 # ---- helpers ---------------------------------------------------------------
 
-# write_conf FILE KEY=VALUE...: an sddd configuration, the engine's settings
-# short enough for the test input.
-write_conf() {
-  local out=$1 kv
-  shift
-  {
-    echo "data_delay: 0"
-    echo "time_delta_hours: 1"
-    echo "volume_length_minutes: 5"
-    echo "close_after_slots: 2"
-    echo "inventory_file: $SDD_TMP/inventory.json"
-    echo "kafka_brokers: $SDD_KAFKA_BROKER"
-    for kv in "$@"; do
-      echo "${kv%%=*}: ${kv#*=}"
-    done
-  } >"$out"
-}
-
 produce() { # TOPIC FILE [kcat options]
   local topic=$1 file=$2
   shift 2
   sdd_ns kcat -P -b "$SDD_KAFKA_BROKER" -t "$topic" "$@" -l "$file" \
     || sdd_die "kcat -P $topic"
-}
-
-# wait_exit PID SECONDS: wait until PID exits; sets EXIT_RC.
-wait_exit() {
-  local pid=$1 n
-  for ((n = 0; n < $2 * 5; n++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill -0 "$pid" 2>/dev/null && return 1
-  EXIT_RC=0
-  wait "$pid" || EXIT_RC=$?
 }
 
 # run_sddd NAME CONF: sddd with --exit-idle, to its end; its stderr in
@@ -133,13 +89,6 @@ run_sddd() {
     sdd_show_tail "$SDD_TMP/$name.log"
     sdd_die "$name: sddd exited $EXIT_RC"
   fi
-}
-
-# counter LOG NAME: the value of a counter in the last counters line (0 if absent).
-counter() {
-  local line
-  line=$(grep 'counters:' "$1" | tail -n 1)
-  [[ " $line " =~ \ $2=([0-9]+)\  ]] && echo "${BASH_REMATCH[1]}" || echo 0
 }
 
 has_counter() { # LOG NAME VALUE
