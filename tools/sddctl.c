@@ -19,6 +19,25 @@ static const struct {
     {"score", sddctl_score, "score notifications against a scenario's truth"},
 };
 
+sdd_label_index *sddctl_open_labels(const char *cmd, const char *path, sdd_label_store **store, sdd_error *err)
+{
+    sdd_label_index *idx;
+    const char *why;
+    size_t skipped;
+
+    *store = sdd_label_store_open(path, err);
+    idx = *store ? sdd_label_index_load(*store, err) : NULL;
+    if (!idx) {
+        sdd_label_store_free(*store);
+        *store = NULL;
+        return NULL;
+    }
+    skipped = sdd_label_index_skipped(idx, &why);
+    if (skipped)
+        fprintf(stderr, "%s: %zu record(s) skipped, the first at %s\n", cmd, skipped, why);
+    return idx;
+}
+
 static int usage(FILE *out)
 {
     fprintf(out, "usage: sddctl COMMAND [OPTIONS]   (sddctl COMMAND --help)\n\ncommands:\n");

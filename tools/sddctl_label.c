@@ -56,17 +56,11 @@ int sddctl_label(int argc, char **argv)
     sdd_label_index *idx = NULL;
     sdd_label_summary s;
     char line[1024];
-    const char *why;
     int rc = 1;
 
     if (parse_args(argc, argv, &o) < 0)
         return usage();
-    store = sdd_label_store_open(o.store, &err);
-    if (store)
-        idx = sdd_label_index_load(store, &err);
-    if (idx && sdd_label_index_skipped(idx, &why))
-        fprintf(stderr, "sddctl label: %zu record(s) skipped, the first at %s\n", sdd_label_index_skipped(idx, NULL),
-                why);
+    idx = sddctl_open_labels("sddctl label", o.store, &store, &err);
     if (idx && sdd_label_apply(store, idx, o.id, o.action, o.annotator, o.comment, &err) == 0) {
         sdd_label_index_get(idx, (size_t)sdd_label_index_find(idx, o.id), &s);
         sdd_label_format(&s, line, sizeof(line));

@@ -36,8 +36,8 @@ static int parse_grace(const char *text, int *out)
  * mkstemp template). */
 static int truth_of_labels(const char *store_path, char *path, sdd_error *err)
 {
-    sdd_label_store *store = sdd_label_store_open(store_path, err);
-    sdd_label_index *idx = store ? sdd_label_index_load(store, err) : NULL;
+    sdd_label_store *store;
+    sdd_label_index *idx = sddctl_open_labels("sddctl score", store_path, &store, err);
     long events = -1;
     FILE *out = NULL;
     int fd = -1;

@@ -61,23 +61,15 @@ int sddctl_show(int argc, char **argv)
     show_opts o;
     sdd_error err = {{0}};
     sdd_label_store *store;
-    sdd_label_index *idx = NULL;
-    const char *why;
-    size_t skipped;
+    sdd_label_index *idx;
 
     if (parse_args(argc, argv, &o) < 0)
         return usage();
-    store = sdd_label_store_open(o.store, &err);
-    if (store)
-        idx = sdd_label_index_load(store, &err);
+    idx = sddctl_open_labels("sddctl show", o.store, &store, &err);
     if (!idx) {
         fprintf(stderr, "sddctl show: %s\n", err.msg);
-        sdd_label_store_free(store);
         return 1;
     }
-    skipped = sdd_label_index_skipped(idx, &why);
-    if (skipped)
-        fprintf(stderr, "sddctl show: %zu record(s) skipped, the first at %s\n", skipped, why);
     print_states(idx, &o);
     sdd_label_index_free(idx);
     sdd_label_store_free(store);
