@@ -6,7 +6,13 @@
  * Time is the records' time only. The watermark is the newest event time
  * seen minus data_delay; a slot closes when the watermark passes its end.
  * Records for a slot that has closed are still added to history within
- * allowed_lateness (so later comparisons see them) and dropped after. */
+ * allowed_lateness (so later comparisons see them) and dropped after.
+ *
+ * Each slot's exact sums stay in a row of the engine from its first record
+ * until it leaves allowed_lateness, and history only ever receives a slot's
+ * whole value (sdd_history_set). So writing a slot again gives the same
+ * history: a restart from a checkpoint (engine_state.c) rewinds history to
+ * the checkpoint and reads the records after it again, counting none twice. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,11 +137,18 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         return NULL;
     }
     e->n_open = cfg->data_delay / cfg->time_step_seconds + 2;
+    /* rows outlive their slot's close by the late window, and at least by
+     * the slots whose exact sums history keeps, which a rewind needs back */
+    e->n_late = cfg->allowed_lateness / cfg->time_step_seconds;
+    if (e->n_late < SDD_HISTORY_OPEN_SLOTS)
+        e->n_late = SDD_HISTORY_OPEN_SLOTS;
+    e->n_rows = e->n_open + e->n_late;
     e->newest = INT64_MIN;
     e->next_close = INT64_MIN;
-    e->open_records = calloc((size_t)e->n_open, sizeof(*e->open_records));
+    e->row_records = calloc((size_t)e->n_rows, sizeof(*e->row_records));
+    e->row_closed_empty = calloc((size_t)e->n_rows, sizeof(*e->row_closed_empty));
     e->inv = sdd_inventory_new(cfg->learn_unknown_rd);
-    if (e->open_records && e->inv)
+    if (e->row_records && e->row_closed_empty && e->inv)
         e->hist = open_history(cfg, &e->shape, err);
     else
         snprintf(err->msg, sizeof(err->msg), "out of memory");
@@ -157,7 +170,9 @@ void sdd_engine_free(sdd_engine *e)
         sdd_lifecycle_release(&e->svc[i].rs);
     }
     free(e->svc);
-    free(e->open_records);
+    free(e->row_records);
+    free(e->row_closed_empty);
+    free(e->cursor);
     free(e->holidays);
     sdd_drop_models_free(e->drop_models);
     for (int i = 0; i < e->n_strings; i++)
@@ -204,7 +219,7 @@ svc_state *sdd_engine_state_of(sdd_engine *e, int svc)
         sdd_error err;
         memset(st, 0, sizeof(*st));
         st->profile = profile_of(e, s);
-        st->acc = calloc((size_t)e->n_open * SDD_M_COUNT, sizeof(double));
+        st->acc = calloc((size_t)e->n_rows * SDD_M_COUNT, sizeof(double));
         st->hist = sdd_history_entity(e->hist, s->vpn_id, &err);
         if (!st->acc || st->hist < 0) {
             free(st->acc);
@@ -230,46 +245,75 @@ static int64_t slot_of(const sdd_engine *e, int64_t t)
     return t >= 0 ? t / step : -((-t + step - 1) / step);
 }
 
-static int open_row(const sdd_engine *e, int64_t slot)
+static double *row_sums(const sdd_engine *e, const svc_state *st, int64_t slot)
 {
-    int64_t r = slot % e->n_open;
-    return (int)(r < 0 ? r + e->n_open : r);
+    return st->acc + (size_t)sdd_engine_row(e, slot) * SDD_M_COUNT;
 }
 
-static void write_history(sdd_engine *e, svc_state *st, int64_t slot, const double *m)
+/* One metric of a closed slot into history, as its whole value. */
+static void write_metric(sdd_engine *e, svc_state *st, int64_t slot, int metric)
 {
-    for (int i = 0; i < SDD_M_COUNT; i++) {
-        int tier = i < SDD_M_LONG_COUNT ? 0 : 1;
-        int series = tier ? i - SDD_M_LONG_COUNT : i;
-        sdd_history_add(e->hist, st->hist, tier, (uint16_t)series, slot, m[i]);
-    }
+    int tier = metric < SDD_M_LONG_COUNT ? 0 : 1;
+    int series = tier ? metric - SDD_M_LONG_COUNT : metric;
+
+    sdd_history_set(e->hist, st->hist, tier, (uint16_t)series, slot, row_sums(e, st, slot)[metric]);
+}
+
+/* A slot that closed with records holds every metric (zero is data); one
+ * that closed empty holds only what late records brought. */
+void sdd_engine_write_row(sdd_engine *e, svc_state *st, int64_t slot)
+{
+    const double *m = row_sums(e, st, slot);
+    int all = !e->row_closed_empty[sdd_engine_row(e, slot)];
+
+    for (int i = 0; i < SDD_M_COUNT; i++)
+        if (all || m[i] != 0)
+            write_metric(e, st, slot, i);
 }
 
 static void run_detection(sdd_engine *e, int svc, int64_t slot);
+
+/* Zeroes the rows of a slot that leaves allowed_lateness: its row is the
+ * next open slot's. */
+static void clear_row(sdd_engine *e, int64_t slot)
+{
+    int row = sdd_engine_row(e, slot);
+
+    if (e->row_records[row])
+        for (int i = 0; i < e->n_svc; i++)
+            memset(row_sums(e, &e->svc[i], slot), 0, SDD_M_COUNT * sizeof(double));
+    e->row_records[row] = 0;
+    e->row_closed_empty[row] = 0;
+}
 
 /* Moves the slot's sums into history (a slot in which the engine got no
  * record at all stays "no data": the input was away, not the traffic), then
  * runs detection on every service. */
 static void close_slot(sdd_engine *e, int64_t slot)
 {
-    int row = open_row(e, slot);
-    int had_data = e->open_records[row] > 0;
+    int row = sdd_engine_row(e, slot);
+    int had_data = e->row_records[row] > 0;
     int count = sdd_inventory_count(e->inv);
 
     if (count > e->n_svc && !sdd_engine_state_of(e, count - 1))
         return;
-
-    for (int i = 0; i < e->n_svc; i++) {
-        double *m = e->svc[i].acc + (size_t)row * SDD_M_COUNT;
-        if (had_data)
-            write_history(e, &e->svc[i], slot, m);
-        memset(m, 0, SDD_M_COUNT * sizeof(double));
-    }
-    e->open_records[row] = 0;
+    e->row_closed_empty[row] = !had_data;
+    if (had_data)
+        for (int i = 0; i < e->n_svc; i++)
+            sdd_engine_write_row(e, &e->svc[i], slot);
     e->counters[C_SLOTS_CLOSED]++;
     if (had_data && slot > e->first_slot)
         for (int i = 0; i < e->n_svc; i++)
             run_detection(e, i, slot);
+    clear_row(e, slot - e->n_late);
+}
+
+static int rows_empty(const sdd_engine *e)
+{
+    for (int r = 0; r < e->n_rows; r++)
+        if (e->row_records[r])
+            return 0;
+    return 1;
 }
 
 /* Closes every slot whose end the watermark has passed. */
@@ -281,36 +325,33 @@ static void advance(sdd_engine *e, int64_t t)
         return;
     e->newest = t;
     last_closed = slot_of(e, t - e->cfg.data_delay) - 1;
-    /* After a long gap only the last n_open slots can hold data. */
-    if (last_closed - e->next_close >= e->n_open)
-        e->next_close = last_closed - e->n_open + 1;
+    /* After a long gap with every row empty, the slots in between are closed
+     * as one: none holds a record. */
+    if (last_closed - e->next_close >= e->n_rows && rows_empty(e))
+        e->next_close = last_closed - e->n_rows + 1;
     while (e->next_close <= last_closed)
         close_slot(e, e->next_close++);
 }
 
-/* Adds one record's contribution to a service's slot: in the open slots, or
- * straight into history when late. */
+/* Adds one record's contribution to a service's slot, open or within
+ * allowed_lateness; a late one goes on into history at once. */
 static void account(sdd_engine *e, svc_state *st, int64_t t, const int *metric, const double *value, int n)
 {
     int64_t slot = slot_of(e, t);
+    double *m;
 
-    if (slot >= e->next_close) {
-        int row = open_row(e, slot);
-        double *m = st->acc + (size_t)row * SDD_M_COUNT;
-        for (int i = 0; i < n; i++)
-            m[metric[i]] += value[i];
-        e->open_records[row]++;
-        return;
-    }
     if ((e->next_close - slot) * e->cfg.time_step_seconds > e->cfg.allowed_lateness) {
         e->counters[C_LATE_DROPPED]++;
         return;
     }
-    for (int i = 0; i < n; i++) {
-        int tier = metric[i] < SDD_M_LONG_COUNT ? 0 : 1;
-        int series = tier ? metric[i] - SDD_M_LONG_COUNT : metric[i];
-        sdd_history_add(e->hist, st->hist, tier, (uint16_t)series, slot, value[i]);
-    }
+    m = row_sums(e, st, slot);
+    for (int i = 0; i < n; i++)
+        m[metric[i]] += value[i];
+    e->row_records[sdd_engine_row(e, slot)]++;
+    if (slot >= e->next_close)
+        return;
+    for (int i = 0; i < n; i++)
+        write_metric(e, st, slot, metric[i]);
     e->counters[C_LATE_ADDED]++;
 }
 

@@ -20,7 +20,7 @@
 typedef struct svc_state {
     int32_t hist;                       /* history entity */
     const sdd_profile *profile;
-    double *acc;                        /* n_open rows of SDD_M_COUNT */
+    double *acc;                        /* n_rows rows of SDD_M_COUNT: a slot's exact sums */
     sdd_event events[EVENTS_KEPT];      /* ring */
     int n_events, next_event;
     sdd_relevant_state rs;
@@ -39,12 +39,16 @@ struct sdd_engine {
     svc_state *svc;
     int n_svc;
     int n_open;                         /* slots kept open: data_delay / step + 2 */
+    int n_late;                         /* rows kept for slots after their close */
+    int n_rows;                         /* n_late + n_open: slot s is in row s mod n_rows */
     int64_t newest;                     /* newest event time seen; INT64_MIN before any */
     int64_t next_close;                 /* number of the oldest open slot */
     int64_t first_slot;                 /* of the first record: likely partial, not judged */
     int64_t *holidays;                  /* day numbers (days since the epoch), sorted */
     int n_holidays;
-    uint64_t *open_records;             /* records per open slot, all services */
+    uint64_t *row_records;              /* records per row, all services */
+    uint8_t *row_closed_empty;          /* the row's slot closed without a record */
+    char *cursor;                       /* the application's text kept with the state */
     uint64_t counters[C_COUNT];
     uint64_t skipped[3][SDD_SKIP_COUNT];
     uint64_t unmapped[SDD_UNMAPPED_COUNT];
@@ -61,7 +65,14 @@ struct sdd_engine {
 svc_state *sdd_engine_state_of(sdd_engine *e, int svc);
 /* Continues from the state file, if the configuration names one that exists. */
 int sdd_engine_state_load(sdd_engine *e, sdd_error *err);
+/* The row that holds slot's sums. */
+static inline int sdd_engine_row(const sdd_engine *e, int64_t slot)
+{
+    int64_t r = slot % e->n_rows;
+    return (int)(r < 0 ? r + e->n_rows : r);
+}
 
-
+/* Writes a closed slot's row into history, as the slot's whole value. */
+void sdd_engine_write_row(sdd_engine *e, svc_state *st, int64_t slot);
 
 #endif

@@ -1,9 +1,16 @@
 /* engine_state.c: what the engine must remember across a restart, beyond
- * the history store: where the watermark stood, the open slots being filled,
- * each service's recent events and relevant state, and the inventory it has
- * learned. Written as one JSON document, atomically (a temporary file,
- * fsync'ed, renamed over the old one), so a crash leaves the previous state
- * or the new one, never half of either. */
+ * the history store: where the watermark stood, the exact sums of the slots
+ * still open or still taking late records, each service's recent events and
+ * relevant state, the inventory it has learned, and the application's
+ * cursor (where its inputs stood). Written as one JSON document, atomically
+ * (a temporary file, fsync'ed, renamed over the old one), so a crash leaves
+ * the previous state or the new one, never half of either.
+ *
+ * A state is a checkpoint. History is written in place between two of them,
+ * so after a crash it may hold slots the state has not seen closed; loading
+ * rewinds every history entity to the oldest slot the state has a row for
+ * and writes those rows again (engine.c), so that reading the input again
+ * from the cursor rebuilds history exactly, as if no crash had happened. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -17,7 +24,7 @@
 #include "metrics.h"
 
 #define STATE_FORMAT "pmacct-sdd-state"
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 
 static int fail(sdd_error *err, const char *path, const char *what)
 {
@@ -64,14 +71,22 @@ static json_t *relevant_state_json(const sdd_relevant_state *rs)
                      "concern", rs->concern, "contributions", contrib);
 }
 
-static json_t *acc_json(const sdd_engine *e, const svc_state *st)
+/* The rows that hold something, each as [row, sum, sum, ...]. */
+static json_t *rows_json(const sdd_engine *e, const svc_state *st)
 {
     json_t *rows = json_array();
 
-    for (int r = 0; r < e->n_open; r++) {
+    for (int r = 0; r < e->n_rows; r++) {
+        const double *m = st->acc + (size_t)r * SDD_M_COUNT;
+        int used = 0;
+        for (int i = 0; i < SDD_M_COUNT && !used; i++)
+            used = m[i] != 0;
+        if (!used)
+            continue;
         json_t *row = json_array();
-        for (int m = 0; m < SDD_M_COUNT; m++)
-            json_array_append_new(row, json_real(st->acc[(size_t)r * SDD_M_COUNT + m]));
+        json_array_append_new(row, json_integer(r));
+        for (int i = 0; i < SDD_M_COUNT; i++)
+            json_array_append_new(row, json_real(m[i]));
         json_array_append_new(rows, row);
     }
     return rows;
@@ -90,24 +105,27 @@ static json_t *service_state_json(const sdd_engine *e, int i)
     }
     json_object_set_new(o, "vpn_id", json_string(sdd_inventory_service(e->inv, i)->vpn_id));
     json_object_set_new(o, "events", events);
-    json_object_set_new(o, "open_slots", acc_json(e, st));
+    json_object_set_new(o, "rows", rows_json(e, st));
     json_object_set_new(o, "relevant_state", st->rs.open ? relevant_state_json(&st->rs) : json_null());
     return o;
 }
 
 static json_t *state_json(const sdd_engine *e)
 {
-    json_t *services = json_array(), *open = json_array();
+    json_t *services = json_array(), *records = json_array(), *empty = json_array();
 
     for (int i = 0; i < e->n_svc; i++)
         json_array_append_new(services, service_state_json(e, i));
-    for (int r = 0; r < e->n_open; r++)
-        json_array_append_new(open, json_integer((json_int_t)e->open_records[r]));
-    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o}", "format", STATE_FORMAT, "version",
-                     STATE_VERSION, "time_step_seconds", e->cfg.time_step_seconds, "open_slots", e->n_open,
-                     "strategy", e->cfg.strategy, "newest", (json_int_t)e->newest, "next_close",
-                     (json_int_t)e->next_close, "first_slot", (json_int_t)e->first_slot, "open_records", open,
-                     "services", services, "inventory", sdd_inventory_to_json(e->inv));
+    for (int r = 0; r < e->n_rows; r++) {
+        json_array_append_new(records, json_integer((json_int_t)e->row_records[r]));
+        json_array_append_new(empty, json_boolean(e->row_closed_empty[r]));
+    }
+    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "format", STATE_FORMAT, "version",
+                     STATE_VERSION, "time_step_seconds", e->cfg.time_step_seconds, "rows", e->n_rows, "strategy",
+                     e->cfg.strategy, "newest", (json_int_t)e->newest, "next_close", (json_int_t)e->next_close,
+                     "first_slot", (json_int_t)e->first_slot, "row_records", records, "row_closed_empty", empty,
+                     "cursor", e->cursor ? json_string(e->cursor) : json_null(), "services", services,
+                     "inventory", sdd_inventory_to_json(e->inv));
 }
 
 static int fsync_dir_of(const char *path)
@@ -281,11 +299,18 @@ static void restore_events(svc_state *st, json_t *events)
     }
 }
 
-static void restore_open_slots(const sdd_engine *e, svc_state *st, json_t *rows)
+static void restore_rows(const sdd_engine *e, svc_state *st, json_t *rows)
 {
-    for (int r = 0; r < e->n_open; r++)
+    json_t *row;
+    size_t i;
+
+    json_array_foreach(rows, i, row) {
+        json_int_t r = json_integer_value(json_array_get(row, 0));
+        if (r < 0 || r >= e->n_rows || json_array_size(row) != SDD_M_COUNT + 1)
+            continue;
         for (int m = 0; m < SDD_M_COUNT; m++)
-            st->acc[(size_t)r * SDD_M_COUNT + m] = json_number_value(json_array_get(json_array_get(rows, (size_t)r), (size_t)m));
+            st->acc[(size_t)r * SDD_M_COUNT + m] = json_number_value(json_array_get(row, (size_t)m + 1));
+    }
 }
 
 static int restore_services(sdd_engine *e, json_t *services, const char *path, sdd_error *err)
@@ -299,7 +324,7 @@ static int restore_services(sdd_engine *e, json_t *services, const char *path, s
         if (!st)
             return fail(err, path, "a service of the state is missing from its inventory");
         restore_events(st, json_object_get(j, "events"));
-        restore_open_slots(e, st, json_object_get(j, "open_slots"));
+        restore_rows(e, st, json_object_get(j, "rows"));
         if (restore_relevant_state(e, &st->rs, json_object_get(j, "relevant_state")) < 0)
             return fail(err, path, "out of memory");
     }
@@ -316,17 +341,44 @@ static int check_header(const sdd_engine *e, json_t *root, const char *path, sdd
         return fail(err, path, "not a pmacct-sdd state file");
     if (get_int(root, "version") != STATE_VERSION)
         return fail(err, path, "state file of another version; remove it to start afresh");
-    if (get_int(root, "time_step_seconds") != e->cfg.time_step_seconds || get_int(root, "open_slots") != e->n_open)
-        return fail(err, path,
-                    "state file written with another time_step_seconds or data_delay; remove it to start afresh");
+    if (get_int(root, "time_step_seconds") != e->cfg.time_step_seconds || get_int(root, "rows") != e->n_rows)
+        return fail(err, path, "state file written with another time_step_seconds, data_delay or "
+                               "allowed_lateness; remove it to start afresh");
     return 0;
+}
+
+/* History back to the checkpoint: every entity forgets the slots from the
+ * oldest one the state has a row for, and the closed ones among them are
+ * written again from their rows. */
+static void rewind_history(sdd_engine *e)
+{
+    int64_t oldest = e->next_close - e->n_late;
+
+    if (e->next_close == INT64_MIN)
+        return;
+    for (uint32_t i = 0; i < sdd_history_count(e->hist); i++)
+        sdd_history_rewind(e->hist, (int32_t)i, oldest);
+    for (int64_t slot = oldest; slot < e->next_close; slot++)
+        if (e->row_records[sdd_engine_row(e, slot)])
+            for (int i = 0; i < e->n_svc; i++)
+                sdd_engine_write_row(e, &e->svc[i], slot);
+}
+
+static void restore_rows_of_engine(sdd_engine *e, json_t *root)
+{
+    json_t *records = json_object_get(root, "row_records"), *empty = json_object_get(root, "row_closed_empty");
+
+    for (int r = 0; r < e->n_rows; r++) {
+        e->row_records[r] = (uint64_t)json_integer_value(json_array_get(records, (size_t)r));
+        e->row_closed_empty[r] = json_is_true(json_array_get(empty, (size_t)r));
+    }
 }
 
 int sdd_engine_state_load(sdd_engine *e, sdd_error *err)
 {
     const char *path = e->cfg.state_file;
     json_error_t jerr;
-    json_t *root, *open;
+    json_t *root;
     int rc;
 
     if (!path[0] || access(path, F_OK) != 0)
@@ -341,11 +393,29 @@ int sdd_engine_state_load(sdd_engine *e, sdd_error *err)
         e->newest = get_int(root, "newest");
         e->next_close = get_int(root, "next_close");
         e->first_slot = get_int(root, "first_slot");
-        open = json_object_get(root, "open_records");
-        for (int r = 0; r < e->n_open; r++)
-            e->open_records[r] = (uint64_t)json_integer_value(json_array_get(open, (size_t)r));
+        restore_rows_of_engine(e, root);
         rc = restore_services(e, json_object_get(root, "services"), path, err);
     }
+    if (rc == 0 && json_is_string(json_object_get(root, "cursor")))
+        rc = sdd_engine_set_cursor(e, get_text(root, "cursor")) == 0 ? 0 : fail(err, path, "out of memory");
+    if (rc == 0)
+        rewind_history(e);
     json_decref(root);
     return rc;
+}
+
+int sdd_engine_set_cursor(sdd_engine *e, const char *text)
+{
+    char *copy = text ? strdup(text) : NULL;
+
+    if (text && !copy)
+        return -1;
+    free(e->cursor);
+    e->cursor = copy;
+    return 0;
+}
+
+const char *sdd_engine_cursor(const sdd_engine *e)
+{
+    return e->cursor;
 }

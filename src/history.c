@@ -841,8 +841,9 @@ const char *sdd_history_key(const sdd_history *h, int32_t entity)
     return head_of(h, entity)->key;
 }
 
-int sdd_history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
-                    double value)
+/* Adds value to the slot, or with `replace` makes it the slot's value. */
+static int store(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot, double value,
+                 int replace)
 {
     struct entity_head *e;
     uint16_t *code;
@@ -859,13 +860,52 @@ int sdd_history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, i
     code = &ring_of(h, entity, tier, series)[slot_pos(slot, tier_slots(h, tier))];
     if (slot > e->newest - SDD_HISTORY_OPEN_SLOTS) {
         double *sum = sum_of(h, entity, tier, series, slot);
-        *sum += value;
+        *sum = replace ? value : *sum + value;
         *code = sdd_history_encode(*sum);
     } else {
-        double old = *code == SDD_HISTORY_NO_DATA ? 0 : sdd_history_decode(*code);
+        double old = replace || *code == SDD_HISTORY_NO_DATA ? 0 : sdd_history_decode(*code);
         *code = sdd_history_encode(old + value);
     }
     return 0;
+}
+
+int sdd_history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+                    double value)
+{
+    return store(h, entity, tier, series, slot, value, 0);
+}
+
+int sdd_history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+                    double value)
+{
+    return store(h, entity, tier, series, slot, value, 1);
+}
+
+/* The exact sums of the open slots below a new newest slot were overwritten
+ * by the slots after them: they start again from the codes. */
+static void sums_from_codes(sdd_history *h, int32_t entity, int64_t newest)
+{
+    for (int64_t slot = newest - SDD_HISTORY_OPEN_SLOTS + 1; slot <= newest; slot++)
+        for (int tier = 0; tier < 2; tier++)
+            for (uint16_t s = 0; s < (tier ? h->shape.short_series : h->shape.long_series); s++) {
+                uint16_t code = ring_of(h, entity, tier, s)[slot_pos(slot, tier_slots(h, tier))];
+                *sum_of(h, entity, tier, s, slot) = code == SDD_HISTORY_NO_DATA ? 0 : sdd_history_decode(code);
+            }
+}
+
+void sdd_history_rewind(sdd_history *h, int32_t entity, int64_t slot)
+{
+    struct entity_head *e;
+
+    if (!entity_ok(h, entity) || !slot_ok(slot) || !head_of(h, entity)->has_data ||
+        head_of(h, entity)->newest < slot)
+        return;
+    e = head_of(h, entity);
+    mark_dirty(h);
+    tier_clear(h, entity, 0, slot, e->newest - slot + 1);
+    tier_clear(h, entity, 1, slot, e->newest - slot + 1);
+    e->newest = slot - 1;
+    sums_from_codes(h, entity, e->newest);
 }
 
 int sdd_history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,

@@ -72,6 +72,15 @@ const char *sdd_history_key(const sdd_history *h, int32_t entity);
  * an argument is out of range. tier: 0 long, 1 short. */
 int sdd_history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
                     double value);
+/* Makes `value` the slot's value, whatever it held: a slot written again
+ * whole. The same rules and return as sdd_history_add otherwise. */
+int sdd_history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+                    double value);
+/* Forgets the entity's slots from `slot` on: they read as no data and its
+ * newest slot becomes slot - 1 (when it was newer). What a restart from a
+ * checkpoint needs: the slots written after it are written again. The
+ * newest slots left keep their 16-bit values, no longer their exact sums. */
+void sdd_history_rewind(sdd_history *h, int32_t entity, int64_t slot);
 /* 1 and *value when the slot holds data, 0 when it has none (never written,
  * overwritten by the ring, older than the ring, or arguments out of range). */
 int sdd_history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,

@@ -175,6 +175,15 @@ int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const c
  * same configuration continues from there. */
 int sdd_engine_sync(sdd_engine *e, sdd_error *err);
 
+/* A text the application keeps with the engine state, such as where its
+ * inputs stood when the state was taken: the next sdd_engine_sync writes
+ * it, and a new engine continuing from that state gives it back. The text
+ * is copied; NULL forgets it. -1 when out of memory. */
+int sdd_engine_set_cursor(sdd_engine *e, const char *text);
+/* The cursor last set, or the one of the state the engine continued from;
+ * NULL when there is none. */
+const char *sdd_engine_cursor(const sdd_engine *e);
+
 /* Counters of what was read, skipped (and why), unmapped and late. */
 typedef void (*sdd_counter_fn)(void *ctx, const char *name, uint64_t value);
 void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx);

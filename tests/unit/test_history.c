@@ -334,6 +334,52 @@ static void test_late_write(void **state)
     sdd_history_close(h);
 }
 
+/* set replaces what add accumulated, in an open slot and in an older one. */
+static void test_set_replaces(void **state)
+{
+    sdd_history *h = open_ok(NULL, &default_shape);
+    int32_t e = sdd_history_entity(h, "a", NULL);
+
+    (void)state;
+    assert_int_equal(sdd_history_add(h, e, 0, 0, 100, 5), 0);
+    assert_int_equal(sdd_history_set(h, e, 0, 0, 100, 3), 0);
+    assert_true(get(h, e, 0, 0, 100) == 3);
+    assert_int_equal(sdd_history_add(h, e, 0, 0, 110, 1), 0);     /* 100 is no longer open */
+    assert_int_equal(sdd_history_set(h, e, 0, 0, 100, 9), 0);
+    assert_true(get(h, e, 0, 0, 100) == 9);
+    assert_int_equal(sdd_history_set(h, e, 0, 0, 120, 1e6 + 1), 0); /* exact in an open slot */
+    assert_true(get(h, e, 0, 0, 120) == 1e6 + 1);
+    assert_int_equal(sdd_history_set(h, e, 0, 0, 120, -1), -1);
+    sdd_history_close(h);
+}
+
+/* rewind forgets the newer slots in both tiers; what is older stays, and
+ * writing forward again works as on a fresh entity. */
+static void test_rewind(void **state)
+{
+    sdd_history *h = open_ok(NULL, &default_shape);
+    int32_t e = sdd_history_entity(h, "a", NULL);
+
+    (void)state;
+    for (int64_t slot = 100; slot <= 110; slot++) {
+        assert_int_equal(sdd_history_add(h, e, 0, 0, slot, (double)slot), 0);
+        assert_int_equal(sdd_history_add(h, e, 1, 2, slot, 1), 0);
+    }
+    sdd_history_rewind(h, e, 106);
+    assert_int_equal(sdd_history_newest(h, e), 105);
+    assert_true(get(h, e, 0, 0, 105) == 105);
+    assert_true(get(h, e, 0, 0, 103) == 103);     /* open again: its sum from the code */
+    assert_true(get(h, e, 1, 2, 100) == 1);
+    assert_false(sdd_history_get(h, e, 0, 0, 106, NULL));
+    assert_int_equal(sdd_history_add(h, e, 0, 0, 108, 1), 0);
+    assert_false(sdd_history_get(h, e, 0, 0, 106, NULL));
+    assert_false(sdd_history_get(h, e, 1, 2, 107, NULL));
+    assert_true(get(h, e, 0, 0, 108) == 1);      /* not 108 + 1 */
+    sdd_history_rewind(h, e, 200);               /* nothing that new: nothing changes */
+    assert_int_equal(sdd_history_newest(h, e), 108);
+    sdd_history_close(h);
+}
+
 static void test_write_older_than_ring(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
@@ -633,6 +679,8 @@ int main(void)
         cmocka_unit_test(test_wrap_around),
         cmocka_unit_test(test_gaps_are_no_data),
         cmocka_unit_test(test_late_write),
+        cmocka_unit_test(test_set_replaces),
+        cmocka_unit_test(test_rewind),
         cmocka_unit_test(test_write_older_than_ring),
         cmocka_unit_test(test_entities),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
