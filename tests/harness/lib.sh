@@ -24,7 +24,9 @@
 # Environment: SDD_INTEGRATION=1 to run; SDD_SRCDIR, SDD_BUILDDIR (make check
 # exports both); SDD_CAPTURES (default $SDD_SRCDIR/../shared/captures);
 # SDD_KAFKA_HOME (default /var/cache/pmacct-sdd/kafka-3.9.1, filled by
-# tests/harness/fetch-kafka); SDD_KEEP_TMP=1 keeps the temporary directory (all
+# tests/harness/fetch-kafka); SDD_REGISTRY_HOME (default
+# /var/cache/pmacct-sdd/registry-2.4.2.Final, filled by
+# tests/harness/fetch-registry); SDD_KEEP_TMP=1 keeps the temporary directory (all
 # logs and records) for a post-mortem, SDD_KEEP_TMP=fail only when the test
 # fails.
 
@@ -562,4 +564,42 @@ PY
   fi
   sed 's/^/    | /' "$report" | head -n 20 >&2
   sdd_log "$what: the broken expectation (line $line: $field=$value) fails as it must"
+}
+
+# ---- schema registry ---------------------------------------------------------
+
+SDD_REGISTRY_VERSION=2.4.2.Final
+SDD_REGISTRY_PORT=8081
+# The base of its Confluent-compatible API, as sddd's schema_registry takes it.
+SDD_REGISTRY_URL=http://127.0.0.1:$SDD_REGISTRY_PORT/apis/ccompat/v7
+
+# sdd_registry_start: run Apicurio Registry (in-memory storage; built by
+# tests/harness/fetch-registry) on 127.0.0.1:8081 inside the namespace, heap
+# at most 256 MiB, its temporary files in $SDD_TMP/registry. Waits until its
+# Confluent-compatible API answers; if it does not, shows the tail of its log.
+# Stopped by the cleanup like every process sdd_spawn starts.
+sdd_registry_start() {
+  SDD_REGISTRY_HOME=${SDD_REGISTRY_HOME:-/var/cache/pmacct-sdd/registry-$SDD_REGISTRY_VERSION}
+  if [ ! -f "$SDD_REGISTRY_HOME/apicurio-registry.jar" ]; then
+    sdd_log "no Apicurio Registry in $SDD_REGISTRY_HOME: run tests/harness/fetch-registry (or tools/install-deps --kafka)"
+    exit $SDD_HARD_ERROR
+  fi
+  local dir=$SDD_TMP/registry
+  mkdir -p "$dir"
+  sdd_spawn "$dir/stdout.log" java -Xms64m -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true \
+    -Djava.io.tmpdir="$dir" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$SDD_REGISTRY_PORT \
+    -jar "$SDD_REGISTRY_HOME/apicurio-registry.jar"
+  SDD_REGISTRY_PID=$SDD_LAST_PID
+  if ! sdd_wait_for "${SDD_REGISTRY_TIMEOUT:-90}" "$SDD_REGISTRY_PID" "registry" sdd_registry_get /subjects; then
+    sdd_show_tail "$dir/stdout.log"
+    sdd_die "the schema registry did not start"
+  fi
+  sdd_log "Apicurio Registry $SDD_REGISTRY_VERSION up on $SDD_REGISTRY_URL (pid $SDD_REGISTRY_PID)"
+}
+
+# sdd_registry_get /PATH: GET $SDD_REGISTRY_URL/PATH from inside the
+# namespace; the body on stdout; fails on an HTTP error or no answer.
+sdd_registry_get() {
+  sdd_ns /usr/bin/python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$SDD_REGISTRY_URL$1"
 }
