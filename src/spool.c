@@ -51,9 +51,14 @@ static uint32_t crc_of(const void *data, size_t len)
     return (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)len);
 }
 
+/* The reason with the errno's name ("No space left on device (ENOSPC)"):
+ * what an operator searches for, whatever the locale says. */
 static int fail_errno(sdd_error *err, const sdd_spool *s, const char *what)
 {
-    snprintf(err->msg, sizeof(err->msg), "spool %.300s: %s: %s", s->path, what, strerror(errno));
+    const char *name = strerrorname_np(errno);
+
+    snprintf(err->msg, sizeof(err->msg), "spool %.300s: %s: %s (%s)", s->path, what, strerror(errno),
+             name ? name : "?");
     return -1;
 }
 
@@ -376,11 +381,15 @@ int sdd_spool_release(sdd_spool *s, uint64_t upto, sdd_error *err)
     if (off == s->end)
         return reset(s, err);
     s->head = off;
-    if (s->head - HDR > s->max)
-        return compact(s, err);
+    int compacting = s->head - HDR > s->max;
+    if (compacting && compact(s, err) == 0)
+        return 0;
+    /* a compaction that failed (a full disk has no room for the copy) is
+     * reported and tried again at the next release; the release itself is
+     * made durable in the header all the same */
     if (write_header(s->fd, s->head) < 0 || fdatasync(s->fd) < 0)
         return fail_errno(err, s, "writing the header");
-    return 0;
+    return compacting ? -1 : 0;
 }
 
 void sdd_spool_get_counters(const sdd_spool *s, sdd_spool_counters *out)

@@ -9,6 +9,11 @@
  * file is cut back) or when they outgrow the bound (the live records are
  * copied to a new file renamed over the old one).
  *
+ * Errors name the errno as well ("No space left on device (ENOSPC)"). A
+ * full disk refuses appends (counted in write_errors, the file left as it
+ * was); the space of released records comes back when everything is
+ * released (the broker caught up) or at a compaction.
+ *
  * Positions are logical byte offsets that only grow within one process: a
  * caller keeps them for the records it has in flight. Bound: the live
  * records (header bytes included) never exceed max_bytes; when one more
@@ -55,7 +60,10 @@ uint64_t sdd_spool_end(const sdd_spool *s);
  * past it; 0 at the end; -1 with err. */
 int sdd_spool_read(sdd_spool *s, uint64_t *pos, char **buf, size_t *len, sdd_error *err);
 
-/* Every record before `upto` is delivered: forgotten durably. 0 or -1 with err. */
+/* Every record before `upto` is delivered: forgotten durably. 0 or -1 with
+ * err; -1 also when only the compaction failed (no room for the copy on a
+ * full disk): the records are released all the same, the compaction is
+ * tried again at the next release. */
 int sdd_spool_release(sdd_spool *s, uint64_t upto, sdd_error *err);
 
 void sdd_spool_get_counters(const sdd_spool *s, sdd_spool_counters *out);

@@ -2,7 +2,8 @@
  * order appended, kept across a reopen, released durably; a torn last
  * record cut off at open; a full spool refusing new records (the oldest
  * kept) and counting them; a disk that refuses the write (a file size limit,
- * as ENOSPC would) giving a clear error, counted, the file left usable. */
+ * as ENOSPC would) giving a clear error, counted, the file left usable; a
+ * compaction without room failing without losing the release. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -274,13 +275,80 @@ static void test_disk_full(void **state)
     signal(SIGXFSZ, SIG_DFL);
 
     assert_int_equal(rc, -1);
-    assert_non_null(strstr(err.msg, "append: File too large"));
+    assert_non_null(strstr(err.msg, "append: File too large (EFBIG)"));
     assert_int_equal(COUNTER(s, write_errors), 1);
     assert_int_equal(COUNTER(s, records), 1);
     assert_int_equal(file_size(f->path), before);                     /* the half record is gone */
     append(s, "after");
     read_all(s, text, sizeof(text));
     assert_string_equal(text, "kept|after");
+    sdd_spool_close(s);
+}
+
+/* Delivers the head record: read it, release up to after it. */
+static void deliver_one(sdd_spool *s)
+{
+    uint64_t pos = sdd_spool_head(s);
+    char *buf;
+    size_t len;
+    sdd_error err;
+
+    assert_int_equal(sdd_spool_read(s, &pos, &buf, &len, &err), 1);
+    free(buf);
+    assert_int_equal(sdd_spool_release(s, pos, &err), 0);
+}
+
+/* A compaction the disk has no room for (a file size limit, as a full disk
+ * would): the release is reported, yet durable; the compaction is made at
+ * a later release, once there is room. */
+static void test_compaction_on_a_full_disk(void **state)
+{
+    fixture *f = *state;
+    sdd_spool *s = open_spool(f, 40);
+    struct rlimit old, lim;
+    char text[256], new_path[160];
+    uint64_t pos;
+    char *buf;
+    size_t len;
+    sdd_error err;
+
+    append(s, "r00");                                                 /* 11 bytes each */
+    append(s, "r01");
+    append(s, "r02");
+    deliver_one(s);
+    append(s, "r03");
+    deliver_one(s);
+    append(s, "r04");
+    deliver_one(s);
+    append(s, "r05");                                                 /* 33 released, r03..r05 live */
+    pos = sdd_spool_head(s);
+    assert_int_equal(sdd_spool_read(s, &pos, &buf, &len, &err), 1);   /* r03 */
+    free(buf);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 30;                                                /* the copy needs 24 + 22 */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = sdd_spool_release(s, pos, &err);                         /* 44 released: compaction */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err.msg, "compacting: File too large (EFBIG)"));
+    snprintf(new_path, sizeof(new_path), "%s.new", f->path);
+    assert_int_equal(access(new_path, F_OK), -1);                      /* the half copy is gone */
+    assert_int_equal(COUNTER(s, records), 2);
+    read_all(s, text, sizeof(text));
+    assert_string_equal(text, "r04|r05");
+    sdd_spool_close(s);
+    s = open_spool(f, 40);                                            /* the release was durable */
+    read_all(s, text, sizeof(text));
+    assert_string_equal(text, "r04|r05");
+    assert_true(file_size(f->path) > 24 + 40);
+    deliver_one(s);                                                   /* room again: compacted */
+    assert_int_equal(file_size(f->path), 24 + 11);
+    read_all(s, text, sizeof(text));
+    assert_string_equal(text, "r05");
     sdd_spool_close(s);
 }
 
@@ -305,6 +373,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_full_keeps_the_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compaction_on_a_full_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_spool, setup, teardown),
     };
 
