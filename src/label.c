@@ -164,6 +164,20 @@ static int revision_of(const json_t *record)
     return rev;
 }
 
+int sdd_label_id_revision(const char *json, size_t len, char *id, size_t id_size, int *revision)
+{
+    json_t *record = json_loadb(json, len, 0, NULL);
+    const char *text = json_string_value(json_object_get(record, "id"));
+    int ok = text && strlen(text) < id_size;
+
+    if (ok) {
+        snprintf(id, id_size, "%s", text);
+        *revision = revision_of(record);
+    }
+    json_decref(record);
+    return ok ? 0 : -1;
+}
+
 /* A label makes a human the annotator of every anomaly, so the detectors of
  * a state are gathered over all its revisions, not read from the latest. */
 static void note_detectors(json_t *names, const json_t *record)

@@ -67,6 +67,11 @@ void sdd_label_index_get(const sdd_label_index *idx, size_t i, sdd_label_summary
 long sdd_label_index_find(const sdd_label_index *idx, const char *id);  /* -1 if unknown */
 size_t sdd_label_index_skipped(const sdd_label_index *idx, const char **first_reason);
 
+/* The id and revision (the highest anomaly revision, -1 if no anomaly) of
+ * one notification record: 0, or -1 when it is not a JSON object with an id
+ * shorter than id_size. */
+int sdd_label_id_revision(const char *json, size_t len, char *id, size_t id_size, int *revision);
+
 /* Whether `sddctl show` lists it: open ones only if open_only, those of
  * one service if service is not NULL. */
 int sdd_label_matches(const sdd_label_summary *s, int open_only, const char *service);

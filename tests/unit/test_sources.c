@@ -2,7 +2,9 @@
  * files followed across appends, partial lines, rotation, truncation and
  * FIFO writers coming and going, stdin to its end; the text of inputs and
  * outputs, Kafka property files and the daemon's configuration checks; the
- * rate limit of repeated errors; the file output. */
+ * rate limit of repeated errors; the file output: appended to, read back
+ * at open against revisions written again, a half record at its end cut
+ * off, a write the disk refuses cut back and reported with its errno. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,8 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -485,6 +489,88 @@ static void test_file_output(void **state)
     assert_non_null(strstr(err.msg, "/nonexistent/dir/out.json: No such file or directory"));
 }
 
+static void read_text(const char *path, char *text, size_t size)
+{
+    FILE *in = fopen(path, "r");
+    size_t n;
+
+    assert_non_null(in);
+    n = fread(text, 1, size - 1, in);
+    text[n] = '\0';
+    fclose(in);
+}
+
+static void add_counter(void *ctx, const char *name, uint64_t value)
+{
+    if (strcmp(name, "output_duplicates_dropped") == 0)
+        *(uint64_t *)ctx = value;
+}
+
+#define REC(id, rev) "{\"id\":\"" id "\",\"anomaly\":[{\"revision\":" #rev "}]}"
+
+/* What the file holds at open is not written again (a restart that makes
+ * the same revisions); a half record at its end (a write cut short) goes. */
+static void test_file_output_read_back(void **state)
+{
+    fixture *f = *state;
+    char spec[160], text[512];
+    const char *again[] = {REC("x", 0), REC("x", 1), REC("y", 0)}, *news[] = {REC("x", 2), REC("y", 1), REC("z", 0)};
+    uint64_t dropped = 0;
+    sdd_error err;
+    sdd_output *o;
+
+    snprintf(spec, sizeof(spec), "file:%s", f->path);
+    write_file(f->path, "w", REC("x", 0) "\n" REC("x", 1) "\n" REC("y", 0) "\n{\"id\":\"z\",\"anom");
+    o = sdd_output_open(spec, &err);
+    assert_non_null(o);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sdd_output_write(o, again[i], strlen(again[i]), &err), 0);
+        assert_int_equal(sdd_output_write(o, news[i], strlen(news[i]), &err), 0);
+    }
+    sdd_output_counters(o, add_counter, &dropped);
+    assert_int_equal(dropped, 3);
+    sdd_output_close(o);
+    read_text(f->path, text, sizeof(text));
+    assert_string_equal(text, REC("x", 0) "\n" REC("x", 1) "\n" REC("y", 0) "\n" REC("x", 2) "\n" REC("y", 1) "\n"
+                              REC("z", 0) "\n");
+}
+
+/* The disk refuses the write (a file size limit, EFBIG, as ENOSPC on a full
+ * disk; SIGXFSZ ignored so that write(2) reports it): the error names the
+ * file, the errno and the notification, and no half record is left. */
+static void test_file_output_disk_full(void **state)
+{
+    fixture *f = *state;
+    char spec[160], text[512], big[300];
+    struct rlimit old, lim;
+    sdd_error err;
+    sdd_output *o;
+    int rc;
+
+    snprintf(spec, sizeof(spec), "file:%s", f->path);
+    snprintf(big, sizeof(big), "{\"id\":\"big\",\"anomaly\":[{\"revision\":3}],\"pad\":\"%0200d\"}", 0);
+    o = sdd_output_open(spec, &err);
+    assert_non_null(o);
+    assert_int_equal(sdd_output_write(o, REC("a", 0), strlen(REC("a", 0)), &err), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 100;                                               /* part of the record fits */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    rc = sdd_output_write(o, big, strlen(big), &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err.msg, f->path));
+    assert_non_null(strstr(err.msg, "File too large (EFBIG): notification big revision 3 not written"));
+    read_text(f->path, text, sizeof(text));
+    assert_string_equal(text, REC("a", 0) "\n");                     /* cut back */
+    assert_int_equal(sdd_output_write(o, REC("b", 0), strlen(REC("b", 0)), &err), 0);
+    sdd_output_close(o);
+    read_text(f->path, text, sizeof(text));
+    assert_string_equal(text, REC("a", 0) "\n" REC("b", 0) "\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +587,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_daemon_config, setup, teardown),
         cmocka_unit_test(test_ratelimit),
         cmocka_unit_test_setup_teardown(test_file_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_output_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_output_disk_full, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
