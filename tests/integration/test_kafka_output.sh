@@ -6,8 +6,11 @@
 # (a) a BMP peer going down and up: one relevant state, its revisions in
 #     order, the last one with endTime, the same as `sddctl replay` gives;
 #     key = the state's id, header revision = its revision.
-# (b) the broker stopped for a minute while notifications are made, then
-#     started again: every revision arrives, in order per id, none twice.
+# (b) the broker stopped for three minutes while disruptions go on (new
+#     relevant states and revisions every minute of the absence), then
+#     started again: every revision arrives, in order per id, none twice;
+#     meanwhile the log says the broker is away and the notifications are
+#     kept in the spool, each kind of message at most about once a minute.
 # (c) sddd killed with SIGKILL in the middle of its input and started again
 #     with the same spool, state and history files: no revision lost, none
 #     twice (the spool keeps what was accepted; the topic read back at start
@@ -16,7 +19,7 @@
 #     registry that does not answer: errors logged and counted
 #     ("spool full: N notifications lost"), sddd runs to its end, exit 0.
 #
-# Takes about 2.5 minutes. Needs root; runs only with SDD_INTEGRATION=1.
+# Takes about 4 minutes. Needs root; runs only with SDD_INTEGRATION=1.
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/sddd-helpers.sh"
@@ -49,6 +52,11 @@ write_bmp() { # FROM TO
 
 counter_at_least() { # LOG NAME MIN
   [ "$(counter "$1" "$2")" -ge "$3" ]
+}
+
+sleep_until() { # EPOCH_SECONDS
+  local left=$(($1 - $(date +%s)))
+  [ "$left" -le 0 ] || sleep "$left"
 }
 
 start_sddd() { # NAME CONF [options]: sets SDDD_PID
@@ -166,25 +174,38 @@ PY
   || { sdd_show_tail "$SDD_TMP/a.log"; sdd_die "(a) kafka_delivered is not the number of notifications"; }
 sdd_log "(a) $(wc -l <"$SDD_TMP/a.got") revisions of one relevant state, the last with endTime"
 
-# (b) the broker away for a minute while notifications are made
+# (b) the broker away for OUTAGE seconds while disruptions go on
+OUTAGE=185
 echo "message.timeout.ms=10000" >"$SDD_TMP/b.librdkafka.conf"
 write_bmp 0 200 >"$SDD_TMP/b.bmp.json"
 replay b "$SDD_TMP/b.bmp.json"
-half=$(grep -n '"timestamp": "'$((T0 + 100 * 60)) "$SDD_TMP/b.bmp.json" | head -n 1 | cut -d: -f1)
-head -n $((half - 1)) "$SDD_TMP/b.bmp.json" >"$SDD_TMP/b.in.json"
+write_bmp 0 100 >"$SDD_TMP/b.in.json"
 write_conf "$SDD_TMP/b.conf" "bmp_input=file:$SDD_TMP/b.in.json" output=kafka:sdd.b \
   "spool_dir=$SDD_TMP/b.spool" "kafka_config_file=$SDD_TMP/b.librdkafka.conf"
 start_sddd b "$SDD_TMP/b.conf"
 b_pid=$SDDD_PID
-sdd_wait_for 60 "$b_pid" "(b) first half delivered" counter_at_least "$SDD_TMP/b.log" kafka_delivered 10 \
+sdd_wait_for 60 "$b_pid" "(b) first part delivered" counter_at_least "$SDD_TMP/b.log" kafka_delivered 10 \
   || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) nothing delivered"; }
+log_from=$(($(wc -l <"$SDD_TMP/b.log") + 1))
 sdd_kill_group "$SDD_KAFKA_PID"
+stopped=$(date +%s)
 sdd_log "(b) kafka stopped"
-tail -n "+$half" "$SDD_TMP/b.bmp.json" >>"$SDD_TMP/b.in.json"
-sdd_wait_for 30 "$b_pid" "(b) spooling" counter_at_least "$SDD_TMP/b.log" spool_records 5 \
-  || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) nothing spooled with the broker away"; }
-sleep 60
+# one part of the input at the start of each minute of the absence: each
+# holds three peer-down cycles, so new relevant states and their revisions
+spooled=0
+for part in "100 140 0" "140 170 60" "170 200 120"; do
+  read -r from to at <<<"$part"
+  sleep_until $((stopped + at))
+  write_bmp "$from" "$to" >"$SDD_TMP/b.part.json"
+  cat "$SDD_TMP/b.part.json" >>"$SDD_TMP/b.in.json"
+  sdd_wait_for 30 "$b_pid" "(b) minutes $from..$to spooled" counter_at_least "$SDD_TMP/b.log" spool_records $((spooled + 1)) \
+    || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) no new notification spooled with the broker away"; }
+  spooled=$(counter "$SDD_TMP/b.log" spool_records)
+  sdd_log "(b) minutes $from..$to of input: $spooled notifications in the spool"
+done
+sleep_until $((stopped + OUTAGE))
 kill -0 "$b_pid" 2>/dev/null || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) sddd died with the broker away"; }
+tail -n "+$log_from" "$SDD_TMP/b.log" | grep -v ': counters:' >"$SDD_TMP/b.outage.log" || true
 restart_kafka
 want=$(wc -l <"$SDD_TMP/b.replay.json")
 sdd_wait_for 120 "$b_pid" "(b) everything delivered" counter_at_least "$SDD_TMP/b.log" kafka_delivered "$want" \
@@ -193,12 +214,28 @@ kill -TERM "$b_pid"
 wait_exit "$b_pid" 30 || sdd_die "(b) sddd did not stop"
 read_topic sdd.b "$SDD_TMP/b.got"
 check_records b "$SDD_TMP/b.got"
-grep -q 'delivery to sdd.b failed' "$SDD_TMP/b.log" || sdd_die "(b) no failed delivery logged"
-sdd_log "(b) broker away 60 s: $want revisions, each once, in order"
+# what the absence looked like in the log: the broker away, the
+# notifications kept in the spool; no kind of message more than once a
+# minute (the first one, then one a minute with the count of those held)
+grep -q 'kafka output: 1/1 brokers are down' "$SDD_TMP/b.outage.log" \
+  || { cat "$SDD_TMP/b.outage.log" >&2; sdd_die "(b) the log does not say the broker is down"; }
+grep -q 'kafka output: delivery to sdd.b failed: .*; kept in the spool, sent again' "$SDD_TMP/b.outage.log" \
+  || { cat "$SDD_TMP/b.outage.log" >&2; sdd_die "(b) the log does not say the notifications are kept in the spool"; }
+/usr/bin/python3 - "$SDD_TMP/b.outage.log" "$OUTAGE" <<'PY' || { cat "$SDD_TMP/b.outage.log" >&2; sdd_die "(b) the log floods while the broker is away"; }
+import collections, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+most = int(sys.argv[2]) // 60 + 2
+kinds = collections.Counter(re.sub(r"\d+", "N", re.sub(r" \(\d+ more like it not logged\)$", "", l)) for l in lines)
+over = {k: n for k, n in kinds.items() if n > most}
+assert not over, "more than %d times in %s s: %s" % (most, sys.argv[2], over)
+assert len(lines) <= 8 * most, "%d lines in %s s" % (len(lines), sys.argv[2])
+print("%d log lines in the absence, %d kinds, at most %d of one kind" % (len(lines), len(kinds), max(kinds.values())))
+PY
+sdd_log "(b) broker away $OUTAGE s: $want revisions, each once, in order"
 
 # (c) SIGKILL in the middle, then a restart with the same files
 cp "$SDD_TMP/b.replay.json" "$SDD_TMP/c.replay.json"
-head -n $((half - 1)) "$SDD_TMP/b.bmp.json" >"$SDD_TMP/c.in.json"
+write_bmp 0 100 >"$SDD_TMP/c.in.json"
 write_conf "$SDD_TMP/c.conf" "bmp_input=file:$SDD_TMP/c.in.json" output=kafka:sdd.c \
   "spool_dir=$SDD_TMP/c.spool" "state_file=$SDD_TMP/c.state" "history_file=$SDD_TMP/c.history"
 start_sddd c1 "$SDD_TMP/c.conf"
@@ -207,7 +244,8 @@ sdd_wait_for 60 "$SDDD_PID" "(c) some delivered" counter_at_least "$SDD_TMP/c1.l
 kill -KILL "$SDDD_PID"
 wait "$SDDD_PID" 2>/dev/null || true
 sdd_log "(c) sddd killed after $(counter "$SDD_TMP/c1.log" kafka_delivered) deliveries"
-tail -n "+$half" "$SDD_TMP/b.bmp.json" >>"$SDD_TMP/c.in.json"
+write_bmp 100 200 >"$SDD_TMP/c.part.json"
+cat "$SDD_TMP/c.part.json" >>"$SDD_TMP/c.in.json"
 start_sddd c2 "$SDD_TMP/c.conf" --exit-idle $IDLE
 finish_sddd c2
 read_topic sdd.c "$SDD_TMP/c.got"
