@@ -25,3 +25,4 @@ EXTRA_DIST += \
 	tests/integration/capture_401/nfacctd.conf \
 	tests/integration/capture_401/pretag.map \
 	tests/integration/capture_401/custom-primitives.map
+include $(srcdir)/tests/integration/disk_full.mk
