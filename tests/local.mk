@@ -15,3 +15,4 @@ tests_unit_test_engine_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_LDADD = $(TEST_LIBS)
 
 include $(srcdir)/tests/integration/local.mk
+include $(srcdir)/tests/integration/registry.mk
