@@ -97,6 +97,7 @@ sdd_config *sdd_config_new(void)
     snprintf(cfg->kafka_group_id, sizeof(cfg->kafka_group_id), "%s", "pmacct-sdd");
     snprintf(cfg->output_format, sizeof(cfg->output_format), "%s", "avro");
     cfg->spool_max_bytes = 104857600;
+    cfg->state_sync_seconds = 60;
     return cfg;
 }
 
@@ -226,6 +227,7 @@ static const setting_def settings[] = {
     TEXT_SETTING(kafka_brokers),
     TEXT_SETTING(kafka_group_id),
     TEXT_SETTING(kafka_config_file),
+    INT_SETTING(state_sync_seconds, 1, 86400),
     TEXT_SETTING(output_format),
     TEXT_SETTING(schema_registry),
     TEXT_SETTING(spool_dir),

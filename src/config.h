@@ -81,6 +81,7 @@ struct sdd_config {
     char kafka_brokers[SDD_VALUE_MAX];
     char kafka_group_id[SDD_VALUE_MAX];
     char kafka_config_file[SDD_PATH_MAX];   /* librdkafka properties, as pmacct's */
+    int state_sync_seconds;             /* how often sddd makes its state durable */
     /* the Kafka output (output_kafka.c) */
     char output_format[SDD_VALUE_MAX];  /* "avro", "confluent" or "json" */
     char schema_registry[SDD_VALUE_MAX];    /* base URL of a Confluent-compatible registry */

@@ -4,9 +4,21 @@
  * pipe librdkafka writes to) wake it when they have data; regular files,
  * which poll(2) always calls readable, and paths not there yet are looked at
  * every TICK_MS. Each read is bounded so that no input starves the others.
- * The wall clock serves only this waiting, the idle exit and the counters:
- * the engine's time is the records' time. */
+ * The wall clock serves only this waiting, the idle exit, the counters and
+ * the checkpoints: the engine's time is the records' time.
+ *
+ * Checkpoints. Every state_sync_seconds (and at exit) the engine's history
+ * and state are made durable with a cursor: the next offset of every Kafka
+ * partition the engine has taken records of, and where the lines it took of
+ * each regular file end. After a crash sddd continues from the last
+ * checkpoint and reads each input again from there. What it
+ * says again then is what it said before (the engine is deterministic), and
+ * the Kafka output drops what is on its topic already; the notifications
+ * made since the checkpoint were in the output's spool before they counted.
+ * With a Kafka input and a Kafka output, the output commits the input's
+ * offsets in its transactions, every COMMIT_EVERY seconds. */
 #include <errno.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +34,7 @@
 #define MAX_WAIT_MS 1000                /* the longest wait: a stop is seen within it */
 #define FILE_BUDGET (1 << 20)           /* bytes read from one file per turn */
 #define KAFKA_BATCH 1000                /* messages read per turn */
+#define COMMIT_EVERY 1.0                /* seconds between transactions: well inside the 5 s target */
 
 typedef struct input {
     const char *key;                    /* its setting, for messages */
@@ -43,6 +56,8 @@ struct sdd_daemon {
     sdd_kafka_source *kafka;
     double kafka_last;
     int kafka_more;
+    uint64_t committed_messages;        /* input messages when the last transaction committed */
+    double next_commit, next_sync;
     sdd_engine *engine;
     sdd_output *out;
     int failed;                         /* the output failed: stop, exit 1 */
@@ -105,10 +120,13 @@ static int read_config(sdd_daemon *d, sdd_error *err)
         return -1;
     if (check_inputs(d, err) < 0 || sdd_output_check_config(d->cfg, err) < 0)
         return -1;
-    if (d->n_topics)
-        d->kafka = sdd_kafka_source_new(d->cfg->kafka_brokers, d->cfg->kafka_group_id, d->cfg->kafka_config_file,
-                                        d->topics, d->n_topics, &d->opts.log, err);
-    return d->n_topics && !d->kafka ? -1 : 0;
+    if (!d->n_topics)
+        return 0;
+    d->kafka = sdd_kafka_source_new(d->cfg->kafka_brokers, d->cfg->kafka_group_id, d->cfg->kafka_config_file,
+                                    d->topics, d->n_topics, &d->opts.log, err);
+    if (d->kafka && sdd_config_transactional(d->cfg))
+        sdd_kafka_source_commit_by_output(d->kafka);
+    return d->kafka ? 0 : -1;
 }
 
 sdd_daemon *sdd_daemon_new(const sdd_daemon_opts *opts, sdd_error *err)
@@ -162,6 +180,71 @@ static int open_files(sdd_daemon *d, sdd_error *err)
     return 0;
 }
 
+/* ---- the cursor: {"kafka": {TOPIC: {PARTITION: OFFSET}}, "files":
+ * {SETTING: {"dev": D, "ino": I, "offset": O}}} ------------------------------ */
+
+static json_t *files_cursor(const sdd_daemon *d)
+{
+    json_t *files = json_object();
+    uint64_t dev, ino;
+    int64_t offset;
+
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file && sdd_file_source_position(d->in[k].file, &dev, &ino, &offset) == 0)
+            json_object_set_new(files, d->in[k].key,
+                                json_pack("{s:I,s:I,s:I}", "dev", (json_int_t)dev, "ino", (json_int_t)ino, "offset",
+                                          (json_int_t)offset));
+    return files;
+}
+
+/* The cursor of what the engine has taken; NULL when out of memory. */
+static char *make_cursor(const sdd_daemon *d)
+{
+    char *kafka = d->kafka ? sdd_kafka_source_cursor(d->kafka) : NULL;
+    json_t *root = json_pack("{s:o,s:o}", "kafka", kafka ? json_loads(kafka, 0, NULL) : json_object(), "files",
+                             files_cursor(d));
+    char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+    free(kafka);
+    json_decref(root);
+    return text;
+}
+
+static void resume_file(input *in, json_t *at)
+{
+    json_int_t dev = json_integer_value(json_object_get(at, "dev"));
+    json_int_t ino = json_integer_value(json_object_get(at, "ino"));
+    json_int_t offset = json_integer_value(json_object_get(at, "offset"));
+
+    if (json_is_object(at) && offset >= 0)
+        sdd_file_source_resume(in->file, (uint64_t)dev, (uint64_t)ino, offset);
+}
+
+/* Every input goes on where the state's cursor says. */
+static int resume(sdd_daemon *d, sdd_error *err)
+{
+    const char *cursor = sdd_engine_cursor(d->engine);
+    json_t *root = cursor ? json_loads(cursor, 0, NULL) : NULL, *kafka = json_object_get(root, "kafka");
+    char *topics = NULL;
+    int rc = 0;
+
+    if (!cursor)
+        return 0;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return sdd_fail(err, "%s: its cursor is not one of sddd's", d->cfg->state_file);
+    }
+    sdd_logf(&d->opts.log, SDD_LOG_INFO, "going on from the state's cursor %s", cursor);
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file)
+            resume_file(&d->in[k], json_object_get(json_object_get(root, "files"), d->in[k].key));
+    if (d->kafka && json_is_object(kafka) && (topics = json_dumps(kafka, JSON_COMPACT)) != NULL)
+        rc = sdd_kafka_source_resume(d->kafka, topics, err);
+    free(topics);
+    json_decref(root);
+    return rc;
+}
+
 int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
 {
     d->out = sdd_output_open_config(d->cfg, &d->opts.log, err);
@@ -171,9 +254,11 @@ int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
     if (!d->engine)
         return -1;
     sdd_engine_on_notification(d->engine, on_notification, d);
-    if (open_files(d, err) < 0)
+    if (open_files(d, err) < 0 || resume(d, err) < 0)
         return -1;
-    return d->kafka ? sdd_kafka_source_start(d->kafka, err) : 0;
+    if (!d->kafka)
+        return 0;
+    return sdd_kafka_source_start(d->kafka, err);
 }
 
 /* ---- counters ------------------------------------------------------------ */
@@ -291,9 +376,15 @@ static void read_file(input *in)
 
 static void read_inputs(sdd_daemon *d)
 {
+    char why[512];
+
     d->now = sdd_now_seconds();
     if (d->kafka)
         d->kafka_more = sdd_kafka_source_read(d->kafka, KAFKA_BATCH, on_kafka_line, d) == SDD_READ_MORE;
+    if (d->kafka && *sdd_kafka_source_fatal(d->kafka, why, sizeof(why))) {
+        sdd_logf(&d->opts.log, SDD_LOG_ERROR, "kafka input: %s: stopping", why);
+        d->failed = 1;
+    }
     for (int k = 0; k < 3 && !d->failed; k++)
         if (d->in[k].file)
             read_file(&d->in[k]);
@@ -319,16 +410,53 @@ static void flush_output(sdd_daemon *d)
     }
 }
 
-/* History, and with state_file the open slots, made durable before the
- * consumer commits the offsets of what they hold. */
+/* The output's transaction, with the input's offsets when they moved. */
+static void commit_output(sdd_daemon *d)
+{
+    uint64_t messages = d->kafka ? sdd_kafka_source_messages(d->kafka) : 0;
+    sdd_error err;
+    int rc;
+
+    if (d->failed)
+        return;
+    rc = sdd_output_commit(d->out, messages != d->committed_messages ? d->kafka : NULL, &err);
+    if (rc == 0)
+        d->committed_messages = messages;
+    if (rc < 0) {
+        log_msg(d, SDD_LOG_ERROR, err.msg);
+        d->failed = 1;
+    }
+}
+
+/* A checkpoint: history and state made durable, with the cursor. */
 static int save_engine(sdd_daemon *d)
 {
+    char *cursor = make_cursor(d);
     sdd_error err;
+    int rc = -1;
 
-    if (sdd_engine_sync(d->engine, &err) == 0)
-        return 0;
-    sdd_logf(&d->opts.log, SDD_LOG_ERROR, "saving the engine: %s", err.msg);
-    return -1;
+    if (!cursor || sdd_engine_set_cursor(d->engine, cursor) < 0)
+        snprintf(err.msg, sizeof(err.msg), "out of memory");
+    else
+        rc = sdd_engine_sync(d->engine, &err);
+    free(cursor);
+    if (rc < 0)
+        sdd_logf(&d->opts.log, SDD_LOG_ERROR, "saving the engine: %s", err.msg);
+    return rc;
+}
+
+static void maybe_checkpoint(sdd_daemon *d)
+{
+    if (d->failed)
+        return;
+    if (d->now >= d->next_commit) {
+        commit_output(d);
+        d->next_commit = d->now + COMMIT_EVERY;
+    }
+    if (d->now >= d->next_sync) {
+        save_engine(d);                 /* a failure is logged; the next one may work */
+        d->next_sync = d->now + d->cfg->state_sync_seconds;
+    }
 }
 
 int sdd_daemon_run(sdd_daemon *d)
@@ -338,6 +466,8 @@ int sdd_daemon_run(sdd_daemon *d)
     for (int k = 0; k < 3; k++)
         d->in[k].last = d->in[k].next_look = d->now;
     d->next_stats = d->now + d->opts.stats_every;
+    d->next_commit = d->now + COMMIT_EVERY;
+    d->next_sync = d->now + d->cfg->state_sync_seconds;
     while (!*d->opts.stop && !d->failed) {
         d->now = sdd_now_seconds();
         if (d->opts.exit_idle > 0 && all_idle(d)) {
@@ -350,11 +480,21 @@ int sdd_daemon_run(sdd_daemon *d)
         wait_for_input(d);
         read_inputs(d);
         flush_output(d);
+        maybe_checkpoint(d);
     }
     if (*d->opts.stop)
         sdd_logf(&d->opts.log, SDD_LOG_INFO, "stopping on a signal; open slots stay open");
+    flush_output(d);
+    commit_output(d);
     log_stats(d);
-    return save_engine(d) < 0 || d->failed ? SDD_EXIT_FAILURE : SDD_EXIT_OK;
+    if (d->failed) {
+        /* notifications since the last checkpoint may be missing from the
+         * output: a state saved now would say they were made */
+        log_msg(d, SDD_LOG_ERROR, "stopped by an error: the state is left at the last checkpoint, "
+                                  "from which a restart reads the input again");
+        return SDD_EXIT_FAILURE;
+    }
+    return save_engine(d) < 0 ? SDD_EXIT_FAILURE : SDD_EXIT_OK;
 }
 
 void sdd_daemon_free(sdd_daemon *d)

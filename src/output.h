@@ -22,6 +22,9 @@ typedef struct sdd_output_ops {
     void (*close)(sdd_output *o);
     /* Its counters, each as fn(ctx, name, value); NULL when it has none. */
     void (*counters)(sdd_output *o, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx);
+    /* A transactional output's commit of what was written since the last
+     * one, with the Kafka input's offsets; NULL for the others. */
+    int (*commit)(sdd_output *o, const sdd_kafka_source *input, sdd_error *err);
 } sdd_output_ops;
 
 struct sdd_output {
@@ -45,5 +48,13 @@ int sdd_output_write(sdd_output *o, const char *record, size_t len, sdd_error *e
 int sdd_output_flush(sdd_output *o, sdd_error *err);
 void sdd_output_close(sdd_output *o);   /* NULL is fine */
 void sdd_output_counters(sdd_output *o, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx);
+
+/* Commits what was written since the last commit together with the offsets
+ * of `input` (may be NULL), in one transaction where the output has them.
+ * 0 done (or nothing to do), 1 not now: call again later, -1 never (err). */
+static inline int sdd_output_commit(sdd_output *o, const sdd_kafka_source *input, sdd_error *err)
+{
+    return o->ops->commit ? o->ops->commit(o, input, err) : 0;
+}
 
 #endif

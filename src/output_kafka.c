@@ -10,10 +10,18 @@
  *
  * Duplicates by (id, revision): the relevant state's id is the message key
  * and its revision is a header; at start the tail of the topic is read back
- * and, with the spool's records, gives the highest revision already
- * accepted per id; a revision at or below it is dropped and counted. That
- * covers a record delivered but not yet released at a crash, and an engine
- * that produces revisions again after a restart (inputs read again).
+ * (committed records only) and gives the highest revision on the topic per
+ * id. A spooled record at or below it was delivered before a crash released
+ * it: it is released without being sent again. A new record at or below the
+ * highest revision on the topic or in the spool comes from an engine that
+ * reads its inputs again after a restart: it is dropped. Both are counted.
+ *
+ * Transactions: when the input is Kafka too (sdd_config_transactional), the
+ * producer is transactional (transactional.id from group and topic, so that
+ * a restarted sddd fences the one before). Records go out inside a
+ * transaction, and sdd_output_commit commits them with the input's offsets;
+ * only then are they released from the spool. An aborted transaction sends
+ * its records again, from the spool, in the next one.
  *
  * Everything here runs in the daemon's thread: librdkafka's callbacks
  * (delivery reports, errors, its log) are served by rd_kafka_poll from
@@ -42,6 +50,7 @@
 #define META_TIMEOUT_MS 3000
 #define ERROR_LOG_INTERVAL 60.0
 #define REVISION_HEADER "revision"
+#define TXN_TIMEOUT_MS 2000             /* the longest a transaction call holds the daemon */
 
 typedef enum format { FMT_AVRO, FMT_CONFLUENT, FMT_JSON } format;
 
@@ -69,6 +78,15 @@ typedef struct kafka_output {
     int have_schema_id;
     sdd_spool *spool;
     sdd_map *accepted;                  /* id -> highest revision accepted */
+    sdd_map *on_topic;                  /* id -> highest revision read back from the topic */
+    int transactional;
+    int txn_ready;                      /* init_transactions done */
+    int txn_open;                       /* a transaction begun, not committed */
+    int committing;                     /* its commit timed out: only the commit may be called */
+    int must_abort;                     /* an abort to finish before anything else */
+    int fatal;                          /* fenced by another producer: the output is done */
+    uint64_t txn_first;                 /* spool position of its first record */
+    uint64_t txn_records;               /* records produced in it */
     int scanned;                        /* the topic's tail was read back */
     double next_scan, retry_at, wait;
     uint64_t send_pos;                  /* next spool position to produce */
@@ -118,15 +136,11 @@ static int id_and_revision(const char *json, size_t len, char *id, size_t id_siz
     return ok ? 0 : -1;
 }
 
-/* 1 when (id, revision) is new: it becomes the highest accepted for id. */
-static int accept_revision(kafka_output *k, const char *id, int revision)
+/* Makes (id, revision) the highest of map for id when it is higher. */
+static void note_revision(sdd_map *map, const char *id, int revision)
 {
-    int32_t have = sdd_map_get(k->accepted, id, strlen(id));
-
-    if (have >= revision)
-        return 0;
-    sdd_map_put(k->accepted, id, strlen(id), revision);
-    return 1;
+    if (sdd_map_get(map, id, strlen(id)) < revision)
+        sdd_map_put(map, id, strlen(id), revision);
 }
 
 /* ---- settings and the producer ------------------------------------------------- */
@@ -175,6 +189,9 @@ static int make_conf(kafka_output *k, const sdd_config *cfg, sdd_error *err)
         {"message.timeout.ms", "300000"}, /* then it is failed and sent again from the spool */
         {"topic.metadata.propagation.max.ms", "30000"},
     };
+    /* a transaction's records time out with it (librdkafka's rule); the
+     * broker aborts it after transaction.timeout.ms, 60 s by default */
+    static const char *const transactional[][2] = {{"message.timeout.ms", "60000"}};
     static const char *const fixed[][2] = {
         {"enable.idempotence", "true"}, {"acks", "all"}, {"log.queue", "true"},
     };
@@ -186,11 +203,20 @@ static int make_conf(kafka_output *k, const sdd_config *cfg, sdd_error *err)
     for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
         if (set_property(k->conf, defaults[i][0], defaults[i][1], why, sizeof(why)) < 0)
             goto bad;
+    for (size_t i = 0; k->transactional && i < sizeof(transactional) / sizeof(transactional[0]); i++)
+        if (set_property(k->conf, transactional[i][0], transactional[i][1], why, sizeof(why)) < 0)
+            goto bad;
     if (cfg->kafka_config_file[0] && sdd_kafka_config_read(cfg->kafka_config_file, set_property, k->conf, err) < 0)
         return -1;
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         if (set_property(k->conf, fixed[i][0], fixed[i][1], why, sizeof(why)) < 0)
             goto bad;
+    if (k->transactional) {
+        char id[600];
+        snprintf(id, sizeof(id), "pmacct-sdd-%.250s-%.250s", cfg->kafka_group_id, k->topic);
+        if (set_property(k->conf, "transactional.id", id, why, sizeof(why)) < 0)
+            goto bad;
+    }
     rd_kafka_conf_set_opaque(k->conf, k);
     rd_kafka_conf_set_error_cb(k->conf, on_error);
     rd_kafka_conf_set_log_cb(k->conf, on_log);
@@ -284,7 +310,8 @@ static int read_back(kafka_output *k, rd_kafka_t *c)
             char id[128];
             memcpy(id, m->key, m->key_len);
             id[m->key_len] = '\0';
-            accept_revision(k, id, message_revision(m));
+            note_revision(k->accepted, id, message_revision(m));
+            note_revision(k->on_topic, id, message_revision(m));
             n++;
         }
         if (m->partition >= 0 && m->partition < 256 && (m->offset + 1 >= high[m->partition] ||
@@ -364,7 +391,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
     if (!m->err || permanent(m->err)) {
         f->done = 1;
-        k->c.delivered += !m->err;
+        k->c.delivered += !m->err && !k->transactional;
         k->c.lost += m->err != 0;
         if (m->err)
             sdd_logf(&k->log, SDD_LOG_ERROR, "kafka output: notification %.*s lost: %s", (int)m->key_len,
@@ -386,6 +413,8 @@ static void settle(kafka_output *k)
     int i = 0, failed = 0, reported = 1;
     sdd_error err;
 
+    if (k->transactional)
+        return;                         /* released by the commit, sent again after an abort */
     while (i < k->n_fl && k->fl[i].done == 1)
         i++;
     if (i && sdd_spool_release(k->spool, k->fl[i - 1].next, &err) < 0)
@@ -426,16 +455,165 @@ static int encode(kafka_output *k, const char *json, size_t len, void **buf, siz
     return sdd_avro_encode_confluent(k->avro, k->schema_id, json, buf, out, err);
 }
 
-/* Hands one record to librdkafka: 1 handed, 0 not now (queue full), -1 dropped. */
+/* ---- transactions ------------------------------------------------------------------------- */
+
+/* After a failed call: 1 to try again later; -1 when the producer is fenced
+ * (another sddd with the same group and topic) and the output is done. */
+static int txn_failed(kafka_output *k, const char *what, rd_kafka_error_t *error)
+{
+    char msg[600];
+
+    snprintf(msg, sizeof(msg), "%s: %.400s", what, rd_kafka_error_string(error));
+    if (rd_kafka_error_is_fatal(error)) {
+        sdd_logf(&k->log, SDD_LOG_ERROR, "kafka output: %s (another sddd with the same kafka_group_id and "
+                 "output topic?); the notifications stay in the spool", msg);
+        k->fatal = 1;
+    } else {
+        k->must_abort |= rd_kafka_error_txn_requires_abort(error);
+        log_limited(k, SDD_LOG_WARNING, what, msg);
+        k->retry_at = sdd_now_seconds() + k->wait;
+        k->wait = k->wait * 2 > RETRY_LONGEST ? RETRY_LONGEST : k->wait * 2;
+    }
+    rd_kafka_error_destroy(error);
+    return k->fatal ? -1 : 1;
+}
+
+/* Ends a failed transaction; its records go again, from the spool, in the
+ * next one. 1 when it is over. */
+static int txn_abort(kafka_output *k)
+{
+    rd_kafka_error_t *error = rd_kafka_abort_transaction(k->rk, TXN_TIMEOUT_MS);
+
+    if (error)
+        return txn_failed(k, "aborting a transaction", error), 0;
+    if (k->txn_records)
+        sdd_logf(&k->log, SDD_LOG_WARNING, "kafka output: transaction aborted; its %llu notifications go again",
+                 (unsigned long long)k->txn_records);
+    k->must_abort = k->committing = k->txn_open = 0;
+    k->txn_records = 0;
+    k->send_pos = k->txn_first;
+    k->n_fl = 0;
+    return 1;
+}
+
+/* Ready for a transaction: the producer registered (which fences an older
+ * one with the same id and ends the transaction it left), no abort due. */
+static int txn_ready(kafka_output *k)
+{
+    rd_kafka_error_t *error;
+
+    if (k->fatal || sdd_now_seconds() < k->retry_at)
+        return 0;
+    if (!k->txn_ready) {
+        error = rd_kafka_init_transactions(k->rk, TXN_TIMEOUT_MS);
+        if (error)
+            return txn_failed(k, "starting transactions", error), 0;
+        k->txn_ready = 1;
+    }
+    return !k->must_abort || txn_abort(k);
+}
+
+/* A transaction to produce into, begun if need be. */
+static int txn_begin(kafka_output *k)
+{
+    rd_kafka_error_t *error;
+
+    if (!k->transactional || k->txn_open)
+        return !k->committing;
+    if (!txn_ready(k))
+        return 0;
+    error = rd_kafka_begin_transaction(k->rk);
+    if (error)
+        return txn_failed(k, "beginning a transaction", error), 0;
+    k->txn_open = 1;
+    k->txn_first = k->send_pos;
+    return 1;
+}
+
+/* Releases from the spool every record in flight (all were delivered, or
+ * skipped). */
+static void release_in_flight(kafka_output *k)
+{
+    sdd_error err;
+
+    if (k->n_fl && sdd_spool_release(k->spool, k->fl[k->n_fl - 1].next, &err) < 0)
+        log_limited(k, SDD_LOG_ERROR, "release", err.msg);
+    k->n_fl = 0;
+}
+
+/* The input's offsets into the open transaction. */
+static rd_kafka_error_t *send_offsets(kafka_output *k, const sdd_kafka_source *input)
+{
+    rd_kafka_topic_partition_list_t *offsets = input ? sdd_kafka_source_offsets(input) : NULL;
+    rd_kafka_consumer_group_metadata_t *group = offsets ? sdd_kafka_source_group(input) : NULL;
+    rd_kafka_error_t *error = NULL;
+
+    if (offsets && group)
+        error = rd_kafka_send_offsets_to_transaction(k->rk, offsets, group, TXN_TIMEOUT_MS);
+    if (offsets)
+        rd_kafka_topic_partition_list_destroy(offsets);
+    if (group)
+        rd_kafka_consumer_group_metadata_destroy(group);
+    return error;
+}
+
+static int kafka_commit(sdd_output *o, const sdd_kafka_source *input, sdd_error *err)
+{
+    kafka_output *k = (kafka_output *)o;
+    rd_kafka_error_t *error = NULL;
+
+    if (!k->transactional)
+        return 0;
+    if (k->fatal) {
+        snprintf(err->msg, sizeof(err->msg), "kafka output: fenced by another producer");
+        return -1;
+    }
+    if (!k->txn_open && !input) {
+        release_in_flight(k);           /* only records found on the topic already: nothing to commit */
+        return 0;
+    }
+    if (!txn_begin(k) && !k->committing)
+        return 1;
+    if (!k->committing)
+        error = send_offsets(k, input);
+    if (!error) {
+        k->committing = 1;
+        error = rd_kafka_commit_transaction(k->rk, TXN_TIMEOUT_MS);
+    }
+    if (error) {
+        int rc = txn_failed(k, "committing a transaction", error);
+        if (rc < 0)
+            snprintf(err->msg, sizeof(err->msg), "kafka output: fenced by another producer");
+        return rc;
+    }
+    k->committing = k->txn_open = 0;
+    k->c.delivered += k->txn_records;
+    k->txn_records = 0;
+    k->wait = RETRY_FIRST;
+    release_in_flight(k);
+    return 0;
+}
+
+/* ---- producing ---------------------------------------------------------------------------- */
+
+/* Hands one record to librdkafka: 1 handed, 0 not now (queue full, no
+ * transaction yet), -1 dropped, 2 on the topic already (sent before a
+ * crash released it). */
 static int produce(kafka_output *k, uint64_t pos, const char *json, size_t len)
 {
     char id[128], rev[16];
-    int revision;
+    int revision, known = id_and_revision(json, len, id, sizeof(id), &revision) == 0;
     void *value = NULL;
     size_t vlen = 0;
     sdd_error err = {{0}};
 
-    if (id_and_revision(json, len, id, sizeof(id), &revision) < 0 || encode(k, json, len, &value, &vlen, &err)) {
+    if (known && sdd_map_get(k->on_topic, id, strlen(id)) >= revision) {
+        k->c.duplicates++;
+        return 2;
+    }
+    if (known && !txn_begin(k))
+        return 0;
+    if (!known || encode(k, json, len, &value, &vlen, &err)) {
         k->c.encode_errors++;
         sdd_logf(&k->log, SDD_LOG_ERROR, "kafka output: a spooled notification cannot be encoded, dropped: %s",
                  err.msg[0] ? err.msg : "no id");
@@ -452,6 +630,7 @@ static int produce(kafka_output *k, uint64_t pos, const char *json, size_t len)
         log_limited(k, SDD_LOG_WARNING, "produce", rd_kafka_err2str(e));
         return 0;
     }
+    k->txn_records += k->transactional;
     return 1;
 }
 
@@ -480,6 +659,8 @@ static void pump(kafka_output *k)
     char *json;
     size_t len;
 
+    if (k->transactional && !txn_ready(k))
+        return;                         /* first: it ends what a crashed sddd left open */
     scan_topic(k);
     if (!k->scanned || !schema_ready(k) || sdd_now_seconds() < k->retry_at)
         return;
@@ -496,7 +677,7 @@ static void pump(kafka_output *k)
         free(json);
         if (rc == 0)
             return;
-        k->fl[k->n_fl++] = (in_flight){at, pos, rc < 0};
+        k->fl[k->n_fl++] = (in_flight){at, pos, rc != 1};
         k->send_pos = pos;
     }
 }
@@ -521,7 +702,7 @@ static int kafka_write(sdd_output *o, const char *record, size_t len, sdd_error 
     }
     rc = sdd_spool_append(k->spool, record, len, err);
     if (rc == 0) {
-        accept_revision(k, id, revision);
+        note_revision(k->accepted, id, revision);
         return 0;
     }
     k->c.lost++;
@@ -543,13 +724,14 @@ static int kafka_flush(sdd_output *o, sdd_error *err)
 {
     kafka_output *k = (kafka_output *)o;
 
-    (void)err;
     rd_kafka_poll(k->rk, 0);
     settle(k);
     pump(k);
     rd_kafka_poll(k->rk, 0);
     settle(k);
-    return 0;
+    if (k->fatal)
+        snprintf(err->msg, sizeof(err->msg), "kafka output: fenced by another producer");
+    return k->fatal ? -1 : 0;
 }
 
 static void kafka_counters(sdd_output *o, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx)
@@ -581,6 +763,7 @@ static void free_output(kafka_output *k)
     sdd_registry_free(k->registry);
     sdd_avro_free(k->avro);
     sdd_map_free(k->accepted);
+    sdd_map_free(k->on_topic);
     free(k->topic);
     free(k);
 }
@@ -594,7 +777,9 @@ static void kafka_close(sdd_output *o)
     sdd_error err;
 
     kafka_flush(o, &err);
-    while (k->n_fl > 0 && sdd_now_seconds() < deadline) {
+    if (k->transactional && k->txn_open && !k->fatal)
+        txn_abort(k);                   /* what the last commit did not take stays in the spool */
+    while (!k->transactional && k->n_fl > 0 && sdd_now_seconds() < deadline) {
         rd_kafka_poll(k->rk, 100);
         settle(k);
         pump(k);
@@ -606,7 +791,7 @@ static void kafka_close(sdd_output *o)
     free_output(k);
 }
 
-static const sdd_output_ops kafka_ops = {kafka_write, kafka_flush, kafka_close, kafka_counters};
+static const sdd_output_ops kafka_ops = {kafka_write, kafka_flush, kafka_close, kafka_counters, kafka_commit};
 
 /* The spool's records count as accepted: a revision there is not spooled twice. */
 static int load_spooled(kafka_output *k, sdd_error *err)
@@ -618,7 +803,7 @@ static int load_spooled(kafka_output *k, sdd_error *err)
 
     while ((rc = sdd_spool_read(k->spool, &pos, &json, &len, err)) == 1) {
         if (id_and_revision(json, len, id, sizeof(id), &revision) == 0)
-            accept_revision(k, id, revision);
+            note_revision(k->accepted, id, revision);
         free(json);
     }
     return rc;
@@ -626,6 +811,7 @@ static int load_spooled(kafka_output *k, sdd_error *err)
 
 static int open_parts(kafka_output *k, const sdd_config *cfg, sdd_error *err)
 {
+    k->transactional = sdd_config_transactional(cfg);
     if (sdd_output_kafka_check(cfg, err) < 0 || make_conf(k, cfg, err) < 0)
         return -1;
     parse_format(cfg->output_format, &k->fmt);
@@ -644,7 +830,7 @@ sdd_output *sdd_output_kafka_open(const char *topic, const sdd_config *cfg, cons
 {
     kafka_output *k = calloc(1, sizeof(*k));
 
-    if (!k || !(k->topic = strdup(topic)) || !(k->accepted = sdd_map_new())) {
+    if (!k || !(k->topic = strdup(topic)) || !(k->accepted = sdd_map_new()) || !(k->on_topic = sdd_map_new())) {
         if (k)
             free_output(k);
         snprintf(err->msg, sizeof(err->msg), "kafka output: out of memory");

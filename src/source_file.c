@@ -9,7 +9,11 @@
  * falls below what was read: read again from the start). A FIFO ends each
  * time its writer closes; it is reopened for the next writer. stdin is read
  * once, to its end. Whenever a stream ends, its unterminated last line is
- * handed out as a line, as replay does with a file's last line. */
+ * handed out as a line, as replay does with a file's last line.
+ *
+ * A checkpoint keeps where a regular file's lines ended (device, inode,
+ * offset); resumed, the same file is read on from there, and a file that is
+ * not the same any more (rotated meanwhile) from its start. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -32,6 +36,10 @@ struct sdd_file_source {
     dev_t dev;
     ino_t ino;
     off_t pos;                          /* bytes read from the open file */
+    int resume;                         /* resume_* wait for the file they name */
+    dev_t resume_dev;
+    ino_t resume_ino;
+    off_t resume_at;
     int open_errno;                     /* the open failure last logged: each is logged once */
 };
 
@@ -70,6 +78,48 @@ static int adopt(sdd_file_source *s, int fd)
     return 0;
 }
 
+/* Goes on where a checkpoint left the file, if it is the file open now. */
+static void apply_resume(sdd_file_source *s)
+{
+    struct stat st;
+
+    if (!s->resume || s->fd < 0 || !s->is_regular || s->pos != 0)
+        return;
+    s->resume = 0;
+    if (fstat(s->fd, &st) < 0 || st.st_dev != s->resume_dev || st.st_ino != s->resume_ino ||
+        st.st_size < s->resume_at) {
+        sdd_logf(&s->log, SDD_LOG_INFO, "%s: not the file of the checkpoint any more: read from its start", s->path);
+        return;
+    }
+    if (lseek(s->fd, s->resume_at, SEEK_SET) != s->resume_at) {
+        sdd_logf(&s->log, SDD_LOG_WARNING, "%s: %s; read from its start", s->path, strerror(errno));
+        lseek(s->fd, 0, SEEK_SET);
+        return;
+    }
+    s->pos = s->resume_at;
+    sdd_logf(&s->log, SDD_LOG_INFO, "%s: going on at byte %lld, where the checkpoint left it", s->path,
+             (long long)s->pos);
+}
+
+void sdd_file_source_resume(sdd_file_source *s, uint64_t dev, uint64_t ino, int64_t offset)
+{
+    s->resume = s->path != NULL;
+    s->resume_dev = (dev_t)dev;
+    s->resume_ino = (ino_t)ino;
+    s->resume_at = (off_t)offset;
+    apply_resume(s);
+}
+
+int sdd_file_source_position(const sdd_file_source *s, uint64_t *dev, uint64_t *ino, int64_t *offset)
+{
+    if (s->fd < 0 || !s->is_regular || !s->path)
+        return -1;
+    *dev = (uint64_t)s->dev;
+    *ino = (uint64_t)s->ino;
+    *offset = (int64_t)(s->pos - (off_t)sdd_linereader_pending(s->lines));
+    return 0;
+}
+
 /* Opens the path without blocking: a FIFO with no writer yet opens at once
  * and poll(2) reports it when a writer has come. */
 static int try_open(sdd_file_source *s)
@@ -84,6 +134,7 @@ static int try_open(sdd_file_source *s)
     if (s->open_errno)
         sdd_logf(&s->log, SDD_LOG_INFO, "%s: opened", s->path);
     s->open_errno = 0;
+    apply_resume(s);
     return 0;
 }
 

@@ -8,6 +8,12 @@
  * at exit). A crash loses no record the engine did not take; records taken
  * but not yet committed are read again after a restart.
  *
+ * With a checkpoint (daemon.c), what counts is the engine's state instead:
+ * its cursor holds the next offset of every partition, and a restart reads
+ * each partition again from there (sdd_kafka_source_resume), whatever the
+ * group committed after it. With a transactional Kafka output the consumer
+ * commits nothing itself: the output's transactions carry the offsets.
+ *
  * Everything librdkafka reports (messages, errors, its log) is served from
  * one queue in the daemon's thread: the log is routed to the main queue
  * (log.queue) and the main queue to the consumer queue, which writes to a
@@ -19,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
 #include "sources.h"
@@ -41,6 +48,7 @@ typedef struct part_state {
     int topic;                          /* index in topics */
     int32_t partition;
     int at_end;
+    int64_t next;                       /* the next offset to read; -1 not known */
 } part_state;
 
 struct sdd_kafka_source {
@@ -53,6 +61,8 @@ struct sdd_kafka_source {
     part_state *parts;
     int n_parts, cap_parts;
     uint64_t messages;
+    int commit_by_output;
+    rd_kafka_topic_partition_list_t *resume;    /* where a checkpoint said to go on */
     sdd_logger log;
     sdd_ratelimit limit;
 };
@@ -195,6 +205,39 @@ static int set_fixed(sdd_kafka_source *k, int warn, sdd_error *err)
     return 0;
 }
 
+/* The resumed offset of each newly assigned partition the cursor names. */
+static void apply_resume(sdd_kafka_source *k, rd_kafka_topic_partition_list_t *parts)
+{
+    for (int i = 0; k->resume && i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        const rd_kafka_topic_partition_t *r =
+            rd_kafka_topic_partition_list_find(k->resume, tp->topic, tp->partition);
+        if (r)
+            tp->offset = r->offset;
+    }
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+    sdd_kafka_source *k = opaque;
+    int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t rc = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    if (assign)
+        apply_resume(k, parts);
+    if (cooperative)
+        error = assign ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
+    else
+        rc = rd_kafka_assign(rk, assign ? parts : NULL);
+    if (error || rc)
+        log_limited(k, SDD_LOG_WARNING, "assign", error ? rd_kafka_error_string(error) : rd_kafka_err2str(rc));
+    if (error)
+        rd_kafka_error_destroy(error);
+}
+
 /* brokers and group first, so that the file may add to them (TLS, SASL,
  * client.id, ...) or override them, as in pmacct; the fixed properties
  * before the file too, to tell which ones it changes. */
@@ -221,6 +264,7 @@ static int configure(sdd_kafka_source *k, const char *brokers, const char *group
     rd_kafka_conf_set_opaque(k->conf, k);
     rd_kafka_conf_set_error_cb(k->conf, on_error);
     rd_kafka_conf_set_log_cb(k->conf, on_log);
+    rd_kafka_conf_set_rebalance_cb(k->conf, on_rebalance);
     return 0;
 }
 
@@ -308,6 +352,14 @@ int sdd_kafka_source_fd(const sdd_kafka_source *k)
     return k->wake[0];
 }
 
+const char *sdd_kafka_source_fatal(const sdd_kafka_source *k, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (k->rk)
+        rd_kafka_fatal_error(k->rk, buf, size);
+    return buf;
+}
+
 uint64_t sdd_kafka_source_messages(const sdd_kafka_source *k)
 {
     return k->messages;
@@ -321,7 +373,7 @@ static int topic_index(const sdd_kafka_source *k, const char *name)
     return -1;
 }
 
-static part_state *part_find(sdd_kafka_source *k, int topic, int32_t partition)
+static part_state *part_find(const sdd_kafka_source *k, int topic, int32_t partition)
 {
     for (int i = 0; i < k->n_parts; i++)
         if (k->parts[i].topic == topic && k->parts[i].partition == partition)
@@ -329,8 +381,8 @@ static part_state *part_find(sdd_kafka_source *k, int topic, int32_t partition)
     return NULL;
 }
 
-/* Whether a partition was last seen at its end. */
-static void part_mark(sdd_kafka_source *k, int topic, int32_t partition, int at_end)
+/* The partition's state, made when new; NULL when out of memory. */
+static part_state *part_get(sdd_kafka_source *k, int topic, int32_t partition)
 {
     part_state *p = part_find(k, topic, partition);
 
@@ -338,16 +390,27 @@ static void part_mark(sdd_kafka_source *k, int topic, int32_t partition, int at_
         int cap = k->cap_parts ? 2 * k->cap_parts : 8;
         part_state *grown = realloc(k->parts, (size_t)cap * sizeof(*grown));
         if (!grown)
-            return;                     /* then it never counts as read to its end */
+            return NULL;                /* then it never counts as read to its end */
         k->parts = grown;
         k->cap_parts = cap;
     }
     if (!p) {
         p = &k->parts[k->n_parts++];
-        p->topic = topic;
-        p->partition = partition;
+        *p = (part_state){topic, partition, 0, -1};
     }
+    return p;
+}
+
+/* Whether a partition was last seen at its end, and the next offset to read. */
+static void part_mark(sdd_kafka_source *k, int topic, int32_t partition, int at_end, int64_t next)
+{
+    part_state *p = part_get(k, topic, partition);
+
+    if (!p)
+        return;
     p->at_end = at_end;
+    if (next >= 0)
+        p->next = next;
 }
 
 /* Each newline-separated record of the payload, as a line. */
@@ -385,7 +448,7 @@ static void on_message(sdd_kafka_source *k, const rd_kafka_message_t *m, rd_kafk
     char key[64];
 
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        part_mark(k, t, m->partition, 1);
+        part_mark(k, t, m->partition, 1, m->offset);
         return;
     }
     if (m->err) {
@@ -394,7 +457,7 @@ static void on_message(sdd_kafka_source *k, const rd_kafka_message_t *m, rd_kafk
         return;
     }
     k->messages++;
-    part_mark(k, t, m->partition, 0);
+    part_mark(k, t, m->partition, 0, m->offset + 1);
     if (t >= 0)
         split_payload(m, k->topics[t].kind, fn, ctx);
     mark_done(done, m);
@@ -454,6 +517,97 @@ int sdd_kafka_source_caught_up(sdd_kafka_source *k)
     return ok;
 }
 
+/* ---- checkpoints --------------------------------------------------------- */
+
+void sdd_kafka_source_commit_by_output(sdd_kafka_source *k)
+{
+    char why[256];
+
+    k->commit_by_output = 1;
+    if (k->conf)
+        set_property(k->conf, "enable.auto.commit", "false", why, sizeof(why));
+}
+
+/* A cursor is {TOPIC: {PARTITION: NEXT_OFFSET, ...}, ...}. */
+int sdd_kafka_source_resume(sdd_kafka_source *k, const char *cursor, sdd_error *err)
+{
+    json_t *topics = json_loads(cursor, 0, NULL), *parts, *offset;
+    const char *topic, *partition;
+    char *end;
+
+    if (!json_is_object(topics)) {
+        json_decref(topics);
+        snprintf(err->msg, sizeof(err->msg), "kafka: the state's cursor is not one of sddd's");
+        return -1;
+    }
+    if (!k->resume)
+        k->resume = rd_kafka_topic_partition_list_new(8);
+    json_object_foreach(topics, topic, parts) {
+        json_object_foreach(parts, partition, offset) {
+            long p = strtol(partition, &end, 10);
+            if (*end || p < 0 || p > INT32_MAX || !json_is_integer(offset))
+                continue;
+            rd_kafka_topic_partition_list_add(k->resume, topic, (int32_t)p)->offset = json_integer_value(offset);
+        }
+    }
+    json_decref(topics);
+    return 0;
+}
+
+static void cursor_put(json_t *topics, const char *topic, int32_t partition, int64_t next)
+{
+    json_t *parts = json_object_get(topics, topic);
+    char key[16];
+
+    if (!parts) {
+        parts = json_object();
+        json_object_set_new(topics, topic, parts);
+    }
+    snprintf(key, sizeof(key), "%d", (int)partition);
+    json_object_set_new(parts, key, json_integer(next));
+}
+
+char *sdd_kafka_source_cursor(const sdd_kafka_source *k)
+{
+    json_t *topics = json_object();
+    char *text;
+
+    for (int i = 0; k->resume && i < k->resume->cnt; i++)
+        cursor_put(topics, k->resume->elems[i].topic, k->resume->elems[i].partition, k->resume->elems[i].offset);
+    for (int i = 0; i < k->n_parts; i++)
+        if (k->parts[i].topic >= 0 && k->parts[i].next >= 0)
+            cursor_put(topics, k->topics[k->parts[i].topic].name, k->parts[i].partition, k->parts[i].next);
+    text = json_dumps(topics, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(topics);
+    return text;
+}
+
+rd_kafka_topic_partition_list_t *sdd_kafka_source_offsets(const sdd_kafka_source *k)
+{
+    rd_kafka_topic_partition_list_t *assigned = NULL, *out;
+
+    if (!k->rk || rd_kafka_assignment(k->rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return NULL;
+    out = rd_kafka_topic_partition_list_new(assigned->cnt > 0 ? assigned->cnt : 1);
+    for (int i = 0; i < assigned->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &assigned->elems[i];
+        const part_state *p = part_find(k, topic_index(k, tp->topic), tp->partition);
+        if (p && p->next >= 0)
+            rd_kafka_topic_partition_list_add(out, tp->topic, tp->partition)->offset = p->next;
+    }
+    rd_kafka_topic_partition_list_destroy(assigned);
+    if (out->cnt == 0) {
+        rd_kafka_topic_partition_list_destroy(out);
+        return NULL;
+    }
+    return out;
+}
+
+rd_kafka_consumer_group_metadata_t *sdd_kafka_source_group(const sdd_kafka_source *k)
+{
+    return k->rk ? rd_kafka_consumer_group_metadata(k->rk) : NULL;
+}
+
 /* Serves the close's queue until the consumer has left its group, for at
  * most CLOSE_TIMEOUT seconds; 1 when it did. */
 static int wait_closed(sdd_kafka_source *k, rd_kafka_queue_t *q)
@@ -462,6 +616,8 @@ static int wait_closed(sdd_kafka_source *k, rd_kafka_queue_t *q)
 
     while (!rd_kafka_consumer_closed(k->rk) && sdd_now_seconds() < deadline) {
         rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+        if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)    /* the last revoke */
+            on_rebalance(k->rk, rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev), k);
         if (ev)
             rd_kafka_event_destroy(ev);
     }
@@ -518,5 +674,7 @@ void sdd_kafka_source_free(sdd_kafka_source *k)
         free((char *)k->topics[i].name);
     free(k->topics);
     free(k->parts);
+    if (k->resume)
+        rd_kafka_topic_partition_list_destroy(k->resume);
     free(k);
 }

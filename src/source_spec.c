@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "sources.h"
 
 /* The part after "prefix:" when text starts with it, else NULL. */
@@ -53,4 +54,14 @@ int sdd_spec_parse(const char *text, sdd_spec *out, sdd_error *err)
     }
     out->name = rest;
     return 0;
+}
+
+int sdd_config_transactional(const sdd_config *cfg)
+{
+    const char *const inputs[] = {cfg->flow_input, cfg->bmp_input, cfg->telemetry_input};
+    int kafka_in = 0;
+
+    for (int i = 0; i < 3; i++)
+        kafka_in |= after(inputs[i], "kafka:") != NULL;
+    return kafka_in && after(cfg->output, "kafka:") != NULL;
 }

@@ -79,6 +79,10 @@ typedef struct sdd_spec {
 /* 0, or -1 with the reason in err (without the setting's name). */
 int sdd_spec_parse(const char *text, sdd_spec *out, sdd_error *err);
 
+/* 1 when an input and the output are both Kafka (on the same brokers): the
+ * output then commits the input's offsets in its transactions. */
+int sdd_config_transactional(const sdd_config *cfg);
+
 /* ---- sources ---------------------------------------------------------- */
 
 /* One line as read (no newline), of the kind its input was declared as. */
@@ -106,6 +110,12 @@ int sdd_file_source_fd(const sdd_file_source *s);
  * line. Call it when the descriptor is readable, or on the timer. */
 sdd_read_status sdd_file_source_read(sdd_file_source *s, size_t budget, sdd_line_fn fn, void *ctx);
 uint64_t sdd_file_source_too_long(const sdd_file_source *s);
+/* Where the lines handed out so far end in the regular file open now: 0,
+ * or -1 when no regular file is open (stdin, a FIFO, a path not there). */
+int sdd_file_source_position(const sdd_file_source *s, uint64_t *dev, uint64_t *ino, int64_t *offset);
+/* Goes on at offset in the file (dev, ino) when that is the file the path
+ * names, now or at its next open; another file is read from its start. */
+void sdd_file_source_resume(sdd_file_source *s, uint64_t dev, uint64_t ino, int64_t offset);
 
 /* ---- Kafka ---- */
 
@@ -138,6 +148,27 @@ sdd_read_status sdd_kafka_source_read(sdd_kafka_source *k, int max_messages, sdd
 /* 1 when partitions are assigned and every one of them was read to its end. */
 int sdd_kafka_source_caught_up(sdd_kafka_source *k);
 uint64_t sdd_kafka_source_messages(const sdd_kafka_source *k);
+/* The error that ends the consumer (librdkafka's fatal error: a static
+ * member fenced by another with its group.instance.id), "" while there is
+ * none. */
+const char *sdd_kafka_source_fatal(const sdd_kafka_source *k, char *buf, size_t size);
+/* Before start: the offsets are committed by a transactional output
+ * (sdd_output_commit) instead of by the consumer. */
+void sdd_kafka_source_commit_by_output(sdd_kafka_source *k);
+/* Before start: where a checkpoint's cursor (sdd_kafka_source_cursor) says
+ * to go on reading; a partition it names starts there when assigned,
+ * whatever the group committed. -1 with err for a text that is no cursor.
+ * A cursor is JSON: {TOPIC: {PARTITION: NEXT_OFFSET, ...}, ...}. */
+int sdd_kafka_source_resume(sdd_kafka_source *k, const char *cursor, sdd_error *err);
+/* The next offset to read of every partition the engine has taken records
+ * of (and of those the resumed cursor named), as a cursor text: malloc'ed,
+ * NULL when out of memory. */
+char *sdd_kafka_source_cursor(const sdd_kafka_source *k);
+/* What a transaction commits: the next offsets of the assigned partitions
+ * (the caller destroys the list; NULL when none is known) and the group's
+ * metadata (NULL before start; the caller destroys it). */
+struct rd_kafka_topic_partition_list_s *sdd_kafka_source_offsets(const sdd_kafka_source *k);
+struct rd_kafka_consumer_group_metadata_s *sdd_kafka_source_group(const sdd_kafka_source *k);
 /* Leaves the group, committing the stored offsets, and frees everything.
  * When the group coordinator does not answer within a few seconds the
  * client is left to the end of the process instead (librdkafka would hold

@@ -88,6 +88,7 @@ static void catch_stop_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);           /* a closed stdout is a write error, reported */
+    signal(SIGXFSZ, SIG_IGN);           /* a file-size limit too: EFBIG, reported as a full disk is */
 }
 
 int main(int argc, char **argv)

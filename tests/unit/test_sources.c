@@ -212,6 +212,42 @@ static void test_file_rotation(void **state)
     sdd_file_source_free(s);
 }
 
+/* A checkpoint's position: the same file goes on after the last whole line
+ * handed out; a file that replaced it is read from its start. */
+static void test_file_resume(void **state)
+{
+    fixture *f = *state;
+    sdd_file_source *s;
+    uint64_t dev, ino;
+    int64_t offset;
+
+    write_file(f->path, "w", "one\ntwo\nthr");
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    read_all(s, &f->got);
+    assert_int_equal(sdd_file_source_position(s, &dev, &ino, &offset), 0);
+    assert_int_equal(offset, 8);                          /* "thr" is not taken yet */
+    sdd_file_source_free(s);
+    write_file(f->path, "a", "ee\nfour\n");
+
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    sdd_file_source_resume(s, dev, ino, offset);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 4);
+    assert_string_equal(f->got.text[2], "three");
+    assert_string_equal(f->got.text[3], "four");
+    assert_non_null(strstr(f->log.last, "going on at byte 8"));
+    sdd_file_source_free(s);
+
+    assert_int_equal(unlink(f->path), 0);                 /* another file at the path */
+    write_file(f->path, "w", "five\n");
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    sdd_file_source_resume(s, dev, ino, offset);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 5);
+    assert_string_equal(f->got.text[4], "five");
+    sdd_file_source_free(s);
+}
+
 static void test_file_truncation(void **state)
 {
     fixture *f = *state;
@@ -577,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_linereader),
         cmocka_unit_test_setup_teardown(test_file_append_and_partial_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_truncation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_waited_for, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_writers, setup, teardown),
