@@ -1,3 +1,4 @@
-# sddd against a real Kafka broker (see the test's header).
-INTEGRATION_TESTS += tests/integration/test_sddd_kafka.sh
-EXTRA_DIST += tests/integration/test_sddd_kafka.sh tests/integration/sddd-helpers.sh
+# sddd against a real Kafka broker (see the tests' headers).
+INTEGRATION_TESTS += tests/integration/test_sddd_kafka.sh tests/integration/test_exactly_once.sh
+EXTRA_DIST += tests/integration/test_sddd_kafka.sh tests/integration/test_exactly_once.sh \
+	tests/integration/sddd-helpers.sh tests/harness/decode-notifications

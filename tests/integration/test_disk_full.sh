@@ -82,19 +82,8 @@ mount_tiny() { # DIR SIZE
 
 # ---- input and helpers -------------------------------------------------------------
 
-# BMP msglog, minutes FROM..TO-1: a route update every minute; in every ten
-# minutes the peer goes down in minute 2 and up in minute 5, which makes
-# one relevant state and two notifications (about 1.4 KB each).
-write_bmp() { # FROM TO
-  local s t
-  for ((s = $1; s < $2; s++)); do
-    t=$((T0 + s * 60))
-    bmp_line $t route_monitor ', "log_type": "update", "ip_prefix": "203.0.113.0/24", "bgp_nexthop": "198.51.100.1", "ecomms": "RT:64497:1"'
-    [ $((s % 10)) != 2 ] || bmp_line $((t + 5)) peer_down ', "reason_type": 3'
-    [ $((s % 10)) != 5 ] || bmp_line $((t + 5)) peer_up ''
-  done
-}
-
+# write_bmp (sddd-helpers.sh): one relevant state and two notifications
+# (about 1.4 KB each) every ten minutes.
 # append_bmp FILE FROM TO: the minutes appended in one write.
 append_bmp() {
   write_bmp "$2" "$3" >"$1.part"

@@ -32,18 +32,6 @@ done
 T0=1700000040
 TOPIC=sdd.registry
 
-# BMP msglog, minutes FROM..TO-1: a route update every minute; in every ten
-# minutes the RD-instance peer goes down in minute 2 and up in minute 5.
-write_bmp() { # FROM TO
-  local s t
-  for ((s = $1; s < $2; s++)); do
-    t=$((T0 + s * 60))
-    bmp_line $t route_monitor ', "log_type": "update", "ip_prefix": "203.0.113.0/24", "bgp_nexthop": "198.51.100.1", "ecomms": "RT:64497:1"'
-    [ $((s % 10)) != 2 ] || bmp_line $((t + 5)) peer_down ', "reason_type": 3'
-    [ $((s % 10)) != 5 ] || bmp_line $((t + 5)) peer_up ''
-  done
-}
-
 # run NAME MINUTES: sddd over MINUTES of input into $TOPIC in the Confluent
 # format, to its --exit-idle end; $NAME.replay.json gets what `sddctl replay`
 # makes of the same input.

@@ -112,20 +112,6 @@ same_as_replay() {
   sdd_log "$name: $(wc -l <"$SDD_TMP/$name.out.json") notifications, identical to replay"
 }
 
-# committed_is_end GROUP TOPIC COUNT: the group's committed offset of
-# partition 0 is COUNT, the topic's end.
-committed_is_end() {
-  local group=$1 topic=$2 want=$3 out row
-  out=$(sdd_ns java "${SDD_JAVA_OPTS[@]}" -cp "$SDD_KAFKA_HOME/*" \
-    org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
-    --bootstrap-server "$SDD_KAFKA_BROKER" --describe --group "$group" 2>&1) \
-    || { echo "$out" >&2; sdd_die "describe group $group"; }
-  # GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG ...
-  row=$(awk -v t="$topic" '$2 == t && $3 == 0 { print $4, $5 }' <<<"$out")
-  [ "$row" = "$want $want" ] || { echo "$out" >&2; sdd_die "group $group on $topic: committed/end '$row', expected $want $want"; }
-  sdd_log "group $group: committed offset $want = end of $topic"
-}
-
 # ---- the runs --------------------------------------------------------------
 
 write_inventory "$SDD_TMP/inventory.json"

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Integration test: exactly once from a Kafka input to a Kafka output,
+# through crashes (src/daemon.c checkpoints, src/output_kafka.c
+# transactions, docs/sddd.md "Crashes").
+#
+# A producer writes a BMP msglog into the input topic a few messages at a
+# time. sddd reads it, checkpoints every 2 s, commits a transaction every
+# second, and is killed with SIGKILL three times while records come in and
+# notifications go out, 1, 2 and 3 s after it got its first records, each
+# time started again with the same files; the last run goes on to the end
+# of the input. Then, read with isolation.level=read_committed:
+# - the output topic holds every notification `sddctl replay` makes of the
+#   whole input, each (id, revision) once, in order per id, each record
+#   equal to the replay's;
+# - the group's committed offset is the end of the input topic (committed
+#   by the output's transactions);
+# - the restarts went on from a checkpoint's cursor, and the kills came
+#   while the input was still being written;
+# - the last run left its group at its end in time (static membership).
+# How many revisions the restarts made again (and the output dropped as on
+# the topic already) depends on where the kills fell: it is logged.
+#
+# Takes about a minute. Needs root; runs only with SDD_INTEGRATION=1.
+set -euo pipefail
+. "$(dirname "$0")/../harness/lib.sh"
+. "$(dirname "$0")/sddd-helpers.sh"
+sdd_init exactly_once
+
+sddd=$SDD_BUILDDIR/sddd
+sddctl=$SDD_BUILDDIR/sddctl
+for p in "$sddd" "$sddctl"; do
+  [ -x "$p" ] || sdd_die "$p not built"
+done
+T0=1700000040
+MINUTES=400
+KILLS=3
+
+write_inventory "$SDD_TMP/inventory.json"
+write_bmp 0 $MINUTES >"$SDD_TMP/bmp.json"
+n_lines=$(wc -l <"$SDD_TMP/bmp.json")
+mkdir "$SDD_TMP/chunks"
+split -n l/24 -d -a 3 "$SDD_TMP/bmp.json" "$SDD_TMP/chunks/c"
+
+write_conf "$SDD_TMP/replay.conf"
+"$sddctl" replay --config "$SDD_TMP/replay.conf" --bmp "$SDD_TMP/bmp.json" --out "$SDD_TMP/replay.json" \
+  || sdd_die "sddctl replay"
+sdd_log "replay: $(wc -l <"$SDD_TMP/replay.json") notifications from $n_lines records"
+
+sdd_netns_up
+sdd_kafka_start
+sdd_kafka_topic sdd.eo.in sdd.eo.out
+
+# A static member (group.instance.id): a restarted sddd takes its partitions
+# back at once instead of after the killed one's session timeout.
+printf 'group.instance.id=sddd-eo\n' >"$SDD_TMP/librdkafka.conf"
+write_conf "$SDD_TMP/eo.conf" bmp_input=kafka:sdd.eo.in output=kafka:sdd.eo.out kafka_group_id=sddd-eo \
+  "kafka_config_file=$SDD_TMP/librdkafka.conf" "spool_dir=$SDD_TMP/spool" "state_file=$SDD_TMP/state.json" \
+  "history_file=$SDD_TMP/history.db" state_sync_seconds=2
+
+# The producer: the input in 24 chunks over about 30 s, one record a message.
+cat >"$SDD_TMP/produce.sh" <<EOF
+for f in "$SDD_TMP"/chunks/c*; do
+  kcat -P -b "$SDD_KAFKA_BROKER" -t sdd.eo.in -l "\$f" || exit 1
+  sleep 1.2
+done
+touch "$SDD_TMP/produced"
+EOF
+sdd_spawn "$SDD_TMP/produce.log" bash "$SDD_TMP/produce.sh"
+producer=$SDD_LAST_PID
+
+start_sddd() { # NAME [options]: sets SDDD_PID
+  local name=$1
+  shift
+  sdd_spawn "$SDD_TMP/$name.log" "$sddd" --config "$SDD_TMP/eo.conf" --stats-every 1 "$@"
+  SDDD_PID=$SDD_LAST_PID
+}
+
+took_records() { # LOG
+  [ "$(counter "$1" kafka_messages)" -gt 0 ]
+}
+
+for ((k = 1; k <= KILLS; k++)); do
+  start_sddd "run$k"
+  sdd_wait_for 60 "$SDDD_PID" "run$k reading" took_records "$SDD_TMP/run$k.log" \
+    || { sdd_show_tail "$SDD_TMP/run$k.log"; sdd_die "run$k: sddd read nothing"; }
+  sleep "$k"
+  [ ! -e "$SDD_TMP/produced" ] || sdd_die "run$k: the input was all written before the kill: nothing in the middle"
+  kill -KILL "$SDDD_PID"
+  wait "$SDDD_PID" 2>/dev/null || true
+  sdd_log "run$k killed after $(counter "$SDD_TMP/run$k.log" kafka_messages) messages"
+done
+
+sdd_wait_for 120 "$producer" "the producer" test -e "$SDD_TMP/produced" || sdd_die "the producer did not finish"
+start_sddd last --exit-idle 4
+wait_exit "$SDDD_PID" 120 || { sdd_show_tail "$SDD_TMP/last.log"; sdd_die "last: sddd still running"; }
+[ "$EXIT_RC" = 0 ] || { sdd_show_tail "$SDD_TMP/last.log"; sdd_die "last: sddd exited $EXIT_RC"; }
+! grep -q 'group was not left' "$SDD_TMP/last.log" || sdd_die "last: the group was not left in time"
+
+read_topic sdd.eo.out "$SDD_TMP/got.json"
+check_records "$SDD_TMP/replay.json" "$SDD_TMP/got.json"
+committed_is_end sddd-eo sdd.eo.in "$n_lines"
+resumed=$(grep -l "going on from the state's cursor" "$SDD_TMP"/run[2-9].log "$SDD_TMP/last.log" | wc -l)
+[ "$resumed" -ge 2 ] || sdd_die "only $resumed restarts went on from a checkpoint"
+dropped=0
+for f in "$SDD_TMP"/run[2-9].log "$SDD_TMP/last.log"; do
+  dropped=$((dropped + $(counter "$f" kafka_duplicates_dropped)))
+done
+sdd_log "exactly once through $KILLS SIGKILLs: $resumed restarts from a checkpoint, $dropped revisions made again and dropped"
