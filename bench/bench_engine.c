@@ -4,13 +4,16 @@
  * (no JSON), then close slots. Measures
  *   - flow aggregates per second into the per-service slots,
  *   - the time of one detection cycle (one slot closed) over all services,
- *   - history bytes per service.
+ *   - history bytes per service,
+ *   - one checkpoint: the time to write state_file, and its size (history
+ *     stays in memory here: its msync depends on the disk).
  * Usage: bench_engine [SERVICES] [FLOWS_PER_SLOT] [SLOTS]
  * Wall-clock timing lives here, never in tests. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,12 +62,17 @@ int main(int argc, char **argv)
     sdd_config *cfg = sdd_config_new();
     sdd_error err;
     char *inv = write_inventory(services);
+    char state[] = "/tmp/sdd-bench-state-XXXXXX";
+    struct stat st;
     sdd_flow *flows = calloc((size_t)per_slot, sizeof(*flows));
     const int64_t t0 = 1767225600;  /* 2026-01-01 */
     double ingest = 0, cycle = 0;
 
     sdd_config_set(cfg, "data_delay", NULL, "0", &err);
     sdd_config_set(cfg, "inventory_file", NULL, inv, &err);
+    close(mkstemp(state));
+    unlink(state);                  /* a first start: the engine must not read it */
+    sdd_config_set(cfg, "state_file", NULL, state, &err);
     sdd_engine *e = sdd_engine_new(cfg, &err);
     if (!e || !flows) {
         fprintf(stderr, "bench_engine: %s\n", e ? "out of memory" : err.msg);
@@ -99,6 +107,12 @@ int main(int argc, char **argv)
             cycle += c - b;
         }
     }
+    double a = now();
+    if (sdd_engine_sync(e, &err) < 0 || stat(state, &st) < 0) {
+        fprintf(stderr, "bench_engine: checkpoint: %s\n", err.msg);
+        return 1;
+    }
+    double checkpoint = now() - a;
     result bytes = {"history_bytes_per_service", 0};
     sdd_engine_counters(e, keep, &bytes);
     printf("services                     %d\n", services);
@@ -107,9 +121,12 @@ int main(int argc, char **argv)
            (double)per_slot * (slots - 1) / ingest / 1e6);
     printf("detection cycle              %.3f s for %d services\n", cycle / (slots - 1), services);
     printf("history bytes per service    %" PRIu64 "\n", bytes.value);
+    printf("checkpoint (state_file)      %.3f s, %lld bytes (%lld per service)\n", checkpoint,
+           (long long)st.st_size, (long long)st.st_size / services);
     sdd_engine_free(e);
     sdd_config_free(cfg);
     unlink(inv);
+    unlink(state);
     free(inv);
     free(flows);
     return 0;
