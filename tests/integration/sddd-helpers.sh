@@ -1,6 +1,19 @@
 # sddd-helpers.sh: the input, configuration and process helpers the sddd
 # integration tests share (sourced after tests/harness/lib.sh).
 
+# sddd_init NAME: sdd_init NAME (lib.sh), then $sddd and $sddctl, which must
+# be built, and T0, the slot boundary the test input starts at.
+sddd_init() {
+  local p
+  sdd_init "$1"
+  sddd=$SDD_BUILDDIR/sddd
+  sddctl=$SDD_BUILDDIR/sddctl
+  for p in "$sddd" "$sddctl"; do
+    [ -x "$p" ] || sdd_die "$p not built"
+  done
+  T0=1700000040
+}
+
 # write_inventory FILE: one service, 64497:1, on pe1 (192.0.2.1) with the
 # RD-instance CE peer 198.51.100.1.
 write_inventory() {

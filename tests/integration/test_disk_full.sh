@@ -20,22 +20,11 @@
 #     again, does not write again what the file holds, and the file is then
 #     byte for byte what `sddctl replay` gives.
 #
-# (b) needs a change of src/daemon.c (sdd_daemon_run: no save_engine when
-# the output failed); until it is made the check marked "DAEMON CHANGE"
-# fails.
-#
 # Takes about 1.5 minutes. Needs root; runs only with SDD_INTEGRATION=1.
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/sddd-helpers.sh"
-sdd_init disk_full
-
-sddd=$SDD_BUILDDIR/sddd
-sddctl=$SDD_BUILDDIR/sddctl
-for p in "$sddd" "$sddctl"; do
-  [ -x "$p" ] || sdd_die "$p not built"
-done
-T0=1700000040
+sddd_init disk_full
 IDLE=3
 
 # ---- tiny file systems ----------------------------------------------------------
@@ -210,13 +199,13 @@ grep -q "sddd: error: output $out: No space left on device (ENOSPC): notificatio
 cmp -s "$out" <(head -c "$(stat -c %s "$out")" "$SDD_TMP/b.replay.json") \
   || sdd_die "(b) the output is not a prefix of the replay's"
 b_first=$(wc -l <"$out")
-# DAEMON CHANGE: after a failed output the engine state must not be saved
-# at exit (its relevant states would say revisions were made that are not
-# in the file; a restart would not make them again). A state saved before
+# After a failed output the engine state must not be saved at exit (its
+# relevant states would say revisions were made that are not in the file; a
+# restart would not make them again). A state saved before
 # the failure (a checkpoint) is older than the file's last change (the
 # failed write and its cut).
 [ ! -e "$SDD_TMP/b.state" ] || [ "$SDD_TMP/b.state" -ot "$out" ] \
-  || sdd_die "(b) DAEMON CHANGE: the engine state was saved at exit after the output failed (src/daemon.c, sdd_daemon_run)"
+  || sdd_die "(b) the engine state was saved at exit after the output failed"
 sdd_log "(b) disk full: exit 1, ENOSPC logged, $b_first of $(wc -l <"$SDD_TMP/b.replay.json") notifications in the file, no state saved at exit"
 
 mount -o remount,size=1m "$SDD_TMP/b.fs" || sdd_die "remount $SDD_TMP/b.fs bigger"

@@ -16,22 +16,18 @@
 #   by the output's transactions);
 # - the restarts went on from a checkpoint's cursor, and the kills came
 #   while the input was still being written;
-# - the last run left its group at its end in time (static membership).
+# - the last run left its group at its end in time (static membership);
+# - a second sddd with the same group, group.instance.id and output topic
+#   (another host: files of its own) fences the first, which stops, exit 1,
+#   saying why; the second runs on.
 # How many revisions the restarts made again (and the output dropped as on
 # the topic already) depends on where the kills fell: it is logged.
 #
-# Takes about a minute. Needs root; runs only with SDD_INTEGRATION=1.
+# Takes about a minute and a quarter. Needs root; runs only with SDD_INTEGRATION=1.
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/sddd-helpers.sh"
-sdd_init exactly_once
-
-sddd=$SDD_BUILDDIR/sddd
-sddctl=$SDD_BUILDDIR/sddctl
-for p in "$sddd" "$sddctl"; do
-  [ -x "$p" ] || sdd_die "$p not built"
-done
-T0=1700000040
+sddd_init exactly_once
 MINUTES=400
 KILLS=3
 
@@ -106,3 +102,23 @@ for f in "$SDD_TMP"/run[2-9].log "$SDD_TMP/last.log"; do
   dropped=$((dropped + $(counter "$f" kafka_duplicates_dropped)))
 done
 sdd_log "exactly once through $KILLS SIGKILLs: $resumed restarts from a checkpoint, $dropped revisions made again and dropped"
+
+# The same sddd started on another host: the first one is fenced.
+start_sddd first
+first=$SDDD_PID
+sdd_wait_for 60 "$first" "first ready" grep -q 'read back' "$SDD_TMP/first.log" \
+  || { sdd_show_tail "$SDD_TMP/first.log"; sdd_die "first: not ready"; }
+sed -e "s|$SDD_TMP/spool|$SDD_TMP/other.spool|" -e "s|$SDD_TMP/state.json|$SDD_TMP/other.state|" \
+  -e "s|$SDD_TMP/history.db|$SDD_TMP/other.history|" "$SDD_TMP/eo.conf" >"$SDD_TMP/other.conf"
+sdd_spawn "$SDD_TMP/other.log" "$sddd" --config "$SDD_TMP/other.conf" --stats-every 1
+other=$SDD_LAST_PID
+wait_exit "$first" 60 || { sdd_show_tail "$SDD_TMP/first.log"; sdd_die "first: still running beside the other"; }
+[ "$EXIT_RC" = 1 ] || { sdd_show_tail "$SDD_TMP/first.log"; sdd_die "first: exited $EXIT_RC, not 1"; }
+grep -qi 'kafka input: .*fenced.*: stopping' "$SDD_TMP/first.log" \
+  || { sdd_show_tail "$SDD_TMP/first.log"; sdd_die "first: no reason logged"; }
+kill -0 "$other" 2>/dev/null || { sdd_show_tail "$SDD_TMP/other.log"; sdd_die "other: died"; }
+kill -TERM "$other"
+wait_exit "$other" 30 || sdd_die "other: did not stop on SIGTERM"
+[ "$EXIT_RC" = 0 ] || { sdd_show_tail "$SDD_TMP/other.log"; sdd_die "other: exited $EXIT_RC"; }
+sdd_log "fenced: $(grep -i 'fenced' "$SDD_TMP/first.log" | head -n 1)"
+sdd_log "PASS"

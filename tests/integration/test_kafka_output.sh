@@ -23,14 +23,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/sddd-helpers.sh"
-sdd_init kafka_output
-
-sddd=$SDD_BUILDDIR/sddd
-sddctl=$SDD_BUILDDIR/sddctl
-for p in "$sddd" "$sddctl"; do
-  [ -x "$p" ] || sdd_die "$p not built"
-done
-T0=1700000040
+sddd_init kafka_output
 IDLE=3
 
 # ---- helpers -------------------------------------------------------------------

@@ -21,15 +21,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/sddd-helpers.sh"
-sdd_init registry
-
-sddd=$SDD_BUILDDIR/sddd
-sddctl=$SDD_BUILDDIR/sddctl
+sddd_init registry
 schema=$SDD_SRCDIR/schema/RelevantStateNotification.avsc
-for p in "$sddd" "$sddctl"; do
-  [ -x "$p" ] || sdd_die "$p not built"
-done
-T0=1700000040
 TOPIC=sdd.registry
 
 # run NAME MINUTES: sddd over MINUTES of input into $TOPIC in the Confluent

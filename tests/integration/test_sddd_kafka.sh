@@ -19,15 +19,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/sddd-helpers.sh"
-sdd_init sddd_kafka
-
-sddd=$SDD_BUILDDIR/sddd
-sddctl=$SDD_BUILDDIR/sddctl
-for p in "$sddd" "$sddctl"; do
-  [ -x "$p" ] || sdd_die "$p not built"
-done
-
-T0=1700000040               # a slot boundary
+sddd_init sddd_kafka
 IDLE=3                      # --exit-idle: counted once Kafka is read to its end
 
 # ---- test input ----------------------------------------------------------
