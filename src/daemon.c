@@ -351,6 +351,8 @@ static void wait_for_input(sdd_daemon *d)
             pfd[n++] = (struct pollfd){fd, POLLIN, 0};
         }
     }
+    if (timeout > (d->next_commit - d->now) * 1000)    /* a transaction is due before */
+        timeout = d->next_commit > d->now ? (int)((d->next_commit - d->now) * 1000) + 1 : 0;
     if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
         sdd_logf(&d->opts.log, SDD_LOG_WARNING, "poll: %s", strerror(errno));
     for (int i = 0; i < n; i++)

@@ -234,6 +234,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         rc = rd_kafka_assign(rk, assign ? parts : NULL);
     if (error || rc)
         log_limited(k, SDD_LOG_WARNING, "assign", error ? rd_kafka_error_string(error) : rd_kafka_err2str(rc));
+    else
+        sdd_logf(&k->log, SDD_LOG_INFO, "kafka: %d partitions %s", parts->cnt, assign ? "assigned" : "revoked");
     if (error)
         rd_kafka_error_destroy(error);
 }
