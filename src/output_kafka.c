@@ -51,6 +51,7 @@
 #define ERROR_LOG_INTERVAL 60.0
 #define REVISION_HEADER "revision"
 #define TXN_TIMEOUT_MS 2000             /* the longest a transaction call holds the daemon */
+#define FENCED_AGAIN 60.0               /* fenced again within this: another sddd is there */
 
 typedef enum format { FMT_AVRO, FMT_CONFLUENT, FMT_JSON } format;
 
@@ -84,7 +85,9 @@ typedef struct kafka_output {
     int txn_open;                       /* a transaction begun, not committed */
     int committing;                     /* its commit timed out: only the commit may be called */
     int must_abort;                     /* an abort to finish before anything else */
-    int fatal;                          /* fenced by another producer: the output is done */
+    int renew;                          /* the producer was fenced: a new one takes over */
+    double fenced_at;
+    int fatal;                          /* fenced again at once: another sddd; the output is done */
     uint64_t txn_first;                 /* spool position of its first record */
     uint64_t txn_records;               /* records produced in it */
     int scanned;                        /* the topic's tail was read back */
@@ -457,17 +460,27 @@ static int encode(kafka_output *k, const char *json, size_t len, void **buf, siz
 
 /* ---- transactions ------------------------------------------------------------------------- */
 
-/* After a failed call: 1 to try again later; -1 when the producer is fenced
- * (another sddd with the same group and topic) and the output is done. */
+/* After a failed call: 1 to try again later; -1 when the output is done.
+ * A fatal error is a fenced producer: the broker fences a producer whose
+ * transaction outlived transaction.timeout.ms (sddd or the broker was away)
+ * to abort it, and a second sddd with the same transactional.id fences the
+ * first. A new producer takes over the first time; fenced again within
+ * FENCED_AGAIN seconds, the output gives up. */
 static int txn_failed(kafka_output *k, const char *what, rd_kafka_error_t *error)
 {
     char msg[600];
+    double now = sdd_now_seconds();
 
     snprintf(msg, sizeof(msg), "%s: %.400s", what, rd_kafka_error_string(error));
-    if (rd_kafka_error_is_fatal(error)) {
-        sdd_logf(&k->log, SDD_LOG_ERROR, "kafka output: %s (another sddd with the same kafka_group_id and "
+    if (rd_kafka_error_is_fatal(error) && k->fenced_at > 0 && now - k->fenced_at < FENCED_AGAIN) {
+        sdd_logf(&k->log, SDD_LOG_ERROR, "kafka output: %s, again (another sddd with the same kafka_group_id and "
                  "output topic?); the notifications stay in the spool", msg);
         k->fatal = 1;
+    } else if (rd_kafka_error_is_fatal(error)) {
+        sdd_logf(&k->log, SDD_LOG_WARNING, "kafka output: %s (a transaction outlived transaction.timeout.ms?): "
+                 "a new producer takes over, the notifications not committed go again from the spool", msg);
+        k->fenced_at = now;
+        k->renew = 1;
     } else {
         k->must_abort |= rd_kafka_error_txn_requires_abort(error);
         log_limited(k, SDD_LOG_WARNING, what, msg);
@@ -496,13 +509,38 @@ static int txn_abort(kafka_output *k)
     return 1;
 }
 
+/* Replaces a fenced producer: everything not released from the spool goes
+ * again, in order, through the new one. */
+static int renew_producer(kafka_output *k)
+{
+    sdd_error err;
+
+    rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(k->rk, 0);            /* the purged ones' reports */
+    rd_kafka_topic_destroy(k->rkt);
+    rd_kafka_destroy(k->rk);
+    k->rkt = NULL;
+    k->rk = NULL;
+    if (make_producer(k, &err) < 0) {
+        sdd_logf(&k->log, SDD_LOG_ERROR, "kafka output: a new producer: %s", err.msg);
+        k->fatal = 1;
+        return -1;
+    }
+    k->renew = k->txn_ready = k->txn_open = k->committing = k->must_abort = 0;
+    k->txn_records = 0;
+    k->wait = RETRY_FIRST;
+    k->n_fl = 0;
+    k->send_pos = sdd_spool_head(k->spool);
+    return 0;
+}
+
 /* Ready for a transaction: the producer registered (which fences an older
  * one with the same id and ends the transaction it left), no abort due. */
 static int txn_ready(kafka_output *k)
 {
     rd_kafka_error_t *error;
 
-    if (k->fatal || sdd_now_seconds() < k->retry_at)
+    if (k->fatal || sdd_now_seconds() < k->retry_at || (k->renew && renew_producer(k) < 0))
         return 0;
     if (!k->txn_ready) {
         error = rd_kafka_init_transactions(k->rk, TXN_TIMEOUT_MS);
@@ -564,13 +602,14 @@ static int kafka_commit(sdd_output *o, const sdd_kafka_source *input, sdd_error 
 
     if (!k->transactional)
         return 0;
-    if (k->fatal) {
-        snprintf(err->msg, sizeof(err->msg), "kafka output: fenced by another producer");
-        return -1;
-    }
-    if (!k->txn_open && !input) {
+    if (!k->txn_open && !input && !k->renew && !k->must_abort) {
         release_in_flight(k);           /* only records found on the topic already: nothing to commit */
         return 0;
+    }
+    if (!txn_ready(k)) {                /* an abort or a new producer first, after the backoff */
+        if (k->fatal)
+            snprintf(err->msg, sizeof(err->msg), "kafka output: fenced by another producer");
+        return k->fatal ? -1 : 1;
     }
     if (!txn_begin(k) && !k->committing)
         return 1;
@@ -777,7 +816,7 @@ static void kafka_close(sdd_output *o)
     sdd_error err;
 
     kafka_flush(o, &err);
-    if (k->transactional && k->txn_open && !k->fatal)
+    if (k->transactional && k->txn_open && !k->fatal && !k->renew)
         txn_abort(k);                   /* what the last commit did not take stays in the spool */
     while (!k->transactional && k->n_fl > 0 && sdd_now_seconds() < deadline) {
         rd_kafka_poll(k->rk, 100);

@@ -282,6 +282,8 @@ offsets.topic.replication.factor=1
 offsets.topic.num.partitions=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+# transactions past their timeout are aborted within half a second (not 10 s)
+transaction.abort.timed.out.transaction.cleanup.interval.ms=500
 group.initial.rebalance.delay.ms=0
 # Topics are made by the test (sdd_kafka_topic) with one partition, so that
 # what a consumer reads is one ordered log and nothing depends on when a
@@ -312,6 +314,19 @@ EOF
     sdd_die "kafka did not start"
   fi
   sdd_log "kafka $SDD_KAFKA_VERSION up on $SDD_KAFKA_BROKER (pid $SDD_KAFKA_PID)"
+}
+
+# sdd_kafka_restart: the broker that sdd_kafka_start started and the test
+# stopped (sdd_kill_group "$SDD_KAFKA_PID"), started again on its log
+# directory; waits until it answers.
+sdd_kafka_restart() {
+  local dir=$SDD_TMP/kafka
+  sdd_spawn "$dir/stdout.again.log" java "${SDD_JAVA_OPTS[@]}" -cp "$SDD_KAFKA_HOME/*" \
+    kafka.Kafka "$dir/server.properties"
+  SDD_KAFKA_PID=$SDD_LAST_PID
+  sdd_wait_for 90 "$SDD_KAFKA_PID" "kafka again" sdd_ns kcat -L -b "$SDD_KAFKA_BROKER" -m 2 \
+    || { sdd_show_tail "$dir/broker.log"; sdd_die "kafka did not start again"; }
+  sdd_log "kafka up again"
 }
 
 # sdd_kafka_topic TOPIC...: create topics with one partition (TopicCommand of

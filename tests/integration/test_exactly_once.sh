@@ -19,11 +19,17 @@
 # - the last run left its group at its end in time (static membership);
 # - a second sddd with the same group, group.instance.id and output topic
 #   (another host: files of its own) fences the first, which stops, exit 1,
-#   saying why; the second runs on.
+#   saying why; the second runs on;
+# - the broker frozen for 5 s while records come in and transactions go
+#   out, then sddd frozen for 3 s with a transaction open (tried up to four
+#   times, until the broker has one to end)
+#   (transaction.timeout.ms 1 s): the broker aborts it, sddd sends its
+#   records again, and the output topic holds the replay's records once
+#   each.
 # How many revisions the restarts made again (and the output dropped as on
 # the topic already) depends on where the kills fell: it is logged.
 #
-# Takes about a minute and a quarter. Needs root; runs only with SDD_INTEGRATION=1.
+# Takes about two minutes. Needs root; runs only with SDD_INTEGRATION=1.
 set -euo pipefail
 . "$(dirname "$0")/../harness/lib.sh"
 . "$(dirname "$0")/sddd-helpers.sh"
@@ -75,6 +81,10 @@ took_records() { # LOG
   [ "$(counter "$1" kafka_messages)" -gt 0 ]
 }
 
+has_delivered() { # LOG
+  [ "$(counter "$1" kafka_delivered)" -gt 0 ]
+}
+
 for ((k = 1; k <= KILLS; k++)); do
   start_sddd "run$k"
   sdd_wait_for 60 "$SDDD_PID" "run$k reading" took_records "$SDD_TMP/run$k.log" \
@@ -121,4 +131,65 @@ kill -TERM "$other"
 wait_exit "$other" 30 || sdd_die "other: did not stop on SIGTERM"
 [ "$EXIT_RC" = 0 ] || { sdd_show_tail "$SDD_TMP/other.log"; sdd_die "other: exited $EXIT_RC"; }
 sdd_log "fenced: $(grep -i 'fenced' "$SDD_TMP/first.log" | head -n 1)"
+
+# The broker away while transactions are open (transaction.timeout.ms 1 s).
+sdd_kafka_topic sdd.ba.in sdd.ba.out
+printf 'transaction.timeout.ms=1000\nmessage.timeout.ms=1000\n' >"$SDD_TMP/ba.librdkafka.conf"
+write_conf "$SDD_TMP/ba.conf" bmp_input=kafka:sdd.ba.in output=kafka:sdd.ba.out kafka_group_id=sddd-ba \
+  "kafka_config_file=$SDD_TMP/ba.librdkafka.conf" "spool_dir=$SDD_TMP/ba.spool" \
+  "state_file=$SDD_TMP/ba.state" "history_file=$SDD_TMP/ba.history"
+cat >"$SDD_TMP/produce-ba.sh" <<EOF
+for f in "$SDD_TMP"/chunks/c*; do
+  until kcat -P -b "$SDD_KAFKA_BROKER" -t sdd.ba.in -l "\$f" 2>/dev/null; do sleep 0.5; done
+  sleep 0.6
+done
+touch "$SDD_TMP/ba.produced"
+EOF
+# --exit-idle above the time the broker is away and comes back
+sdd_spawn "$SDD_TMP/ba.log" "$sddd" --config "$SDD_TMP/ba.conf" --stats-every 1 --exit-idle 20
+ba=$SDD_LAST_PID
+sdd_wait_for 60 "$ba" "ba ready" grep -q 'partitions assigned' "$SDD_TMP/ba.log" \
+  || { sdd_show_tail "$SDD_TMP/ba.log"; sdd_die "ba: not assigned"; }
+sdd_spawn "$SDD_TMP/produce-ba.log" bash "$SDD_TMP/produce-ba.sh"
+sdd_wait_for 60 "$ba" "ba delivering" has_delivered "$SDD_TMP/ba.log" \
+  || { sdd_show_tail "$SDD_TMP/ba.log"; sdd_die "ba: nothing delivered"; }
+# frozen (SIGSTOP), not stopped: it goes away with what sddd had sent it, and
+# comes back with the transaction open, now older than its timeout
+kill -STOP -- "-$SDD_KAFKA_PID"
+sdd_log "ba: kafka frozen after $(counter "$SDD_TMP/ba.log" kafka_delivered) deliveries"
+sleep 5
+kill -CONT -- "-$SDD_KAFKA_PID"
+sdd_log "ba: kafka back"
+# sddd frozen just after it spooled new notifications, that is with them in
+# an open transaction, longer than the transaction may stay open: the broker
+# ends it, and sddd, back, sends its records again. The transaction may not
+# have reached the broker yet when sddd froze: then once more, a few times.
+spool_size() {
+  stat -c %s "$SDD_TMP/ba.spool/spool.dat" 2>/dev/null || echo 0
+}
+ended_by_broker() {
+  grep -Ec 'transaction aborted|a new producer takes over' "$SDD_TMP/ba.log" || true
+}
+for ((try = 1; try <= 4; try++)); do
+  before=$(spool_size)
+  for ((n = 0; n < 3000; n++)); do
+    [ "$(spool_size)" = "$before" ] || break
+    sleep 0.01
+  done
+  sleep 0.05                            # its records on their way to the broker
+  kill -STOP -- "-$ba"
+  sdd_log "ba: sddd frozen with notifications spooled ($before -> $(spool_size) bytes of spool)"
+  sleep 3
+  kill -CONT -- "-$ba"
+  sleep 2
+  [ "$(ended_by_broker)" = 0 ] || break
+done
+wait_exit "$ba" 180 || { sdd_show_tail "$SDD_TMP/ba.log"; sdd_die "ba: sddd still running"; }
+[ "$EXIT_RC" = 0 ] || { sdd_show_tail "$SDD_TMP/ba.log"; sdd_die "ba: sddd exited $EXIT_RC"; }
+[ -e "$SDD_TMP/ba.produced" ] || sdd_die "ba: sddd stopped before the input was all written"
+read_topic sdd.ba.out "$SDD_TMP/ba.got"
+check_records "$SDD_TMP/replay.json" "$SDD_TMP/ba.got"
+again=$(ended_by_broker)
+[ "$again" -ge 1 ] || { sdd_show_tail "$SDD_TMP/ba.log"; sdd_die "ba: no transaction was ended by the broker"; }
+sdd_log "ba: $again transactions ended by the broker (aborted, or the producer fenced and renewed), sent again"
 sdd_log "PASS"

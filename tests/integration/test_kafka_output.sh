@@ -57,16 +57,6 @@ replay() { # NAME BMPFILE: the notifications sddctl replay makes of the input
   [ -s "$SDD_TMP/$1.replay.json" ] || sdd_die "$1: the input gives no notification"
 }
 
-restart_kafka() {
-  local dir=$SDD_TMP/kafka
-  sdd_spawn "$dir/stdout.again.log" java "${SDD_JAVA_OPTS[@]}" -cp "$SDD_KAFKA_HOME/*" \
-    kafka.Kafka "$dir/server.properties"
-  SDD_KAFKA_PID=$SDD_LAST_PID
-  sdd_wait_for 90 "$SDD_KAFKA_PID" "kafka again" sdd_ns kcat -L -b "$SDD_KAFKA_BROKER" -m 2 \
-    || { sdd_show_tail "$dir/broker.log"; sdd_die "kafka did not start again"; }
-  sdd_log "kafka up again"
-}
-
 # ---- the runs ---------------------------------------------------------------------
 
 write_inventory "$SDD_TMP/inventory.json"
@@ -126,7 +116,7 @@ done
 sleep_until $((stopped + OUTAGE))
 kill -0 "$b_pid" 2>/dev/null || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) sddd died with the broker away"; }
 tail -n "+$log_from" "$SDD_TMP/b.log" | grep -v ': counters:' >"$SDD_TMP/b.outage.log" || true
-restart_kafka
+sdd_kafka_restart
 want=$(wc -l <"$SDD_TMP/b.replay.json")
 sdd_wait_for 120 "$b_pid" "(b) everything delivered" counter_at_least "$SDD_TMP/b.log" kafka_delivered "$want" \
   || { sdd_show_tail "$SDD_TMP/b.log"; sdd_die "(b) not everything delivered after the broker came back"; }
