@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "engine_private.h"
+#include "error.h"
+#include "fdio.h"
 #include "metrics.h"
 
 #define STATE_FORMAT "pmacct-sdd-state"
@@ -146,7 +148,7 @@ static int fsync_dir_of(const char *path)
 
 static int write_atomically(const char *path, const char *text, sdd_error *err)
 {
-    char tmp[SDD_PATH_MAX + 8];
+    char tmp[SDD_PATH_MAX + 8], why[128];
     size_t len = strlen(text);
     int fd;
 
@@ -154,17 +156,11 @@ static int write_atomically(const char *path, const char *text, sdd_error *err)
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return fail(err, tmp, strerror(errno));
-    for (size_t done = 0; done < len;) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            fail(err, tmp, strerror(errno));    /* a full disk ends here, the old state intact */
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        done += (size_t)n;
+    if (sdd_write_all(fd, &(struct iovec){(void *)text, len}, 1, -1) < 0) {
+        fail(err, tmp, sdd_errno_text(errno, why, sizeof(why)));   /* a full disk: the old state stays */
+        close(fd);
+        unlink(tmp);
+        return -1;
     }
     if (fsync(fd) < 0 || close(fd) < 0) {
         fail(err, tmp, strerror(errno));

@@ -1,6 +1,7 @@
 /* error.c: see error.h. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -14,4 +15,12 @@ int sdd_fail(sdd_error *err, const char *fmt, ...)
         va_end(ap);
     }
     return -1;
+}
+
+const char *sdd_errno_text(int e, char *buf, size_t size)
+{
+    const char *name = strerrorname_np(e);
+
+    snprintf(buf, size, "%s (%s)", strerror(e), name ? name : "?");
+    return buf;
 }

@@ -7,6 +7,7 @@ sddinclude_HEADERS = include/sdd/sdd.h
 libsdd_la_SOURCES = \
 	src/addr.c \
 	src/error.c src/error.h \
+	src/fdio.c src/fdio.h \
 	src/config.c src/config.h \
 	src/detector.c src/detector.h \
 	src/detect_bmp_peer_down.c \

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fdio.h"
 #include "label.h"
 #include "output.h"
 #include "output_kafka.h"
@@ -37,25 +38,6 @@ typedef struct fd_output {
     sdd_label_index *had;               /* what the file held at open; NULL for none */
     uint64_t duplicates;                /* revisions not written again */
 } fd_output;
-
-/* Writes every byte of iov, going on after partial writes. */
-static int write_all(int fd, struct iovec *iov, int n)
-{
-    while (n > 0) {
-        ssize_t w = writev(fd, iov, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
-            w -= (ssize_t)iov->iov_len;
-        if (n > 0) {
-            iov->iov_base = (char *)iov->iov_base + w;
-            iov->iov_len -= (size_t)w;
-        }
-    }
-    return 0;
-}
 
 /* 1 when the file held this revision of its id, or a later one, at open. */
 static int held_before(const fd_output *f, const char *record, size_t len)
@@ -78,11 +60,11 @@ static int write_failed(const fd_output *f, int e, int cut, const char *record, 
 {
     char id[ID_MAX] = "(no id)";
     int revision = -1;
-    const char *name = strerrorname_np(e);
+    char why[128];
 
     sdd_label_id_revision(record, len, id, sizeof(id), &revision);
-    snprintf(err->msg, sizeof(err->msg), "output %.300s: %s (%s): notification %s revision %d not written%s",
-             f->name, strerror(e), name ? name : "?", id, revision,
+    snprintf(err->msg, sizeof(err->msg), "output %.300s: %s: notification %s revision %d not written%s",
+             f->name, sdd_errno_text(e, why, sizeof(why)), id, revision,
              cut ? "" : "; half of it is left at the end, cut off at the next start");
     return -1;
 }
@@ -98,7 +80,7 @@ static int fd_write(sdd_output *o, const char *record, size_t len, sdd_error *er
         f->duplicates++;
         return 0;
     }
-    if (write_all(f->fd, iov, 2) == 0)
+    if (sdd_write_all(f->fd, iov, 2, -1) == 0)
         return 0;
     e = errno;
     cut = before < 0 || ftruncate(f->fd, before) == 0;    /* no half record left behind */

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "error.h"
+#include "fdio.h"
 #include "spool.h"
 
 #define HDR 24                          /* file header */
@@ -55,10 +57,10 @@ static uint32_t crc_of(const void *data, size_t len)
  * what an operator searches for, whatever the locale says. */
 static int fail_errno(sdd_error *err, const sdd_spool *s, const char *what)
 {
-    const char *name = strerrorname_np(errno);
+    char why[128];
 
-    snprintf(err->msg, sizeof(err->msg), "spool %.300s: %s: %s (%s)", s->path, what, strerror(errno),
-             name ? name : "?");
+    snprintf(err->msg, sizeof(err->msg), "spool %.300s: %s: %s", s->path, what,
+             sdd_errno_text(errno, why, sizeof(why)));
     return -1;
 }
 
@@ -214,28 +216,6 @@ void sdd_spool_close(sdd_spool *s)
 
 /* ---- appending ------------------------------------------------------------------ */
 
-static int pwritev_all(int fd, struct iovec *iov, int n, uint64_t off)
-{
-    while (n > 0) {
-        ssize_t w = pwritev(fd, iov, n, (off_t)off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            if (w == 0)
-                errno = ENOSPC;
-            return -1;
-        }
-        off += (uint64_t)w;
-        for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
-            w -= (ssize_t)iov->iov_len;
-        if (n > 0) {
-            iov->iov_base = (char *)iov->iov_base + w;
-            iov->iov_len -= (size_t)w;
-        }
-    }
-    return 0;
-}
-
 int sdd_spool_append(sdd_spool *s, const void *data, size_t len, sdd_error *err)
 {
     unsigned char rh[REC];
@@ -254,7 +234,7 @@ int sdd_spool_append(sdd_spool *s, const void *data, size_t len, sdd_error *err)
     }
     put32(rh, (uint32_t)len);
     put32(rh + 4, crc_of(data, len));
-    if (pwritev_all(s->fd, iov, 2, s->end) < 0 || fdatasync(s->fd) < 0) {
+    if (sdd_write_all(s->fd, iov, 2, (int64_t)s->end) < 0 || fdatasync(s->fd) < 0) {
         int e = errno;
         /* what was written of the record goes, so that the next append
          * does not land behind a half record */
@@ -337,7 +317,7 @@ static int compact(sdd_spool *s, sdd_error *err)
     }
     if (pread(s->fd, buf, s->end - s->head, (off_t)s->head) == (ssize_t)(s->end - s->head) &&
         (fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0 && write_header(fd, HDR) == 0 &&
-        pwritev_all(fd, iov, 1, HDR) == 0 && fdatasync(fd) == 0 && rename(tmp, s->path) == 0)
+        sdd_write_all(fd, iov, 1, HDR) == 0 && fdatasync(fd) == 0 && rename(tmp, s->path) == 0)
         rc = 0;
     if (rc < 0) {
         fail_errno(err, s, "compacting");
