@@ -200,12 +200,10 @@ static json_t *files_cursor(const sdd_daemon *d)
 /* The cursor of what the engine has taken; NULL when out of memory. */
 static char *make_cursor(const sdd_daemon *d)
 {
-    char *kafka = d->kafka ? sdd_kafka_source_cursor(d->kafka) : NULL;
-    json_t *root = json_pack("{s:o,s:o}", "kafka", kafka ? json_loads(kafka, 0, NULL) : json_object(), "files",
-                             files_cursor(d));
+    json_t *root = json_pack("{s:o,s:o}", "kafka", d->kafka ? sdd_kafka_source_cursor(d->kafka) : json_object(),
+                             "files", files_cursor(d));
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
-    free(kafka);
     json_decref(root);
     return text;
 }
@@ -225,7 +223,6 @@ static int resume(sdd_daemon *d, sdd_error *err)
 {
     const char *cursor = sdd_engine_cursor(d->engine);
     json_t *root = cursor ? json_loads(cursor, 0, NULL) : NULL, *kafka = json_object_get(root, "kafka");
-    char *topics = NULL;
     int rc = 0;
 
     if (!cursor)
@@ -238,9 +235,8 @@ static int resume(sdd_daemon *d, sdd_error *err)
     for (int k = 0; k < 3; k++)
         if (d->in[k].file)
             resume_file(&d->in[k], json_object_get(json_object_get(root, "files"), d->in[k].key));
-    if (d->kafka && json_is_object(kafka) && (topics = json_dumps(kafka, JSON_COMPACT)) != NULL)
-        rc = sdd_kafka_source_resume(d->kafka, topics, err);
-    free(topics);
+    if (d->kafka && kafka)
+        rc = sdd_kafka_source_resume(d->kafka, kafka, err);
     json_decref(root);
     return rc;
 }

@@ -530,21 +530,19 @@ void sdd_kafka_source_commit_by_output(sdd_kafka_source *k)
         set_property(k->conf, "enable.auto.commit", "false", why, sizeof(why));
 }
 
-/* A cursor is {TOPIC: {PARTITION: NEXT_OFFSET, ...}, ...}. */
-int sdd_kafka_source_resume(sdd_kafka_source *k, const char *cursor, sdd_error *err)
+int sdd_kafka_source_resume(sdd_kafka_source *k, const json_t *topics, sdd_error *err)
 {
-    json_t *topics = json_loads(cursor, 0, NULL), *parts, *offset;
+    json_t *parts, *offset;
     const char *topic, *partition;
     char *end;
 
     if (!json_is_object(topics)) {
-        json_decref(topics);
         snprintf(err->msg, sizeof(err->msg), "kafka: the state's cursor is not one of sddd's");
         return -1;
     }
     if (!k->resume)
         k->resume = rd_kafka_topic_partition_list_new(8);
-    json_object_foreach(topics, topic, parts) {
+    json_object_foreach((json_t *)topics, topic, parts) {
         json_object_foreach(parts, partition, offset) {
             long p = strtol(partition, &end, 10);
             if (*end || p < 0 || p > INT32_MAX || !json_is_integer(offset))
@@ -552,7 +550,6 @@ int sdd_kafka_source_resume(sdd_kafka_source *k, const char *cursor, sdd_error *
             rd_kafka_topic_partition_list_add(k->resume, topic, (int32_t)p)->offset = json_integer_value(offset);
         }
     }
-    json_decref(topics);
     return 0;
 }
 
@@ -569,19 +566,16 @@ static void cursor_put(json_t *topics, const char *topic, int32_t partition, int
     json_object_set_new(parts, key, json_integer(next));
 }
 
-char *sdd_kafka_source_cursor(const sdd_kafka_source *k)
+json_t *sdd_kafka_source_cursor(const sdd_kafka_source *k)
 {
     json_t *topics = json_object();
-    char *text;
 
     for (int i = 0; k->resume && i < k->resume->cnt; i++)
         cursor_put(topics, k->resume->elems[i].topic, k->resume->elems[i].partition, k->resume->elems[i].offset);
     for (int i = 0; i < k->n_parts; i++)
         if (k->parts[i].topic >= 0 && k->parts[i].next >= 0)
             cursor_put(topics, k->topics[k->parts[i].topic].name, k->parts[i].partition, k->parts[i].next);
-    text = json_dumps(topics, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(topics);
-    return text;
+    return topics;
 }
 
 rd_kafka_topic_partition_list_t *sdd_kafka_source_offsets(const sdd_kafka_source *k)

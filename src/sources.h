@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "sdd/sdd.h"
 
 /* ---- logging: one line per event, with a level ------------------------ */
@@ -155,15 +157,15 @@ const char *sdd_kafka_source_fatal(const sdd_kafka_source *k, char *buf, size_t 
 /* Before start: the offsets are committed by a transactional output
  * (sdd_output_commit) instead of by the consumer. */
 void sdd_kafka_source_commit_by_output(sdd_kafka_source *k);
+/* A cursor is {TOPIC: {PARTITION: NEXT_OFFSET, ...}, ...}. */
 /* Before start: where a checkpoint's cursor (sdd_kafka_source_cursor) says
  * to go on reading; a partition it names starts there when assigned,
- * whatever the group committed. -1 with err for a text that is no cursor.
- * A cursor is JSON: {TOPIC: {PARTITION: NEXT_OFFSET, ...}, ...}. */
-int sdd_kafka_source_resume(sdd_kafka_source *k, const char *cursor, sdd_error *err);
+ * whatever the group committed. -1 with err for what is no cursor. */
+int sdd_kafka_source_resume(sdd_kafka_source *k, const json_t *cursor, sdd_error *err);
 /* The next offset to read of every partition the engine has taken records
- * of (and of those the resumed cursor named), as a cursor text: malloc'ed,
- * NULL when out of memory. */
-char *sdd_kafka_source_cursor(const sdd_kafka_source *k);
+ * of (and of those the resumed cursor named): a new reference, NULL when
+ * out of memory. */
+json_t *sdd_kafka_source_cursor(const sdd_kafka_source *k);
 /* What a transaction commits: the next offsets of the assigned partitions
  * (the caller destroys the list; NULL when none is known) and the group's
  * metadata (NULL before start; the caller destroys it). */

@@ -220,6 +220,7 @@ static void test_file_resume(void **state)
     sdd_file_source *s;
     uint64_t dev, ino;
     int64_t offset;
+    char newer[sizeof(f->path) + 8];
 
     write_file(f->path, "w", "one\ntwo\nthr");
     s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
@@ -238,13 +239,17 @@ static void test_file_resume(void **state)
     assert_non_null(strstr(f->log.last, "going on at byte 8"));
     sdd_file_source_free(s);
 
-    assert_int_equal(unlink(f->path), 0);                 /* another file at the path */
-    write_file(f->path, "w", "five\n");
+    /* another file at the path, longer than the offset (made before the old
+     * one goes, so that it cannot have the old one's inode) */
+    snprintf(newer, sizeof(newer), "%s.new", f->path);
+    write_file(newer, "w", "five\nsix\nseven\n");
+    assert_int_equal(rename(newer, f->path), 0);
     s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
     sdd_file_source_resume(s, dev, ino, offset);
     read_all(s, &f->got);
-    assert_int_equal(f->got.n, 5);
+    assert_int_equal(f->got.n, 7);
     assert_string_equal(f->got.text[4], "five");
+    assert_non_null(strstr(f->log.last, "not the file of the checkpoint"));
     sdd_file_source_free(s);
 }
 
