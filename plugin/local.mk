@@ -4,7 +4,7 @@ if BUILD_PLUGIN
 pkglib_LTLIBRARIES = sdd_pmacct.la
 sdd_pmacct_la_SOURCES = plugin/sdd_pmacct.c
 sdd_pmacct_la_CPPFLAGS = $(AM_CPPFLAGS) $(PMACCT_CPPFLAGS)
-sdd_pmacct_la_LIBADD = libsdd.la
+sdd_pmacct_la_LIBADD = libsdd_io.la libsdd_core.la
 sdd_pmacct_la_LDFLAGS = -module -avoid-version -shared
 endif
 EXTRA_DIST += plugin/sdd_pmacct.c

@@ -4,9 +4,9 @@ bin_PROGRAMS += sdd-pcap-replay
 sdd_pcap_replay_SOURCES = tools/sdd-pcap-replay.c tools/pcap_stream.c tools/pcap_stream.h
 sdd_pcap_replay_LDADD = $(PCAP_LIBS)
 
-check_PROGRAMS += tests/unit/test_pcap_stream
-UNIT_TESTS += tests/unit/test_pcap_stream
-tests_unit_test_pcap_stream_SOURCES = tests/unit/test_pcap_stream.c tools/pcap_stream.c tools/pcap_stream.h
-tests_unit_test_pcap_stream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
-tests_unit_test_pcap_stream_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_pcap_stream_LDADD = $(PCAP_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/tools/test_pcap_stream
+UNIT_TESTS += tests/unit/tools/test_pcap_stream
+tests_unit_tools_test_pcap_stream_SOURCES = tests/unit/tools/test_pcap_stream.c tools/pcap_stream.c tools/pcap_stream.h
+tests_unit_tools_test_pcap_stream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools
+tests_unit_tools_test_pcap_stream_CFLAGS = $(TEST_CFLAGS)
+tests_unit_tools_test_pcap_stream_LDADD = $(PCAP_LIBS) $(CMOCKA_LIBS)

@@ -13,11 +13,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sdd/version.h"
+
+/* What the library exports: the declarations of this header, nothing else. */
+#if defined(__GNUC__)
+#define SDD_EXPORT __attribute__((visibility("default")))
+#else
+#define SDD_EXPORT
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define SDD_VERSION "0.1.0"
 
 /* Why a call failed, in words an operator can act on. */
 typedef struct sdd_error {
@@ -31,9 +39,9 @@ typedef struct sdd_addr {
     uint8_t b[16];
 } sdd_addr;
 
-int sdd_addr_parse(const char *text, sdd_addr *out);    /* 0, or -1 if not an address */
-void sdd_addr_format(const sdd_addr *a, char *buf, size_t len);
-int sdd_addr_is_zero(const sdd_addr *a);
+SDD_EXPORT int sdd_addr_parse(const char *text, sdd_addr *out);    /* 0, or -1 if not an address */
+SDD_EXPORT void sdd_addr_format(const sdd_addr *a, char *buf, size_t len);
+SDD_EXPORT int sdd_addr_is_zero(const sdd_addr *a);
 
 /* A route distinguisher: its 8 bytes as on the wire, read big-endian.
  * 0 means "none" (type 0, all zero, is not a usable RD). */
@@ -41,8 +49,8 @@ typedef uint64_t sdd_rd;
 
 /* Accepts pmacct's text forms "0:64496:1846330021", "1:192.0.2.1:7",
  * "2:4226809946:12". Returns 0, or -1 when the text is not one of them. */
-int sdd_rd_parse(const char *text, sdd_rd *out);
-void sdd_rd_format(sdd_rd rd, char *buf, size_t len);   /* buf of SDD_RD_TEXT_MAX */
+SDD_EXPORT int sdd_rd_parse(const char *text, sdd_rd *out);
+SDD_EXPORT void sdd_rd_format(sdd_rd rd, char *buf, size_t len);   /* buf of SDD_RD_TEXT_MAX */
 #define SDD_RD_TEXT_MAX 32
 
 /* ---- records ---------------------------------------------------------- */
@@ -120,15 +128,15 @@ typedef enum sdd_input_kind {
 
 typedef struct sdd_config sdd_config;
 
-sdd_config *sdd_config_new(void);                       /* the built-in defaults */
-void sdd_config_free(sdd_config *cfg);
+SDD_EXPORT sdd_config *sdd_config_new(void);                       /* the built-in defaults */
+SDD_EXPORT void sdd_config_free(sdd_config *cfg);
 /* Reads a pmacct-style file over the current values: `key: value`,
  * `key[profile]: value`, `!` comments. Refuses unknown keys, bad and
  * contradictory values with file, line and reason in err. */
-int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err);
+SDD_EXPORT int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err);
 /* One key; scope is a profile name or NULL. Call sdd_config_check after. */
-int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const char *value, sdd_error *err);
-int sdd_config_check(const sdd_config *cfg, sdd_error *err);
+SDD_EXPORT int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const char *value, sdd_error *err);
+SDD_EXPORT int sdd_config_check(const sdd_config *cfg, sdd_error *err);
 
 /* ---- engine ----------------------------------------------------------- */
 
@@ -146,47 +154,47 @@ typedef struct sdd_notification {
 typedef void (*sdd_notify_fn)(void *ctx, const sdd_notification *n);
 
 /* The engine copies what it needs of cfg; cfg may be freed after. */
-sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err);
-void sdd_engine_free(sdd_engine *e);
-void sdd_engine_on_notification(sdd_engine *e, sdd_notify_fn fn, void *ctx);
+SDD_EXPORT sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err);
+SDD_EXPORT void sdd_engine_free(sdd_engine *e);
+SDD_EXPORT void sdd_engine_on_notification(sdd_engine *e, sdd_notify_fn fn, void *ctx);
 
 /* Services and terminations from a JSON inventory (conf-examples/inventory.json). */
-int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err);
+SDD_EXPORT int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err);
 
-void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f);
-void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev);
-void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev);
+SDD_EXPORT void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f);
+SDD_EXPORT void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev);
+SDD_EXPORT void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev);
 /* One line of pmacct JSON. 0 when taken (or valid but of no use), -1 when
  * skipped: the reason is counted, never fatal. */
-int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len);
+SDD_EXPORT int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len);
 
 /* End of input: closes every slot still open, so that replay sees them all. */
-void sdd_engine_finish(sdd_engine *e);
+SDD_EXPORT void sdd_engine_finish(sdd_engine *e);
 
 /* Runs the engine over recorded pmacct JSON files (one record a line, plain
  * or gzip'ed; any path may be NULL), merged in event-time order, then
  * finishes. -1 with err when a file cannot be read. */
-int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const char *telemetry,
+SDD_EXPORT int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const char *telemetry,
                       sdd_error *err);
 
 /* Makes what the engine knows durable: the history store, and the engine
  * state (watermark, open slots, events, relevant states, learned inventory)
  * when `state_file` is configured, written atomically. A new engine with the
  * same configuration continues from there. */
-int sdd_engine_sync(sdd_engine *e, sdd_error *err);
+SDD_EXPORT int sdd_engine_sync(sdd_engine *e, sdd_error *err);
 
 /* A text the application keeps with the engine state, such as where its
  * inputs stood when the state was taken: the next sdd_engine_sync writes
  * it, and a new engine continuing from that state gives it back. The text
  * is copied; NULL forgets it. -1 when out of memory. */
-int sdd_engine_set_cursor(sdd_engine *e, const char *text);
+SDD_EXPORT int sdd_engine_set_cursor(sdd_engine *e, const char *text);
 /* The cursor last set, or the one of the state the engine continued from;
  * NULL when there is none. */
-const char *sdd_engine_cursor(const sdd_engine *e);
+SDD_EXPORT const char *sdd_engine_cursor(const sdd_engine *e);
 
 /* Counters of what was read, skipped (and why), unmapped and late. */
 typedef void (*sdd_counter_fn)(void *ctx, const char *name, uint64_t value);
-void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx);
+SDD_EXPORT void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

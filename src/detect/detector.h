@@ -1,0 +1,91 @@
+/* detector.h: what a detector sees and what it says.
+ *
+ * A detector is a pure function of a service's series, its recent events and
+ * the parameters of its profile: no I/O, no clock, no state of its own. It
+ * runs once per service and closed slot and reports symptoms, each with a
+ * strength in 0..1 and the IETF symptom semantics (action, reason, trigger,
+ * plane). One file per detector implements one sdd_detector. */
+#ifndef SDD_DETECTOR_H
+#define SDD_DETECTOR_H
+
+#include "engine/config.h"
+#include "sdd/sdd.h"
+
+typedef enum sdd_plane { SDD_PLANE_MANAGEMENT, SDD_PLANE_CONTROL, SDD_PLANE_FORWARDING } sdd_plane;
+
+/* The Pattern enum of the schema; SDD_PATTERN_NONE writes null. */
+typedef enum sdd_pattern {
+    SDD_PATTERN_NONE = -1,
+    SDD_PATTERN_DROP,
+    SDD_PATTERN_SPIKE,
+    SDD_PATTERN_MEAN_SHIFT,
+    SDD_PATTERN_SEASONALITY_SHIFT,
+    SDD_PATTERN_TREND,
+    SDD_PATTERN_OTHER
+} sdd_pattern;
+
+typedef enum sdd_season { SDD_SEASON_WORKDAY, SDD_SEASON_HOLIDAY } sdd_season;
+
+/* A state change the engine keeps per service for the control and
+ * management plane detectors. */
+typedef enum sdd_event_kind { SDD_EV_PEER_UP, SDD_EV_PEER_DOWN, SDD_EV_IFACE_UP, SDD_EV_IFACE_DOWN } sdd_event_kind;
+
+typedef struct sdd_event {
+    int64_t time;
+    sdd_event_kind kind;
+    int termination;                    /* index in the service, -1 unknown */
+    int reason;                         /* BMP peer_down reason; -1 otherwise */
+    sdd_addr peer;
+    char ifname[SDD_NAME_MAX];
+} sdd_event;
+
+typedef struct sdd_symptom {
+    const char *detector;               /* annotator name */
+    double strength;                    /* 0..1 */
+    double weight;                      /* in the concern score: the profile's *_weight */
+    sdd_plane plane;
+    const char *action, *reason, *trigger;      /* NULL writes null */
+    sdd_pattern pattern;
+    int64_t start, end;                 /* event-time window the symptom covers, seconds */
+    int termination;                    /* index in the service, -1 for the whole service */
+    char description[160];
+} sdd_symptom;
+
+typedef struct sdd_detect_input {
+    const sdd_profile *profile;
+    int step;                           /* time_step_seconds */
+    int64_t slot;                       /* number of the slot that just closed */
+    sdd_season season;                  /* of the slot */
+    sdd_season ref_season;              /* of the slot time_delta_hours earlier */
+    /* Values of one metric over n slots starting at `first`; a slot with no
+     * data reads NAN. Returns how many slots had data. */
+    int (*series)(const void *ctx, int metric, int64_t first, int n, double *out);
+    const void *ctx;
+    const sdd_event *events;            /* the service's recent events, oldest first */
+    int n_events;
+    /* capacity of the interfaces behind SDD_M_IF_IN/OUT_BYTES + i; 0 unknown */
+    double if_capacity_bps[4];
+    int if_termination[4];              /* the termination each belongs to */
+    int n_if;
+    const struct sdd_drop_model *drop_model;    /* the profile's; NULL: dropped_bytes_threshold */
+} sdd_detect_input;
+
+typedef struct sdd_detector {
+    const char *name;
+    /* Writes up to `max` symptoms; returns how many. */
+    int (*run)(const sdd_detect_input *in, sdd_symptom *out, int max);
+} sdd_detector;
+
+extern const sdd_detector sdd_detector_bmp_peer_down;
+extern const sdd_detector sdd_detector_traffic_volume;
+
+/* Helpers shared by detectors. */
+double sdd_window_sum(const sdd_detect_input *in, int metric, int64_t first, int n, int *complete);
+/* Mean and standard deviation of a metric over the slots that have data
+ * among n from `first`; returns how many had data. */
+int sdd_window_stats(const sdd_detect_input *in, int metric, int64_t first, int n, double *mean, double *sd);
+/* Median of a metric over n slots from `first` (n <= 1440); NAN unless every
+ * slot has data. */
+double sdd_window_median(const sdd_detect_input *in, int metric, int64_t first, int n);
+
+#endif

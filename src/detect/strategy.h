@@ -1,0 +1,25 @@
+/* strategy.h: a strategy is a named set of detectors with weights.
+ *
+ * The name says it all, as in the deployed system:
+ * "flow-fwd-1-flow-count-2-update-1-withdraw-0-pipeline" runs the forwarding
+ * status detector with weight 1, the flow-count spike detector with weight 2,
+ * BMP updates with 1 and BMP withdraws with 0 (reported, not counted). A
+ * symptom's weight in the concern score is the strategy's weight times the
+ * profile's own *_weight for that detector. */
+#ifndef SDD_STRATEGY_H
+#define SDD_STRATEGY_H
+
+#include "detect/detector.h"
+
+#define SDD_STRATEGY_MAX 16
+
+typedef struct sdd_strategy {
+    int n;
+    const sdd_detector *detector[SDD_STRATEGY_MAX];
+    double weight[SDD_STRATEGY_MAX];
+} sdd_strategy;
+
+/* 0, or -1 with err naming the unknown detector or the malformed part. */
+int sdd_strategy_parse(const char *name, sdd_strategy *out, sdd_error *err);
+
+#endif

@@ -1,0 +1,937 @@
+/* history.c: the per-entity history store, in a memory-mapped file or in memory.
+ *
+ * Values. A slot holds a 16-bit code. Code 0 (SDD_HISTORY_NO_DATA) means "no
+ * data for this slot"; it is zero so that fresh file space (ftruncate) reads as
+ * no data without being written. Any other code c holds r = c - 1, a small
+ * float with a 6-bit exponent e = r >> 10 and a 10-bit mantissa m = r & 1023:
+ *     e == 0:  value = m                       (0 .. 1023, exact)
+ *     e >= 1:  value = (1024 + m) * 2^(e - 1)  (1024 .. 2046 * 2^62 ~ 9.4e21)
+ * e == 1 continues the integers (1024 .. 2047), so every integer 0 .. 2048 is
+ * exact, and codes are monotonic: a larger code never means a smaller value.
+ * Encoding rounds to the nearest code, so the error is at most half a step:
+ *     value <  1024:  absolute error <= 0.5 (none for integers),
+ *     value >= 1024:  relative error <= 2^-11 (0.049 %).
+ * Values above SDD_HISTORY_VALUE_MAX (and +inf) saturate to it; negative
+ * values and NaN are refused by sdd_history_add.
+ *
+ * Accumulating. Decoding, adding and re-encoding on every add would lose small
+ * adds into a large value (adding 1 to 1e6 rounds back to 1e6). So each entity
+ * keeps the exact sums (doubles) of its SDD_HISTORY_OPEN_SLOTS newest slots,
+ * for every series of both tiers. An add to one of those slots adds to the
+ * exact sum and stores the code of the sum (write-through, so the ring is
+ * always current); reading one of them returns the exact sum. Once a slot is
+ * older than that window it reads as its code: the exact sum within the bound
+ * above. A late add to such an older slot (still inside its ring) decodes,
+ * adds and re-encodes, which can add one more rounding per late add: after k
+ * such adds the relative error is at most (k + 1) * 2^-11 of the largest
+ * running sum (plus 0.5 per add below 1024).
+ *
+ * Rings. Slot s of a ring of n slots sits at position s mod n (floor modulo).
+ * Each entity has one newest slot shared by both tiers; a ring of n slots
+ * holds the slots newest - n + 1 .. newest. Writing a newer slot clears (to no
+ * data) the positions of every slot between the old newest and the new one,
+ * in both tiers and in the exact sums, before newest moves forward.
+ *
+ * File layout (host byte order; the file is not portable between machines of
+ * different byte order, and says so when opened on one):
+ *   0     header copy 0 (struct file_header, 128 bytes)
+ *   2048  header copy 1 (in another disk sector than copy 0)
+ *   4096  capacity entity blocks of block_bytes (a multiple of 64) each:
+ *           key[64] NUL-terminated, newest slot, has-data flag,
+ *           exact sums [OPEN_SLOTS][long_series + short_series] (double),
+ *           long rings [long_series][long_slots] (uint16),
+ *           short rings [short_series][short_slots] (uint16).
+ * One block per entity keeps all of a service's history together, and growing
+ * the store appends blocks (ftruncate + mremap) without moving any data.
+ * The header holds magic, format version (always at offset 8, so any later
+ * version is recognised as newer), byte-order mark, a generation counter, the
+ * shape, the number of open slots, block size, entity capacity and count, the
+ * clean flag and an FNV-1a checksum of the rest of the copy.
+ *
+ * Header updates and torn writes. The header is never updated in place: a
+ * change is written, with generation + 1, over the older of the two copies.
+ * Opening takes the newest copy whose magic, version and checksum are right
+ * and whose capacity matches the file size; a copy torn by a crash fails its
+ * checksum and the previous copy (the state one update earlier) is used.
+ * Growing writes the header with the larger capacity (and msyncs it) before
+ * the file is extended, so either the old or the new copy matches the size
+ * whatever reaches the disk. A file matching no copy (truncated, cut by a
+ * failing disk) is refused, as is a file with no valid copy; neither is read
+ * as data. New entities are created by clearing their block, writing the key,
+ * then counting them in the header: a crash in between leaves a block that is
+ * simply reused.
+ *
+ * What survives. The header is clean after sdd_history_sync or close, and is
+ * marked not clean (and msynced) before the first write after that, so a file
+ * that was not clean at open (sdd_history_recovered) was being written when
+ * its writer stopped. A process crash loses nothing already written (the
+ * mapping's pages belong to the kernel's page cache). A power loss keeps
+ * everything up to the last sync; slots written after it may come back partly
+ * old, partly new (each 16-bit code and each sum is stored whole, but pages
+ * reach the disk in any order), and keys created after it may be empty, in
+ * which case that entity is left unused. The structure is always read from a
+ * checksummed header; only data written after the last sync is best effort.
+ * A file can be opened by one store at a time (flock); a second is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/history.h"
+
+#define HIST_MAGIC "SDD-HIST"
+#define HIST_VERSION 1u
+#define HIST_BYTE_ORDER 0x01020304u
+#define HEADER_BYTES 4096u
+#define HEADER_COPY_SPACING 2048u
+#define BLOCK_ALIGN 64u
+#define BLOCK_MAX (UINT32_C(1) << 30)
+#define INITIAL_CAPACITY 16u
+#define CAPACITY_MAX (UINT32_C(1) << 30)
+#define INDEX_MIN 64u
+/* Slots are refused beyond +-2^60 so that differences of slots never overflow. */
+#define SLOT_LIMIT (INT64_C(1) << 60)
+
+/* One copy of the file header. Only fixed-width fields, no padding, so the
+ * checksum covers defined bytes. */
+struct file_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t byte_order;
+    uint64_t generation;
+    uint32_t header_bytes;
+    uint32_t block_bytes;
+    uint32_t slot_seconds;
+    uint32_t long_slots;
+    uint32_t short_slots;
+    uint16_t long_series;
+    uint16_t short_series;
+    uint32_t open_slots;
+    uint32_t capacity;
+    uint32_t count;
+    uint32_t clean;
+    uint8_t reserved[56];
+    uint64_t checksum;
+};
+_Static_assert(sizeof(struct file_header) == 128, "file header is 128 bytes");
+
+/* The fixed part at the start of every entity block. */
+struct entity_head {
+    char key[SDD_HISTORY_KEY_MAX];
+    int64_t newest;
+    uint32_t has_data;
+    uint32_t reserved;
+};
+_Static_assert(sizeof(struct entity_head) % 8 == 0, "sums after the head stay aligned");
+
+/* Where things sit inside an entity block. */
+struct layout {
+    size_t sums;        /* offset of the exact sums */
+    size_t rings[2];    /* offset of the long, short rings */
+    size_t block;       /* bytes of a block */
+};
+
+struct sdd_history {
+    int fd;                     /* -1 in memory */
+    uint8_t *base;              /* header page, then the blocks */
+    size_t map_bytes;
+    sdd_history_shape shape;
+    struct layout lay;
+    struct file_header hdr;     /* as last committed */
+    int active;                 /* the header copy holding hdr */
+    int recovered;
+    int32_t *index;             /* open addressing by key: entity, or -1 */
+    uint32_t index_size;        /* a power of two */
+};
+
+static void set_err(sdd_error *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+}
+
+/* ---- the value encoding ---------------------------------------------- */
+
+uint16_t sdd_history_encode(double value)
+{
+    int exp2;
+    uint32_t raw;
+
+    if (!(value > 0))
+        return 1;
+    if (value >= SDD_HISTORY_VALUE_MAX)
+        return UINT16_MAX;
+    if (value < 1024) {
+        raw = (uint32_t)floor(value + 0.5);
+    } else {
+        /* value = f * 2^exp2 with f in [0.5, 1): the step is 2^(exp2 - 11). */
+        frexp(value, &exp2);
+        int e = exp2 - 10;
+        uint32_t q = (uint32_t)floor(ldexp(value, -(e - 1)) + 0.5);   /* 1024 .. 2048 */
+        raw = (uint32_t)(e - 1) * 1024u + q;   /* q == 2048 carries into the next exponent */
+    }
+    return (uint16_t)(raw + 1);   /* at most 0xffff: value < SDD_HISTORY_VALUE_MAX */
+}
+
+double sdd_history_decode(uint16_t code)
+{
+    uint32_t raw = code ? code - 1u : 0;
+
+    if (raw < 1024)
+        return raw;
+    return ldexp(1024 + (raw & 1023u), (int)(raw >> 10) - 1);
+}
+
+/* ---- shape and layout ------------------------------------------------- */
+
+static int layout_of(const sdd_history_shape *s, struct layout *out)
+{
+    uint64_t series = (uint64_t)s->long_series + s->short_series;
+    uint64_t sums = sizeof(struct entity_head);
+    uint64_t longs = sums + SDD_HISTORY_OPEN_SLOTS * series * sizeof(double);
+    uint64_t shorts = longs + (uint64_t)s->long_series * s->long_slots * sizeof(uint16_t);
+    uint64_t end = shorts + (uint64_t)s->short_series * s->short_slots * sizeof(uint16_t);
+
+    if (s->slot_seconds == 0 || s->long_slots == 0 || s->short_slots == 0)
+        return -1;
+    end = (end + BLOCK_ALIGN - 1) / BLOCK_ALIGN * BLOCK_ALIGN;
+    if (end > BLOCK_MAX)
+        return -1;
+    out->sums = (size_t)sums;
+    out->rings[0] = (size_t)longs;
+    out->rings[1] = (size_t)shorts;
+    out->block = (size_t)end;
+    return 0;
+}
+
+size_t sdd_history_bytes_per_entity(const sdd_history_shape *shape)
+{
+    struct layout lay;
+
+    return layout_of(shape, &lay) == 0 ? lay.block : 0;
+}
+
+static uint64_t file_bytes(uint32_t capacity, uint32_t block)
+{
+    return HEADER_BYTES + (uint64_t)capacity * block;
+}
+
+/* ---- header ------------------------------------------------------------ */
+
+static uint64_t fnv1a(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+static uint64_t header_sum(const struct file_header *hdr)
+{
+    return fnv1a(hdr, offsetof(struct file_header, checksum));
+}
+
+static void header_init(struct file_header *hdr, const sdd_history_shape *s, size_t block)
+{
+    memset(hdr, 0, sizeof(*hdr));
+    memcpy(hdr->magic, HIST_MAGIC, sizeof(hdr->magic));
+    hdr->version = HIST_VERSION;
+    hdr->byte_order = HIST_BYTE_ORDER;
+    hdr->header_bytes = HEADER_BYTES;
+    hdr->block_bytes = (uint32_t)block;
+    hdr->slot_seconds = s->slot_seconds;
+    hdr->long_slots = s->long_slots;
+    hdr->short_slots = s->short_slots;
+    hdr->long_series = s->long_series;
+    hdr->short_series = s->short_series;
+    hdr->open_slots = SDD_HISTORY_OPEN_SLOTS;
+    hdr->clean = 1;
+}
+
+static uint8_t *header_copy(uint8_t *page, int which)
+{
+    return page + (size_t)which * HEADER_COPY_SPACING;
+}
+
+/* Writes hdr over the older copy and makes it the current one: the copy
+ * being replaced is never the one a reader would fall back to. */
+static void header_commit(sdd_history *h)
+{
+    h->hdr.generation++;
+    h->hdr.checksum = header_sum(&h->hdr);
+    h->active ^= 1;
+    memcpy(header_copy(h->base, h->active), &h->hdr, sizeof(h->hdr));
+}
+
+static int header_flush(sdd_history *h)
+{
+    return h->fd < 0 ? 0 : msync(h->base, HEADER_BYTES, MS_SYNC);
+}
+
+/* Before the first write after a sync the file stops being clean, on disk
+ * first, so that a clean header always means "synced since last written". */
+static void mark_dirty(sdd_history *h)
+{
+    if (!h->hdr.clean)
+        return;
+    h->hdr.clean = 0;
+    header_commit(h);
+    (void)header_flush(h);   /* on failure the flag is only stale, never wrong data */
+}
+
+/* What one header copy is worth, in the order in which a refusal explains
+ * itself best: a copy that got further says more about the file. */
+enum header_state {
+    HEADER_FOREIGN, HEADER_BYTE_ORDER, HEADER_OLD_VERSION, HEADER_CHECKSUM,
+    HEADER_INCONSISTENT, HEADER_NEWER, HEADER_OK
+};
+
+static const char *const header_state_text[] = {
+    [HEADER_FOREIGN] = "not a pmacct-sdd history file (bad magic)",
+    [HEADER_BYTE_ORDER] = "written on a machine of another byte order",
+    [HEADER_OLD_VERSION] = "unknown history format version",
+    [HEADER_CHECKSUM] = "header checksum mismatch (corrupt header)",
+    [HEADER_INCONSISTENT] = "inconsistent header",
+    [HEADER_NEWER] = "written by a newer version of the history format; upgrade pmacct-sdd",
+    [HEADER_OK] = "",
+};
+
+/* The more telling of two refusals. */
+static enum header_state state_worse(enum header_state a, enum header_state b)
+{
+    if (a == HEADER_OK)
+        return b;
+    if (b == HEADER_OK)
+        return a;
+    return a > b ? a : b;
+}
+
+/* The version is checked before the checksum: a newer format may checksum
+ * differently, and must be told apart from corruption. */
+static enum header_state header_state_of(const struct file_header *hdr)
+{
+    if (memcmp(hdr->magic, HIST_MAGIC, sizeof(hdr->magic)) != 0)
+        return HEADER_FOREIGN;
+    if (hdr->byte_order != HIST_BYTE_ORDER)
+        return HEADER_BYTE_ORDER;
+    if (hdr->version > HIST_VERSION)
+        return HEADER_NEWER;
+    if (hdr->version != HIST_VERSION)
+        return HEADER_OLD_VERSION;
+    if (hdr->checksum != header_sum(hdr))
+        return HEADER_CHECKSUM;
+    if (hdr->header_bytes != HEADER_BYTES || hdr->count > hdr->capacity ||
+        hdr->capacity > CAPACITY_MAX)
+        return HEADER_INCONSISTENT;
+    return HEADER_OK;
+}
+
+/* Picks the newest usable header copy whose capacity matches the file size.
+ * Any copy from a newer format keeps the whole file out. */
+static int header_pick(const uint8_t *page, uint64_t size, const char *path,
+                       struct file_header *out, int *which, sdd_error *err)
+{
+    struct file_header copy[2];
+    enum header_state state[2];
+    int best = -1, newest = -1;
+
+    for (int i = 0; i < 2; i++) {
+        memcpy(&copy[i], page + (size_t)i * HEADER_COPY_SPACING, sizeof(copy[i]));
+        state[i] = header_state_of(&copy[i]);
+        if (state[i] != HEADER_OK)
+            continue;
+        if (newest < 0 || copy[i].generation > copy[newest].generation)
+            newest = i;
+        if (file_bytes(copy[i].capacity, copy[i].block_bytes) == size &&
+            (best < 0 || copy[i].generation > copy[best].generation))
+            best = i;
+    }
+    if (newest < 0 || state[0] == HEADER_NEWER || state[1] == HEADER_NEWER) {
+        set_err(err, "history file %s: %s", path, header_state_text[state_worse(state[0], state[1])]);
+        return -1;
+    }
+    if (best < 0) {
+        set_err(err, "history file %s: size %llu bytes does not match its header (%llu "
+                "expected): truncated or damaged", path, (unsigned long long)size,
+                (unsigned long long)file_bytes(copy[newest].capacity, copy[newest].block_bytes));
+        return -1;
+    }
+    *out = copy[best];
+    *which = best;
+    return 0;
+}
+
+static int header_check_shape(const struct file_header *hdr, const sdd_history_shape *s,
+                              size_t block, const char *path, sdd_error *err)
+{
+    if (hdr->slot_seconds == s->slot_seconds && hdr->long_slots == s->long_slots &&
+        hdr->short_slots == s->short_slots && hdr->long_series == s->long_series &&
+        hdr->short_series == s->short_series && hdr->open_slots == SDD_HISTORY_OPEN_SLOTS &&
+        hdr->block_bytes == block)
+        return 0;
+    set_err(err, "history file %s was made for slot_seconds=%u long=%u slots x %u series "
+            "short=%u slots x %u series (%u open slots), the configuration asks for "
+            "slot_seconds=%u long=%u x %u short=%u x %u (%u open slots); move the file "
+            "away to start a new history",
+            path, hdr->slot_seconds, hdr->long_slots, hdr->long_series, hdr->short_slots,
+            hdr->short_series, hdr->open_slots, s->slot_seconds, s->long_slots,
+            s->long_series, s->short_slots, s->short_series, SDD_HISTORY_OPEN_SLOTS);
+    return -1;
+}
+
+/* ---- entity blocks -------------------------------------------------------- */
+
+static uint8_t *block_of(const sdd_history *h, int32_t entity)
+{
+    return h->base + HEADER_BYTES + (size_t)entity * h->lay.block;
+}
+
+static struct entity_head *head_of(const sdd_history *h, int32_t entity)
+{
+    return (struct entity_head *)block_of(h, entity);
+}
+
+static uint32_t tier_slots(const sdd_history *h, int tier)
+{
+    return tier == 0 ? h->shape.long_slots : h->shape.short_slots;
+}
+
+static uint16_t *ring_of(const sdd_history *h, int32_t entity, int tier, uint16_t series)
+{
+    uint8_t *rings = block_of(h, entity) + h->lay.rings[tier];
+    return (uint16_t *)rings + (size_t)series * tier_slots(h, tier);
+}
+
+static uint32_t slot_pos(int64_t slot, uint32_t len)
+{
+    int64_t r = slot % (int64_t)len;
+    return (uint32_t)(r < 0 ? r + len : r);
+}
+
+static size_t series_total(const sdd_history *h)
+{
+    return (size_t)h->shape.long_series + h->shape.short_series;
+}
+
+/* The exact sums of every series for one open slot. */
+static double *sums_row(const sdd_history *h, int32_t entity, int64_t slot)
+{
+    double *sums = (double *)(block_of(h, entity) + h->lay.sums);
+    return sums + slot_pos(slot, SDD_HISTORY_OPEN_SLOTS) * series_total(h);
+}
+
+static double *sum_of(const sdd_history *h, int32_t entity, int tier, uint16_t series,
+                      int64_t slot)
+{
+    return sums_row(h, entity, slot) + (tier == 0 ? 0 : h->shape.long_series) + series;
+}
+
+static int key_valid(const char *key)
+{
+    return key[0] != '\0' && memchr(key, '\0', SDD_HISTORY_KEY_MAX) != NULL;
+}
+
+static int entity_ok(const sdd_history *h, int32_t entity)
+{
+    return h && entity >= 0 && (uint32_t)entity < h->hdr.count;
+}
+
+static int series_ok(const sdd_history *h, int tier, uint16_t series)
+{
+    if (tier == 0)
+        return series < h->shape.long_series;
+    return tier == 1 && series < h->shape.short_series;
+}
+
+static int slot_ok(int64_t slot)
+{
+    return slot > -SLOT_LIMIT && slot < SLOT_LIMIT;
+}
+
+/* Clears `count` consecutive ring positions from `pos`, wrapping. */
+static void ring_clear(uint16_t *ring, uint32_t len, uint32_t pos, uint32_t count)
+{
+    uint32_t first = count < len - pos ? count : len - pos;
+
+    memset(ring + pos, 0, first * sizeof(*ring));
+    memset(ring, 0, (count - first) * sizeof(*ring));
+}
+
+/* Marks slots from..from+gap-1 as no data in every series of a tier. */
+static void tier_clear(sdd_history *h, int32_t entity, int tier, int64_t from, int64_t gap)
+{
+    uint32_t len = tier_slots(h, tier);
+    uint32_t count = gap < (int64_t)len ? (uint32_t)gap : len;
+    uint16_t n = tier == 0 ? h->shape.long_series : h->shape.short_series;
+
+    for (uint16_t s = 0; s < n; s++)
+        ring_clear(ring_of(h, entity, tier, s), len, slot_pos(from, len), count);
+}
+
+/* Moves the entity's newest slot forward to `slot`: everything in between,
+ * and `slot` itself, starts as no data. Cleared first, then newest moves, so
+ * that a crash in between never shows old ring content as new slots. */
+static void entity_advance(sdd_history *h, int32_t entity, int64_t slot)
+{
+    struct entity_head *e = head_of(h, entity);
+
+    if (e->has_data) {
+        int64_t gap = slot - e->newest;
+        int64_t open = gap < SDD_HISTORY_OPEN_SLOTS ? gap : SDD_HISTORY_OPEN_SLOTS;
+        tier_clear(h, entity, 0, e->newest + 1, gap);
+        tier_clear(h, entity, 1, e->newest + 1, gap);
+        for (int64_t k = 1; k <= open; k++)
+            memset(sums_row(h, entity, e->newest + k), 0, series_total(h) * sizeof(double));
+    }
+    e->newest = slot;
+    e->has_data = 1;
+}
+
+/* ---- key index (in memory, rebuilt at open) -------------------------------- */
+
+static uint32_t index_home(const sdd_history *h, const char *key)
+{
+    return (uint32_t)fnv1a(key, strlen(key)) & (h->index_size - 1);
+}
+
+/* The index position holding `key`, or the empty one where it would go. */
+static uint32_t index_probe(const sdd_history *h, const char *key)
+{
+    uint32_t pos = index_home(h, key);
+
+    while (h->index[pos] >= 0 && strcmp(head_of(h, h->index[pos])->key, key) != 0)
+        pos = (pos + 1) & (h->index_size - 1);
+    return pos;
+}
+
+static void index_insert(sdd_history *h, int32_t entity)
+{
+    const char *key = head_of(h, entity)->key;
+    uint32_t pos;
+
+    if (!key_valid(key))
+        return;   /* an entity whose key was lost in a power cut stays unused */
+    pos = index_probe(h, key);
+    if (h->index[pos] < 0)
+        h->index[pos] = entity;
+}
+
+/* Makes room for `entities` keys at most half full, rebuilding the index. */
+static int index_reserve(sdd_history *h, uint32_t entities, sdd_error *err)
+{
+    uint32_t size = INDEX_MIN;
+    int32_t *index;
+
+    if (h->index && (uint64_t)entities * 2 <= h->index_size)
+        return 0;
+    while (size < (uint64_t)entities * 2)
+        size *= 2;
+    index = malloc((size_t)size * sizeof(*index));
+    if (!index) {
+        set_err(err, "history: out of memory for a key index of %u entries", size);
+        return -1;
+    }
+    memset(index, 0xff, (size_t)size * sizeof(*index));   /* every entry -1 */
+    free(h->index);
+    h->index = index;
+    h->index_size = size;
+    for (uint32_t i = 0; i < h->hdr.count; i++)
+        index_insert(h, (int32_t)i);
+    return 0;
+}
+
+/* ---- mapping and growth ------------------------------------------------------ */
+
+static int map_memory(sdd_history *h, sdd_error *err)
+{
+    void *p = mmap(NULL, HEADER_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (p == MAP_FAILED) {
+        set_err(err, "history: cannot map %u bytes: %s", HEADER_BYTES, strerror(errno));
+        return -1;
+    }
+    h->base = p;
+    h->map_bytes = HEADER_BYTES;
+    header_init(&h->hdr, &h->shape, h->lay.block);
+    h->active = 1;
+    header_commit(h);
+    return 0;
+}
+
+/* Maps `capacity` blocks and gives the file that size. The mapping grows
+ * first: mremap may move it and may fail, and until the file is extended
+ * nothing touches the new pages. */
+static int resize(sdd_history *h, uint32_t capacity, sdd_error *err)
+{
+    uint64_t bytes = file_bytes(capacity, (uint32_t)h->lay.block);
+    void *p;
+
+    if (bytes > SIZE_MAX / 2 || bytes > (uint64_t)INT64_MAX) {
+        set_err(err, "history: %u entities do not fit in the address space", capacity);
+        return -1;
+    }
+    p = mremap(h->base, h->map_bytes, (size_t)bytes, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) {
+        set_err(err, "history: cannot map %llu bytes: %s", (unsigned long long)bytes,
+                strerror(errno));
+        return -1;
+    }
+    h->base = p;
+    if (h->fd >= 0 && ftruncate(h->fd, (off_t)bytes) != 0) {
+        set_err(err, "history: cannot extend the file to %llu bytes: %s",
+                (unsigned long long)bytes, strerror(errno));
+        /* Shrinking in place; should even that fail, unmap all of it at close. */
+        if (mremap(h->base, (size_t)bytes, h->map_bytes, 0) == MAP_FAILED)
+            h->map_bytes = (size_t)bytes;
+        return -1;
+    }
+    h->map_bytes = (size_t)bytes;
+    return 0;
+}
+
+/* Doubles the capacity. The header naming the new capacity reaches the disk
+ * before the file grows (see the top); on failure the old one is restored. */
+static int grow(sdd_history *h, sdd_error *err)
+{
+    uint32_t old = h->hdr.capacity;
+    uint32_t capacity = old ? old * 2 : INITIAL_CAPACITY;
+
+    if (capacity > CAPACITY_MAX) {
+        set_err(err, "history: cannot grow past %u entities", old);
+        return -1;
+    }
+    h->hdr.capacity = capacity;
+    header_commit(h);
+    if (header_flush(h) != 0)
+        set_err(err, "history: cannot write the header to disk: %s", strerror(errno));
+    else if (resize(h, capacity, err) == 0)
+        return 0;
+    h->hdr.capacity = old;
+    header_commit(h);
+    return -1;
+}
+
+/* ---- files ------------------------------------------------------------------- */
+
+static int file_create(sdd_history *h, const char *path, sdd_error *err)
+{
+    uint8_t page[HEADER_BYTES];
+    struct file_header older;
+    void *p;
+
+    header_init(&h->hdr, &h->shape, h->lay.block);
+    older = h->hdr;
+    older.checksum = header_sum(&older);
+    h->hdr.generation = 1;
+    h->hdr.checksum = header_sum(&h->hdr);
+    memset(page, 0, sizeof(page));
+    memcpy(header_copy(page, 0), &h->hdr, sizeof(h->hdr));
+    memcpy(header_copy(page, 1), &older, sizeof(older));
+    if (pwrite(h->fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) || fsync(h->fd) != 0) {
+        set_err(err, "history file %s: cannot write its header: %s", path, strerror(errno));
+        return -1;
+    }
+    p = mmap(NULL, HEADER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+    if (p == MAP_FAILED) {
+        set_err(err, "history file %s: cannot map it: %s", path, strerror(errno));
+        return -1;
+    }
+    h->base = p;
+    h->map_bytes = HEADER_BYTES;
+    h->active = 0;
+    return 0;
+}
+
+static int file_load(sdd_history *h, const char *path, uint64_t size, sdd_error *err)
+{
+    uint8_t page[HEADER_BYTES];
+    void *p;
+
+    if (size < HEADER_BYTES) {
+        set_err(err, "history file %s: %llu bytes is too short for a history file "
+                "(truncated, or not one)", path, (unsigned long long)size);
+        return -1;
+    }
+    if (pread(h->fd, page, sizeof(page), 0) != (ssize_t)sizeof(page)) {
+        set_err(err, "history file %s: cannot read its header: %s", path, strerror(errno));
+        return -1;
+    }
+    if (header_pick(page, size, path, &h->hdr, &h->active, err) != 0 ||
+        header_check_shape(&h->hdr, &h->shape, h->lay.block, path, err) != 0)
+        return -1;
+    if (size > SIZE_MAX / 2) {
+        set_err(err, "history file %s: too large to map", path);
+        return -1;
+    }
+    p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+    if (p == MAP_FAILED) {
+        set_err(err, "history file %s: cannot map it: %s", path, strerror(errno));
+        return -1;
+    }
+    h->base = p;
+    h->map_bytes = (size_t)size;
+    h->recovered = !h->hdr.clean;
+    return 0;
+}
+
+static int file_open(sdd_history *h, const char *path, sdd_error *err)
+{
+    struct stat st;
+
+    h->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (h->fd < 0) {
+        set_err(err, "history file %s: cannot open it: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
+        set_err(err, "history file %s: %s", path, errno == EWOULDBLOCK ?
+                "in use by another process or store" : strerror(errno));
+        return -1;
+    }
+    if (fstat(h->fd, &st) != 0) {
+        set_err(err, "history file %s: cannot stat it: %s", path, strerror(errno));
+        return -1;
+    }
+    /* An empty file is one whose creation stopped before its header was written. */
+    if (st.st_size == 0)
+        return file_create(h, path, err);
+    return file_load(h, path, (uint64_t)st.st_size, err);
+}
+
+static void history_free(sdd_history *h)
+{
+    if (h->base)
+        munmap(h->base, h->map_bytes);
+    if (h->fd >= 0)
+        close(h->fd);
+    free(h->index);
+    free(h);
+}
+
+/* ---- the API ---------------------------------------------------------------- */
+
+sdd_history *sdd_history_open(const char *path, const sdd_history_shape *shape, sdd_error *err)
+{
+    sdd_history *h;
+    struct layout lay;
+
+    if (!shape || layout_of(shape, &lay) != 0) {
+        set_err(err, "history: unusable shape (slot_seconds and ring lengths must be at least "
+                "1, an entity at most %u bytes)", (unsigned)BLOCK_MAX);
+        return NULL;
+    }
+    h = calloc(1, sizeof(*h));
+    if (!h) {
+        set_err(err, "history: out of memory");
+        return NULL;
+    }
+    h->fd = -1;
+    h->shape = *shape;
+    h->lay = lay;
+    if ((path ? file_open(h, path, err) : map_memory(h, err)) != 0 ||
+        index_reserve(h, h->hdr.count, err) != 0) {
+        history_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+int sdd_history_sync(sdd_history *h, sdd_error *err)
+{
+    if (h->fd < 0)
+        return 0;
+    if (msync(h->base, h->map_bytes, MS_SYNC) != 0 || fdatasync(h->fd) != 0) {
+        set_err(err, "history: cannot write the store to disk: %s", strerror(errno));
+        return -1;
+    }
+    if (h->hdr.clean)
+        return 0;
+    h->hdr.clean = 1;
+    header_commit(h);
+    if (header_flush(h) != 0) {
+        set_err(err, "history: cannot write the header to disk: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void sdd_history_close(sdd_history *h)
+{
+    if (!h)
+        return;
+    (void)sdd_history_sync(h, NULL);   /* callers who care call sdd_history_sync first */
+    history_free(h);
+}
+
+int sdd_history_recovered(const sdd_history *h)
+{
+    return h->recovered;
+}
+
+int32_t sdd_history_find(const sdd_history *h, const char *key)
+{
+    if (!h || !key || !key[0] || strlen(key) >= SDD_HISTORY_KEY_MAX)
+        return -1;
+    return h->index[index_probe(h, key)];
+}
+
+/* A new entity: its block is cleared (it may hold what a crash left), the
+ * key written, and only then is it counted in the header. */
+static int32_t entity_create(sdd_history *h, const char *key, sdd_error *err)
+{
+    int32_t entity = (int32_t)h->hdr.count;
+    uint8_t *block;
+
+    if (h->hdr.count == h->hdr.capacity && grow(h, err) != 0)
+        return -1;
+    if (index_reserve(h, h->hdr.count + 1, err) != 0)
+        return -1;
+    mark_dirty(h);
+    block = block_of(h, entity);
+    /* all zero iff the first byte is and every byte equals the next one */
+    if (block[0] != 0 || memcmp(block, block + 1, h->lay.block - 1) != 0)
+        memset(block, 0, h->lay.block);
+    strcpy(head_of(h, entity)->key, key);
+    h->hdr.count++;
+    header_commit(h);
+    index_insert(h, entity);
+    return entity;
+}
+
+int32_t sdd_history_entity(sdd_history *h, const char *key, sdd_error *err)
+{
+    int32_t entity;
+
+    if (!key || !key[0] || strlen(key) >= SDD_HISTORY_KEY_MAX) {
+        set_err(err, "history: an entity key must have 1 to %d bytes",
+                SDD_HISTORY_KEY_MAX - 1);
+        return -1;
+    }
+    entity = sdd_history_find(h, key);
+    return entity >= 0 ? entity : entity_create(h, key, err);
+}
+
+uint32_t sdd_history_count(const sdd_history *h)
+{
+    return h->hdr.count;
+}
+
+const char *sdd_history_key(const sdd_history *h, int32_t entity)
+{
+    if (!entity_ok(h, entity) || !key_valid(head_of(h, entity)->key))
+        return NULL;
+    return head_of(h, entity)->key;
+}
+
+/* Adds value to the slot, or with `replace` makes it the slot's value. */
+static int store(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot, double value,
+                 int replace)
+{
+    struct entity_head *e;
+    uint16_t *code;
+
+    if (!entity_ok(h, entity) || !series_ok(h, tier, series) || !slot_ok(slot) ||
+        !(value >= 0 && value <= DBL_MAX))
+        return -1;
+    e = head_of(h, entity);
+    if (e->has_data && slot <= e->newest - (int64_t)tier_slots(h, tier))
+        return -1;
+    mark_dirty(h);
+    if (!e->has_data || slot > e->newest)
+        entity_advance(h, entity, slot);
+    code = &ring_of(h, entity, tier, series)[slot_pos(slot, tier_slots(h, tier))];
+    if (slot > e->newest - SDD_HISTORY_OPEN_SLOTS) {
+        double *sum = sum_of(h, entity, tier, series, slot);
+        *sum = replace ? value : *sum + value;
+        *code = sdd_history_encode(*sum);
+    } else {
+        double old = replace || *code == SDD_HISTORY_NO_DATA ? 0 : sdd_history_decode(*code);
+        *code = sdd_history_encode(old + value);
+    }
+    return 0;
+}
+
+int sdd_history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+                    double value)
+{
+    return store(h, entity, tier, series, slot, value, 0);
+}
+
+int sdd_history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+                    double value)
+{
+    return store(h, entity, tier, series, slot, value, 1);
+}
+
+/* The exact sums of the open slots below a new newest slot were overwritten
+ * by the slots after them: they start again from the codes. */
+static void sums_from_codes(sdd_history *h, int32_t entity, int64_t newest)
+{
+    for (int64_t slot = newest - SDD_HISTORY_OPEN_SLOTS + 1; slot <= newest; slot++)
+        for (int tier = 0; tier < 2; tier++)
+            for (uint16_t s = 0; s < (tier ? h->shape.short_series : h->shape.long_series); s++) {
+                uint16_t code = ring_of(h, entity, tier, s)[slot_pos(slot, tier_slots(h, tier))];
+                *sum_of(h, entity, tier, s, slot) = code == SDD_HISTORY_NO_DATA ? 0 : sdd_history_decode(code);
+            }
+}
+
+void sdd_history_rewind(sdd_history *h, int32_t entity, int64_t slot)
+{
+    struct entity_head *e;
+
+    if (!entity_ok(h, entity) || !slot_ok(slot) || !head_of(h, entity)->has_data ||
+        head_of(h, entity)->newest < slot)
+        return;
+    e = head_of(h, entity);
+    mark_dirty(h);
+    tier_clear(h, entity, 0, slot, e->newest - slot + 1);
+    tier_clear(h, entity, 1, slot, e->newest - slot + 1);
+    e->newest = slot - 1;
+    sums_from_codes(h, entity, e->newest);
+}
+
+int sdd_history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,
+                    int64_t slot, double *value)
+{
+    const struct entity_head *e;
+    uint16_t code;
+
+    if (!entity_ok(h, entity) || !series_ok(h, tier, series) || !slot_ok(slot))
+        return 0;
+    e = head_of(h, entity);
+    if (!e->has_data || slot > e->newest || slot <= e->newest - (int64_t)tier_slots(h, tier))
+        return 0;
+    code = ring_of(h, entity, tier, series)[slot_pos(slot, tier_slots(h, tier))];
+    if (code == SDD_HISTORY_NO_DATA)
+        return 0;
+    if (value)
+        *value = slot > e->newest - SDD_HISTORY_OPEN_SLOTS
+                     ? *sum_of(h, entity, tier, series, slot)
+                     : sdd_history_decode(code);
+    return 1;
+}
+
+int64_t sdd_history_newest(const sdd_history *h, int32_t entity)
+{
+    if (!entity_ok(h, entity) || !head_of(h, entity)->has_data)
+        return INT64_MIN;
+    return head_of(h, entity)->newest;
+}

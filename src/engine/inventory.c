@@ -1,0 +1,536 @@
+/* inventory.c: services and terminations, loaded and learned; see inventory.h.
+ *
+ * All lookups share one map whose keys start with a byte naming their kind,
+ * so an RD can never be mistaken for a VRF id. Learning happens only when a
+ * lookup by some key of a record misses while another key of the same record
+ * hits, so the steady state costs one lookup a record. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/inventory.h"
+
+struct sdd_inventory {
+    sdd_service *services;
+    int n, cap;
+    sdd_map *keys;
+    int learn_unknown_rd;
+};
+
+enum { K_VPN = 'v', K_RD = 'r', K_VRF_ID = 'i', K_VRF_NAME = 'n', K_IFNAME = 'f', K_PEER = 'p' };
+
+typedef struct key {
+    unsigned char b[1 + 16 + SDD_NAME_MAX];
+    size_t len;
+} key;
+
+static void key_init(key *k, int kind)
+{
+    k->b[0] = (unsigned char)kind;
+    k->len = 1;
+}
+
+static void key_add(key *k, const void *p, size_t n)
+{
+    if (n > sizeof(k->b) - k->len)
+        n = sizeof(k->b) - k->len;
+    memcpy(k->b + k->len, p, n);
+    k->len += n;
+}
+
+static key key_str(int kind, const sdd_addr *router, const char *s)
+{
+    key k;
+    key_init(&k, kind);
+    if (router)
+        key_add(&k, router->b, sizeof(router->b));
+    key_add(&k, s, strlen(s));
+    return k;
+}
+
+static key key_num(int kind, const sdd_addr *router, uint64_t v)
+{
+    key k;
+    key_init(&k, kind);
+    if (router)
+        key_add(&k, router->b, sizeof(router->b));
+    key_add(&k, &v, sizeof(v));
+    return k;
+}
+
+static key key_peer(const sdd_addr *router, const sdd_addr *peer)
+{
+    key k;
+    key_init(&k, K_PEER);
+    key_add(&k, router->b, sizeof(router->b));
+    key_add(&k, peer->b, sizeof(peer->b));
+    return k;
+}
+
+static int32_t lookup(const sdd_inventory *inv, key k)
+{
+    return sdd_map_get(inv->keys, k.b, k.len);
+}
+
+static void remember(sdd_inventory *inv, key k, int svc)
+{
+    /* Out of memory here only loses a shortcut; the next record retries. */
+    (void)sdd_map_put(inv->keys, k.b, k.len, svc);
+}
+
+static const char *const unmapped_names[SDD_UNMAPPED_COUNT] = {
+    "mapped", "no_vpn_fields", "unknown_rd", "unknown_vrf", "unknown_interface", "no_route_target",
+};
+
+const char *sdd_unmapped_name(sdd_unmapped u)
+{
+    return u < SDD_UNMAPPED_COUNT ? unmapped_names[u] : "?";
+}
+
+sdd_inventory *sdd_inventory_new(int learn_unknown_rd)
+{
+    sdd_inventory *inv = calloc(1, sizeof(*inv));
+
+    if (!inv)
+        return NULL;
+    inv->keys = sdd_map_new();
+    if (!inv->keys) {
+        free(inv);
+        return NULL;
+    }
+    inv->learn_unknown_rd = learn_unknown_rd;
+    return inv;
+}
+
+static void free_service(sdd_service *s)
+{
+    for (int i = 0; i < s->n_terms; i++) {
+        free(s->terms[i].ifaces);
+        free(s->terms[i].ce_peers);
+    }
+    free(s->terms);
+    free(s->changes);
+}
+
+void sdd_inventory_free(sdd_inventory *inv)
+{
+    if (!inv)
+        return;
+    for (int i = 0; i < inv->n; i++)
+        free_service(&inv->services[i]);
+    free(inv->services);
+    sdd_map_free(inv->keys);
+    free(inv);
+}
+
+int sdd_inventory_count(const sdd_inventory *inv)
+{
+    return inv->n;
+}
+
+sdd_service *sdd_inventory_service(sdd_inventory *inv, int index)
+{
+    return index >= 0 && index < inv->n ? &inv->services[index] : NULL;
+}
+
+int sdd_inventory_find(const sdd_inventory *inv, const char *vpn_id)
+{
+    return lookup(inv, key_str(K_VPN, NULL, vpn_id));
+}
+
+/* The service with this id, created (profile "default") if new; -1 on OOM. */
+static int service_get(sdd_inventory *inv, const char *vpn_id)
+{
+    int idx = sdd_inventory_find(inv, vpn_id);
+    sdd_service *s;
+
+    if (idx >= 0)
+        return idx;
+    if (inv->n == inv->cap) {
+        int cap = inv->cap ? inv->cap * 2 : 64;
+        sdd_service *grown = realloc(inv->services, (size_t)cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        inv->services = grown;
+        inv->cap = cap;
+    }
+    s = &inv->services[inv->n];
+    memset(s, 0, sizeof(*s));
+    snprintf(s->vpn_id, sizeof(s->vpn_id), "%s", vpn_id);
+    snprintf(s->name, sizeof(s->name), "%s", vpn_id);
+    snprintf(s->profile, sizeof(s->profile), "default");
+    key k = key_str(K_VPN, NULL, vpn_id);
+    if (sdd_map_put(inv->keys, k.b, k.len, inv->n) < 0)
+        return -1;
+    return inv->n++;
+}
+
+int sdd_service_termination(const sdd_service *s, const sdd_addr *router, sdd_rd rd, const sdd_addr *peer)
+{
+    for (int i = 0; i < s->n_terms; i++) {
+        const sdd_termination *t = &s->terms[i];
+        if (memcmp(&t->router, router, sizeof(*router)) != 0)
+            continue;
+        if (rd && t->rd == rd)
+            return i;
+        for (int j = 0; peer && j < t->n_ce_peers; j++)
+            if (memcmp(&t->ce_peers[j], peer, sizeof(*peer)) == 0)
+                return i;
+    }
+    return -1;
+}
+
+/* The termination on `router` with `rd`, appended if new; -1 on OOM. */
+static int termination_get(sdd_service *s, const sdd_addr *router, sdd_rd rd)
+{
+    int i = sdd_service_termination(s, router, rd, NULL);
+    sdd_termination *grown;
+
+    if (i >= 0)
+        return i;
+    grown = realloc(s->terms, (size_t)(s->n_terms + 1) * sizeof(*grown));
+    if (!grown)
+        return -1;
+    s->terms = grown;
+    memset(&grown[s->n_terms], 0, sizeof(*grown));
+    grown[s->n_terms].router = *router;
+    grown[s->n_terms].rd = rd;
+    grown[s->n_terms].vrf_id = -1;
+    return s->n_terms++;
+}
+
+static void termination_add_peer(sdd_termination *t, const sdd_addr *peer)
+{
+    sdd_addr *grown;
+
+    for (int i = 0; i < t->n_ce_peers; i++)
+        if (memcmp(&t->ce_peers[i], peer, sizeof(*peer)) == 0)
+            return;
+    grown = realloc(t->ce_peers, (size_t)(t->n_ce_peers + 1) * sizeof(*grown));
+    if (!grown)
+        return;
+    t->ce_peers = grown;
+    t->ce_peers[t->n_ce_peers++] = *peer;
+}
+
+/* ---- learning from records -------------------------------------------- */
+
+static void learn_flow(sdd_inventory *inv, int svc, const sdd_flow *f)
+{
+    sdd_service *s = &inv->services[svc];
+    int t = f->rd ? termination_get(s, &f->router, f->rd) : -1;
+
+    if (f->rd)
+        remember(inv, key_num(K_RD, NULL, f->rd), svc);
+    if (f->vrf_id_ingress)
+        remember(inv, key_num(K_VRF_ID, &f->router, f->vrf_id_ingress), svc);
+    if (f->vrf_name[0])
+        remember(inv, key_str(K_VRF_NAME, &f->router, f->vrf_name), svc);
+    if (t >= 0) {
+        if (s->terms[t].vrf_id < 0 && f->vrf_id_ingress)
+            s->terms[t].vrf_id = f->vrf_id_ingress;
+        if (!s->terms[t].vrf_name[0] && f->vrf_name[0])
+            snprintf(s->terms[t].vrf_name, sizeof(s->terms[t].vrf_name), "%s", f->vrf_name);
+    }
+}
+
+int sdd_inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped *why)
+{
+    int svc = f->rd ? lookup(inv, key_num(K_RD, NULL, f->rd)) : -1;
+
+    if (svc >= 0)
+        return svc;
+    if (svc < 0 && f->vrf_id_ingress)
+        svc = lookup(inv, key_num(K_VRF_ID, &f->router, f->vrf_id_ingress));
+    if (svc < 0 && f->vrf_id_egress)
+        svc = lookup(inv, key_num(K_VRF_ID, &f->router, f->vrf_id_egress));
+    if (svc < 0 && f->vrf_name[0])
+        svc = lookup(inv, key_str(K_VRF_NAME, &f->router, f->vrf_name));
+    if (svc < 0 && f->rd && inv->learn_unknown_rd) {
+        char id[SDD_RT_TEXT_MAX];
+        sdd_rd_format(f->rd, id, sizeof(id));
+        svc = service_get(inv, id);
+    }
+    if (svc < 0) {
+        if (f->rd)
+            *why = SDD_UNMAPPED_UNKNOWN_RD;
+        else if (f->vrf_id_ingress || f->vrf_id_egress || f->vrf_name[0])
+            *why = SDD_UNMAPPED_UNKNOWN_VRF;
+        else
+            *why = SDD_UNMAPPED_NO_VPN_FIELDS;
+        return -1;
+    }
+    learn_flow(inv, svc, f);
+    return svc;
+}
+
+/* The service a route's targets name: the first that is known, else a new
+ * one for the first target (services are learned from BMP). */
+static int service_of_targets(sdd_inventory *inv, const sdd_bmp_event *ev)
+{
+    for (int i = 0; i < ev->n_rt; i++) {
+        int svc = sdd_inventory_find(inv, ev->rt[i]);
+        if (svc >= 0)
+            return svc;
+    }
+    return ev->n_rt ? service_get(inv, ev->rt[0]) : -1;
+}
+
+int sdd_inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unmapped *why)
+{
+    int svc = -1, t;
+
+    if (ev->type == SDD_BMP_UPDATE && ev->n_rt)
+        svc = service_of_targets(inv, ev);
+    if (svc < 0 && ev->rd)
+        svc = lookup(inv, key_num(K_RD, NULL, ev->rd));
+    if (svc < 0 && !ev->rd && (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN))
+        svc = lookup(inv, key_peer(&ev->router, &ev->peer));
+    if (svc < 0) {
+        *why = ev->rd ? SDD_UNMAPPED_UNKNOWN_RD : SDD_UNMAPPED_NO_ROUTE_TARGET;
+        return -1;
+    }
+    if (ev->rd && lookup(inv, key_num(K_RD, NULL, ev->rd)) != svc)
+        remember(inv, key_num(K_RD, NULL, ev->rd), svc);
+    if (ev->rd && (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_UPDATE)) {
+        t = termination_get(&inv->services[svc], &ev->router, ev->rd);
+        if (t >= 0 && ev->type == SDD_BMP_PEER_UP && ev->peer_type == SDD_PEER_RD_INSTANCE)
+            termination_add_peer(&inv->services[svc].terms[t], &ev->peer);
+    }
+    return svc;
+}
+
+int sdd_inventory_map_iface(sdd_inventory *inv, const sdd_iface_event *ev, int *term, sdd_unmapped *why)
+{
+    int svc = lookup(inv, key_str(K_IFNAME, &ev->router, ev->ifname));
+    const sdd_service *s;
+
+    *term = -1;
+    if (svc < 0) {
+        *why = SDD_UNMAPPED_UNKNOWN_INTERFACE;
+        return -1;
+    }
+    s = &inv->services[svc];
+    for (int i = 0; i < s->n_terms && *term < 0; i++) {
+        if (memcmp(&s->terms[i].router, &ev->router, sizeof(ev->router)) != 0)
+            continue;
+        for (int j = 0; j < s->terms[i].n_ifaces; j++)
+            if (strcmp(s->terms[i].ifaces[j].name, ev->ifname) == 0)
+                *term = i;
+    }
+    return svc;
+}
+
+/* ---- the inventory file ----------------------------------------------- */
+
+static int fail(sdd_error *err, const char *path, const char *what, const char *detail)
+{
+    snprintf(err->msg, sizeof(err->msg), "%s: %s%s%s", path, what, detail ? ": " : "", detail ? detail : "");
+    return -1;
+}
+
+static void copy_str(char *dst, size_t size, json_t *v)
+{
+    if (json_is_string(v))
+        snprintf(dst, size, "%s", json_string_value(v));
+}
+
+static int load_ifaces(sdd_termination *t, json_t *arr)
+{
+    size_t i;
+    json_t *it;
+
+    if (!json_is_array(arr))
+        return 0;
+    free(t->ifaces);
+    t->n_ifaces = 0;
+    t->ifaces = calloc(json_array_size(arr) + 1, sizeof(*t->ifaces));
+    if (!t->ifaces)
+        return -1;
+    json_array_foreach(arr, i, it) {
+        sdd_iface_ref *r = &t->ifaces[t->n_ifaces++];
+        r->id = (uint32_t)json_integer_value(json_object_get(it, "id"));
+        copy_str(r->name, sizeof(r->name), json_object_get(it, "name"));
+        r->capacity_bps = json_number_value(json_object_get(it, "capacity_bps"));
+    }
+    return 0;
+}
+
+static int load_termination(sdd_inventory *inv, int svc, json_t *jt, const char **bad)
+{
+    sdd_service *s = &inv->services[svc];
+    const char *router = json_string_value(json_object_get(jt, "router"));
+    const char *rd = json_string_value(json_object_get(jt, "rd"));
+    json_t *vrf_id = json_object_get(jt, "vrf_id"), *peers = json_object_get(jt, "ce_peers"), *p;
+    sdd_addr addr;
+    sdd_rd rdv = 0;
+    size_t i;
+    int t;
+
+    if (!router || sdd_addr_parse(router, &addr) < 0)
+        return *bad = "termination without a valid \"router\" address", -1;
+    if (rd && sdd_rd_parse(rd, &rdv) < 0)
+        return *bad = "termination with an unreadable \"rd\"", -1;
+    t = termination_get(s, &addr, rdv);
+    if (t < 0)
+        return *bad = "out of memory", -1;
+    sdd_termination *term = &s->terms[t];
+    copy_str(term->hostname, sizeof(term->hostname), json_object_get(jt, "hostname"));
+    copy_str(term->vrf_name, sizeof(term->vrf_name), json_object_get(jt, "vrf_name"));
+    if (json_is_integer(vrf_id))
+        term->vrf_id = json_integer_value(vrf_id);
+    if (load_ifaces(term, json_object_get(jt, "interfaces")) < 0)
+        return *bad = "out of memory", -1;
+    if (rdv)
+        remember(inv, key_num(K_RD, NULL, rdv), svc);
+    if (term->vrf_id > 0)
+        remember(inv, key_num(K_VRF_ID, &addr, (uint64_t)term->vrf_id), svc);
+    if (term->vrf_name[0])
+        remember(inv, key_str(K_VRF_NAME, &addr, term->vrf_name), svc);
+    for (int j = 0; j < term->n_ifaces; j++)
+        if (term->ifaces[j].name[0])
+            remember(inv, key_str(K_IFNAME, &addr, term->ifaces[j].name), svc);
+    json_array_foreach(peers, i, p) {
+        sdd_addr peer;
+        if (!json_is_string(p) || sdd_addr_parse(json_string_value(p), &peer) < 0)
+            return *bad = "unreadable address in \"ce_peers\"", -1;
+        termination_add_peer(term, &peer);
+        remember(inv, key_peer(&addr, &peer), svc);
+    }
+    return 0;
+}
+
+static int load_changes(sdd_service *s, json_t *arr)
+{
+    size_t i;
+    json_t *c;
+
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return 0;
+    free(s->changes);
+    s->n_changes = 0;
+    s->changes = calloc(json_array_size(arr), sizeof(*s->changes));
+    if (!s->changes)
+        return -1;
+    json_array_foreach(arr, i, c) {
+        sdd_change_window *w = &s->changes[s->n_changes++];
+        copy_str(w->id, sizeof(w->id), json_object_get(c, "id"));
+        w->start = json_integer_value(json_object_get(c, "start"));
+        w->end = json_integer_value(json_object_get(c, "end"));
+    }
+    return 0;
+}
+
+static int load_service(sdd_inventory *inv, json_t *js, const char **bad)
+{
+    const char *vpn_id = json_string_value(json_object_get(js, "vpn_id"));
+    json_t *terms = json_object_get(js, "terminations"), *jt;
+    sdd_service *s;
+    size_t i;
+    int svc;
+
+    if (!vpn_id || !*vpn_id || strlen(vpn_id) >= SDD_RT_TEXT_MAX)
+        return *bad = "service without a valid \"vpn_id\"", -1;
+    svc = service_get(inv, vpn_id);
+    if (svc < 0)
+        return *bad = "out of memory", -1;
+    s = &inv->services[svc];
+    copy_str(s->name, sizeof(s->name), json_object_get(js, "name"));
+    copy_str(s->profile, sizeof(s->profile), json_object_get(js, "profile"));
+    if (load_changes(s, json_object_get(js, "changes")) < 0)
+        return *bad = "out of memory", -1;
+    json_array_foreach(terms, i, jt)
+        if (load_termination(inv, svc, jt, bad) < 0)
+            return -1;
+    return 0;
+}
+
+int sdd_inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err)
+{
+    json_t *services = json_object_get(root, "services"), *js;
+    const char *bad = NULL;
+    char where[64];
+    size_t i;
+
+    if (!json_is_array(services))
+        return fail(err, origin, "expected an object with a \"services\" array", NULL);
+    json_array_foreach(services, i, js) {
+        if (load_service(inv, js, &bad) < 0) {
+            snprintf(where, sizeof(where), "services[%zu]", i);
+            return fail(err, origin, where, bad);
+        }
+    }
+    return 0;
+}
+
+int sdd_inventory_load(sdd_inventory *inv, const char *path, sdd_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    char where[64];
+    int rc;
+
+    if (!root) {
+        snprintf(where, sizeof(where), "line %d", jerr.line);
+        return fail(err, path, jerr.text, jerr.line > 0 ? where : NULL);
+    }
+    rc = sdd_inventory_from_json(inv, root, path, err);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- the inventory as JSON, in the file's format ------------------------ */
+
+static json_t *addr_json(const sdd_addr *a)
+{
+    char buf[64];
+    sdd_addr_format(a, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static json_t *termination_to_json(const sdd_termination *t)
+{
+    json_t *o = json_object(), *ifaces = json_array(), *peers = json_array();
+    char rd[SDD_RD_TEXT_MAX];
+
+    json_object_set_new(o, "router", addr_json(&t->router));
+    json_object_set_new(o, "hostname", json_string(t->hostname));
+    json_object_set_new(o, "vrf_name", json_string(t->vrf_name));
+    if (t->vrf_id >= 0)
+        json_object_set_new(o, "vrf_id", json_integer(t->vrf_id));
+    if (t->rd) {
+        sdd_rd_format(t->rd, rd, sizeof(rd));
+        json_object_set_new(o, "rd", json_string(rd));
+    }
+    for (int i = 0; i < t->n_ifaces; i++)
+        json_array_append_new(ifaces, json_pack("{s:I,s:s,s:f}", "id", (json_int_t)t->ifaces[i].id, "name",
+                                                t->ifaces[i].name, "capacity_bps", t->ifaces[i].capacity_bps));
+    json_object_set_new(o, "interfaces", ifaces);
+    for (int i = 0; i < t->n_ce_peers; i++)
+        json_array_append_new(peers, addr_json(&t->ce_peers[i]));
+    json_object_set_new(o, "ce_peers", peers);
+    return o;
+}
+
+static json_t *service_to_json(const sdd_service *s)
+{
+    json_t *terms = json_array(), *changes = json_array();
+
+    for (int i = 0; i < s->n_terms; i++)
+        json_array_append_new(terms, termination_to_json(&s->terms[i]));
+    for (int i = 0; i < s->n_changes; i++)
+        json_array_append_new(changes, json_pack("{s:s,s:I,s:I}", "id", s->changes[i].id, "start",
+                                                 (json_int_t)s->changes[i].start, "end", (json_int_t)s->changes[i].end));
+    return json_pack("{s:s,s:s,s:s,s:o,s:o}", "vpn_id", s->vpn_id, "name", s->name, "profile", s->profile,
+                     "terminations", terms, "changes", changes);
+}
+
+json_t *sdd_inventory_to_json(const sdd_inventory *inv)
+{
+    json_t *services = json_array();
+
+    for (int i = 0; i < inv->n; i++)
+        json_array_append_new(services, service_to_json(&inv->services[i]));
+    return json_pack("{s:o}", "services", services);
+}

@@ -1,0 +1,19 @@
+# engine: the handle, its configuration, the inventory of services, event-time
+# slots, the history store, checkpoints and replay.
+libsdd_core_la_SOURCES += \
+	src/engine/config.c src/engine/config.h \
+	src/engine/engine.c src/engine/engine.h src/engine/engine_private.h \
+	src/engine/engine_state.c \
+	src/engine/history.c src/engine/history.h \
+	src/engine/inventory.c src/engine/inventory.h \
+	src/engine/metrics.h \
+	src/engine/replay.c
+
+check_PROGRAMS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history
+UNIT_TESTS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history
+tests_unit_engine_test_config_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_config_LDADD = $(TEST_LIBS)
+tests_unit_engine_test_engine_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_engine_LDADD = $(TEST_LIBS)
+tests_unit_engine_test_history_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_history_LDADD = $(TEST_LIBS)

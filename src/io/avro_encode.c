@@ -1,0 +1,766 @@
+/* avro_encode.c: notification JSON to Avro and back (avro_encode.h).
+ *
+ * The conversion walks avro-c's generic value of the writer schema, so the
+ * schema decides what is accepted: record fields in order, union branches
+ * chosen by the JSON value, logical types as their base type. */
+#include <avro.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "util/error.h"
+#include "io/avro_encode.h"
+#include "parse/input.h"
+#include "lifecycle/lifecycle.h"
+
+#define RECORD_NAME "RelevantStateNotification"
+#define BLOCK_SIZE (1024 * 1024)    /* a container block; one record must fit */
+#define SYNC_SIZE 16
+
+struct sdd_avro {
+    char *schema_json;              /* the self-contained writer schema */
+    avro_schema_t schema;
+    avro_value_iface_t *iface;
+    avro_value_t value;             /* reused for every record */
+};
+
+struct sdd_avro_file {
+    sdd_avro *avro;
+    avro_file_writer_t writer;
+};
+
+/* ---- the writer schema ------------------------------------------------ */
+
+/* The named types of the reference file, and those already defined on the
+ * way through the record: a name is defined at its first use only. */
+typedef struct inliner {
+    json_t *defs;                   /* full name -> definition */
+    json_t *seen;                   /* full name -> true */
+} inliner;
+
+static void full_name(const char *name, const char *ns, char *out, size_t len)
+{
+    if (strchr(name, '.') || !ns || !*ns)
+        snprintf(out, len, "%s", name);
+    else
+        snprintf(out, len, "%s.%s", ns, name);
+}
+
+/* The namespace that names inside a named type are relative to. */
+static void namespace_of(const char *full, char *out, size_t len)
+{
+    const char *dot = strrchr(full, '.');
+    snprintf(out, len, "%.*s", dot ? (int)(dot - full) : 0, full);
+}
+
+static json_t *expand(inliner *in, json_t *type, const char *ns);
+
+static void expand_member(inliner *in, json_t *obj, const char *key, const char *ns)
+{
+    json_t *t = json_object_get(obj, key);
+    if (t)
+        json_object_set_new(obj, key, expand(in, t, ns));
+}
+
+/* A named definition: remembered, then its insides expanded in its own namespace. */
+static json_t *expand_named(inliner *in, json_t *type, const char *ns)
+{
+    const char *space = json_string_value(json_object_get(type, "namespace"));
+    const char *name = json_string_value(json_object_get(type, "name"));
+    char full[256], inner[256];
+    json_t *fields = json_object_get(type, "fields"), *f;
+    size_t i;
+
+    full_name(name ? name : "", space ? space : ns, full, sizeof(full));
+    json_object_set_new(in->seen, full, json_true());
+    namespace_of(full, inner, sizeof(inner));
+    json_array_foreach(fields, i, f)
+        expand_member(in, f, "type", inner);
+    return json_incref(type);
+}
+
+/* Returns a new reference to the type with every first use of a named type
+ * of the reference file replaced by its definition. Objects and arrays are
+ * private copies, changed in place. */
+static json_t *expand(inliner *in, json_t *type, const char *ns)
+{
+    char full[256];
+    json_t *def, *branch;
+    size_t i;
+
+    if (json_is_string(type)) {
+        full_name(json_string_value(type), ns, full, sizeof(full));
+        def = json_object_get(in->defs, full);
+        if (!def || json_object_get(in->seen, full))
+            return json_incref(type);
+        def = json_deep_copy(def);
+        json_t *out = expand(in, def, ns);
+        json_decref(def);
+        return out;
+    }
+    if (json_is_array(type)) {
+        json_array_foreach(type, i, branch)
+            json_array_set_new(type, i, expand(in, branch, ns));
+        return json_incref(type);
+    }
+    if (json_object_get(type, "name"))
+        return expand_named(in, type, ns);
+    expand_member(in, type, "items", ns);
+    expand_member(in, type, "values", ns);
+    return json_incref(type);
+}
+
+/* The self-contained record schema text, from the reference file's types. */
+static char *writer_schema_text(sdd_error *err)
+{
+    json_error_t jerr;
+    json_t *all = json_loads(sdd_avro_reference_schema, 0, &jerr), *def, *record = NULL;
+    inliner in = {json_object(), json_object()};
+    char full[256], *text = NULL;
+    size_t i;
+
+    if (!all || !json_is_array(all)) {
+        sdd_fail(err, "reference schema: %s", all ? "not a JSON array of types" : jerr.text);
+        goto out;
+    }
+    json_array_foreach(all, i, def) {
+        const char *name = json_string_value(json_object_get(def, "name"));
+        full_name(name ? name : "", json_string_value(json_object_get(def, "namespace")), full, sizeof(full));
+        json_object_set(in.defs, full, def);
+        if (name && strcmp(name, RECORD_NAME) == 0)
+            record = json_deep_copy(def);
+    }
+    if (!record) {
+        sdd_fail(err, "reference schema: no record %s", RECORD_NAME);
+        goto out;
+    }
+    json_decref(expand(&in, record, NULL));
+    text = json_dumps(record, JSON_COMPACT);
+    json_decref(record);
+out:
+    json_decref(all);
+    json_decref(in.defs);
+    json_decref(in.seen);
+    return text;
+}
+
+sdd_avro *sdd_avro_new(sdd_error *err)
+{
+    sdd_avro *a = calloc(1, sizeof(*a));
+
+    if (!a) {
+        sdd_fail(err, "out of memory");
+        return NULL;
+    }
+    a->schema_json = writer_schema_text(err);
+    if (!a->schema_json)
+        goto fail;
+    if (avro_schema_from_json_length(a->schema_json, strlen(a->schema_json), &a->schema) != 0) {
+        sdd_fail(err, "writer schema: %s", avro_strerror());
+        goto fail;
+    }
+    a->iface = avro_generic_class_from_schema(a->schema);
+    if (!a->iface || avro_generic_value_new(a->iface, &a->value) != 0) {
+        sdd_fail(err, "writer schema: %s", avro_strerror());
+        goto fail;
+    }
+    return a;
+fail:
+    sdd_avro_free(a);
+    return NULL;
+}
+
+void sdd_avro_free(sdd_avro *a)
+{
+    if (!a)
+        return;
+    if (a->value.self)
+        avro_value_decref(&a->value);
+    if (a->iface)
+        avro_value_iface_decref(a->iface);
+    if (a->schema)
+        avro_schema_decref(a->schema);
+    free(a->schema_json);
+    free(a);
+}
+
+const char *sdd_avro_schema_json(const sdd_avro *a)
+{
+    return a->schema_json;
+}
+
+/* ---- JSON to an Avro value -------------------------------------------- */
+
+/* Where the walk is, for messages: "anomaly[0].annotator.annotatorType". */
+typedef struct walk {
+    char path[256];
+    size_t len;
+    sdd_error *err;
+} walk;
+
+static size_t path_push(walk *w, const char *fmt, ...)
+{
+    size_t before = w->len;
+    va_list ap;
+
+    if (w->len < sizeof(w->path)) {
+        va_start(ap, fmt);
+        int n = vsnprintf(w->path + w->len, sizeof(w->path) - w->len, fmt, ap);
+        va_end(ap);
+        w->len = n < 0 ? w->len : w->len + (size_t)n;
+    }
+    return before;
+}
+
+static void path_pop(walk *w, size_t before)
+{
+    w->len = before;
+    if (before < sizeof(w->path))
+        w->path[before] = '\0';
+}
+
+static int walk_fail(walk *w, const char *fmt, ...)
+{
+    char what[384];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return sdd_fail(w->err, "%s: %s", w->path[0] ? w->path : RECORD_NAME, what);
+}
+
+/* avro-c's setters answer an errno; the walk answers -1 with a message. */
+static int set_failed(walk *w)
+{
+    return walk_fail(w, "%s", avro_strerror());
+}
+
+static avro_schema_t resolved(avro_schema_t s)
+{
+    while (avro_typeof(s) == AVRO_LINK)
+        s = avro_schema_link_target(s);
+    return s;
+}
+
+static int from_json(walk *w, avro_value_t *v, const json_t *j);
+
+/* When the JSON's keys leave the schema's order: say which field and how. */
+static int field_mismatch(walk *w, avro_value_t *v, const json_t *j, const char *expected, const char *key)
+{
+    if (key && avro_schema_record_field_get_index(avro_value_get_schema(v), key) < 0)
+        return walk_fail(w, "field \"%s\" is not in the schema", key);
+    if (!json_object_get(j, expected))
+        return walk_fail(w, "field \"%s\" is missing", expected);
+    return walk_fail(w, "field \"%s\" is out of order: the schema has \"%s\" here", key, expected);
+}
+
+static int record_from_json(walk *w, avro_value_t *v, const json_t *j)
+{
+    void *it = json_object_iter((json_t *)j);
+    size_t n = 0;
+
+    avro_value_get_size(v, &n);
+    for (size_t i = 0; i < n; i++, it = json_object_iter_next((json_t *)j, it)) {
+        avro_value_t field;
+        const char *name, *key = it ? json_object_iter_key(it) : NULL;
+
+        avro_value_get_by_index(v, i, &field, &name);
+        if (!key || strcmp(key, name) != 0)
+            return field_mismatch(w, v, j, name, key);
+        size_t mark = path_push(w, w->len ? ".%s" : "%s", name);
+        int rc = from_json(w, &field, json_object_iter_value(it));
+        path_pop(w, mark);
+        if (rc < 0)
+            return rc;
+    }
+    if (it)
+        return walk_fail(w, "field \"%s\" is not in the schema", json_object_iter_key(it));
+    return 0;
+}
+
+static int array_from_json(walk *w, avro_value_t *v, const json_t *j)
+{
+    const json_t *item;
+    size_t i;
+
+    json_array_foreach(j, i, item) {
+        avro_value_t child;
+        if (avro_value_append(v, &child, NULL) != 0)
+            return set_failed(w);
+        size_t mark = path_push(w, "[%zu]", i);
+        int rc = from_json(w, &child, item);
+        path_pop(w, mark);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Whether the JSON is of the kind an Avro type is written as. */
+static int kind_fits(avro_type_t t, const json_t *j)
+{
+    switch (t) {
+    case AVRO_NULL: return json_is_null(j);
+    case AVRO_STRING:
+    case AVRO_ENUM: return json_is_string(j);
+    case AVRO_INT32:
+    case AVRO_INT64: return json_is_integer(j);
+    case AVRO_RECORD: return json_is_object(j);
+    case AVRO_ARRAY: return json_is_array(j);
+    default: return 0;
+    }
+}
+
+/* Whether the JSON is a value of the type, as far as a union must tell its
+ * branches apart: the symbol of an enum, an int in range, a record whose
+ * fields hold every key. */
+static int value_fits(avro_schema_t s, const json_t *j)
+{
+    const char *key;
+    const json_t *member;
+
+    if (!kind_fits(avro_typeof(s), j))
+        return 0;
+    switch (avro_typeof(s)) {
+    case AVRO_ENUM:
+        return avro_schema_enum_get_by_name(s, json_string_value(j)) >= 0;
+    case AVRO_INT32:
+        return json_integer_value(j) >= INT32_MIN && json_integer_value(j) <= INT32_MAX;
+    case AVRO_RECORD:
+        json_object_foreach((json_t *)j, key, member)
+            if (avro_schema_record_field_get_index(s, key) < 0)
+                return 0;
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+/* The first branch the value fits; failing that, the first of its kind, so
+ * that the walk into it says exactly what is wrong. */
+static int pick_branch(avro_schema_t u, const json_t *j)
+{
+    size_t n = avro_schema_union_size(u);
+    int kind = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        avro_schema_t b = resolved(avro_schema_union_branch(u, (int)i));
+        if (value_fits(b, j))
+            return (int)i;
+        if (kind < 0 && kind_fits(avro_typeof(b), j))
+            kind = (int)i;
+    }
+    return kind;
+}
+
+static int union_from_json(walk *w, avro_value_t *v, const json_t *j)
+{
+    avro_value_t branch;
+    int i = pick_branch(avro_value_get_schema(v), j);
+
+    if (i < 0)
+        return walk_fail(w, "a JSON %s fits no branch of the union", sdd_json_type_name(j));
+    if (avro_value_set_branch(v, i, &branch) != 0)
+        return set_failed(w);
+    return from_json(w, &branch, j);
+}
+
+static int enum_from_json(walk *w, avro_value_t *v, const json_t *j)
+{
+    avro_schema_t s = avro_value_get_schema(v);
+    int i = avro_schema_enum_get_by_name(s, json_string_value(j));
+
+    if (i < 0)
+        return walk_fail(w, "\"%s\" is not a symbol of enum %s", json_string_value(j), avro_schema_name(s));
+    return avro_value_set_enum(v, i) ? set_failed(w) : 0;
+}
+
+/* A value of a type that holds no other value. */
+static int scalar_from_json(walk *w, avro_value_t *v, avro_type_t t, const json_t *j)
+{
+    int rc;
+
+    switch (t) {
+    case AVRO_NULL: rc = avro_value_set_null(v); break;
+    case AVRO_STRING: rc = avro_value_set_string_len(v, json_string_value(j), json_string_length(j) + 1); break;
+    case AVRO_INT64: rc = avro_value_set_long(v, json_integer_value(j)); break;
+    default:                        /* AVRO_INT32, the last kind kind_fits takes */
+        if (!value_fits(avro_value_get_schema(v), j))
+            return walk_fail(w, "%" JSON_INTEGER_FORMAT " is out of the range of an int", json_integer_value(j));
+        rc = avro_value_set_int(v, (int32_t)json_integer_value(j));
+    }
+    return rc ? set_failed(w) : 0;
+}
+
+static int from_json(walk *w, avro_value_t *v, const json_t *j)
+{
+    avro_type_t t = avro_value_get_type(v);
+
+    if (t == AVRO_UNION)
+        return union_from_json(w, v, j);
+    if (!kind_fits(t, j))
+        return walk_fail(w, "expected %s, got a JSON %s", avro_schema_type_name(avro_value_get_schema(v)),
+                         sdd_json_type_name(j));
+    switch (t) {
+    case AVRO_ENUM: return enum_from_json(w, v, j);
+    case AVRO_RECORD: return record_from_json(w, v, j);
+    case AVRO_ARRAY: return array_from_json(w, v, j);
+    default: return scalar_from_json(w, v, t, j);
+    }
+}
+
+/* The notification text into a->value. */
+static int load_value(sdd_avro *a, const char *json, sdd_error *err)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+    walk w = {.err = err};
+    int rc;
+
+    if (!j)
+        return sdd_fail(err, "notification is not JSON: %s at byte %d", jerr.text, jerr.position);
+    avro_value_reset(&a->value);
+    rc = from_json(&w, &a->value, j);
+    json_decref(j);
+    return rc;
+}
+
+/* Encodes after `prefix` bytes left for the caller to fill. */
+static int encode_after(sdd_avro *a, size_t prefix, const char *json, void **buf, size_t *len, sdd_error *err)
+{
+    size_t size = 0;
+    char *out;
+    avro_writer_t wr;
+
+    if (load_value(a, json, err) < 0)
+        return -1;
+    avro_value_sizeof(&a->value, &size);
+    out = malloc(prefix + size);
+    wr = out ? avro_writer_memory(out + prefix, (int64_t)size) : NULL;
+    if (!wr || avro_value_write(wr, &a->value) != 0) {
+        sdd_fail(err, "encoding: %s", wr ? avro_strerror() : "out of memory");
+        if (wr)
+            avro_writer_free(wr);
+        free(out);
+        return -1;
+    }
+    avro_writer_free(wr);
+    *buf = out;
+    *len = prefix + size;
+    return 0;
+}
+
+int sdd_avro_encode(sdd_avro *a, const char *json, void **buf, size_t *len, sdd_error *err)
+{
+    return encode_after(a, 0, json, buf, len, err);
+}
+
+int sdd_avro_encode_confluent(sdd_avro *a, uint32_t schema_id, const char *json, void **buf, size_t *len,
+                              sdd_error *err)
+{
+    if (encode_after(a, 5, json, buf, len, err) < 0)
+        return -1;
+    unsigned char *p = *buf;
+    p[0] = 0;                       /* the wire format's magic byte */
+    for (int i = 0; i < 4; i++)
+        p[1 + i] = (unsigned char)(schema_id >> (24 - 8 * i));
+    return 0;
+}
+
+/* ---- an Avro value to JSON -------------------------------------------- */
+
+static json_t *to_json(avro_value_t *v, sdd_error *err);
+
+static json_t *record_to_json(avro_value_t *v, sdd_error *err)
+{
+    json_t *o = json_object();
+    size_t n = 0;
+
+    avro_value_get_size(v, &n);
+    for (size_t i = 0; i < n; i++) {
+        avro_value_t field;
+        const char *name;
+        avro_value_get_by_index(v, i, &field, &name);
+        json_t *member = to_json(&field, err);
+        if (!member) {
+            json_decref(o);
+            return NULL;
+        }
+        json_object_set_new(o, name, member);
+    }
+    return o;
+}
+
+static json_t *array_to_json(avro_value_t *v, sdd_error *err)
+{
+    json_t *arr = json_array();
+    size_t n = 0;
+
+    avro_value_get_size(v, &n);
+    for (size_t i = 0; i < n; i++) {
+        avro_value_t item;
+        avro_value_get_by_index(v, i, &item, NULL);
+        json_t *member = to_json(&item, err);
+        if (!member) {
+            json_decref(arr);
+            return NULL;
+        }
+        json_array_append_new(arr, member);
+    }
+    return arr;
+}
+
+static json_t *to_json(avro_value_t *v, sdd_error *err)
+{
+    const char *s;
+    size_t size;
+    int32_t i32;
+    int64_t i64;
+    int e;
+    avro_value_t branch;
+
+    switch (avro_value_get_type(v)) {
+    case AVRO_NULL: return json_null();
+    case AVRO_STRING:
+        avro_value_get_string(v, &s, &size);
+        return json_stringn(s, size ? size - 1 : 0);
+    case AVRO_INT32: avro_value_get_int(v, &i32); return json_integer(i32);
+    case AVRO_INT64: avro_value_get_long(v, &i64); return json_integer(i64);
+    case AVRO_ENUM:
+        avro_value_get_enum(v, &e);
+        return json_string(avro_schema_enum_get(avro_value_get_schema(v), e));
+    case AVRO_RECORD: return record_to_json(v, err);
+    case AVRO_ARRAY: return array_to_json(v, err);
+    case AVRO_UNION:
+        avro_value_get_current_branch(v, &branch);
+        return to_json(&branch, err);
+    default:
+        sdd_fail(err, "type %s is not one a notification uses", avro_schema_type_name(avro_value_get_schema(v)));
+        return NULL;
+    }
+}
+
+static char *value_text(avro_value_t *v, sdd_error *err)
+{
+    json_t *j = to_json(v, err);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+    json_decref(j);
+    return text;
+}
+
+char *sdd_avro_decode(sdd_avro *a, const void *buf, size_t len, sdd_error *err)
+{
+    avro_reader_t rd = avro_reader_memory(buf, (int64_t)len);
+    char *text = NULL;
+
+    if (!rd) {
+        sdd_fail(err, "out of memory");
+        return NULL;
+    }
+    avro_value_reset(&a->value);
+    if (avro_value_read(rd, &a->value) != 0)
+        sdd_fail(err, "decoding: %s", avro_strerror());
+    else
+        text = value_text(&a->value, err);
+    avro_reader_free(rd);
+    return text;
+}
+
+/* ---- container files -------------------------------------------------- */
+
+/* A fixed sync marker: the 16 bytes of a UUID v5 of the writer schema.
+ * avro-c draws its own from rand() seeded with the clock and cannot be told
+ * another, so the header is written here and avro-c appends the blocks. */
+static void sync_marker(const sdd_avro *a, unsigned char out[SYNC_SIZE])
+{
+    char text[SDD_UUID_TEXT];
+    uuid_t u;
+
+    sdd_uuid5(a->schema_json, text);
+    uuid_parse(text, u);
+    memcpy(out, u, SYNC_SIZE);
+}
+
+/* The file metadata of the spec: codec and schema, as a map of bytes. */
+static int write_metadata(const sdd_avro *a, avro_writer_t wr)
+{
+    avro_schema_t ms = avro_schema_map(avro_schema_bytes());
+    avro_value_iface_t *mi = avro_generic_class_from_schema(ms);
+    avro_value_t meta, entry;
+    int rc = avro_generic_value_new(mi, &meta);
+
+    if (rc == 0) {
+        rc = avro_value_add(&meta, "avro.codec", &entry, NULL, NULL) ||
+             avro_value_set_bytes(&entry, "null", 4) ||
+             avro_value_add(&meta, "avro.schema", &entry, NULL, NULL) ||
+             avro_value_set_bytes(&entry, a->schema_json, strlen(a->schema_json)) ||
+             avro_value_write(wr, &meta);
+        avro_value_decref(&meta);
+    }
+    avro_value_iface_decref(mi);
+    avro_schema_decref(ms);
+    return rc;
+}
+
+static int write_header(const sdd_avro *a, const char *path, sdd_error *err)
+{
+    unsigned char sync[SYNC_SIZE];
+    FILE *fp = fopen(path, "wb");
+    avro_writer_t wr = fp ? avro_writer_file_fp(fp, 0) : NULL;
+    int rc;
+
+    if (!wr) {
+        if (fp)
+            fclose(fp);
+        return sdd_fail(err, "%s: %s", path, strerror(errno));
+    }
+    sync_marker(a, sync);
+    rc = avro_write(wr, "Obj\x01", 4) || write_metadata(a, wr) || avro_write(wr, sync, SYNC_SIZE);
+    avro_writer_flush(wr);
+    avro_writer_free(wr);
+    if (fclose(fp) != 0 && rc == 0)
+        return sdd_fail(err, "%s: %s", path, strerror(errno));
+    return rc ? sdd_fail(err, "%s: header: %s", path, avro_strerror()) : 0;
+}
+
+static int require_container(const char *path, sdd_error *err)
+{
+    int is = sdd_avro_file_is_container(path, err);
+    return is == 1 ? 0 : is < 0 ? -1 : sdd_fail(err, "%s: not an Avro container file", path);
+}
+
+/* The file's writer schema must be ours: its records are appended as is. */
+static int check_schema(const sdd_avro *a, const char *path, sdd_error *err)
+{
+    avro_file_reader_t r;
+    avro_schema_t s;
+    int same;
+
+    if (require_container(path, err) < 0)
+        return -1;
+    if (avro_file_reader(path, &r) != 0)
+        return sdd_fail(err, "%s: %s", path, avro_strerror());
+    s = avro_file_reader_get_writer_schema(r);
+    same = avro_schema_equal(s, a->schema);
+    avro_schema_decref(s);
+    avro_file_reader_close(r);
+    return same ? 0 : sdd_fail(err, "%s: written with another schema than %s", path, RECORD_NAME);
+}
+
+static sdd_avro_file *file_open(const char *path, int append, sdd_error *err)
+{
+    sdd_avro_file *f = calloc(1, sizeof(*f));
+
+    if (!f) {
+        sdd_fail(err, "out of memory");
+        return NULL;
+    }
+    f->avro = sdd_avro_new(err);
+    if (!f->avro || (append ? check_schema(f->avro, path, err) : write_header(f->avro, path, err)) < 0)
+        goto fail;
+    if (avro_file_writer_open_bs(path, &f->writer, BLOCK_SIZE) != 0) {
+        sdd_fail(err, "%s: %s", path, avro_strerror());
+        goto fail;
+    }
+    return f;
+fail:
+    sdd_avro_free(f->avro);
+    free(f);
+    return NULL;
+}
+
+sdd_avro_file *sdd_avro_file_open(const char *path, sdd_error *err)
+{
+    return file_open(path, 0, err);
+}
+
+sdd_avro_file *sdd_avro_file_open_append(const char *path, sdd_error *err)
+{
+    return file_open(path, 1, err);
+}
+
+int sdd_avro_file_append(sdd_avro_file *f, const char *json, sdd_error *err)
+{
+    if (load_value(f->avro, json, err) < 0)
+        return -1;
+    if (avro_file_writer_append_value(f->writer, &f->avro->value) != 0)
+        return sdd_fail(err, "appending: %s", avro_strerror());
+    return 0;
+}
+
+int sdd_avro_file_close(sdd_avro_file *f, sdd_error *err)
+{
+    int rc = avro_file_writer_close(f->writer);
+
+    if (rc != 0)
+        sdd_fail(err, "closing: %s", avro_strerror());
+    sdd_avro_free(f->avro);
+    free(f);
+    return rc ? -1 : 0;
+}
+
+int sdd_avro_file_is_container(const char *path, sdd_error *err)
+{
+    char magic[4] = {0};
+    FILE *fp = fopen(path, "rb");
+    size_t n;
+
+    if (!fp)
+        return sdd_fail(err, "%s: %s", path, strerror(errno));
+    n = fread(magic, 1, sizeof(magic), fp);
+    fclose(fp);
+    return n == sizeof(magic) && memcmp(magic, "Obj\x01", 4) == 0;
+}
+
+/* Each record as JSON to fn; the reader's writer schema is the file's own. */
+static long read_records(avro_file_reader_t r, sdd_avro_record_fn fn, void *ctx, sdd_error *err)
+{
+    avro_schema_t s = avro_file_reader_get_writer_schema(r);
+    avro_value_iface_t *iface = avro_generic_class_from_schema(s);
+    avro_value_t v;
+    long n = 0;
+
+    if (!iface || avro_generic_value_new(iface, &v) != 0) {
+        n = sdd_fail(err, "%s", avro_strerror());
+    } else {
+        /* avro-c reports the end of the file and a cut block alike */
+        while (avro_file_reader_read_value(r, &v) == 0) {
+            char *text = value_text(&v, err);
+            if (!text) {
+                n = -1;
+                break;
+            }
+            n++;
+            int stop = fn(ctx, text);
+            free(text);
+            if (stop)
+                break;
+            avro_value_reset(&v);
+        }
+        avro_value_decref(&v);
+    }
+    if (iface)
+        avro_value_iface_decref(iface);
+    avro_schema_decref(s);
+    return n;
+}
+
+long sdd_avro_file_read(const char *path, sdd_avro_record_fn fn, void *ctx, sdd_error *err)
+{
+    avro_file_reader_t r;
+    long n;
+
+    if (require_container(path, err) < 0)
+        return -1;
+    if (avro_file_reader(path, &r) != 0)
+        return sdd_fail(err, "%s: %s", path, avro_strerror());
+    n = read_records(r, fn, ctx, err);
+    avro_file_reader_close(r);
+    return n;
+}

@@ -1,0 +1,511 @@
+/* daemon.c: sddd's loop (see daemon.h).
+ *
+ * One thread, one poll(2): a FIFO, a pipe on stdin and Kafka (through the
+ * pipe librdkafka writes to) wake it when they have data; regular files,
+ * which poll(2) always calls readable, and paths not there yet are looked at
+ * every TICK_MS. Each read is bounded so that no input starves the others.
+ * The wall clock serves only this waiting, the idle exit, the counters and
+ * the checkpoints: the engine's time is the records' time.
+ *
+ * Checkpoints. Every state_sync_seconds (and at exit) the engine's history
+ * and state are made durable with a cursor: the next offset of every Kafka
+ * partition the engine has taken records of, and where the lines it took of
+ * each regular file end. After a crash sddd continues from the last
+ * checkpoint and reads each input again from there. What it
+ * says again then is what it said before (the engine is deterministic), and
+ * the Kafka output drops what is on its topic already; the notifications
+ * made since the checkpoint were in the output's spool before they counted.
+ * With a Kafka input and a Kafka output, the output commits the input's
+ * offsets in its transactions, every COMMIT_EVERY seconds. */
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "engine/config.h"
+#include "io/daemon.h"
+#include "io/output.h"
+
+#define TICK_MS 250                     /* how often files are looked at */
+#define MAX_WAIT_MS 1000                /* the longest wait: a stop is seen within it */
+#define FILE_BUDGET (1 << 20)           /* bytes read from one file per turn */
+#define KAFKA_BATCH 1000                /* messages read per turn */
+#define COMMIT_EVERY 1.0                /* seconds between transactions: well inside the 5 s target */
+
+typedef struct input {
+    const char *key;                    /* its setting, for messages */
+    sdd_input_kind kind;
+    sdd_spec spec;
+    sdd_file_source *file;              /* file or stdin; NULL for Kafka and unused */
+    struct sdd_daemon *d;
+    double last;                        /* when a line last came (or the start) */
+    double next_look;                   /* when a file without descriptor is read again */
+    int ready, more, done;
+} input;
+
+struct sdd_daemon {
+    sdd_daemon_opts opts;
+    sdd_config *cfg;
+    input in[3];
+    sdd_kafka_topic topics[3];
+    int n_topics;
+    sdd_kafka_source *kafka;
+    double kafka_last;
+    int kafka_more;
+    uint64_t committed_messages;        /* input messages when the last transaction committed */
+    double next_commit, next_sync;
+    sdd_engine *engine;
+    sdd_output *out;
+    int failed;                         /* the output failed: stop, exit 1 */
+    double now;
+    double next_stats;
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* Parses one input setting; Kafka topics are collected for the consumer. */
+static int check_input(sdd_daemon *d, input *in, const char *text, int *stdin_seen, sdd_error *err)
+{
+    sdd_error why;
+
+    if (sdd_spec_parse(text, &in->spec, &why) < 0)
+        return sdd_fail(err, "%s: %s", in->key, why.msg);
+    if (in->spec.type == SDD_SPEC_STDIO && (*stdin_seen)++)
+        return sdd_fail(err, "%s: only one input can be stdin (-)", in->key);
+    if (in->spec.type != SDD_SPEC_KAFKA)
+        return 0;
+    if (!d->cfg->kafka_brokers[0])
+        return sdd_fail(err, "%s: '%s' needs kafka_brokers", in->key, text);
+    for (int i = 0; i < d->n_topics; i++)
+        if (strcmp(d->topics[i].name, in->spec.name) == 0)
+            return sdd_fail(err, "%s: topic %s is already another input's: a topic has one kind of record", in->key,
+                        in->spec.name);
+    d->topics[d->n_topics].name = in->spec.name;
+    d->topics[d->n_topics++].kind = in->kind;
+    return 0;
+}
+
+static int check_inputs(sdd_daemon *d, sdd_error *err)
+{
+    const char *const keys[3] = {"flow_input", "bmp_input", "telemetry_input"};
+    const char *const values[3] = {d->cfg->flow_input, d->cfg->bmp_input, d->cfg->telemetry_input};
+    int stdin_seen = 0, used = 0;
+
+    for (int k = 0; k < 3; k++) {
+        input *in = &d->in[k];
+        in->key = keys[k];
+        in->kind = (sdd_input_kind)k;
+        in->d = d;
+        if (check_input(d, in, values[k], &stdin_seen, err) < 0)
+            return -1;
+        used += in->spec.type != SDD_SPEC_NONE;
+    }
+    if (!used)
+        return sdd_fail(err, "no input: set flow_input, bmp_input or telemetry_input");
+    return 0;
+}
+
+static int read_config(sdd_daemon *d, sdd_error *err)
+{
+    d->cfg = sdd_config_new();
+    if (!d->cfg)
+        return sdd_fail(err, "out of memory");
+    if (sdd_config_load(d->cfg, d->opts.config_path, err) < 0)
+        return -1;
+    if (d->opts.inventory_path && sdd_config_set(d->cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
+        return -1;
+    if (check_inputs(d, err) < 0 || sdd_output_check_config(d->cfg, err) < 0)
+        return -1;
+    if (!d->n_topics)
+        return 0;
+    d->kafka = sdd_kafka_source_new(d->cfg->kafka_brokers, d->cfg->kafka_group_id, d->cfg->kafka_config_file,
+                                    d->topics, d->n_topics, &d->opts.log, err);
+    if (d->kafka && sdd_config_transactional(d->cfg))
+        sdd_kafka_source_commit_by_output(d->kafka);
+    return d->kafka ? 0 : -1;
+}
+
+sdd_daemon *sdd_daemon_new(const sdd_daemon_opts *opts, sdd_error *err)
+{
+    sdd_daemon *d = calloc(1, sizeof(*d));
+
+    if (!d) {
+        sdd_fail(err, "out of memory");
+        return NULL;
+    }
+    d->opts = *opts;
+    if (read_config(d, err) < 0) {
+        sdd_daemon_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* ---- starting ------------------------------------------------------------ */
+
+static void log_msg(const sdd_daemon *d, sdd_log_level level, const char *msg)
+{
+    sdd_logf(&d->opts.log, level, "%s", msg);
+}
+
+/* Every notification is written and flushed as it comes. */
+static void on_notification(void *ctx, const sdd_notification *n)
+{
+    sdd_daemon *d = ctx;
+    sdd_error err;
+
+    if (d->failed)
+        return;
+    if (sdd_output_write(d->out, n->json, strlen(n->json), &err) < 0 || sdd_output_flush(d->out, &err) < 0) {
+        log_msg(d, SDD_LOG_ERROR, err.msg);
+        d->failed = 1;
+    }
+}
+
+static int open_files(sdd_daemon *d, sdd_error *err)
+{
+    for (int k = 0; k < 3; k++) {
+        input *in = &d->in[k];
+        if (in->spec.type != SDD_SPEC_FILE && in->spec.type != SDD_SPEC_STDIO)
+            continue;
+        in->file = sdd_file_source_new(in->spec.type == SDD_SPEC_FILE ? in->spec.name : NULL, in->kind,
+                                       &d->opts.log);
+        if (!in->file)
+            return sdd_fail(err, "%s: out of memory", in->key);
+    }
+    return 0;
+}
+
+/* ---- the cursor: {"kafka": {TOPIC: {PARTITION: OFFSET}}, "files":
+ * {SETTING: {"dev": D, "ino": I, "offset": O}}} ------------------------------ */
+
+static json_t *files_cursor(const sdd_daemon *d)
+{
+    json_t *files = json_object();
+    uint64_t dev, ino;
+    int64_t offset;
+
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file && sdd_file_source_position(d->in[k].file, &dev, &ino, &offset) == 0)
+            json_object_set_new(files, d->in[k].key,
+                                json_pack("{s:I,s:I,s:I}", "dev", (json_int_t)dev, "ino", (json_int_t)ino, "offset",
+                                          (json_int_t)offset));
+    return files;
+}
+
+/* The cursor of what the engine has taken; NULL when out of memory. */
+static char *make_cursor(const sdd_daemon *d)
+{
+    json_t *root = json_pack("{s:o,s:o}", "kafka", d->kafka ? sdd_kafka_source_cursor(d->kafka) : json_object(),
+                             "files", files_cursor(d));
+    char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+    json_decref(root);
+    return text;
+}
+
+static void resume_file(input *in, json_t *at)
+{
+    json_int_t dev = json_integer_value(json_object_get(at, "dev"));
+    json_int_t ino = json_integer_value(json_object_get(at, "ino"));
+    json_int_t offset = json_integer_value(json_object_get(at, "offset"));
+
+    if (json_is_object(at) && offset >= 0)
+        sdd_file_source_resume(in->file, (uint64_t)dev, (uint64_t)ino, offset);
+}
+
+/* Every input goes on where the state's cursor says. */
+static int resume(sdd_daemon *d, sdd_error *err)
+{
+    const char *cursor = sdd_engine_cursor(d->engine);
+    json_t *root = cursor ? json_loads(cursor, 0, NULL) : NULL, *kafka = json_object_get(root, "kafka");
+    int rc = 0;
+
+    if (!cursor)
+        return 0;
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return sdd_fail(err, "%s: its cursor is not one of sddd's", d->cfg->state_file);
+    }
+    sdd_logf(&d->opts.log, SDD_LOG_INFO, "going on from the state's cursor %s", cursor);
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file)
+            resume_file(&d->in[k], json_object_get(json_object_get(root, "files"), d->in[k].key));
+    if (d->kafka && kafka)
+        rc = sdd_kafka_source_resume(d->kafka, kafka, err);
+    json_decref(root);
+    return rc;
+}
+
+int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
+{
+    d->out = sdd_output_open_config(d->cfg, &d->opts.log, err);
+    if (!d->out)
+        return -1;
+    d->engine = sdd_engine_new(d->cfg, err);
+    if (!d->engine)
+        return -1;
+    sdd_engine_on_notification(d->engine, on_notification, d);
+    if (open_files(d, err) < 0 || resume(d, err) < 0)
+        return -1;
+    if (!d->kafka)
+        return 0;
+    return sdd_kafka_source_start(d->kafka, err);
+}
+
+/* ---- counters ------------------------------------------------------------ */
+
+static void print_counter(void *ctx, const char *name, uint64_t value)
+{
+    if (value)
+        fprintf(ctx, " %s=%llu", name, (unsigned long long)value);
+}
+
+/* The engine's counters that are not zero, and the daemon's, on one line. */
+static void log_stats(sdd_daemon *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t too_long = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    if (!f)
+        return;
+    fputs("counters:", f);
+    sdd_engine_counters(d->engine, print_counter, f);
+    if (d->kafka)
+        print_counter(f, "kafka_messages", sdd_kafka_source_messages(d->kafka));
+    if (d->out)
+        sdd_output_counters(d->out, print_counter, f);
+    for (int k = 0; k < 3; k++)
+        too_long += d->in[k].file ? sdd_file_source_too_long(d->in[k].file) : 0;
+    print_counter(f, "lines_too_long", too_long);
+    if (fclose(f) == 0 && d->opts.log.fn)
+        d->opts.log.fn(d->opts.log.ctx, SDD_LOG_INFO, text);
+    free(text);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void on_line(sdd_daemon *d, sdd_input_kind kind, const char *line, size_t len)
+{
+    sdd_engine_add_json(d->engine, kind, line, len);  /* a skipped line is counted there */
+}
+
+static void on_file_line(void *ctx, sdd_input_kind kind, const char *line, size_t len)
+{
+    input *in = ctx;
+
+    in->last = in->d->now;
+    on_line(in->d, kind, line, len);
+}
+
+static void on_kafka_line(void *ctx, sdd_input_kind kind, const char *line, size_t len)
+{
+    sdd_daemon *d = ctx;
+
+    d->kafka_last = d->now;
+    on_line(d, kind, line, len);
+}
+
+/* Every input idle for exit_idle seconds: files without a new line, stdin
+ * at its end, Kafka read to the end of every partition it was given. */
+static int all_idle(sdd_daemon *d)
+{
+    double limit = d->opts.exit_idle;
+
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file && !d->in[k].done && d->now - d->in[k].last < limit)
+            return 0;
+    return !d->kafka || (d->now - d->kafka_last >= limit && sdd_kafka_source_caught_up(d->kafka));
+}
+
+/* Waits until an input has something, a file is due, or MAX_WAIT_MS. */
+static void wait_for_input(sdd_daemon *d)
+{
+    struct pollfd pfd[4];
+    input *owner[4] = {NULL};
+    int n = 0, timeout = d->kafka_more ? 0 : MAX_WAIT_MS;
+
+    if (d->kafka)
+        pfd[n++] = (struct pollfd){sdd_kafka_source_fd(d->kafka), POLLIN, 0};
+    for (int k = 0; k < 3; k++) {
+        input *in = &d->in[k];
+        if (!in->file || in->done)
+            continue;
+        int fd = sdd_file_source_fd(in->file);
+        if (in->more)
+            timeout = 0;
+        else if (fd < 0 && timeout > TICK_MS)
+            timeout = TICK_MS;
+        if (fd >= 0) {
+            owner[n] = in;
+            pfd[n++] = (struct pollfd){fd, POLLIN, 0};
+        }
+    }
+    if (timeout > (d->next_commit - d->now) * 1000)    /* a transaction is due before */
+        timeout = d->next_commit > d->now ? (int)((d->next_commit - d->now) * 1000) + 1 : 0;
+    if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
+        sdd_logf(&d->opts.log, SDD_LOG_WARNING, "poll: %s", strerror(errno));
+    for (int i = 0; i < n; i++)
+        if (owner[i])
+            owner[i]->ready = pfd[i].revents != 0;
+}
+
+static void read_file(input *in)
+{
+    sdd_daemon *d = in->d;
+    int timed = sdd_file_source_fd(in->file) < 0;
+
+    if (in->done || !(in->ready || in->more || (timed && d->now >= in->next_look)))
+        return;
+    sdd_read_status st = sdd_file_source_read(in->file, FILE_BUDGET, on_file_line, in);
+    in->ready = 0;
+    in->more = st == SDD_READ_MORE;
+    in->done = st == SDD_READ_DONE;
+    in->next_look = d->now + TICK_MS / 1000.0;
+    if (in->done)
+        sdd_logf(&d->opts.log, SDD_LOG_INFO, "%s: end of stdin", in->key);
+}
+
+static void read_inputs(sdd_daemon *d)
+{
+    char why[512];
+
+    d->now = sdd_now_seconds();
+    if (d->kafka)
+        d->kafka_more = sdd_kafka_source_read(d->kafka, KAFKA_BATCH, on_kafka_line, d) == SDD_READ_MORE;
+    if (d->kafka && *sdd_kafka_source_fatal(d->kafka, why, sizeof(why))) {
+        sdd_logf(&d->opts.log, SDD_LOG_ERROR, "kafka input: %s: stopping", why);
+        d->failed = 1;
+    }
+    for (int k = 0; k < 3 && !d->failed; k++)
+        if (d->in[k].file)
+            read_file(&d->in[k]);
+}
+
+static void maybe_log_stats(sdd_daemon *d)
+{
+    if (d->opts.stats_every <= 0 || d->now < d->next_stats)
+        return;
+    log_stats(d);
+    d->next_stats += d->opts.stats_every;
+}
+
+/* An output that sends in the background (Kafka: delivery reports, the
+ * spool sent again once the broker is back) is served on every turn. */
+static void flush_output(sdd_daemon *d)
+{
+    sdd_error err;
+
+    if (!d->failed && sdd_output_flush(d->out, &err) < 0) {
+        log_msg(d, SDD_LOG_ERROR, err.msg);
+        d->failed = 1;
+    }
+}
+
+/* The output's transaction, with the input's offsets when they moved. */
+static void commit_output(sdd_daemon *d)
+{
+    uint64_t messages = d->kafka ? sdd_kafka_source_messages(d->kafka) : 0;
+    sdd_error err;
+    int rc;
+
+    if (d->failed)
+        return;
+    rc = sdd_output_commit(d->out, messages != d->committed_messages ? d->kafka : NULL, &err);
+    if (rc == 0)
+        d->committed_messages = messages;
+    if (rc < 0) {
+        log_msg(d, SDD_LOG_ERROR, err.msg);
+        d->failed = 1;
+    }
+}
+
+/* A checkpoint: history and state made durable, with the cursor. */
+static int save_engine(sdd_daemon *d)
+{
+    char *cursor = make_cursor(d);
+    sdd_error err;
+    int rc = -1;
+
+    if (!cursor || sdd_engine_set_cursor(d->engine, cursor) < 0)
+        snprintf(err.msg, sizeof(err.msg), "out of memory");
+    else
+        rc = sdd_engine_sync(d->engine, &err);
+    free(cursor);
+    if (rc < 0)
+        sdd_logf(&d->opts.log, SDD_LOG_ERROR, "saving the engine: %s", err.msg);
+    return rc;
+}
+
+static void maybe_checkpoint(sdd_daemon *d)
+{
+    if (d->failed)
+        return;
+    if (d->now >= d->next_commit) {
+        commit_output(d);
+        d->next_commit = d->now + COMMIT_EVERY;
+    }
+    if (d->now >= d->next_sync) {
+        save_engine(d);                 /* a failure is logged; the next one may work */
+        d->next_sync = d->now + d->cfg->state_sync_seconds;
+    }
+}
+
+int sdd_daemon_run(sdd_daemon *d)
+{
+    d->now = sdd_now_seconds();
+    d->kafka_last = d->now;
+    for (int k = 0; k < 3; k++)
+        d->in[k].last = d->in[k].next_look = d->now;
+    d->next_stats = d->now + d->opts.stats_every;
+    d->next_commit = d->now + COMMIT_EVERY;
+    d->next_sync = d->now + d->cfg->state_sync_seconds;
+    while (!*d->opts.stop && !d->failed) {
+        d->now = sdd_now_seconds();
+        if (d->opts.exit_idle > 0 && all_idle(d)) {
+            sdd_logf(&d->opts.log, SDD_LOG_INFO, "every input idle for %d s: closing the open slots",
+                     d->opts.exit_idle);
+            sdd_engine_finish(d->engine);
+            break;
+        }
+        maybe_log_stats(d);
+        wait_for_input(d);
+        read_inputs(d);
+        flush_output(d);
+        maybe_checkpoint(d);
+    }
+    if (*d->opts.stop)
+        sdd_logf(&d->opts.log, SDD_LOG_INFO, "stopping on a signal; open slots stay open");
+    flush_output(d);
+    commit_output(d);
+    log_stats(d);
+    if (d->failed) {
+        /* notifications since the last checkpoint may be missing from the
+         * output: a state saved now would say they were made */
+        log_msg(d, SDD_LOG_ERROR, "stopped by an error: the state is left at the last checkpoint, "
+                                  "from which a restart reads the input again");
+        return SDD_EXIT_FAILURE;
+    }
+    return save_engine(d) < 0 ? SDD_EXIT_FAILURE : SDD_EXIT_OK;
+}
+
+void sdd_daemon_free(sdd_daemon *d)
+{
+    if (!d)
+        return;
+    /* engine and output closed first (run saved the engine): they are safe
+     * even if the Kafka close then takes long */
+    sdd_engine_free(d->engine);
+    sdd_output_close(d->out);
+    sdd_kafka_source_free(d->kafka);    /* its final commit: offsets of what the engine took */
+    for (int k = 0; k < 3; k++)
+        sdd_file_source_free(d->in[k].file);
+    sdd_config_free(d->cfg);
+    free(d);
+}

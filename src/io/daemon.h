@@ -1,0 +1,41 @@
+/* daemon.h: sddd's loop: the configured inputs (files, stdin, Kafka) into
+ * one engine, its notifications to the output, in one thread that waits in
+ * poll(2). tools/sddd.c only parses options and catches signals. */
+#ifndef SDD_DAEMON_H
+#define SDD_DAEMON_H
+
+#include <signal.h>
+
+#include "io/sources.h"
+
+/* sddd's exit codes. */
+enum { SDD_EXIT_OK = 0, SDD_EXIT_FAILURE = 1, SDD_EXIT_CONFIG = 2 };
+
+typedef struct sdd_daemon_opts {
+    const char *config_path;
+    const char *inventory_path;         /* NULL: the configuration's inventory_file */
+    int exit_idle;                      /* seconds; 0: run until *stop */
+    int stats_every;                    /* seconds; 0: counters only at exit */
+    volatile sig_atomic_t *stop;        /* set from a signal handler to stop */
+    sdd_logger log;
+} sdd_daemon_opts;
+
+typedef struct sdd_daemon sdd_daemon;
+
+/* Reads and checks the whole configuration (inputs, output, Kafka
+ * properties) without opening or connecting anything. NULL with the reason
+ * in err: exit with SDD_EXIT_CONFIG. */
+sdd_daemon *sdd_daemon_new(const sdd_daemon_opts *opts, sdd_error *err);
+/* Opens the output, makes the engine, opens the inputs. -1 with the reason
+ * in err: exit with SDD_EXIT_FAILURE. */
+int sdd_daemon_start(sdd_daemon *d, sdd_error *err);
+/* Runs until every input has been idle for exit_idle seconds (then the
+ * engine is finished: every open slot closes) or until *stop is set (the
+ * slots stay open), then saves the engine (sdd_engine_sync: history, and the
+ * open slots when state_file is set). Logs the counters every stats_every
+ * seconds and once at the end. Returns the exit code. */
+int sdd_daemon_run(sdd_daemon *d);
+/* Closes the engine and the output, leaves the consumer group (committing). */
+void sdd_daemon_free(sdd_daemon *d);
+
+#endif

@@ -1,0 +1,129 @@
+/* lifecycle.c: opening, revising and closing relevant states; see lifecycle.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lifecycle/lifecycle.h"
+
+/* Bands of 25 points: a score moving inside a band is not news. */
+static int band_of(int concern)
+{
+    return concern >= 100 ? 3 : concern / 25;
+}
+
+static int same_symptom(const sdd_symptom *a, const sdd_symptom *b)
+{
+    return strcmp(a->detector, b->detector) == 0 && a->termination == b->termination;
+}
+
+static void open_state(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern)
+{
+    char name[256];
+
+    memset(rs, 0, sizeof(*rs));
+    rs->contrib = calloc(SDD_CONTRIB_MAX, sizeof(*rs->contrib));
+    rs->open = rs->contrib != NULL;
+    rs->start = ctx->slot_start;
+    rs->end = ctx->slot_end;
+    rs->concern = concern;
+    rs->band = band_of(concern);
+    snprintf(name, sizeof(name), "%s|%s|%lld", ctx->service->vpn_id, ctx->strategy, (long long)rs->start);
+    sdd_uuid5(name, rs->id);
+}
+
+void sdd_lifecycle_release(sdd_relevant_state *rs)
+{
+    free(rs->contrib);
+    memset(rs, 0, sizeof(*rs));
+}
+
+/* Merges this slot's symptoms into the state; 1 if one was added or went away. */
+static int merge_symptoms(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, const sdd_symptom *sym, int n)
+{
+    int changed = 0;
+
+    for (int c = 0; c < rs->n_contrib; c++) {
+        int was = rs->contrib[c].active;
+        rs->contrib[c].active = 0;
+        for (int i = 0; i < n; i++)
+            if (sym[i].strength > 0 && same_symptom(&rs->contrib[c].symptom, &sym[i]))
+                rs->contrib[c].active = 1;
+        changed |= was != rs->contrib[c].active;
+    }
+    for (int i = 0; i < n; i++) {
+        int c = 0;
+        if (sym[i].strength <= 0)
+            continue;
+        while (c < rs->n_contrib && !same_symptom(&rs->contrib[c].symptom, &sym[i]))
+            c++;
+        if (c == rs->n_contrib) {
+            if (c == SDD_CONTRIB_MAX)
+                continue;
+            rs->n_contrib++;
+            rs->contrib[c].symptom = sym[i];
+            rs->contrib[c].first = ctx->slot_start;
+            rs->contrib[c].active = 1;
+            changed = 1;
+        } else if (sym[i].strength > rs->contrib[c].symptom.strength) {
+            rs->contrib[c].symptom = sym[i];
+        }
+        rs->contrib[c].last = ctx->slot_start;
+    }
+    return changed;
+}
+
+static int emit(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int revision)
+{
+    sdd_notification n;
+    char *json;
+
+    rs->revision = revision;
+    rs->band = band_of(rs->concern);
+    if (!ctx->notify)
+        return 1;
+    json = sdd_notification_json(rs, ctx);
+    if (!json)
+        return 0;
+    n.id = rs->id;
+    n.vpn_id = ctx->service->vpn_id;
+    n.revision = revision;
+    n.slot_end = ctx->slot_end;
+    n.json = json;
+    ctx->notify(ctx->notify_ctx, &n);
+    free(json);
+    return 1;
+}
+
+int sdd_lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
+                       const sdd_symptom *sym, int n)
+{
+    int threshold = (int)ctx->profile->v[SDD_P_CONCERN_THRESHOLD];
+    int changed;
+
+    if (!rs->open) {
+        if (concern < threshold)
+            return 0;
+        open_state(rs, ctx, concern);
+        if (!rs->open)
+            return 0;
+        merge_symptoms(rs, ctx, sym, n);
+        return emit(rs, ctx, 0);
+    }
+    if (concern >= threshold) {
+        rs->below = 0;
+        rs->end = ctx->slot_end;
+        rs->concern = concern;
+        changed = merge_symptoms(rs, ctx, sym, n);
+        if (changed || band_of(concern) != rs->band)
+            return emit(rs, ctx, rs->revision + 1);
+        return 0;
+    }
+    if (++rs->below < (int)ctx->profile->v[SDD_P_CLOSE_AFTER_SLOTS])
+        return 0;
+    rs->concern = concern;
+    merge_symptoms(rs, ctx, NULL, 0);
+    rs->open = 0;
+    int emitted = emit(rs, ctx, rs->revision + 1);
+    sdd_lifecycle_release(rs);
+    return emitted;
+}

@@ -1,0 +1,57 @@
+/* lifecycle.h: one relevant state per disruption of a service.
+ *
+ * A relevant state opens when the concern score reaches the profile's
+ * concern_threshold, gets a new revision only when its content changes (a
+ * symptom added or gone, the score moving to another band, the end set), and
+ * closes with an end time once the score stayed below the threshold for
+ * close_after_slots slots. Its id is a UUID v5 of service, strategy and start,
+ * so a replay or a restart gives the same ids. */
+#ifndef SDD_LIFECYCLE_H
+#define SDD_LIFECYCLE_H
+
+#include "engine/config.h"
+#include "detect/detector.h"
+#include "engine/inventory.h"
+#include "util/uuid.h"
+
+#define SDD_CONTRIB_MAX 16
+
+/* A symptom that contributed while the state was open. */
+typedef struct sdd_contribution {
+    sdd_symptom symptom;                /* the strongest report of it */
+    int64_t first, last;                /* slot starts it was reported in */
+    int active;                         /* reported in the latest slot */
+} sdd_contribution;
+
+typedef struct sdd_relevant_state {
+    int open;
+    char id[SDD_UUID_TEXT];
+    int64_t start;                      /* seconds */
+    int64_t end;                        /* end of the last slot at or above threshold */
+    int revision;                       /* of the last notification */
+    int below;                          /* slots below threshold since `end` */
+    int band;                           /* concern band of the last notification */
+    int concern;
+    sdd_contribution *contrib;          /* SDD_CONTRIB_MAX, allocated while open */
+    int n_contrib;
+} sdd_relevant_state;
+
+typedef struct sdd_lifecycle_ctx {
+    const sdd_service *service;
+    const sdd_profile *profile;
+    const char *strategy;
+    int64_t slot_start, slot_end;       /* seconds */
+    sdd_notify_fn notify;
+    void *notify_ctx;
+} sdd_lifecycle_ctx;
+
+/* Feeds one closed slot; returns how many notifications it emitted. */
+int sdd_lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
+                       const sdd_symptom *sym, int n);
+void sdd_lifecycle_release(sdd_relevant_state *rs);
+
+/* The notification record of the state's current revision, as JSON with the
+ * schema's field names and order (unions as bare values). Caller frees. */
+char *sdd_notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx);
+
+#endif

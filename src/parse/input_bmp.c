@@ -1,0 +1,200 @@
+/* input_bmp.c: one line of pmacct's BMP msglog (nfacctd/pmbmpd
+ * bmp_daemon_msglog_*, file or Kafka) into an sdd_bmp_event.
+ *
+ * Detection uses peer up/down and route updates/withdraws. Everything else
+ * pmacct logs (init, term, stats, end-of-RIB markers, the "delete" entries of
+ * its own RIB clean-up, log_init/log_close, periodic dumps) is valid input
+ * with nothing to detect, and is reported as ignored. */
+#include <string.h>
+
+#include "parse/input.h"
+
+/* The BMP per-peer header time first (the router's), then the collector's. */
+static const char *const bmp_time_keys[] = {"timestamp", "timestamp_arrival", NULL};
+
+/* Only "log" lines are events. "dump" lines restate the RIB every
+ * bmp_dump_refresh_time: read as updates they would look like a burst of
+ * route changes at each dump. Absent: accepted, as the Avro forms have it. */
+static sdd_skip check_event_type(const json_t *root, input_err *e)
+{
+    const char *et = NULL;
+
+    INPUT_TRY(input_str(input_get(root, "event_type"), "event_type", &et, e));
+    if (et && strcmp(et, "log") != 0)
+        return input_fail(e, SDD_SKIP_IGNORED, "event_type %.32s", et);
+    return SDD_SKIP_NONE;
+}
+
+/* route_monitor's log_type: "update" / "withdraw" (1.7.7 and current);
+ * "end-of-rib" (current) and "delete" (pmacct purging a peer's routes, under
+ * bmp_msg_type "internal") say nothing new about the network. */
+static sdd_skip route_type(const json_t *root, sdd_bmp_type *type, input_err *e)
+{
+    const char *lt = NULL;
+
+    INPUT_TRY(input_str(input_get(root, "log_type"), "log_type", &lt, e));
+    if (!lt)
+        return input_fail(e, SDD_SKIP_MISSING, "field log_type: missing");
+    if (strcmp(lt, "update") == 0)
+        *type = SDD_BMP_UPDATE;
+    else if (strcmp(lt, "withdraw") == 0)
+        *type = SDD_BMP_WITHDRAW;
+    else
+        return input_fail(e, SDD_SKIP_IGNORED, "log_type %.32s", lt);
+    return SDD_SKIP_NONE;
+}
+
+static sdd_skip msg_type(const json_t *root, sdd_bmp_type *type, input_err *e)
+{
+    const char *mt = NULL;
+
+    INPUT_TRY(input_str(input_get(root, "bmp_msg_type"), "bmp_msg_type", &mt, e));
+    if (!mt)
+        return input_fail(e, SDD_SKIP_MISSING, "field bmp_msg_type: missing");
+    if (strcmp(mt, "peer_up") == 0)
+        *type = SDD_BMP_PEER_UP;
+    else if (strcmp(mt, "peer_down") == 0)
+        *type = SDD_BMP_PEER_DOWN;
+    else if (strcmp(mt, "route_monitor") == 0)
+        return route_type(root, type, e);
+    else
+        return input_fail(e, SDD_SKIP_IGNORED, "bmp_msg_type %.32s", mt);
+    return SDD_SKIP_NONE;
+}
+
+/* Current pmacct writes the peer distinguisher as "pd" instead of "rd" with
+ * bmp_daemon_set_pd; a VPN route's own RD stays in "rd". */
+static sdd_skip read_rd(const json_t *root, sdd_rd *out, input_err *e)
+{
+    const json_t *v = input_get(root, "rd");
+
+    if (v)
+        return input_rd(v, "rd", out, e);
+    return input_rd(input_get(root, "pd"), "pd", out, e);
+}
+
+/* "192.0.2.0/24", "2001:db8::/32": checked so that garbage never becomes a
+ * route key. */
+static int prefix_ok(const char *p)
+{
+    const char *slash = strchr(p, '/');
+    char addr[48];
+    sdd_addr a;
+    size_t n = slash ? (size_t)(slash - p) : 0;
+    size_t digits = slash ? strspn(slash + 1, "0123456789") : 0;
+    int len = 0;
+    size_t i;
+
+    if (n == 0 || n >= sizeof(addr) || digits == 0 || digits > 3 || slash[1 + digits] != '\0')
+        return 0;
+    memcpy(addr, p, n);
+    addr[n] = '\0';
+    for (i = 0; i < digits; i++)
+        len = len * 10 + (slash[1 + i] - '0');
+    if (sdd_addr_parse(addr, &a) < 0)
+        return 0;
+    return len <= (strchr(addr, ':') ? 128 : 32);
+}
+
+/* Keeps one extended community if it is a route target, without "RT:". */
+static sdd_skip add_ecomm(sdd_bmp_event *out, const char *s, size_t n, input_err *e)
+{
+    if (n < 3 || memcmp(s, "RT:", 3) != 0 || out->n_rt >= SDD_RT_MAX)
+        return SDD_SKIP_NONE;
+    s += 3;
+    n -= 3;
+    if (n == 0 || n >= SDD_RT_TEXT_MAX)
+        return input_fail(e, SDD_SKIP_VALUE, "field ecomms: route target of %zu bytes", n);
+    memcpy(out->rt[out->n_rt], s, n);
+    out->rt[out->n_rt][n] = '\0';
+    out->n_rt++;
+    return SDD_SKIP_NONE;
+}
+
+/* pmacct's ecommunity text "RT:64497:12 SoO:64497:12", split on blanks. */
+static sdd_skip ecomms_text(sdd_bmp_event *out, const char *s, input_err *e)
+{
+    while (*s) {
+        size_t n = strcspn(s, " ");
+        INPUT_TRY(add_ecomm(out, s, n, e));
+        s += n;
+        s += strspn(s, " ");
+    }
+    return SDD_SKIP_NONE;
+}
+
+/* bgp_comms_encode_as_array: ["RT:64497:12", "SoO:64497:12"]; else one string. */
+static sdd_skip read_ecomms(const json_t *root, sdd_bmp_event *out, input_err *e)
+{
+    const json_t *v = input_get(root, "ecomms");
+    const json_t *item;
+    size_t i;
+
+    if (!v)
+        return SDD_SKIP_NONE;
+    if (json_is_string(v))
+        return ecomms_text(out, json_string_value(v), e);
+    if (!json_is_array(v))
+        return input_fail(e, SDD_SKIP_TYPE, "field ecomms: expected array or string");
+    json_array_foreach(v, i, item) {
+        if (!json_is_string(item))
+            return input_fail(e, SDD_SKIP_TYPE, "field ecomms: expected strings");
+        INPUT_TRY(add_ecomm(out, json_string_value(item), json_string_length(item), e));
+    }
+    return SDD_SKIP_NONE;
+}
+
+static sdd_skip read_route(const json_t *root, sdd_bmp_event *out, input_err *e)
+{
+    INPUT_TRY(input_text(input_get(root, "ip_prefix"), "ip_prefix", 1, out->prefix, sizeof(out->prefix), e));
+    if (!prefix_ok(out->prefix))
+        return input_fail(e, SDD_SKIP_VALUE, "field ip_prefix: not a prefix");
+    if (out->type == SDD_BMP_UPDATE)
+        INPUT_TRY(input_addr(input_get(root, "bgp_nexthop"), "bgp_nexthop", 0, &out->nexthop, e));
+    return read_ecomms(root, out, e);
+}
+
+/* Fields of the peer, present on every kind kept. peer_type is only written
+ * on peer messages: routes read as global peers (0). */
+static sdd_skip read_peer(const json_t *root, sdd_bmp_event *out, input_err *e)
+{
+    uint64_t v = 0;
+
+    INPUT_TRY(input_addr(input_get(root, "bmp_router"), "bmp_router", 1, &out->router, e));
+    INPUT_TRY(input_addr(input_get(root, "peer_ip"), "peer_ip", 1, &out->peer, e));
+    INPUT_TRY(input_time(root, bmp_time_keys, &out->time, e));
+    INPUT_TRY(read_rd(root, &out->rd, e));
+    INPUT_TRY(input_uint(input_get(root, "peer_type"), "peer_type", 0, UINT8_MAX, &v, e));
+    out->peer_type = (uint8_t)v;
+    return SDD_SKIP_NONE;
+}
+
+static sdd_skip read_bmp(const json_t *root, sdd_bmp_event *out, input_err *e)
+{
+    uint64_t reason = 0;
+
+    INPUT_TRY(check_event_type(root, e));
+    INPUT_TRY(msg_type(root, &out->type, e));
+    INPUT_TRY(read_peer(root, out, e));
+    if (out->type == SDD_BMP_PEER_DOWN) {
+        INPUT_TRY(input_uint(input_get(root, "reason_type"), "reason_type", 1, UINT8_MAX, &reason, e));
+        out->reason = (int)reason;
+    }
+    if (out->type == SDD_BMP_UPDATE || out->type == SDD_BMP_WITHDRAW)
+        return read_route(root, out, e);
+    return SDD_SKIP_NONE;
+}
+
+sdd_skip sdd_parse_bmp(const char *line, size_t len, sdd_bmp_event *out, char *detail, size_t detail_len)
+{
+    input_err e = {detail, detail_len};
+    json_t *root;
+    sdd_skip why;
+
+    memset(out, 0, sizeof(*out));
+    out->reason = -1;
+    INPUT_TRY(input_load(line, len, &root, &e));
+    why = read_bmp(root, out, &e);
+    json_decref(root);
+    return why;
+}

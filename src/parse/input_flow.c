@@ -1,0 +1,217 @@
+/* input_flow.c: one flow aggregate line of pmacct (kafka or print plugin
+ * JSON) into an sdd_flow.
+ *
+ * pmacct writes the same primitive in several ways depending on version and
+ * configuration (tcp_flags as a number, a string or an array of names;
+ * fwd_status as a number or an RFC 7270 name; custom primitives at top level
+ * or in a "custom_primitives" object), so each field reader accepts all of
+ * them and refuses anything else with a reason. */
+#include <string.h>
+
+#include "parse/input.h"
+
+/* pmacct's time bin first: it is what the aggregate was accounted to. */
+static const char *const flow_time_keys[] = {
+    "stamp_inserted", "timestamp_start", "timestamp_arrival", "timestamp_min", NULL
+};
+
+/* A word pmacct prints and the byte it stands for. */
+typedef struct name_code {
+    const char *name;
+    uint8_t code;
+} name_code;
+
+/* The names pmacct prints for IP protocols (its table follows /etc/protocols);
+ * protocols without a name are printed as their number. */
+static const name_code proto_names[] = {
+    {"ip", 0}, {"icmp", 1}, {"igmp", 2}, {"ggp", 3}, {"ipencap", 4}, {"tcp", 6},
+    {"egp", 8}, {"igp", 9}, {"udp", 17}, {"mux", 18}, {"ipv6", 41}, {"ipv6-route", 43},
+    {"ipv6-frag", 44}, {"rsvp", 46}, {"gre", 47}, {"esp", 50}, {"ah", 51}, {"mobile", 55},
+    {"tlsp", 56}, {"ipv6-icmp", 58}, {"ipv6-nonxt", 59}, {"ipv6-opts", 60}, {"iso-ip", 80},
+    {"vines", 83}, {"eigrp", 88}, {"ospf", 89}, {"larp", 91}, {"ax.25", 93}, {"ipip", 94},
+    {"encap", 98}, {"pnni", 102}, {"pim", 103}, {"ipcomp", 108}, {"ipx-in-ip", 111},
+    {"vrrp", 112}, {"l2tp", 115}, {"isis", 124}, {"sctp", 132}, {"fc", 133},
+    {"ethernet", 143}, {"others", 255},
+};
+
+/* The words of tcpflags_encode_as_array; ECE and CWR for producers that
+ * print all eight bits. */
+static const name_code tcp_flag_names[] = {
+    {"FIN", SDD_TCP_FIN}, {"SYN", SDD_TCP_SYN}, {"RST", SDD_TCP_RST}, {"PSH", SDD_TCP_PSH},
+    {"ACK", SDD_TCP_ACK}, {"URG", SDD_TCP_URG}, {"ECE", 0x40}, {"CWR", 0x80},
+};
+
+/* fwd_status_encode_as_string: the RFC 7270 names, mapped back to IE 89
+ * (status in the top two bits, reason below). pmacct prints "<STATUS>
+ * Unclassified" for codes without a name: the status is kept, the reason is
+ * 0; for UNKNOWN that is 0, "unknown", as the record defines. */
+static const name_code fwd_names[] = {
+    {"UNKNOWN Unclassified", 0},
+    {"FORWARDED Unclassified", 64}, {"FORWARDED Unknown", 64},
+    {"FORWARDED Fragmented", 65}, {"FORWARDED Not Fragmented", 66},
+    {"DROPPED Unclassified", 128}, {"DROPPED Unknown", 128}, {"DROPPED ACL deny", 129},
+    {"DROPPED ACL drop", 130}, {"DROPPED Unroutable", 131}, {"DROPPED Adjacency", 132},
+    {"DROPPED Fragmentation and DF set", 133}, {"DROPPED Bad header checksum", 134},
+    {"DROPPED Bad total Length", 135}, {"DROPPED Bad header length", 136},
+    {"DROPPED bad TTL", 137}, {"DROPPED Policer", 138}, {"DROPPED WRED", 139},
+    {"DROPPED RPF", 140}, {"DROPPED For us", 141}, {"DROPPED Bad output interface", 142},
+    {"DROPPED Hardware", 143},
+    {"CONSUMED Unclassified", 192}, {"CONSUMED Unknown", 192},
+    {"CONSUMED Punt Adjacency", 193}, {"CONSUMED Incomplete Adjacency", 194},
+    {"CONSUMED For us", 195},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int is_number_text(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s && *s && strspn(s, "0123456789") == json_string_length(v);
+}
+
+/* The code of a name in table (case-insensitive: pmacct's own tables mix
+ * "IPcomp" and "ipv6-icmp"), or a value out of range. */
+static sdd_skip lookup_name(const name_code *table, size_t n, const json_t *v, const char *key,
+                            uint8_t *out, input_err *e)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (input_word_eq(json_string_value(v), table[i].name)) {
+            *out = table[i].code;
+            return SDD_SKIP_NONE;
+        }
+    return input_fail(e, SDD_SKIP_VALUE, "field %s: unknown name \"%.40s\"", key, json_string_value(v));
+}
+
+static sdd_skip read_u8(const json_t *v, const char *key, uint8_t *out, input_err *e)
+{
+    uint64_t x = *out;
+
+    INPUT_TRY(input_uint(v, key, 0, UINT8_MAX, &x, e));
+    *out = (uint8_t)x;
+    return SDD_SKIP_NONE;
+}
+
+static sdd_skip read_proto(const json_t *v, uint8_t *out, input_err *e)
+{
+    if (!json_is_string(v) || is_number_text(v))
+        return read_u8(v, "ip_proto", out, e);
+    return lookup_name(proto_names, COUNT(proto_names), v, "ip_proto", out, e);
+}
+
+/* One word of a tcp_flags array, or'ed into *bits. */
+static sdd_skip read_flag_name(const json_t *v, uint8_t *bits, input_err *e)
+{
+    uint8_t bit = 0;
+
+    if (!json_is_string(v))
+        return input_fail(e, SDD_SKIP_TYPE, "field tcp_flags: expected flag names");
+    INPUT_TRY(lookup_name(tcp_flag_names, COUNT(tcp_flag_names), v, "tcp_flags", &bit, e));
+    *bits |= bit;
+    return SDD_SKIP_NONE;
+}
+
+/* 1.7.7 writes "24", current pmacct 24 or, with tcpflags_encode_as_array,
+ * ["ACK", "PSH"] (an empty array: no flag). */
+static sdd_skip read_tcp_flags(const json_t *v, uint8_t *out, input_err *e)
+{
+    uint8_t bits = 0;
+    size_t i;
+    const json_t *flag;
+
+    if (!json_is_array(v))
+        return read_u8(v, "tcp_flags", out, e);
+    json_array_foreach(v, i, flag)
+        INPUT_TRY(read_flag_name(flag, &bits, e));
+    *out = bits;
+    return SDD_SKIP_NONE;
+}
+
+/* A primitive at top level (pmacct's JSON) or in "custom_primitives" (its
+ * Avro records printed as JSON). */
+static const json_t *flow_field(const json_t *root, const json_t *cp, const char *key)
+{
+    const json_t *v = input_get(root, key);
+    return v ? v : input_get(cp, key);
+}
+
+/* The fwd_status primitive (current pmacct), or a custom primitive on IPFIX
+ * IE 89 named fwd_status or forwarding_status (pmacct 1.7.7 has no such
+ * primitive; aggregate_primitives with semantics u_int prints a number). */
+static sdd_skip read_fwd_status(const json_t *root, const json_t *cp, uint8_t *out, input_err *e)
+{
+    const char *key = "fwd_status";
+    const json_t *v = flow_field(root, cp, key);
+
+    if (!v) {
+        key = "forwarding_status";
+        v = flow_field(root, cp, key);
+    }
+    if (v && json_is_string(v) && !is_number_text(v))
+        return lookup_name(fwd_names, COUNT(fwd_names), v, key, out, e);
+    return read_u8(v, key, out, e);
+}
+
+static sdd_skip read_custom(const json_t *root, sdd_flow *out, input_err *e)
+{
+    const json_t *cp = input_get(root, "custom_primitives");
+
+    if (cp && !json_is_object(cp))
+        return input_fail(e, SDD_SKIP_TYPE, "field custom_primitives: expected object");
+    INPUT_TRY(input_u32(flow_field(root, cp, "vrf_id_ingress"), "vrf_id_ingress", &out->vrf_id_ingress, e));
+    INPUT_TRY(input_u32(flow_field(root, cp, "vrf_id_egress"), "vrf_id_egress", &out->vrf_id_egress, e));
+    INPUT_TRY(input_text(flow_field(root, cp, "vrf_name"), "vrf_name", 0, out->vrf_name,
+                         sizeof(out->vrf_name), e));
+    return read_fwd_status(root, cp, &out->fwd_status, e);
+}
+
+/* Kafka adds purge_init / purge_close markers around each purge; the
+ * aggregates themselves carry "purge" or, from Avro, no event_type. */
+static sdd_skip check_event_type(const json_t *root, input_err *e)
+{
+    const char *et = NULL;
+
+    INPUT_TRY(input_str(input_get(root, "event_type"), "event_type", &et, e));
+    if (et && strcmp(et, "purge") != 0)
+        return input_fail(e, SDD_SKIP_IGNORED, "event_type %.32s", et);
+    return SDD_SKIP_NONE;
+}
+
+static sdd_skip read_counters(const json_t *root, sdd_flow *out, input_err *e)
+{
+    INPUT_TRY(input_uint(input_get(root, "packets"), "packets", 1, UINT64_MAX, &out->packets, e));
+    INPUT_TRY(input_uint(input_get(root, "bytes"), "bytes", 1, UINT64_MAX, &out->bytes, e));
+    return input_uint(input_get(root, "flows"), "flows", 0, UINT64_MAX, &out->flows, e);
+}
+
+static sdd_skip read_flow(const json_t *root, sdd_flow *out, input_err *e)
+{
+    const json_t *v;
+
+    INPUT_TRY(check_event_type(root, e));
+    INPUT_TRY(input_addr(input_get(root, "peer_ip_src"), "peer_ip_src", 1, &out->router, e));
+    INPUT_TRY(input_time(root, flow_time_keys, &out->time, e));
+    INPUT_TRY(read_counters(root, out, e));
+    INPUT_TRY(input_rd(input_get(root, "mpls_vpn_rd"), "mpls_vpn_rd", &out->rd, e));
+    INPUT_TRY(input_u32(input_get(root, "iface_in"), "iface_in", &out->iface_in, e));
+    INPUT_TRY(input_u32(input_get(root, "iface_out"), "iface_out", &out->iface_out, e));
+    if ((v = input_get(root, "ip_proto")) != NULL)
+        INPUT_TRY(read_proto(v, &out->ip_proto, e));
+    if ((v = input_get(root, "tcp_flags")) != NULL)
+        INPUT_TRY(read_tcp_flags(v, &out->tcp_flags, e));
+    return read_custom(root, out, e);
+}
+
+sdd_skip sdd_parse_flow(const char *line, size_t len, sdd_flow *out, char *detail, size_t detail_len)
+{
+    input_err e = {detail, detail_len};
+    json_t *root;
+    sdd_skip why;
+
+    memset(out, 0, sizeof(*out));
+    INPUT_TRY(input_load(line, len, &root, &e));
+    why = read_flow(root, out, &e);
+    json_decref(root);
+    return why;
+}

@@ -1,0 +1,29 @@
+/* fdio.c: the short-write loop the spool, the file output and the state
+ * file share: a full disk shows as a short write before it shows as ENOSPC. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "util/fdio.h"
+
+int sdd_write_all(int fd, struct iovec *iov, int n, int64_t off)
+{
+    while (n > 0) {
+        ssize_t w = off < 0 ? writev(fd, iov, n) : pwritev(fd, iov, n, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
+            return -1;
+        }
+        if (off >= 0)
+            off += w;
+        for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
+            w -= (ssize_t)iov->iov_len;
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= (size_t)w;
+        }
+    }
+    return 0;
+}

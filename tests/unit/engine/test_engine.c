@@ -1,0 +1,537 @@
+/* test_engine.c: the engine through its public API: event-time slots and the
+ * watermark, late records, service mapping and learning, detection through
+ * the lifecycle to notifications, and determinism. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "lifecycle/lifecycle.h"
+#include "sdd/sdd.h"
+
+#define T0 1700000040           /* a slot boundary: 1700000040 = 28333334 * 60 */
+#define VPN "64497:1"
+#define RD "0:64497:1"
+#define ROUTER "192.0.2.1"
+#define CE "198.51.100.1"
+
+static const char inventory[] =
+    "{\"services\":[{\"vpn_id\":\"" VPN "\",\"name\":\"customer-1\",\"profile\":\"default\","
+    "\"terminations\":[{\"router\":\"" ROUTER "\",\"hostname\":\"pe1\",\"vrf_name\":\"CUST1\","
+    "\"vrf_id\":7,\"rd\":\"" RD "\",\"interfaces\":[{\"id\":101,\"name\":\"Gi0/0/0/1\"}],"
+    "\"ce_peers\":[\"" CE "\"]}]}]}";
+
+typedef struct sink {
+    char *json[64];
+    int n;
+} sink;
+
+static void collect(void *ctx, const sdd_notification *n)
+{
+    sink *s = ctx;
+    assert_true(s->n < 64);
+    s->json[s->n++] = strdup(n->json);
+}
+
+static void sink_free(sink *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->json[i]);
+    s->n = 0;
+}
+
+static sdd_engine *engine_with_inventory(const char *const *settings, const char *inv, sink *out)
+{
+    sdd_config *cfg = sdd_config_new();
+    sdd_error err = {{0}};
+    char path[] = "/tmp/sdd-test-inventory-XXXXXX";
+    int fd = mkstemp(path);
+
+    for (int i = 0; settings && settings[i]; i += 2)
+        if (sdd_config_set(cfg, settings[i], NULL, settings[i + 1], &err) < 0)
+            fail_msg("%s", err.msg);
+    sdd_engine *e = sdd_engine_new(cfg, &err);
+    sdd_config_free(cfg);
+    if (!e)
+        fail_msg("%s", err.msg);
+    assert_true(write(fd, inv, strlen(inv)) == (ssize_t)strlen(inv));
+    close(fd);
+    if (sdd_engine_load_inventory(e, path, &err) < 0)
+        fail_msg("%s", err.msg);
+    unlink(path);
+    if (out)
+        sdd_engine_on_notification(e, collect, out);
+    return e;
+}
+
+static sdd_engine *engine_with(const char *const *settings, sink *out)
+{
+    return engine_with_inventory(settings, inventory, out);
+}
+
+typedef struct lookup {
+    const char *name;
+    uint64_t value;
+    int found;
+} lookup;
+
+static void find_counter(void *ctx, const char *name, uint64_t value)
+{
+    lookup *l = ctx;
+    if (strcmp(l->name, name) == 0) {
+        l->value = value;
+        l->found = 1;
+    }
+}
+
+static uint64_t counter(const sdd_engine *e, const char *name)
+{
+    lookup l = {name, 0, 0};
+    sdd_engine_counters(e, find_counter, &l);
+    if (!l.found)
+        fail_msg("no counter %s", name);
+    return l.value;
+}
+
+static sdd_flow flow(int64_t t, const char *rd, int proto, uint64_t bytes)
+{
+    sdd_flow f;
+    memset(&f, 0, sizeof(f));
+    f.time = t;
+    assert_int_equal(sdd_addr_parse(ROUTER, &f.router), 0);
+    if (rd)
+        assert_int_equal(sdd_rd_parse(rd, &f.rd), 0);
+    f.ip_proto = (uint8_t)proto;
+    f.bytes = bytes;
+    f.packets = bytes / 1000 + 1;
+    f.flows = 10;
+    return f;
+}
+
+/* One slot of normal traffic: TCP and UDP. */
+static void traffic(sdd_engine *e, int64_t t, uint64_t bytes)
+{
+    sdd_flow tcp = flow(t, RD, 6, bytes), udp = flow(t, RD, 17, bytes / 2);
+    sdd_engine_add_flow(e, &tcp);
+    sdd_engine_add_flow(e, &udp);
+}
+
+static sdd_bmp_event peer_event(int64_t t, sdd_bmp_type type, int reason)
+{
+    sdd_bmp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.time = t;
+    ev.type = type;
+    ev.peer_type = SDD_PEER_RD_INSTANCE;
+    ev.reason = reason;
+    assert_int_equal(sdd_addr_parse(ROUTER, &ev.router), 0);
+    assert_int_equal(sdd_addr_parse(CE, &ev.peer), 0);
+    assert_int_equal(sdd_rd_parse(RD, &ev.rd), 0);
+    return ev;
+}
+
+static void test_watermark_and_lateness(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"data_delay", "120", "allowed_lateness", "300", NULL};
+    sdd_engine *e = engine_with(settings, NULL);
+    sdd_flow f = flow(T0, RD, 6, 1000);
+
+    sdd_engine_add_flow(e, &f);                 /* watermark T0-120: nothing closes */
+    assert_int_equal(counter(e, "slots_closed"), 0);
+    f.time = T0 + 179;                          /* watermark T0+59: still inside T0's slot */
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "slots_closed"), 2);    /* the two slots before T0 */
+    f.time = T0 + 180;                          /* watermark T0+60: T0's slot closes */
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "slots_closed"), 3);
+    f.time = T0 + 30;                           /* late, 1 slot behind: kept */
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "late_added"), 1);
+    f.time = T0 - 300;                          /* 6 slots behind, 360 s > 300 s: dropped */
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "late_dropped"), 1);
+    assert_int_equal(counter(e, "records_flow"), 5);
+    sdd_engine_finish(e);
+    assert_int_equal(counter(e, "slots_closed"), 6);     /* up to the newest record's slot */
+    sdd_engine_free(e);
+}
+
+static void test_unmapped_and_learning(void **state)
+{
+    (void)state;
+    sdd_engine *e = engine_with(NULL, NULL);
+    sdd_flow f = flow(T0, "0:64497:999", 6, 1000);
+    sdd_bmp_event route;
+
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "unmapped_unknown_rd"), 1);
+    f = flow(T0, NULL, 6, 1000);
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "unmapped_no_vpn_fields"), 1);
+    f.vrf_id_ingress = 7;                       /* the inventory's VRF id on this router */
+    sdd_engine_add_flow(e, &f);
+    f.vrf_id_ingress = 8;
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "unmapped_unknown_vrf"), 1);
+
+    /* A BMP route with a route target teaches the service and its RD. */
+    route = peer_event(T0, SDD_BMP_UPDATE, -1);
+    assert_int_equal(sdd_rd_parse("0:64497:999", &route.rd), 0);
+    route.n_rt = 1;
+    strcpy(route.rt[0], "64497:9");
+    sdd_engine_add_bmp(e, &route);
+    assert_int_equal(counter(e, "services"), 2);
+    f = flow(T0, "0:64497:999", 6, 1000);
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "unmapped_unknown_rd"), 1);
+    /* A withdraw carries no route target: its RD finds the service. */
+    route.type = SDD_BMP_WITHDRAW;
+    route.n_rt = 0;
+    sdd_engine_add_bmp(e, &route);
+    assert_int_equal(counter(e, "unmapped_no_route_target"), 0);
+    assert_int_equal(counter(e, "unmapped_unknown_rd"), 1);
+    sdd_engine_free(e);
+}
+
+static void test_unknown_rd_service(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"learn_unknown_rd", "true", NULL};
+    sdd_engine *e = engine_with(settings, NULL);
+    sdd_flow f = flow(T0, "0:64497:999", 6, 1000);
+
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "unmapped_unknown_rd"), 0);
+    assert_int_equal(counter(e, "services"), 2);
+    sdd_engine_free(e);
+}
+
+static json_t *parse(const char *text)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+    if (!j)
+        fail_msg("notification is not JSON: %s", err.text);
+    return j;
+}
+
+/* Peer down at slot 3, up at slot 6: one relevant state, opened at the close
+ * of slot 3 and closed after close_after_slots quiet slots, with its end. */
+static void feed_peer_down(sdd_engine *e, int from, int to)
+{
+    for (int s = from; s < to; s++) {
+        traffic(e, T0 + s * 60, 100000);
+        if (s == 3) {
+            sdd_bmp_event down = peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_DOWN, 3);
+            sdd_engine_add_bmp(e, &down);
+        }
+        if (s == 6) {
+            sdd_bmp_event up = peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_UP, -1);
+            sdd_engine_add_bmp(e, &up);
+        }
+    }
+}
+
+static void run_peer_down(sink *out)
+{
+    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", NULL};
+    sdd_engine *e = engine_with(settings, out);
+
+    feed_peer_down(e, 0, 12);
+    sdd_engine_finish(e);
+    sdd_engine_free(e);
+}
+
+static void test_peer_down_lifecycle(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    char name[512], id[SDD_UUID_TEXT];
+
+    sdd_config *defaults = sdd_config_new();
+
+    run_peer_down(&out);
+    assert_int_equal(out.n, 2);
+    json_t *first = parse(out.json[0]), *last = parse(out.json[1]);
+    snprintf(name, sizeof(name), "%s|%s|%d", VPN, defaults->strategy, T0 + 180);
+    sdd_config_free(defaults);
+    sdd_uuid5(name, id);
+    assert_string_equal(json_string_value(json_object_get(first, "id")), id);
+    assert_string_equal(json_string_value(json_object_get(last, "id")), id);
+    assert_int_equal(json_integer_value(json_object_get(first, "startTime")), (json_int_t)(T0 + 180) * 1000);
+    assert_true(json_is_null(json_object_get(first, "endTime")));
+    /* still down through slot 5, up in slot 6: the state ends with slot 5 */
+    assert_int_equal(json_integer_value(json_object_get(last, "endTime")), (json_int_t)(T0 + 360) * 1000);
+    assert_true(json_integer_value(json_object_get(first, "concernScore")) >= 50);
+
+    json_t *anomaly = json_array_get(json_object_get(first, "anomaly"), 0);
+    json_t *symptom = json_object_get(anomaly, "symptom");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(anomaly, "annotator"), "name")),
+                        "bmp_peer_down");
+    assert_int_equal(json_integer_value(json_object_get(anomaly, "revision")), 0);
+    assert_string_equal(json_string_value(json_object_get(symptom, "action")), "Adjacency");
+    assert_string_equal(json_string_value(json_object_get(symptom, "reason")), "Remotely Teared Down");
+    assert_string_equal(json_string_value(json_object_get(symptom, "networkPlane")), "control");
+    json_t *term = json_array_get(json_object_get(anomaly, "vpnNodeTerminations"), 0);
+    assert_string_equal(json_string_value(json_object_get(term, "hostname")), "pe1");
+    assert_string_equal(json_string_value(json_object_get(term, "routeDistinguisher")), RD);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(term, "peerIp"), 0)), CE);
+    json_t *svc = json_array_get(json_object_get(json_object_get(first, "service"), "l3VpnService"), 0);
+    assert_string_equal(json_string_value(json_object_get(svc, "vpnId")), VPN);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(last, "anomaly"), 0),
+                                                        "revision")), 1);
+    json_decref(first);
+    json_decref(last);
+    sink_free(&out);
+}
+
+/* The peer-down run cut in two by a restart: the second engine, started from
+ * the state and history the first synced, says exactly what one engine says. */
+static void test_restart_continues(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sdd-test-restart-XXXXXX", state_path[64], hist_path[64];
+    sink whole = {{0}, 0}, cut = {{0}, 0};
+    sdd_error err = {{0}};
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(state_path, sizeof(state_path), "%s/state.json", dir);
+    snprintf(hist_path, sizeof(hist_path), "%s/history.db", dir);
+    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", "state_file", state_path,
+                                    "history_file", hist_path, NULL};
+    run_peer_down(&whole);
+    for (int part = 0; part < 2; part++) {
+        sdd_engine *e = engine_with(settings, &cut);
+        feed_peer_down(e, part ? 5 : 0, part ? 12 : 5);
+        if (part)
+            sdd_engine_finish(e);
+        if (sdd_engine_sync(e, &err) < 0)
+            fail_msg("%s", err.msg);
+        sdd_engine_free(e);
+    }
+    assert_int_equal(cut.n, whole.n);
+    for (int i = 0; i < whole.n; i++)
+        assert_string_equal(cut.json[i], whole.json[i]);
+    sink_free(&whole);
+    sink_free(&cut);
+
+    /* a state file of another kind is refused, not read */
+    FILE *f = fopen(state_path, "w");
+    fputs("{\"format\":\"something-else\"}", f);
+    fclose(f);
+    sdd_config *cfg = sdd_config_new();
+    assert_int_equal(sdd_config_set(cfg, "state_file", NULL, state_path, &err), 0);
+    assert_null(sdd_engine_new(cfg, &err));
+    assert_non_null(strstr(err.msg, "not a pmacct-sdd state file"));
+    sdd_config_free(cfg);
+    unlink(state_path);
+    unlink(hist_path);
+    rmdir(dir);
+}
+
+/* An hour of traffic, then a drop; every minute also brings a late record
+ * for three minutes earlier. */
+static void feed_drop(sdd_engine *e, int from, int to)
+{
+    for (int s = from; s < to; s++) {
+        traffic(e, T0 + s * 60, s < 70 ? 100000 : 1000);
+        if (s >= 3)
+            traffic(e, T0 + (s - 3) * 60 + 30, 5000 + (uint64_t)s);
+    }
+}
+
+static void run_drop(const char *const *settings, int from, int to, int finish, sink *out)
+{
+    sdd_engine *e = engine_with(settings, out);
+
+    feed_drop(e, from, to);
+    if (finish)
+        sdd_engine_finish(e);
+    sdd_engine_free(e);
+}
+
+/* A crash between checkpoints: the first engine syncs at minute 40 with its
+ * cursor, goes on to minute 75 (history written in place, notifications
+ * made) and dies without syncing again. The second continues from the
+ * checkpoint, reads minutes 40.. again and says exactly what one engine
+ * says: the notifications after the checkpoint again, none counted twice
+ * in history. */
+static void test_crash_between_checkpoints(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sdd-test-crash-XXXXXX", state_path[64], hist_path[64];
+    const char *const whole_settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes",
+                                          "5", NULL};
+    sink whole = {{0}, 0}, cut = {{0}, 0};
+    sdd_error err = {{0}};
+    int at_checkpoint;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(state_path, sizeof(state_path), "%s/state.json", dir);
+    snprintf(hist_path, sizeof(hist_path), "%s/history.db", dir);
+    const char *const settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes", "5",
+                                    "state_file", state_path, "history_file", hist_path, NULL};
+    run_drop(whole_settings, 0, 90, 1, &whole);
+    assert_true(whole.n >= 1);
+
+    sdd_engine *e = engine_with(settings, &cut);
+    feed_drop(e, 0, 40);
+    assert_int_equal(sdd_engine_set_cursor(e, "minute 40"), 0);
+    if (sdd_engine_sync(e, &err) < 0)
+        fail_msg("%s", err.msg);
+    at_checkpoint = cut.n;
+    feed_drop(e, 40, 75);
+    assert_true(cut.n > at_checkpoint);
+    sdd_engine_free(e);                 /* history keeps minutes 40..74, the state does not */
+    for (int i = at_checkpoint; i < cut.n; i++)
+        free(cut.json[i]);
+    cut.n = at_checkpoint;
+
+    e = engine_with(settings, &cut);
+    assert_string_equal(sdd_engine_cursor(e), "minute 40");
+    feed_drop(e, 40, 90);
+    sdd_engine_finish(e);
+    sdd_engine_free(e);
+    assert_int_equal(cut.n, whole.n);
+    for (int i = 0; i < whole.n; i++)
+        assert_string_equal(cut.json[i], whole.json[i]);
+    sink_free(&whole);
+    sink_free(&cut);
+    unlink(state_path);
+    unlink(hist_path);
+    rmdir(dir);
+}
+
+static void test_same_input_same_output(void **state)
+{
+    (void)state;
+    sink a = {{0}, 0}, b = {{0}, 0};
+
+    run_peer_down(&a);
+    run_peer_down(&b);
+    assert_int_equal(a.n, b.n);
+    for (int i = 0; i < a.n; i++)
+        assert_string_equal(a.json[i], b.json[i]);
+    sink_free(&a);
+    sink_free(&b);
+}
+
+/* Traffic one hour earlier (time_delta_hours 1) is the reference: a drop with
+ * a full hour of history alarms; the same drop with too young a history does
+ * not. */
+static int run_volume_drop_with(int history_minutes, const char *holidays, const char *inv, sink *out)
+{
+    const char *const settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes", "5",
+                                    "holidays", holidays, NULL};
+    sdd_engine *e = engine_with_inventory(settings, inv, out);
+    int s;
+
+    for (s = 0; s < history_minutes; s++)
+        traffic(e, T0 + s * 60, 100000);
+    for (int d = 0; d < 10; d++, s++)
+        traffic(e, T0 + s * 60, 1000);
+    sdd_engine_finish(e);
+    sdd_engine_free(e);
+    return out->n;
+}
+
+static int run_volume_drop(int history_minutes, sink *out)
+{
+    return run_volume_drop_with(history_minutes, "", inventory, out);
+}
+
+static void test_volume_drop_needs_history(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+
+    assert_int_equal(run_volume_drop(50, &out), 0);
+    assert_true(run_volume_drop(70, &out) >= 1);
+    json_t *n = parse(out.json[0]);
+    json_t *anomalies = json_object_get(n, "anomaly");
+    assert_int_equal(json_array_size(anomalies), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *a = json_array_get(anomalies, i);
+        const char *name = json_string_value(json_object_get(json_object_get(a, "annotator"), "name"));
+        assert_true(!strcmp(name, "udp_sum") || !strcmp(name, "tcp_sum"));
+        assert_string_equal(json_string_value(json_object_get(a, "pattern")), "drop");
+    }
+    json_decref(n);
+    sink_free(&out);
+}
+
+/* T0 is 2023-11-14 22:14 UTC; after 110 minutes the drop comes on the 15th,
+ * compared with the 14th one hour earlier. */
+static void test_holiday_not_compared(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    sdd_error err = {{0}};
+    sdd_config *cfg = sdd_config_new();
+
+    assert_int_equal(run_volume_drop_with(110, "2023-11-15", inventory, &out), 0);
+    assert_int_equal(run_volume_drop_with(110, "2023-11-14", inventory, &out), 0);
+    /* holidays elsewhere change nothing */
+    assert_true(run_volume_drop_with(110, "2023-11-13,2023-12-25", inventory, &out) >= 1);
+    sink_free(&out);
+    assert_int_equal(sdd_config_set(cfg, "holidays", NULL, "2023-13-01", &err), 0);
+    assert_null(sdd_engine_new(cfg, &err));
+    assert_non_null(strstr(err.msg, "YYYY-MM-DD"));
+    sdd_config_free(cfg);
+}
+
+/* A drop inside a planned change window of the service opens nothing. */
+static void test_change_window_suppresses(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    char inv[1024];
+
+    snprintf(inv, sizeof(inv),
+             "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":[{\"router\":\"" ROUTER "\","
+             "\"rd\":\"" RD "\"}],\"changes\":[{\"id\":\"CHG-1\",\"start\":%d,\"end\":%d}]}]}",
+             T0 + 60 * 60, T0 + 120 * 60);
+    assert_int_equal(run_volume_drop_with(70, "", inv, &out), 0);
+    /* the window ended 5 minutes before the drop: still the change's recovery */
+    snprintf(inv, sizeof(inv),
+             "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":[{\"router\":\"" ROUTER "\","
+             "\"rd\":\"" RD "\"}],\"changes\":[{\"id\":\"CHG-1\",\"start\":%d,\"end\":%d}]}]}",
+             T0 + 40 * 60, T0 + 65 * 60);
+    assert_int_equal(run_volume_drop_with(70, "", inv, &out), 0);
+}
+
+static void test_json_lines_counted(void **state)
+{
+    (void)state;
+    sdd_engine *e = engine_with(NULL, NULL);
+    const char *bad = "{\"peer_ip_src\": ";
+
+    assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_FLOW, bad, strlen(bad)), -1);
+    assert_int_equal(counter(e, "parsed_flow_json"), 1);
+    sdd_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_watermark_and_lateness),
+        cmocka_unit_test(test_unmapped_and_learning),
+        cmocka_unit_test(test_unknown_rd_service),
+        cmocka_unit_test(test_peer_down_lifecycle),
+        cmocka_unit_test(test_same_input_same_output),
+        cmocka_unit_test(test_restart_continues),
+        cmocka_unit_test(test_crash_between_checkpoints),
+        cmocka_unit_test(test_volume_drop_needs_history),
+        cmocka_unit_test(test_holiday_not_compared),
+        cmocka_unit_test(test_change_window_suppresses),
+        cmocka_unit_test(test_json_lines_counted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

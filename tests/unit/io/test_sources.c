@@ -1,0 +1,636 @@
+/* test_sources.c: what sddd reads and how it is configured: the line reader,
+ * files followed across appends, partial lines, rotation, truncation and
+ * FIFO writers coming and going, stdin to its end; the text of inputs and
+ * outputs, Kafka property files and the daemon's configuration checks; the
+ * rate limit of repeated errors; the file output: appended to, read back
+ * at open against revisions written again, a half record at its end cut
+ * off, a write the disk refuses cut back and reported with its errno. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/daemon.h"
+#include "util/linereader.h"
+#include "io/output.h"
+#include "io/sources.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+#define MAX_LINES 16
+
+typedef struct lines {
+    char text[MAX_LINES][128];
+    sdd_input_kind kind[MAX_LINES];
+    int n;
+} lines;
+
+static void collect(void *ctx, sdd_input_kind kind, const char *line, size_t len)
+{
+    lines *l = ctx;
+
+    assert_true(l->n < MAX_LINES);
+    assert_true(len < sizeof(l->text[0]));
+    memcpy(l->text[l->n], line, len);
+    l->text[l->n][len] = '\0';
+    l->kind[l->n++] = kind;
+}
+
+typedef struct logs {
+    int n[3];
+    char last[1024];
+} logs;
+
+static void log_collect(void *ctx, sdd_log_level level, const char *msg)
+{
+    logs *g = ctx;
+
+    g->n[level]++;
+    snprintf(g->last, sizeof(g->last), "%s", msg);
+}
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    logs log;
+    sdd_logger logger;
+    lines got;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/sdd-test-sources-XXXXXX");
+    if (!f || !mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof(f->path), "%s/in.json", f->dir);
+    f->logger = (sdd_logger){log_collect, &f->log};
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static void write_file(const char *path, const char *mode, const char *text)
+{
+    FILE *out = fopen(path, mode);
+
+    assert_non_null(out);
+    fputs(text, out);
+    assert_int_equal(fclose(out), 0);
+}
+
+static void write_fd(int fd, const char *text)
+{
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+static sdd_read_status read_all(sdd_file_source *s, lines *got)
+{
+    sdd_read_status st;
+
+    while ((st = sdd_file_source_read(s, 1 << 20, collect, got)) == SDD_READ_MORE)
+        ;
+    return st;
+}
+
+static int readable(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, 0) == 1;
+}
+
+/* ---- the line reader ---------------------------------------------------- */
+
+static void push(sdd_linereader *lr, const char *text)
+{
+    size_t avail;
+    char *space = sdd_linereader_space(lr, &avail);
+
+    assert_non_null(space);
+    assert_true(avail >= strlen(text));
+    memcpy(space, text, strlen(text));
+    sdd_linereader_commit(lr, strlen(text));
+}
+
+static void test_linereader(void **state)
+{
+    (void)state;
+    sdd_linereader *lr = sdd_linereader_new(8);
+    size_t len;
+
+    push(lr, "ab\r\ncd");
+    assert_string_equal(sdd_linereader_next(lr, 0, &len), "ab");
+    assert_null(sdd_linereader_next(lr, 0, &len));      /* "cd" waits for its newline */
+    assert_int_equal(sdd_linereader_pending(lr), 2);
+    push(lr, "e\n0123456789\nf");                         /* the 10-byte line is too long */
+    assert_string_equal(sdd_linereader_next(lr, 0, &len), "cde");
+    assert_int_equal(len, 3);
+    assert_null(sdd_linereader_next(lr, 0, &len));
+    assert_int_equal(sdd_linereader_too_long(lr), 1);
+    push(lr, "ghijklmnop");                               /* too long before its newline */
+    assert_null(sdd_linereader_next(lr, 0, &len));
+    push(lr, "qrs\nok\n");
+    assert_string_equal(sdd_linereader_next(lr, 0, &len), "ok");
+    assert_int_equal(sdd_linereader_too_long(lr), 2);
+    push(lr, "last");
+    assert_string_equal(sdd_linereader_next(lr, 1, &len), "last");
+    assert_null(sdd_linereader_next(lr, 1, &len));
+    sdd_linereader_free(lr);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static void test_file_append_and_partial_line(void **state)
+{
+    fixture *f = *state;
+    sdd_file_source *s;
+
+    write_file(f->path, "w", "one\ntwo\nthr");
+    s = sdd_file_source_new(f->path, SDD_INPUT_BMP, &f->logger);
+    assert_int_equal(sdd_file_source_fd(s), -1);          /* a regular file is looked at on a timer */
+    assert_int_equal(read_all(s, &f->got), SDD_READ_IDLE);
+    assert_int_equal(f->got.n, 2);
+    assert_string_equal(f->got.text[1], "two");
+    assert_int_equal(f->got.kind[1], SDD_INPUT_BMP);
+    assert_int_equal(read_all(s, &f->got), SDD_READ_IDLE);
+    assert_int_equal(f->got.n, 2);                        /* "thr" waits for its newline */
+    write_file(f->path, "a", "ee\n\nfour\n");
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 4);                        /* the empty line is not handed out */
+    assert_string_equal(f->got.text[2], "three");
+    assert_string_equal(f->got.text[3], "four");
+    sdd_file_source_free(s);
+}
+
+static void test_file_rotation(void **state)
+{
+    fixture *f = *state;
+    char old[160];
+    sdd_file_source *s;
+
+    snprintf(old, sizeof(old), "%s.1", f->path);
+    write_file(f->path, "w", "a\n");
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    read_all(s, &f->got);
+    assert_int_equal(rename(f->path, old), 0);
+    write_file(old, "a", "b\n");                          /* the writer has not reopened yet */
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 2);                        /* the renamed file is still read */
+    write_file(old, "a", "unfinished");
+    write_file(f->path, "w", "c\n");                      /* the writer's new file */
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 4);
+    assert_string_equal(f->got.text[1], "b");
+    assert_string_equal(f->got.text[2], "unfinished");    /* the old file's end is its last line */
+    assert_string_equal(f->got.text[3], "c");
+    assert_non_null(strstr(f->log.last, "rotated"));
+    write_file(f->path, "a", "d\n");
+    read_all(s, &f->got);
+    assert_string_equal(f->got.text[4], "d");
+    sdd_file_source_free(s);
+}
+
+/* A checkpoint's position: the same file goes on after the last whole line
+ * handed out; a file that replaced it is read from its start. */
+static void test_file_resume(void **state)
+{
+    fixture *f = *state;
+    sdd_file_source *s;
+    uint64_t dev, ino;
+    int64_t offset;
+    char newer[sizeof(f->path) + 8];
+
+    write_file(f->path, "w", "one\ntwo\nthr");
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    read_all(s, &f->got);
+    assert_int_equal(sdd_file_source_position(s, &dev, &ino, &offset), 0);
+    assert_int_equal(offset, 8);                          /* "thr" is not taken yet */
+    sdd_file_source_free(s);
+    write_file(f->path, "a", "ee\nfour\n");
+
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    sdd_file_source_resume(s, dev, ino, offset);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 4);
+    assert_string_equal(f->got.text[2], "three");
+    assert_string_equal(f->got.text[3], "four");
+    assert_non_null(strstr(f->log.last, "going on at byte 8"));
+    sdd_file_source_free(s);
+
+    /* another file at the path, longer than the offset (made before the old
+     * one goes, so that it cannot have the old one's inode) */
+    snprintf(newer, sizeof(newer), "%s.new", f->path);
+    write_file(newer, "w", "five\nsix\nseven\n");
+    assert_int_equal(rename(newer, f->path), 0);
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    sdd_file_source_resume(s, dev, ino, offset);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 7);
+    assert_string_equal(f->got.text[4], "five");
+    assert_non_null(strstr(f->log.last, "not the file of the checkpoint"));
+    sdd_file_source_free(s);
+}
+
+static void test_file_truncation(void **state)
+{
+    fixture *f = *state;
+    sdd_file_source *s;
+
+    write_file(f->path, "w", "first line\nsecond line\npart");
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 2);
+    write_file(f->path, "w", "x\n");                      /* truncated in place, then written */
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 3);
+    assert_string_equal(f->got.text[2], "x");             /* "part" was dropped with the old content */
+    assert_non_null(strstr(f->log.last, "truncated"));
+    sdd_file_source_free(s);
+}
+
+static void test_file_waited_for(void **state)
+{
+    fixture *f = *state;
+    sdd_file_source *s = sdd_file_source_new(f->path, SDD_INPUT_TELEMETRY, &f->logger);
+
+    assert_int_equal(f->log.n[SDD_LOG_WARNING], 1);
+    assert_non_null(strstr(f->log.last, "waiting"));
+    assert_int_equal(read_all(s, &f->got), SDD_READ_IDLE);
+    assert_int_equal(read_all(s, &f->got), SDD_READ_IDLE);
+    assert_int_equal(f->log.n[SDD_LOG_WARNING], 1);       /* logged once, not at every look */
+    write_file(f->path, "w", "here\n");
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 1);
+    assert_string_equal(f->got.text[0], "here");
+    assert_int_equal(f->got.kind[0], SDD_INPUT_TELEMETRY);
+    sdd_file_source_free(s);
+}
+
+static void test_fifo_writers(void **state)
+{
+    fixture *f = *state;
+    sdd_file_source *s;
+    int w, fd;
+
+    assert_int_equal(mkfifo(f->path, 0600), 0);
+    s = sdd_file_source_new(f->path, SDD_INPUT_BMP, &f->logger);
+    fd = sdd_file_source_fd(s);
+    assert_true(fd >= 0);
+    assert_false(readable(fd));                           /* no writer yet: nothing to wake for */
+    w = open(f->path, O_WRONLY | O_NONBLOCK);
+    assert_true(w >= 0);
+    write_fd(w, "x\ny");
+    close(w);                                             /* the writer goes: "y" is its last line */
+    assert_true(readable(sdd_file_source_fd(s)));
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 2);
+    assert_string_equal(f->got.text[1], "y");
+    assert_false(readable(sdd_file_source_fd(s)));        /* reopened: no busy wake-ups */
+    w = open(f->path, O_WRONLY | O_NONBLOCK);             /* a new writer */
+    assert_true(w >= 0);
+    write_fd(w, "z\n");
+    assert_true(readable(sdd_file_source_fd(s)));
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 3);
+    assert_string_equal(f->got.text[2], "z");
+    close(w);
+    sdd_file_source_free(s);
+}
+
+static void test_stdin_to_its_end(void **state)
+{
+    fixture *f = *state;
+    int p[2], saved = dup(STDIN_FILENO);
+    sdd_file_source *s;
+    sdd_read_status st = SDD_READ_IDLE;
+
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+    s = sdd_file_source_new(NULL, SDD_INPUT_FLOW, &f->logger);
+    assert_int_equal(sdd_file_source_fd(s), STDIN_FILENO);
+    write_fd(p[1], "a\nb");
+    close(p[1]);
+    for (int i = 0; i < 4 && st != SDD_READ_DONE; i++)    /* one read per wake-up: stdin may block */
+        if (readable(STDIN_FILENO))
+            st = sdd_file_source_read(s, 1 << 20, collect, &f->got);
+    assert_int_equal(st, SDD_READ_DONE);
+    assert_int_equal(f->got.n, 2);
+    assert_string_equal(f->got.text[1], "b");
+    assert_int_equal(sdd_file_source_read(s, 1 << 20, collect, &f->got), SDD_READ_DONE);
+    sdd_file_source_free(s);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+}
+
+/* ---- the text of inputs and outputs -------------------------------------- */
+
+static void test_spec_parse(void **state)
+{
+    (void)state;
+    sdd_spec s;
+    sdd_error err;
+
+    assert_int_equal(sdd_spec_parse("", &s, &err), 0);
+    assert_int_equal(s.type, SDD_SPEC_NONE);
+    assert_int_equal(sdd_spec_parse("-", &s, &err), 0);
+    assert_int_equal(s.type, SDD_SPEC_STDIO);
+    assert_int_equal(sdd_spec_parse("kafka:daisy.bmp", &s, &err), 0);
+    assert_int_equal(s.type, SDD_SPEC_KAFKA);
+    assert_string_equal(s.name, "daisy.bmp");
+    assert_int_equal(sdd_spec_parse("file:/var/log/flows.json", &s, &err), 0);
+    assert_int_equal(s.type, SDD_SPEC_FILE);
+    assert_string_equal(s.name, "/var/log/flows.json");
+    assert_int_equal(sdd_spec_parse("kafka:", &s, &err), -1);
+    assert_non_null(strstr(err.msg, "no topic"));
+    assert_int_equal(sdd_spec_parse("file:", &s, &err), -1);
+    assert_non_null(strstr(err.msg, "no path"));
+    assert_int_equal(sdd_spec_parse("kafka:a topic", &s, &err), -1);
+    assert_int_equal(sdd_spec_parse("/var/log/flows.json", &s, &err), -1);
+    assert_non_null(strstr(err.msg, "kafka:TOPIC, file:PATH or -"));
+}
+
+/* ---- Kafka properties ---------------------------------------------------- */
+
+typedef struct props {
+    char kv[8][64];
+    int n;
+} props;
+
+static int collect_prop(void *ctx, const char *key, const char *value, char *why, size_t why_len)
+{
+    props *p = ctx;
+
+    if (strcmp(key, "refused") == 0) {
+        snprintf(why, why_len, "no such property");
+        return -1;
+    }
+    snprintf(p->kv[p->n++], sizeof(p->kv[0]), "%s|%s", key, value);
+    return 0;
+}
+
+static void test_kafka_config_file(void **state)
+{
+    fixture *f = *state;
+    props p = {{{0}}, 0};
+    sdd_error err;
+
+    write_file(f->path, "w",
+               "# TLS to the brokers\n"
+               "\n"
+               "security.protocol = SSL\n"
+               "  ssl.ca.location=/etc/ssl/ca.pem  \n"
+               "global, client.id, sddd-1\n"
+               "sasl.password=a=b,c\n");
+    assert_int_equal(sdd_kafka_config_read(f->path, collect_prop, &p, &err), 0);
+    assert_int_equal(p.n, 4);
+    assert_string_equal(p.kv[0], "security.protocol|SSL");
+    assert_string_equal(p.kv[1], "ssl.ca.location|/etc/ssl/ca.pem");
+    assert_string_equal(p.kv[2], "client.id|sddd-1");      /* pmacct's form */
+    assert_string_equal(p.kv[3], "sasl.password|a=b,c");   /* split at the first '=' */
+
+    write_file(f->path, "w", "# ok\nclient.id=x\nthis line has no equals sign\n");
+    assert_int_equal(sdd_kafka_config_read(f->path, collect_prop, &p, &err), -1);
+    assert_non_null(strstr(err.msg, "in.json:3: expected key=value"));
+    write_file(f->path, "w", "=value\n");
+    assert_int_equal(sdd_kafka_config_read(f->path, collect_prop, &p, &err), -1);
+    write_file(f->path, "w", "refused=1\n");
+    assert_int_equal(sdd_kafka_config_read(f->path, collect_prop, &p, &err), -1);
+    assert_non_null(strstr(err.msg, ":1: no such property"));
+}
+
+static void test_kafka_source_settings(void **state)
+{
+    fixture *f = *state;
+    const sdd_kafka_topic topics[] = {{"daisy.flow", SDD_INPUT_FLOW}};
+    sdd_kafka_source *k;
+    sdd_error err;
+
+    /* librdkafka checks each property; nothing connects before start */
+    write_file(f->path, "w", "auto.offset.reset=latest\nno.such.property=1\n");
+    k = sdd_kafka_source_new("127.0.0.1:1", "g", f->path, topics, 1, &f->logger, &err);
+    assert_null(k);
+    assert_non_null(strstr(err.msg, "in.json:2:"));
+    assert_non_null(strstr(err.msg, "no.such.property"));
+    write_file(f->path, "w", "auto.offset.reset=latest\nenable.auto.offset.store=true\n");
+    k = sdd_kafka_source_new("127.0.0.1:1", "g", f->path, topics, 1, &f->logger, &err);
+    assert_non_null(k);
+    assert_non_null(strstr(f->log.last, "enable.auto.offset.store=true ignored"));
+    assert_int_equal(sdd_kafka_source_fd(k), -1);
+    assert_false(sdd_kafka_source_caught_up(k));
+    sdd_kafka_source_free(k);
+}
+
+/* ---- the daemon's configuration ------------------------------------------ */
+
+/* The message of sdd_daemon_new over a configuration of `text`; "" when it
+ * was accepted. */
+static const char *daemon_config_error(fixture *f, const char *text)
+{
+    static sdd_error err;
+    volatile sig_atomic_t stop = 0;
+    sdd_daemon_opts o = {.config_path = f->path, .stop = &stop, .log = f->logger};
+    sdd_daemon *d;
+
+    write_file(f->path, "w", text);
+    err.msg[0] = '\0';
+    d = sdd_daemon_new(&o, &err);
+    sdd_daemon_free(d);
+    return d ? "" : err.msg;
+}
+
+static void test_daemon_config(void **state)
+{
+    fixture *f = *state;
+
+    assert_string_equal(daemon_config_error(f, "flow_input: file:/tmp/flows.json\nbmp_input: -\n"), "");
+    assert_string_equal(daemon_config_error(f, "bmp_input: kafka:daisy.bmp\nkafka_brokers: 127.0.0.1:1\n"
+                                               "output: file:/tmp/out.json\n"), "");
+    assert_non_null(strstr(daemon_config_error(f, "flow_input: -\nnot_a_key: 1\n"), "unknown key 'not_a_key'"));
+    assert_non_null(strstr(daemon_config_error(f, "flow_input: kafka:\n"), "flow_input: 'kafka:' has no topic"));
+    assert_non_null(strstr(daemon_config_error(f, "bmp_input: kafka:daisy.bmp\n"),
+                           "bmp_input: 'kafka:daisy.bmp' needs kafka_brokers"));
+    assert_non_null(strstr(daemon_config_error(f, "flow_input: -\ntelemetry_input: -\n"),
+                           "telemetry_input: only one input can be stdin"));
+    assert_non_null(strstr(daemon_config_error(f, "kafka_brokers: 127.0.0.1:1\nflow_input: kafka:t\n"
+                                                  "bmp_input: kafka:t\n"), "bmp_input: topic t is already"));
+    assert_non_null(strstr(daemon_config_error(f, "output: -\n"), "no input"));
+    assert_non_null(strstr(daemon_config_error(f, "flow_input: -\noutput: flows.json\n"), "output: 'flows.json'"));
+    assert_non_null(strstr(daemon_config_error(f, "flow_input: -\noutput: kafka:out\n"), "needs kafka_brokers"));
+    assert_non_null(strstr(daemon_config_error(f, "flow_input: kafka:t\nkafka_brokers: 127.0.0.1:1\n"
+                                                  "kafka_config_file: /nonexistent/rdkafka.conf\n"),
+                           "kafka_config_file: /nonexistent/rdkafka.conf"));
+}
+
+/* ---- rate limit and output ------------------------------------------------ */
+
+static void test_ratelimit(void **state)
+{
+    (void)state;
+    sdd_ratelimit rl;
+    uint64_t held = 99;
+
+    sdd_ratelimit_init(&rl, 60);
+    assert_true(sdd_ratelimit_allow(&rl, "all brokers down", 0, &held));
+    assert_int_equal(held, 0);
+    assert_false(sdd_ratelimit_allow(&rl, "all brokers down", 10, &held));
+    assert_false(sdd_ratelimit_allow(&rl, "all brokers down", 59, &held));
+    assert_true(sdd_ratelimit_allow(&rl, "connection refused", 59, &held));    /* another error */
+    assert_true(sdd_ratelimit_allow(&rl, "all brokers down", 61, &held));
+    assert_int_equal(held, 2);
+    for (int i = 0; i < SDD_RATELIMIT_KEYS + 4; i++) {                  /* more keys than slots */
+        char key[16];
+        snprintf(key, sizeof(key), "e%d", i);
+        assert_true(sdd_ratelimit_allow(&rl, key, 100 + i, &held));
+    }
+}
+
+static void test_file_output(void **state)
+{
+    fixture *f = *state;
+    char spec[160], text[64] = {0};
+    sdd_error err;
+    sdd_output *o;
+    FILE *in;
+
+    snprintf(spec, sizeof(spec), "file:%s", f->path);
+    write_file(f->path, "w", "{\"old\":1}\n");
+    o = sdd_output_open(spec, &err);
+    assert_non_null(o);
+    assert_int_equal(sdd_output_write(o, "{\"a\":1}", 7, &err), 0);
+    assert_int_equal(sdd_output_flush(o, &err), 0);
+    in = fopen(f->path, "r");                             /* there before the output is closed */
+    assert_int_equal(fread(text, 1, sizeof(text) - 1, in), 18);
+    fclose(in);
+    assert_string_equal(text, "{\"old\":1}\n{\"a\":1}\n");  /* appended */
+    sdd_output_close(o);
+    assert_null(sdd_output_open("file:/nonexistent/dir/out.json", &err));
+    assert_non_null(strstr(err.msg, "/nonexistent/dir/out.json: No such file or directory"));
+}
+
+static void read_text(const char *path, char *text, size_t size)
+{
+    FILE *in = fopen(path, "r");
+    size_t n;
+
+    assert_non_null(in);
+    n = fread(text, 1, size - 1, in);
+    text[n] = '\0';
+    fclose(in);
+}
+
+static void add_counter(void *ctx, const char *name, uint64_t value)
+{
+    if (strcmp(name, "output_duplicates_dropped") == 0)
+        *(uint64_t *)ctx = value;
+}
+
+#define REC(id, rev) "{\"id\":\"" id "\",\"anomaly\":[{\"revision\":" #rev "}]}"
+
+/* What the file holds at open is not written again (a restart that makes
+ * the same revisions); a half record at its end (a write cut short) goes. */
+static void test_file_output_read_back(void **state)
+{
+    fixture *f = *state;
+    char spec[160], text[512];
+    const char *again[] = {REC("x", 0), REC("x", 1), REC("y", 0)}, *news[] = {REC("x", 2), REC("y", 1), REC("z", 0)};
+    uint64_t dropped = 0;
+    sdd_error err;
+    sdd_output *o;
+
+    snprintf(spec, sizeof(spec), "file:%s", f->path);
+    write_file(f->path, "w", REC("x", 0) "\n" REC("x", 1) "\n" REC("y", 0) "\n{\"id\":\"z\",\"anom");
+    o = sdd_output_open(spec, &err);
+    assert_non_null(o);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sdd_output_write(o, again[i], strlen(again[i]), &err), 0);
+        assert_int_equal(sdd_output_write(o, news[i], strlen(news[i]), &err), 0);
+    }
+    sdd_output_counters(o, add_counter, &dropped);
+    assert_int_equal(dropped, 3);
+    sdd_output_close(o);
+    read_text(f->path, text, sizeof(text));
+    assert_string_equal(text, REC("x", 0) "\n" REC("x", 1) "\n" REC("y", 0) "\n" REC("x", 2) "\n" REC("y", 1) "\n"
+                              REC("z", 0) "\n");
+}
+
+/* The disk refuses the write (a file size limit, EFBIG, as ENOSPC on a full
+ * disk; SIGXFSZ ignored so that write(2) reports it): the error names the
+ * file, the errno and the notification, and no half record is left. */
+static void test_file_output_disk_full(void **state)
+{
+    fixture *f = *state;
+    char spec[160], text[512], big[300];
+    struct rlimit old, lim;
+    sdd_error err;
+    sdd_output *o;
+    int rc;
+
+    snprintf(spec, sizeof(spec), "file:%s", f->path);
+    snprintf(big, sizeof(big), "{\"id\":\"big\",\"anomaly\":[{\"revision\":3}],\"pad\":\"%0200d\"}", 0);
+    o = sdd_output_open(spec, &err);
+    assert_non_null(o);
+    assert_int_equal(sdd_output_write(o, REC("a", 0), strlen(REC("a", 0)), &err), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 100;                                               /* part of the record fits */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    rc = sdd_output_write(o, big, strlen(big), &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err.msg, f->path));
+    assert_non_null(strstr(err.msg, "File too large (EFBIG): notification big revision 3 not written"));
+    read_text(f->path, text, sizeof(text));
+    assert_string_equal(text, REC("a", 0) "\n");                     /* cut back */
+    assert_int_equal(sdd_output_write(o, REC("b", 0), strlen(REC("b", 0)), &err), 0);
+    sdd_output_close(o);
+    read_text(f->path, text, sizeof(text));
+    assert_string_equal(text, REC("a", 0) "\n" REC("b", 0) "\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linereader),
+        cmocka_unit_test_setup_teardown(test_file_append_and_partial_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_truncation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_waited_for, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stdin_to_its_end, setup, teardown),
+        cmocka_unit_test(test_spec_parse),
+        cmocka_unit_test_setup_teardown(test_kafka_config_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kafka_source_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_config, setup, teardown),
+        cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test_setup_teardown(test_file_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_output_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_output_disk_full, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
