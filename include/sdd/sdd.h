@@ -27,10 +27,28 @@ extern "C" {
 #endif
 
 
-/* Why a call failed, in words an operator can act on. */
+/* What kind of failure a call had: a program acts on the code, an operator
+ * reads the message. */
+typedef enum sdd_code {
+    SDD_OK = 0,
+    SDD_E_ARG,          /* an argument the call cannot take: NULL, an enum out of range */
+    SDD_E_NOMEM,        /* out of memory */
+    SDD_E_CONFIG,       /* a configuration key or value refused */
+    SDD_E_IO,           /* a file could not be opened, read or written */
+    SDD_E_DATA,         /* a file's content is not what it must be (inventory, state, history) */
+    SDD_E_SERVICE       /* a remote service failed: a broker, a schema registry */
+} sdd_code;
+
+/* Why a call failed. Every function that takes an sdd_error * accepts NULL
+ * there (the reason is then not kept) and fills it only when it fails. */
 typedef struct sdd_error {
-    char msg[512];
+    sdd_code code;
+    char msg[512];      /* in words an operator can act on: file, line, reason */
 } sdd_error;
+
+/* A constant text for a code ("out of memory"); "unknown error" for a value
+ * that is no sdd_code. */
+SDD_EXPORT const char *sdd_strerror(sdd_code code);
 
 /* ---- addresses and route distinguishers ------------------------------- */
 
@@ -142,7 +160,9 @@ SDD_EXPORT int sdd_config_check(const sdd_config *cfg, sdd_error *err);
 
 typedef struct sdd_engine sdd_engine;
 
-/* One revision of a relevant state, as the engine emits it. */
+/* One revision of a relevant state, as the engine emits it. The struct and
+ * its strings belong to the engine and live only during the callback: copy
+ * what you keep. */
 typedef struct sdd_notification {
     const char *id;             /* relevant-state id (UUID v5, derived) */
     const char *vpn_id;         /* the service */
@@ -151,6 +171,10 @@ typedef struct sdd_notification {
     const char *json;           /* the record: JSON with the schema's field names */
 } sdd_notification;
 
+/* Called from inside sdd_engine_add_*, sdd_engine_advance, sdd_engine_finish
+ * and sdd_engine_replay, in the caller's thread, in event-time order. It may
+ * read the engine (sdd_engine_counters, sdd_engine_cursor) and set the cursor;
+ * it must not add records, advance, finish, sync or free the engine. */
 typedef void (*sdd_notify_fn)(void *ctx, const sdd_notification *n);
 
 /* The engine copies what it needs of cfg; cfg may be freed after. */
@@ -167,6 +191,14 @@ SDD_EXPORT void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev);
 /* One line of pmacct JSON. 0 when taken (or valid but of no use), -1 when
  * skipped: the reason is counted, never fatal. */
 SDD_EXPORT int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len);
+
+/* Moves the engine's time to `now` (seconds since the epoch) without a
+ * record, as a live front end does when its inputs are idle: the slots whose
+ * end now - data_delay has passed close and are judged. Time never goes
+ * back (an older `now` does nothing), and before the first record there are
+ * no slots to close. Returns 1 when the engine has a time, 0 before the
+ * first record. */
+SDD_EXPORT int sdd_engine_advance(sdd_engine *e, int64_t now);
 
 /* End of input: closes every slot still open, so that replay sees them all. */
 SDD_EXPORT void sdd_engine_finish(sdd_engine *e);

@@ -11,7 +11,7 @@
  *     usual = mean + standard deviation of those accumulations
  * (a service that is bursty by nature needs a larger burst). A symptom when
  *     acc >= bmp_min_events  and  acc > bmp_usual_factor * usual,
- * with strength sdd_ratio_strength(acc / max(bmp_min_events,
+ * with strength sdd__ratio_strength(acc / max(bmp_min_events,
  * bmp_usual_factor * usual)), 1 when both bars are 0. No judgement while
  * fewer than HISTORY_MIN accumulations are known (a young service, a
  * collector outage) or while the window itself lacks data. */
@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/detectors_ctl.h"
+#include "detect/detectors.h"
 #include "engine/metrics.h"
 
 #define WINDOW_MAX 64           /* slots an accumulation spans at most (previous_slots + 1) */
@@ -90,7 +90,7 @@ static void describe(const sdd_detect_input *in, const churn_kind *k, int w, dou
 {
     memset(out, 0, sizeof(*out));
     out->detector = k->name;
-    out->strength = limit > 0 ? sdd_ratio_strength(acc / limit) : 1.0;
+    out->strength = limit > 0 ? sdd__ratio_strength(acc / limit) : 1.0;
     out->weight = in->profile->v[k->weight];
     out->plane = SDD_PLANE_CONTROL;
     out->action = "Reachability";
@@ -126,15 +126,30 @@ static int judge(const sdd_detect_input *in, const churn_kind *k, sdd_symptom *o
     return 1;
 }
 
-static int run_withdraws(const sdd_detect_input *in, sdd_symptom *out, int max)
+/* The accumulations of the window and of what is usual before it. */
+static sdd_history_need history(void)
+{
+    return (sdd_history_need){0, HISTORY_SLOTS + 2 * WINDOW_MAX - 1};
+}
+
+sdd_history_need sdd__history_bmp_withdraw(const sdd_profile *p, int step)
+{
+    (void)p, (void)step;
+    return history();
+}
+
+sdd_history_need sdd__history_bmp_update(const sdd_profile *p, int step)
+{
+    (void)p, (void)step;
+    return history();
+}
+
+int sdd__detect_bmp_withdraw(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     return judge(in, &withdraws, out, max);
 }
 
-static int run_updates(const sdd_detect_input *in, sdd_symptom *out, int max)
+int sdd__detect_bmp_update(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     return judge(in, &updates, out, max);
 }
-
-const sdd_detector sdd_detector_bmp_withdraw = {"bmp_withdraw", run_withdraws};
-const sdd_detector sdd_detector_bmp_update = {"bmp_update", run_updates};

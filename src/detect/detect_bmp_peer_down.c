@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/detector.h"
+#include "detect/detectors.h"
 
 static const char *reason_of(int code)
 {
@@ -37,7 +37,14 @@ static int came_back(const sdd_detect_input *in, int down)
     return 0;
 }
 
-static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
+/* Events only: no history. */
+sdd_history_need sdd__history_bmp_peer_down(const sdd_profile *p, int step)
+{
+    (void)p, (void)step;
+    return (sdd_history_need){0, 0};
+}
+
+int sdd__detect_bmp_peer_down(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     int64_t slot_end = (in->slot + 1) * (int64_t)in->step;
     int n = 0;
@@ -66,5 +73,3 @@ static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
     }
     return n;
 }
-
-const sdd_detector sdd_detector_bmp_peer_down = {"bmp_peer_down", run};

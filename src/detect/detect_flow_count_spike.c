@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/detectors_fwd.h"
+#include "detect/detectors.h"
 #include "engine/metrics.h"
 #include "detect/peaks.h"
 
@@ -153,7 +153,7 @@ static int strongest(const sdd_profile *p, const double *x, int n, double level,
     double width = p->v[SDD_P_WIDTH];
     limits l = {fmax(p->v[SDD_P_SPIKE_CONSTANT_THRESHOLD], p->v[SDD_P_SPIKE_PERCENT_THRESHOLD] * level),
                 p->v[SDD_P_DROP_PERCENT_THRESHOLD], (int)fmax(1, fmin(width, n / 4))};
-    int found = sdd_find_peaks(x, n, l.threshold, 0, 2 * width, peaks, n / 2 + 1);
+    int found = sdd__find_peaks(x, n, l.threshold, 0, 2 * width, peaks, n / 2 + 1);
     spike s;
 
     for (int i = 0; i < found; i++)
@@ -162,7 +162,14 @@ static int strongest(const sdd_profile *p, const double *x, int n, double level,
     return best->strength >= 0;
 }
 
-static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
+/* pattern_length_minutes of new TCP connections, in either tier. */
+sdd_history_need sdd__history_flow_count_spike(const sdd_profile *p, int step)
+{
+    int n = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / step);
+    return (sdd_history_need){n, n};
+}
+
+int sdd__detect_flow_count_spike(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     int n = (int)(in->profile->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / in->step);
     int64_t first = in->slot - n + 1;
@@ -185,5 +192,3 @@ static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
     free(peaks);
     return got;
 }
-
-const sdd_detector sdd_detector_flow_count_spike = {"flow_count_spike", run};

@@ -4,7 +4,7 @@
  * Judged on the closed slot's dropped bytes, split by drop reason. Without a
  * model, the slot's total over all reasons is compared with
  * dropped_bytes_threshold: a symptom when total > threshold (so threshold 0
- * reports any drop), strength sdd_ratio_strength(total / threshold), 1 when
+ * reports any drop), strength sdd__ratio_strength(total / threshold), 1 when
  * the threshold is 0; and the dropped bytes must also be at least
  * drop_share_threshold of all the service's bytes in the slot: a service
  * whose ACLs always drop a little is not disrupted by that little. With the profile's drop model, the model's score
@@ -16,7 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/detectors_ctl.h"
+#include "detect/detectors.h"
+#include "detect/drop_model.h"
 #include "engine/metrics.h"
 
 /* RFC 7270 drop reasons (codes 128..143) in the draft's forwarding-plane
@@ -106,7 +107,7 @@ static double dropped_share(const sdd_detect_input *in, double dropped)
     return total > 0 ? dropped / total : 0;
 }
 
-int sdd_flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model, sdd_symptom *out, int max)
+int sdd__flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model, sdd_symptom *out, int max)
 {
     double threshold = in->profile->v[SDD_P_DROPPED_BYTES_THRESHOLD], total = 0, strength;
     sdd_drop_slot s;
@@ -119,14 +120,14 @@ int sdd_flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model,
     if (total <= 0)
         return 0;
     if (model) {
-        strength = sdd_drop_model_score(model, &s);
-        if (strength < sdd_drop_model_threshold(model))
+        strength = sdd__drop_model_score(model, &s);
+        if (strength < sdd__drop_model_threshold(model))
             return 0;
         snprintf(by, sizeof(by), "model score %.2f", strength);
     } else {
         if (total <= threshold || dropped_share(in, total) < in->profile->v[SDD_P_DROP_SHARE_THRESHOLD])
             return 0;
-        strength = threshold > 0 ? sdd_ratio_strength(total / threshold) : 1.0;
+        strength = threshold > 0 ? sdd__ratio_strength(total / threshold) : 1.0;
         snprintf(by, sizeof(by), "threshold %.0f", threshold);
     }
     describe(in, &s, total, strength, by, out);
@@ -135,9 +136,14 @@ int sdd_flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model,
 
 /* The detector input does not carry the profile's model yet: the threshold
  * decides until the engine passes the model it loaded at start. */
-static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
+/* The slot judged, in the short tier. */
+sdd_history_need sdd__history_flow_fwd(const sdd_profile *p, int step)
 {
-    return sdd_flow_fwd_detect(in, in->drop_model, out, max);
+    (void)p, (void)step;
+    return (sdd_history_need){0, 1};
 }
 
-const sdd_detector sdd_detector_flow_fwd = {"flow_fwd", run};
+int sdd__detect_flow_fwd(const sdd_detect_input *in, sdd_symptom *out, int max)
+{
+    return sdd__flow_fwd_detect(in, in->drop_model, out, max);
+}

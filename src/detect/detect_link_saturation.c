@@ -25,7 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/detectors_ctl.h"
+#include "detect/detectors.h"
 #include "engine/metrics.h"
 
 #define CHUNK 64                /* slots read at a time */
@@ -126,7 +126,14 @@ static int trend(const sdd_detect_input *in, const link_window *w, sdd_symptom *
     return 1;
 }
 
-static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
+/* saturation_minutes of the tracked interfaces' bytes. */
+sdd_history_need sdd__history_link_saturation(const sdd_profile *p, int step)
+{
+    double n = p->v[SDD_P_SATURATION_MINUTES] * 60 / step;
+    return (sdd_history_need){0, n >= 1 ? (int)n : 1};
+}
+
+int sdd__detect_link_saturation(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     double theta = in->profile->v[SDD_P_SATURATION_PERCENT_THRESHOLD];
     int n = 0;
@@ -144,5 +151,3 @@ static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
     }
     return n;
 }
-
-const sdd_detector sdd_detector_link_saturation = {"link_saturation", run};

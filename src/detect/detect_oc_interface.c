@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/detectors_ctl.h"
+#include "detect/detectors.h"
 
 typedef struct window {
     int64_t from, to;           /* event times from <= t < to */
@@ -94,7 +94,14 @@ static void describe(const sdd_detect_input *in, const window *w, const sdd_even
              (long long)((w->to - w->from) / 60));
 }
 
-static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
+/* Events only: no history. */
+sdd_history_need sdd__history_oc_interface_state(const sdd_profile *p, int step)
+{
+    (void)p, (void)step;
+    return (sdd_history_need){0, 0};
+}
+
+int sdd__detect_oc_interface_state(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     window w;
     int n = 0;
@@ -111,5 +118,3 @@ static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
     }
     return n;
 }
-
-const sdd_detector sdd_detector_oc_interface_state = {"oc_interface_state", run};

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/detector.h"
+#include "detect/detectors.h"
 #include "engine/metrics.h"
 
 typedef struct volume_kind {
@@ -37,12 +37,12 @@ static int compare(const sdd_detect_input *in, const volume_kind *k, sdd_symptom
 
     if (n < 1 || in->season != in->ref_season)
         return 0;
-    now = sdd_window_sum(in, k->metric, first, n, &now_ok);
-    then = sdd_window_sum(in, k->metric, first - back, n, &then_ok);
+    now = sdd__window_sum(in, k->metric, first, n, &now_ok);
+    then = sdd__window_sum(in, k->metric, first - back, n, &then_ok);
     if (!now_ok || !then_ok || then <= 0)
         return 0;
     int pattern = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / in->step);
-    double level = sdd_window_median(in, k->metric, in->slot - back - pattern / 2, pattern);
+    double level = sdd__window_median(in, k->metric, in->slot - back - pattern / 2, pattern);
     if (!isnan(level) && level * n < then)
         then = level * n;
     if (then <= 0)
@@ -67,7 +67,17 @@ static int compare(const sdd_detect_input *in, const volume_kind *k, sdd_symptom
     return 1;
 }
 
-static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
+/* volume_length_minutes time_delta_hours back, and the pattern window
+ * centred there whose median caps it. */
+sdd_history_need sdd__history_traffic_volume(const sdd_profile *p, int step)
+{
+    int n = (int)(p->v[SDD_P_VOLUME_LENGTH_MINUTES] * 60 / step);
+    int pattern = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / step);
+    int back = (int)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / step);
+    return (sdd_history_need){back + (n > pattern / 2 + 1 ? n : pattern / 2 + 1), 0};
+}
+
+int sdd__detect_traffic_volume(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     int n = 0;
 
@@ -75,5 +85,3 @@ static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
         n += compare(in, &kinds[i], out + n);
     return n;
 }
-
-const sdd_detector sdd_detector_traffic_volume = {"traffic_volume", run};

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/detectors_fwd.h"
+#include "detect/detectors.h"
 #include "engine/metrics.h"
 
 /* Replaces x[j] by the mean of x[j .. j+k-1] for every whole stretch, in
@@ -81,7 +81,15 @@ static void report(const sdd_detect_input *in, int64_t first, int n, int k, doub
              p->v[SDD_P_TIME_DELTA_HOURS], (int)((n - 1 - (at + k)) * (int64_t)in->step / 60));
 }
 
-static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
+/* pattern_length_minutes now and time_delta_hours earlier. */
+sdd_history_need sdd__history_udp_pattern(const sdd_profile *p, int step)
+{
+    int n = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / step);
+    int back = (int)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / step);
+    return (sdd_history_need){back + n, 0};
+}
+
+int sdd__detect_udp_pattern(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     const sdd_profile *p = in->profile;
     int n = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / in->step);
@@ -106,5 +114,3 @@ static int run(const sdd_detect_input *in, sdd_symptom *out, int max)
     free(now);
     return got;
 }
-
-const sdd_detector sdd_detector_udp_pattern = {"udp_pattern", run};

@@ -4,7 +4,7 @@
 
 #include "detect/detector.h"
 
-double sdd_window_sum(const sdd_detect_input *in, int metric, int64_t first, int n, int *complete)
+double sdd__window_sum(const sdd_detect_input *in, int metric, int64_t first, int n, int *complete)
 {
     double chunk[64], sum = 0;
     int present = 0;
@@ -21,7 +21,7 @@ double sdd_window_sum(const sdd_detect_input *in, int metric, int64_t first, int
     return sum;
 }
 
-int sdd_window_stats(const sdd_detect_input *in, int metric, int64_t first, int n, double *mean, double *sd)
+int sdd__window_stats(const sdd_detect_input *in, int metric, int64_t first, int n, double *mean, double *sd)
 {
     double chunk[64], sum = 0, sq = 0;
     int present = 0;
@@ -48,7 +48,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double sdd_window_median(const sdd_detect_input *in, int metric, int64_t first, int n)
+double sdd__window_median(const sdd_detect_input *in, int metric, int64_t first, int n)
 {
     double v[1440];
 

@@ -4,7 +4,7 @@
  * the parameters of its profile: no I/O, no clock, no state of its own. It
  * runs once per service and closed slot and reports symptoms, each with a
  * strength in 0..1 and the IETF symptom semantics (action, reason, trigger,
- * plane). One file per detector implements one sdd_detector. */
+ * plane). The list of detectors is detectors.h. */
 #ifndef SDD_DETECTOR_H
 #define SDD_DETECTOR_H
 
@@ -70,22 +70,13 @@ typedef struct sdd_detect_input {
     const struct sdd_drop_model *drop_model;    /* the profile's; NULL: dropped_bytes_threshold */
 } sdd_detect_input;
 
-typedef struct sdd_detector {
-    const char *name;
-    /* Writes up to `max` symptoms; returns how many. */
-    int (*run)(const sdd_detect_input *in, sdd_symptom *out, int max);
-} sdd_detector;
-
-extern const sdd_detector sdd_detector_bmp_peer_down;
-extern const sdd_detector sdd_detector_traffic_volume;
-
 /* Helpers shared by detectors. */
-double sdd_window_sum(const sdd_detect_input *in, int metric, int64_t first, int n, int *complete);
+double sdd__window_sum(const sdd_detect_input *in, int metric, int64_t first, int n, int *complete);
 /* Mean and standard deviation of a metric over the slots that have data
  * among n from `first`; returns how many had data. */
-int sdd_window_stats(const sdd_detect_input *in, int metric, int64_t first, int n, double *mean, double *sd);
+int sdd__window_stats(const sdd_detect_input *in, int metric, int64_t first, int n, double *mean, double *sd);
 /* Median of a metric over n slots from `first` (n <= 1440); NAN unless every
  * slot has data. */
-double sdd_window_median(const sdd_detect_input *in, int metric, int64_t first, int n);
+double sdd__window_median(const sdd_detect_input *in, int metric, int64_t first, int n);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/error.h"
 #include "detect/drop_model.h"
 
 /* Feature ids: 0..15 the bytes of one reason, then these. */
@@ -38,7 +39,7 @@ static int fail(sdd_error *err, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    snprintf(err->msg, sizeof(err->msg), "drop_model %.200s: %s", path, what);
+    sdd__fail(err, SDD_E_DATA, "drop_model %.200s: %s", path, what);
     return -1;
 }
 
@@ -72,7 +73,7 @@ static double feature_value(int id, const sdd_drop_slot *s)
     return log1p(total);
 }
 
-double sdd_drop_model_score(const sdd_drop_model *m, const sdd_drop_slot *s)
+double sdd__drop_model_score(const sdd_drop_model *m, const sdd_drop_slot *s)
 {
     double z = m->bias;
 
@@ -81,7 +82,7 @@ double sdd_drop_model_score(const sdd_drop_model *m, const sdd_drop_slot *s)
     return 1.0 / (1.0 + exp(-z));
 }
 
-double sdd_drop_model_threshold(const sdd_drop_model *m)
+double sdd__drop_model_threshold(const sdd_drop_model *m)
 {
     return m->threshold;
 }
@@ -160,7 +161,7 @@ static int read_model(json_t *root, sdd_drop_model *m, sdd_error *err)
     return read_features(root, m, err);
 }
 
-sdd_drop_model *sdd_drop_model_load(const char *path, sdd_error *err)
+sdd_drop_model *sdd__drop_model_load(const char *path, sdd_error *err)
 {
     sdd_drop_model *m = calloc(1, sizeof(*m));
     json_error_t jerr;
@@ -187,7 +188,7 @@ sdd_drop_model *sdd_drop_model_load(const char *path, sdd_error *err)
     return m;
 }
 
-void sdd_drop_model_free(sdd_drop_model *m)
+void sdd__drop_model_free(sdd_drop_model *m)
 {
     free(m);
 }
@@ -198,40 +199,37 @@ static int add_model(sdd_drop_models *set, const sdd_profile *p, sdd_error *err)
 {
     sdd_drop_model **grown;
 
-    if (!p->drop_model[0] || sdd_drop_models_find(set, p->drop_model))
+    if (!p->drop_model[0] || sdd__drop_models_find(set, p->drop_model))
         return 0;
     grown = realloc(set->model, (size_t)(set->n + 1) * sizeof(*grown));
     if (!grown)
         return fail(err, p->drop_model, "out of memory");
     set->model = grown;
-    set->model[set->n] = sdd_drop_model_load(p->drop_model, err);
+    set->model[set->n] = sdd__drop_model_load(p->drop_model, err);
     if (!set->model[set->n]) {
-        char why[sizeof(err->msg)];
-        snprintf(why, sizeof(why), "%s", err->msg);
-        snprintf(err->msg, sizeof(err->msg), "profile '%.64s': %.400s", p->name, why);
-        return -1;
+        return sdd__fail_prefix(err, "profile '%.64s'", p->name);
     }
     set->n++;
     return 0;
 }
 
-sdd_drop_models *sdd_drop_models_load(const sdd_config *cfg, sdd_error *err)
+sdd_drop_models *sdd__drop_models_load(const sdd_config *cfg, sdd_error *err)
 {
     sdd_drop_models *set = calloc(1, sizeof(*set));
 
     if (!set) {
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     for (int i = 0; i < cfg->n_profiles; i++)
         if (add_model(set, &cfg->profiles[i], err) < 0) {
-            sdd_drop_models_free(set);
+            sdd__drop_models_free(set);
             return NULL;
         }
     return set;
 }
 
-const sdd_drop_model *sdd_drop_models_find(const sdd_drop_models *set, const char *path)
+const sdd_drop_model *sdd__drop_models_find(const sdd_drop_models *set, const char *path)
 {
     for (int i = 0; path[0] && i < set->n; i++)
         if (strcmp(set->model[i]->path, path) == 0)
@@ -239,12 +237,12 @@ const sdd_drop_model *sdd_drop_models_find(const sdd_drop_models *set, const cha
     return NULL;
 }
 
-void sdd_drop_models_free(sdd_drop_models *set)
+void sdd__drop_models_free(sdd_drop_models *set)
 {
     if (!set)
         return;
     for (int i = 0; i < set->n; i++)
-        sdd_drop_model_free(set->model[i]);
+        sdd__drop_model_free(set->model[i]);
     free(set->model);
     free(set);
 }

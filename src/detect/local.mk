@@ -2,7 +2,7 @@
 # what they rest on (peak finder, drop model).
 libsdd_core_la_SOURCES += \
 	src/detect/detector.c src/detect/detector.h \
-	src/detect/detectors_ctl.h src/detect/detectors_fwd.h \
+	src/detect/detectors.c src/detect/detectors.h \
 	src/detect/strategy.c src/detect/strategy.h \
 	src/detect/detect_bmp_churn.c \
 	src/detect/detect_bmp_peer_down.c \

@@ -73,7 +73,7 @@ static sdd_peak measure(const double *x, int n, int index)
     return p;
 }
 
-int sdd_find_peaks(const double *x, int n, double min_prominence, double min_width, double max_width,
+int sdd__find_peaks(const double *x, int n, double min_prominence, double min_width, double max_width,
                    sdd_peak *out, int max)
 {
     int found = 0, at = 1;

@@ -21,7 +21,7 @@ typedef struct sdd_peak {
  * (INFINITY for no upper bound), in increasing index order. Writes the
  * first `max` of them to `out` and returns how many there are (possibly
  * more than max, as snprintf does). Pure: no allocation, no state. */
-int sdd_find_peaks(const double *x, int n, double min_prominence, double min_width, double max_width,
+int sdd__find_peaks(const double *x, int n, double min_prominence, double min_width, double max_width,
                    sdd_peak *out, int max);
 
 #endif

@@ -1,35 +1,12 @@
 /* strategy.c: strategy names to detectors and weights; see strategy.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/detectors_ctl.h"
-#include "detect/detectors_fwd.h"
+#include "util/error.h"
+#include "detect/detectors.h"
 #include "detect/strategy.h"
-
-/* The words a strategy name uses for each detector. */
-static const struct {
-    const char *token;
-    const sdd_detector *detector;
-} known[] = {
-    {"volume", &sdd_detector_traffic_volume},
-    {"pattern", &sdd_detector_udp_pattern},
-    {"flow-count", &sdd_detector_flow_count_spike},
-    {"peer-down", &sdd_detector_bmp_peer_down},
-    {"withdraw", &sdd_detector_bmp_withdraw},
-    {"update", &sdd_detector_bmp_update},
-    {"oc", &sdd_detector_oc_interface_state},
-    {"flow-fwd", &sdd_detector_flow_fwd},
-    {"saturation", &sdd_detector_link_saturation},
-};
-
-static const sdd_detector *find(const char *token, size_t len)
-{
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (strlen(known[i].token) == len && strncmp(known[i].token, token, len) == 0)
-            return known[i].detector;
-    return NULL;
-}
 
 /* A weight: a number standing alone between dashes. */
 static int read_weight(const char *s, size_t len, double *out)
@@ -44,14 +21,14 @@ static int read_weight(const char *s, size_t len, double *out)
     return *end == '\0' ? 0 : -1;
 }
 
-int sdd_strategy_parse(const char *name, sdd_strategy *out, sdd_error *err)
+int sdd__strategy_parse(const char *name, sdd_strategy *out, sdd_error *err)
 {
     const char *p = name, *token = name;
     size_t name_len = strlen(name);
 
     memset(out, 0, sizeof(*out));
     if (name_len < 9 || strcmp(name + name_len - 9, "-pipeline") != 0) {
-        snprintf(err->msg, sizeof(err->msg), "strategy '%s': expected DETECTOR-WEIGHT-...-pipeline", name);
+        sdd__fail(err, SDD_E_CONFIG, "strategy '%s': expected DETECTOR-WEIGHT-...-pipeline", name);
         return -1;
     }
     while (p < name + name_len - 9) {
@@ -61,9 +38,9 @@ int sdd_strategy_parse(const char *name, sdd_strategy *out, sdd_error *err)
             p = dash + 1;               /* part of a detector's word */
             continue;
         }
-        const sdd_detector *d = token < p ? find(token, (size_t)(p - 1 - token)) : NULL;
+        const sdd_detector *d = token < p ? sdd__detector_by_word(token, (size_t)(p - 1 - token)) : NULL;
         if (!d || out->n == SDD_STRATEGY_MAX) {
-            snprintf(err->msg, sizeof(err->msg), "strategy '%s': unknown detector '%.*s'", name,
+            sdd__fail(err, SDD_E_CONFIG, "strategy '%s': unknown detector '%.*s'", name,
                      token < p ? (int)(p - 1 - token) : 0, token);
             return -1;
         }
@@ -72,9 +49,45 @@ int sdd_strategy_parse(const char *name, sdd_strategy *out, sdd_error *err)
         p = token = dash + 1;
     }
     if (token != p || out->n == 0) {
-        snprintf(err->msg, sizeof(err->msg), "strategy '%s': '%.*s' has no weight", name,
+        sdd__fail(err, SDD_E_CONFIG, "strategy '%s': '%.*s' has no weight", name,
                  (int)(name + name_len - 9 - token), token);
         return -1;
     }
     return 0;
+}
+
+sdd_history_need sdd__strategy_history(const sdd_strategy *s, const sdd_profile *p, int step)
+{
+    sdd_history_need all = {0, 0};
+
+    for (int d = 0; d < s->n; d++) {
+        sdd_history_need one = s->detector[d]->history(p, step);
+        if (one.long_slots > all.long_slots)
+            all.long_slots = one.long_slots;
+        if (one.short_slots > all.short_slots)
+            all.short_slots = one.short_slots;
+    }
+    return all;
+}
+
+int sdd__strategy_run(const sdd_strategy *s, const sdd_detect_input *in, sdd_symptom *out, int max)
+{
+    int n = 0;
+
+    for (int d = 0; d < s->n && n < max; d++) {
+        int got = s->detector[d]->run(in, out + n, max - n);
+        for (int i = n; i < n + got; i++)
+            out[i].weight *= s->weight[d];
+        n += got;
+    }
+    return n;
+}
+
+int sdd__concern_score(const sdd_profile *p, const sdd_symptom *s, int n)
+{
+    double c = 0;
+
+    for (int i = 0; i < n; i++)
+        c += s[i].weight * s[i].strength;
+    return (int)lround(100.0 * (1.0 - exp(-p->v[SDD_P_SENSITIVITY] * c)));
 }

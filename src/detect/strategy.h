@@ -9,7 +9,7 @@
 #ifndef SDD_STRATEGY_H
 #define SDD_STRATEGY_H
 
-#include "detect/detector.h"
+#include "detect/detectors.h"
 
 #define SDD_STRATEGY_MAX 16
 
@@ -20,6 +20,20 @@ typedef struct sdd_strategy {
 } sdd_strategy;
 
 /* 0, or -1 with err naming the unknown detector or the malformed part. */
-int sdd_strategy_parse(const char *name, sdd_strategy *out, sdd_error *err);
+int sdd__strategy_parse(const char *name, sdd_strategy *out, sdd_error *err);
+
+/* The history every detector of the strategy needs under profile p. */
+sdd_history_need sdd__strategy_history(const sdd_strategy *s, const sdd_profile *p, int step);
+
+/* Runs the strategy's detectors on one service and slot: up to max symptoms,
+ * each weighted by the strategy. */
+int sdd__strategy_run(const sdd_strategy *s, const sdd_detect_input *in, sdd_symptom *out, int max);
+
+/* The concern score of a slot's symptoms, 0..100: the weighted strengths
+ * summed into c, then 100(1 - e^(-k c)) with k = the profile's sensitivity.
+ * Zero stays zero, the first evidence counts most, and more evidence
+ * saturates instead of overflowing; a larger k reacts more to small
+ * strengths. */
+int sdd__concern_score(const sdd_profile *p, const sdd_symptom *s, int n);
 
 #endif

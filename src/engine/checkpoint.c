@@ -1,4 +1,4 @@
-/* engine_state.c: what the engine must remember across a restart, beyond
+/* checkpoint.c: what the engine must remember across a restart, beyond
  * the history store: where the watermark stood, the exact sums of the slots
  * still open or still taking late records, each service's recent events and
  * relevant state, the inventory it has learned, and the application's
@@ -9,7 +9,7 @@
  * A state is a checkpoint. History is written in place between two of them,
  * so after a crash it may hold slots the state has not seen closed; loading
  * rewinds every history entity to the oldest slot the state has a row for
- * and writes those rows again (engine.c), so that reading the input again
+ * and writes those rows again (slots.h), so that reading the input again
  * from the cursor rebuilds history exactly, as if no crash had happened. */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +28,9 @@
 #define STATE_FORMAT "pmacct-sdd-state"
 #define STATE_VERSION 2
 
-static int fail(sdd_error *err, const char *path, const char *what)
+static int fail(sdd_error *err, sdd_code code, const char *path, const char *what)
 {
-    snprintf(err->msg, sizeof(err->msg), "%.300s: %.200s", path, what);
-    return -1;
+    return sdd__fail(err, code, "%.300s: %.200s", path, what);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -74,12 +73,12 @@ static json_t *relevant_state_json(const sdd_relevant_state *rs)
 }
 
 /* The rows that hold something, each as [row, sum, sum, ...]. */
-static json_t *rows_json(const sdd_engine *e, const svc_state *st)
+static json_t *rows_json(const sdd_engine *e, const sdd__service_state *st)
 {
     json_t *rows = json_array();
 
-    for (int r = 0; r < e->n_rows; r++) {
-        const double *m = st->acc + (size_t)r * SDD_M_COUNT;
+    for (int r = 0; r < e->slots.n_rows; r++) {
+        const double *m = st->rows + (size_t)r * SDD_M_COUNT;
         int used = 0;
         for (int i = 0; i < SDD_M_COUNT && !used; i++)
             used = m[i] != 0;
@@ -96,16 +95,16 @@ static json_t *rows_json(const sdd_engine *e, const svc_state *st)
 
 static json_t *service_state_json(const sdd_engine *e, int i)
 {
-    const svc_state *st = &e->svc[i];
+    const sdd__service_state *st = &e->services.st[i];
     json_t *o = json_object(), *events = json_array();
-    sdd_event ordered[EVENTS_KEPT];
-    int first = (st->next_event - st->n_events + EVENTS_KEPT) % EVENTS_KEPT;
+    sdd_event ordered[SDD_EVENTS_KEPT];
+    int first = (st->next_event - st->n_events + SDD_EVENTS_KEPT) % SDD_EVENTS_KEPT;
 
     for (int k = 0; k < st->n_events; k++) {
-        ordered[k] = st->events[(first + k) % EVENTS_KEPT];
+        ordered[k] = st->events[(first + k) % SDD_EVENTS_KEPT];
         json_array_append_new(events, event_json(&ordered[k]));
     }
-    json_object_set_new(o, "vpn_id", json_string(sdd_inventory_service(e->inv, i)->vpn_id));
+    json_object_set_new(o, "vpn_id", json_string(sdd__inventory_service(e->inv, i)->vpn_id));
     json_object_set_new(o, "events", events);
     json_object_set_new(o, "rows", rows_json(e, st));
     json_object_set_new(o, "relevant_state", st->rs.open ? relevant_state_json(&st->rs) : json_null());
@@ -116,18 +115,18 @@ static json_t *state_json(const sdd_engine *e)
 {
     json_t *services = json_array(), *records = json_array(), *empty = json_array();
 
-    for (int i = 0; i < e->n_svc; i++)
+    for (int i = 0; i < e->services.n; i++)
         json_array_append_new(services, service_state_json(e, i));
-    for (int r = 0; r < e->n_rows; r++) {
-        json_array_append_new(records, json_integer((json_int_t)e->row_records[r]));
-        json_array_append_new(empty, json_boolean(e->row_closed_empty[r]));
+    for (int r = 0; r < e->slots.n_rows; r++) {
+        json_array_append_new(records, json_integer((json_int_t)e->slots.row_records[r]));
+        json_array_append_new(empty, json_boolean(e->slots.row_closed_empty[r]));
     }
     return json_pack("{s:s,s:i,s:i,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "format", STATE_FORMAT, "version",
-                     STATE_VERSION, "time_step_seconds", e->cfg.time_step_seconds, "rows", e->n_rows, "strategy",
-                     e->cfg.strategy, "newest", (json_int_t)e->newest, "next_close", (json_int_t)e->next_close,
-                     "first_slot", (json_int_t)e->first_slot, "row_records", records, "row_closed_empty", empty,
+                     STATE_VERSION, "time_step_seconds", e->cfg.time_step_seconds, "rows", e->slots.n_rows, "strategy",
+                     e->cfg.strategy, "newest", (json_int_t)e->slots.newest, "next_close", (json_int_t)e->slots.next_close,
+                     "first_slot", (json_int_t)e->slots.first_slot, "row_records", records, "row_closed_empty", empty,
                      "cursor", e->cursor ? json_string(e->cursor) : json_null(), "services", services,
-                     "inventory", sdd_inventory_to_json(e->inv));
+                     "inventory", sdd__inventory_to_json(e->inv));
 }
 
 static int fsync_dir_of(const char *path)
@@ -155,41 +154,37 @@ static int write_atomically(const char *path, const char *text, sdd_error *err)
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return fail(err, tmp, strerror(errno));
-    if (sdd_write_all(fd, &(struct iovec){(void *)text, len}, 1, -1) < 0) {
-        fail(err, tmp, sdd_errno_text(errno, why, sizeof(why)));   /* a full disk: the old state stays */
+        return fail(err, SDD_E_IO, tmp, strerror(errno));
+    if (sdd__write_all(fd, &(struct iovec){(void *)text, len}, 1, -1) < 0) {
+        fail(err, SDD_E_IO, tmp, sdd__errno_text(errno, why, sizeof(why)));   /* a full disk: the old state stays */
         close(fd);
         unlink(tmp);
         return -1;
     }
     if (fsync(fd) < 0 || close(fd) < 0) {
-        fail(err, tmp, strerror(errno));
+        fail(err, SDD_E_IO, tmp, strerror(errno));
         unlink(tmp);
         return -1;
     }
     if (rename(tmp, path) < 0) {
-        fail(err, path, strerror(errno));
+        fail(err, SDD_E_IO, path, strerror(errno));
         unlink(tmp);
         return -1;
     }
-    return fsync_dir_of(path) < 0 ? fail(err, path, strerror(errno)) : 0;
+    return fsync_dir_of(path) < 0 ? fail(err, SDD_E_IO, path, strerror(errno)) : 0;
 }
 
-int sdd_engine_sync(sdd_engine *e, sdd_error *err)
+int sdd__checkpoint_save(sdd_engine *e, sdd_error *err)
 {
     json_t *state;
     char *text;
     int rc;
 
-    if (sdd_history_sync(e->hist, err) < 0)
-        return -1;
-    if (!e->cfg.state_file[0])
-        return 0;
     state = state_json(e);
     text = state ? json_dumps(state, JSON_COMPACT) : NULL;
     json_decref(state);
     if (!text)
-        return fail(err, e->cfg.state_file, "out of memory");
+        return fail(err, SDD_E_NOMEM, e->cfg.state_file, "out of memory");
     rc = write_atomically(e->cfg.state_file, text, err);
     free(text);
     return rc;
@@ -275,7 +270,7 @@ static int restore_relevant_state(sdd_engine *e, sdd_relevant_state *rs, json_t 
     return 0;
 }
 
-static void restore_events(svc_state *st, json_t *events)
+static void restore_events(sdd__service_state *st, json_t *events)
 {
     json_t *j;
     size_t i;
@@ -289,23 +284,23 @@ static void restore_events(svc_state *st, json_t *events)
         ev->reason = (int)get_int(j, "reason");
         sdd_addr_parse(get_text(j, "peer"), &ev->peer);
         snprintf(ev->ifname, sizeof(ev->ifname), "%s", get_text(j, "ifname"));
-        st->next_event = (st->next_event + 1) % EVENTS_KEPT;
-        if (st->n_events < EVENTS_KEPT)
+        st->next_event = (st->next_event + 1) % SDD_EVENTS_KEPT;
+        if (st->n_events < SDD_EVENTS_KEPT)
             st->n_events++;
     }
 }
 
-static void restore_rows(const sdd_engine *e, svc_state *st, json_t *rows)
+static void restore_rows(const sdd_engine *e, sdd__service_state *st, json_t *rows)
 {
     json_t *row;
     size_t i;
 
     json_array_foreach(rows, i, row) {
         json_int_t r = json_integer_value(json_array_get(row, 0));
-        if (r < 0 || r >= e->n_rows || json_array_size(row) != SDD_M_COUNT + 1)
+        if (r < 0 || r >= e->slots.n_rows || json_array_size(row) != SDD_M_COUNT + 1)
             continue;
         for (int m = 0; m < SDD_M_COUNT; m++)
-            st->acc[(size_t)r * SDD_M_COUNT + m] = json_number_value(json_array_get(row, (size_t)m + 1));
+            st->rows[(size_t)r * SDD_M_COUNT + m] = json_number_value(json_array_get(row, (size_t)m + 1));
     }
 }
 
@@ -315,14 +310,14 @@ static int restore_services(sdd_engine *e, json_t *services, const char *path, s
     size_t i;
 
     json_array_foreach(services, i, j) {
-        int svc = sdd_inventory_find(e->inv, get_text(j, "vpn_id"));
-        svc_state *st = svc >= 0 ? sdd_engine_state_of(e, svc) : NULL;
+        int svc = sdd__inventory_find(e->inv, get_text(j, "vpn_id"));
+        sdd__service_state *st = svc >= 0 ? sdd__services_get(&e->services, svc, e->inv, &e->cfg, e->hist) : NULL;
         if (!st)
-            return fail(err, path, "a service of the state is missing from its inventory");
+            return fail(err, SDD_E_DATA, path, "a service of the state is missing from its inventory");
         restore_events(st, json_object_get(j, "events"));
         restore_rows(e, st, json_object_get(j, "rows"));
         if (restore_relevant_state(e, &st->rs, json_object_get(j, "relevant_state")) < 0)
-            return fail(err, path, "out of memory");
+            return fail(err, SDD_E_NOMEM, path, "out of memory");
     }
     return 0;
 }
@@ -334,11 +329,11 @@ static int check_header(const sdd_engine *e, json_t *root, const char *path, sdd
     const char *format = json_string_value(json_object_get(root, "format"));
 
     if (!format || strcmp(format, STATE_FORMAT) != 0)
-        return fail(err, path, "not a pmacct-sdd state file");
+        return fail(err, SDD_E_DATA, path, "not a pmacct-sdd state file");
     if (get_int(root, "version") != STATE_VERSION)
-        return fail(err, path, "state file of another version; remove it to start afresh");
-    if (get_int(root, "time_step_seconds") != e->cfg.time_step_seconds || get_int(root, "rows") != e->n_rows)
-        return fail(err, path, "state file written with another time_step_seconds, data_delay or "
+        return fail(err, SDD_E_DATA, path, "state file of another version; remove it to start afresh");
+    if (get_int(root, "time_step_seconds") != e->cfg.time_step_seconds || get_int(root, "rows") != e->slots.n_rows)
+        return fail(err, SDD_E_DATA, path, "state file written with another time_step_seconds, data_delay or "
                                "allowed_lateness; remove it to start afresh");
     return 0;
 }
@@ -348,29 +343,29 @@ static int check_header(const sdd_engine *e, json_t *root, const char *path, sdd
  * written again from their rows. */
 static void rewind_history(sdd_engine *e)
 {
-    int64_t oldest = e->next_close - e->n_late;
+    int64_t oldest = e->slots.next_close - e->slots.n_late;
 
-    if (e->next_close == INT64_MIN)
+    if (e->slots.next_close == INT64_MIN)
         return;
-    for (uint32_t i = 0; i < sdd_history_count(e->hist); i++)
-        sdd_history_rewind(e->hist, (int32_t)i, oldest);
-    for (int64_t slot = oldest; slot < e->next_close; slot++)
-        if (e->row_records[sdd_engine_row(e, slot)])
-            for (int i = 0; i < e->n_svc; i++)
-                sdd_engine_write_row(e, &e->svc[i], slot);
+    for (uint32_t i = 0; i < sdd__history_count(e->hist); i++)
+        sdd__history_rewind(e->hist, (int32_t)i, oldest);
+    for (int64_t slot = oldest; slot < e->slots.next_close; slot++)
+        if (e->slots.row_records[sdd__slot_row(&e->slots, slot)])
+            for (int i = 0; i < e->services.n; i++)
+                sdd__slot_write(&e->slots, e->hist, e->services.st[i].hist, e->services.st[i].rows, slot);
 }
 
 static void restore_rows_of_engine(sdd_engine *e, json_t *root)
 {
     json_t *records = json_object_get(root, "row_records"), *empty = json_object_get(root, "row_closed_empty");
 
-    for (int r = 0; r < e->n_rows; r++) {
-        e->row_records[r] = (uint64_t)json_integer_value(json_array_get(records, (size_t)r));
-        e->row_closed_empty[r] = json_is_true(json_array_get(empty, (size_t)r));
+    for (int r = 0; r < e->slots.n_rows; r++) {
+        e->slots.row_records[r] = (uint64_t)json_integer_value(json_array_get(records, (size_t)r));
+        e->slots.row_closed_empty[r] = json_is_true(json_array_get(empty, (size_t)r));
     }
 }
 
-int sdd_engine_state_load(sdd_engine *e, sdd_error *err)
+int sdd__checkpoint_load(sdd_engine *e, sdd_error *err)
 {
     const char *path = e->cfg.state_file;
     json_error_t jerr;
@@ -381,37 +376,21 @@ int sdd_engine_state_load(sdd_engine *e, sdd_error *err)
         return 0;                       /* a first start */
     root = json_load_file(path, 0, &jerr);
     if (!root)
-        return fail(err, path, jerr.text);
+        return fail(err, SDD_E_DATA, path, jerr.text);
     rc = check_header(e, root, path, err);
     if (rc == 0)
-        rc = sdd_inventory_from_json(e->inv, json_object_get(root, "inventory"), path, err);
+        rc = sdd__inventory_from_json(e->inv, json_object_get(root, "inventory"), path, err);
     if (rc == 0) {
-        e->newest = get_int(root, "newest");
-        e->next_close = get_int(root, "next_close");
-        e->first_slot = get_int(root, "first_slot");
+        e->slots.newest = get_int(root, "newest");
+        e->slots.next_close = get_int(root, "next_close");
+        e->slots.first_slot = get_int(root, "first_slot");
         restore_rows_of_engine(e, root);
         rc = restore_services(e, json_object_get(root, "services"), path, err);
     }
     if (rc == 0 && json_is_string(json_object_get(root, "cursor")))
-        rc = sdd_engine_set_cursor(e, get_text(root, "cursor")) == 0 ? 0 : fail(err, path, "out of memory");
+        rc = (e->cursor = strdup(get_text(root, "cursor"))) ? 0 : fail(err, SDD_E_NOMEM, path, "out of memory");
     if (rc == 0)
         rewind_history(e);
     json_decref(root);
     return rc;
-}
-
-int sdd_engine_set_cursor(sdd_engine *e, const char *text)
-{
-    char *copy = text ? strdup(text) : NULL;
-
-    if (text && !copy)
-        return -1;
-    free(e->cursor);
-    e->cursor = copy;
-    return 0;
-}
-
-const char *sdd_engine_cursor(const sdd_engine *e)
-{
-    return e->cursor;
 }

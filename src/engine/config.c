@@ -64,7 +64,7 @@ static const param_def params[SDD_P_COUNT] = {
     [SDD_P_CLOSE_AFTER_SLOTS] = {"close_after_slots", 1, 1, 10080, 5},
 };
 
-const char *sdd_param_name(sdd_param p)
+const char *sdd__param_name(sdd_param p)
 {
     return p < SDD_P_COUNT ? params[p].name : "?";
 }
@@ -109,7 +109,7 @@ void sdd_config_free(sdd_config *cfg)
     free(cfg);
 }
 
-const sdd_profile *sdd_config_profile(const sdd_config *cfg, const char *name)
+const sdd_profile *sdd__config_profile(const sdd_config *cfg, const char *name)
 {
     for (int i = 0; i < cfg->n_profiles; i++)
         if (strcmp(cfg->profiles[i].name, name) == 0)
@@ -242,16 +242,16 @@ static int apply_setting(sdd_config *cfg, const setting_def *d, const char *valu
     switch (d->type) {
     case SET_INT:
         if (parse_number(value, 1, &v) < 0 || v < d->min || v > d->max)
-            return sdd_fail(err, "%s: '%s' is not a whole number in %d..%d", d->name, value, d->min, d->max);
+            return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' is not a whole number in %d..%d", d->name, value, d->min, d->max);
         *(int *)field = (int)v;
         return 0;
     case SET_BOOL:
         if (parse_bool(value, (int *)field) < 0)
-            return sdd_fail(err, "%s: '%s' is not true or false", d->name, value);
+            return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' is not true or false", d->name, value);
         return 0;
     default:
         if (strlen(value) >= d->size)
-            return sdd_fail(err, "%s: value longer than %zu characters", d->name, d->size - 1);
+            return sdd__fail(err, SDD_E_CONFIG, "%s: value longer than %zu characters", d->name, d->size - 1);
         memcpy(field, value, strlen(value) + 1);
         return 0;
     }
@@ -274,11 +274,11 @@ int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const ch
     if (scope && *scope) {
         prof = profile_get(cfg, scope);
         if (!prof)
-            return sdd_fail(err, "out of memory");
+            return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     }
     if (!strcmp(key, "drop_model")) {
         if (strlen(value) >= SDD_PATH_MAX)
-            return sdd_fail(err, "drop_model: path too long");
+            return sdd__fail(err, SDD_E_CONFIG, "drop_model: path too long");
         apply_drop_model(cfg, prof, value);
         return 0;
     }
@@ -286,15 +286,15 @@ int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const ch
     if (p < 0) {
         const setting_def *d = find_setting(key);
         if (!d)
-            return sdd_fail(err, "unknown key '%s'", key);
+            return sdd__fail(err, SDD_E_CONFIG, "unknown key '%s'", key);
         if (prof)
-            return sdd_fail(err, "%s: an engine-wide setting cannot be scoped to profile '%s'", key, scope);
+            return sdd__fail(err, SDD_E_CONFIG, "%s: an engine-wide setting cannot be scoped to profile '%s'", key, scope);
         return apply_setting(cfg, d, value, err);
     }
     if (parse_number(value, params[p].is_int, &v) < 0)
-        return sdd_fail(err, "%s: '%s' is not a %s", key, value, params[p].is_int ? "whole number" : "number");
+        return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' is not a %s", key, value, params[p].is_int ? "whole number" : "number");
     if (v < params[p].min || v > params[p].max)
-        return sdd_fail(err, "%s: %s is outside %g..%g", key, value, params[p].min, params[p].max);
+        return sdd__fail(err, SDD_E_CONFIG, "%s: %s is outside %g..%g", key, value, params[p].min, params[p].max);
     apply_value(cfg, prof, p, v);
     return 0;
 }
@@ -307,16 +307,16 @@ static int check_profile(const sdd_config *cfg, const sdd_profile *p, sdd_error 
     double semi = floor(slots / 2) - 1;
 
     if (p->v[SDD_P_VOLUME_LENGTH_MINUTES] > pattern)
-        return sdd_fail(err, "profile %s: volume_length_minutes (%g) is longer than pattern_length_minutes (%g)",
+        return sdd__fail(err, SDD_E_CONFIG, "profile %s: volume_length_minutes (%g) is longer than pattern_length_minutes (%g)",
                     p->name, p->v[SDD_P_VOLUME_LENGTH_MINUTES], pattern);
     if (cfg->time_step_seconds > pattern * 60)
-        return sdd_fail(err, "profile %s: time_step_seconds (%d) is longer than pattern_length_minutes*60 (%g)",
+        return sdd__fail(err, SDD_E_CONFIG, "profile %s: time_step_seconds (%d) is longer than pattern_length_minutes*60 (%g)",
                     p->name, cfg->time_step_seconds, pattern * 60);
     if (p->v[SDD_P_FLATTEN_STEP] > semi)
-        return sdd_fail(err, "profile %s: flatten_step (%g) exceeds pattern_length_minutes*60/time_step_seconds/2-1 (%g)",
+        return sdd__fail(err, SDD_E_CONFIG, "profile %s: flatten_step (%g) exceeds pattern_length_minutes*60/time_step_seconds/2-1 (%g)",
                     p->name, p->v[SDD_P_FLATTEN_STEP], semi);
     if (p->v[SDD_P_WIDTH] > semi)
-        return sdd_fail(err, "profile %s: width (%g) exceeds pattern_length_minutes*60/time_step_seconds/2-1 (%g)",
+        return sdd__fail(err, SDD_E_CONFIG, "profile %s: width (%g) exceeds pattern_length_minutes*60/time_step_seconds/2-1 (%g)",
                     p->name, p->v[SDD_P_WIDTH], semi);
     return 0;
 }
@@ -376,9 +376,9 @@ static int load_line(sdd_config *cfg, char *raw, const char *path, int lineno, s
     if (*line == '\0' || *line == '!' || *line == '#')
         return 0;
     if (split_line(line, &key, &scope, &value) < 0)
-        return sdd_fail(err, "%s:%d: expected 'key: value' or 'key[profile]: value'", path, lineno);
+        return sdd__fail(err, SDD_E_CONFIG, "%s:%d: expected 'key: value' or 'key[profile]: value'", path, lineno);
     if (sdd_config_set(cfg, key, scope, value, &why) < 0)
-        return sdd_fail(err, "%s:%d: %s", path, lineno, why.msg);
+        return sdd__fail(err, why.code, "%s:%d: %s", path, lineno, why.msg);
     return 0;
 }
 
@@ -389,22 +389,19 @@ int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err)
     int lineno = 0, rc = 0;
 
     if (!f)
-        return sdd_fail(err, "%s: %s", path, strerror(errno));
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
     while (rc == 0 && fgets(buf, sizeof(buf), f)) {
         lineno++;
         if (!strchr(buf, '\n') && !feof(f))
-            rc = sdd_fail(err, "%s:%d: line longer than %zu characters", path, lineno, sizeof(buf) - 2);
+            rc = sdd__fail(err, SDD_E_CONFIG, "%s:%d: line longer than %zu characters", path, lineno, sizeof(buf) - 2);
         else
             rc = load_line(cfg, buf, path, lineno, err);
     }
     if (rc == 0 && ferror(f))
-        rc = sdd_fail(err, "%s: read error", path);
+        rc = sdd__fail(err, SDD_E_CONFIG, "%s: read error", path);
     fclose(f);
-    if (rc == 0 && sdd_config_check(cfg, err) < 0) {
-        char why[sizeof(err->msg)];
-        snprintf(why, sizeof(why), "%s", err->msg);
-        rc = sdd_fail(err, "%s: %s", path, why);
-    }
+    if (rc == 0 && sdd_config_check(cfg, err) < 0)
+        rc = sdd__fail_prefix(err, "%s", path);
     return rc;
 }
 
@@ -416,7 +413,7 @@ static void write_value(FILE *out, const char *key, const char *scope, double v)
         fprintf(out, "%s: %.15g\n", key, v);
 }
 
-void sdd_config_each_key(void (*fn)(void *ctx, const char *key), void *ctx)
+void sdd__config_each_key(void (*fn)(void *ctx, const char *key), void *ctx)
 {
     for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
         fn(ctx, settings[i].name);
@@ -437,7 +434,7 @@ static void write_setting(const sdd_config *cfg, const setting_def *d, FILE *out
         fprintf(out, "%s: %s\n", d->name, field);
 }
 
-void sdd_config_write(const sdd_config *cfg, FILE *out)
+void sdd__config_write(const sdd_config *cfg, FILE *out)
 {
     for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
         write_setting(cfg, &settings[i], out);

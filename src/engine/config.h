@@ -92,11 +92,11 @@ struct sdd_config {
     int n_profiles;
 };
 
-const sdd_profile *sdd_config_profile(const sdd_config *cfg, const char *name);  /* NULL if none */
-const char *sdd_param_name(sdd_param p);
+const sdd_profile *sdd__config_profile(const sdd_config *cfg, const char *name);  /* NULL if none */
+const char *sdd__param_name(sdd_param p);
 /* Calls fn with the name of every key the file may hold. */
-void sdd_config_each_key(void (*fn)(void *ctx, const char *key), void *ctx);
+void sdd__config_each_key(void (*fn)(void *ctx, const char *key), void *ctx);
 /* The effective configuration, in a form sdd_config_load reads back. */
-void sdd_config_write(const sdd_config *cfg, FILE *out);
+void sdd__config_write(const sdd_config *cfg, FILE *out);
 
 #endif

@@ -10,9 +10,9 @@
  *
  * Each slot's exact sums stay in a row of the engine from its first record
  * until it leaves allowed_lateness, and history only ever receives a slot's
- * whole value (sdd_history_set). So writing a slot again gives the same
- * history: a restart from a checkpoint (engine_state.c) rewinds history to
- * the checkpoint and reads the records after it again, counting none twice. */
+ * whole value (slots.h). So writing a slot again gives the same history: a
+ * restart from a checkpoint (checkpoint.c) rewinds history to the checkpoint
+ * and reads the records after it again, counting none twice. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +20,13 @@
 #include <time.h>
 
 #include "engine/engine_private.h"
-#include "parse/input.h"
-#include "engine/inventory.h"
 #include "engine/metrics.h"
+#include "lifecycle/notification.h"
+#include "util/error.h"
 
 static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
-    "notifications", "suppressed_in_change_window",
+    "notifications", "suppressed_in_change_window", "notifications_failed",
 };
 
 /* ---- life cycle of the handle ------------------------------------------ */
@@ -58,14 +58,11 @@ static int parse_holidays(sdd_engine *e, const char *list, sdd_error *err)
         int64_t *grown;
         if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || m < 1 || m > 12 || d < 1 || d > 31 ||
             (p[used] != ',' && p[used] != '\0')) {
-            snprintf(err->msg, sizeof(err->msg), "holidays: '%.200s' is not a list of YYYY-MM-DD dates", list);
-            return -1;
+            return sdd__fail(err, SDD_E_CONFIG, "holidays: '%.200s' is not a list of YYYY-MM-DD dates", list);
         }
         grown = realloc(e->holidays, (size_t)(e->n_holidays + 1) * sizeof(*grown));
-        if (!grown) {
-            snprintf(err->msg, sizeof(err->msg), "out of memory");
-            return -1;
-        }
+        if (!grown)
+            return sdd__fail(err, SDD_E_NOMEM, "out of memory");
         e->holidays = grown;
         memset(&tm, 0, sizeof(tm));
         tm.tm_year = y - 1900;
@@ -88,73 +85,58 @@ static sdd_season season_of(const sdd_engine *e, int64_t t)
                                                                                     : SDD_SEASON_WORKDAY;
 }
 
-/* History long enough for every profile's comparison and pattern windows. */
-static sdd_history *open_history(const sdd_config *cfg, sdd_history_shape *shape, sdd_error *err)
+/* History as long as the strategy's detectors read back, under every
+ * profile; each tier at least the slots history keeps exact sums of. */
+static sdd_history *open_history(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape,
+                                 sdd_error *err)
 {
-    const sdd_profile *p;
-    uint32_t week_slots = 0, pattern_slots = 0, recent_slots = 0;
+    sdd_history_need all = {SDD_HISTORY_OPEN_SLOTS, SDD_HISTORY_OPEN_SLOTS};
 
     for (int i = 0; i < cfg->n_profiles; i++) {
-        p = &cfg->profiles[i];
-        uint32_t back = (uint32_t)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / cfg->time_step_seconds);
-        uint32_t pat = (uint32_t)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / cfg->time_step_seconds);
-        /* saturation looks back saturation_minutes; BMP churn a few hundred slots */
-        uint32_t recent = (uint32_t)(p->v[SDD_P_SATURATION_MINUTES] * 60 / cfg->time_step_seconds);
-        week_slots = back > week_slots ? back : week_slots;
-        pattern_slots = pat > pattern_slots ? pat : pattern_slots;
-        recent_slots = recent > recent_slots ? recent : recent_slots;
+        sdd_history_need one = sdd__strategy_history(strategy, &cfg->profiles[i], cfg->time_step_seconds);
+        if (one.long_slots > all.long_slots)
+            all.long_slots = one.long_slots;
+        if (one.short_slots > all.short_slots)
+            all.short_slots = one.short_slots;
     }
     memset(shape, 0, sizeof(*shape));
     shape->slot_seconds = (uint32_t)cfg->time_step_seconds;
-    shape->long_slots = week_slots + 2 * pattern_slots + 2;
-    shape->short_slots = 4 * pattern_slots + 16;
-    if (shape->short_slots < recent_slots + 2 * 64 + 192)
-        shape->short_slots = recent_slots + 2 * 64 + 192;
+    shape->long_slots = (uint32_t)all.long_slots;
+    shape->short_slots = (uint32_t)all.short_slots;
     shape->long_series = SDD_M_LONG_COUNT;
     shape->short_series = SDD_M_SHORT_COUNT;
-    return sdd_history_open(cfg->history_file[0] ? cfg->history_file : NULL, shape, err);
+    return sdd__history_open(cfg->history_file[0] ? cfg->history_file : NULL, shape, err);
 }
 
 sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
 {
     sdd_engine *e;
-
     sdd_strategy strategy;
 
-    if (sdd_config_check(cfg, err) < 0 || sdd_strategy_parse(cfg->strategy, &strategy, err) < 0)
+    if (sdd_config_check(cfg, err) < 0 || sdd__strategy_parse(cfg->strategy, &strategy, err) < 0)
         return NULL;
     e = calloc(1, sizeof(*e));
     if (!e || copy_config(&e->cfg, cfg) < 0) {
         free(e);
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     e->strategy = strategy;
-    e->drop_models = sdd_drop_models_load(&e->cfg, err);
+    e->drop_models = sdd__drop_models_load(&e->cfg, err);
     if (!e->drop_models) {
         free(e->cfg.profiles);
         free(e);
         return NULL;
     }
-    e->n_open = cfg->data_delay / cfg->time_step_seconds + 2;
-    /* rows outlive their slot's close by the late window, and at least by
-     * the slots whose exact sums history keeps, which a rewind needs back */
-    e->n_late = cfg->allowed_lateness / cfg->time_step_seconds;
-    if (e->n_late < SDD_HISTORY_OPEN_SLOTS)
-        e->n_late = SDD_HISTORY_OPEN_SLOTS;
-    e->n_rows = e->n_open + e->n_late;
-    e->newest = INT64_MIN;
-    e->next_close = INT64_MIN;
-    e->row_records = calloc((size_t)e->n_rows, sizeof(*e->row_records));
-    e->row_closed_empty = calloc((size_t)e->n_rows, sizeof(*e->row_closed_empty));
-    e->inv = sdd_inventory_new(cfg->learn_unknown_rd);
-    if (e->row_records && e->row_closed_empty && e->inv)
-        e->hist = open_history(cfg, &e->shape, err);
+    e->inv = sdd__inventory_new(cfg->learn_unknown_rd);
+    if (sdd__slots_init(&e->slots, cfg) == 0 && e->inv)
+        e->hist = open_history(cfg, &e->strategy, &e->shape, err);
     else
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
+    sdd__services_init(&e->services, e->slots.n_rows);
     if (!e->hist || parse_holidays(e, cfg->holidays, err) < 0 ||
-        (cfg->inventory_file[0] && sdd_inventory_load(e->inv, cfg->inventory_file, err) < 0) ||
-        sdd_engine_state_load(e, err) < 0) {
+        (cfg->inventory_file[0] && sdd__inventory_load(e->inv, cfg->inventory_file, err) < 0) ||
+        sdd__checkpoint_load(e, err) < 0) {
         sdd_engine_free(e);
         return NULL;
     }
@@ -165,21 +147,16 @@ void sdd_engine_free(sdd_engine *e)
 {
     if (!e)
         return;
-    for (int i = 0; i < e->n_svc; i++) {
-        free(e->svc[i].acc);
-        sdd_lifecycle_release(&e->svc[i].rs);
-    }
-    free(e->svc);
-    free(e->row_records);
-    free(e->row_closed_empty);
+    sdd__services_free(&e->services);
+    sdd__slots_free(&e->slots);
     free(e->cursor);
     free(e->holidays);
-    sdd_drop_models_free(e->drop_models);
+    sdd__drop_models_free(e->drop_models);
     for (int i = 0; i < e->n_strings; i++)
         free(e->strings[i]);
     free(e->strings);
-    sdd_history_close(e->hist);
-    sdd_inventory_free(e->inv);
+    sdd__history_close(e->hist);
+    sdd__inventory_free(e->inv);
     free(e->cfg.profiles);
     free(e);
 }
@@ -192,83 +169,14 @@ void sdd_engine_on_notification(sdd_engine *e, sdd_notify_fn fn, void *ctx)
 
 int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err)
 {
-    return sdd_inventory_load(e->inv, path, err);
-}
-
-/* ---- per-service state ------------------------------------------------- */
-
-static const sdd_profile *profile_of(const sdd_engine *e, const sdd_service *s)
-{
-    const sdd_profile *p = sdd_config_profile(&e->cfg, s->profile);
-    return p ? p : &e->cfg.profiles[0];
-}
-
-svc_state *sdd_engine_state_of(sdd_engine *e, int svc)
-{
-    int count = sdd_inventory_count(e->inv);
-
-    if (svc < e->n_svc)
-        return &e->svc[svc];
-    svc_state *grown = realloc(e->svc, (size_t)count * sizeof(*grown));
-    if (!grown)
-        return NULL;
-    e->svc = grown;
-    for (; e->n_svc < count; e->n_svc++) {
-        svc_state *st = &e->svc[e->n_svc];
-        sdd_service *s = sdd_inventory_service(e->inv, e->n_svc);
-        sdd_error err;
-        memset(st, 0, sizeof(*st));
-        st->profile = profile_of(e, s);
-        st->acc = calloc((size_t)e->n_rows * SDD_M_COUNT, sizeof(double));
-        st->hist = sdd_history_entity(e->hist, s->vpn_id, &err);
-        if (!st->acc || st->hist < 0) {
-            free(st->acc);
-            return NULL;
-        }
-    }
-    return &e->svc[svc];
-}
-
-static void add_event(svc_state *st, const sdd_event *ev)
-{
-    st->events[st->next_event] = *ev;
-    st->next_event = (st->next_event + 1) % EVENTS_KEPT;
-    if (st->n_events < EVENTS_KEPT)
-        st->n_events++;
+    return sdd__inventory_load(e->inv, path, err);
 }
 
 /* ---- slots ------------------------------------------------------------- */
 
-static int64_t slot_of(const sdd_engine *e, int64_t t)
+static sdd__service_state *state_of(sdd_engine *e, int svc)
 {
-    int64_t step = e->cfg.time_step_seconds;
-    return t >= 0 ? t / step : -((-t + step - 1) / step);
-}
-
-static double *row_sums(const sdd_engine *e, const svc_state *st, int64_t slot)
-{
-    return st->acc + (size_t)sdd_engine_row(e, slot) * SDD_M_COUNT;
-}
-
-/* One metric of a closed slot into history, as its whole value. */
-static void write_metric(sdd_engine *e, svc_state *st, int64_t slot, int metric)
-{
-    int tier = metric < SDD_M_LONG_COUNT ? 0 : 1;
-    int series = tier ? metric - SDD_M_LONG_COUNT : metric;
-
-    sdd_history_set(e->hist, st->hist, tier, (uint16_t)series, slot, row_sums(e, st, slot)[metric]);
-}
-
-/* A slot that closed with records holds every metric (zero is data); one
- * that closed empty holds only what late records brought. */
-void sdd_engine_write_row(sdd_engine *e, svc_state *st, int64_t slot)
-{
-    const double *m = row_sums(e, st, slot);
-    int all = !e->row_closed_empty[sdd_engine_row(e, slot)];
-
-    for (int i = 0; i < SDD_M_COUNT; i++)
-        if (all || m[i] != 0)
-            write_metric(e, st, slot, i);
+    return sdd__services_get(&e->services, svc, e->inv, &e->cfg, e->hist);
 }
 
 static void run_detection(sdd_engine *e, int svc, int64_t slot);
@@ -277,13 +185,14 @@ static void run_detection(sdd_engine *e, int svc, int64_t slot);
  * next open slot's. */
 static void clear_row(sdd_engine *e, int64_t slot)
 {
-    int row = sdd_engine_row(e, slot);
+    sdd__slots *sl = &e->slots;
+    int row = sdd__slot_row(sl, slot);
 
-    if (e->row_records[row])
-        for (int i = 0; i < e->n_svc; i++)
-            memset(row_sums(e, &e->svc[i], slot), 0, SDD_M_COUNT * sizeof(double));
-    e->row_records[row] = 0;
-    e->row_closed_empty[row] = 0;
+    if (sl->row_records[row])
+        for (int i = 0; i < e->services.n; i++)
+            memset(sdd__slot_sums(sl, e->services.st[i].rows, slot), 0, SDD_M_COUNT * sizeof(double));
+    sl->row_records[row] = 0;
+    sl->row_closed_empty[row] = 0;
 }
 
 /* Moves the slot's sums into history (a slot in which the engine got no
@@ -291,90 +200,94 @@ static void clear_row(sdd_engine *e, int64_t slot)
  * runs detection on every service. */
 static void close_slot(sdd_engine *e, int64_t slot)
 {
-    int row = sdd_engine_row(e, slot);
-    int had_data = e->row_records[row] > 0;
-    int count = sdd_inventory_count(e->inv);
+    sdd__slots *sl = &e->slots;
+    int row = sdd__slot_row(sl, slot);
+    int had_data = sl->row_records[row] > 0;
+    int count = sdd__inventory_count(e->inv);
 
-    if (count > e->n_svc && !sdd_engine_state_of(e, count - 1))
-        return;
-    e->row_closed_empty[row] = !had_data;
+    if (count > e->services.n)
+        state_of(e, count - 1);
+    sl->row_closed_empty[row] = !had_data;
     if (had_data)
-        for (int i = 0; i < e->n_svc; i++)
-            sdd_engine_write_row(e, &e->svc[i], slot);
+        for (int i = 0; i < e->services.n; i++)
+            sdd__slot_write(sl, e->hist, e->services.st[i].hist, e->services.st[i].rows, slot);
     e->counters[C_SLOTS_CLOSED]++;
-    if (had_data && slot > e->first_slot)
-        for (int i = 0; i < e->n_svc; i++)
+    if (had_data && slot > sl->first_slot)
+        for (int i = 0; i < e->services.n; i++)
             run_detection(e, i, slot);
-    clear_row(e, slot - e->n_late);
+    clear_row(e, slot - sl->n_late);
 }
 
-static int rows_empty(const sdd_engine *e)
+/* Closes every slot whose end the watermark (newest - data_delay) has
+ * passed. After a long gap with every row empty, the slots in between are
+ * closed as one: none holds a record. */
+static void close_until(sdd_engine *e, int64_t newest)
 {
-    for (int r = 0; r < e->n_rows; r++)
-        if (e->row_records[r])
-            return 0;
-    return 1;
-}
+    sdd__slots *sl = &e->slots;
+    int64_t last_closed = sdd__slot_of(sl, newest - sl->data_delay) - 1;
 
-/* Closes every slot whose end the watermark has passed. */
-static void advance(sdd_engine *e, int64_t t)
-{
-    int64_t last_closed;
-
-    if (t <= e->newest)
-        return;
-    e->newest = t;
-    last_closed = slot_of(e, t - e->cfg.data_delay) - 1;
-    /* After a long gap with every row empty, the slots in between are closed
-     * as one: none holds a record. */
-    if (last_closed - e->next_close >= e->n_rows && rows_empty(e))
-        e->next_close = last_closed - e->n_rows + 1;
-    while (e->next_close <= last_closed)
-        close_slot(e, e->next_close++);
-}
-
-/* Adds one record's contribution to a service's slot, open or within
- * allowed_lateness; a late one goes on into history at once. */
-static void account(sdd_engine *e, svc_state *st, int64_t t, const int *metric, const double *value, int n)
-{
-    int64_t slot = slot_of(e, t);
-    double *m;
-
-    if ((e->next_close - slot) * e->cfg.time_step_seconds > e->cfg.allowed_lateness) {
-        e->counters[C_LATE_DROPPED]++;
-        return;
-    }
-    m = row_sums(e, st, slot);
-    for (int i = 0; i < n; i++)
-        m[metric[i]] += value[i];
-    e->row_records[sdd_engine_row(e, slot)]++;
-    if (slot >= e->next_close)
-        return;
-    for (int i = 0; i < n; i++)
-        write_metric(e, st, slot, metric[i]);
-    e->counters[C_LATE_ADDED]++;
+    if (last_closed - sl->next_close >= sl->n_rows && sdd__slots_empty(sl))
+        sl->next_close = last_closed - sl->n_rows + 1;
+    while (sl->next_close <= last_closed)
+        close_slot(e, sl->next_close++);
 }
 
 /* The first record fixes where slots start; before it nothing is open. */
 static void see_time(sdd_engine *e, int64_t t)
 {
-    if (e->next_close == INT64_MIN) {
-        e->next_close = slot_of(e, t - e->cfg.data_delay);
-        e->first_slot = slot_of(e, t);
+    sdd__slots *sl = &e->slots;
+
+    if (sl->next_close == INT64_MIN) {
+        sl->next_close = sdd__slot_of(sl, t - sl->data_delay);
+        sl->first_slot = sdd__slot_of(sl, t);
     }
-    advance(e, t);
+    if (t <= sl->newest)
+        return;
+    sl->newest = t;
+    close_until(e, t);
+}
+
+int sdd_engine_advance(sdd_engine *e, int64_t now)
+{
+    if (!e || e->slots.next_close == INT64_MIN)
+        return 0;
+    see_time(e, now);
+    return 1;
+}
+
+/* Adds one record's contribution to a service's slot, open or within
+ * allowed_lateness; a late one goes on into history at once. */
+static void account(sdd_engine *e, sdd__service_state *st, int64_t t, const int *metric, const double *value, int n)
+{
+    sdd__slots *sl = &e->slots;
+    int64_t slot = sdd__slot_of(sl, t);
+    double *m;
+
+    if ((sl->next_close - slot) * sl->step > sl->allowed_lateness) {
+        e->counters[C_LATE_DROPPED]++;
+        return;
+    }
+    m = sdd__slot_sums(sl, st->rows, slot);
+    for (int i = 0; i < n; i++)
+        m[metric[i]] += value[i];
+    sl->row_records[sdd__slot_row(sl, slot)]++;
+    if (slot >= sl->next_close)
+        return;
+    for (int i = 0; i < n; i++)
+        sdd__slot_write_metric(sl, e->hist, st->hist, st->rows, slot, metric[i]);
+    e->counters[C_LATE_ADDED]++;
 }
 
 /* ---- records ----------------------------------------------------------- */
 
 /* The state of the service a record mapped to, or NULL (counted by why). */
-static svc_state *mapped(sdd_engine *e, int svc, const sdd_unmapped *why)
+static sdd__service_state *mapped(sdd_engine *e, int svc, const sdd_unmapped *why)
 {
     if (svc < 0) {
         e->unmapped[*why]++;
         return NULL;
     }
-    return sdd_engine_state_of(e, svc);
+    return state_of(e, svc);
 }
 
 /* Which of the service's tracked interfaces (its first SDD_IF_TRACKED in
@@ -397,18 +310,18 @@ static int tracked_iface(const sdd_service *s, const sdd_addr *router, uint32_t 
 void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
-    svc_state *st;
+    sdd__service_state *st;
     int metric[6], n = 0, svc, k;
     double value[6];
     double flows = f->flows ? (double)f->flows : 1;
 
     e->counters[C_FLOWS]++;
     see_time(e, f->time);
-    svc = sdd_inventory_map_flow(e->inv, f, &why);
+    svc = sdd__inventory_map_flow(e->inv, f, &why);
     st = mapped(e, svc, &why);
     if (!st)
         return;
-    const sdd_service *s = sdd_inventory_service(e->inv, svc);
+    const sdd_service *s = sdd__inventory_service(e->inv, svc);
     if ((k = tracked_iface(s, &f->router, f->iface_in, NULL)) >= 0)
         metric[n] = SDD_M_IF_IN_BYTES + k, value[n++] = (double)f->bytes;
     if ((k = tracked_iface(s, &f->router, f->iface_out, NULL)) >= 0)
@@ -445,26 +358,26 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
     double one = 1;
-    svc_state *st;
+    sdd__service_state *st;
     int svc;
 
     e->counters[C_BMP]++;
     see_time(e, ev->time);
-    svc = sdd_inventory_map_bmp(e->inv, ev, &why);
+    svc = sdd__inventory_map_bmp(e->inv, ev, &why);
     st = mapped(e, svc, &why);
     if (!st)
         return;
     account(e, st, ev->time, &bmp_metric[ev->type], &one, 1);
     if (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN) {
-        const sdd_service *s = sdd_inventory_service(e->inv, svc);
+        const sdd_service *s = sdd__inventory_service(e->inv, svc);
         sdd_event x;
         memset(&x, 0, sizeof(x));
         x.time = ev->time;
         x.kind = ev->type == SDD_BMP_PEER_UP ? SDD_EV_PEER_UP : SDD_EV_PEER_DOWN;
-        x.termination = sdd_service_termination(s, &ev->router, ev->rd, &ev->peer);
+        x.termination = sdd__service_termination(s, &ev->router, ev->rd, &ev->peer);
         x.reason = ev->reason;
         x.peer = ev->peer;
-        add_event(st, &x);
+        sdd__service_add_event(st, &x);
     }
 }
 
@@ -473,12 +386,12 @@ void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)
     sdd_unmapped why = SDD_UNMAPPED_NONE;
     int term, metric = ev->oper_up ? SDD_M_IFACE_UP : SDD_M_IFACE_DOWN;
     double one = 1;
-    svc_state *st;
+    sdd__service_state *st;
     sdd_event x;
 
     e->counters[C_IFACE]++;
     see_time(e, ev->time);
-    st = mapped(e, sdd_inventory_map_iface(e->inv, ev, &term, &why), &why);
+    st = mapped(e, sdd__inventory_map_iface(e->inv, ev, &term, &why), &why);
     if (!st)
         return;
     account(e, st, ev->time, &metric, &one, 1);
@@ -488,25 +401,25 @@ void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)
     x.termination = term;
     x.reason = -1;
     snprintf(x.ifname, sizeof(x.ifname), "%s", ev->ifname);
-    add_event(st, &x);
+    sdd__service_add_event(st, &x);
 }
 
-int sdd_engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *r)
+int sdd__engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *r)
 {
     sdd_skip why;
 
     r->kind = kind;
     switch (kind) {
     case SDD_INPUT_FLOW:
-        why = sdd_parse_flow(line, len, &r->u.flow, NULL, 0);
+        why = sdd__parse_flow(line, len, &r->u.flow, NULL, 0);
         r->time = r->u.flow.time;
         break;
     case SDD_INPUT_BMP:
-        why = sdd_parse_bmp(line, len, &r->u.bmp, NULL, 0);
+        why = sdd__parse_bmp(line, len, &r->u.bmp, NULL, 0);
         r->time = r->u.bmp.time;
         break;
     default:
-        why = sdd_parse_iface(line, len, &r->u.iface, NULL, 0);
+        why = sdd__parse_iface(line, len, &r->u.iface, NULL, 0);
         r->time = r->u.iface.time;
         break;
     }
@@ -514,7 +427,7 @@ int sdd_engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_
     return why == SDD_SKIP_NONE ? 1 : why == SDD_SKIP_IGNORED ? 0 : -1;
 }
 
-void sdd_engine_add_record(sdd_engine *e, const sdd_record *r)
+void sdd__engine_add_record(sdd_engine *e, const sdd_record *r)
 {
     if (r->kind == SDD_INPUT_FLOW)
         sdd_engine_add_flow(e, &r->u.flow);
@@ -527,28 +440,30 @@ void sdd_engine_add_record(sdd_engine *e, const sdd_record *r)
 int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len)
 {
     sdd_record r;
-    int got = sdd_engine_parse(e, kind, line, len, &r);
+    int got = sdd__engine_parse(e, kind, line, len, &r);
 
     if (got > 0)
-        sdd_engine_add_record(e, &r);
+        sdd__engine_add_record(e, &r);
     return got < 0 ? -1 : 0;
 }
 
 void sdd_engine_finish(sdd_engine *e)
 {
-    if (e->next_close == INT64_MIN)
+    sdd__slots *sl = e ? &e->slots : NULL;
+
+    if (!sl || sl->next_close == INT64_MIN)
         return;
     /* Close every slot that can hold data, as if the watermark had moved on. */
-    int64_t last = slot_of(e, e->newest);
-    while (e->next_close <= last)
-        close_slot(e, e->next_close++);
+    int64_t last = sdd__slot_of(sl, sl->newest);
+    while (sl->next_close <= last)
+        close_slot(e, sl->next_close++);
 }
 
 /* ---- detection --------------------------------------------------------- */
 
 typedef struct series_ctx {
     const sdd_engine *e;
-    const svc_state *st;
+    const sdd__service_state *st;
 } series_ctx;
 
 static int read_series(const void *ctx, int metric, int64_t first, int n, double *out)
@@ -559,35 +474,12 @@ static int read_series(const void *ctx, int metric, int64_t first, int n, double
     int present = 0;
 
     for (int i = 0; i < n; i++) {
-        if (sdd_history_get(c->e->hist, c->st->hist, tier, (uint16_t)series, first + i, &out[i]))
+        if (sdd__history_get(c->e->hist, c->st->hist, tier, (uint16_t)series, first + i, &out[i]))
             present++;
         else
             out[i] = NAN;
     }
     return present;
-}
-
-/* The events of the ring, oldest first, into `out`. */
-static int events_in_order(const svc_state *st, sdd_event *out)
-{
-    int first = (st->next_event - st->n_events + EVENTS_KEPT) % EVENTS_KEPT;
-
-    for (int i = 0; i < st->n_events; i++)
-        out[i] = st->events[(first + i) % EVENTS_KEPT];
-    return st->n_events;
-}
-
-/* Combines weighted strengths and projects them into 0..100: 100(1-e^(-k c)),
- * k = sensitivity. Zero stays zero, the first evidence counts most, and more
- * evidence saturates instead of overflowing; a larger k reacts more to small
- * strengths. */
-static int concern_score(const sdd_profile *p, const sdd_symptom *s, int n)
-{
-    double c = 0;
-
-    for (int i = 0; i < n; i++)
-        c += s[i].weight * s[i].strength;
-    return (int)lround(100.0 * (1.0 - exp(-p->v[SDD_P_SENSITIVITY] * c)));
 }
 
 /* The capacities and terminations of the service's tracked interfaces, in
@@ -614,27 +506,38 @@ static int in_change_window(const sdd_service *s, int64_t t, int64_t after)
     return 0;
 }
 
-static int detect(const sdd_engine *e, const sdd_detect_input *in, sdd_symptom *sym)
+/* A new revision of the service's relevant state, to the caller as its
+ * notification; a closed state is let go after. */
+static void publish(sdd_engine *e, sdd__service_state *st, const sdd_lifecycle_ctx *lc, sdd_change change)
 {
-    int n = 0;
+    sdd_notification n;
+    char *json = NULL;
 
-    for (int d = 0; d < e->strategy.n && n < MAX_SYMPTOMS; d++) {
-        int got = e->strategy.detector[d]->run(in, sym + n, MAX_SYMPTOMS - n);
-        for (int i = n; i < n + got; i++)
-            sym[i].weight *= e->strategy.weight[d];
-        n += got;
+    if (e->notify) {
+        json = sdd__notification_json(&st->rs, lc);
+        if (json) {
+            n.id = st->rs.id;
+            n.vpn_id = lc->service->vpn_id;
+            n.revision = st->rs.revision;
+            n.slot_end = lc->slot_end;
+            n.json = json;
+            e->notify(e->notify_ctx, &n);
+        }
     }
-    return n;
+    e->counters[json || !e->notify ? C_NOTIFICATIONS : C_NOTIFICATIONS_FAILED]++;
+    free(json);
+    if (change == SDD_CHANGE_CLOSED)
+        sdd__lifecycle_release(&st->rs);
 }
 
 static void run_detection(sdd_engine *e, int svc, int64_t slot)
 {
-    svc_state *st = &e->svc[svc];
-    const sdd_service *s = sdd_inventory_service(e->inv, svc);
+    sdd__service_state *st = &e->services.st[svc];
+    const sdd_service *s = sdd__inventory_service(e->inv, svc);
     int64_t start = slot * e->cfg.time_step_seconds;
     series_ctx ctx = {e, st};
-    sdd_event events[EVENTS_KEPT];
-    sdd_symptom sym[MAX_SYMPTOMS];
+    sdd_event events[SDD_EVENTS_KEPT];
+    sdd_symptom sym[SDD_SYMPTOMS_MAX];
     sdd_detect_input in;
     int n, concern;
 
@@ -646,12 +549,12 @@ static void run_detection(sdd_engine *e, int svc, int64_t slot)
     in.ref_season = season_of(e, start - (int64_t)(st->profile->v[SDD_P_TIME_DELTA_HOURS] * 3600));
     in.series = read_series;
     in.ctx = &ctx;
-    in.n_events = events_in_order(st, events);
+    in.n_events = sdd__service_events(st, events);
     in.events = events;
     in.n_if = tracked_capacities(s, in.if_capacity_bps, in.if_termination);
-    in.drop_model = sdd_drop_models_find(e->drop_models, st->profile->drop_model);
-    n = detect(e, &in, sym);
-    concern = concern_score(st->profile, sym, n);
+    in.drop_model = sdd__drop_models_find(e->drop_models, st->profile->drop_model);
+    n = sdd__strategy_run(&e->strategy, &in, sym, SDD_SYMPTOMS_MAX);
+    concern = sdd__concern_score(st->profile, sym, n);
     /* A planned change is no disruption: it opens no relevant state, nor does
      * its recovery within pattern_length_minutes of its end. */
     if (!st->rs.open && concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] &&
@@ -665,10 +568,10 @@ static void run_detection(sdd_engine *e, int svc, int64_t slot)
         .strategy = e->cfg.strategy,
         .slot_start = start,
         .slot_end = start + e->cfg.time_step_seconds,
-        .notify = e->notify,
-        .notify_ctx = e->notify_ctx,
     };
-    e->counters[C_NOTIFICATIONS] += (uint64_t)sdd_lifecycle_step(&st->rs, &lc, concern, sym, n);
+    sdd_change change = sdd__lifecycle_step(&st->rs, &lc, concern, sym, n);
+    if (change != SDD_CHANGE_NONE)
+        publish(e, st, &lc, change);
 }
 
 /* ---- counters ---------------------------------------------------------- */
@@ -682,13 +585,40 @@ void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
         fn(ctx, counter_names[i], e->counters[i]);
     for (int k = 0; k < 3; k++)
         for (int s = 0; s < SDD_SKIP_COUNT; s++) {
-            snprintf(name, sizeof(name), "parsed_%s_%s", kinds[k], sdd_skip_name((sdd_skip)s));
+            snprintf(name, sizeof(name), "parsed_%s_%s", kinds[k], sdd__skip_name((sdd_skip)s));
             fn(ctx, name, e->skipped[k][s]);
         }
     for (int u = 1; u < SDD_UNMAPPED_COUNT; u++) {
-        snprintf(name, sizeof(name), "unmapped_%s", sdd_unmapped_name((sdd_unmapped)u));
+        snprintf(name, sizeof(name), "unmapped_%s", sdd__unmapped_name((sdd_unmapped)u));
         fn(ctx, name, e->unmapped[u]);
     }
-    fn(ctx, "services", (uint64_t)sdd_inventory_count(e->inv));
-    fn(ctx, "history_bytes_per_service", (uint64_t)sdd_history_bytes_per_entity(&e->shape));
+    fn(ctx, "services", (uint64_t)sdd__inventory_count(e->inv));
+    fn(ctx, "services_refused", e->services.refused);
+    fn(ctx, "history_writes_refused", e->slots.write_errors);
+    fn(ctx, "history_bytes_per_service", (uint64_t)sdd__history_bytes_per_entity(&e->shape));
+}
+
+int sdd_engine_sync(sdd_engine *e, sdd_error *err)
+{
+    if (!e)
+        return sdd__fail(err, SDD_E_ARG, "no engine");
+    if (sdd__history_sync(e->hist, err) < 0)
+        return -1;
+    return e->cfg.state_file[0] ? sdd__checkpoint_save(e, err) : 0;
+}
+
+int sdd_engine_set_cursor(sdd_engine *e, const char *text)
+{
+    char *copy = text ? strdup(text) : NULL;
+
+    if (!e || (text && !copy))
+        return -1;
+    free(e->cursor);
+    e->cursor = copy;
+    return 0;
+}
+
+const char *sdd_engine_cursor(const sdd_engine *e)
+{
+    return e ? e->cursor : NULL;
 }

@@ -18,7 +18,7 @@ typedef struct sdd_record {
 /* Parses one line into *out, counting what is skipped and why: 1 when *out
  * holds a record for the engine, 0 for a valid line of no use to it, -1 for
  * a line that could not be used. */
-int sdd_engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *out);
-void sdd_engine_add_record(sdd_engine *e, const sdd_record *r);
+int sdd__engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *out);
+void sdd__engine_add_record(sdd_engine *e, const sdd_record *r);
 
 #endif

@@ -12,7 +12,7 @@
  *     value <  1024:  absolute error <= 0.5 (none for integers),
  *     value >= 1024:  relative error <= 2^-11 (0.049 %).
  * Values above SDD_HISTORY_VALUE_MAX (and +inf) saturate to it; negative
- * values and NaN are refused by sdd_history_add.
+ * values and NaN are refused by sdd__history_add.
  *
  * Accumulating. Decoding, adding and re-encoding on every add would lose small
  * adds into a large value (adding 1 to 1e6 rounds back to 1e6). So each entity
@@ -61,9 +61,9 @@
  * then counting them in the header: a crash in between leaves a block that is
  * simply reused.
  *
- * What survives. The header is clean after sdd_history_sync or close, and is
+ * What survives. The header is clean after sdd__history_sync or close, and is
  * marked not clean (and msynced) before the first write after that, so a file
- * that was not clean at open (sdd_history_recovered) was being written when
+ * that was not clean at open (sdd__history_recovered) was being written when
  * its writer stopped. A process crash loses nothing already written (the
  * mapping's pages belong to the kernel's page cache). A power loss keeps
  * everything up to the last sync; slots written after it may come back partly
@@ -86,6 +86,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/error.h"
 #include "engine/history.h"
 
 #define HIST_MAGIC "SDD-HIST"
@@ -153,20 +154,9 @@ struct sdd_history {
     uint32_t index_size;        /* a power of two */
 };
 
-static void set_err(sdd_error *err, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-}
-
 /* ---- the value encoding ---------------------------------------------- */
 
-uint16_t sdd_history_encode(double value)
+uint16_t sdd__history_encode(double value)
 {
     int exp2;
     uint32_t raw;
@@ -187,7 +177,7 @@ uint16_t sdd_history_encode(double value)
     return (uint16_t)(raw + 1);   /* at most 0xffff: value < SDD_HISTORY_VALUE_MAX */
 }
 
-double sdd_history_decode(uint16_t code)
+double sdd__history_decode(uint16_t code)
 {
     uint32_t raw = code ? code - 1u : 0;
 
@@ -218,7 +208,7 @@ static int layout_of(const sdd_history_shape *s, struct layout *out)
     return 0;
 }
 
-size_t sdd_history_bytes_per_entity(const sdd_history_shape *shape)
+size_t sdd__history_bytes_per_entity(const sdd_history_shape *shape)
 {
     struct layout lay;
 
@@ -365,11 +355,11 @@ static int header_pick(const uint8_t *page, uint64_t size, const char *path,
             best = i;
     }
     if (newest < 0 || state[0] == HEADER_NEWER || state[1] == HEADER_NEWER) {
-        set_err(err, "history file %s: %s", path, header_state_text[state_worse(state[0], state[1])]);
+        sdd__fail(err, SDD_E_DATA, "history file %s: %s", path, header_state_text[state_worse(state[0], state[1])]);
         return -1;
     }
     if (best < 0) {
-        set_err(err, "history file %s: size %llu bytes does not match its header (%llu "
+        sdd__fail(err, SDD_E_DATA, "history file %s: size %llu bytes does not match its header (%llu "
                 "expected): truncated or damaged", path, (unsigned long long)size,
                 (unsigned long long)file_bytes(copy[newest].capacity, copy[newest].block_bytes));
         return -1;
@@ -387,7 +377,7 @@ static int header_check_shape(const struct file_header *hdr, const sdd_history_s
         hdr->short_series == s->short_series && hdr->open_slots == SDD_HISTORY_OPEN_SLOTS &&
         hdr->block_bytes == block)
         return 0;
-    set_err(err, "history file %s was made for slot_seconds=%u long=%u slots x %u series "
+    sdd__fail(err, SDD_E_DATA, "history file %s was made for slot_seconds=%u long=%u slots x %u series "
             "short=%u slots x %u series (%u open slots), the configuration asks for "
             "slot_seconds=%u long=%u x %u short=%u x %u (%u open slots); move the file "
             "away to start a new history",
@@ -546,7 +536,7 @@ static int index_reserve(sdd_history *h, uint32_t entities, sdd_error *err)
         size *= 2;
     index = malloc((size_t)size * sizeof(*index));
     if (!index) {
-        set_err(err, "history: out of memory for a key index of %u entries", size);
+        sdd__fail(err, SDD_E_NOMEM, "history: out of memory for a key index of %u entries", size);
         return -1;
     }
     memset(index, 0xff, (size_t)size * sizeof(*index));   /* every entry -1 */
@@ -565,7 +555,7 @@ static int map_memory(sdd_history *h, sdd_error *err)
     void *p = mmap(NULL, HEADER_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
     if (p == MAP_FAILED) {
-        set_err(err, "history: cannot map %u bytes: %s", HEADER_BYTES, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history: cannot map %u bytes: %s", HEADER_BYTES, strerror(errno));
         return -1;
     }
     h->base = p;
@@ -585,18 +575,18 @@ static int resize(sdd_history *h, uint32_t capacity, sdd_error *err)
     void *p;
 
     if (bytes > SIZE_MAX / 2 || bytes > (uint64_t)INT64_MAX) {
-        set_err(err, "history: %u entities do not fit in the address space", capacity);
+        sdd__fail(err, SDD_E_DATA, "history: %u entities do not fit in the address space", capacity);
         return -1;
     }
     p = mremap(h->base, h->map_bytes, (size_t)bytes, MREMAP_MAYMOVE);
     if (p == MAP_FAILED) {
-        set_err(err, "history: cannot map %llu bytes: %s", (unsigned long long)bytes,
+        sdd__fail(err, SDD_E_IO, "history: cannot map %llu bytes: %s", (unsigned long long)bytes,
                 strerror(errno));
         return -1;
     }
     h->base = p;
     if (h->fd >= 0 && ftruncate(h->fd, (off_t)bytes) != 0) {
-        set_err(err, "history: cannot extend the file to %llu bytes: %s",
+        sdd__fail(err, SDD_E_IO, "history: cannot extend the file to %llu bytes: %s",
                 (unsigned long long)bytes, strerror(errno));
         /* Shrinking in place; should even that fail, unmap all of it at close. */
         if (mremap(h->base, (size_t)bytes, h->map_bytes, 0) == MAP_FAILED)
@@ -615,13 +605,13 @@ static int grow(sdd_history *h, sdd_error *err)
     uint32_t capacity = old ? old * 2 : INITIAL_CAPACITY;
 
     if (capacity > CAPACITY_MAX) {
-        set_err(err, "history: cannot grow past %u entities", old);
+        sdd__fail(err, SDD_E_IO, "history: cannot grow past %u entities", old);
         return -1;
     }
     h->hdr.capacity = capacity;
     header_commit(h);
     if (header_flush(h) != 0)
-        set_err(err, "history: cannot write the header to disk: %s", strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history: cannot write the header to disk: %s", strerror(errno));
     else if (resize(h, capacity, err) == 0)
         return 0;
     h->hdr.capacity = old;
@@ -646,12 +636,12 @@ static int file_create(sdd_history *h, const char *path, sdd_error *err)
     memcpy(header_copy(page, 0), &h->hdr, sizeof(h->hdr));
     memcpy(header_copy(page, 1), &older, sizeof(older));
     if (pwrite(h->fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) || fsync(h->fd) != 0) {
-        set_err(err, "history file %s: cannot write its header: %s", path, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history file %s: cannot write its header: %s", path, strerror(errno));
         return -1;
     }
     p = mmap(NULL, HEADER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
     if (p == MAP_FAILED) {
-        set_err(err, "history file %s: cannot map it: %s", path, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history file %s: cannot map it: %s", path, strerror(errno));
         return -1;
     }
     h->base = p;
@@ -666,24 +656,24 @@ static int file_load(sdd_history *h, const char *path, uint64_t size, sdd_error 
     void *p;
 
     if (size < HEADER_BYTES) {
-        set_err(err, "history file %s: %llu bytes is too short for a history file "
+        sdd__fail(err, SDD_E_DATA, "history file %s: %llu bytes is too short for a history file "
                 "(truncated, or not one)", path, (unsigned long long)size);
         return -1;
     }
     if (pread(h->fd, page, sizeof(page), 0) != (ssize_t)sizeof(page)) {
-        set_err(err, "history file %s: cannot read its header: %s", path, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history file %s: cannot read its header: %s", path, strerror(errno));
         return -1;
     }
     if (header_pick(page, size, path, &h->hdr, &h->active, err) != 0 ||
         header_check_shape(&h->hdr, &h->shape, h->lay.block, path, err) != 0)
         return -1;
     if (size > SIZE_MAX / 2) {
-        set_err(err, "history file %s: too large to map", path);
+        sdd__fail(err, SDD_E_DATA, "history file %s: too large to map", path);
         return -1;
     }
     p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
     if (p == MAP_FAILED) {
-        set_err(err, "history file %s: cannot map it: %s", path, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history file %s: cannot map it: %s", path, strerror(errno));
         return -1;
     }
     h->base = p;
@@ -698,16 +688,16 @@ static int file_open(sdd_history *h, const char *path, sdd_error *err)
 
     h->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (h->fd < 0) {
-        set_err(err, "history file %s: cannot open it: %s", path, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history file %s: cannot open it: %s", path, strerror(errno));
         return -1;
     }
     if (flock(h->fd, LOCK_EX | LOCK_NB) != 0) {
-        set_err(err, "history file %s: %s", path, errno == EWOULDBLOCK ?
+        sdd__fail(err, SDD_E_IO, "history file %s: %s", path, errno == EWOULDBLOCK ?
                 "in use by another process or store" : strerror(errno));
         return -1;
     }
     if (fstat(h->fd, &st) != 0) {
-        set_err(err, "history file %s: cannot stat it: %s", path, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history file %s: cannot stat it: %s", path, strerror(errno));
         return -1;
     }
     /* An empty file is one whose creation stopped before its header was written. */
@@ -728,19 +718,19 @@ static void history_free(sdd_history *h)
 
 /* ---- the API ---------------------------------------------------------------- */
 
-sdd_history *sdd_history_open(const char *path, const sdd_history_shape *shape, sdd_error *err)
+sdd_history *sdd__history_open(const char *path, const sdd_history_shape *shape, sdd_error *err)
 {
     sdd_history *h;
     struct layout lay;
 
     if (!shape || layout_of(shape, &lay) != 0) {
-        set_err(err, "history: unusable shape (slot_seconds and ring lengths must be at least "
+        sdd__fail(err, SDD_E_ARG, "history: unusable shape (slot_seconds and ring lengths must be at least "
                 "1, an entity at most %u bytes)", (unsigned)BLOCK_MAX);
         return NULL;
     }
     h = calloc(1, sizeof(*h));
     if (!h) {
-        set_err(err, "history: out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "history: out of memory");
         return NULL;
     }
     h->fd = -1;
@@ -754,12 +744,12 @@ sdd_history *sdd_history_open(const char *path, const sdd_history_shape *shape, 
     return h;
 }
 
-int sdd_history_sync(sdd_history *h, sdd_error *err)
+int sdd__history_sync(sdd_history *h, sdd_error *err)
 {
     if (h->fd < 0)
         return 0;
     if (msync(h->base, h->map_bytes, MS_SYNC) != 0 || fdatasync(h->fd) != 0) {
-        set_err(err, "history: cannot write the store to disk: %s", strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history: cannot write the store to disk: %s", strerror(errno));
         return -1;
     }
     if (h->hdr.clean)
@@ -767,26 +757,26 @@ int sdd_history_sync(sdd_history *h, sdd_error *err)
     h->hdr.clean = 1;
     header_commit(h);
     if (header_flush(h) != 0) {
-        set_err(err, "history: cannot write the header to disk: %s", strerror(errno));
+        sdd__fail(err, SDD_E_IO, "history: cannot write the header to disk: %s", strerror(errno));
         return -1;
     }
     return 0;
 }
 
-void sdd_history_close(sdd_history *h)
+void sdd__history_close(sdd_history *h)
 {
     if (!h)
         return;
-    (void)sdd_history_sync(h, NULL);   /* callers who care call sdd_history_sync first */
+    (void)sdd__history_sync(h, NULL);   /* callers who care call sdd__history_sync first */
     history_free(h);
 }
 
-int sdd_history_recovered(const sdd_history *h)
+int sdd__history_recovered(const sdd_history *h)
 {
     return h->recovered;
 }
 
-int32_t sdd_history_find(const sdd_history *h, const char *key)
+int32_t sdd__history_find(const sdd_history *h, const char *key)
 {
     if (!h || !key || !key[0] || strlen(key) >= SDD_HISTORY_KEY_MAX)
         return -1;
@@ -816,25 +806,25 @@ static int32_t entity_create(sdd_history *h, const char *key, sdd_error *err)
     return entity;
 }
 
-int32_t sdd_history_entity(sdd_history *h, const char *key, sdd_error *err)
+int32_t sdd__history_entity(sdd_history *h, const char *key, sdd_error *err)
 {
     int32_t entity;
 
     if (!key || !key[0] || strlen(key) >= SDD_HISTORY_KEY_MAX) {
-        set_err(err, "history: an entity key must have 1 to %d bytes",
+        sdd__fail(err, SDD_E_ARG, "history: an entity key must have 1 to %d bytes",
                 SDD_HISTORY_KEY_MAX - 1);
         return -1;
     }
-    entity = sdd_history_find(h, key);
+    entity = sdd__history_find(h, key);
     return entity >= 0 ? entity : entity_create(h, key, err);
 }
 
-uint32_t sdd_history_count(const sdd_history *h)
+uint32_t sdd__history_count(const sdd_history *h)
 {
     return h->hdr.count;
 }
 
-const char *sdd_history_key(const sdd_history *h, int32_t entity)
+const char *sdd__history_key(const sdd_history *h, int32_t entity)
 {
     if (!entity_ok(h, entity) || !key_valid(head_of(h, entity)->key))
         return NULL;
@@ -861,21 +851,21 @@ static int store(sdd_history *h, int32_t entity, int tier, uint16_t series, int6
     if (slot > e->newest - SDD_HISTORY_OPEN_SLOTS) {
         double *sum = sum_of(h, entity, tier, series, slot);
         *sum = replace ? value : *sum + value;
-        *code = sdd_history_encode(*sum);
+        *code = sdd__history_encode(*sum);
     } else {
-        double old = replace || *code == SDD_HISTORY_NO_DATA ? 0 : sdd_history_decode(*code);
-        *code = sdd_history_encode(old + value);
+        double old = replace || *code == SDD_HISTORY_NO_DATA ? 0 : sdd__history_decode(*code);
+        *code = sdd__history_encode(old + value);
     }
     return 0;
 }
 
-int sdd_history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+int sdd__history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
                     double value)
 {
     return store(h, entity, tier, series, slot, value, 0);
 }
 
-int sdd_history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+int sdd__history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
                     double value)
 {
     return store(h, entity, tier, series, slot, value, 1);
@@ -889,11 +879,11 @@ static void sums_from_codes(sdd_history *h, int32_t entity, int64_t newest)
         for (int tier = 0; tier < 2; tier++)
             for (uint16_t s = 0; s < (tier ? h->shape.short_series : h->shape.long_series); s++) {
                 uint16_t code = ring_of(h, entity, tier, s)[slot_pos(slot, tier_slots(h, tier))];
-                *sum_of(h, entity, tier, s, slot) = code == SDD_HISTORY_NO_DATA ? 0 : sdd_history_decode(code);
+                *sum_of(h, entity, tier, s, slot) = code == SDD_HISTORY_NO_DATA ? 0 : sdd__history_decode(code);
             }
 }
 
-void sdd_history_rewind(sdd_history *h, int32_t entity, int64_t slot)
+void sdd__history_rewind(sdd_history *h, int32_t entity, int64_t slot)
 {
     struct entity_head *e;
 
@@ -908,7 +898,7 @@ void sdd_history_rewind(sdd_history *h, int32_t entity, int64_t slot)
     sums_from_codes(h, entity, e->newest);
 }
 
-int sdd_history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,
+int sdd__history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,
                     int64_t slot, double *value)
 {
     const struct entity_head *e;
@@ -925,11 +915,11 @@ int sdd_history_get(const sdd_history *h, int32_t entity, int tier, uint16_t ser
     if (value)
         *value = slot > e->newest - SDD_HISTORY_OPEN_SLOTS
                      ? *sum_of(h, entity, tier, series, slot)
-                     : sdd_history_decode(code);
+                     : sdd__history_decode(code);
     return 1;
 }
 
-int64_t sdd_history_newest(const sdd_history *h, int32_t entity)
+int64_t sdd__history_newest(const sdd_history *h, int32_t entity)
 {
     if (!entity_ok(h, entity) || !head_of(h, entity)->has_data)
         return INT64_MIN;

@@ -47,53 +47,53 @@ typedef struct sdd_history_shape {
  * it exists and its header matches `shape` (a mismatch, a torn/short file, a
  * foreign file or a newer version is refused with a clear message in err,
  * never read as data). A file held open by another store is refused too. */
-sdd_history *sdd_history_open(const char *path, const sdd_history_shape *shape, sdd_error *err);
-int sdd_history_sync(sdd_history *h, sdd_error *err);    /* msync + mark the header clean */
-void sdd_history_close(sdd_history *h);                  /* sync and unmap; NULL is fine */
+sdd_history *sdd__history_open(const char *path, const sdd_history_shape *shape, sdd_error *err);
+int sdd__history_sync(sdd_history *h, sdd_error *err);    /* msync + mark the header clean */
+void sdd__history_close(sdd_history *h);                  /* sync and unmap; NULL is fine */
 
 /* 1 when the file was reopened without having been synced or closed after
  * its last write (the writer crashed): the newest slots may be partial. */
-int sdd_history_recovered(const sdd_history *h);
+int sdd__history_recovered(const sdd_history *h);
 
 /* The entity with this key (a NUL-terminated string up to 63 bytes, e.g.
  * "64497:4438"), created if new; its index is stable across reopen. -1 (with
  * err) if the key is empty or too long, or the store cannot grow. */
-int32_t sdd_history_entity(sdd_history *h, const char *key, sdd_error *err);
-int32_t sdd_history_find(const sdd_history *h, const char *key);   /* -1 if absent */
-uint32_t sdd_history_count(const sdd_history *h);
+int32_t sdd__history_entity(sdd_history *h, const char *key, sdd_error *err);
+int32_t sdd__history_find(const sdd_history *h, const char *key);   /* -1 if absent */
+uint32_t sdd__history_count(const sdd_history *h);
 /* The key of an entity, NULL if there is none; valid until the next entity
  * is created (growing the store may move it). */
-const char *sdd_history_key(const sdd_history *h, int32_t entity);
+const char *sdd__history_key(const sdd_history *h, int32_t entity);
 
 /* Adds `value` (finite, >= 0) to the slot; counters accumulate, late records
  * land in an older slot if it is still inside the ring. Writing a slot newer
  * than the entity's newest marks every slot in between as "no data" in both
  * tiers. Returns 0, or -1 when the write is older than the ring (ignored) or
  * an argument is out of range. tier: 0 long, 1 short. */
-int sdd_history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+int sdd__history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
                     double value);
 /* Makes `value` the slot's value, whatever it held: a slot written again
- * whole. The same rules and return as sdd_history_add otherwise. */
-int sdd_history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
+ * whole. The same rules and return as sdd__history_add otherwise. */
+int sdd__history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
                     double value);
 /* Forgets the entity's slots from `slot` on: they read as no data and its
  * newest slot becomes slot - 1 (when it was newer). What a restart from a
  * checkpoint needs: the slots written after it are written again. The
  * newest slots left keep their 16-bit values, no longer their exact sums. */
-void sdd_history_rewind(sdd_history *h, int32_t entity, int64_t slot);
+void sdd__history_rewind(sdd_history *h, int32_t entity, int64_t slot);
 /* 1 and *value when the slot holds data, 0 when it has none (never written,
  * overwritten by the ring, older than the ring, or arguments out of range). */
-int sdd_history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,
+int sdd__history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,
                     int64_t slot, double *value);
 /* The newest slot written for the entity, or INT64_MIN if none. */
-int64_t sdd_history_newest(const sdd_history *h, int32_t entity);
+int64_t sdd__history_newest(const sdd_history *h, int32_t entity);
 
 /* Bytes one entity takes in the store (key, open-slot sums and both rings),
  * or 0 when the shape is not usable. */
-size_t sdd_history_bytes_per_entity(const sdd_history_shape *shape);
+size_t sdd__history_bytes_per_entity(const sdd_history_shape *shape);
 
 /* The 16-bit value encoding (see history.c): never SDD_HISTORY_NO_DATA. */
-uint16_t sdd_history_encode(double value);
-double sdd_history_decode(uint16_t code);   /* of a code other than SDD_HISTORY_NO_DATA */
+uint16_t sdd__history_encode(double value);
+double sdd__history_decode(uint16_t code);   /* of a code other than SDD_HISTORY_NO_DATA */
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/error.h"
 #include "engine/inventory.h"
 
 struct sdd_inventory {
@@ -70,31 +71,31 @@ static key key_peer(const sdd_addr *router, const sdd_addr *peer)
 
 static int32_t lookup(const sdd_inventory *inv, key k)
 {
-    return sdd_map_get(inv->keys, k.b, k.len);
+    return sdd__map_get(inv->keys, k.b, k.len);
 }
 
 static void remember(sdd_inventory *inv, key k, int svc)
 {
     /* Out of memory here only loses a shortcut; the next record retries. */
-    (void)sdd_map_put(inv->keys, k.b, k.len, svc);
+    (void)sdd__map_put(inv->keys, k.b, k.len, svc);
 }
 
 static const char *const unmapped_names[SDD_UNMAPPED_COUNT] = {
     "mapped", "no_vpn_fields", "unknown_rd", "unknown_vrf", "unknown_interface", "no_route_target",
 };
 
-const char *sdd_unmapped_name(sdd_unmapped u)
+const char *sdd__unmapped_name(sdd_unmapped u)
 {
     return u < SDD_UNMAPPED_COUNT ? unmapped_names[u] : "?";
 }
 
-sdd_inventory *sdd_inventory_new(int learn_unknown_rd)
+sdd_inventory *sdd__inventory_new(int learn_unknown_rd)
 {
     sdd_inventory *inv = calloc(1, sizeof(*inv));
 
     if (!inv)
         return NULL;
-    inv->keys = sdd_map_new();
+    inv->keys = sdd__map_new();
     if (!inv->keys) {
         free(inv);
         return NULL;
@@ -113,28 +114,28 @@ static void free_service(sdd_service *s)
     free(s->changes);
 }
 
-void sdd_inventory_free(sdd_inventory *inv)
+void sdd__inventory_free(sdd_inventory *inv)
 {
     if (!inv)
         return;
     for (int i = 0; i < inv->n; i++)
         free_service(&inv->services[i]);
     free(inv->services);
-    sdd_map_free(inv->keys);
+    sdd__map_free(inv->keys);
     free(inv);
 }
 
-int sdd_inventory_count(const sdd_inventory *inv)
+int sdd__inventory_count(const sdd_inventory *inv)
 {
     return inv->n;
 }
 
-sdd_service *sdd_inventory_service(sdd_inventory *inv, int index)
+sdd_service *sdd__inventory_service(sdd_inventory *inv, int index)
 {
     return index >= 0 && index < inv->n ? &inv->services[index] : NULL;
 }
 
-int sdd_inventory_find(const sdd_inventory *inv, const char *vpn_id)
+int sdd__inventory_find(const sdd_inventory *inv, const char *vpn_id)
 {
     return lookup(inv, key_str(K_VPN, NULL, vpn_id));
 }
@@ -142,7 +143,7 @@ int sdd_inventory_find(const sdd_inventory *inv, const char *vpn_id)
 /* The service with this id, created (profile "default") if new; -1 on OOM. */
 static int service_get(sdd_inventory *inv, const char *vpn_id)
 {
-    int idx = sdd_inventory_find(inv, vpn_id);
+    int idx = sdd__inventory_find(inv, vpn_id);
     sdd_service *s;
 
     if (idx >= 0)
@@ -161,12 +162,12 @@ static int service_get(sdd_inventory *inv, const char *vpn_id)
     snprintf(s->name, sizeof(s->name), "%s", vpn_id);
     snprintf(s->profile, sizeof(s->profile), "default");
     key k = key_str(K_VPN, NULL, vpn_id);
-    if (sdd_map_put(inv->keys, k.b, k.len, inv->n) < 0)
+    if (sdd__map_put(inv->keys, k.b, k.len, inv->n) < 0)
         return -1;
     return inv->n++;
 }
 
-int sdd_service_termination(const sdd_service *s, const sdd_addr *router, sdd_rd rd, const sdd_addr *peer)
+int sdd__service_termination(const sdd_service *s, const sdd_addr *router, sdd_rd rd, const sdd_addr *peer)
 {
     for (int i = 0; i < s->n_terms; i++) {
         const sdd_termination *t = &s->terms[i];
@@ -184,7 +185,7 @@ int sdd_service_termination(const sdd_service *s, const sdd_addr *router, sdd_rd
 /* The termination on `router` with `rd`, appended if new; -1 on OOM. */
 static int termination_get(sdd_service *s, const sdd_addr *router, sdd_rd rd)
 {
-    int i = sdd_service_termination(s, router, rd, NULL);
+    int i = sdd__service_termination(s, router, rd, NULL);
     sdd_termination *grown;
 
     if (i >= 0)
@@ -235,7 +236,7 @@ static void learn_flow(sdd_inventory *inv, int svc, const sdd_flow *f)
     }
 }
 
-int sdd_inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped *why)
+int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped *why)
 {
     int svc = f->rd ? lookup(inv, key_num(K_RD, NULL, f->rd)) : -1;
 
@@ -270,14 +271,14 @@ int sdd_inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped *
 static int service_of_targets(sdd_inventory *inv, const sdd_bmp_event *ev)
 {
     for (int i = 0; i < ev->n_rt; i++) {
-        int svc = sdd_inventory_find(inv, ev->rt[i]);
+        int svc = sdd__inventory_find(inv, ev->rt[i]);
         if (svc >= 0)
             return svc;
     }
     return ev->n_rt ? service_get(inv, ev->rt[0]) : -1;
 }
 
-int sdd_inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unmapped *why)
+int sdd__inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unmapped *why)
 {
     int svc = -1, t;
 
@@ -301,7 +302,7 @@ int sdd_inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unmap
     return svc;
 }
 
-int sdd_inventory_map_iface(sdd_inventory *inv, const sdd_iface_event *ev, int *term, sdd_unmapped *why)
+int sdd__inventory_map_iface(sdd_inventory *inv, const sdd_iface_event *ev, int *term, sdd_unmapped *why)
 {
     int svc = lookup(inv, key_str(K_IFNAME, &ev->router, ev->ifname));
     const sdd_service *s;
@@ -326,7 +327,7 @@ int sdd_inventory_map_iface(sdd_inventory *inv, const sdd_iface_event *ev, int *
 
 static int fail(sdd_error *err, const char *path, const char *what, const char *detail)
 {
-    snprintf(err->msg, sizeof(err->msg), "%s: %s%s%s", path, what, detail ? ": " : "", detail ? detail : "");
+    sdd__fail(err, SDD_E_DATA, "%s: %s%s%s", path, what, detail ? ": " : "", detail ? detail : "");
     return -1;
 }
 
@@ -446,7 +447,7 @@ static int load_service(sdd_inventory *inv, json_t *js, const char **bad)
     return 0;
 }
 
-int sdd_inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err)
+int sdd__inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err)
 {
     json_t *services = json_object_get(root, "services"), *js;
     const char *bad = NULL;
@@ -464,7 +465,7 @@ int sdd_inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin
     return 0;
 }
 
-int sdd_inventory_load(sdd_inventory *inv, const char *path, sdd_error *err)
+int sdd__inventory_load(sdd_inventory *inv, const char *path, sdd_error *err)
 {
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -475,7 +476,7 @@ int sdd_inventory_load(sdd_inventory *inv, const char *path, sdd_error *err)
         snprintf(where, sizeof(where), "line %d", jerr.line);
         return fail(err, path, jerr.text, jerr.line > 0 ? where : NULL);
     }
-    rc = sdd_inventory_from_json(inv, root, path, err);
+    rc = sdd__inventory_from_json(inv, root, path, err);
     json_decref(root);
     return rc;
 }
@@ -526,7 +527,7 @@ static json_t *service_to_json(const sdd_service *s)
                      "terminations", terms, "changes", changes);
 }
 
-json_t *sdd_inventory_to_json(const sdd_inventory *inv)
+json_t *sdd__inventory_to_json(const sdd_inventory *inv)
 {
     json_t *services = json_array();
 

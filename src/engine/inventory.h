@@ -57,29 +57,29 @@ typedef enum sdd_unmapped {
     SDD_UNMAPPED_COUNT
 } sdd_unmapped;
 
-const char *sdd_unmapped_name(sdd_unmapped u);
+const char *sdd__unmapped_name(sdd_unmapped u);
 
 typedef struct sdd_inventory sdd_inventory;
 
-sdd_inventory *sdd_inventory_new(int learn_unknown_rd);
-void sdd_inventory_free(sdd_inventory *inv);
-int sdd_inventory_load(sdd_inventory *inv, const char *path, sdd_error *err);
+sdd_inventory *sdd__inventory_new(int learn_unknown_rd);
+void sdd__inventory_free(sdd_inventory *inv);
+int sdd__inventory_load(sdd_inventory *inv, const char *path, sdd_error *err);
 /* The same from a parsed document; `origin` names it in errors. */
-int sdd_inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err);
+int sdd__inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err);
 /* Everything known, loaded and learned, in the inventory file's format. */
-json_t *sdd_inventory_to_json(const sdd_inventory *inv);
+json_t *sdd__inventory_to_json(const sdd_inventory *inv);
 
-int sdd_inventory_count(const sdd_inventory *inv);
-sdd_service *sdd_inventory_service(sdd_inventory *inv, int index);
-int sdd_inventory_find(const sdd_inventory *inv, const char *vpn_id);   /* -1 if none */
+int sdd__inventory_count(const sdd_inventory *inv);
+sdd_service *sdd__inventory_service(sdd_inventory *inv, int index);
+int sdd__inventory_find(const sdd_inventory *inv, const char *vpn_id);   /* -1 if none */
 
 /* The service of a record (index), learning what the record teaches; or -1
  * with *why set. */
-int sdd_inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped *why);
-int sdd_inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unmapped *why);
-int sdd_inventory_map_iface(sdd_inventory *inv, const sdd_iface_event *ev, int *term, sdd_unmapped *why);
+int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped *why);
+int sdd__inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unmapped *why);
+int sdd__inventory_map_iface(sdd_inventory *inv, const sdd_iface_event *ev, int *term, sdd_unmapped *why);
 
 /* The termination of a service on a router with an RD or a CE peer; -1 if none. */
-int sdd_service_termination(const sdd_service *s, const sdd_addr *router, sdd_rd rd, const sdd_addr *peer);
+int sdd__service_termination(const sdd_service *s, const sdd_addr *router, sdd_rd rd, const sdd_addr *peer);
 
 #endif

@@ -3,7 +3,9 @@
 libsdd_core_la_SOURCES += \
 	src/engine/config.c src/engine/config.h \
 	src/engine/engine.c src/engine/engine.h src/engine/engine_private.h \
-	src/engine/engine_state.c \
+	src/engine/checkpoint.c \
+	src/engine/services.c src/engine/services.h \
+	src/engine/slots.c src/engine/slots.h \
 	src/engine/history.c src/engine/history.h \
 	src/engine/inventory.c src/engine/inventory.h \
 	src/engine/metrics.h \

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "util/error.h"
 #include "engine/engine.h"
 #include "util/linereader.h"
 
@@ -33,17 +34,17 @@ static long read_line(reader *r)
     size_t len, avail;
 
     for (;;) {
-        r->line = sdd_linereader_next(r->lines, r->at_end, &len);
+        r->line = sdd__linereader_next(r->lines, r->at_end, &len);
         if (r->line)
             return (long)len;
         if (r->at_end)
             return -1;
-        char *space = sdd_linereader_space(r->lines, &avail);
+        char *space = sdd__linereader_space(r->lines, &avail);
         int n = space ? gzread(r->gz, space, avail > INT_MAX ? INT_MAX : (unsigned)avail) : -1;
         if (n <= 0)
             r->at_end = 1;              /* a read error is reported by close_reader */
         else
-            sdd_linereader_commit(r->lines, (size_t)n);
+            sdd__linereader_commit(r->lines, (size_t)n);
     }
 }
 
@@ -56,7 +57,7 @@ static int next_record(sdd_engine *e, reader *r)
     while (!r->pending && (len = read_line(r)) >= 0) {
         if (len == 0)
             continue;
-        r->pending = sdd_engine_parse(e, r->kind, r->line, (size_t)len, &r->rec) > 0;
+        r->pending = sdd__engine_parse(e, r->kind, r->line, (size_t)len, &r->rec) > 0;
     }
     return r->pending;
 }
@@ -69,9 +70,9 @@ static int open_reader(reader *r, const char *path, sdd_input_kind kind, sdd_err
     if (!path)
         return 0;
     r->gz = gzopen(path, "rb");
-    r->lines = sdd_linereader_new(SDD_LINE_MAX);
+    r->lines = sdd__linereader_new(SDD_LINE_MAX);
     if (!r->gz || !r->lines) {
-        snprintf(err->msg, sizeof(err->msg), "%s: %s", path, r->gz ? "out of memory" : strerror(errno));
+        sdd__fail(err, SDD_E_NOMEM, "%s: %s", path, r->gz ? "out of memory" : strerror(errno));
         return -1;
     }
     gzbuffer(r->gz, 256 * 1024);
@@ -85,12 +86,12 @@ static int close_reader(reader *r, sdd_error *err)
     if (r->gz) {
         const char *msg = gzerror(r->gz, &errnum);
         if (errnum != Z_OK && errnum != Z_BUF_ERROR) {
-            snprintf(err->msg, sizeof(err->msg), "%s: %s", r->path, msg);
+            sdd__fail(err, SDD_E_IO, "%s: %s", r->path, msg);
             rc = -1;
         }
         gzclose(r->gz);
     }
-    sdd_linereader_free(r->lines);
+    sdd__linereader_free(r->lines);
     return rc;
 }
 
@@ -112,7 +113,7 @@ int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const c
                 first = &in[i];
         if (!first)
             break;
-        sdd_engine_add_record(e, &first->rec);
+        sdd__engine_add_record(e, &first->rec);
         next_record(e, first);
     }
     for (int i = 0; i < opened; i++)

@@ -124,7 +124,7 @@ static char *writer_schema_text(sdd_error *err)
     size_t i;
 
     if (!all || !json_is_array(all)) {
-        sdd_fail(err, "reference schema: %s", all ? "not a JSON array of types" : jerr.text);
+        sdd__fail(err, SDD_E_DATA, "reference schema: %s", all ? "not a JSON array of types" : jerr.text);
         goto out;
     }
     json_array_foreach(all, i, def) {
@@ -135,7 +135,7 @@ static char *writer_schema_text(sdd_error *err)
             record = json_deep_copy(def);
     }
     if (!record) {
-        sdd_fail(err, "reference schema: no record %s", RECORD_NAME);
+        sdd__fail(err, SDD_E_DATA, "reference schema: no record %s", RECORD_NAME);
         goto out;
     }
     json_decref(expand(&in, record, NULL));
@@ -153,19 +153,19 @@ sdd_avro *sdd_avro_new(sdd_error *err)
     sdd_avro *a = calloc(1, sizeof(*a));
 
     if (!a) {
-        sdd_fail(err, "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     a->schema_json = writer_schema_text(err);
     if (!a->schema_json)
         goto fail;
     if (avro_schema_from_json_length(a->schema_json, strlen(a->schema_json), &a->schema) != 0) {
-        sdd_fail(err, "writer schema: %s", avro_strerror());
+        sdd__fail(err, SDD_E_IO, "writer schema: %s", avro_strerror());
         goto fail;
     }
     a->iface = avro_generic_class_from_schema(a->schema);
     if (!a->iface || avro_generic_value_new(a->iface, &a->value) != 0) {
-        sdd_fail(err, "writer schema: %s", avro_strerror());
+        sdd__fail(err, SDD_E_IO, "writer schema: %s", avro_strerror());
         goto fail;
     }
     return a;
@@ -231,7 +231,7 @@ static int walk_fail(walk *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    return sdd_fail(w->err, "%s: %s", w->path[0] ? w->path : RECORD_NAME, what);
+    return sdd__fail(w->err, SDD_E_DATA, "%s: %s", w->path[0] ? w->path : RECORD_NAME, what);
 }
 
 /* avro-c's setters answer an errno; the walk answers -1 with a message. */
@@ -364,7 +364,7 @@ static int union_from_json(walk *w, avro_value_t *v, const json_t *j)
     int i = pick_branch(avro_value_get_schema(v), j);
 
     if (i < 0)
-        return walk_fail(w, "a JSON %s fits no branch of the union", sdd_json_type_name(j));
+        return walk_fail(w, "a JSON %s fits no branch of the union", sdd__json_type_name(j));
     if (avro_value_set_branch(v, i, &branch) != 0)
         return set_failed(w);
     return from_json(w, &branch, j);
@@ -405,7 +405,7 @@ static int from_json(walk *w, avro_value_t *v, const json_t *j)
         return union_from_json(w, v, j);
     if (!kind_fits(t, j))
         return walk_fail(w, "expected %s, got a JSON %s", avro_schema_type_name(avro_value_get_schema(v)),
-                         sdd_json_type_name(j));
+                         sdd__json_type_name(j));
     switch (t) {
     case AVRO_ENUM: return enum_from_json(w, v, j);
     case AVRO_RECORD: return record_from_json(w, v, j);
@@ -423,7 +423,7 @@ static int load_value(sdd_avro *a, const char *json, sdd_error *err)
     int rc;
 
     if (!j)
-        return sdd_fail(err, "notification is not JSON: %s at byte %d", jerr.text, jerr.position);
+        return sdd__fail(err, SDD_E_DATA, "notification is not JSON: %s at byte %d", jerr.text, jerr.position);
     avro_value_reset(&a->value);
     rc = from_json(&w, &a->value, j);
     json_decref(j);
@@ -443,7 +443,7 @@ static int encode_after(sdd_avro *a, size_t prefix, const char *json, void **buf
     out = malloc(prefix + size);
     wr = out ? avro_writer_memory(out + prefix, (int64_t)size) : NULL;
     if (!wr || avro_value_write(wr, &a->value) != 0) {
-        sdd_fail(err, "encoding: %s", wr ? avro_strerror() : "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "encoding: %s", wr ? avro_strerror() : "out of memory");
         if (wr)
             avro_writer_free(wr);
         free(out);
@@ -540,7 +540,7 @@ static json_t *to_json(avro_value_t *v, sdd_error *err)
         avro_value_get_current_branch(v, &branch);
         return to_json(&branch, err);
     default:
-        sdd_fail(err, "type %s is not one a notification uses", avro_schema_type_name(avro_value_get_schema(v)));
+        sdd__fail(err, SDD_E_DATA, "type %s is not one a notification uses", avro_schema_type_name(avro_value_get_schema(v)));
         return NULL;
     }
 }
@@ -560,12 +560,12 @@ char *sdd_avro_decode(sdd_avro *a, const void *buf, size_t len, sdd_error *err)
     char *text = NULL;
 
     if (!rd) {
-        sdd_fail(err, "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     avro_value_reset(&a->value);
     if (avro_value_read(rd, &a->value) != 0)
-        sdd_fail(err, "decoding: %s", avro_strerror());
+        sdd__fail(err, SDD_E_IO, "decoding: %s", avro_strerror());
     else
         text = value_text(&a->value, err);
     avro_reader_free(rd);
@@ -582,7 +582,7 @@ static void sync_marker(const sdd_avro *a, unsigned char out[SYNC_SIZE])
     char text[SDD_UUID_TEXT];
     uuid_t u;
 
-    sdd_uuid5(a->schema_json, text);
+    sdd__uuid5(a->schema_json, text);
     uuid_parse(text, u);
     memcpy(out, u, SYNC_SIZE);
 }
@@ -618,21 +618,21 @@ static int write_header(const sdd_avro *a, const char *path, sdd_error *err)
     if (!wr) {
         if (fp)
             fclose(fp);
-        return sdd_fail(err, "%s: %s", path, strerror(errno));
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
     }
     sync_marker(a, sync);
     rc = avro_write(wr, "Obj\x01", 4) || write_metadata(a, wr) || avro_write(wr, sync, SYNC_SIZE);
     avro_writer_flush(wr);
     avro_writer_free(wr);
     if (fclose(fp) != 0 && rc == 0)
-        return sdd_fail(err, "%s: %s", path, strerror(errno));
-    return rc ? sdd_fail(err, "%s: header: %s", path, avro_strerror()) : 0;
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
+    return rc ? sdd__fail(err, SDD_E_IO, "%s: header: %s", path, avro_strerror()) : 0;
 }
 
 static int require_container(const char *path, sdd_error *err)
 {
     int is = sdd_avro_file_is_container(path, err);
-    return is == 1 ? 0 : is < 0 ? -1 : sdd_fail(err, "%s: not an Avro container file", path);
+    return is == 1 ? 0 : is < 0 ? -1 : sdd__fail(err, SDD_E_DATA, "%s: not an Avro container file", path);
 }
 
 /* The file's writer schema must be ours: its records are appended as is. */
@@ -645,12 +645,12 @@ static int check_schema(const sdd_avro *a, const char *path, sdd_error *err)
     if (require_container(path, err) < 0)
         return -1;
     if (avro_file_reader(path, &r) != 0)
-        return sdd_fail(err, "%s: %s", path, avro_strerror());
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, avro_strerror());
     s = avro_file_reader_get_writer_schema(r);
     same = avro_schema_equal(s, a->schema);
     avro_schema_decref(s);
     avro_file_reader_close(r);
-    return same ? 0 : sdd_fail(err, "%s: written with another schema than %s", path, RECORD_NAME);
+    return same ? 0 : sdd__fail(err, SDD_E_DATA, "%s: written with another schema than %s", path, RECORD_NAME);
 }
 
 static sdd_avro_file *file_open(const char *path, int append, sdd_error *err)
@@ -658,14 +658,14 @@ static sdd_avro_file *file_open(const char *path, int append, sdd_error *err)
     sdd_avro_file *f = calloc(1, sizeof(*f));
 
     if (!f) {
-        sdd_fail(err, "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     f->avro = sdd_avro_new(err);
     if (!f->avro || (append ? check_schema(f->avro, path, err) : write_header(f->avro, path, err)) < 0)
         goto fail;
     if (avro_file_writer_open_bs(path, &f->writer, BLOCK_SIZE) != 0) {
-        sdd_fail(err, "%s: %s", path, avro_strerror());
+        sdd__fail(err, SDD_E_IO, "%s: %s", path, avro_strerror());
         goto fail;
     }
     return f;
@@ -690,7 +690,7 @@ int sdd_avro_file_append(sdd_avro_file *f, const char *json, sdd_error *err)
     if (load_value(f->avro, json, err) < 0)
         return -1;
     if (avro_file_writer_append_value(f->writer, &f->avro->value) != 0)
-        return sdd_fail(err, "appending: %s", avro_strerror());
+        return sdd__fail(err, SDD_E_IO, "appending: %s", avro_strerror());
     return 0;
 }
 
@@ -699,7 +699,7 @@ int sdd_avro_file_close(sdd_avro_file *f, sdd_error *err)
     int rc = avro_file_writer_close(f->writer);
 
     if (rc != 0)
-        sdd_fail(err, "closing: %s", avro_strerror());
+        sdd__fail(err, SDD_E_IO, "closing: %s", avro_strerror());
     sdd_avro_free(f->avro);
     free(f);
     return rc ? -1 : 0;
@@ -712,7 +712,7 @@ int sdd_avro_file_is_container(const char *path, sdd_error *err)
     size_t n;
 
     if (!fp)
-        return sdd_fail(err, "%s: %s", path, strerror(errno));
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
     n = fread(magic, 1, sizeof(magic), fp);
     fclose(fp);
     return n == sizeof(magic) && memcmp(magic, "Obj\x01", 4) == 0;
@@ -727,7 +727,7 @@ static long read_records(avro_file_reader_t r, sdd_avro_record_fn fn, void *ctx,
     long n = 0;
 
     if (!iface || avro_generic_value_new(iface, &v) != 0) {
-        n = sdd_fail(err, "%s", avro_strerror());
+        n = sdd__fail(err, SDD_E_IO, "%s", avro_strerror());
     } else {
         /* avro-c reports the end of the file and a cut block alike */
         while (avro_file_reader_read_value(r, &v) == 0) {
@@ -759,7 +759,7 @@ long sdd_avro_file_read(const char *path, sdd_avro_record_fn fn, void *ctx, sdd_
     if (require_container(path, err) < 0)
         return -1;
     if (avro_file_reader(path, &r) != 0)
-        return sdd_fail(err, "%s: %s", path, avro_strerror());
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, avro_strerror());
     n = read_records(r, fn, ctx, err);
     avro_file_reader_close(r);
     return n;

@@ -73,16 +73,16 @@ static int check_input(sdd_daemon *d, input *in, const char *text, int *stdin_se
     sdd_error why;
 
     if (sdd_spec_parse(text, &in->spec, &why) < 0)
-        return sdd_fail(err, "%s: %s", in->key, why.msg);
+        return sdd__fail(err, why.code, "%s: %s", in->key, why.msg);
     if (in->spec.type == SDD_SPEC_STDIO && (*stdin_seen)++)
-        return sdd_fail(err, "%s: only one input can be stdin (-)", in->key);
+        return sdd__fail(err, SDD_E_CONFIG, "%s: only one input can be stdin (-)", in->key);
     if (in->spec.type != SDD_SPEC_KAFKA)
         return 0;
     if (!d->cfg->kafka_brokers[0])
-        return sdd_fail(err, "%s: '%s' needs kafka_brokers", in->key, text);
+        return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' needs kafka_brokers", in->key, text);
     for (int i = 0; i < d->n_topics; i++)
         if (strcmp(d->topics[i].name, in->spec.name) == 0)
-            return sdd_fail(err, "%s: topic %s is already another input's: a topic has one kind of record", in->key,
+            return sdd__fail(err, SDD_E_CONFIG, "%s: topic %s is already another input's: a topic has one kind of record", in->key,
                         in->spec.name);
     d->topics[d->n_topics].name = in->spec.name;
     d->topics[d->n_topics++].kind = in->kind;
@@ -105,7 +105,7 @@ static int check_inputs(sdd_daemon *d, sdd_error *err)
         used += in->spec.type != SDD_SPEC_NONE;
     }
     if (!used)
-        return sdd_fail(err, "no input: set flow_input, bmp_input or telemetry_input");
+        return sdd__fail(err, SDD_E_CONFIG, "no input: set flow_input, bmp_input or telemetry_input");
     return 0;
 }
 
@@ -113,7 +113,7 @@ static int read_config(sdd_daemon *d, sdd_error *err)
 {
     d->cfg = sdd_config_new();
     if (!d->cfg)
-        return sdd_fail(err, "out of memory");
+        return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     if (sdd_config_load(d->cfg, d->opts.config_path, err) < 0)
         return -1;
     if (d->opts.inventory_path && sdd_config_set(d->cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
@@ -134,7 +134,7 @@ sdd_daemon *sdd_daemon_new(const sdd_daemon_opts *opts, sdd_error *err)
     sdd_daemon *d = calloc(1, sizeof(*d));
 
     if (!d) {
-        sdd_fail(err, "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     d->opts = *opts;
@@ -175,7 +175,7 @@ static int open_files(sdd_daemon *d, sdd_error *err)
         in->file = sdd_file_source_new(in->spec.type == SDD_SPEC_FILE ? in->spec.name : NULL, in->kind,
                                        &d->opts.log);
         if (!in->file)
-            return sdd_fail(err, "%s: out of memory", in->key);
+            return sdd__fail(err, SDD_E_NOMEM, "%s: out of memory", in->key);
     }
     return 0;
 }
@@ -229,7 +229,7 @@ static int resume(sdd_daemon *d, sdd_error *err)
         return 0;
     if (!json_is_object(root)) {
         json_decref(root);
-        return sdd_fail(err, "%s: its cursor is not one of sddd's", d->cfg->state_file);
+        return sdd__fail(err, SDD_E_CONFIG, "%s: its cursor is not one of sddd's", d->cfg->state_file);
     }
     sdd_logf(&d->opts.log, SDD_LOG_INFO, "going on from the state's cursor %s", cursor);
     for (int k = 0; k < 3; k++)
@@ -434,7 +434,7 @@ static int save_engine(sdd_daemon *d)
     int rc = -1;
 
     if (!cursor || sdd_engine_set_cursor(d->engine, cursor) < 0)
-        snprintf(err.msg, sizeof(err.msg), "out of memory");
+        sdd__fail(&err, SDD_E_NOMEM, "out of memory");
     else
         rc = sdd_engine_sync(d->engine, &err);
     free(cursor);

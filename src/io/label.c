@@ -45,7 +45,7 @@ static int each_line(const char *path, sdd_label_record_fn fn, void *ctx, sdd_er
     ssize_t len;
 
     if (!fp)
-        return sdd_fail(err, "%s: %s", path, strerror(errno));
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
     while ((len = getline(&line, &cap, fp)) >= 0) {
         n++;
         line[strcspn(line, "\r\n")] = '\0';
@@ -75,10 +75,10 @@ static int append_line(const char *path, const char *json, sdd_error *err)
     FILE *fp = fopen(path, "a");
 
     if (!fp)
-        return sdd_fail(err, "%s: %s", path, strerror(errno));
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
     fprintf(fp, "%s\n", json);
     if (fclose(fp) != 0)
-        return sdd_fail(err, "%s: %s", path, strerror(errno));
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
     return 0;
 }
 
@@ -120,7 +120,7 @@ sdd_label_store *sdd_label_store_open(const char *path, sdd_error *err)
     f = calloc(1, sizeof(*f));
     if (!f || !(f->path = strdup(path))) {
         free(f);
-        sdd_fail(err, "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     f->base.ops = &file_ops;
@@ -266,7 +266,7 @@ sdd_label_index *sdd_label_index_load(sdd_label_store *s, sdd_error *err)
     sdd_label_index *idx = calloc(1, sizeof(*idx));
 
     if (!idx) {
-        sdd_fail(err, "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     idx->by_id = json_object();
@@ -432,7 +432,7 @@ static int check_transition(const char *id, const char *stage, sdd_label_action 
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (ok & 1u << i)
             snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", list[0] ? ", " : "", verbs[i]);
-    return sdd_fail(err, "relevant state %s is %s: it cannot be labelled %s (%s%s)", id, stage ? stage : "without stage",
+    return sdd__fail(err, SDD_E_DATA, "relevant state %s is %s: it cannot be labelled %s (%s%s)", id, stage ? stage : "without stage",
                 verbs[a], list[0] ? "allowed: " : "no label follows it", list);
 }
 
@@ -441,7 +441,7 @@ static json_t *human(const char *name)
     json_t *o = json_object();
     char id[SDD_UUID_TEXT];
 
-    sdd_uuid5(name, id);
+    sdd__uuid5(name, id);
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "name", json_string(name));
     json_object_set_new(o, "annotatorType", json_string("human"));
@@ -475,7 +475,7 @@ char *sdd_label_revision(const sdd_label_index *idx, const char *id, sdd_label_a
     char *text;
 
     if (pos < 0) {
-        sdd_fail(err, "no relevant state %s in the store", id);
+        sdd__fail(err, SDD_E_DATA, "no relevant state %s in the store", id);
         return NULL;
     }
     latest = idx->entries[pos].latest;

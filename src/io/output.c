@@ -63,8 +63,8 @@ static int write_failed(const fd_output *f, int e, int cut, const char *record, 
     char why[128];
 
     sdd_label_id_revision(record, len, id, sizeof(id), &revision);
-    snprintf(err->msg, sizeof(err->msg), "output %.300s: %s: notification %s revision %d not written%s",
-             f->name, sdd_errno_text(e, why, sizeof(why)), id, revision,
+    sdd__fail(err, SDD_E_IO, "output %.300s: %s: notification %s revision %d not written%s",
+             f->name, sdd__errno_text(e, why, sizeof(why)), id, revision,
              cut ? "" : "; half of it is left at the end, cut off at the next start");
     return -1;
 }
@@ -80,7 +80,7 @@ static int fd_write(sdd_output *o, const char *record, size_t len, sdd_error *er
         f->duplicates++;
         return 0;
     }
-    if (sdd_write_all(f->fd, iov, 2, -1) == 0)
+    if (sdd__write_all(f->fd, iov, 2, -1) == 0)
         return 0;
     e = errno;
     cut = before < 0 || ftruncate(f->fd, before) == 0;    /* no half record left behind */
@@ -123,7 +123,7 @@ static sdd_output *fd_output_new(int fd, int owned, const char *name, sdd_error 
         free(f);
         if (owned)
             close(fd);
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     f->base.ops = &fd_ops;
@@ -169,13 +169,13 @@ static int read_back(fd_output *f, const sdd_logger *log, sdd_error *err)
     sdd_label_store *store;
 
     if (fstat(f->fd, &st) < 0)
-        return sdd_fail(err, "output %s: %s", f->name, strerror(errno));
+        return sdd__fail(err, SDD_E_IO, "output %s: %s", f->name, strerror(errno));
     f->regular = S_ISREG(st.st_mode);
     if (!f->regular || st.st_size == 0)
         return 0;
     end = last_line_end(f->name, st.st_size);
     if (end < 0 || (end < st.st_size && ftruncate(f->fd, end) < 0))
-        return sdd_fail(err, "output %s: cutting a half record at its end: %s", f->name, strerror(errno));
+        return sdd__fail(err, SDD_E_IO, "output %s: cutting a half record at its end: %s", f->name, strerror(errno));
     if (end < st.st_size)
         sdd_logf(log, SDD_LOG_WARNING, "output %s: half a record at its end (%lld bytes, a write cut short): cut off",
                  f->name, (long long)(st.st_size - end));
@@ -196,7 +196,7 @@ int sdd_output_check(const char *spec, sdd_error *err)
     sdd_error why;
 
     if (sdd_spec_parse(spec, &s, &why) < 0) {
-        snprintf(err->msg, sizeof(err->msg), "output: %.480s", why.msg);
+        sdd__fail(err, why.code, "output: %.480s", why.msg);
         return -1;
     }
     return 0;
@@ -204,7 +204,7 @@ int sdd_output_check(const char *spec, sdd_error *err)
 
 static sdd_output *kafka_without_config(const char *spec, sdd_error *err)
 {
-    snprintf(err->msg, sizeof(err->msg), "output: '%.300s' needs the configuration", spec);
+    sdd__fail(err, SDD_E_IO, "output: '%.300s' needs the configuration", spec);
     return NULL;
 }
 
@@ -233,7 +233,7 @@ static sdd_output *open_spec(const char *spec, const sdd_config *cfg, const sdd_
         return fd_output_new(STDOUT_FILENO, 0, "stdout", err);
     fd = open(s.name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        snprintf(err->msg, sizeof(err->msg), "output: %s: %s", s.name, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "output: %s: %s", s.name, strerror(errno));
         return NULL;
     }
     sdd_output *o = fd_output_new(fd, 1, s.name, err);

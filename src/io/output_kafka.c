@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/error.h"
 #include "io/avro_encode.h"
 #include "engine/config.h"
 #include "util/map.h"
@@ -142,8 +143,8 @@ static int id_and_revision(const char *json, size_t len, char *id, size_t id_siz
 /* Makes (id, revision) the highest of map for id when it is higher. */
 static void note_revision(sdd_map *map, const char *id, int revision)
 {
-    if (sdd_map_get(map, id, strlen(id)) < revision)
-        sdd_map_put(map, id, strlen(id), revision);
+    if (sdd__map_get(map, id, strlen(id)) < revision)
+        sdd__map_put(map, id, strlen(id), revision);
 }
 
 /* ---- settings and the producer ------------------------------------------------- */
@@ -165,15 +166,15 @@ int sdd_output_kafka_check(const sdd_config *cfg, sdd_error *err)
     format f;
 
     if (!cfg->kafka_brokers[0])
-        snprintf(err->msg, sizeof(err->msg), "output: '%.300s' needs kafka_brokers", cfg->output);
+        sdd__fail(err, SDD_E_SERVICE, "output: '%.300s' needs kafka_brokers", cfg->output);
     else if (!cfg->spool_dir[0])
-        snprintf(err->msg, sizeof(err->msg), "output: '%.300s' needs spool_dir (where notifications wait)",
+        sdd__fail(err, SDD_E_SERVICE, "output: '%.300s' needs spool_dir (where notifications wait)",
                  cfg->output);
     else if (parse_format(cfg->output_format, &f) < 0)
-        snprintf(err->msg, sizeof(err->msg), "output_format: '%.100s' is not avro, confluent or json",
+        sdd__fail(err, SDD_E_SERVICE, "output_format: '%.100s' is not avro, confluent or json",
                  cfg->output_format);
     else if (f == FMT_CONFLUENT && !cfg->schema_registry[0])
-        snprintf(err->msg, sizeof(err->msg), "output_format: confluent needs schema_registry");
+        sdd__fail(err, SDD_E_SERVICE, "output_format: confluent needs schema_registry");
     else
         return 0;
     return -1;
@@ -225,7 +226,7 @@ static int make_conf(kafka_output *k, const sdd_config *cfg, sdd_error *err)
     rd_kafka_conf_set_log_cb(k->conf, on_log);
     return 0;
 bad:
-    snprintf(err->msg, sizeof(err->msg), "kafka output: %.400s", why);
+    sdd__fail(err, SDD_E_SERVICE, "kafka output: %.400s", why);
     return -1;
 }
 
@@ -240,7 +241,7 @@ static int make_producer(kafka_output *k, sdd_error *err)
     k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
     if (!k->rk) {
         rd_kafka_conf_destroy(conf);
-        snprintf(err->msg, sizeof(err->msg), "kafka output: %.450s", why);
+        sdd__fail(err, SDD_E_SERVICE, "kafka output: %.450s", why);
         return -1;
     }
     rd_kafka_set_log_queue(k->rk, NULL);    /* served by rd_kafka_poll, in our thread */
@@ -608,7 +609,7 @@ static int kafka_commit(sdd_output *o, const sdd_kafka_source *input, sdd_error 
     }
     if (!txn_ready(k)) {                /* an abort or a new producer first, after the backoff */
         if (k->fatal)
-            snprintf(err->msg, sizeof(err->msg), "kafka output: fenced by another producer");
+            sdd__fail(err, SDD_E_SERVICE, "kafka output: fenced by another producer");
         return k->fatal ? -1 : 1;
     }
     if (!txn_begin(k) && !k->committing)
@@ -622,7 +623,7 @@ static int kafka_commit(sdd_output *o, const sdd_kafka_source *input, sdd_error 
     if (error) {
         int rc = txn_failed(k, "committing a transaction", error);
         if (rc < 0)
-            snprintf(err->msg, sizeof(err->msg), "kafka output: fenced by another producer");
+            sdd__fail(err, SDD_E_SERVICE, "kafka output: fenced by another producer");
         return rc;
     }
     k->committing = k->txn_open = 0;
@@ -644,9 +645,9 @@ static int produce(kafka_output *k, uint64_t pos, const char *json, size_t len)
     int revision, known = id_and_revision(json, len, id, sizeof(id), &revision) == 0;
     void *value = NULL;
     size_t vlen = 0;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
-    if (known && sdd_map_get(k->on_topic, id, strlen(id)) >= revision) {
+    if (known && sdd__map_get(k->on_topic, id, strlen(id)) >= revision) {
         k->c.duplicates++;
         return 2;
     }
@@ -735,7 +736,7 @@ static int kafka_write(sdd_output *o, const char *record, size_t len, sdd_error 
         log_limited(k, SDD_LOG_ERROR, "no id", "a notification without an id: not sent");
         return 0;
     }
-    if (sdd_map_get(k->accepted, id, strlen(id)) >= revision) {
+    if (sdd__map_get(k->accepted, id, strlen(id)) >= revision) {
         k->c.duplicates++;              /* already on the topic or in the spool */
         return 0;
     }
@@ -769,7 +770,7 @@ static int kafka_flush(sdd_output *o, sdd_error *err)
     rd_kafka_poll(k->rk, 0);
     settle(k);
     if (k->fatal)
-        snprintf(err->msg, sizeof(err->msg), "kafka output: fenced by another producer");
+        sdd__fail(err, SDD_E_SERVICE, "kafka output: fenced by another producer");
     return k->fatal ? -1 : 0;
 }
 
@@ -801,8 +802,8 @@ static void free_output(kafka_output *k)
     sdd_spool_close(k->spool);
     sdd_registry_free(k->registry);
     sdd_avro_free(k->avro);
-    sdd_map_free(k->accepted);
-    sdd_map_free(k->on_topic);
+    sdd__map_free(k->accepted);
+    sdd__map_free(k->on_topic);
     free(k->topic);
     free(k);
 }
@@ -869,10 +870,10 @@ sdd_output *sdd_output_kafka_open(const char *topic, const sdd_config *cfg, cons
 {
     kafka_output *k = calloc(1, sizeof(*k));
 
-    if (!k || !(k->topic = strdup(topic)) || !(k->accepted = sdd_map_new()) || !(k->on_topic = sdd_map_new())) {
+    if (!k || !(k->topic = strdup(topic)) || !(k->accepted = sdd__map_new()) || !(k->on_topic = sdd__map_new())) {
         if (k)
             free_output(k);
-        snprintf(err->msg, sizeof(err->msg), "kafka output: out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "kafka output: out of memory");
         return NULL;
     }
     k->base.ops = &kafka_ops;

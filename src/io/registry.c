@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/error.h"
 #include "io/registry.h"
 
 #define CONNECT_TIMEOUT_MS 2000L
@@ -36,7 +37,7 @@ sdd_registry *sdd_registry_new(const char *url, sdd_error *err)
         r = NULL;
     }
     if (!r)
-        snprintf(err->msg, sizeof(err->msg), "schema_registry: cannot make an HTTP client");
+        sdd__fail(err, SDD_E_SERVICE, "schema_registry: cannot make an HTTP client");
     else
         r->wait = FIRST_WAIT;
     return r;
@@ -84,7 +85,7 @@ static int read_answer(const char *url, long status, const answer *a, uint32_t *
     if (ok)
         *id = (uint32_t)json_integer_value(v);
     else
-        snprintf(err->msg, sizeof(err->msg), "schema_registry: %.200s: HTTP %ld: %.200s", url, status,
+        sdd__fail(err, SDD_E_SERVICE, "schema_registry: %.200s: HTTP %ld: %.200s", url, status,
                  json_is_string(v) ? json_string_value(v) : a->buf);
     json_decref(root);
     return ok ? 0 : -1;
@@ -115,7 +116,7 @@ static int post_schema(sdd_registry *r, const char *subject, const char *schema,
     }
     int ret = rc != CURLE_OK ? -1 : read_answer(url, status, a, id, err);
     if (rc != CURLE_OK)
-        snprintf(err->msg, sizeof(err->msg), "schema_registry: %.300s: %s", url, curl_easy_strerror(rc));
+        sdd__fail(err, SDD_E_IO, "schema_registry: %.300s: %s", url, curl_easy_strerror(rc));
     curl_slist_free_all(hdr);
     free(a);
     free(body);

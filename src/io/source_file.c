@@ -116,7 +116,7 @@ int sdd_file_source_position(const sdd_file_source *s, uint64_t *dev, uint64_t *
         return -1;
     *dev = (uint64_t)s->dev;
     *ino = (uint64_t)s->ino;
-    *offset = (int64_t)(s->pos - (off_t)sdd_linereader_pending(s->lines));
+    *offset = (int64_t)(s->pos - (off_t)sdd__linereader_pending(s->lines));
     return 0;
 }
 
@@ -148,7 +148,7 @@ sdd_file_source *sdd_file_source_new(const char *path, sdd_input_kind kind, cons
     s->fd = -1;
     if (log)
         s->log = *log;
-    s->lines = sdd_linereader_new(SDD_LINE_MAX);
+    s->lines = sdd__linereader_new(SDD_LINE_MAX);
     s->path = path ? strdup(path) : NULL;
     if (!s->lines || (path && !s->path)) {
         sdd_file_source_free(s);
@@ -178,7 +178,7 @@ void sdd_file_source_free(sdd_file_source *s)
     if (!s)
         return;
     close_fd(s);
-    sdd_linereader_free(s->lines);
+    sdd__linereader_free(s->lines);
     free(s->path);
     free(s);
 }
@@ -190,7 +190,7 @@ int sdd_file_source_fd(const sdd_file_source *s)
 
 uint64_t sdd_file_source_too_long(const sdd_file_source *s)
 {
-    return sdd_linereader_too_long(s->lines);
+    return sdd__linereader_too_long(s->lines);
 }
 
 /* Hands out the complete lines held; with at_end, the unfinished one too. */
@@ -199,7 +199,7 @@ static void deliver(sdd_file_source *s, int at_end, sdd_line_fn fn, void *ctx)
     const char *line;
     size_t len;
 
-    while ((line = sdd_linereader_next(s->lines, at_end, &len)) != NULL)
+    while ((line = sdd__linereader_next(s->lines, at_end, &len)) != NULL)
         if (len > 0)
             fn(ctx, s->kind, line, len);
 }
@@ -228,7 +228,7 @@ static sdd_read_status check_rotation(sdd_file_source *s, sdd_line_fn fn, void *
     }
     if (fstat(s->fd, &st) == 0 && st.st_size < s->pos) {
         sdd_logf(&s->log, SDD_LOG_INFO, "%s: truncated, reading it again from its start", s->path);
-        sdd_linereader_reset(s->lines);
+        sdd__linereader_reset(s->lines);
         s->pos = lseek(s->fd, 0, SEEK_SET) == 0 ? 0 : s->pos;
         return SDD_READ_MORE;
     }
@@ -247,7 +247,7 @@ static sdd_read_status read_failed(sdd_file_source *s)
 {
     sdd_logf(&s->log, SDD_LOG_WARNING, "%s: %s; %s", name_of(s), strerror(errno),
              s->path ? "opening it again" : "no more input from it");
-    sdd_linereader_reset(s->lines);
+    sdd__linereader_reset(s->lines);
     close_fd(s);
     s->done = !s->path;
     return s->done ? SDD_READ_DONE : SDD_READ_IDLE;
@@ -262,7 +262,7 @@ sdd_read_status sdd_file_source_read(sdd_file_source *s, size_t budget, sdd_line
     if (s->fd < 0 && try_open(s) < 0)
         return SDD_READ_IDLE;
     while (got < budget) {
-        char *space = sdd_linereader_space(s->lines, &avail);
+        char *space = sdd__linereader_space(s->lines, &avail);
         if (!space) {
             errno = ENOMEM;
             return read_failed(s);
@@ -274,7 +274,7 @@ sdd_read_status sdd_file_source_read(sdd_file_source *s, size_t budget, sdd_line
             return errno == EAGAIN ? SDD_READ_IDLE : read_failed(s);
         if (n == 0)
             return at_end_of_data(s, fn, ctx);
-        sdd_linereader_commit(s->lines, (size_t)n);
+        sdd__linereader_commit(s->lines, (size_t)n);
         got += (size_t)n;
         s->pos += n;
         deliver(s, 0, fn, ctx);

@@ -28,6 +28,7 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
+#include "util/error.h"
 #include "io/sources.h"
 
 /* What the offset guarantee and the daemon depend on: set after the file,
@@ -149,13 +150,13 @@ int sdd_kafka_config_read(const char *path, sdd_kv_fn fn, void *ctx, sdd_error *
     int lineno = 0, rc;
 
     if (!f) {
-        snprintf(err->msg, sizeof(err->msg), "kafka_config_file: %s: %s", path, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "kafka_config_file: %s: %s", path, strerror(errno));
         return -1;
     }
     rc = read_properties(f, fn, ctx, &lineno, why, sizeof(why));
     fclose(f);
     if (rc < 0)
-        snprintf(err->msg, sizeof(err->msg), "kafka_config_file: %s:%d: %s", path, lineno, why);
+        sdd__fail(err, SDD_E_SERVICE, "kafka_config_file: %s:%d: %s", path, lineno, why);
     return rc;
 }
 
@@ -198,7 +199,7 @@ static int set_fixed(sdd_kafka_source *k, int warn, sdd_error *err)
             sdd_logf(&k->log, SDD_LOG_WARNING, "kafka_config_file: %s=%s ignored: sddd needs %s",
                      fixed_props[i].key, was, fixed_props[i].value);
         if (set_property(k->conf, fixed_props[i].key, fixed_props[i].value, why, sizeof(why)) < 0) {
-            snprintf(err->msg, sizeof(err->msg), "kafka: %s: %s", fixed_props[i].key, why);
+            sdd__fail(err, SDD_E_SERVICE, "kafka: %s: %s", fixed_props[i].key, why);
             return -1;
         }
     }
@@ -254,7 +255,7 @@ static int configure(sdd_kafka_source *k, const char *brokers, const char *group
     k->conf = rd_kafka_conf_new();
     for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
         if (set_property(k->conf, base[i][0], base[i][1], why, sizeof(why)) < 0) {
-            snprintf(err->msg, sizeof(err->msg), "kafka: %s: %s", base[i][0], why);
+            sdd__fail(err, SDD_E_SERVICE, "kafka: %s: %s", base[i][0], why);
             return -1;
         }
     if (set_fixed(k, 0, err) < 0)
@@ -291,7 +292,7 @@ sdd_kafka_source *sdd_kafka_source_new(const char *brokers, const char *group, c
     sdd_kafka_source *k = calloc(1, sizeof(*k));
 
     if (!k) {
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     k->wake[0] = k->wake[1] = -1;
@@ -299,7 +300,7 @@ sdd_kafka_source *sdd_kafka_source_new(const char *brokers, const char *group, c
         k->log = *log;
     sdd_ratelimit_init(&k->limit, ERROR_LOG_INTERVAL);
     if (copy_topics(k, topics, n_topics) < 0) {
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         sdd_kafka_source_free(k);
         return NULL;
     }
@@ -322,7 +323,7 @@ static int subscribe(sdd_kafka_source *k, sdd_error *err)
     rc = rd_kafka_subscribe(k->rk, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (rc) {
-        snprintf(err->msg, sizeof(err->msg), "kafka: subscribe: %s", rd_kafka_err2str(rc));
+        sdd__fail(err, SDD_E_SERVICE, "kafka: subscribe: %s", rd_kafka_err2str(rc));
         return -1;
     }
     return 0;
@@ -334,7 +335,7 @@ int sdd_kafka_source_start(sdd_kafka_source *k, sdd_error *err)
 
     k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, k->conf, why, sizeof(why));
     if (!k->rk) {
-        snprintf(err->msg, sizeof(err->msg), "kafka: %s", why);
+        sdd__fail(err, SDD_E_SERVICE, "kafka: %s", why);
         return -1;
     }
     k->conf = NULL;
@@ -342,7 +343,7 @@ int sdd_kafka_source_start(sdd_kafka_source *k, sdd_error *err)
     rd_kafka_poll_set_consumer(k->rk);
     k->queue = rd_kafka_queue_get_consumer(k->rk);
     if (pipe2(k->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
-        snprintf(err->msg, sizeof(err->msg), "kafka: pipe: %s", strerror(errno));
+        sdd__fail(err, SDD_E_IO, "kafka: pipe: %s", strerror(errno));
         return -1;
     }
     rd_kafka_queue_io_event_enable(k->queue, k->wake[1], "k", 1);
@@ -537,7 +538,7 @@ int sdd_kafka_source_resume(sdd_kafka_source *k, const json_t *topics, sdd_error
     char *end;
 
     if (!json_is_object(topics)) {
-        snprintf(err->msg, sizeof(err->msg), "kafka: the state's cursor is not one of sddd's");
+        sdd__fail(err, SDD_E_SERVICE, "kafka: the state's cursor is not one of sddd's");
         return -1;
     }
     if (!k->resume)

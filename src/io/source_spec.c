@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/error.h"
 #include "engine/config.h"
 #include "io/sources.h"
 
@@ -40,16 +41,16 @@ int sdd_spec_parse(const char *text, sdd_spec *out, sdd_error *err)
     else if ((rest = after(text, "file:")) != NULL)
         out->type = SDD_SPEC_FILE;
     else {
-        snprintf(err->msg, sizeof(err->msg), "'%s' is not kafka:TOPIC, file:PATH or -", text);
+        sdd__fail(err, SDD_E_CONFIG, "'%s' is not kafka:TOPIC, file:PATH or -", text);
         return -1;
     }
     if (!*rest || strspn(rest, " \t") == strlen(rest)) {
-        snprintf(err->msg, sizeof(err->msg), "'%s' has no %s", text,
+        sdd__fail(err, SDD_E_CONFIG, "'%s' has no %s", text,
                  out->type == SDD_SPEC_KAFKA ? "topic" : "path");
         return -1;
     }
     if (out->type == SDD_SPEC_KAFKA && !topic_ok(rest)) {
-        snprintf(err->msg, sizeof(err->msg), "'%s': a topic is 1 to 249 of a-z A-Z 0-9 . _ -", text);
+        sdd__fail(err, SDD_E_CONFIG, "'%s': a topic is 1 to 249 of a-z A-Z 0-9 . _ -", text);
         return -1;
     }
     out->name = rest;

@@ -59,8 +59,8 @@ static int fail_errno(sdd_error *err, const sdd_spool *s, const char *what)
 {
     char why[128];
 
-    snprintf(err->msg, sizeof(err->msg), "spool %.300s: %s: %s", s->path, what,
-             sdd_errno_text(errno, why, sizeof(why)));
+    sdd__fail(err, SDD_E_IO, "spool %.300s: %s: %s", s->path, what,
+             sdd__errno_text(errno, why, sizeof(why)));
     return -1;
 }
 
@@ -164,7 +164,7 @@ static int open_file(sdd_spool *s, sdd_error *err)
         return fail_errno(err, s, "open");
     head = read_header(s, (uint64_t)st.st_size);
     if (head < 0) {
-        snprintf(err->msg, sizeof(err->msg), "spool %.300s: not a spool file (left alone)", s->path);
+        sdd__fail(err, SDD_E_IO, "spool %.300s: not a spool file (left alone)", s->path);
         return -1;
     }
     if ((uint64_t)st.st_size < HDR) {
@@ -186,7 +186,7 @@ sdd_spool *sdd_spool_open(const char *dir, uint64_t max_bytes, const sdd_logger 
         if (s)
             s->path = NULL;
         sdd_spool_close(s);
-        snprintf(err->msg, sizeof(err->msg), "spool: out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "spool: out of memory");
         return NULL;
     }
     s->fd = -1;
@@ -223,18 +223,18 @@ int sdd_spool_append(sdd_spool *s, const void *data, size_t len, sdd_error *err)
     uint64_t need = REC + (uint64_t)len;
 
     if (len == 0 || len > MAX_RECORD) {
-        snprintf(err->msg, sizeof(err->msg), "spool: a record of %zu bytes (1..%u)", len, MAX_RECORD);
+        sdd__fail(err, SDD_E_IO, "spool: a record of %zu bytes (1..%u)", len, MAX_RECORD);
         return -1;
     }
     if (s->c.bytes + need > s->max) {
         s->c.refused_full++;
-        snprintf(err->msg, sizeof(err->msg), "spool %.300s: full (%llu of %llu bytes)", s->path,
+        sdd__fail(err, SDD_E_IO, "spool %.300s: full (%llu of %llu bytes)", s->path,
                  (unsigned long long)s->c.bytes, (unsigned long long)s->max);
         return SDD_SPOOL_FULL;
     }
     put32(rh, (uint32_t)len);
     put32(rh + 4, crc_of(data, len));
-    if (sdd_write_all(s->fd, iov, 2, (int64_t)s->end) < 0 || fdatasync(s->fd) < 0) {
+    if (sdd__write_all(s->fd, iov, 2, (int64_t)s->end) < 0 || fdatasync(s->fd) < 0) {
         int e = errno;
         /* what was written of the record goes, so that the next append
          * does not land behind a half record */
@@ -280,7 +280,7 @@ int sdd_spool_read(sdd_spool *s, uint64_t *pos, char **buf, size_t *len, sdd_err
     if (pread(s->fd, *buf, n, (off_t)(off + REC)) != (ssize_t)n || crc_of(*buf, n) != get32(rh + 4)) {
         free(*buf);
         *buf = NULL;
-        snprintf(err->msg, sizeof(err->msg), "spool %.300s: record at byte %llu unreadable or changed on disk",
+        sdd__fail(err, SDD_E_IO, "spool %.300s: record at byte %llu unreadable or changed on disk",
                  s->path, (unsigned long long)off);
         return -1;
     }
@@ -312,12 +312,12 @@ static int compact(sdd_spool *s, sdd_error *err)
 
     if (!buf || asprintf(&tmp, "%s.new", s->path) < 0) {
         free(buf);
-        snprintf(err->msg, sizeof(err->msg), "spool: out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "spool: out of memory");
         return -1;
     }
     if (pread(s->fd, buf, s->end - s->head, (off_t)s->head) == (ssize_t)(s->end - s->head) &&
         (fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0 && write_header(fd, HDR) == 0 &&
-        sdd_write_all(fd, iov, 1, HDR) == 0 && fdatasync(fd) == 0 && rename(tmp, s->path) == 0)
+        sdd__write_all(fd, iov, 1, HDR) == 0 && fdatasync(fd) == 0 && rename(tmp, s->path) == 0)
         rc = 0;
     if (rc < 0) {
         fail_errno(err, s, "compacting");

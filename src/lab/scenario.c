@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "lab/prng.h"
+#include "util/error.h"
 #include "lab/scenario.h"
 
 #define US 1000000LL
@@ -218,8 +219,7 @@ typedef struct gen {
 static void fail(gen *g, const char *what, const char *detail)
 {
     if (!g->failed)
-        snprintf(g->err->msg, sizeof(g->err->msg), "%.400s%s%.100s", what, detail ? ": " : "",
-                 detail ? detail : "");
+        sdd__fail(g->err, SDD_E_IO, "%.400s%s%.100s", what, detail ? ": " : "", detail ? detail : "");
     g->failed = 1;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "util/error.h"
 #include "lab/score.h"
 
 #define ID_MAX 64
@@ -135,7 +136,7 @@ static int for_each_line(scorer *s, const char *path, uint64_t *lines,
     char *line;
 
     if (!lr.gz) {
-        snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(errno ? errno : ENOMEM));
+        sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno ? errno : ENOMEM));
         return -1;
     }
     while (!s->oom && (line = next_line(&lr))) {
@@ -606,7 +607,7 @@ int sdd_score_files(const char *truth_path, const char *notifications_path, int 
 
     *out = NULL;
     if (!s.r) {
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return -1;
     }
     s.r->grace_slots = grace_slots;
@@ -616,7 +617,7 @@ int sdd_score_files(const char *truth_path, const char *notifications_path, int 
                       err) == 0) {
         rc = s.oom ? -1 : score(&s);
         if (rc < 0)
-            snprintf(err->msg, sizeof(err->msg), "out of memory");
+            sdd__fail(err, SDD_E_NOMEM, "out of memory");
     }
     free_scorer(&s);
     if (rc < 0)

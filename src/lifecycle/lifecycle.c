@@ -28,10 +28,10 @@ static void open_state(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int
     rs->concern = concern;
     rs->band = band_of(concern);
     snprintf(name, sizeof(name), "%s|%s|%lld", ctx->service->vpn_id, ctx->strategy, (long long)rs->start);
-    sdd_uuid5(name, rs->id);
+    sdd__uuid5(name, rs->id);
 }
 
-void sdd_lifecycle_release(sdd_relevant_state *rs)
+void sdd__lifecycle_release(sdd_relevant_state *rs)
 {
     free(rs->contrib);
     memset(rs, 0, sizeof(*rs));
@@ -72,42 +72,28 @@ static int merge_symptoms(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, 
     return changed;
 }
 
-static int emit(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int revision)
+/* A new revision, in the band of its score. */
+static sdd_change revise(sdd_relevant_state *rs, int revision, sdd_change change)
 {
-    sdd_notification n;
-    char *json;
-
     rs->revision = revision;
     rs->band = band_of(rs->concern);
-    if (!ctx->notify)
-        return 1;
-    json = sdd_notification_json(rs, ctx);
-    if (!json)
-        return 0;
-    n.id = rs->id;
-    n.vpn_id = ctx->service->vpn_id;
-    n.revision = revision;
-    n.slot_end = ctx->slot_end;
-    n.json = json;
-    ctx->notify(ctx->notify_ctx, &n);
-    free(json);
-    return 1;
+    return change;
 }
 
-int sdd_lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
-                       const sdd_symptom *sym, int n)
+sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
+                               const sdd_symptom *sym, int n)
 {
     int threshold = (int)ctx->profile->v[SDD_P_CONCERN_THRESHOLD];
     int changed;
 
     if (!rs->open) {
         if (concern < threshold)
-            return 0;
+            return SDD_CHANGE_NONE;
         open_state(rs, ctx, concern);
         if (!rs->open)
-            return 0;
+            return SDD_CHANGE_NONE;
         merge_symptoms(rs, ctx, sym, n);
-        return emit(rs, ctx, 0);
+        return revise(rs, 0, SDD_CHANGE_OPENED);
     }
     if (concern >= threshold) {
         rs->below = 0;
@@ -115,15 +101,13 @@ int sdd_lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int
         rs->concern = concern;
         changed = merge_symptoms(rs, ctx, sym, n);
         if (changed || band_of(concern) != rs->band)
-            return emit(rs, ctx, rs->revision + 1);
-        return 0;
+            return revise(rs, rs->revision + 1, SDD_CHANGE_REVISED);
+        return SDD_CHANGE_NONE;
     }
     if (++rs->below < (int)ctx->profile->v[SDD_P_CLOSE_AFTER_SLOTS])
-        return 0;
+        return SDD_CHANGE_NONE;
     rs->concern = concern;
     merge_symptoms(rs, ctx, NULL, 0);
     rs->open = 0;
-    int emitted = emit(rs, ctx, rs->revision + 1);
-    sdd_lifecycle_release(rs);
-    return emitted;
+    return revise(rs, rs->revision + 1, SDD_CHANGE_CLOSED);
 }

@@ -36,22 +36,27 @@ typedef struct sdd_relevant_state {
     int n_contrib;
 } sdd_relevant_state;
 
+/* The judgement of one closed slot of a service. */
 typedef struct sdd_lifecycle_ctx {
     const sdd_service *service;
     const sdd_profile *profile;
     const char *strategy;
     int64_t slot_start, slot_end;       /* seconds */
-    sdd_notify_fn notify;
-    void *notify_ctx;
 } sdd_lifecycle_ctx;
 
-/* Feeds one closed slot; returns how many notifications it emitted. */
-int sdd_lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
-                       const sdd_symptom *sym, int n);
-void sdd_lifecycle_release(sdd_relevant_state *rs);
+/* What a step did to the relevant state: each but NONE is a new revision to
+ * publish (notification.h renders it). */
+typedef enum sdd_change {
+    SDD_CHANGE_NONE,
+    SDD_CHANGE_OPENED,
+    SDD_CHANGE_REVISED,
+    SDD_CHANGE_CLOSED                   /* rs keeps its content until released */
+} sdd_change;
 
-/* The notification record of the state's current revision, as JSON with the
- * schema's field names and order (unions as bare values). Caller frees. */
-char *sdd_notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx);
+/* Feeds one closed slot's concern score and symptoms. A state CLOSED keeps
+ * its content for its notification: release it after. */
+sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
+                               const sdd_symptom *sym, int n);
+void sdd__lifecycle_release(sdd_relevant_state *rs);
 
 #endif

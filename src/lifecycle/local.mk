@@ -2,4 +2,4 @@
 # notification records.
 libsdd_core_la_SOURCES += \
 	src/lifecycle/lifecycle.c src/lifecycle/lifecycle.h \
-	src/lifecycle/notification.c
+	src/lifecycle/notification.c src/lifecycle/notification.h

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lifecycle/lifecycle.h"
+#include "lifecycle/notification.h"
 
 static const char *const plane_names[] = {"management", "control", "forwarding"};
 static const char *const pattern_names[] = {"drop", "spike", "mean_shift", "seasonality_shift", "trend", "other"};
@@ -85,7 +85,7 @@ static json_t *anomaly_json(const sdd_relevant_state *rs, const sdd_contribution
     char name[256], id[SDD_UUID_TEXT];
 
     snprintf(name, sizeof(name), "%s|%s|%d", rs->id, s->detector, s->termination);
-    sdd_uuid5(name, id);
+    sdd__uuid5(name, id);
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "revision", json_integer(rs->revision));
     json_object_set_new(o, "uri", json_null());
@@ -140,7 +140,7 @@ static json_t *publisher_json(void)
     json_t *o = json_object();
     char id[SDD_UUID_TEXT];
 
-    sdd_uuid5("publisher|pmacct-sdd", id);
+    sdd__uuid5("publisher|pmacct-sdd", id);
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "name", json_string("pmacct-sdd"));
     json_object_set_new(o, "version", json_string(SDD_VERSION));
@@ -168,7 +168,7 @@ static const char *stage_of(const sdd_relevant_state *rs)
     return rs->n_contrib ? "problem_forecasted" : "problem_potential";
 }
 
-char *sdd_notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx)
+char *sdd__notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx)
 {
     json_t *o = json_object(), *anomalies = json_array();
     char *text;

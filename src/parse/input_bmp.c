@@ -19,9 +19,9 @@ static sdd_skip check_event_type(const json_t *root, input_err *e)
 {
     const char *et = NULL;
 
-    INPUT_TRY(input_str(input_get(root, "event_type"), "event_type", &et, e));
+    INPUT_TRY(sdd__input_str(sdd__input_get(root, "event_type"), "event_type", &et, e));
     if (et && strcmp(et, "log") != 0)
-        return input_fail(e, SDD_SKIP_IGNORED, "event_type %.32s", et);
+        return sdd__input_fail(e, SDD_SKIP_IGNORED, "event_type %.32s", et);
     return SDD_SKIP_NONE;
 }
 
@@ -32,15 +32,15 @@ static sdd_skip route_type(const json_t *root, sdd_bmp_type *type, input_err *e)
 {
     const char *lt = NULL;
 
-    INPUT_TRY(input_str(input_get(root, "log_type"), "log_type", &lt, e));
+    INPUT_TRY(sdd__input_str(sdd__input_get(root, "log_type"), "log_type", &lt, e));
     if (!lt)
-        return input_fail(e, SDD_SKIP_MISSING, "field log_type: missing");
+        return sdd__input_fail(e, SDD_SKIP_MISSING, "field log_type: missing");
     if (strcmp(lt, "update") == 0)
         *type = SDD_BMP_UPDATE;
     else if (strcmp(lt, "withdraw") == 0)
         *type = SDD_BMP_WITHDRAW;
     else
-        return input_fail(e, SDD_SKIP_IGNORED, "log_type %.32s", lt);
+        return sdd__input_fail(e, SDD_SKIP_IGNORED, "log_type %.32s", lt);
     return SDD_SKIP_NONE;
 }
 
@@ -48,9 +48,9 @@ static sdd_skip msg_type(const json_t *root, sdd_bmp_type *type, input_err *e)
 {
     const char *mt = NULL;
 
-    INPUT_TRY(input_str(input_get(root, "bmp_msg_type"), "bmp_msg_type", &mt, e));
+    INPUT_TRY(sdd__input_str(sdd__input_get(root, "bmp_msg_type"), "bmp_msg_type", &mt, e));
     if (!mt)
-        return input_fail(e, SDD_SKIP_MISSING, "field bmp_msg_type: missing");
+        return sdd__input_fail(e, SDD_SKIP_MISSING, "field bmp_msg_type: missing");
     if (strcmp(mt, "peer_up") == 0)
         *type = SDD_BMP_PEER_UP;
     else if (strcmp(mt, "peer_down") == 0)
@@ -58,7 +58,7 @@ static sdd_skip msg_type(const json_t *root, sdd_bmp_type *type, input_err *e)
     else if (strcmp(mt, "route_monitor") == 0)
         return route_type(root, type, e);
     else
-        return input_fail(e, SDD_SKIP_IGNORED, "bmp_msg_type %.32s", mt);
+        return sdd__input_fail(e, SDD_SKIP_IGNORED, "bmp_msg_type %.32s", mt);
     return SDD_SKIP_NONE;
 }
 
@@ -66,11 +66,11 @@ static sdd_skip msg_type(const json_t *root, sdd_bmp_type *type, input_err *e)
  * bmp_daemon_set_pd; a VPN route's own RD stays in "rd". */
 static sdd_skip read_rd(const json_t *root, sdd_rd *out, input_err *e)
 {
-    const json_t *v = input_get(root, "rd");
+    const json_t *v = sdd__input_get(root, "rd");
 
     if (v)
-        return input_rd(v, "rd", out, e);
-    return input_rd(input_get(root, "pd"), "pd", out, e);
+        return sdd__input_rd(v, "rd", out, e);
+    return sdd__input_rd(sdd__input_get(root, "pd"), "pd", out, e);
 }
 
 /* "192.0.2.0/24", "2001:db8::/32": checked so that garbage never becomes a
@@ -104,7 +104,7 @@ static sdd_skip add_ecomm(sdd_bmp_event *out, const char *s, size_t n, input_err
     s += 3;
     n -= 3;
     if (n == 0 || n >= SDD_RT_TEXT_MAX)
-        return input_fail(e, SDD_SKIP_VALUE, "field ecomms: route target of %zu bytes", n);
+        return sdd__input_fail(e, SDD_SKIP_VALUE, "field ecomms: route target of %zu bytes", n);
     memcpy(out->rt[out->n_rt], s, n);
     out->rt[out->n_rt][n] = '\0';
     out->n_rt++;
@@ -126,7 +126,7 @@ static sdd_skip ecomms_text(sdd_bmp_event *out, const char *s, input_err *e)
 /* bgp_comms_encode_as_array: ["RT:64497:12", "SoO:64497:12"]; else one string. */
 static sdd_skip read_ecomms(const json_t *root, sdd_bmp_event *out, input_err *e)
 {
-    const json_t *v = input_get(root, "ecomms");
+    const json_t *v = sdd__input_get(root, "ecomms");
     const json_t *item;
     size_t i;
 
@@ -135,10 +135,10 @@ static sdd_skip read_ecomms(const json_t *root, sdd_bmp_event *out, input_err *e
     if (json_is_string(v))
         return ecomms_text(out, json_string_value(v), e);
     if (!json_is_array(v))
-        return input_fail(e, SDD_SKIP_TYPE, "field ecomms: expected array or string");
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "field ecomms: expected array or string");
     json_array_foreach(v, i, item) {
         if (!json_is_string(item))
-            return input_fail(e, SDD_SKIP_TYPE, "field ecomms: expected strings");
+            return sdd__input_fail(e, SDD_SKIP_TYPE, "field ecomms: expected strings");
         INPUT_TRY(add_ecomm(out, json_string_value(item), json_string_length(item), e));
     }
     return SDD_SKIP_NONE;
@@ -146,11 +146,11 @@ static sdd_skip read_ecomms(const json_t *root, sdd_bmp_event *out, input_err *e
 
 static sdd_skip read_route(const json_t *root, sdd_bmp_event *out, input_err *e)
 {
-    INPUT_TRY(input_text(input_get(root, "ip_prefix"), "ip_prefix", 1, out->prefix, sizeof(out->prefix), e));
+    INPUT_TRY(sdd__input_text(sdd__input_get(root, "ip_prefix"), "ip_prefix", 1, out->prefix, sizeof(out->prefix), e));
     if (!prefix_ok(out->prefix))
-        return input_fail(e, SDD_SKIP_VALUE, "field ip_prefix: not a prefix");
+        return sdd__input_fail(e, SDD_SKIP_VALUE, "field ip_prefix: not a prefix");
     if (out->type == SDD_BMP_UPDATE)
-        INPUT_TRY(input_addr(input_get(root, "bgp_nexthop"), "bgp_nexthop", 0, &out->nexthop, e));
+        INPUT_TRY(sdd__input_addr(sdd__input_get(root, "bgp_nexthop"), "bgp_nexthop", 0, &out->nexthop, e));
     return read_ecomms(root, out, e);
 }
 
@@ -160,11 +160,11 @@ static sdd_skip read_peer(const json_t *root, sdd_bmp_event *out, input_err *e)
 {
     uint64_t v = 0;
 
-    INPUT_TRY(input_addr(input_get(root, "bmp_router"), "bmp_router", 1, &out->router, e));
-    INPUT_TRY(input_addr(input_get(root, "peer_ip"), "peer_ip", 1, &out->peer, e));
-    INPUT_TRY(input_time(root, bmp_time_keys, &out->time, e));
+    INPUT_TRY(sdd__input_addr(sdd__input_get(root, "bmp_router"), "bmp_router", 1, &out->router, e));
+    INPUT_TRY(sdd__input_addr(sdd__input_get(root, "peer_ip"), "peer_ip", 1, &out->peer, e));
+    INPUT_TRY(sdd__input_time(root, bmp_time_keys, &out->time, e));
     INPUT_TRY(read_rd(root, &out->rd, e));
-    INPUT_TRY(input_uint(input_get(root, "peer_type"), "peer_type", 0, UINT8_MAX, &v, e));
+    INPUT_TRY(sdd__input_uint(sdd__input_get(root, "peer_type"), "peer_type", 0, UINT8_MAX, &v, e));
     out->peer_type = (uint8_t)v;
     return SDD_SKIP_NONE;
 }
@@ -177,7 +177,7 @@ static sdd_skip read_bmp(const json_t *root, sdd_bmp_event *out, input_err *e)
     INPUT_TRY(msg_type(root, &out->type, e));
     INPUT_TRY(read_peer(root, out, e));
     if (out->type == SDD_BMP_PEER_DOWN) {
-        INPUT_TRY(input_uint(input_get(root, "reason_type"), "reason_type", 1, UINT8_MAX, &reason, e));
+        INPUT_TRY(sdd__input_uint(sdd__input_get(root, "reason_type"), "reason_type", 1, UINT8_MAX, &reason, e));
         out->reason = (int)reason;
     }
     if (out->type == SDD_BMP_UPDATE || out->type == SDD_BMP_WITHDRAW)
@@ -185,7 +185,7 @@ static sdd_skip read_bmp(const json_t *root, sdd_bmp_event *out, input_err *e)
     return SDD_SKIP_NONE;
 }
 
-sdd_skip sdd_parse_bmp(const char *line, size_t len, sdd_bmp_event *out, char *detail, size_t detail_len)
+sdd_skip sdd__parse_bmp(const char *line, size_t len, sdd_bmp_event *out, char *detail, size_t detail_len)
 {
     input_err e = {detail, detail_len};
     json_t *root;
@@ -193,7 +193,7 @@ sdd_skip sdd_parse_bmp(const char *line, size_t len, sdd_bmp_event *out, char *d
 
     memset(out, 0, sizeof(*out));
     out->reason = -1;
-    INPUT_TRY(input_load(line, len, &root, &e));
+    INPUT_TRY(sdd__input_load(line, len, &root, &e));
     why = read_bmp(root, out, &e);
     json_decref(root);
     return why;

@@ -77,18 +77,18 @@ static sdd_skip lookup_name(const name_code *table, size_t n, const json_t *v, c
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (input_word_eq(json_string_value(v), table[i].name)) {
+        if (sdd__input_word_eq(json_string_value(v), table[i].name)) {
             *out = table[i].code;
             return SDD_SKIP_NONE;
         }
-    return input_fail(e, SDD_SKIP_VALUE, "field %s: unknown name \"%.40s\"", key, json_string_value(v));
+    return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: unknown name \"%.40s\"", key, json_string_value(v));
 }
 
 static sdd_skip read_u8(const json_t *v, const char *key, uint8_t *out, input_err *e)
 {
     uint64_t x = *out;
 
-    INPUT_TRY(input_uint(v, key, 0, UINT8_MAX, &x, e));
+    INPUT_TRY(sdd__input_uint(v, key, 0, UINT8_MAX, &x, e));
     *out = (uint8_t)x;
     return SDD_SKIP_NONE;
 }
@@ -106,7 +106,7 @@ static sdd_skip read_flag_name(const json_t *v, uint8_t *bits, input_err *e)
     uint8_t bit = 0;
 
     if (!json_is_string(v))
-        return input_fail(e, SDD_SKIP_TYPE, "field tcp_flags: expected flag names");
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "field tcp_flags: expected flag names");
     INPUT_TRY(lookup_name(tcp_flag_names, COUNT(tcp_flag_names), v, "tcp_flags", &bit, e));
     *bits |= bit;
     return SDD_SKIP_NONE;
@@ -132,8 +132,8 @@ static sdd_skip read_tcp_flags(const json_t *v, uint8_t *out, input_err *e)
  * Avro records printed as JSON). */
 static const json_t *flow_field(const json_t *root, const json_t *cp, const char *key)
 {
-    const json_t *v = input_get(root, key);
-    return v ? v : input_get(cp, key);
+    const json_t *v = sdd__input_get(root, key);
+    return v ? v : sdd__input_get(cp, key);
 }
 
 /* The fwd_status primitive (current pmacct), or a custom primitive on IPFIX
@@ -155,13 +155,13 @@ static sdd_skip read_fwd_status(const json_t *root, const json_t *cp, uint8_t *o
 
 static sdd_skip read_custom(const json_t *root, sdd_flow *out, input_err *e)
 {
-    const json_t *cp = input_get(root, "custom_primitives");
+    const json_t *cp = sdd__input_get(root, "custom_primitives");
 
     if (cp && !json_is_object(cp))
-        return input_fail(e, SDD_SKIP_TYPE, "field custom_primitives: expected object");
-    INPUT_TRY(input_u32(flow_field(root, cp, "vrf_id_ingress"), "vrf_id_ingress", &out->vrf_id_ingress, e));
-    INPUT_TRY(input_u32(flow_field(root, cp, "vrf_id_egress"), "vrf_id_egress", &out->vrf_id_egress, e));
-    INPUT_TRY(input_text(flow_field(root, cp, "vrf_name"), "vrf_name", 0, out->vrf_name,
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "field custom_primitives: expected object");
+    INPUT_TRY(sdd__input_u32(flow_field(root, cp, "vrf_id_ingress"), "vrf_id_ingress", &out->vrf_id_ingress, e));
+    INPUT_TRY(sdd__input_u32(flow_field(root, cp, "vrf_id_egress"), "vrf_id_egress", &out->vrf_id_egress, e));
+    INPUT_TRY(sdd__input_text(flow_field(root, cp, "vrf_name"), "vrf_name", 0, out->vrf_name,
                          sizeof(out->vrf_name), e));
     return read_fwd_status(root, cp, &out->fwd_status, e);
 }
@@ -172,17 +172,17 @@ static sdd_skip check_event_type(const json_t *root, input_err *e)
 {
     const char *et = NULL;
 
-    INPUT_TRY(input_str(input_get(root, "event_type"), "event_type", &et, e));
+    INPUT_TRY(sdd__input_str(sdd__input_get(root, "event_type"), "event_type", &et, e));
     if (et && strcmp(et, "purge") != 0)
-        return input_fail(e, SDD_SKIP_IGNORED, "event_type %.32s", et);
+        return sdd__input_fail(e, SDD_SKIP_IGNORED, "event_type %.32s", et);
     return SDD_SKIP_NONE;
 }
 
 static sdd_skip read_counters(const json_t *root, sdd_flow *out, input_err *e)
 {
-    INPUT_TRY(input_uint(input_get(root, "packets"), "packets", 1, UINT64_MAX, &out->packets, e));
-    INPUT_TRY(input_uint(input_get(root, "bytes"), "bytes", 1, UINT64_MAX, &out->bytes, e));
-    return input_uint(input_get(root, "flows"), "flows", 0, UINT64_MAX, &out->flows, e);
+    INPUT_TRY(sdd__input_uint(sdd__input_get(root, "packets"), "packets", 1, UINT64_MAX, &out->packets, e));
+    INPUT_TRY(sdd__input_uint(sdd__input_get(root, "bytes"), "bytes", 1, UINT64_MAX, &out->bytes, e));
+    return sdd__input_uint(sdd__input_get(root, "flows"), "flows", 0, UINT64_MAX, &out->flows, e);
 }
 
 static sdd_skip read_flow(const json_t *root, sdd_flow *out, input_err *e)
@@ -190,27 +190,27 @@ static sdd_skip read_flow(const json_t *root, sdd_flow *out, input_err *e)
     const json_t *v;
 
     INPUT_TRY(check_event_type(root, e));
-    INPUT_TRY(input_addr(input_get(root, "peer_ip_src"), "peer_ip_src", 1, &out->router, e));
-    INPUT_TRY(input_time(root, flow_time_keys, &out->time, e));
+    INPUT_TRY(sdd__input_addr(sdd__input_get(root, "peer_ip_src"), "peer_ip_src", 1, &out->router, e));
+    INPUT_TRY(sdd__input_time(root, flow_time_keys, &out->time, e));
     INPUT_TRY(read_counters(root, out, e));
-    INPUT_TRY(input_rd(input_get(root, "mpls_vpn_rd"), "mpls_vpn_rd", &out->rd, e));
-    INPUT_TRY(input_u32(input_get(root, "iface_in"), "iface_in", &out->iface_in, e));
-    INPUT_TRY(input_u32(input_get(root, "iface_out"), "iface_out", &out->iface_out, e));
-    if ((v = input_get(root, "ip_proto")) != NULL)
+    INPUT_TRY(sdd__input_rd(sdd__input_get(root, "mpls_vpn_rd"), "mpls_vpn_rd", &out->rd, e));
+    INPUT_TRY(sdd__input_u32(sdd__input_get(root, "iface_in"), "iface_in", &out->iface_in, e));
+    INPUT_TRY(sdd__input_u32(sdd__input_get(root, "iface_out"), "iface_out", &out->iface_out, e));
+    if ((v = sdd__input_get(root, "ip_proto")) != NULL)
         INPUT_TRY(read_proto(v, &out->ip_proto, e));
-    if ((v = input_get(root, "tcp_flags")) != NULL)
+    if ((v = sdd__input_get(root, "tcp_flags")) != NULL)
         INPUT_TRY(read_tcp_flags(v, &out->tcp_flags, e));
     return read_custom(root, out, e);
 }
 
-sdd_skip sdd_parse_flow(const char *line, size_t len, sdd_flow *out, char *detail, size_t detail_len)
+sdd_skip sdd__parse_flow(const char *line, size_t len, sdd_flow *out, char *detail, size_t detail_len)
 {
     input_err e = {detail, detail_len};
     json_t *root;
     sdd_skip why;
 
     memset(out, 0, sizeof(*out));
-    INPUT_TRY(input_load(line, len, &root, &e));
+    INPUT_TRY(sdd__input_load(line, len, &root, &e));
     why = read_flow(root, out, &e);
     json_decref(root);
     return why;

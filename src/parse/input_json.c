@@ -26,14 +26,14 @@ static const char *const skip_names[SDD_SKIP_COUNT] = {
     [SDD_SKIP_VALUE] = "value",
 };
 
-const char *sdd_skip_name(sdd_skip s)
+const char *sdd__skip_name(sdd_skip s)
 {
     if ((unsigned)s >= SDD_SKIP_COUNT)
         return "unknown";
     return skip_names[s];
 }
 
-sdd_skip input_fail(input_err *e, sdd_skip why, const char *fmt, ...)
+sdd_skip sdd__input_fail(input_err *e, sdd_skip why, const char *fmt, ...)
 {
     va_list ap;
 
@@ -45,7 +45,7 @@ sdd_skip input_fail(input_err *e, sdd_skip why, const char *fmt, ...)
     return why;
 }
 
-const char *sdd_json_type_name(const json_t *v)
+const char *sdd__json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "object";
@@ -77,7 +77,7 @@ static sdd_skip load_error_reason(const json_error_t *err)
  * jansson objects), and with two values for one key we could not say which
  * one the producer meant. Scalars are decoded so that they are reported as
  * "not an object" rather than as broken JSON. */
-sdd_skip input_load(const char *line, size_t len, json_t **root, input_err *e)
+sdd_skip sdd__input_load(const char *line, size_t len, json_t **root, input_err *e)
 {
     json_error_t err;
     json_t *j;
@@ -86,10 +86,10 @@ sdd_skip input_load(const char *line, size_t len, json_t **root, input_err *e)
         e->detail[0] = '\0';
     j = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!j)
-        return input_fail(e, load_error_reason(&err), "json: %s at byte %d", err.text, err.position);
+        return sdd__input_fail(e, load_error_reason(&err), "json: %s at byte %d", err.text, err.position);
     if (!json_is_object(j)) {
-        sdd_skip why = input_fail(e, SDD_SKIP_NOT_OBJECT, "json: top level is %s, not an object",
-                                  sdd_json_type_name(j));
+        sdd_skip why = sdd__input_fail(e, SDD_SKIP_NOT_OBJECT, "json: top level is %s, not an object",
+                                  sdd__json_type_name(j));
         json_decref(j);
         return why;
     }
@@ -97,7 +97,7 @@ sdd_skip input_load(const char *line, size_t len, json_t **root, input_err *e)
     return SDD_SKIP_NONE;
 }
 
-const json_t *input_get(const json_t *obj, const char *key)
+const json_t *sdd__input_get(const json_t *obj, const char *key)
 {
     const json_t *v = obj ? json_object_get(obj, key) : NULL;
     return json_is_null(v) ? NULL : v;
@@ -106,7 +106,7 @@ const json_t *input_get(const json_t *obj, const char *key)
 static sdd_skip absent(const char *key, int required, input_err *e)
 {
     if (required)
-        return input_fail(e, SDD_SKIP_MISSING, "field %s: missing", key);
+        return sdd__input_fail(e, SDD_SKIP_MISSING, "field %s: missing", key);
     return SDD_SKIP_NONE;
 }
 
@@ -128,7 +128,7 @@ static int digits_to_u64(const char *s, size_t n, uint64_t *out)
     return 0;
 }
 
-sdd_skip input_uint(const json_t *v, const char *key, int required, uint64_t max, uint64_t *out,
+sdd_skip sdd__input_uint(const json_t *v, const char *key, int required, uint64_t max, uint64_t *out,
                     input_err *e)
 {
     uint64_t x;
@@ -138,50 +138,50 @@ sdd_skip input_uint(const json_t *v, const char *key, int required, uint64_t max
     if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
         if (i < 0)
-            return input_fail(e, SDD_SKIP_VALUE, "field %s: negative (%" JSON_INTEGER_FORMAT ")", key, i);
+            return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: negative (%" JSON_INTEGER_FORMAT ")", key, i);
         x = (uint64_t)i;
     } else if (json_is_string(v)) {
         if (digits_to_u64(json_string_value(v), json_string_length(v), &x) < 0)
-            return input_fail(e, SDD_SKIP_VALUE, "field %s: not a decimal number up to %" PRIu64,
+            return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: not a decimal number up to %" PRIu64,
                               key, max);
     } else {
-        return input_fail(e, SDD_SKIP_TYPE, "field %s: expected integer, got %s", key, sdd_json_type_name(v));
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "field %s: expected integer, got %s", key, sdd__json_type_name(v));
     }
     if (x > max)
-        return input_fail(e, SDD_SKIP_VALUE, "field %s: %" PRIu64 " above %" PRIu64, key, x, max);
+        return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: %" PRIu64 " above %" PRIu64, key, x, max);
     *out = x;
     return SDD_SKIP_NONE;
 }
 
-sdd_skip input_u32(const json_t *v, const char *key, uint32_t *out, input_err *e)
+sdd_skip sdd__input_u32(const json_t *v, const char *key, uint32_t *out, input_err *e)
 {
     uint64_t x = *out;
 
-    INPUT_TRY(input_uint(v, key, 0, UINT32_MAX, &x, e));
+    INPUT_TRY(sdd__input_uint(v, key, 0, UINT32_MAX, &x, e));
     *out = (uint32_t)x;
     return SDD_SKIP_NONE;
 }
 
-sdd_skip input_str(const json_t *v, const char *key, const char **out, input_err *e)
+sdd_skip sdd__input_str(const json_t *v, const char *key, const char **out, input_err *e)
 {
     if (!v)
         return SDD_SKIP_NONE;
     if (!json_is_string(v))
-        return input_fail(e, SDD_SKIP_TYPE, "field %s: expected string, got %s", key, sdd_json_type_name(v));
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "field %s: expected string, got %s", key, sdd__json_type_name(v));
     *out = json_string_value(v);
     return SDD_SKIP_NONE;
 }
 
 /* An empty address string is pmacct's way of printing an unknown one. */
-sdd_skip input_addr(const json_t *v, const char *key, int required, sdd_addr *out, input_err *e)
+sdd_skip sdd__input_addr(const json_t *v, const char *key, int required, sdd_addr *out, input_err *e)
 {
     const char *s = NULL;
 
-    INPUT_TRY(input_str(v, key, &s, e));
+    INPUT_TRY(sdd__input_str(v, key, &s, e));
     if (!s || !*s)
         return absent(key, required, e);
     if (sdd_addr_parse(s, out) < 0)
-        return input_fail(e, SDD_SKIP_VALUE, "field %s: not an IP address", key);
+        return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: not an IP address", key);
     return SDD_SKIP_NONE;
 }
 
@@ -196,11 +196,11 @@ static int rd_is_none(const char *s)
     return *s == '\0' || strcmp(s, "unknown") == 0 || strcmp(s, "0:0:0") == 0;
 }
 
-sdd_skip input_rd(const json_t *v, const char *key, sdd_rd *out, input_err *e)
+sdd_skip sdd__input_rd(const json_t *v, const char *key, sdd_rd *out, input_err *e)
 {
     const char *s = NULL;
 
-    INPUT_TRY(input_str(v, key, &s, e));
+    INPUT_TRY(sdd__input_str(v, key, &s, e));
     if (!s)
         return SDD_SKIP_NONE;
     if (rd_is_none(s)) {
@@ -208,22 +208,22 @@ sdd_skip input_rd(const json_t *v, const char *key, sdd_rd *out, input_err *e)
         return SDD_SKIP_NONE;
     }
     if (sdd_rd_parse(s, out) < 0)
-        return input_fail(e, SDD_SKIP_VALUE, "field %s: not a route distinguisher", key);
+        return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: not a route distinguisher", key);
     return SDD_SKIP_NONE;
 }
 
-sdd_skip input_text(const json_t *v, const char *key, int required, char *buf, size_t size,
+sdd_skip sdd__input_text(const json_t *v, const char *key, int required, char *buf, size_t size,
                     input_err *e)
 {
     const char *s = NULL;
     size_t n;
 
-    INPUT_TRY(input_str(v, key, &s, e));
+    INPUT_TRY(sdd__input_str(v, key, &s, e));
     if (!s)
         return absent(key, required, e);
     n = json_string_length(v);
     if (n >= size)
-        return input_fail(e, SDD_SKIP_VALUE, "field %s: longer than %zu bytes", key, size - 1);
+        return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: longer than %zu bytes", key, size - 1);
     memcpy(buf, s, n + 1);
     return SDD_SKIP_NONE;
 }
@@ -354,7 +354,7 @@ static int epoch_to_seconds(const char *s, int64_t *out)
     return 0;
 }
 
-int sdd_input_time_text(const char *text, int64_t *out)
+int sdd__input_time_text(const char *text, int64_t *out)
 {
     size_t n = strspn(text, "0123456789");
 
@@ -367,34 +367,34 @@ int sdd_input_time_text(const char *text, int64_t *out)
 static sdd_skip time_value(const json_t *v, const char *key, int64_t *out, input_err *e)
 {
     if (json_is_string(v)) {
-        if (sdd_input_time_text(json_string_value(v), out) < 0)
-            return input_fail(e, SDD_SKIP_VALUE, "field %s: not a time: \"%.40s\"", key,
+        if (sdd__input_time_text(json_string_value(v), out) < 0)
+            return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: not a time: \"%.40s\"", key,
                               json_string_value(v));
         return SDD_SKIP_NONE;
     }
     if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
         if (i < 0 || i > INPUT_TIME_MAX)
-            return input_fail(e, SDD_SKIP_VALUE, "field %s: time out of range", key);
+            return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: time out of range", key);
         *out = i;
         return SDD_SKIP_NONE;
     }
     if (json_is_real(v)) {
         double d = json_real_value(v);
         if (!(d >= 0 && d <= (double)INPUT_TIME_MAX))
-            return input_fail(e, SDD_SKIP_VALUE, "field %s: time out of range", key);
+            return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: time out of range", key);
         *out = (int64_t)d;
         return SDD_SKIP_NONE;
     }
-    return input_fail(e, SDD_SKIP_TYPE, "field %s: expected time, got %s", key, sdd_json_type_name(v));
+    return sdd__input_fail(e, SDD_SKIP_TYPE, "field %s: expected time, got %s", key, sdd__json_type_name(v));
 }
 
-sdd_skip input_time(const json_t *obj, const char *const keys[], int64_t *out, input_err *e)
+sdd_skip sdd__input_time(const json_t *obj, const char *const keys[], int64_t *out, input_err *e)
 {
     const char *const *k;
 
     for (k = keys; *k; k++) {
-        const json_t *v = input_get(obj, *k);
+        const json_t *v = sdd__input_get(obj, *k);
         int64_t t = 0;
 
         if (!v)
@@ -405,10 +405,10 @@ sdd_skip input_time(const json_t *obj, const char *const keys[], int64_t *out, i
             return SDD_SKIP_NONE;
         }
     }
-    return input_fail(e, SDD_SKIP_MISSING, "field %s: missing (nor any fallback time)", keys[0]);
+    return sdd__input_fail(e, SDD_SKIP_MISSING, "field %s: missing (nor any fallback time)", keys[0]);
 }
 
-int input_word_eq(const char *a, const char *b)
+int sdd__input_word_eq(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
         char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;

@@ -28,7 +28,7 @@ typedef struct envelope {
 /* The serialization label of the IETF envelope, if any. */
 static sdd_skip label_serialization(const json_t *msg, const char **out, input_err *e)
 {
-    const json_t *labels = input_get(input_get(msg, "network-operator-metadata"), "labels");
+    const json_t *labels = sdd__input_get(sdd__input_get(msg, "network-operator-metadata"), "labels");
     const json_t *label;
     size_t i;
 
@@ -36,22 +36,22 @@ static sdd_skip label_serialization(const json_t *msg, const char **out, input_e
         return SDD_SKIP_NONE;
     json_array_foreach(labels, i, label) {
         const char *name = NULL;
-        INPUT_TRY(input_str(input_get(label, "name"), "labels.name", &name, e));
+        INPUT_TRY(sdd__input_str(sdd__input_get(label, "name"), "labels.name", &name, e));
         if (name && strcmp(name, "serialization") == 0)
-            return input_str(input_get(label, "string-value"), "labels.string-value", out, e);
+            return sdd__input_str(sdd__input_get(label, "string-value"), "labels.string-value", out, e);
     }
     return SDD_SKIP_NONE;
 }
 
 static sdd_skip ietf_envelope(const json_t *msg, envelope *env, input_err *e)
 {
-    env->meta = input_get(msg, "telemetry-message-metadata");
+    env->meta = sdd__input_get(msg, "telemetry-message-metadata");
     if (!json_is_object(env->meta))
-        return input_fail(e, SDD_SKIP_TYPE, "field telemetry-message-metadata: expected object");
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "field telemetry-message-metadata: expected object");
     env->event_key = "notification-event";
     env->time_keys[0] = "collection-timestamp";
     env->router_key = "export-address";
-    env->payload = input_get(msg, "payload");
+    env->payload = sdd__input_get(msg, "payload");
     return label_serialization(msg, &env->serialization, e);
 }
 
@@ -61,20 +61,20 @@ static sdd_skip legacy_envelope(const json_t *root, envelope *env, input_err *e)
     env->event_key = "event_type";
     env->time_keys[0] = "timestamp";
     env->router_key = "telemetry_node";
-    env->payload = input_get(root, "telemetry_data");
-    return input_str(input_get(root, "serialization"), "serialization", &env->serialization, e);
+    env->payload = sdd__input_get(root, "telemetry_data");
+    return sdd__input_str(sdd__input_get(root, "serialization"), "serialization", &env->serialization, e);
 }
 
 static sdd_skip read_envelope(const json_t *root, envelope *env, input_err *e)
 {
-    const json_t *msg = input_get(root, "ietf-telemetry-message:message");
+    const json_t *msg = sdd__input_get(root, "ietf-telemetry-message:message");
 
     memset(env, 0, sizeof(*env));
     if (msg && !json_is_object(msg))
-        return input_fail(e, SDD_SKIP_TYPE, "field ietf-telemetry-message:message: expected object");
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "field ietf-telemetry-message:message: expected object");
     if (!msg)
         msg = root;
-    if (input_get(msg, "telemetry-message-metadata"))
+    if (sdd__input_get(msg, "telemetry-message-metadata"))
         return ietf_envelope(msg, env, e);
     return legacy_envelope(root, env, e);
 }
@@ -85,9 +85,9 @@ static sdd_skip check_event(const envelope *env, input_err *e)
 {
     const char *ev = NULL;
 
-    INPUT_TRY(input_str(input_get(env->meta, env->event_key), env->event_key, &ev, e));
+    INPUT_TRY(sdd__input_str(sdd__input_get(env->meta, env->event_key), env->event_key, &ev, e));
     if (ev && strcmp(ev, "log") != 0)
-        return input_fail(e, SDD_SKIP_IGNORED, "%s %.32s", env->event_key, ev);
+        return sdd__input_fail(e, SDD_SKIP_IGNORED, "%s %.32s", env->event_key, ev);
     return SDD_SKIP_NONE;
 }
 
@@ -99,16 +99,16 @@ static sdd_skip payload_tree(const envelope *env, json_t **owned, const json_t *
     const char *ser = env->serialization;
 
     if (ser && strcmp(ser, "json") != 0 && strcmp(ser, "json-string") != 0)
-        return input_fail(e, SDD_SKIP_IGNORED, "serialization %.32s", ser);
+        return sdd__input_fail(e, SDD_SKIP_IGNORED, "serialization %.32s", ser);
     if (!env->payload)
-        return input_fail(e, SDD_SKIP_MISSING, "telemetry payload: missing");
+        return sdd__input_fail(e, SDD_SKIP_MISSING, "telemetry payload: missing");
     if (json_is_string(env->payload) && ser && strcmp(ser, "json-string") == 0) {
-        INPUT_TRY(input_load(json_string_value(env->payload), json_string_length(env->payload), owned, e));
+        INPUT_TRY(sdd__input_load(json_string_value(env->payload), json_string_length(env->payload), owned, e));
         *tree = *owned;
         return SDD_SKIP_NONE;
     }
     if (!json_is_object(env->payload))
-        return input_fail(e, SDD_SKIP_TYPE, "telemetry payload: expected object");
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "telemetry payload: expected object");
     *tree = env->payload;
     return SDD_SKIP_NONE;
 }
@@ -117,8 +117,8 @@ static sdd_skip payload_tree(const envelope *env, json_t **owned, const json_t *
  * notification / push-update / datastore-contents (RFC 8641). */
 static const json_t *unwrap_push_update(const json_t *tree)
 {
-    const json_t *n = input_get(tree, "ietf-notification:notification");
-    const json_t *data = input_get(input_get(n, "ietf-yang-push:push-update"), "datastore-contents");
+    const json_t *n = sdd__input_get(tree, "ietf-notification:notification");
+    const json_t *data = sdd__input_get(sdd__input_get(n, "ietf-yang-push:push-update"), "datastore-contents");
 
     return json_is_object(data) ? data : tree;
 }
@@ -126,19 +126,19 @@ static const json_t *unwrap_push_update(const json_t *tree)
 /* The interface list and where each entry keeps its oper-status. */
 static const json_t *interface_list(const json_t *tree, int *openconfig)
 {
-    const json_t *top = input_get(tree, "openconfig-interfaces:interfaces");
+    const json_t *top = sdd__input_get(tree, "openconfig-interfaces:interfaces");
 
     *openconfig = top != NULL;
     if (!top)
-        top = input_get(tree, "ietf-interfaces:interfaces");
+        top = sdd__input_get(tree, "ietf-interfaces:interfaces");
     if (!top)
-        top = input_get(tree, "ietf-interfaces:interfaces-state");
+        top = sdd__input_get(tree, "ietf-interfaces:interfaces-state");
     return top;
 }
 
 static const json_t *oper_status(const json_t *iface, int openconfig)
 {
-    return input_get(openconfig ? input_get(iface, "state") : iface, "oper-status");
+    return sdd__input_get(openconfig ? sdd__input_get(iface, "state") : iface, "oper-status");
 }
 
 /* The first interface that has an oper-status: a record about counters or
@@ -148,25 +148,25 @@ static sdd_skip read_interfaces(const json_t *tree, sdd_iface_event *out, input_
 {
     int oc;
     const json_t *top = interface_list(unwrap_push_update(tree), &oc);
-    const json_t *list = input_get(top, "interface");
+    const json_t *list = sdd__input_get(top, "interface");
     const json_t *iface;
     size_t i;
 
     if (!top)
-        return input_fail(e, SDD_SKIP_IGNORED, "telemetry payload: no interfaces");
+        return sdd__input_fail(e, SDD_SKIP_IGNORED, "telemetry payload: no interfaces");
     if (!json_is_object(top) || !json_is_array(list))
-        return input_fail(e, SDD_SKIP_TYPE, "telemetry payload: expected interfaces/interface list");
+        return sdd__input_fail(e, SDD_SKIP_TYPE, "telemetry payload: expected interfaces/interface list");
     json_array_foreach(list, i, iface) {
         const json_t *st = oper_status(iface, oc);
         const char *s = NULL;
         if (!st)
             continue;
-        INPUT_TRY(input_str(st, "oper-status", &s, e));
-        INPUT_TRY(input_text(input_get(iface, "name"), "name", 1, out->ifname, sizeof(out->ifname), e));
-        out->oper_up = input_word_eq(s, "up");
+        INPUT_TRY(sdd__input_str(st, "oper-status", &s, e));
+        INPUT_TRY(sdd__input_text(sdd__input_get(iface, "name"), "name", 1, out->ifname, sizeof(out->ifname), e));
+        out->oper_up = sdd__input_word_eq(s, "up");
         return SDD_SKIP_NONE;
     }
-    return input_fail(e, SDD_SKIP_IGNORED, "telemetry payload: no oper-status");
+    return sdd__input_fail(e, SDD_SKIP_IGNORED, "telemetry payload: no oper-status");
 }
 
 static sdd_skip read_telemetry(const json_t *root, sdd_iface_event *out, input_err *e)
@@ -178,15 +178,15 @@ static sdd_skip read_telemetry(const json_t *root, sdd_iface_event *out, input_e
 
     INPUT_TRY(read_envelope(root, &env, e));
     INPUT_TRY(check_event(&env, e));
-    INPUT_TRY(input_addr(input_get(env.meta, env.router_key), env.router_key, 1, &out->router, e));
-    INPUT_TRY(input_time(env.meta, env.time_keys, &out->time, e));
+    INPUT_TRY(sdd__input_addr(sdd__input_get(env.meta, env.router_key), env.router_key, 1, &out->router, e));
+    INPUT_TRY(sdd__input_time(env.meta, env.time_keys, &out->time, e));
     INPUT_TRY(payload_tree(&env, &owned, &tree, e));
     why = read_interfaces(tree, out, e);
     json_decref(owned);
     return why;
 }
 
-sdd_skip sdd_parse_iface(const char *line, size_t len, sdd_iface_event *out, char *detail,
+sdd_skip sdd__parse_iface(const char *line, size_t len, sdd_iface_event *out, char *detail,
                          size_t detail_len)
 {
     input_err e = {detail, detail_len};
@@ -194,7 +194,7 @@ sdd_skip sdd_parse_iface(const char *line, size_t len, sdd_iface_event *out, cha
     sdd_skip why;
 
     memset(out, 0, sizeof(*out));
-    INPUT_TRY(input_load(line, len, &root, &e));
+    INPUT_TRY(sdd__input_load(line, len, &root, &e));
     why = read_telemetry(root, out, &e);
     json_decref(root);
     return why;

@@ -5,7 +5,7 @@
 
 #include "util/fdio.h"
 
-int sdd_write_all(int fd, struct iovec *iov, int n, int64_t off)
+int sdd__write_all(int fd, struct iovec *iov, int n, int64_t off)
 {
     while (n > 0) {
         ssize_t w = off < 0 ? writev(fd, iov, n) : pwritev(fd, iov, n, (off_t)off);

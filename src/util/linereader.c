@@ -18,7 +18,7 @@ struct sdd_linereader {
     uint64_t too_long;
 };
 
-sdd_linereader *sdd_linereader_new(size_t max_line)
+sdd_linereader *sdd__linereader_new(size_t max_line)
 {
     sdd_linereader *lr = calloc(1, sizeof(*lr));
 
@@ -34,7 +34,7 @@ sdd_linereader *sdd_linereader_new(size_t max_line)
     return lr;
 }
 
-void sdd_linereader_free(sdd_linereader *lr)
+void sdd__linereader_free(sdd_linereader *lr)
 {
     if (!lr)
         return;
@@ -53,7 +53,7 @@ static void compact(sdd_linereader *lr)
     lr->start = 0;
 }
 
-char *sdd_linereader_space(sdd_linereader *lr, size_t *avail)
+char *sdd__linereader_space(sdd_linereader *lr, size_t *avail)
 {
     /* one byte is always kept free, for the NUL after a last line */
     if (lr->start > 0 && lr->cap - lr->end <= MIN_READ)
@@ -70,7 +70,7 @@ char *sdd_linereader_space(sdd_linereader *lr, size_t *avail)
     return lr->buf + lr->end;
 }
 
-void sdd_linereader_commit(sdd_linereader *lr, size_t n)
+void sdd__linereader_commit(sdd_linereader *lr, size_t n)
 {
     lr->end += n;
 }
@@ -94,7 +94,7 @@ static const char *take(sdd_linereader *lr, size_t from, size_t len, size_t *out
     return lr->buf + from;
 }
 
-const char *sdd_linereader_next(sdd_linereader *lr, int at_end, size_t *len)
+const char *sdd__linereader_next(sdd_linereader *lr, int at_end, size_t *len)
 {
     for (;;) {
         char *nl = memchr(lr->buf + lr->scan, '\n', lr->end - lr->scan);
@@ -124,18 +124,18 @@ const char *sdd_linereader_next(sdd_linereader *lr, int at_end, size_t *len)
     return take(lr, from, n, len);
 }
 
-void sdd_linereader_reset(sdd_linereader *lr)
+void sdd__linereader_reset(sdd_linereader *lr)
 {
     lr->start = lr->end = lr->scan = 0;
     lr->skipping = 0;
 }
 
-size_t sdd_linereader_pending(const sdd_linereader *lr)
+size_t sdd__linereader_pending(const sdd_linereader *lr)
 {
     return lr->end - lr->start;
 }
 
-uint64_t sdd_linereader_too_long(const sdd_linereader *lr)
+uint64_t sdd__linereader_too_long(const sdd_linereader *lr)
 {
     return lr->too_long;
 }

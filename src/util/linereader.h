@@ -21,25 +21,25 @@ typedef struct sdd_linereader sdd_linereader;
 
 /* max_line: the longest line returned, newline not counted. NULL when out of
  * memory. */
-sdd_linereader *sdd_linereader_new(size_t max_line);
-void sdd_linereader_free(sdd_linereader *lr);
+sdd_linereader *sdd__linereader_new(size_t max_line);
+void sdd__linereader_free(sdd_linereader *lr);
 
 /* Room for the next read: *avail bytes (at least one) at the returned
  * address, or NULL when out of memory. Tell how many were written with
- * sdd_linereader_commit. */
-char *sdd_linereader_space(sdd_linereader *lr, size_t *avail);
-void sdd_linereader_commit(sdd_linereader *lr, size_t n);
+ * sdd__linereader_commit. */
+char *sdd__linereader_space(sdd_linereader *lr, size_t *avail);
+void sdd__linereader_commit(sdd_linereader *lr, size_t n);
 
 /* The next complete line, without its newline (and without a '\r' before
  * it), valid until the next call on lr; NULL when no line is complete. With
  * at_end set, the bytes after the last newline are returned as a last line. */
-const char *sdd_linereader_next(sdd_linereader *lr, int at_end, size_t *len);
+const char *sdd__linereader_next(sdd_linereader *lr, int at_end, size_t *len);
 
 /* Forgets the bytes of an unfinished line (the stream started over). */
-void sdd_linereader_reset(sdd_linereader *lr);
+void sdd__linereader_reset(sdd_linereader *lr);
 /* Bytes held that do not form a complete line yet. */
-size_t sdd_linereader_pending(const sdd_linereader *lr);
+size_t sdd__linereader_pending(const sdd_linereader *lr);
 /* Lines dropped for being longer than max_line, since the reader was made. */
-uint64_t sdd_linereader_too_long(const sdd_linereader *lr);
+uint64_t sdd__linereader_too_long(const sdd_linereader *lr);
 
 #endif

@@ -33,7 +33,7 @@ static uint64_t hash_key(const void *key, size_t len)
     return h ? h : 1;
 }
 
-sdd_map *sdd_map_new(void)
+sdd_map *sdd__map_new(void)
 {
     sdd_map *m = calloc(1, sizeof(*m));
 
@@ -48,7 +48,7 @@ sdd_map *sdd_map_new(void)
     return m;
 }
 
-void sdd_map_free(sdd_map *m)
+void sdd__map_free(sdd_map *m)
 {
     if (!m)
         return;
@@ -57,7 +57,7 @@ void sdd_map_free(sdd_map *m)
     free(m);
 }
 
-size_t sdd_map_count(const sdd_map *m)
+size_t sdd__map_count(const sdd_map *m)
 {
     return m->count;
 }
@@ -76,7 +76,7 @@ static slot *find(const sdd_map *m, const void *key, size_t len, uint64_t h)
     }
 }
 
-int32_t sdd_map_get(const sdd_map *m, const void *key, size_t len)
+int32_t sdd__map_get(const sdd_map *m, const void *key, size_t len)
 {
     const slot *s = find(m, key, len, hash_key(key, len));
     return s->hash ? s->value : -1;
@@ -126,7 +126,7 @@ static int arena_add(sdd_map *m, const void *key, size_t len, uint32_t *off)
     return 0;
 }
 
-int sdd_map_put(sdd_map *m, const void *key, size_t len, int32_t value)
+int sdd__map_put(sdd_map *m, const void *key, size_t len, int32_t value)
 {
     uint64_t h = hash_key(key, len);
     slot *s;

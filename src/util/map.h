@@ -11,12 +11,12 @@
 
 typedef struct sdd_map sdd_map;
 
-sdd_map *sdd_map_new(void);
-void sdd_map_free(sdd_map *m);
+sdd_map *sdd__map_new(void);
+void sdd__map_free(sdd_map *m);
 /* The value stored under the key, or -1. */
-int32_t sdd_map_get(const sdd_map *m, const void *key, size_t len);
+int32_t sdd__map_get(const sdd_map *m, const void *key, size_t len);
 /* Stores or replaces; -1 when out of memory. Keys up to 65535 bytes. */
-int sdd_map_put(sdd_map *m, const void *key, size_t len, int32_t value);
-size_t sdd_map_count(const sdd_map *m);
+int sdd__map_put(sdd_map *m, const void *key, size_t len, int32_t value);
+size_t sdd__map_count(const sdd_map *m);
 
 #endif

@@ -4,7 +4,7 @@
 
 #include "util/uuid.h"
 
-void sdd_uuid5(const char *name, char out[SDD_UUID_TEXT])
+void sdd__uuid5(const char *name, char out[SDD_UUID_TEXT])
 {
     uuid_t ns, id;
 

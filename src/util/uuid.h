@@ -7,6 +7,6 @@
 #define SDD_UUID_TEXT 37
 
 /* UUID v5 of `name` in the project's namespace, as text. */
-void sdd_uuid5(const char *name, char out[SDD_UUID_TEXT]);
+void sdd__uuid5(const char *name, char out[SDD_UUID_TEXT]);
 
 #endif

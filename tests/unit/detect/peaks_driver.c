@@ -1,4 +1,4 @@
-/* peaks_driver.c: sdd_find_peaks over series read from stdin, for the
+/* peaks_driver.c: sdd__find_peaks over series read from stdin, for the
  * differential test against SciPy (test_peaks_scipy.py).
  *
  * Each input line is `min_prominence min_width max_width n x0 .. x(n-1)`
@@ -42,7 +42,7 @@ int main(void)
     while (read_series(param, &n, &x)) {
         /* a series of n samples has fewer than n/2 maxima */
         peaks = grow(peaks, (size_t)(n / 2 + 1) * sizeof(*peaks));
-        int found = sdd_find_peaks(x, n, param[0], param[1], param[2], peaks, n / 2 + 1);
+        int found = sdd__find_peaks(x, n, param[0], param[1], param[2], peaks, n / 2 + 1);
         printf("%d", found);
         for (int i = 0; i < found && i < n / 2 + 1; i++)
             printf(" %d %.17g %.17g %.17g %.17g", peaks[i].index, peaks[i].prominence, peaks[i].width,

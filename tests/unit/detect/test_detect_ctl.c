@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "engine/config.h"
-#include "detect/detectors_ctl.h"
+#include "detect/detectors.h"
 #include "detect/drop_model.h"
 #include "engine/metrics.h"
 
@@ -134,7 +134,7 @@ static void test_withdraw_burst_damped(void **state)
     bmp_params(fx, 0.5, 2, 5, 10);
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 2);            /* usual: 2 (1 + .5 + .25) = 3.5 */
     set(fx, SDD_M_BMP_WITHDRAWS, NOW - 2, NOW, 40);     /* acc: 40 * 1.75 = 70 = 4 * (5 * 3.5) */
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_string_equal(fx->out[0].detector, "bmp_withdraw");
     assert_near(fx->out[0].strength, 1 - 0.5 / 4, 1e-12);
     assert_near(fx->out[0].weight, fx->profile.v[SDD_P_BMP_WITHDRAW_WEIGHT], 0);
@@ -147,7 +147,7 @@ static void test_withdraw_burst_damped(void **state)
     assert_int_equal(fx->out[0].end, SLOT_END);
     assert_int_equal(fx->out[0].termination, -1);
     /* updates have no data here: nothing to say about them */
-    assert_int_equal(run(fx, &sdd_detector_bmp_update), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_UPDATE]), 0);
 }
 
 static void test_update_reads_its_own_series(void **state)
@@ -158,8 +158,8 @@ static void test_update_reads_its_own_series(void **state)
     bmp_history(fx, SDD_M_BMP_UPDATES, 2);
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 2);
     set(fx, SDD_M_BMP_UPDATES, NOW - 2, NOW, 40);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
-    assert_int_equal(run(fx, &sdd_detector_bmp_update), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_UPDATE]), 1);
     assert_string_equal(fx->out[0].detector, "bmp_update");
     assert_text(fx->out[0].reason, "Update");
     assert_text(fx->out[0].trigger, "Received");
@@ -175,9 +175,9 @@ static void test_bmp_damp_zero(void **state)
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 2);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW - 2, NOW - 1, 1000);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 5);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 20);         /* bar: max(10, 5 * 2) */
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_near(fx->out[0].strength, 1 - 0.5 / 2, 1e-12);
 }
 
@@ -190,9 +190,9 @@ static void test_bmp_damp_one(void **state)
     bmp_params(fx, 1, 2, 5, 10);
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 2);            /* usual 6, bar 30 */
     set(fx, SDD_M_BMP_WITHDRAWS, NOW - 2, NOW, 10);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 11);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_near(fx->out[0].strength, 1 - 0.5 * 30 / 31, 1e-12);
 }
 
@@ -203,7 +203,7 @@ static void test_bmp_previous_slots_zero(void **state)
     bmp_params(fx, 0.5, 0, 5, 10);
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 2);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 11);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_near(fx->out[0].strength, 1 - 0.5 * 10 / 11, 1e-12);
     assert_int_equal(fx->out[0].start, (int64_t)NOW * STEP);
 }
@@ -216,17 +216,17 @@ static void test_bmp_min_events(void **state)
     bmp_params(fx, 0.5, 0, 5, 10);
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 9);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 10);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_near(fx->out[0].strength, 0.5, 1e-12);
     /* both bars at 0: any event is unusual, none is not */
     param(fx, SDD_P_BMP_MIN_EVENTS, 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 1);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_near(fx->out[0].strength, 1, 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 0);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
 }
 
 /* A bursty service (spread 2 around a mean of 2) needs a larger burst than a
@@ -239,9 +239,9 @@ static void test_bmp_spread_raises_the_bar(void **state)
     for (int64_t s = NOW - 399; s < NOW; s++)
         set(fx, SDD_M_BMP_WITHDRAWS, s, s, s % 2 ? 4 : 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 15);         /* > 5 * mean, not > 5 * (mean + sd) */
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 21);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_near(fx->out[0].strength, 1 - 0.5 * 20 / 21, 1e-9);
 }
 
@@ -253,10 +253,10 @@ static void test_bmp_strength_grows(void **state)
     bmp_params(fx, 0.5, 0, 5, 10);
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 2);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 20);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     weaker = fx->out[0].strength;
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 200);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_true(fx->out[0].strength > weaker);
     assert_true(fx->out[0].strength < 1);
 }
@@ -269,9 +269,9 @@ static void test_bmp_young_history(void **state)
     bmp_params(fx, 0.5, 0, 5, 10);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW - 29, NOW - 1, 2);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 500);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW - 30, NOW - 30, 2);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
 }
 
 /* A gap in the window is not a quiet slot: no judgement. */
@@ -283,13 +283,13 @@ static void test_bmp_missing_data(void **state)
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 2);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW - 2, NOW, 40);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW - 1, NOW - 1, NAN);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW - 1, NOW - 1, 40);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, NAN);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
     /* no BMP data at all */
     set(fx, SDD_M_BMP_WITHDRAWS, BASE, NOW, NAN);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 0);
 }
 
 /* previous_slots at the top of its range is capped, not read out of bounds. */
@@ -300,7 +300,7 @@ static void test_bmp_previous_slots_huge(void **state)
     bmp_params(fx, 0.5, 2147483647.0, 5, 10);
     bmp_history(fx, SDD_M_BMP_WITHDRAWS, 2);
     set(fx, SDD_M_BMP_WITHDRAWS, NOW, NOW, 100);
-    assert_int_equal(run(fx, &sdd_detector_bmp_withdraw), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_WITHDRAW]), 1);
     assert_int_equal(fx->out[0].start, (int64_t)(NOW - 63) * STEP);
 }
 
@@ -323,7 +323,7 @@ static void test_oc_down_not_back(void **state)
     fixture *fx = *state;
 
     iface(fx, 60, SDD_EV_IFACE_DOWN, 2, "Gi0/0/0/1");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 1);
     assert_string_equal(fx->out[0].detector, "oc_interface_state");
     assert_near(fx->out[0].strength, 1, 0);
     assert_near(fx->out[0].weight, fx->profile.v[SDD_P_OC_WEIGHT], 0);
@@ -343,16 +343,16 @@ static void test_oc_flapping(void **state)
 
     iface(fx, 200, SDD_EV_IFACE_DOWN, 0, "xe-0/0/1");
     iface(fx, 150, SDD_EV_IFACE_UP, 0, "xe-0/0/1");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 1);
     assert_near(fx->out[0].strength, 0.5, 1e-12);
     assert_text(fx->out[0].reason, "Up");
     assert_int_equal(fx->out[0].start, SLOT_END - 200);
     iface(fx, 100, SDD_EV_IFACE_DOWN, 0, "xe-0/0/1");
     iface(fx, 50, SDD_EV_IFACE_UP, 0, "xe-0/0/1");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 1);
     assert_near(fx->out[0].strength, 0.75, 1e-12);
     iface(fx, 10, SDD_EV_IFACE_DOWN, 0, "xe-0/0/1");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 1);
     assert_near(fx->out[0].strength, 1, 0);
     assert_text(fx->out[0].reason, "Down");
 }
@@ -365,9 +365,9 @@ static void test_oc_window_edges(void **state)
     param(fx, SDD_P_OC_MONITOR_MINUTES, 2);
     iface(fx, 121, SDD_EV_IFACE_DOWN, 0, "old");
     iface(fx, 0, SDD_EV_IFACE_DOWN, 0, "next-slot");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 0);
     iface(fx, 120, SDD_EV_IFACE_DOWN, 0, "edge");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 1);
     assert_non_null(strstr(fx->out[0].description, "edge"));
 }
 
@@ -380,11 +380,11 @@ static void test_oc_repeats_are_not_changes(void **state)
     iface(fx, 60, SDD_EV_IFACE_UP, 1, "a");
     iface(fx, 3600, SDD_EV_IFACE_DOWN, 1, "b");
     iface(fx, 60, SDD_EV_IFACE_DOWN, 1, "b");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 0);
     iface(fx, 3600, SDD_EV_IFACE_UP, 1, "c");
     iface(fx, 90, SDD_EV_IFACE_DOWN, 1, "c");
     iface(fx, 30, SDD_EV_IFACE_DOWN, 1, "c");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 1);
     assert_int_equal(fx->out[0].start, SLOT_END - 90);
     assert_non_null(strstr(fx->out[0].description, "1 change "));
 }
@@ -397,7 +397,7 @@ static void test_oc_lone_up_and_peers(void **state)
     iface(fx, 60, SDD_EV_IFACE_UP, 0, "a");
     iface(fx, 50, SDD_EV_PEER_DOWN, 0, "");
     iface(fx, 40, SDD_EV_PEER_UP, 0, "");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 0);
     assert_int_equal(fx->in.n_events, 3);
 }
 
@@ -409,19 +409,19 @@ static void test_oc_per_interface(void **state)
     iface(fx, 60, SDD_EV_IFACE_DOWN, 0, "Gi0/0/0/1");
     iface(fx, 50, SDD_EV_IFACE_DOWN, 1, "Gi0/0/0/1");
     iface(fx, 40, SDD_EV_IFACE_UP, 0, "Gi0/0/0/1");
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 2);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 2);
     assert_int_equal(fx->out[0].termination, 0);
     assert_text(fx->out[0].reason, "Up");
     assert_int_equal(fx->out[1].termination, 1);
     assert_text(fx->out[1].reason, "Down");
-    assert_int_equal(sdd_detector_oc_interface_state.run(&fx->in, fx->out, 1), 1);
+    assert_int_equal(sdd__detect_oc_interface_state(&fx->in, fx->out, 1), 1);
 }
 
 static void test_oc_no_events(void **state)
 {
     fixture *fx = *state;
 
-    assert_int_equal(run(fx, &sdd_detector_oc_interface_state), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_OC]), 0);
 }
 
 /* ---- forwarding status --------------------------------------------------- */
@@ -442,7 +442,7 @@ static void test_fwd_threshold(void **state)
     param(fx, SDD_P_DROPPED_BYTES_THRESHOLD, 1e6);
     drops(fx, 129, 2e6);
     set(fx, SDD_M_DROP_BYTES + 3, NOW, NOW, 1e6);       /* 131 */
-    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 1);
     assert_string_equal(fx->out[0].detector, "flow_fwd");
     assert_near(fx->out[0].strength, 1 - 0.5 / 3, 1e-12);
     assert_near(fx->out[0].weight, fx->profile.v[SDD_P_FLOW_FWD_WEIGHT], 0);
@@ -454,7 +454,7 @@ static void test_fwd_threshold(void **state)
     assert_int_equal(fx->out[0].end, SLOT_END);
     assert_non_null(strstr(fx->out[0].description, "3000000 bytes"));
     drops(fx, 131, 1e6);                                /* equal is not above */
-    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 0);
 }
 
 /* dropped_bytes_threshold 0: any dropped byte, and never none. */
@@ -464,9 +464,9 @@ static void test_fwd_threshold_zero(void **state)
 
     param(fx, SDD_P_DROPPED_BYTES_THRESHOLD, 0);
     drops(fx, 131, 0);
-    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 0);
     drops(fx, 131, 1);
-    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 1);
     assert_near(fx->out[0].strength, 1, 0);
 }
 
@@ -481,12 +481,12 @@ static void test_fwd_share(void **state)
     drops(fx, 129, 2e6);
     set(fx, SDD_M_TCP_BYTES, NOW, NOW, 30e6);
     set(fx, SDD_M_UDP_BYTES, NOW, NOW, 10e6);           /* 2 of 42 MB: 4.8 % */
-    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 0);
     set(fx, SDD_M_UDP_BYTES, NOW, NOW, 6e6);            /* 2 of 38 MB: 5.3 % */
-    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 1);
     param(fx, SDD_P_DROP_SHARE_THRESHOLD, 0);
     set(fx, SDD_M_TCP_BYTES, NOW, NOW, 1e12);
-    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 1);
 }
 
 static void test_fwd_missing_data(void **state)
@@ -495,7 +495,7 @@ static void test_fwd_missing_data(void **state)
 
     param(fx, SDD_P_DROPPED_BYTES_THRESHOLD, 0);
     set(fx, SDD_M_DROP_BYTES + 3, NOW - 1, NOW - 1, 1e9);      /* an older slot only */
-    assert_int_equal(run(fx, &sdd_detector_flow_fwd), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 0);
 }
 
 /* Every RFC 7270 reason to the draft's forwarding-plane row. */
@@ -527,7 +527,7 @@ static void test_fwd_reason_semantics(void **state)
 
     for (int i = 0; i < SDD_DROP_REASONS; i++) {
         drops(fx, want[i].code, 5e6);
-        assert_int_equal(run(fx, &sdd_detector_flow_fwd), 1);
+        assert_int_equal(run(fx, &sdd__detectors[SDD_DET_FLOW_FWD]), 1);
         assert_text(fx->out[0].action, "Drop");
         assert_text(fx->out[0].reason, want[i].reason);
         assert_text(fx->out[0].trigger, want[i].trigger);
@@ -572,8 +572,8 @@ static const char *write_file(const tmpdir *t, const char *name, const char *tex
 static sdd_drop_model *model_from(const tmpdir *t, const char *text)
 {
     char path[128];
-    sdd_error err = {{0}};
-    sdd_drop_model *m = sdd_drop_model_load(write_file(t, "model.json", text, path, sizeof(path)), &err);
+    sdd_error err = {0};
+    sdd_drop_model *m = sdd__drop_model_load(write_file(t, "model.json", text, path, sizeof(path)), &err);
 
     if (!m)
         fail_msg("%s", err.msg);
@@ -593,18 +593,18 @@ static void test_fwd_model_decides(void **state)
                          "\"weights\":[1.0],\"bias\":-12,\"threshold\":0.2,\"trained\":{\"rows\":3}}");
     param(fx, SDD_P_DROPPED_BYTES_THRESHOLD, 0);      /* the model overrides the threshold */
     drops(fx, 131, expm1(13));                          /* z = 1 */
-    assert_int_equal(sdd_flow_fwd_detect(&fx->in, m, fx->out, 8), 1);
+    assert_int_equal(sdd__flow_fwd_detect(&fx->in, m, fx->out, 8), 1);
     assert_near(fx->out[0].strength, 1 / (1 + exp(-1.0)), 1e-12);
     assert_text(fx->out[0].reason, "Unreachable");
     assert_non_null(strstr(fx->out[0].description, "model score 0.73"));
     drops(fx, 131, expm1(11));                          /* z = -1: score 0.27 */
-    assert_int_equal(sdd_flow_fwd_detect(&fx->in, m, fx->out, 8), 0);
-    assert_int_equal(sdd_flow_fwd_detect(&fx->in, low, fx->out, 8), 1);
-    assert_int_equal(sdd_flow_fwd_detect(&fx->in, NULL, fx->out, 8), 1);
+    assert_int_equal(sdd__flow_fwd_detect(&fx->in, m, fx->out, 8), 0);
+    assert_int_equal(sdd__flow_fwd_detect(&fx->in, low, fx->out, 8), 1);
+    assert_int_equal(sdd__flow_fwd_detect(&fx->in, NULL, fx->out, 8), 1);
     drops(fx, 131, 0);                                  /* nothing dropped, whatever the model */
-    assert_int_equal(sdd_flow_fwd_detect(&fx->in, low, fx->out, 8), 0);
-    sdd_drop_model_free(m);
-    sdd_drop_model_free(low);
+    assert_int_equal(sdd__flow_fwd_detect(&fx->in, low, fx->out, 8), 0);
+    sdd__drop_model_free(m);
+    sdd__drop_model_free(low);
     tmpdir_remove(&t);
 }
 
@@ -622,9 +622,9 @@ static void test_drop_model_features(void **state)
     s.bytes[15] = 900;
     s.packets = 7;
     double z = 0.125 + 0.5 * log1p(1000) - 0.25 * log1p(7) + 2 * log1p(900);
-    assert_near(sdd_drop_model_score(m, &s), 1 / (1 + exp(-z)), 1e-15);
-    assert_near(sdd_drop_model_threshold(m), 0.5, 0);
-    sdd_drop_model_free(m);
+    assert_near(sdd__drop_model_score(m, &s), 1 / (1 + exp(-z)), 1e-15);
+    assert_near(sdd__drop_model_threshold(m), 0.5, 0);
+    sdd__drop_model_free(m);
     tmpdir_remove(&t);
 }
 
@@ -670,12 +670,12 @@ static void test_drop_model_refused(void **state)
     tmpdir_make(&t);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         memset(&err, 0, sizeof(err));
-        assert_null(sdd_drop_model_load(write_file(&t, "bad.json", bad[i].text, path, sizeof(path)), &err));
+        assert_null(sdd__drop_model_load(write_file(&t, "bad.json", bad[i].text, path, sizeof(path)), &err));
         if (!strstr(err.msg, bad[i].why) || !strstr(err.msg, path))
             fail_msg("model %zu: '%s' does not say '%s'", i, err.msg, bad[i].why);
     }
     snprintf(path, sizeof(path), "%s/absent.json", t.path);
-    assert_null(sdd_drop_model_load(path, &err));
+    assert_null(sdd__drop_model_load(path, &err));
     assert_non_null(strstr(err.msg, "absent.json"));
     tmpdir_remove(&t);
 }
@@ -687,7 +687,7 @@ static void test_drop_models_of_a_config(void **state)
     static const char model[] = "{\"version\":1,\"kind\":\"logistic\",\"features\":[\"log1p_bytes_total\"],"
                                 "\"weights\":[1],\"bias\":-10}";
     sdd_config *cfg = sdd_config_new();
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     char a[128], b[128];
     sdd_drop_models *set;
     tmpdir t;
@@ -698,17 +698,17 @@ static void test_drop_models_of_a_config(void **state)
     write_file(&t, "b.json", "{}", b, sizeof(b));
     assert_int_equal(sdd_config_set(cfg, "drop_model", "gold", a, &err), 0);
     assert_int_equal(sdd_config_set(cfg, "drop_model", "silver", a, &err), 0);
-    set = sdd_drop_models_load(cfg, &err);
+    set = sdd__drop_models_load(cfg, &err);
     if (!set)
         fail_msg("%s", err.msg);
-    assert_non_null(sdd_drop_models_find(set, a));
-    assert_ptr_equal(sdd_drop_models_find(set, sdd_config_profile(cfg, "gold")->drop_model),
-                     sdd_drop_models_find(set, sdd_config_profile(cfg, "silver")->drop_model));
-    assert_null(sdd_drop_models_find(set, ""));
-    assert_null(sdd_drop_models_find(set, b));
-    sdd_drop_models_free(set);
+    assert_non_null(sdd__drop_models_find(set, a));
+    assert_ptr_equal(sdd__drop_models_find(set, sdd__config_profile(cfg, "gold")->drop_model),
+                     sdd__drop_models_find(set, sdd__config_profile(cfg, "silver")->drop_model));
+    assert_null(sdd__drop_models_find(set, ""));
+    assert_null(sdd__drop_models_find(set, b));
+    sdd__drop_models_free(set);
     assert_int_equal(sdd_config_set(cfg, "drop_model", "bronze", b, &err), 0);
-    assert_null(sdd_drop_models_load(cfg, &err));
+    assert_null(sdd__drop_models_load(cfg, &err));
     assert_non_null(strstr(err.msg, "profile 'bronze'"));
     sdd_config_free(cfg);
     tmpdir_remove(&t);
@@ -775,7 +775,7 @@ static void test_trainer_and_scorer_agree(void **state)
     sdd_drop_slot rows[ROWS];
     int label[ROWS], right = 0;
     char csv[128], model[128], pred[128];
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     tmpdir t;
 
     (void)state;
@@ -788,20 +788,20 @@ static void test_trainer_and_scorer_agree(void **state)
     generate(rows, label, csv);
     shell("python3 '%s/tools/train-drop-model' train -o '%s' '%s' 2>/dev/null", srcdir, model, csv);
     shell("python3 '%s/tools/train-drop-model' predict '%s' '%s' > '%s'", srcdir, model, csv, pred);
-    sdd_drop_model *m = sdd_drop_model_load(model, &err);
+    sdd_drop_model *m = sdd__drop_model_load(model, &err);
     if (!m)
         fail_msg("%s", err.msg);
     FILE *f = fopen(pred, "r");
     assert_non_null(f);
     for (int r = 0; r < ROWS; r++) {
-        double py, c = sdd_drop_model_score(m, &rows[r]);
+        double py, c = sdd__drop_model_score(m, &rows[r]);
         assert_int_equal(fscanf(f, "%lf", &py), 1);
         assert_near(c, py, 1e-12);
-        right += (c >= sdd_drop_model_threshold(m)) == label[r];
+        right += (c >= sdd__drop_model_threshold(m)) == label[r];
     }
     fclose(f);
     assert_true(right >= ROWS * 95 / 100);      /* it learned the labels, too */
-    sdd_drop_model_free(m);
+    sdd__drop_model_free(m);
     tmpdir_remove(&t);
 }
 
@@ -832,7 +832,7 @@ static void test_saturation_sustained(void **state)
     param(fx, SDD_P_SATURATION_PERCENT_THRESHOLD, 0.9);
     param(fx, SDD_P_SATURATION_MINUTES, 15);
     util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14, NOW, 0.95);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     assert_string_equal(fx->out[0].detector, "link_saturation");
     assert_near(fx->out[0].strength, 0.75, 1e-9);
     assert_near(fx->out[0].weight, fx->profile.v[SDD_P_SATURATION_WEIGHT], 0);
@@ -845,10 +845,10 @@ static void test_saturation_sustained(void **state)
     assert_int_equal(fx->out[0].end, SLOT_END);
     /* the out direction counts as much */
     util(fx, SDD_M_IF_OUT_BYTES, 0, NOW - 14, NOW, 0.95);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     /* one slot below: not sustained, and not rising either */
     util(fx, SDD_M_IF_OUT_BYTES, 0, NOW, NOW, 0.5);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
 }
 
 static void test_saturation_trend(void **state)
@@ -860,11 +860,11 @@ static void test_saturation_trend(void **state)
     param(fx, SDD_P_SATURATION_MINUTES, 15);
     for (int k = 0; k < 15; k++)                        /* 0.60 .. 0.88: 0.90 one slot on */
         util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.60 + 0.02 * k);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     util(fx, SDD_M_IF_IN_BYTES, 0, NOW, NOW, 0.80);     /* the newest below 0.9 θ: no forecast */
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
     util(fx, SDD_M_IF_IN_BYTES, 0, NOW, NOW, 0.88);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     assert_int_equal(fx->out[0].pattern, SDD_PATTERN_TREND);
     assert_near(fx->out[0].strength, 0.5 * (1 - 1.0 / 16), 1e-9);
     assert_null(fx->out[0].action);
@@ -872,13 +872,13 @@ static void test_saturation_trend(void **state)
     assert_null(fx->out[0].trigger);
     for (int k = 0; k < 15; k++)                        /* steep, but at 0.58 < 0.9 θ */
         util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.02 + 0.04 * k);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
     for (int k = 0; k < 15; k++)                        /* 0.30 .. 0.44: 0.59 in 15 slots */
         util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 0.30 + 0.01 * k);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
     for (int k = 0; k < 15; k++)                        /* falling from full */
         util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14 + k, NOW - 14 + k, 1.0 - 0.04 * k);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
 }
 
 static void test_saturation_needs_capacity_and_data(void **state)
@@ -890,13 +890,13 @@ static void test_saturation_needs_capacity_and_data(void **state)
     util(fx, SDD_M_IF_IN_BYTES, 1, NOW - 99, NOW, 0.99);
     util(fx, SDD_M_IF_IN_BYTES, 2, NOW - 99, NOW, 0.99);   /* beyond n_if */
     fx->in.if_capacity_bps[0] = 0;
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     assert_non_null(strstr(fx->out[0].description, "link 1"));
     set(fx, SDD_M_IF_IN_BYTES + 1, NOW - 3, NOW - 3, NAN);
     set(fx, SDD_M_IF_OUT_BYTES + 1, NOW - 3, NOW - 3, NAN);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
     fx->in.n_if = 0;
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
 }
 
 /* Thresholds at the ends of 0..1, the shortest window, a window longer
@@ -909,38 +909,38 @@ static void test_saturation_edges(void **state)
     param(fx, SDD_P_SATURATION_MINUTES, 15);
     param(fx, SDD_P_SATURATION_PERCENT_THRESHOLD, 1);
     util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14, NOW, 0.99);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
     util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 14, NOW, 1.0);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     assert_near(fx->out[0].strength, 1, 0);
     /* threshold 0: every link with data is "saturated", at half strength when idle */
     param(fx, SDD_P_SATURATION_PERCENT_THRESHOLD, 0);
     set(fx, SDD_M_IF_IN_BYTES, NOW - 14, NOW, 0);
     set(fx, SDD_M_IF_OUT_BYTES, NOW - 14, NOW, 0);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     assert_near(fx->out[0].strength, 0.5, 0);
     /* saturation_minutes 1: one slot decides, and no trend from one point */
     param(fx, SDD_P_SATURATION_PERCENT_THRESHOLD, 0.9);
     param(fx, SDD_P_SATURATION_MINUTES, 1);
     util(fx, SDD_M_IF_IN_BYTES, 0, NOW, NOW, 0.95);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     assert_int_equal(fx->out[0].start, (int64_t)NOW * STEP);
     util(fx, SDD_M_IF_IN_BYTES, 0, NOW, NOW, 0.5);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
     /* 200 slots, read in several chunks */
     param(fx, SDD_P_SATURATION_MINUTES, 200);
     util(fx, SDD_M_IF_IN_BYTES, 0, NOW - 199, NOW, 0.95);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     assert_int_equal(fx->out[0].start, (int64_t)(NOW - 199) * STEP);
     /* one slot below is no longer sustained: rising from it, a forecast at
      * half strength; falling into it, nothing */
     set(fx, SDD_M_IF_IN_BYTES, NOW - 199, NOW - 199, 0.5 * FULL);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 1);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 1);
     assert_int_equal(fx->out[0].pattern, SDD_PATTERN_TREND);
     assert_near(fx->out[0].strength, 0.5, 0);
     set(fx, SDD_M_IF_IN_BYTES, NOW - 199, NOW - 199, 0.95 * FULL);
     set(fx, SDD_M_IF_IN_BYTES, NOW, NOW, 0.5 * FULL);
-    assert_int_equal(run(fx, &sdd_detector_link_saturation), 0);
+    assert_int_equal(run(fx, &sdd__detectors[SDD_DET_SATURATION]), 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "detect/detectors_fwd.h"
+#include "detect/detectors.h"
 #include "engine/metrics.h"
 #include "detect/peaks.h"
 
@@ -110,12 +110,12 @@ static int detect(const sdd_detector *d, const fake *f, const sdd_profile *p, sd
 
 static int spike_run(const fake *f, const sdd_profile *p, sdd_symptom *out)
 {
-    return detect(&sdd_detector_flow_count_spike, f, p, SDD_SEASON_WORKDAY, SDD_SEASON_WORKDAY, out);
+    return detect(&sdd__detectors[SDD_DET_FLOW_COUNT], f, p, SDD_SEASON_WORKDAY, SDD_SEASON_WORKDAY, out);
 }
 
 static int udp_run(const fake *f, const sdd_profile *p, sdd_symptom *out)
 {
-    return detect(&sdd_detector_udp_pattern, f, p, SDD_SEASON_WORKDAY, SDD_SEASON_WORKDAY, out);
+    return detect(&sdd__detectors[SDD_DET_PATTERN], f, p, SDD_SEASON_WORKDAY, SDD_SEASON_WORKDAY, out);
 }
 
 /* ---- peaks --------------------------------------------------------------- */
@@ -123,7 +123,7 @@ static int udp_run(const fake *f, const sdd_profile *p, sdd_symptom *out)
 static int peaks_of(const double *x, int n, double min_prominence, double min_width, double max_width,
                     sdd_peak *out)
 {
-    return sdd_find_peaks(x, n, min_prominence, min_width, max_width, out, 8);
+    return sdd__find_peaks(x, n, min_prominence, min_width, max_width, out, 8);
 }
 
 static void test_peak_single(void **state)
@@ -218,7 +218,7 @@ static void test_peak_count_beyond_max(void **state)
     const double x[] = {0, 5, 1, 3, 0};
     sdd_peak p[2] = {{.index = -7}, {.index = -7}};
 
-    assert_int_equal(sdd_find_peaks(x, 5, 0, 0, INFINITY, p, 1), 2);
+    assert_int_equal(sdd__find_peaks(x, 5, 0, 0, INFINITY, p, 1), 2);
     assert_int_equal(p[0].index, 1);
     assert_int_equal(p[1].index, -7);
 }
@@ -607,9 +607,9 @@ static void test_udp_season(void **state)
     sdd_symptom s[4];
 
     p.v[SDD_P_UDP_PATTERN_PERCENT_THRESHOLD] = 0.3;
-    assert_int_equal(detect(&sdd_detector_udp_pattern, f, &p, SDD_SEASON_WORKDAY, SDD_SEASON_HOLIDAY, s), 0);
-    assert_int_equal(detect(&sdd_detector_udp_pattern, f, &p, SDD_SEASON_HOLIDAY, SDD_SEASON_WORKDAY, s), 0);
-    assert_int_equal(detect(&sdd_detector_udp_pattern, f, &p, SDD_SEASON_HOLIDAY, SDD_SEASON_HOLIDAY, s), 1);
+    assert_int_equal(detect(&sdd__detectors[SDD_DET_PATTERN], f, &p, SDD_SEASON_WORKDAY, SDD_SEASON_HOLIDAY, s), 0);
+    assert_int_equal(detect(&sdd__detectors[SDD_DET_PATTERN], f, &p, SDD_SEASON_HOLIDAY, SDD_SEASON_WORKDAY, s), 0);
+    assert_int_equal(detect(&sdd__detectors[SDD_DET_PATTERN], f, &p, SDD_SEASON_HOLIDAY, SDD_SEASON_HOLIDAY, s), 1);
     free(f);
 }
 

@@ -41,7 +41,7 @@ static sdd_config *load_text(const char *text, sdd_error *err)
 
 static void expect_refused(const char *text, const char *fragment)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_config *cfg = load_text(text, &err);
 
     assert_null(cfg);
@@ -55,7 +55,7 @@ static char *dump(const sdd_config *cfg)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
 
-    sdd_config_write(cfg, f);
+    sdd__config_write(cfg, f);
     fclose(f);
     return buf;
 }
@@ -64,14 +64,14 @@ static void test_defaults(void **state)
 {
     (void)state;
     sdd_config *cfg = sdd_config_new();
-    const sdd_profile *p = sdd_config_profile(cfg, "default");
+    const sdd_profile *p = sdd__config_profile(cfg, "default");
 
     assert_non_null(p);
     assert_int_equal(cfg->time_step_seconds, 60);
     assert_int_equal((int)p->v[SDD_P_TIME_DELTA_HOURS], 168);
     assert_true(p->v[SDD_P_VOLUME_LENGTH_MINUTES] <= p->v[SDD_P_PATTERN_LENGTH_MINUTES]);
     assert_int_equal(sdd_config_check(cfg, NULL), 0);
-    assert_string_equal(sdd_param_name(SDD_P_DAMP_COEF), "damp_coef");
+    assert_string_equal(sdd__param_name(SDD_P_DAMP_COEF), "damp_coef");
     sdd_config_free(cfg);
 }
 
@@ -81,7 +81,7 @@ static void test_example_is_defaults(void **state)
     (void)state;
     const char *src = getenv("SDD_SRCDIR");
     char path[1024];
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_config *defaults = sdd_config_new(), *loaded = sdd_config_new();
 
     snprintf(path, sizeof(path), "%s/conf-examples/sdd.conf", src ? src : "..");
@@ -98,7 +98,7 @@ static void test_example_is_defaults(void **state)
 static void test_profiles(void **state)
 {
     (void)state;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_config *cfg = load_text("! comment\n"
                                 "tcp_spike_weight[stable]: 0.3\n"
                                 "TCP_SPIKE_WEIGHT: 0.7\n"
@@ -108,12 +108,12 @@ static void test_profiles(void **state)
                                 &err);
 
     assert_non_null(cfg);
-    const sdd_profile *def = sdd_config_profile(cfg, "default");
-    const sdd_profile *stable = sdd_config_profile(cfg, "stable");
-    const sdd_profile *bursty = sdd_config_profile(cfg, "bursty");
+    const sdd_profile *def = sdd__config_profile(cfg, "default");
+    const sdd_profile *stable = sdd__config_profile(cfg, "stable");
+    const sdd_profile *bursty = sdd__config_profile(cfg, "bursty");
     assert_non_null(stable);
     assert_non_null(bursty);
-    assert_null(sdd_config_profile(cfg, "other"));
+    assert_null(sdd__config_profile(cfg, "other"));
     /* a scoped value survives a later unscoped one */
     assert_true(stable->v[SDD_P_TCP_SPIKE_WEIGHT] == 0.3);
     assert_true(def->v[SDD_P_TCP_SPIKE_WEIGHT] == 0.7);
@@ -137,7 +137,7 @@ static void test_profiles(void **state)
 static void test_ranges_at_the_edges(void **state)
 {
     (void)state;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_config *cfg = load_text("udp_sum_weight: 0\ntcp_sum_weight: 1\ndamp_coef: 1\nprevious_slots: 0\n"
                                 "oc_monitor_minutes: 2\nvolume_length_minutes: 60\n",
                                 &err);
@@ -170,7 +170,7 @@ static void test_inconsistent_values(void **state)
     /* pattern 60 min, 60 s slots: 60 slots, semi-width at most 29 */
     expect_refused("flatten_step: 30\n", "flatten_step");
     expect_refused("width: 30\n", "width");
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_config *cfg = load_text("flatten_step: 29\nwidth: 29\n", &err);
     assert_non_null(cfg);
     sdd_config_free(cfg);
@@ -212,14 +212,14 @@ static void test_every_key_documented(void **state)
 
     snprintf(path, sizeof(path), "%s/docs/configuration.md", src ? src : "..");
     char *doc = read_file(path);
-    sdd_config_each_key(expect_documented, doc);
+    sdd__config_each_key(expect_documented, doc);
     free(doc);
 }
 
 static void test_missing_file(void **state)
 {
     (void)state;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_config *cfg = sdd_config_new();
 
     assert_int_equal(sdd_config_load(cfg, "/nonexistent/sdd.conf", &err), -1);

@@ -49,7 +49,7 @@ static void sink_free(sink *s)
 static sdd_engine *engine_with_inventory(const char *const *settings, const char *inv, sink *out)
 {
     sdd_config *cfg = sdd_config_new();
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     char path[] = "/tmp/sdd-test-inventory-XXXXXX";
     int fd = mkstemp(path);
 
@@ -262,7 +262,7 @@ static void test_peer_down_lifecycle(void **state)
     json_t *first = parse(out.json[0]), *last = parse(out.json[1]);
     snprintf(name, sizeof(name), "%s|%s|%d", VPN, defaults->strategy, T0 + 180);
     sdd_config_free(defaults);
-    sdd_uuid5(name, id);
+    sdd__uuid5(name, id);
     assert_string_equal(json_string_value(json_object_get(first, "id")), id);
     assert_string_equal(json_string_value(json_object_get(last, "id")), id);
     assert_int_equal(json_integer_value(json_object_get(first, "startTime")), (json_int_t)(T0 + 180) * 1000);
@@ -299,7 +299,7 @@ static void test_restart_continues(void **state)
     (void)state;
     char dir[] = "/tmp/sdd-test-restart-XXXXXX", state_path[64], hist_path[64];
     sink whole = {{0}, 0}, cut = {{0}, 0};
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     assert_non_null(mkdtemp(dir));
     snprintf(state_path, sizeof(state_path), "%s/state.json", dir);
@@ -370,7 +370,7 @@ static void test_crash_between_checkpoints(void **state)
     const char *const whole_settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes",
                                           "5", NULL};
     sink whole = {{0}, 0}, cut = {{0}, 0};
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     int at_checkpoint;
 
     assert_non_null(mkdtemp(dir));
@@ -473,7 +473,7 @@ static void test_holiday_not_compared(void **state)
 {
     (void)state;
     sink out = {{0}, 0};
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_config *cfg = sdd_config_new();
 
     assert_int_equal(run_volume_drop_with(110, "2023-11-15", inventory, &out), 0);

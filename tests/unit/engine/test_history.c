@@ -68,8 +68,8 @@ static int teardown(void **state)
 
 static sdd_history *open_ok(const char *path, const sdd_history_shape *shape)
 {
-    sdd_error err = {{0}};
-    sdd_history *h = sdd_history_open(path, shape, &err);
+    sdd_error err = {0};
+    sdd_history *h = sdd__history_open(path, shape, &err);
 
     if (!h)
         print_error("open failed: %s\n", err.msg);
@@ -80,8 +80,8 @@ static sdd_history *open_ok(const char *path, const sdd_history_shape *shape)
 /* Opening must fail, with a message that says why. */
 static void open_refused(const char *path, const sdd_history_shape *shape, const char *why)
 {
-    sdd_error err = {{0}};
-    sdd_history *h = sdd_history_open(path, shape, &err);
+    sdd_error err = {0};
+    sdd_history *h = sdd__history_open(path, shape, &err);
 
     assert_null(h);
     if (!strstr(err.msg, why))
@@ -93,7 +93,7 @@ static double get(const sdd_history *h, int32_t e, int tier, uint16_t series, in
 {
     double v = -1;
 
-    return sdd_history_get(h, e, tier, series, slot, &v) ? v : NAN;
+    return sdd__history_get(h, e, tier, series, slot, &v) ? v : NAN;
 }
 
 static void poke(const char *path, long offset, const void *bytes, size_t len)
@@ -134,11 +134,11 @@ static void damage_copy(const char *path, int copy, long offset)
 static void make_small_file(const char *path)
 {
     sdd_history *h = open_ok(path, &default_shape);
-    int32_t e = sdd_history_entity(h, "64497:4438", NULL);
+    int32_t e = sdd__history_entity(h, "64497:4438", NULL);
 
     assert_int_equal(e, 0);
-    assert_int_equal(sdd_history_add(h, e, 0, 1, 1000, 42), 0);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_add(h, e, 0, 1, 1000, 42), 0);
+    sdd__history_close(h);
 }
 
 /* ---- encoding ---------------------------------------------------------- */
@@ -147,11 +147,11 @@ static void test_encode_small_exact(void **state)
 {
     (void)state;
     for (int v = 0; v <= 2048; v++)
-        assert_true(sdd_history_decode(sdd_history_encode(v)) == v);
-    assert_int_not_equal(sdd_history_encode(0), SDD_HISTORY_NO_DATA);
+        assert_true(sdd__history_decode(sdd__history_encode(v)) == v);
+    assert_int_not_equal(sdd__history_encode(0), SDD_HISTORY_NO_DATA);
     /* below 1024 the error is absolute: at most half a unit */
     for (double v = 0; v < 1024; v += 0.37)
-        assert_true(fabs(sdd_history_decode(sdd_history_encode(v)) - v) <= 0.5);
+        assert_true(fabs(sdd__history_decode(sdd__history_encode(v)) - v) <= 0.5);
 }
 
 static void test_encode_error_bound(void **state)
@@ -160,27 +160,27 @@ static void test_encode_error_bound(void **state)
 
     (void)state;
     for (double v = 1024; v < SDD_HISTORY_VALUE_MAX; v *= 1.000123) {
-        double d = sdd_history_decode(sdd_history_encode(v));
+        double d = sdd__history_decode(sdd__history_encode(v));
         double rel = fabs(d - v) / v;
         if (rel > worst)
             worst = rel;
     }
     assert_true(worst <= ldexp(1, -11));
     assert_true(worst > ldexp(1, -12));   /* the sweep did hit the worst cases */
-    assert_true(fabs(sdd_history_decode(sdd_history_encode(1e15)) - 1e15) <= 1e15 * ldexp(1, -11));
+    assert_true(fabs(sdd__history_decode(sdd__history_encode(1e15)) - 1e15) <= 1e15 * ldexp(1, -11));
 }
 
 static void test_encode_monotonic(void **state)
 {
-    uint16_t prev = sdd_history_encode(0);
+    uint16_t prev = sdd__history_encode(0);
 
     (void)state;
     for (uint32_t c = 1; c < UINT16_MAX; c++) {
-        assert_true(sdd_history_decode((uint16_t)(c + 1)) > sdd_history_decode((uint16_t)c));
-        assert_int_equal(sdd_history_encode(sdd_history_decode((uint16_t)c)), c);
+        assert_true(sdd__history_decode((uint16_t)(c + 1)) > sdd__history_decode((uint16_t)c));
+        assert_int_equal(sdd__history_encode(sdd__history_decode((uint16_t)c)), c);
     }
     for (double v = 0.25; v < 1e22; v *= 1.01) {
-        uint16_t code = sdd_history_encode(v);
+        uint16_t code = sdd__history_encode(v);
         assert_true(code >= prev);
         prev = code;
     }
@@ -189,14 +189,14 @@ static void test_encode_monotonic(void **state)
 static void test_encode_saturates(void **state)
 {
     (void)state;
-    assert_int_equal(sdd_history_encode(SDD_HISTORY_VALUE_MAX), UINT16_MAX);
-    assert_int_equal(sdd_history_encode(SDD_HISTORY_VALUE_MAX * 2), UINT16_MAX);
-    assert_int_equal(sdd_history_encode(1e300), UINT16_MAX);
-    assert_int_equal(sdd_history_encode(INFINITY), UINT16_MAX);
-    assert_true(sdd_history_decode(UINT16_MAX) == SDD_HISTORY_VALUE_MAX);
+    assert_int_equal(sdd__history_encode(SDD_HISTORY_VALUE_MAX), UINT16_MAX);
+    assert_int_equal(sdd__history_encode(SDD_HISTORY_VALUE_MAX * 2), UINT16_MAX);
+    assert_int_equal(sdd__history_encode(1e300), UINT16_MAX);
+    assert_int_equal(sdd__history_encode(INFINITY), UINT16_MAX);
+    assert_true(sdd__history_decode(UINT16_MAX) == SDD_HISTORY_VALUE_MAX);
     assert_true(SDD_HISTORY_VALUE_MAX >= 1e15);
-    assert_int_equal(sdd_history_encode(-5), sdd_history_encode(0));
-    assert_int_equal(sdd_history_encode(NAN), sdd_history_encode(0));
+    assert_int_equal(sdd__history_encode(-5), sdd__history_encode(0));
+    assert_int_equal(sdd__history_encode(NAN), sdd__history_encode(0));
 }
 
 /* ---- rings ------------------------------------------------------------- */
@@ -204,33 +204,33 @@ static void test_encode_saturates(void **state)
 static void test_add_get(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
-    int32_t e = sdd_history_entity(h, "64497:4438", NULL);
+    int32_t e = sdd__history_entity(h, "64497:4438", NULL);
 
     (void)state;
-    assert_int_equal(sdd_history_newest(h, e), INT64_MIN);
-    assert_int_equal(sdd_history_get(h, e, 0, 0, 0, NULL), 0);
-    assert_int_equal(sdd_history_add(h, e, 0, 3, 500, 1500), 0);
-    assert_int_equal(sdd_history_add(h, e, 0, 3, 500, 25), 0);
-    assert_int_equal(sdd_history_add(h, e, 1, 23, 500, 0), 0);
+    assert_int_equal(sdd__history_newest(h, e), INT64_MIN);
+    assert_int_equal(sdd__history_get(h, e, 0, 0, 0, NULL), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 3, 500, 1500), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 3, 500, 25), 0);
+    assert_int_equal(sdd__history_add(h, e, 1, 23, 500, 0), 0);
     assert_true(get(h, e, 0, 3, 500) == 1525);
     assert_true(get(h, e, 1, 23, 500) == 0);   /* zero is data, not "no data" */
     assert_true(isnan(get(h, e, 0, 2, 500)));
     assert_true(isnan(get(h, e, 1, 3, 500)));
     assert_true(isnan(get(h, e, 0, 3, 501)));
-    assert_int_equal(sdd_history_newest(h, e), 500);
+    assert_int_equal(sdd__history_newest(h, e), 500);
     /* out of range: refused, nothing written */
-    assert_int_equal(sdd_history_add(h, e, 0, 4, 500, 1), -1);
-    assert_int_equal(sdd_history_add(h, e, 1, 24, 500, 1), -1);
-    assert_int_equal(sdd_history_add(h, e, 2, 0, 500, 1), -1);
-    assert_int_equal(sdd_history_add(h, e, 0, 3, 500, -1), -1);
-    assert_int_equal(sdd_history_add(h, e, 0, 3, 500, NAN), -1);
-    assert_int_equal(sdd_history_add(h, e, 0, 3, 500, INFINITY), -1);
-    assert_int_equal(sdd_history_add(h, 1, 0, 0, 500, 1), -1);
-    assert_int_equal(sdd_history_add(h, e, 0, 3, INT64_MAX, 1), -1);
-    assert_int_equal(sdd_history_get(h, 1, 0, 0, 500, NULL), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 4, 500, 1), -1);
+    assert_int_equal(sdd__history_add(h, e, 1, 24, 500, 1), -1);
+    assert_int_equal(sdd__history_add(h, e, 2, 0, 500, 1), -1);
+    assert_int_equal(sdd__history_add(h, e, 0, 3, 500, -1), -1);
+    assert_int_equal(sdd__history_add(h, e, 0, 3, 500, NAN), -1);
+    assert_int_equal(sdd__history_add(h, e, 0, 3, 500, INFINITY), -1);
+    assert_int_equal(sdd__history_add(h, 1, 0, 0, 500, 1), -1);
+    assert_int_equal(sdd__history_add(h, e, 0, 3, INT64_MAX, 1), -1);
+    assert_int_equal(sdd__history_get(h, 1, 0, 0, 500, NULL), 0);
     assert_true(get(h, e, 0, 3, 500) == 1525);
-    assert_int_equal(sdd_history_newest(h, e), 500);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_newest(h, e), 500);
+    sdd__history_close(h);
 }
 
 /* Many small adds into a large counter are exact while the slot is open,
@@ -238,21 +238,21 @@ static void test_add_get(void **state)
 static void test_open_slots_exact(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
-    int32_t e = sdd_history_entity(h, "a", NULL);
+    int32_t e = sdd__history_entity(h, "a", NULL);
     double want = 1e9 + 10000;
 
     (void)state;
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 7, 1e9), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 7, 1e9), 0);
     for (int i = 0; i < 10000; i++)
-        assert_int_equal(sdd_history_add(h, e, 0, 0, 7, 1), 0);
+        assert_int_equal(sdd__history_add(h, e, 0, 0, 7, 1), 0);
     assert_true(get(h, e, 0, 0, 7) == want);
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 7 + SDD_HISTORY_OPEN_SLOTS - 1, 1), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 7 + SDD_HISTORY_OPEN_SLOTS - 1, 1), 0);
     assert_true(get(h, e, 0, 0, 7) == want);   /* still open */
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 7 + SDD_HISTORY_OPEN_SLOTS, 1), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 7 + SDD_HISTORY_OPEN_SLOTS, 1), 0);
     assert_true(get(h, e, 0, 0, 7) != want);   /* now read from its code */
     assert_true(get(h, e, 0, 0, 7 + SDD_HISTORY_OPEN_SLOTS) == 1);   /* a fresh exact sum */
     assert_true(fabs(get(h, e, 0, 0, 7) - want) <= want * ldexp(1, -11));
-    sdd_history_close(h);
+    sdd__history_close(h);
 }
 
 /* More than two weeks of slots through the long ring and many rounds of
@@ -260,97 +260,97 @@ static void test_open_slots_exact(void **state)
 static void test_wrap_around(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
-    int32_t e = sdd_history_entity(h, "a", NULL);
+    int32_t e = sdd__history_entity(h, "a", NULL);
     const int64_t first = 28000000, n = 2 * SDD_HISTORY_LONG_SLOTS + 17;
     const int64_t last = first + n - 1;
 
     (void)state;
     for (int64_t s = first; s <= last; s++) {
-        assert_int_equal(sdd_history_add(h, e, 0, 2, s, (double)(s % 2000)), 0);
-        assert_int_equal(sdd_history_add(h, e, 1, 5, s, (double)(s % 1000)), 0);
+        assert_int_equal(sdd__history_add(h, e, 0, 2, s, (double)(s % 2000)), 0);
+        assert_int_equal(sdd__history_add(h, e, 1, 5, s, (double)(s % 1000)), 0);
     }
     for (int64_t s = first; s <= last; s++) {
         int in_long = s > last - SDD_HISTORY_LONG_SLOTS;
         int in_short = s > last - SDD_HISTORY_SHORT_SLOTS;
-        assert_int_equal(sdd_history_get(h, e, 0, 2, s, NULL), in_long);
-        assert_int_equal(sdd_history_get(h, e, 1, 5, s, NULL), in_short);
+        assert_int_equal(sdd__history_get(h, e, 0, 2, s, NULL), in_long);
+        assert_int_equal(sdd__history_get(h, e, 1, 5, s, NULL), in_short);
         if (in_long)
             assert_true(get(h, e, 0, 2, s) == (double)(s % 2000));
         if (in_short)
             assert_true(get(h, e, 1, 5, s) == (double)(s % 1000));
     }
-    sdd_history_close(h);
+    sdd__history_close(h);
 }
 
 static void test_gaps_are_no_data(void **state)
 {
     sdd_history_shape shape = {60, 50, 10, 1, 1};
     sdd_history *h = open_ok(NULL, &shape);
-    int32_t e = sdd_history_entity(h, "a", NULL);
+    int32_t e = sdd__history_entity(h, "a", NULL);
 
     (void)state;
     for (int64_t s = 0; s < 50; s++) {
-        assert_int_equal(sdd_history_add(h, e, 0, 0, s, 7), 0);
-        assert_int_equal(sdd_history_add(h, e, 1, 0, s, 8), 0);
+        assert_int_equal(sdd__history_add(h, e, 0, 0, s, 7), 0);
+        assert_int_equal(sdd__history_add(h, e, 1, 0, s, 8), 0);
     }
     /* slots 50..52 take the positions of 0..2: their old content must not show */
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 53, 9), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 53, 9), 0);
     for (int64_t s = 50; s < 53; s++)
-        assert_int_equal(sdd_history_get(h, e, 0, 0, s, NULL), 0);
+        assert_int_equal(sdd__history_get(h, e, 0, 0, s, NULL), 0);
     for (int64_t s = 4; s < 50; s++)
         assert_true(get(h, e, 0, 0, s) == 7);
-    assert_int_equal(sdd_history_get(h, e, 0, 0, 3, NULL), 0);   /* left the ring */
+    assert_int_equal(sdd__history_get(h, e, 0, 0, 3, NULL), 0);   /* left the ring */
     assert_true(get(h, e, 0, 0, 53) == 9);
     /* the short tier's gap is no data too, and so is the new slot there */
     for (int64_t s = 50; s <= 53; s++)
-        assert_int_equal(sdd_history_get(h, e, 1, 0, s, NULL), 0);
+        assert_int_equal(sdd__history_get(h, e, 1, 0, s, NULL), 0);
     for (int64_t s = 44; s < 50; s++)
         assert_true(get(h, e, 1, 0, s) == 8);
     /* a jump longer than the ring leaves only the new slot */
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 53 + 50 + 5, 3), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 53 + 50 + 5, 3), 0);
     for (int64_t s = 0; s < 108; s++)
-        assert_int_equal(sdd_history_get(h, e, 0, 0, s, NULL), 0);
+        assert_int_equal(sdd__history_get(h, e, 0, 0, s, NULL), 0);
     assert_true(get(h, e, 0, 0, 108) == 3);
-    sdd_history_close(h);
+    sdd__history_close(h);
 }
 
 static void test_late_write(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
-    int32_t e = sdd_history_entity(h, "a", NULL);
+    int32_t e = sdd__history_entity(h, "a", NULL);
 
     (void)state;
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 100, 5), 0);
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 200, 1), 0);
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 150, 7), 0);     /* a gap slot */
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 100, 5), 0);     /* a slot with data */
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 199, 2), 0);     /* an open slot */
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 100, 5), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 200, 1), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 150, 7), 0);     /* a gap slot */
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 100, 5), 0);     /* a slot with data */
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 199, 2), 0);     /* an open slot */
     assert_true(get(h, e, 0, 0, 150) == 7);
     assert_true(get(h, e, 0, 0, 100) == 10);
     assert_true(get(h, e, 0, 0, 199) == 2);
-    assert_int_equal(sdd_history_newest(h, e), 200);
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 200, 1), 0);
+    assert_int_equal(sdd__history_newest(h, e), 200);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 200, 1), 0);
     assert_true(get(h, e, 0, 0, 200) == 2);
-    sdd_history_close(h);
+    sdd__history_close(h);
 }
 
 /* set replaces what add accumulated, in an open slot and in an older one. */
 static void test_set_replaces(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
-    int32_t e = sdd_history_entity(h, "a", NULL);
+    int32_t e = sdd__history_entity(h, "a", NULL);
 
     (void)state;
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 100, 5), 0);
-    assert_int_equal(sdd_history_set(h, e, 0, 0, 100, 3), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 100, 5), 0);
+    assert_int_equal(sdd__history_set(h, e, 0, 0, 100, 3), 0);
     assert_true(get(h, e, 0, 0, 100) == 3);
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 110, 1), 0);     /* 100 is no longer open */
-    assert_int_equal(sdd_history_set(h, e, 0, 0, 100, 9), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 110, 1), 0);     /* 100 is no longer open */
+    assert_int_equal(sdd__history_set(h, e, 0, 0, 100, 9), 0);
     assert_true(get(h, e, 0, 0, 100) == 9);
-    assert_int_equal(sdd_history_set(h, e, 0, 0, 120, 1e6 + 1), 0); /* exact in an open slot */
+    assert_int_equal(sdd__history_set(h, e, 0, 0, 120, 1e6 + 1), 0); /* exact in an open slot */
     assert_true(get(h, e, 0, 0, 120) == 1e6 + 1);
-    assert_int_equal(sdd_history_set(h, e, 0, 0, 120, -1), -1);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_set(h, e, 0, 0, 120, -1), -1);
+    sdd__history_close(h);
 }
 
 /* rewind forgets the newer slots in both tiers; what is older stays, and
@@ -358,75 +358,75 @@ static void test_set_replaces(void **state)
 static void test_rewind(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
-    int32_t e = sdd_history_entity(h, "a", NULL);
+    int32_t e = sdd__history_entity(h, "a", NULL);
 
     (void)state;
     for (int64_t slot = 100; slot <= 110; slot++) {
-        assert_int_equal(sdd_history_add(h, e, 0, 0, slot, (double)slot), 0);
-        assert_int_equal(sdd_history_add(h, e, 1, 2, slot, 1), 0);
+        assert_int_equal(sdd__history_add(h, e, 0, 0, slot, (double)slot), 0);
+        assert_int_equal(sdd__history_add(h, e, 1, 2, slot, 1), 0);
     }
-    sdd_history_rewind(h, e, 106);
-    assert_int_equal(sdd_history_newest(h, e), 105);
+    sdd__history_rewind(h, e, 106);
+    assert_int_equal(sdd__history_newest(h, e), 105);
     assert_true(get(h, e, 0, 0, 105) == 105);
     assert_true(get(h, e, 0, 0, 103) == 103);     /* open again: its sum from the code */
     assert_true(get(h, e, 1, 2, 100) == 1);
-    assert_false(sdd_history_get(h, e, 0, 0, 106, NULL));
-    assert_int_equal(sdd_history_add(h, e, 0, 0, 108, 1), 0);
-    assert_false(sdd_history_get(h, e, 0, 0, 106, NULL));
-    assert_false(sdd_history_get(h, e, 1, 2, 107, NULL));
+    assert_false(sdd__history_get(h, e, 0, 0, 106, NULL));
+    assert_int_equal(sdd__history_add(h, e, 0, 0, 108, 1), 0);
+    assert_false(sdd__history_get(h, e, 0, 0, 106, NULL));
+    assert_false(sdd__history_get(h, e, 1, 2, 107, NULL));
     assert_true(get(h, e, 0, 0, 108) == 1);      /* not 108 + 1 */
-    sdd_history_rewind(h, e, 200);               /* nothing that new: nothing changes */
-    assert_int_equal(sdd_history_newest(h, e), 108);
-    sdd_history_close(h);
+    sdd__history_rewind(h, e, 200);               /* nothing that new: nothing changes */
+    assert_int_equal(sdd__history_newest(h, e), 108);
+    sdd__history_close(h);
 }
 
 static void test_write_older_than_ring(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
-    int32_t e = sdd_history_entity(h, "a", NULL);
+    int32_t e = sdd__history_entity(h, "a", NULL);
     const int64_t now = 1000000;
 
     (void)state;
-    assert_int_equal(sdd_history_add(h, e, 0, 0, now, 1), 0);
-    assert_int_equal(sdd_history_add(h, e, 0, 0, now - SDD_HISTORY_LONG_SLOTS, 1), -1);
-    assert_int_equal(sdd_history_add(h, e, 0, 0, now - SDD_HISTORY_LONG_SLOTS + 1, 1), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, now, 1), 0);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, now - SDD_HISTORY_LONG_SLOTS, 1), -1);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, now - SDD_HISTORY_LONG_SLOTS + 1, 1), 0);
     /* older than the short ring, still inside the long one */
-    assert_int_equal(sdd_history_add(h, e, 1, 0, now - SDD_HISTORY_SHORT_SLOTS, 1), -1);
-    assert_int_equal(sdd_history_add(h, e, 0, 0, now - SDD_HISTORY_SHORT_SLOTS, 1), 0);
-    assert_int_equal(sdd_history_get(h, e, 0, 0, now - SDD_HISTORY_LONG_SLOTS, NULL), 0);
-    assert_int_equal(sdd_history_get(h, e, 1, 0, now - SDD_HISTORY_SHORT_SLOTS, NULL), 0);
+    assert_int_equal(sdd__history_add(h, e, 1, 0, now - SDD_HISTORY_SHORT_SLOTS, 1), -1);
+    assert_int_equal(sdd__history_add(h, e, 0, 0, now - SDD_HISTORY_SHORT_SLOTS, 1), 0);
+    assert_int_equal(sdd__history_get(h, e, 0, 0, now - SDD_HISTORY_LONG_SLOTS, NULL), 0);
+    assert_int_equal(sdd__history_get(h, e, 1, 0, now - SDD_HISTORY_SHORT_SLOTS, NULL), 0);
     /* the position an ignored write would have taken still holds the newest slot */
     assert_true(get(h, e, 0, 0, now) == 1);
-    assert_int_equal(sdd_history_newest(h, e), now);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_newest(h, e), now);
+    sdd__history_close(h);
 }
 
 static void test_entities(void **state)
 {
     sdd_history *h = open_ok(NULL, &default_shape);
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     char long_key[SDD_HISTORY_KEY_MAX + 1];
 
     (void)state;
-    assert_int_equal(sdd_history_count(h), 0);
-    assert_int_equal(sdd_history_find(h, "64497:4438"), -1);
-    assert_int_equal(sdd_history_entity(h, "64497:4438", &err), 0);
-    assert_int_equal(sdd_history_entity(h, "64497:1", &err), 1);
-    assert_int_equal(sdd_history_entity(h, "64497:4438", &err), 0);
-    assert_int_equal(sdd_history_find(h, "64497:1"), 1);
-    assert_int_equal(sdd_history_count(h), 2);
-    assert_string_equal(sdd_history_key(h, 1), "64497:1");
-    assert_null(sdd_history_key(h, 2));
-    assert_null(sdd_history_key(h, -1));
+    assert_int_equal(sdd__history_count(h), 0);
+    assert_int_equal(sdd__history_find(h, "64497:4438"), -1);
+    assert_int_equal(sdd__history_entity(h, "64497:4438", &err), 0);
+    assert_int_equal(sdd__history_entity(h, "64497:1", &err), 1);
+    assert_int_equal(sdd__history_entity(h, "64497:4438", &err), 0);
+    assert_int_equal(sdd__history_find(h, "64497:1"), 1);
+    assert_int_equal(sdd__history_count(h), 2);
+    assert_string_equal(sdd__history_key(h, 1), "64497:1");
+    assert_null(sdd__history_key(h, 2));
+    assert_null(sdd__history_key(h, -1));
     memset(long_key, 'x', SDD_HISTORY_KEY_MAX);
     long_key[SDD_HISTORY_KEY_MAX] = '\0';
-    assert_int_equal(sdd_history_entity(h, long_key, &err), -1);
+    assert_int_equal(sdd__history_entity(h, long_key, &err), -1);
     assert_non_null(strstr(err.msg, "key"));
     long_key[SDD_HISTORY_KEY_MAX - 1] = '\0';   /* 63 bytes: the longest key */
-    assert_int_equal(sdd_history_entity(h, long_key, &err), 2);
-    assert_int_equal(sdd_history_entity(h, "", &err), -1);
-    assert_int_equal(sdd_history_count(h), 3);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_entity(h, long_key, &err), 2);
+    assert_int_equal(sdd__history_entity(h, "", &err), -1);
+    assert_int_equal(sdd__history_count(h), 3);
+    sdd__history_close(h);
 }
 
 /* ---- files ------------------------------------------------------------- */
@@ -435,26 +435,26 @@ static void test_reopen_keeps_data(void **state)
 {
     struct fixture *f = *state;
     sdd_history *h = open_ok(f->path, &default_shape);
-    int32_t a = sdd_history_entity(h, "64497:4438", NULL);
-    int32_t b = sdd_history_entity(h, "64497:77", NULL);
+    int32_t a = sdd__history_entity(h, "64497:4438", NULL);
+    int32_t b = sdd__history_entity(h, "64497:77", NULL);
 
-    assert_int_equal(sdd_history_add(h, a, 0, 1, 30000, 123456789), 0);
-    assert_int_equal(sdd_history_add(h, b, 1, 20, 29990, 3), 0);
-    assert_int_equal(sdd_history_add(h, b, 1, 20, 30000, 4), 0);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_add(h, a, 0, 1, 30000, 123456789), 0);
+    assert_int_equal(sdd__history_add(h, b, 1, 20, 29990, 3), 0);
+    assert_int_equal(sdd__history_add(h, b, 1, 20, 30000, 4), 0);
+    sdd__history_close(h);
 
     h = open_ok(f->path, &default_shape);
-    assert_int_equal(sdd_history_recovered(h), 0);
-    assert_int_equal(sdd_history_count(h), 2);
-    assert_int_equal(sdd_history_find(h, "64497:4438"), a);
-    assert_int_equal(sdd_history_find(h, "64497:77"), b);
-    assert_string_equal(sdd_history_key(h, b), "64497:77");
+    assert_int_equal(sdd__history_recovered(h), 0);
+    assert_int_equal(sdd__history_count(h), 2);
+    assert_int_equal(sdd__history_find(h, "64497:4438"), a);
+    assert_int_equal(sdd__history_find(h, "64497:77"), b);
+    assert_string_equal(sdd__history_key(h, b), "64497:77");
     assert_true(get(h, a, 0, 1, 30000) == 123456789);   /* exact: still an open slot */
     assert_true(get(h, b, 1, 20, 29990) == 3);
     assert_true(get(h, b, 1, 20, 30000) == 4);
-    assert_int_equal(sdd_history_newest(h, a), 30000);
-    assert_int_equal(sdd_history_entity(h, "64497:9", NULL), 2);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_newest(h, a), 30000);
+    assert_int_equal(sdd__history_entity(h, "64497:9", NULL), 2);
+    sdd__history_close(h);
 }
 
 /* A writer that dies without syncing or closing loses nothing it wrote, and
@@ -470,24 +470,24 @@ static void test_crash_keeps_written_data(void **state)
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        sdd_history *c = sdd_history_open(f->path, &default_shape, NULL);
-        int32_t e = c ? sdd_history_entity(c, "64497:5", NULL) : -1;
-        int ok = e == 1 && sdd_history_add(c, e, 1, 0, 1001, 17) == 0;
+        sdd_history *c = sdd__history_open(f->path, &default_shape, NULL);
+        int32_t e = c ? sdd__history_entity(c, "64497:5", NULL) : -1;
+        int ok = e == 1 && sdd__history_add(c, e, 1, 0, 1001, 17) == 0;
         _exit(ok ? 0 : 1);
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     h = open_ok(f->path, &default_shape);
-    assert_int_equal(sdd_history_recovered(h), 1);
-    assert_int_equal(sdd_history_find(h, "64497:5"), 1);
+    assert_int_equal(sdd__history_recovered(h), 1);
+    assert_int_equal(sdd__history_find(h, "64497:5"), 1);
     assert_true(get(h, 1, 1, 0, 1001) == 17);
     assert_true(get(h, 0, 0, 1, 1000) == 42);
-    assert_int_equal(sdd_history_sync(h, NULL), 0);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_sync(h, NULL), 0);
+    sdd__history_close(h);
     h = open_ok(f->path, &default_shape);
-    assert_int_equal(sdd_history_recovered(h), 0);
-    sdd_history_close(h);
+    assert_int_equal(sdd__history_recovered(h), 0);
+    sdd__history_close(h);
 }
 
 static void test_shape_mismatch_refused(void **state)
@@ -502,7 +502,7 @@ static void test_shape_mismatch_refused(void **state)
     other.slot_seconds = 300;
     open_refused(f->path, &other, "slot_seconds=60");
     /* refusing did not damage it */
-    sdd_history_close(open_ok(f->path, &default_shape));
+    sdd__history_close(open_ok(f->path, &default_shape));
 }
 
 static void test_truncated_refused(void **state)
@@ -575,10 +575,10 @@ static void test_torn_header_falls_back(void **state)
                  ? 0 : 1;
     damage_copy(f->path, newest, OFF_GENERATION);
     h = open_ok(f->path, &default_shape);
-    assert_int_equal(sdd_history_recovered(h), 1);
-    assert_int_equal(sdd_history_find(h, "64497:4438"), 0);
+    assert_int_equal(sdd__history_recovered(h), 1);
+    assert_int_equal(sdd__history_find(h, "64497:4438"), 0);
     assert_true(get(h, 0, 0, 1, 1000) == 42);
-    sdd_history_close(h);
+    sdd__history_close(h);
 }
 
 /* A crash after a new entity's block was written to but before the header
@@ -587,7 +587,7 @@ static void test_torn_header_falls_back(void **state)
 static void test_leftover_block_reused_clean(void **state)
 {
     struct fixture *f = *state;
-    long block = (long)sdd_history_bytes_per_entity(&default_shape);
+    long block = (long)sdd__history_bytes_per_entity(&default_shape);
     long second = HEADER_BYTES_IN_FILE + block;
     const int64_t newest = 1000;
     const uint32_t has_data = 1;
@@ -601,16 +601,16 @@ static void test_leftover_block_reused_clean(void **state)
     poke(f->path, second + SDD_HISTORY_KEY_MAX + 8, &has_data, sizeof(has_data));
     poke(f->path, second + block / 2, codes, sizeof(codes));
     h = open_ok(f->path, &default_shape);
-    assert_int_equal(sdd_history_count(h), 1);
-    assert_int_equal(sdd_history_find(h, "leftover"), -1);
-    e = sdd_history_entity(h, "64497:6", NULL);
+    assert_int_equal(sdd__history_count(h), 1);
+    assert_int_equal(sdd__history_find(h, "leftover"), -1);
+    e = sdd__history_entity(h, "64497:6", NULL);
     assert_int_equal(e, 1);
-    assert_int_equal(sdd_history_newest(h, e), INT64_MIN);
-    assert_int_equal(sdd_history_add(h, e, 0, 3, newest, 1), 0);
+    assert_int_equal(sdd__history_newest(h, e), INT64_MIN);
+    assert_int_equal(sdd__history_add(h, e, 0, 3, newest, 1), 0);
     for (int64_t s = newest - SDD_HISTORY_LONG_SLOTS + 1; s < newest; s++)
         for (uint16_t series = 0; series < 4; series++)
-            assert_int_equal(sdd_history_get(h, e, 0, series, s, NULL), 0);
-    sdd_history_close(h);
+            assert_int_equal(sdd__history_get(h, e, 0, series, s, NULL), 0);
+    sdd__history_close(h);
 }
 
 static void test_second_open_refused(void **state)
@@ -619,7 +619,7 @@ static void test_second_open_refused(void **state)
     sdd_history *h = open_ok(f->path, &default_shape);
 
     open_refused(f->path, &default_shape, "in use");
-    sdd_history_close(h);
+    sdd__history_close(h);
 }
 
 static void test_growth_keeps_data(void **state)
@@ -630,40 +630,40 @@ static void test_growth_keeps_data(void **state)
 
     for (int i = 0; i < 70; i++) {
         snprintf(key, sizeof(key), "64497:%d", 1000 + i);
-        assert_int_equal(sdd_history_entity(h, key, NULL), i);
-        assert_int_equal(sdd_history_add(h, i, 0, 3, 5000, 100.0 * i), 0);
-        assert_int_equal(sdd_history_add(h, i, 1, 7, 5000 + i, i), 0);
+        assert_int_equal(sdd__history_entity(h, key, NULL), i);
+        assert_int_equal(sdd__history_add(h, i, 0, 3, 5000, 100.0 * i), 0);
+        assert_int_equal(sdd__history_add(h, i, 1, 7, 5000 + i, i), 0);
     }
     for (int pass = 0; pass < 2; pass++) {
-        assert_int_equal(sdd_history_count(h), 70);
+        assert_int_equal(sdd__history_count(h), 70);
         for (int i = 0; i < 70; i++) {
             snprintf(key, sizeof(key), "64497:%d", 1000 + i);
-            assert_int_equal(sdd_history_find(h, key), i);
+            assert_int_equal(sdd__history_find(h, key), i);
             assert_true(get(h, i, 0, 3, 5000) == 100.0 * i);
             assert_true(get(h, i, 1, 7, 5000 + i) == i);
         }
-        sdd_history_close(h);
+        sdd__history_close(h);
         h = open_ok(f->path, &default_shape);
     }
-    sdd_history_close(h);
+    sdd__history_close(h);
 }
 
 static void test_bytes_per_entity(void **state)
 {
     sdd_history_shape bad = default_shape;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     (void)state;
-    size_t bytes = sdd_history_bytes_per_entity(&default_shape);
+    size_t bytes = sdd__history_bytes_per_entity(&default_shape);
     print_message("bytes per entity, default shape: %zu\n", bytes);
     assert_true(bytes >= 4 * SDD_HISTORY_LONG_SLOTS * 2 + 24 * SDD_HISTORY_SHORT_SLOTS * 2);
     assert_true(bytes <= 96 * 1024);
     bad.slot_seconds = 0;
-    assert_int_equal(sdd_history_bytes_per_entity(&bad), 0);
+    assert_int_equal(sdd__history_bytes_per_entity(&bad), 0);
     bad = default_shape;
     bad.long_slots = 0;
-    assert_int_equal(sdd_history_bytes_per_entity(&bad), 0);
-    assert_null(sdd_history_open(NULL, &bad, &err));
+    assert_int_equal(sdd__history_bytes_per_entity(&bad), 0);
+    assert_null(sdd__history_open(NULL, &bad, &err));
     assert_non_null(strstr(err.msg, "shape"));
 }
 

@@ -48,7 +48,7 @@ static void collect(void *ctx, const sdd_notification *n)
 static void replay(notes *out)
 {
     char conf[512], inv[512], flows[512], bmp[512];
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_config *cfg = sdd_config_new();
 
     src_path("tests/data/sdd.conf", conf, sizeof(conf));
@@ -194,7 +194,7 @@ static char *read_with(avro_schema_t schema, const void *buf, size_t len)
 static void test_writer_schema_is_reference_record(void **state)
 {
     (void)state;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_avro *a = sdd_avro_new(&err);
     notes out = {{0}, 0};
     avro_schema_t all, mine;
@@ -234,7 +234,7 @@ static void test_writer_schema_is_reference_record(void **state)
 
 static void assert_round_trip(sdd_avro *a, const char *json)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     void *buf = NULL;
     size_t len = 0;
 
@@ -253,7 +253,7 @@ static void assert_round_trip(sdd_avro *a, const char *json)
 static void test_notifications_round_trip(void **state)
 {
     (void)state;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_avro *a = sdd_avro_new(&err);
     notes out = {{0}, 0};
 
@@ -271,7 +271,7 @@ static void test_notifications_round_trip(void **state)
 static void test_confluent_wire_format(void **state)
 {
     (void)state;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_avro *a = sdd_avro_new(&err);
     notes out = {{0}, 0};
     void *plain, *wire;
@@ -293,7 +293,7 @@ static void test_confluent_wire_format(void **state)
 /* Refused JSON: the message names the field and what is wrong. */
 static void assert_refused(sdd_avro *a, json_t *n, const char *expect1, const char *expect2)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     void *buf = NULL;
     size_t len;
     char *text = json_dumps(n, JSON_COMPACT);
@@ -315,7 +315,7 @@ static json_t *anomaly0(json_t *n)
 static void test_drift_and_bad_json_refused(void **state)
 {
     (void)state;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_avro *a = sdd_avro_new(&err);
     notes out = {{0}, 0};
     json_t *n;
@@ -376,7 +376,7 @@ static int compare_record(void *ctx, const char *json)
 
 static void write_container(const char *path, notes *in)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_avro_file *f = sdd_avro_file_open(path, &err);
 
     if (!f)
@@ -393,7 +393,7 @@ static void test_container_file(void **state)
 {
     (void)state;
     char p1[] = "/tmp/sdd-test-avro-XXXXXX", p2[] = "/tmp/sdd-test-avro-XXXXXX";
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_avro *a = sdd_avro_new(&err);
     notes out = {{0}, 0};
     reread r = {&out, 0};
@@ -426,7 +426,7 @@ static void test_container_append(void **state)
 {
     (void)state;
     char path[] = "/tmp/sdd-test-avro-XXXXXX";
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     notes out = {{0}, 0}, first = {{0}, 0};
     reread r = {&out, 0};
     sdd_avro_file *f;

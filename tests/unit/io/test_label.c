@@ -60,7 +60,7 @@ typedef struct store {
 /* A JSON lines store of the given records, opened and indexed. */
 static void store_open(store *st, const char *const *lines, int n)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     FILE *fp;
 
     strcpy(st->path, "/tmp/sdd-test-label-XXXXXX");
@@ -84,7 +84,7 @@ static void store_close(store *st)
 
 static void store_reload(store *st)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     sdd_label_index_free(st->idx);
     st->idx = sdd_label_index_load(st->s, &err);
@@ -100,7 +100,7 @@ static void summary(const store *st, sdd_label_summary *s)
 
 static void label_ok(store *st, sdd_label_action a, const char *who, const char *comment)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     if (sdd_label_apply(st->s, st->idx, ID, a, who, comment, &err) < 0)
         fail_msg("%s", err.msg);
@@ -108,7 +108,7 @@ static void label_ok(store *st, sdd_label_action a, const char *who, const char 
 
 static void label_refused(store *st, sdd_label_action a, const char *expect1, const char *expect2)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     assert_int_equal(sdd_label_apply(st->s, st->idx, ID, a, "alice", NULL, &err), -1);
     if (!strstr(err.msg, expect1) || !strstr(err.msg, expect2))
@@ -199,7 +199,7 @@ static void test_confirm(void **state)
     assert_string_equal(json_string_value(json_object_get(r, "description")), "customer confirmed the outage");
     assert_int_equal(json_integer_value(json_object_get(a, "revision")), 2);
     assert_string_equal(json_string_value(json_object_get(a, "stage")), "problem_confirmed");
-    sdd_uuid5("alice", alice);
+    sdd__uuid5("alice", alice);
     json_t *who = json_pack("{s:s, s:s, s:s, s:n}", "id", alice, "name", "alice", "annotatorType", "human", "version");
     assert_true(json_equal(json_object_get(a, "annotator"), who));
     assert_true(json_equal(json_object_get(a, "symptom"), json_object_get(b, "symptom")));
@@ -270,7 +270,7 @@ static void score_against_labels(const store *st, long expect_events, sdd_score_
 {
     const char *src = getenv("SDD_SRCDIR");
     char truth[] = "/tmp/sdd-test-truth-XXXXXX", notes[512];
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     FILE *fp = fdopen(mkstemp(truth), "w");
 
     assert_int_equal(sdd_label_write_truth(st->idx, 60, fp), expect_events);
@@ -311,7 +311,7 @@ static void test_unknown_id_and_action(void **state)
 {
     (void)state;
     const char *lines[] = {rev[0]};
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_label_action a;
     store st;
 
@@ -348,7 +348,7 @@ static void test_avro_store(void **state)
 {
     (void)state;
     char path[] = "/tmp/sdd-test-label-XXXXXX";
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_label_summary s;
     store st = {{0}, NULL, NULL};
     sdd_avro_file *f;

@@ -126,38 +126,38 @@ static int readable(int fd)
 static void push(sdd_linereader *lr, const char *text)
 {
     size_t avail;
-    char *space = sdd_linereader_space(lr, &avail);
+    char *space = sdd__linereader_space(lr, &avail);
 
     assert_non_null(space);
     assert_true(avail >= strlen(text));
     memcpy(space, text, strlen(text));
-    sdd_linereader_commit(lr, strlen(text));
+    sdd__linereader_commit(lr, strlen(text));
 }
 
 static void test_linereader(void **state)
 {
     (void)state;
-    sdd_linereader *lr = sdd_linereader_new(8);
+    sdd_linereader *lr = sdd__linereader_new(8);
     size_t len;
 
     push(lr, "ab\r\ncd");
-    assert_string_equal(sdd_linereader_next(lr, 0, &len), "ab");
-    assert_null(sdd_linereader_next(lr, 0, &len));      /* "cd" waits for its newline */
-    assert_int_equal(sdd_linereader_pending(lr), 2);
+    assert_string_equal(sdd__linereader_next(lr, 0, &len), "ab");
+    assert_null(sdd__linereader_next(lr, 0, &len));      /* "cd" waits for its newline */
+    assert_int_equal(sdd__linereader_pending(lr), 2);
     push(lr, "e\n0123456789\nf");                         /* the 10-byte line is too long */
-    assert_string_equal(sdd_linereader_next(lr, 0, &len), "cde");
+    assert_string_equal(sdd__linereader_next(lr, 0, &len), "cde");
     assert_int_equal(len, 3);
-    assert_null(sdd_linereader_next(lr, 0, &len));
-    assert_int_equal(sdd_linereader_too_long(lr), 1);
+    assert_null(sdd__linereader_next(lr, 0, &len));
+    assert_int_equal(sdd__linereader_too_long(lr), 1);
     push(lr, "ghijklmnop");                               /* too long before its newline */
-    assert_null(sdd_linereader_next(lr, 0, &len));
+    assert_null(sdd__linereader_next(lr, 0, &len));
     push(lr, "qrs\nok\n");
-    assert_string_equal(sdd_linereader_next(lr, 0, &len), "ok");
-    assert_int_equal(sdd_linereader_too_long(lr), 2);
+    assert_string_equal(sdd__linereader_next(lr, 0, &len), "ok");
+    assert_int_equal(sdd__linereader_too_long(lr), 2);
     push(lr, "last");
-    assert_string_equal(sdd_linereader_next(lr, 1, &len), "last");
-    assert_null(sdd_linereader_next(lr, 1, &len));
-    sdd_linereader_free(lr);
+    assert_string_equal(sdd__linereader_next(lr, 1, &len), "last");
+    assert_null(sdd__linereader_next(lr, 1, &len));
+    sdd__linereader_free(lr);
 }
 
 /* ---- files -------------------------------------------------------------- */

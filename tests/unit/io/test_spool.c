@@ -49,7 +49,7 @@ static int teardown(void **state)
 
 static sdd_spool *open_spool(const fixture *f, uint64_t max)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_spool *s = sdd_spool_open(f->dir, max, NULL, &err);
 
     if (!s)

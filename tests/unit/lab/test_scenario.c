@@ -80,7 +80,7 @@ static void generate(const char *dir, uint64_t seed, uint32_t services, uint32_t
 {
     sdd_gen_config cfg = {.seed = seed, .services = services, .days = days, .start = START,
                           .kinds = kinds, .gzip = gzip, .out_dir = dir};
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     assert_int_equal(sdd_gen_run(&cfg, NULL, &err), 0);
 }
@@ -593,7 +593,7 @@ static void test_kind_names(void **state)
 static void test_bad_config(void **state)
 {
     sdd_gen_config cfg = {.seed = 1, .services = 0, .days = 1, .out_dir = "/tmp"};
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     (void)state;
     assert_int_equal(sdd_gen_run(&cfg, NULL, &err), -1);

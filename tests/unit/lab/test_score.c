@@ -48,7 +48,7 @@ static sdd_score_report *score_texts(const char *truth, const char *notification
 {
     struct files f;
     sdd_score_report *r = NULL;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     write_file(f.truth, sizeof(f.truth), truth);
     write_file(f.notifications, sizeof(f.notifications), notifications);
@@ -265,7 +265,7 @@ static void test_printing(void **state)
 static void test_missing_file(void **state)
 {
     sdd_score_report *r = NULL;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
 
     (void)state;
     assert_int_equal(sdd_score_files("/nonexistent/truth.json", "/dev/null", 5, &r, &err), -1);

@@ -35,9 +35,9 @@ typedef union record {
 static sdd_skip parse(kind k, const char *line, size_t len, record *r, char *detail, size_t n)
 {
     switch (k) {
-    case K_FLOW: return sdd_parse_flow(line, len, &r->flow, detail, n);
-    case K_BMP: return sdd_parse_bmp(line, len, &r->bmp, detail, n);
-    default: return sdd_parse_iface(line, len, &r->iface, detail, n);
+    case K_FLOW: return sdd__parse_flow(line, len, &r->flow, detail, n);
+    case K_BMP: return sdd__parse_bmp(line, len, &r->bmp, detail, n);
+    default: return sdd__parse_iface(line, len, &r->iface, detail, n);
     }
 }
 
@@ -58,7 +58,7 @@ static void expect_len(kind k, const char *line, size_t len, sdd_skip want, reco
     sdd_skip got = parse(k, line, len, r, detail, sizeof(detail));
 
     if (got != want)
-        fail_msg("%.200s: got %s (%s), want %s", line, sdd_skip_name(got), detail, sdd_skip_name(want));
+        fail_msg("%.200s: got %s (%s), want %s", line, sdd__skip_name(got), detail, sdd__skip_name(want));
 }
 
 static void expect_q(kind k, const char *q, sdd_skip want, record *r)
@@ -226,7 +226,7 @@ static void check_capture(const char *path, kind k, walk *w)
         sdd_skip s = parse(k, line, (size_t)n, &r, detail, sizeof(detail));
         lineno++;
         if (s != SDD_SKIP_NONE && s != SDD_SKIP_IGNORED)
-            fail_msg("%s:%ld: %s (%s)", path, lineno, sdd_skip_name(s), detail);
+            fail_msg("%s:%ld: %s (%s)", path, lineno, sdd__skip_name(s), detail);
         parsed += s == SDD_SKIP_NONE;
     }
     free(line);
@@ -588,7 +588,7 @@ static void test_flow_missing(void **state)
     EXPECT_FLOW("peer_ip_src", "''", SDD_SKIP_MISSING, &r);
     EXPECT_FLOW("packets", NULL, SDD_SKIP_MISSING, &r);
     BUILD(buf, flow_177, "bytes", NULL);
-    assert_int_equal(sdd_parse_flow(buf, strlen(buf), &r.flow, detail, sizeof(detail)), SDD_SKIP_MISSING);
+    assert_int_equal(sdd__parse_flow(buf, strlen(buf), &r.flow, detail, sizeof(detail)), SDD_SKIP_MISSING);
     assert_non_null(strstr(detail, "bytes"));
     EXPECT_FLOW("flows", NULL, SDD_SKIP_NONE, &r);
     assert_int_equal(r.flow.flows, 0);
@@ -603,7 +603,7 @@ static void test_flow_wrong_types(void **state)
 
     (void)state;
     BUILD(buf, flow_177, "bytes", "true");
-    assert_int_equal(sdd_parse_flow(buf, strlen(buf), &r.flow, detail, sizeof(detail)), SDD_SKIP_TYPE);
+    assert_int_equal(sdd__parse_flow(buf, strlen(buf), &r.flow, detail, sizeof(detail)), SDD_SKIP_TYPE);
     assert_non_null(strstr(detail, "field bytes: expected integer"));
     EXPECT_FLOW("bytes", "1200.0", SDD_SKIP_TYPE, &r);
     EXPECT_FLOW("bytes", "'12kB'", SDD_SKIP_VALUE, &r);
@@ -697,11 +697,11 @@ static void test_time_text(void **state)
     (void)state;
     for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         t = -1;
-        if (sdd_input_time_text(ok[i].text, &t) != 0 || t != ok[i].want)
+        if (sdd__input_time_text(ok[i].text, &t) != 0 || t != ok[i].want)
             fail_msg("\"%s\": got %lld, want %lld", ok[i].text, (long long)t, (long long)ok[i].want);
     }
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (sdd_input_time_text(bad[i], &t) == 0)
+        if (sdd__input_time_text(bad[i], &t) == 0)
             fail_msg("accepted time \"%s\"", bad[i]);
 }
 
@@ -1113,18 +1113,18 @@ static void test_skip_names(void **state)
     int i, j;
 
     (void)state;
-    assert_string_equal(sdd_skip_name(SDD_SKIP_NONE), "none");
-    assert_string_equal(sdd_skip_name(SDD_SKIP_IGNORED), "ignored");
-    assert_string_equal(sdd_skip_name(SDD_SKIP_JSON), "json");
-    assert_string_equal(sdd_skip_name(SDD_SKIP_NOT_OBJECT), "not_object");
-    assert_string_equal(sdd_skip_name(SDD_SKIP_MISSING), "missing");
-    assert_string_equal(sdd_skip_name(SDD_SKIP_TYPE), "type");
-    assert_string_equal(sdd_skip_name(SDD_SKIP_VALUE), "value");
-    assert_string_equal(sdd_skip_name(SDD_SKIP_COUNT), "unknown");
-    assert_string_equal(sdd_skip_name((sdd_skip)-1), "unknown");
+    assert_string_equal(sdd__skip_name(SDD_SKIP_NONE), "none");
+    assert_string_equal(sdd__skip_name(SDD_SKIP_IGNORED), "ignored");
+    assert_string_equal(sdd__skip_name(SDD_SKIP_JSON), "json");
+    assert_string_equal(sdd__skip_name(SDD_SKIP_NOT_OBJECT), "not_object");
+    assert_string_equal(sdd__skip_name(SDD_SKIP_MISSING), "missing");
+    assert_string_equal(sdd__skip_name(SDD_SKIP_TYPE), "type");
+    assert_string_equal(sdd__skip_name(SDD_SKIP_VALUE), "value");
+    assert_string_equal(sdd__skip_name(SDD_SKIP_COUNT), "unknown");
+    assert_string_equal(sdd__skip_name((sdd_skip)-1), "unknown");
     for (i = 0; i < SDD_SKIP_COUNT; i++)
         for (j = i + 1; j < SDD_SKIP_COUNT; j++)
-            assert_string_not_equal(sdd_skip_name((sdd_skip)i), sdd_skip_name((sdd_skip)j));
+            assert_string_not_equal(sdd__skip_name((sdd_skip)i), sdd__skip_name((sdd_skip)j));
 }
 
 /* detail may be NULL or tiny; it is cleared when a line parses. */
@@ -1135,15 +1135,15 @@ static void test_detail_buffer(void **state)
 
     (void)state;
     BUILD(buf, flow_177, "bytes", "true");
-    assert_int_equal(sdd_parse_flow(buf, strlen(buf), &r.flow, NULL, 0), SDD_SKIP_TYPE);
+    assert_int_equal(sdd__parse_flow(buf, strlen(buf), &r.flow, NULL, 0), SDD_SKIP_TYPE);
     memset(detail, 'x', sizeof(detail));
-    assert_int_equal(sdd_parse_flow(buf, strlen(buf), &r.flow, detail, 1), SDD_SKIP_TYPE);
+    assert_int_equal(sdd__parse_flow(buf, strlen(buf), &r.flow, detail, 1), SDD_SKIP_TYPE);
     assert_int_equal(detail[0], '\0');
     assert_int_equal(detail[1], 'x');
-    assert_int_equal(sdd_parse_flow(buf, strlen(buf), &r.flow, detail, sizeof(detail)), SDD_SKIP_TYPE);
+    assert_int_equal(sdd__parse_flow(buf, strlen(buf), &r.flow, detail, sizeof(detail)), SDD_SKIP_TYPE);
     assert_int_equal(strlen(detail), sizeof(detail) - 1);
     BUILD(buf, flow_177, NULL, NULL);
-    assert_int_equal(sdd_parse_flow(buf, strlen(buf), &r.flow, detail, sizeof(detail)), SDD_SKIP_NONE);
+    assert_int_equal(sdd__parse_flow(buf, strlen(buf), &r.flow, detail, sizeof(detail)), SDD_SKIP_NONE);
     assert_string_equal(detail, "");
 }
 
@@ -1157,12 +1157,12 @@ static void test_deterministic_records(void **state)
     BUILD(buf, bmp_update, NULL, NULL);
     memset(&a, 0x55, sizeof(a));
     memset(&b, 0xaa, sizeof(b));
-    assert_int_equal(sdd_parse_bmp(buf, strlen(buf), &a.bmp, NULL, 0), SDD_SKIP_NONE);
-    assert_int_equal(sdd_parse_bmp(buf, strlen(buf), &b.bmp, NULL, 0), SDD_SKIP_NONE);
+    assert_int_equal(sdd__parse_bmp(buf, strlen(buf), &a.bmp, NULL, 0), SDD_SKIP_NONE);
+    assert_int_equal(sdd__parse_bmp(buf, strlen(buf), &b.bmp, NULL, 0), SDD_SKIP_NONE);
     assert_memory_equal(&a.bmp, &b.bmp, sizeof(a.bmp));
     BUILD(buf, flow_177, NULL, NULL);
-    assert_int_equal(sdd_parse_flow(buf, strlen(buf), &a.flow, NULL, 0), SDD_SKIP_NONE);
-    assert_int_equal(sdd_parse_flow(buf, strlen(buf), &b.flow, NULL, 0), SDD_SKIP_NONE);
+    assert_int_equal(sdd__parse_flow(buf, strlen(buf), &a.flow, NULL, 0), SDD_SKIP_NONE);
+    assert_int_equal(sdd__parse_flow(buf, strlen(buf), &b.flow, NULL, 0), SDD_SKIP_NONE);
     assert_memory_equal(&a.flow, &b.flow, sizeof(a.flow));
 }
 

@@ -1,0 +1,26 @@
+/* detectors.c: the table of detectors; see detectors.h. */
+#include <string.h>
+
+#include "detect/detectors.h"
+
+#define ROW(word, name) {word, #name, sdd__history_##name, sdd__detect_##name}
+
+const sdd_detector sdd__detectors[SDD_DET_COUNT] = {
+    [SDD_DET_VOLUME] = ROW("volume", traffic_volume),
+    [SDD_DET_PATTERN] = ROW("pattern", udp_pattern),
+    [SDD_DET_FLOW_COUNT] = ROW("flow-count", flow_count_spike),
+    [SDD_DET_PEER_DOWN] = ROW("peer-down", bmp_peer_down),
+    [SDD_DET_WITHDRAW] = ROW("withdraw", bmp_withdraw),
+    [SDD_DET_UPDATE] = ROW("update", bmp_update),
+    [SDD_DET_OC] = ROW("oc", oc_interface_state),
+    [SDD_DET_FLOW_FWD] = ROW("flow-fwd", flow_fwd),
+    [SDD_DET_SATURATION] = ROW("saturation", link_saturation),
+};
+
+const sdd_detector *sdd__detector_by_word(const char *word, size_t len)
+{
+    for (int i = 0; i < SDD_DET_COUNT; i++)
+        if (strlen(sdd__detectors[i].word) == len && strncmp(sdd__detectors[i].word, word, len) == 0)
+            return &sdd__detectors[i];
+    return NULL;
+}

@@ -1,0 +1,45 @@
+/* services.h: what the engine keeps per service beside its history: the
+ * rows of its open and late slots, its recent control- and management-plane
+ * events, and its relevant state. One entry per service of the inventory, in
+ * inventory order, made when the inventory grows. */
+#ifndef SDD_ENGINE_SERVICES_H
+#define SDD_ENGINE_SERVICES_H
+
+#include "detect/detector.h"
+#include "engine/config.h"
+#include "engine/history.h"
+#include "engine/inventory.h"
+#include "lifecycle/lifecycle.h"
+
+#define SDD_EVENTS_KEPT 32
+
+typedef struct sdd__service_state {
+    int32_t hist;                       /* history entity */
+    const sdd_profile *profile;
+    double *rows;                       /* n_rows rows of SDD_M_COUNT: slots' exact sums (slots.h) */
+    sdd_event events[SDD_EVENTS_KEPT];  /* ring */
+    int n_events, next_event;
+    sdd_relevant_state rs;
+} sdd__service_state;
+
+typedef struct sdd__services {
+    sdd__service_state *st;
+    int n;
+    int n_rows;                         /* of each service's rows */
+    uint64_t refused;                   /* services that could not get memory or history */
+} sdd__services;
+
+void sdd__services_init(sdd__services *sv, int n_rows);
+void sdd__services_free(sdd__services *sv);
+/* The state of service `svc`, made for every service the inventory has
+ * gained since the last call (with its profile from cfg and its history
+ * entity). NULL when out of memory or history refuses the service: counted
+ * in `refused`. */
+sdd__service_state *sdd__services_get(sdd__services *sv, int svc, sdd_inventory *inv, const sdd_config *cfg,
+                                      sdd_history *hist);
+
+void sdd__service_add_event(sdd__service_state *st, const sdd_event *ev);
+/* The events of the ring, oldest first, into out (SDD_EVENTS_KEPT); how many. */
+int sdd__service_events(const sdd__service_state *st, sdd_event *out);
+
+#endif
