@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "avro_encode.h"
+#include "util/error.h"
+#include "io/avro_encode.h"
+#include "io/settings.h"
 #include "sddctl.h"
 
 typedef struct replay_opts {
@@ -77,13 +79,15 @@ static void print_counter(void *ctx, const char *name, uint64_t value)
 static sdd_engine *make_engine(const replay_opts *o, sdd_error *err)
 {
     sdd_config *cfg = sdd_config_new();
+    sdd_settings unused;                /* sddd's inputs and outputs: replay has its own */
     sdd_engine *e = NULL;
 
     if (!cfg) {
-        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
-    if (!o->config || sdd_config_load(cfg, o->config, err) == 0)
+    sdd_settings_init(&unused);
+    if (!o->config || sdd_settings_load(&unused, cfg, o->config, err) == 0)
         e = sdd_engine_new(cfg, err);
     sdd_config_free(cfg);
     if (e && o->inventory && sdd_engine_load_inventory(e, o->inventory, err) < 0) {
@@ -96,7 +100,7 @@ static sdd_engine *make_engine(const replay_opts *o, sdd_error *err)
 /* Runs the replay, then prints the counters if asked. */
 static int run(sdd_engine *e, const replay_opts *o)
 {
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     int rc = sdd_engine_replay(e, o->flows, o->bmp, o->telemetry, &err);
 
     if (rc < 0)
@@ -141,8 +145,8 @@ static void write_record(void *ctx, const sdd_notification *n)
 
 static int replay_avro(sdd_engine *e, const replay_opts *o)
 {
-    avro_sink sink = {NULL, {{0}}, 0};
-    sdd_error err = {{0}};
+    avro_sink sink = {NULL, {0}, 0};
+    sdd_error err = {0};
     int rc;
 
     sink.file = sdd_avro_file_open(o->out, &err);
@@ -164,7 +168,7 @@ static int replay_avro(sdd_engine *e, const replay_opts *o)
 int sddctl_replay(int argc, char **argv)
 {
     replay_opts o;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_engine *e;
     int rc;
 

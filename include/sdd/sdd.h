@@ -152,6 +152,14 @@ SDD_EXPORT void sdd_config_free(sdd_config *cfg);
  * `key[profile]: value`, `!` comments. Refuses unknown keys, bad and
  * contradictory values with file, line and reason in err. */
 SDD_EXPORT int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err);
+/* A key the engine does not know, offered to the program that embeds it
+ * (sddd's inputs and outputs live in the same file): 1 taken, 0 not the
+ * program's key either (refused as unknown), -1 refused with the reason in
+ * err. */
+typedef int (*sdd_config_key_fn)(void *ctx, const char *key, const char *scope, const char *value, sdd_error *err);
+/* sdd_config_load, with the keys the engine does not know given to fn. */
+SDD_EXPORT int sdd_config_load_with(sdd_config *cfg, const char *path, sdd_config_key_fn fn, void *ctx,
+                                    sdd_error *err);
 /* One key; scope is a profile name or NULL. Call sdd_config_check after. */
 SDD_EXPORT int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const char *value, sdd_error *err);
 SDD_EXPORT int sdd_config_check(const sdd_config *cfg, sdd_error *err);

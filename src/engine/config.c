@@ -18,6 +18,7 @@
 
 #include "util/error.h"
 #include "engine/config.h"
+#include "util/settings.h"
 
 typedef struct param_def {
     const char *name;
@@ -94,10 +95,6 @@ sdd_config *sdd_config_new(void)
     cfg->data_delay = 120;
     cfg->allowed_lateness = 600;
     snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "volume-1-pattern-1-flow-count-1-peer-down-1-withdraw-1-update-1-flow-fwd-1-oc-1-saturation-1-pipeline");
-    snprintf(cfg->kafka_group_id, sizeof(cfg->kafka_group_id), "%s", "pmacct-sdd");
-    snprintf(cfg->output_format, sizeof(cfg->output_format), "%s", "avro");
-    cfg->spool_max_bytes = 104857600;
-    cfg->state_sync_seconds = 60;
     return cfg;
 }
 
@@ -135,34 +132,6 @@ static sdd_profile *profile_get(sdd_config *cfg, const char *name)
     return &grown[cfg->n_profiles++];
 }
 
-static int parse_number(const char *text, int is_int, double *out)
-{
-    char *end;
-    double v;
-
-    errno = 0;
-    v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return -1;
-    if (is_int && v != floor(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_bool(const char *text, int *out)
-{
-    if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes")) {
-        *out = 1;
-        return 0;
-    }
-    if (!strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no")) {
-        *out = 0;
-        return 0;
-    }
-    return -1;
-}
-
 static int find_param(const char *key)
 {
     for (int i = 0; i < SDD_P_COUNT; i++)
@@ -197,73 +166,19 @@ static void apply_drop_model(sdd_config *cfg, sdd_profile *prof, const char *pat
         prof->scoped |= bit;
 }
 
-typedef enum setting_type { SET_INT, SET_BOOL, SET_TEXT } setting_type;
-
-/* Engine-wide and daemon settings: not scoped to profiles. */
-typedef struct setting_def {
-    const char *name;
-    setting_type type;
-    size_t offset, size;
-    int min, max;
-} setting_def;
-
-#define INT_SETTING(f, lo, hi) {#f, SET_INT, offsetof(sdd_config, f), sizeof(int), lo, hi}
-#define TEXT_SETTING(f) {#f, SET_TEXT, offsetof(sdd_config, f), sizeof(((sdd_config *)0)->f), 0, 0}
-
-static const setting_def settings[] = {
-    INT_SETTING(time_step_seconds, 60, 86400),
-    INT_SETTING(data_delay, 0, 86400),
-    INT_SETTING(allowed_lateness, 0, 7 * 86400),
-    {"learn_unknown_rd", SET_BOOL, offsetof(sdd_config, learn_unknown_rd), sizeof(int), 0, 1},
-    TEXT_SETTING(strategy),
-    TEXT_SETTING(history_file),
-    TEXT_SETTING(inventory_file),
-    TEXT_SETTING(state_file),
-    TEXT_SETTING(holidays),
-    TEXT_SETTING(flow_input),
-    TEXT_SETTING(bmp_input),
-    TEXT_SETTING(telemetry_input),
-    TEXT_SETTING(output),
-    TEXT_SETTING(kafka_brokers),
-    TEXT_SETTING(kafka_group_id),
-    TEXT_SETTING(kafka_config_file),
-    INT_SETTING(state_sync_seconds, 1, 86400),
-    TEXT_SETTING(output_format),
-    TEXT_SETTING(schema_registry),
-    TEXT_SETTING(spool_dir),
-    INT_SETTING(spool_max_bytes, 4096, 2147483647),
+/* Engine-wide settings: not scoped to profiles. */
+static const sdd_setting settings[] = {
+    SDD_SETTING_INT(sdd_config, time_step_seconds, 60, 86400),
+    SDD_SETTING_INT(sdd_config, data_delay, 0, 86400),
+    SDD_SETTING_INT(sdd_config, allowed_lateness, 0, 7 * 86400),
+    SDD_SETTING_BOOL(sdd_config, learn_unknown_rd),
+    SDD_SETTING_TEXT(sdd_config, strategy),
+    SDD_SETTING_TEXT(sdd_config, history_file),
+    SDD_SETTING_TEXT(sdd_config, inventory_file),
+    SDD_SETTING_TEXT(sdd_config, state_file),
+    SDD_SETTING_TEXT(sdd_config, holidays),
 };
-
-static int apply_setting(sdd_config *cfg, const setting_def *d, const char *value, sdd_error *err)
-{
-    char *field = (char *)cfg + d->offset;
-    double v;
-
-    switch (d->type) {
-    case SET_INT:
-        if (parse_number(value, 1, &v) < 0 || v < d->min || v > d->max)
-            return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' is not a whole number in %d..%d", d->name, value, d->min, d->max);
-        *(int *)field = (int)v;
-        return 0;
-    case SET_BOOL:
-        if (parse_bool(value, (int *)field) < 0)
-            return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' is not true or false", d->name, value);
-        return 0;
-    default:
-        if (strlen(value) >= d->size)
-            return sdd__fail(err, SDD_E_CONFIG, "%s: value longer than %zu characters", d->name, d->size - 1);
-        memcpy(field, value, strlen(value) + 1);
-        return 0;
-    }
-}
-
-static const setting_def *find_setting(const char *key)
-{
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-        if (strcmp(settings[i].name, key) == 0)
-            return &settings[i];
-    return NULL;
-}
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
 int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const char *value, sdd_error *err)
 {
@@ -284,14 +199,15 @@ int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const ch
     }
     p = find_param(key);
     if (p < 0) {
-        const setting_def *d = find_setting(key);
+        const sdd_setting *d = sdd__setting_find(settings, N_SETTINGS, key);
         if (!d)
             return sdd__fail(err, SDD_E_CONFIG, "unknown key '%s'", key);
         if (prof)
-            return sdd__fail(err, SDD_E_CONFIG, "%s: an engine-wide setting cannot be scoped to profile '%s'", key, scope);
-        return apply_setting(cfg, d, value, err);
+            return sdd__fail(err, SDD_E_CONFIG, "%s: an engine-wide setting cannot be scoped to profile '%s'", key,
+                             scope);
+        return sdd__setting_apply(d, cfg, value, err);
     }
-    if (parse_number(value, params[p].is_int, &v) < 0)
+    if (sdd__parse_number(value, params[p].is_int, &v) < 0)
         return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' is not a %s", key, value, params[p].is_int ? "whole number" : "number");
     if (v < params[p].min || v > params[p].max)
         return sdd__fail(err, SDD_E_CONFIG, "%s: %s is outside %g..%g", key, value, params[p].min, params[p].max);
@@ -368,7 +284,32 @@ static int split_line(char *line, char **key, char **scope, char **value)
     return **key ? 0 : -1;
 }
 
-static int load_line(sdd_config *cfg, char *raw, const char *path, int lineno, sdd_error *err)
+static int is_engine_key(const char *key)
+{
+    return !strcmp(key, "drop_model") || find_param(key) >= 0 || sdd__setting_find(settings, N_SETTINGS, key);
+}
+
+typedef struct key_handler {
+    sdd_config_key_fn fn;
+    void *ctx;
+} key_handler;
+
+/* One key: the engine's, or the embedding program's when it takes it. */
+static int set_key(sdd_config *cfg, const key_handler *other, const char *key, const char *scope, const char *value,
+                   sdd_error *err)
+{
+    int taken;
+
+    if (is_engine_key(key) || !other->fn)
+        return sdd_config_set(cfg, key, scope, value, err);
+    taken = other->fn(other->ctx, key, scope, value, err);
+    if (taken == 0)
+        return sdd__fail(err, SDD_E_CONFIG, "unknown key '%s'", key);
+    return taken < 0 ? -1 : 0;
+}
+
+static int load_line(sdd_config *cfg, const key_handler *other, char *raw, const char *path, int lineno,
+                     sdd_error *err)
 {
     char *line = trim(raw), *key, *scope, *value;
     sdd_error why;
@@ -377,13 +318,19 @@ static int load_line(sdd_config *cfg, char *raw, const char *path, int lineno, s
         return 0;
     if (split_line(line, &key, &scope, &value) < 0)
         return sdd__fail(err, SDD_E_CONFIG, "%s:%d: expected 'key: value' or 'key[profile]: value'", path, lineno);
-    if (sdd_config_set(cfg, key, scope, value, &why) < 0)
+    if (set_key(cfg, other, key, scope, value, &why) < 0)
         return sdd__fail(err, why.code, "%s:%d: %s", path, lineno, why.msg);
     return 0;
 }
 
 int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err)
 {
+    return sdd_config_load_with(cfg, path, NULL, NULL, err);
+}
+
+int sdd_config_load_with(sdd_config *cfg, const char *path, sdd_config_key_fn other, void *ctx, sdd_error *err)
+{
+    key_handler handler = {other, ctx};
     FILE *f = fopen(path, "r");
     char buf[4096];
     int lineno = 0, rc = 0;
@@ -395,7 +342,7 @@ int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err)
         if (!strchr(buf, '\n') && !feof(f))
             rc = sdd__fail(err, SDD_E_CONFIG, "%s:%d: line longer than %zu characters", path, lineno, sizeof(buf) - 2);
         else
-            rc = load_line(cfg, buf, path, lineno, err);
+            rc = load_line(cfg, &handler, buf, path, lineno, err);
     }
     if (rc == 0 && ferror(f))
         rc = sdd__fail(err, SDD_E_CONFIG, "%s: read error", path);
@@ -415,29 +362,17 @@ static void write_value(FILE *out, const char *key, const char *scope, double v)
 
 void sdd__config_each_key(void (*fn)(void *ctx, const char *key), void *ctx)
 {
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+    for (size_t i = 0; i < N_SETTINGS; i++)
         fn(ctx, settings[i].name);
     for (int p = 0; p < SDD_P_COUNT; p++)
         fn(ctx, params[p].name);
     fn(ctx, "drop_model");
 }
 
-static void write_setting(const sdd_config *cfg, const setting_def *d, FILE *out)
-{
-    const char *field = (const char *)cfg + d->offset;
-
-    if (d->type == SET_INT)
-        fprintf(out, "%s: %d\n", d->name, *(const int *)field);
-    else if (d->type == SET_BOOL)
-        fprintf(out, "%s: %s\n", d->name, *(const int *)field ? "true" : "false");
-    else if (field[0])
-        fprintf(out, "%s: %s\n", d->name, field);
-}
-
 void sdd__config_write(const sdd_config *cfg, FILE *out)
 {
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-        write_setting(cfg, &settings[i], out);
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        sdd__setting_write(&settings[i], cfg, out);
     for (int p = 0; p < SDD_P_COUNT; p++)
         write_value(out, params[p].name, NULL, cfg->profiles[0].v[p]);
     if (cfg->profiles[0].drop_model[0])

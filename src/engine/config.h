@@ -4,7 +4,8 @@
  * default: the names and ranges of the reference implementation's parameter
  * table. A profile is a full set of values; the unscoped keys of a file set
  * the defaults every profile starts from, `key[profile]: value` overrides one
- * profile. Engine-wide settings (slot length, delays, files) are not scoped. */
+ * profile. Engine-wide settings (slot length, delays, files) are not scoped.
+ * The settings of sddd and the plugin (inputs, outputs) are io/settings.h. */
 #ifndef SDD_CONFIG_H
 #define SDD_CONFIG_H
 
@@ -73,20 +74,6 @@ struct sdd_config {
     char inventory_file[SDD_PATH_MAX];
     char state_file[SDD_PATH_MAX];      /* "" keeps no engine state across restarts */
     char holidays[SDD_PATH_MAX];        /* "2026-01-01,2026-12-25": days compared with care */
-    /* daemon: where records come from and notifications go */
-    char flow_input[SDD_PATH_MAX];      /* "kafka:TOPIC", "file:PATH", "-" (stdin) or "" */
-    char bmp_input[SDD_PATH_MAX];
-    char telemetry_input[SDD_PATH_MAX];
-    char output[SDD_PATH_MAX];          /* "file:PATH" or "-" */
-    char kafka_brokers[SDD_VALUE_MAX];
-    char kafka_group_id[SDD_VALUE_MAX];
-    char kafka_config_file[SDD_PATH_MAX];   /* librdkafka properties, as pmacct's */
-    int state_sync_seconds;             /* how often sddd makes its state durable */
-    /* the Kafka output (output_kafka.c) */
-    char output_format[SDD_VALUE_MAX];  /* "avro", "confluent" or "json" */
-    char schema_registry[SDD_VALUE_MAX];    /* base URL of a Confluent-compatible registry */
-    char spool_dir[SDD_PATH_MAX];       /* where notifications wait for the broker */
-    int spool_max_bytes;
     /* profiles; [0] is "default" */
     sdd_profile *profiles;
     int n_profiles;

@@ -50,6 +50,7 @@ typedef struct input {
 struct sdd_daemon {
     sdd_daemon_opts opts;
     sdd_config *cfg;
+    sdd_settings set;
     input in[3];
     sdd_kafka_topic topics[3];
     int n_topics;
@@ -78,7 +79,7 @@ static int check_input(sdd_daemon *d, input *in, const char *text, int *stdin_se
         return sdd__fail(err, SDD_E_CONFIG, "%s: only one input can be stdin (-)", in->key);
     if (in->spec.type != SDD_SPEC_KAFKA)
         return 0;
-    if (!d->cfg->kafka_brokers[0])
+    if (!d->set.kafka_brokers[0])
         return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' needs kafka_brokers", in->key, text);
     for (int i = 0; i < d->n_topics; i++)
         if (strcmp(d->topics[i].name, in->spec.name) == 0)
@@ -92,7 +93,7 @@ static int check_input(sdd_daemon *d, input *in, const char *text, int *stdin_se
 static int check_inputs(sdd_daemon *d, sdd_error *err)
 {
     const char *const keys[3] = {"flow_input", "bmp_input", "telemetry_input"};
-    const char *const values[3] = {d->cfg->flow_input, d->cfg->bmp_input, d->cfg->telemetry_input};
+    const char *const values[3] = {d->set.flow_input, d->set.bmp_input, d->set.telemetry_input};
     int stdin_seen = 0, used = 0;
 
     for (int k = 0; k < 3; k++) {
@@ -114,17 +115,18 @@ static int read_config(sdd_daemon *d, sdd_error *err)
     d->cfg = sdd_config_new();
     if (!d->cfg)
         return sdd__fail(err, SDD_E_NOMEM, "out of memory");
-    if (sdd_config_load(d->cfg, d->opts.config_path, err) < 0)
+    sdd_settings_init(&d->set);
+    if (sdd_settings_load(&d->set, d->cfg, d->opts.config_path, err) < 0)
         return -1;
     if (d->opts.inventory_path && sdd_config_set(d->cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
         return -1;
-    if (check_inputs(d, err) < 0 || sdd_output_check_config(d->cfg, err) < 0)
+    if (check_inputs(d, err) < 0 || sdd_output_check_config(&d->set, err) < 0)
         return -1;
     if (!d->n_topics)
         return 0;
-    d->kafka = sdd_kafka_source_new(d->cfg->kafka_brokers, d->cfg->kafka_group_id, d->cfg->kafka_config_file,
+    d->kafka = sdd_kafka_source_new(d->set.kafka_brokers, d->set.kafka_group_id, d->set.kafka_config_file,
                                     d->topics, d->n_topics, &d->opts.log, err);
-    if (d->kafka && sdd_config_transactional(d->cfg))
+    if (d->kafka && sdd_settings_transactional(&d->set))
         sdd_kafka_source_commit_by_output(d->kafka);
     return d->kafka ? 0 : -1;
 }
@@ -243,7 +245,7 @@ static int resume(sdd_daemon *d, sdd_error *err)
 
 int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
 {
-    d->out = sdd_output_open_config(d->cfg, &d->opts.log, err);
+    d->out = sdd_output_open_config(&d->set, &d->opts.log, err);
     if (!d->out)
         return -1;
     d->engine = sdd_engine_new(d->cfg, err);
@@ -453,7 +455,7 @@ static void maybe_checkpoint(sdd_daemon *d)
     }
     if (d->now >= d->next_sync) {
         save_engine(d);                 /* a failure is logged; the next one may work */
-        d->next_sync = d->now + d->cfg->state_sync_seconds;
+        d->next_sync = d->now + d->set.state_sync_seconds;
     }
 }
 
@@ -465,7 +467,7 @@ int sdd_daemon_run(sdd_daemon *d)
         d->in[k].last = d->in[k].next_look = d->now;
     d->next_stats = d->now + d->opts.stats_every;
     d->next_commit = d->now + COMMIT_EVERY;
-    d->next_sync = d->now + d->cfg->state_sync_seconds;
+    d->next_sync = d->now + d->set.state_sync_seconds;
     while (!*d->opts.stop && !d->failed) {
         d->now = sdd_now_seconds();
         if (d->opts.exit_idle > 0 && all_idle(d)) {

@@ -11,6 +11,7 @@ libsdd_io_la_SOURCES = \
 	src/io/source_kafka.c \
 	src/io/output.c src/io/output.h \
 	src/io/output_kafka.c src/io/output_kafka.h \
+	src/io/settings.c src/io/settings.h \
 	src/io/spool.c src/io/spool.h \
 	src/io/registry.c src/io/registry.h \
 	src/io/avro_encode.c src/io/avro_encode.h \

@@ -19,7 +19,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "engine/config.h"
+#include "io/settings.h"
 #include "util/error.h"
 #include "util/fdio.h"
 #include "io/label.h"
@@ -208,7 +208,7 @@ static sdd_output *kafka_without_config(const char *spec, sdd_error *err)
     return NULL;
 }
 
-int sdd_output_check_config(const sdd_config *cfg, sdd_error *err)
+int sdd_output_check_config(const sdd_settings *cfg, sdd_error *err)
 {
     sdd_spec s;
 
@@ -219,7 +219,7 @@ int sdd_output_check_config(const sdd_config *cfg, sdd_error *err)
 }
 
 /* A Kafka output needs the configuration: without it, an error. */
-static sdd_output *open_spec(const char *spec, const sdd_config *cfg, const sdd_logger *log, sdd_error *err)
+static sdd_output *open_spec(const char *spec, const sdd_settings *cfg, const sdd_logger *log, sdd_error *err)
 {
     sdd_spec s;
     int fd;
@@ -249,7 +249,7 @@ sdd_output *sdd_output_open(const char *spec, sdd_error *err)
     return open_spec(spec, NULL, NULL, err);
 }
 
-sdd_output *sdd_output_open_config(const sdd_config *cfg, const sdd_logger *log, sdd_error *err)
+sdd_output *sdd_output_open_config(const sdd_settings *cfg, const sdd_logger *log, sdd_error *err)
 {
     return open_spec(cfg->output, cfg, log, err);
 }

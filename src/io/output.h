@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "sdd/sdd.h"
+#include "io/settings.h"
 #include "io/sources.h"
 
 typedef struct sdd_output sdd_output;
@@ -35,14 +36,14 @@ struct sdd_output {
  * the reason in err. Nothing is opened. */
 int sdd_output_check(const char *spec, sdd_error *err);
 /* The same, and the settings a Kafka output needs (output_kafka.h). */
-int sdd_output_check_config(const sdd_config *cfg, sdd_error *err);
+int sdd_output_check_config(const sdd_settings *cfg, sdd_error *err);
 /* Opens the output `spec` names: `file:PATH` (appended to, created if need
  * be) or `-` (stdout); `kafka:TOPIC` only through sdd_output_open_config.
  * NULL with the reason in err. */
 sdd_output *sdd_output_open(const char *spec, sdd_error *err);
 /* The same with the configuration and a logger, which `kafka:TOPIC` needs
  * (output_kafka.h); spec is cfg->output. */
-sdd_output *sdd_output_open_config(const sdd_config *cfg, const sdd_logger *log, sdd_error *err);
+sdd_output *sdd_output_open_config(const sdd_settings *cfg, const sdd_logger *log, sdd_error *err);
 
 int sdd_output_write(sdd_output *o, const char *record, size_t len, sdd_error *err);
 int sdd_output_flush(sdd_output *o, sdd_error *err);

@@ -16,7 +16,7 @@
  * highest revision on the topic or in the spool comes from an engine that
  * reads its inputs again after a restart: it is dropped. Both are counted.
  *
- * Transactions: when the input is Kafka too (sdd_config_transactional), the
+ * Transactions: when the input is Kafka too (sdd_settings_transactional), the
  * producer is transactional (transactional.id from group and topic, so that
  * a restarted sddd fences the one before). Records go out inside a
  * transaction, and sdd_output_commit commits them with the input's offsets;
@@ -36,7 +36,7 @@
 
 #include "util/error.h"
 #include "io/avro_encode.h"
-#include "engine/config.h"
+#include "io/settings.h"
 #include "util/map.h"
 #include "io/output_kafka.h"
 #include "io/registry.h"
@@ -161,7 +161,7 @@ static int parse_format(const char *text, format *f)
     return -1;
 }
 
-int sdd_output_kafka_check(const sdd_config *cfg, sdd_error *err)
+int sdd_output_kafka_check(const sdd_settings *cfg, sdd_error *err)
 {
     format f;
 
@@ -186,7 +186,7 @@ static int set_property(void *conf, const char *key, const char *value, char *wh
 }
 
 /* Defaults the file may change, the file, then what the guarantee needs. */
-static int make_conf(kafka_output *k, const sdd_config *cfg, sdd_error *err)
+static int make_conf(kafka_output *k, const sdd_settings *cfg, sdd_error *err)
 {
     static const char *const defaults[][2] = {
         {"linger.ms", "5"},             /* a notification goes out at once */
@@ -849,9 +849,9 @@ static int load_spooled(kafka_output *k, sdd_error *err)
     return rc;
 }
 
-static int open_parts(kafka_output *k, const sdd_config *cfg, sdd_error *err)
+static int open_parts(kafka_output *k, const sdd_settings *cfg, sdd_error *err)
 {
-    k->transactional = sdd_config_transactional(cfg);
+    k->transactional = sdd_settings_transactional(cfg);
     if (sdd_output_kafka_check(cfg, err) < 0 || make_conf(k, cfg, err) < 0)
         return -1;
     parse_format(cfg->output_format, &k->fmt);
@@ -865,7 +865,7 @@ static int open_parts(kafka_output *k, const sdd_config *cfg, sdd_error *err)
     return make_producer(k, err);
 }
 
-sdd_output *sdd_output_kafka_open(const char *topic, const sdd_config *cfg, const sdd_logger *log,
+sdd_output *sdd_output_kafka_open(const char *topic, const sdd_settings *cfg, const sdd_logger *log,
                                   sdd_error *err)
 {
     kafka_output *k = calloc(1, sizeof(*k));

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "util/error.h"
-#include "engine/config.h"
+#include "io/settings.h"
 #include "io/sources.h"
 
 /* The part after "prefix:" when text starts with it, else NULL. */
@@ -57,12 +57,12 @@ int sdd_spec_parse(const char *text, sdd_spec *out, sdd_error *err)
     return 0;
 }
 
-int sdd_config_transactional(const sdd_config *cfg)
+int sdd_settings_transactional(const sdd_settings *s)
 {
-    const char *const inputs[] = {cfg->flow_input, cfg->bmp_input, cfg->telemetry_input};
+    const char *const inputs[] = {s->flow_input, s->bmp_input, s->telemetry_input};
     int kafka_in = 0;
 
     for (int i = 0; i < 3; i++)
         kafka_in |= after(inputs[i], "kafka:") != NULL;
-    return kafka_in && after(cfg->output, "kafka:") != NULL;
+    return kafka_in && after(s->output, "kafka:") != NULL;
 }

@@ -81,9 +81,6 @@ typedef struct sdd_spec {
 /* 0, or -1 with the reason in err (without the setting's name). */
 int sdd_spec_parse(const char *text, sdd_spec *out, sdd_error *err);
 
-/* 1 when an input and the output are both Kafka (on the same brokers): the
- * output then commits the input's offsets in its transactions. */
-int sdd_config_transactional(const sdd_config *cfg);
 
 /* ---- sources ---------------------------------------------------------- */
 

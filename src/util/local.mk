@@ -1,11 +1,12 @@
-# util: error reporting, whole writes, a byte-string map, addresses and
-# route distinguishers, a line reader, derived ids.
+# util: error reporting, whole writes, a byte-string map, tables of settings,
+# addresses and route distinguishers, a line reader, derived ids.
 libsdd_core_la_SOURCES = \
 	src/util/addr.c \
 	src/util/error.c src/util/error.h \
 	src/util/fdio.c src/util/fdio.h \
 	src/util/linereader.c src/util/linereader.h \
 	src/util/map.c src/util/map.h \
+	src/util/settings.c src/util/settings.h \
 	src/util/uuid.c src/util/uuid.h
 
 check_PROGRAMS += tests/unit/util/test_addr

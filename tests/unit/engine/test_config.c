@@ -75,6 +75,15 @@ static void test_defaults(void **state)
     sdd_config_free(cfg);
 }
 
+/* The keys of sddd's the example file also holds: taken here unread (the
+ * io tests check their values). */
+static int other_key(void *ctx, const char *key, const char *scope, const char *value, sdd_error *err)
+{
+    (void)key, (void)scope, (void)value, (void)err;
+    ++*(int *)ctx;
+    return 1;
+}
+
 /* conf-examples/sdd.conf says it spells out the built-in defaults: it must. */
 static void test_example_is_defaults(void **state)
 {
@@ -85,8 +94,10 @@ static void test_example_is_defaults(void **state)
     sdd_config *defaults = sdd_config_new(), *loaded = sdd_config_new();
 
     snprintf(path, sizeof(path), "%s/conf-examples/sdd.conf", src ? src : "..");
-    if (sdd_config_load(loaded, path, &err) < 0)
+    int others = 0;
+    if (sdd_config_load_with(loaded, path, other_key, &others, &err) < 0)
         fail_msg("%s", err.msg);
+    assert_true(others > 0);
     char *a = dump(defaults), *b = dump(loaded);
     assert_string_equal(a, b);
     free(a);
@@ -216,6 +227,18 @@ static void test_every_key_documented(void **state)
     free(doc);
 }
 
+/* An embedded engine refuses what only sddd reads, instead of ignoring it. */
+static void test_daemon_key_refused(void **state)
+{
+    (void)state;
+    sdd_error err = {0};
+    sdd_config *cfg = load_text("time_step_seconds: 60\noutput: file:/tmp/x\n", &err);
+
+    assert_null(cfg);
+    assert_int_equal(err.code, SDD_E_CONFIG);
+    assert_non_null(strstr(err.msg, ":2: unknown key 'output'"));
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -224,6 +247,7 @@ static void test_missing_file(void **state)
 
     assert_int_equal(sdd_config_load(cfg, "/nonexistent/sdd.conf", &err), -1);
     assert_non_null(strstr(err.msg, "/nonexistent/sdd.conf: No such file"));
+    assert_int_equal(err.code, SDD_E_IO);
     sdd_config_free(cfg);
 }
 
@@ -237,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_refused_with_line),
         cmocka_unit_test(test_inconsistent_values),
         cmocka_unit_test(test_every_key_documented),
+        cmocka_unit_test(test_daemon_key_refused),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

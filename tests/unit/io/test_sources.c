@@ -23,6 +23,7 @@
 #include "io/daemon.h"
 #include "util/linereader.h"
 #include "io/output.h"
+#include "io/settings.h"
 #include "io/sources.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -612,6 +613,67 @@ static void test_file_output_disk_full(void **state)
     assert_string_equal(text, REC("a", 0) "\n" REC("b", 0) "\n");
 }
 
+/* conf-examples/sdd.conf spells out sddd's defaults too, and every key of
+ * sddd's has its line in docs/configuration.md. */
+static void expect_documented(void *ctx, const char *key)
+{
+    char quoted[128];
+
+    snprintf(quoted, sizeof(quoted), "`%s`", key);
+    if (!strstr(ctx, quoted))
+        fail_msg("docs/configuration.md does not document %s", key);
+}
+
+static void test_settings_example_and_docs(void **state)
+{
+    (void)state;
+    const char *src = getenv("SDD_SRCDIR");
+    char path[1024], doc[65536];
+    sdd_settings defaults, loaded;
+    sdd_config *cfg = sdd_config_new();
+    sdd_error err = {0};
+    FILE *f;
+    size_t n;
+
+    sdd_settings_init(&defaults);
+    sdd_settings_init(&loaded);
+    snprintf(path, sizeof(path), "%s/conf-examples/sdd.conf", src ? src : "..");
+    if (sdd_settings_load(&loaded, cfg, path, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(loaded.state_sync_seconds, defaults.state_sync_seconds);
+    assert_int_equal(loaded.spool_max_bytes, defaults.spool_max_bytes);
+    assert_string_equal(loaded.kafka_group_id, defaults.kafka_group_id);
+    assert_string_equal(loaded.output_format, defaults.output_format);
+    sdd_config_free(cfg);
+    snprintf(path, sizeof(path), "%s/docs/configuration.md", src ? src : "..");
+    f = fopen(path, "r");
+    assert_non_null(f);
+    n = fread(doc, 1, sizeof(doc) - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    sdd_settings_each_key(expect_documented, doc);
+}
+
+/* A key of sddd's scoped to a profile is refused with its line. */
+static void test_settings_not_scoped(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sdd-settings-XXXXXX";
+    int fd = mkstemp(path);
+    sdd_settings set;
+    sdd_config *cfg = sdd_config_new();
+    sdd_error err = {0};
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "spool_dir[gold]: /tmp\n", 23), 23);
+    close(fd);
+    sdd_settings_init(&set);
+    assert_int_equal(sdd_settings_load(&set, cfg, path, &err), -1);
+    assert_non_null(strstr(err.msg, ":1: spool_dir: a setting of sddd cannot be scoped to profile 'gold'"));
+    unlink(path);
+    sdd_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +690,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kafka_source_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_config, setup, teardown),
         cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test(test_settings_example_and_docs),
+        cmocka_unit_test(test_settings_not_scoped),
         cmocka_unit_test_setup_teardown(test_file_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_output_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_output_disk_full, setup, teardown),
