@@ -6,7 +6,7 @@
 
 #include "sdd/sdd.h"
 
-#include "label.h"
+#include "io/label.h"
 
 int sddctl_replay(int argc, char **argv);
 int sddctl_gen(int argc, char **argv);

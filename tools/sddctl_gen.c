@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "sddctl.h"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "label.h"
+#include "io/label.h"
 #include "sddctl.h"
 
 typedef struct label_opts {
@@ -51,7 +51,7 @@ static int parse_args(int argc, char **argv, label_opts *o)
 int sddctl_label(int argc, char **argv)
 {
     label_opts o;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_label_store *store;
     sdd_label_index *idx = NULL;
     sdd_label_summary s;

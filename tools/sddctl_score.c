@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "label.h"
-#include "score.h"
+#include "util/error.h"
+#include "io/label.h"
+#include "lab/score.h"
 
 #include "sddctl.h"
 
@@ -43,13 +44,13 @@ static int truth_of_labels(const char *store_path, char *path, sdd_error *err)
     int fd = -1;
 
     if (idx && ((fd = mkstemp(path)) < 0 || !(out = fdopen(fd, "w"))))
-        snprintf(err->msg, sizeof(err->msg), "%.400s: %s", path, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "%.400s: %s", path, strerror(errno));
     if (out) {
         events = sdd_label_write_truth(idx, 60, out);
         if (fclose(out) != 0 || events < 0)
-            snprintf(err->msg, sizeof(err->msg), "%.400s: write error", path), events = -1;
+            sdd__fail(err, SDD_E_DATA, "%.400s: write error", path), events = -1;
         else if (events == 0)
-            snprintf(err->msg, sizeof(err->msg), "%.400s: no validated relevant state to score against", store_path);
+            sdd__fail(err, SDD_E_DATA, "%.400s: no validated relevant state to score against", store_path);
     } else if (fd >= 0) {
         close(fd);
     }

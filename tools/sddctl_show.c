@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "label.h"
+#include "io/label.h"
 #include "sddctl.h"
 
 typedef struct show_opts {
@@ -59,7 +59,7 @@ static void print_states(const sdd_label_index *idx, const show_opts *o)
 int sddctl_show(int argc, char **argv)
 {
     show_opts o;
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_label_store *store;
     sdd_label_index *idx;
 

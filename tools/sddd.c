@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "io/daemon.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -94,7 +94,7 @@ static void catch_stop_signals(void)
 int main(int argc, char **argv)
 {
     sdd_daemon_opts o = {.stop = &stop_requested, .log = {log_stderr, NULL}};
-    sdd_error err = {{0}};
+    sdd_error err = {0};
     sdd_daemon *d;
     int rc = parse_args(argc, argv, &o);
 
