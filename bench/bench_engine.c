@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench_engine.c: in-process ingest rate and detection cycle time.
  *
  * What the plugin would do: hand the engine flow aggregates already decoded

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmarks: built by `make`, run by bench/run; never part of `make check`.
 noinst_PROGRAMS += bench/bench_engine
 bench_bench_engine_LDADD = libsdd.la

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Example configuration and inventory, installed for operators to copy.
 examplesdir = $(docdir)/examples
 dist_examples_DATA = conf-examples/sdd.conf conf-examples/inventory.json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sdd_pmacct.so: loaded by nfacctd's print plugin (print_output: custom).
 # Built only against a pmacct source tree: ./configure --with-pmacct-src=DIR
 if BUILD_PLUGIN

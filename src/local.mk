@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The three libraries; each folder under src/ adds its own files to one of
 # them (src/*/local.mk). The two not installed carry no copy of the engine:
 # a program links them before libsdd_core.la.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The programs, thin over the libraries: the daemon, the operator's tool, the
 # capture replayer.
 bin_PROGRAMS += sddd sddctl

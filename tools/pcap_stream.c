@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pcap_stream: capture decoding, IP fragment and TCP stream reassembly for
  * sdd-pcap-replay (see pcap_stream.h). No sockets, no clock: same file and
  * options, same plan.

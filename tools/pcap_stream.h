@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pcap_stream: turns a router capture into a replay plan, with no sockets.
  *
  * Reads a pcap (our own strict reader) or pcapng (libpcap) file, decodes the

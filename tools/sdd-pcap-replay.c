@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sdd-pcap-replay: replays a router capture to a collector over real sockets,
  * for the integration tests (it replaces the Python traffic reproducer of
  * pmacct's test suite). The selected UDP payloads go out as datagrams, each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddctl: the operator's tool. One subcommand per task of the anomaly
  * lifecycle: replay recorded input, score notifications against labels,
  * generate labelled scenarios, label relevant states in a label store and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddctl.h: the subcommands of sddctl, one file each. Each takes its own
  * argv (argv[0] is the command name) and returns the exit status: 0 done,
  * 1 failed, 2 usage error. */

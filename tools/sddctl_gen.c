@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddctl_gen.c: `sddctl gen`, the labelled scenario generator's command
  * line. Parses options and hands them to sdd_gen_run (src/scenario.c). */
 #include <errno.h>

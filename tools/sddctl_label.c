@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddctl_label.c: `sddctl label`, a validation or refinement label for one
  * relevant state: a new revision appended to the label store (src/label.h). */
 #include <getopt.h>

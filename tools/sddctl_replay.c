@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddctl_replay.c: `sddctl replay`, the engine over recorded pmacct JSON,
  * one relevant-state notification a line on the output, or the records of
  * an Avro object container file (--format avro, src/avro_encode.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddctl_score.c: `sddctl score`, detection quality of notifications
  * against a scenario's truth. Thin over sdd_score_files (src/score.c). */
 #include <errno.h>

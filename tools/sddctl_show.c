@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddctl_show.c: `sddctl show`, the relevant states of a label store, each
  * as its latest revision says, one line each (src/label.h). */
 #include <getopt.h>

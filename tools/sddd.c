@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddd: the engine as a daemon over pmacct's outputs (Kafka topics, files,
  * stdin). This file only reads the options, logs to stderr and turns
  * SIGINT/SIGTERM into a stop request; src/daemon.c does the work.

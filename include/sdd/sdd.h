@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sdd.h: the public API of libsdd, the pmacct-sdd detection engine.
  *
  * An engine takes pmacct's records (flow aggregates, BMP route events,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_bmp_churn.c: more BGP route withdraws, or updates, than usual for
  * the service, as BMP reports them (bmp_withdraw and bmp_update).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_bmp_peer_down.c: a PE-CE or RD-instance BGP session went down.
  *
  * Reported from the slot of the BMP peer_down until the same peer comes back

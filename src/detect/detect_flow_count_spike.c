@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_flow_count_spike.c: a spike of new TCP connections next to a drop.
  *
  * When a site loses connectivity, its applications retry: the count of new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_flow_fwd.c: the routers dropped the service's traffic, as their
  * flow records' forwarding status (IPFIX IE 89, RFC 7270) says (flow_fwd).
  *

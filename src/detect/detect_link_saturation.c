@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_link_saturation.c: an access link of the service is full, or is
  * filling up fast enough to be full soon (link_saturation; the strategy for
  * Internet services of the AnNet'24 paper).

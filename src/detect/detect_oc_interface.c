@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_oc_interface.c: an interface of the service changed its operational
  * state (OpenConfig oper-status through YANG push) within the last
  * oc_monitor_minutes (oc_interface_state).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_traffic_volume.c: the customer's TCP or UDP traffic fell compared
  * with the same window one week (time_delta_hours) earlier.
  *

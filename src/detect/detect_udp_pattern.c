@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_udp_pattern.c: the shape of the customer's UDP traffic departs
  * from the same window time_delta_hours (one week) earlier.
  *

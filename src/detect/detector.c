@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detector.c: helpers every detector shares. */
 #include <math.h>
 #include <stdlib.h>

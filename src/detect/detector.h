@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detector.h: what a detector sees and what it says.
  *
  * A detector is a pure function of a service's series, its recent events and

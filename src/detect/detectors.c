@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detectors.c: the table of detectors; see detectors.h. */
 #include <string.h>
 

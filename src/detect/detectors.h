@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detectors.h: the one list of detectors.
  *
  * A detector has a word (how a strategy's name calls it, as in the deployed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drop_model.c: loading and scoring the forwarding-status drop model; see
  * drop_model.h for the format.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drop_model.h: a learned model telling which slots' dropped traffic is a
  * symptom (the profile's drop_model), for the forwarding-status detector.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # detect: the detectors, one file each, the strategies that weigh them, and
 # what they rest on (peak finder, drop model).
 libsdd_core_la_SOURCES += \
@@ -18,8 +19,9 @@ libsdd_core_la_SOURCES += \
 # Trains a drop_model from labelled slots (python3, standard library only).
 dist_noinst_SCRIPTS += tools/train-drop-model
 
-check_PROGRAMS += tests/unit/detect/test_detect_ctl tests/unit/detect/test_detect_fwd tests/unit/detect/peaks_driver
-UNIT_TESTS += tests/unit/detect/test_detect_ctl tests/unit/detect/test_detect_fwd tests/unit/detect/test_peaks_scipy.sh
+CMOCKA_TESTS += tests/unit/detect/test_detect_ctl tests/unit/detect/test_detect_fwd
+check_PROGRAMS += tests/unit/detect/peaks_driver
+UNIT_TESTS += tests/unit/detect/test_peaks_scipy.sh
 EXTRA_DIST += tests/unit/detect/test_peaks_scipy.sh tests/unit/detect/test_peaks_scipy.py
 tests_unit_detect_test_detect_ctl_CFLAGS = $(TEST_CFLAGS)
 tests_unit_detect_test_detect_ctl_LDADD = $(TEST_LIBS) $(MATH_LIBS)

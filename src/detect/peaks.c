@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* peaks.c: peak finding with SciPy's definitions; see peaks.h.
  *
  * Written from the definitions in SciPy's documentation of find_peaks,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* peaks.h: peaks of a series, as scipy.signal.find_peaks finds them.
  *
  * The subset the detectors use: local maxima (the middle of a flat top,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* strategy.c: strategy names to detectors and weights; see strategy.h. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* strategy.h: a strategy is a named set of detectors with weights.
  *
  * The name says it all, as in the deployed system:

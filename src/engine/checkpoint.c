@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* checkpoint.c: what the engine must remember across a restart, beyond
  * the history store: where the watermark stood, the exact sums of the slots
  * still open or still taking late records, each service's recent events and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.c: reads pmacct-style configuration into parameters and profiles.
  *
  * Lines are `key: value`; `!` starts a comment line; `key[profile]: value`

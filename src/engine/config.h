@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.h: the configuration contract, parameters and profiles.
  *
  * Every tunable is one row of a table (config.c) with its name, range and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine.c: the engine handle. Sorts records into per-service event-time
  * slots, closes slots as the watermark passes them, runs the detectors of the
  * strategy on every service for each closed slot, and drives the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine.h: what the engine's own front ends (replay, daemon, plugin) share
  * beyond the public API: one parsed record of any kind. */
 #ifndef SDD_ENGINE_H

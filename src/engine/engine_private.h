@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* engine_private.h: the engine handle's structure, shared by the two files
  * that work on the whole handle, engine.c and checkpoint.c, and no one
  * else. The parts they rest on have modules of their own: slots.h,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* history.c: the per-entity history store, in a memory-mapped file or in memory.
  *
  * Values. A slot holds a 16-bit code. Code 0 (SDD_HISTORY_NO_DATA) means "no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* history.h: the per-entity history store (internal to libsdd).
  *
  * Per entity (a VPN service, later maybe a termination) the store keeps time

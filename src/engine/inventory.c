@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inventory.c: services and terminations, loaded and learned; see inventory.h.
  *
  * All lookups share one map whose keys start with a byte naming their kind,

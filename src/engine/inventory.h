@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inventory.h: VPN services, their terminations, and how records find them.
  *
  * A service is identified by its route target (vpn_id "64497:4438"). Its

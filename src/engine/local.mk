@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # engine: the handle, its configuration, the inventory of services, event-time
 # slots, the history store, checkpoints and replay.
 libsdd_core_la_SOURCES += \
@@ -11,8 +12,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/metrics.h \
 	src/engine/replay.c
 
-check_PROGRAMS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history
-UNIT_TESTS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history
+CMOCKA_TESTS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history
 tests_unit_engine_test_config_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_config_LDADD = $(TEST_LIBS)
 tests_unit_engine_test_engine_CFLAGS = $(TEST_CFLAGS)

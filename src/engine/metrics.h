@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* metrics.h: what the engine counts per service and slot.
  *
  * The long tier is kept for a week and more (compared `time_delta_hours`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replay.c: runs an engine over recorded pmacct JSON files.
  *
  * Each file is read a line at a time (zlib reads plain and gzip'ed files

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* services.h: what the engine keeps per service beside its history: the
  * rows of its open and late slots, its recent control- and management-plane
  * events, and its relevant state. One entry per service of the inventory, in

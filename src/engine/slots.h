@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* slots.h: event-time slots and the rows that hold their exact sums.
  *
  * A record's time picks its slot: floor(time / time_step_seconds). Each slot's

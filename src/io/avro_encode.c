@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* avro_encode.c: notification JSON to Avro and back (avro_encode.h).
  *
  * The conversion walks avro-c's generic value of the writer schema, so the

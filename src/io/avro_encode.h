@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* avro_encode.h: notifications in Avro, the IETF RelevantStateNotification
  * schema (schema/RelevantStateNotification.avsc, compiled into the library).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon.c: sddd's loop (see daemon.h).
  *
  * One thread, one poll(2): a FIFO, a pipe on stdin and Kafka (through the

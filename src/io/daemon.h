@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* daemon.h: sddd's loop: the configured inputs (files, stdin, Kafka) into
  * one engine, its notifications to the output, in one thread that waits in
  * poll(2). tools/sddd.c only parses options and catches signals. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* label.c: the label store, latest revisions and label revisions (label.h). */
 #include <errno.h>
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* label.h: the label store of the anomaly lifecycle
  * (draft-ietf-nmop-network-anomaly-lifecycle-06, sections 6 and 7).
  *

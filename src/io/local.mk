@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io: where records come from (files, FIFOs, stdin, Kafka), where
 # notifications go (file, Kafka with its spool and schema registry, Avro),
 # the notification store of the lifecycle's validation stage, and sddd's
@@ -33,10 +34,9 @@ src/io/schema_text.c: $(srcdir)/schema/RelevantStateNotification.avsc
 	} > $@-t && mv $@-t $@
 CLEANFILES += src/io/schema_text.c
 
-check_PROGRAMS += tests/unit/io/test_avro tests/unit/io/test_label tests/unit/io/test_sources \
+CMOCKA_TESTS += tests/unit/io/test_avro tests/unit/io/test_label tests/unit/io/test_sources \
 	tests/unit/io/test_spool
-UNIT_TESTS += tests/unit/io/test_avro tests/unit/io/test_label tests/unit/io/test_sources \
-	tests/unit/io/test_spool tests/unit/io/test_avro_python.sh
+UNIT_TESTS += tests/unit/io/test_avro_python.sh
 EXTRA_DIST += tests/unit/io/test_avro_python.sh
 tests_unit_io_test_avro_CFLAGS = $(TEST_CFLAGS) $(AVRO_CFLAGS)
 tests_unit_io_test_avro_LDADD = $(IO_TEST_LIBS) $(AVRO_LIBS)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* output.c: the outputs of sddd's notifications (see output.h). The one
  * kind so far writes to a descriptor: a file opened for appending, or
  * stdout. Each record goes out in one writev(2) with its newline, so that

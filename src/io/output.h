@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* output.h: where sddd's notifications go, one JSON record a line.
  *
  * An output is a small interface (write, flush, close) so that kinds other

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* output_kafka.c: sddd's notifications to a Kafka topic (`kafka:TOPIC`).
  *
  * Write-ahead through the spool (spool.h): a notification is accepted once
@@ -34,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoconfig.h"
 #include "util/error.h"
 #include "io/avro_encode.h"
 #include "io/settings.h"
@@ -166,15 +168,18 @@ int sdd_output_kafka_check(const sdd_settings *cfg, sdd_error *err)
     format f;
 
     if (!cfg->kafka_brokers[0])
-        sdd__fail(err, SDD_E_SERVICE, "output: '%.300s' needs kafka_brokers", cfg->output);
+        sdd__fail(err, SDD_E_CONFIG, "output: '%.300s' needs kafka_brokers", cfg->output);
     else if (!cfg->spool_dir[0])
-        sdd__fail(err, SDD_E_SERVICE, "output: '%.300s' needs spool_dir (where notifications wait)",
+        sdd__fail(err, SDD_E_CONFIG, "output: '%.300s' needs spool_dir (where notifications wait)",
                  cfg->output);
     else if (parse_format(cfg->output_format, &f) < 0)
-        sdd__fail(err, SDD_E_SERVICE, "output_format: '%.100s' is not avro, confluent or json",
+        sdd__fail(err, SDD_E_CONFIG, "output_format: '%.100s' is not avro, confluent or json",
                  cfg->output_format);
     else if (f == FMT_CONFLUENT && !cfg->schema_registry[0])
-        sdd__fail(err, SDD_E_SERVICE, "output_format: confluent needs schema_registry");
+        sdd__fail(err, SDD_E_CONFIG, "output_format: confluent needs schema_registry");
+    else if (f == FMT_CONFLUENT && !HAVE_LIBCURL)
+        sdd__fail(err, SDD_E_CONFIG, "output_format: confluent needs the schema registry client, which this "
+                                     "build lacks (configure found no libcurl)");
     else
         return 0;
     return -1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* output_kafka.h: the `kafka:TOPIC` output of sddd (output_kafka.c). */
 #ifndef SDD_OUTPUT_KAFKA_H
 #define SDD_OUTPUT_KAFKA_H

@@ -1,5 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* registry.c: the schema id from a Confluent-compatible registry (see
  * registry.h), over libcurl; the request body and the answer with jansson. */
+#include "autoconfig.h"
+
+#if HAVE_LIBCURL
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -139,3 +143,29 @@ int sdd_registry_schema_id(sdd_registry *r, const char *subject, const char *sch
         *id = r->id;
     return r->known;
 }
+
+#else /* configure found no libcurl: sdd_output_kafka_check refuses confluent */
+
+#include "io/registry.h"
+#include "util/error.h"
+
+sdd_registry *sdd_registry_new(const char *url, sdd_error *err)
+{
+    (void)url;
+    sdd__fail(err, SDD_E_CONFIG, "output_format confluent: this build has no schema registry client (libcurl)");
+    return NULL;
+}
+
+void sdd_registry_free(sdd_registry *r)
+{
+    (void)r;
+}
+
+int sdd_registry_schema_id(sdd_registry *r, const char *subject, const char *schema, double now, uint32_t *id,
+                           sdd_error *err)
+{
+    (void)r, (void)subject, (void)schema, (void)now, (void)id;
+    return sdd__fail(err, SDD_E_CONFIG, "no schema registry client in this build"), 0;
+}
+
+#endif

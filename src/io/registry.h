@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* registry.h: the id a Confluent-compatible schema registry gives the
  * notification schema, for the Confluent wire format of the Kafka output.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* settings.h: what sddd and the pmacct plugin read from the configuration
  * file beside the engine's keys: where records come from, where
  * notifications go, and the Kafka client's settings. The engine never sees

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* source_file.c: an input read from a file, a FIFO or stdin, followed as
  * `tail -F` follows a file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* source_kafka.c: the Kafka inputs, as one member of a consumer group
  * subscribed to every input topic; each message is one or more pmacct JSON
  * lines, of the kind its topic was declared as.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* source_log.c: how the sources and the daemon report events: one line per
  * event through the caller's logger, and a rate limit for errors that
  * repeat (a broker that is down says so every few seconds). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* source_spec.c: the text that names an input or the output in the
  * configuration: `kafka:TOPIC`, `file:PATH` or `-`. Checked whole at start,
  * so that a typo stops the daemon before it reads anything. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sources.h: where sddd's records come from, and how its parts log.
  *
  * An input is written `kafka:TOPIC`, `file:PATH` or `-` (stdin); the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spool.c: the Kafka output's on-disk queue (see spool.h).
  *
  * File layout, little-endian:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spool.h: a bounded on-disk queue of notifications for the Kafka output.
  *
  * Every notification is appended here (length, CRC-32, bytes; fdatasync'ed)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lab: the scenario generator and the scorer (sddctl gen, sddctl score,
 # bench/, tests).
 libsdd_lab_la_SOURCES = \
@@ -5,8 +6,7 @@ libsdd_lab_la_SOURCES = \
 	src/lab/scenario.c src/lab/scenario.h \
 	src/lab/score.c src/lab/score.h
 
-check_PROGRAMS += tests/unit/lab/test_scenario tests/unit/lab/test_score
-UNIT_TESTS += tests/unit/lab/test_scenario tests/unit/lab/test_score
+CMOCKA_TESTS += tests/unit/lab/test_scenario tests/unit/lab/test_score
 tests_unit_lab_test_scenario_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
 tests_unit_lab_test_scenario_LDADD = libsdd_lab.la $(TEST_LIBS) $(ZLIB_LIBS)
 tests_unit_lab_test_score_CFLAGS = $(TEST_CFLAGS)

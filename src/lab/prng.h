@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* prng.h: seeded pseudo-random numbers for the scenario generator.
  *
  * The generator must give byte-identical files for the same arguments on

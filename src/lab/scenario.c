@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* scenario.c: the labelled scenario generator (`sddctl gen`).
  *
  * It invents an L3VPN network (PEs, services with one to three terminations

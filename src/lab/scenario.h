@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* scenario.h: the labelled scenario generator behind `sddctl gen`.
  *
  * It writes what pmacct would publish for a synthetic L3VPN network (flow

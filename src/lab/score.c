@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* score.c: scores relevant-state notifications against a scenario's truth.
  *
  * An alarm is one (relevant state, service) pair: the revisions of a state

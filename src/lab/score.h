@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* score.h: the scorer behind `sddctl score`.
  *
  * It reads the truth of a labelled scenario (truth.json of `sddctl gen`)

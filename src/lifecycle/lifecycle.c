@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* lifecycle.c: opening, revising and closing relevant states; see lifecycle.h. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* lifecycle.h: one relevant state per disruption of a service.
  *
  * A relevant state opens when the concern score reaches the profile's

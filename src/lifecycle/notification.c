@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* notification.c: a relevant state as a RelevantStateNotification record.
  *
  * Field names and order follow the reference schema

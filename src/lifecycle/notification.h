@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* notification.h: a revision of a relevant state as the record the outputs
  * publish (notification.c). */
 #ifndef SDD_LIFECYCLE_NOTIFICATION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* input.h: parsers of pmacct's JSON lines into the engine's records.
  *
  * One function per kind of line (flow aggregate, BMP msglog, telemetry

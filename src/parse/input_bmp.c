@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* input_bmp.c: one line of pmacct's BMP msglog (nfacctd/pmbmpd
  * bmp_daemon_msglog_*, file or Kafka) into an sdd_bmp_event.
  *

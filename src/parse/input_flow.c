@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* input_flow.c: one flow aggregate line of pmacct (kafka or print plugin
  * JSON) into an sdd_flow.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* input_json.c: what the pmacct JSON parsers share.
  *
  * Loading a line, reading typed fields (numbers that pmacct writes either as

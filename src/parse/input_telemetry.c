@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* input_telemetry.c: one line of pmtelemetryd's msglog (JSON-encoded YANG
  * data) into an sdd_iface_event, when it carries an interface oper-status.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # parse: pmacct's JSON (flows, BMP msglog, telemetry) into the engine's records.
 libsdd_core_la_SOURCES += \
 	src/parse/input.h \
@@ -6,7 +7,6 @@ libsdd_core_la_SOURCES += \
 	src/parse/input_bmp.c \
 	src/parse/input_telemetry.c
 
-check_PROGRAMS += tests/unit/parse/test_input
-UNIT_TESTS += tests/unit/parse/test_input
+CMOCKA_TESTS += tests/unit/parse/test_input
 tests_unit_parse_test_input_CFLAGS = $(TEST_CFLAGS)
 tests_unit_parse_test_input_LDADD = $(TEST_LIBS)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* addr.c: text forms of router addresses and route distinguishers.
  *
  * pmacct writes addresses as text (IPv4 or IPv6) and RDs as

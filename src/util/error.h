@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* error.h: how the library says why a call failed. */
 #ifndef SDD_ERROR_H
 #define SDD_ERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fdio.c: the short-write loop the spool, the file output and the state
  * file share: a full disk shows as a short write before it shows as ENOSPC. */
 #include <errno.h>

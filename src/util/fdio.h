@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fdio.h: writing whole buffers to a descriptor (fdio.c). */
 #ifndef SDD_FDIO_H
 #define SDD_FDIO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* linereader.c: cuts a byte stream into lines (see linereader.h).
  *
  * One buffer holds the bytes not yet returned, from `start` to `end`; `scan`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* linereader.h: cuts a byte stream into lines, whatever the size of the
  * reads that feed it.
  *

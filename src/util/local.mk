@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # util: error reporting, whole writes, a byte-string map, tables of settings,
 # addresses and route distinguishers, a line reader, derived ids.
 libsdd_core_la_SOURCES = \
@@ -9,7 +10,6 @@ libsdd_core_la_SOURCES = \
 	src/util/settings.c src/util/settings.h \
 	src/util/uuid.c src/util/uuid.h
 
-check_PROGRAMS += tests/unit/util/test_addr
-UNIT_TESTS += tests/unit/util/test_addr
+CMOCKA_TESTS += tests/unit/util/test_addr
 tests_unit_util_test_addr_CFLAGS = $(TEST_CFLAGS)
 tests_unit_util_test_addr_LDADD = $(TEST_LIBS)

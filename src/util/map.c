@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* map.c: open addressing with linear probing; see map.h. */
 #include <stdlib.h>
 #include <string.h>

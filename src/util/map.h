@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* map.h: a hash map from short byte strings to int32 values.
  *
  * The engine looks up services by RD, by (router, VRF id), by (router, VRF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* settings.h: a table of named settings, each a field of a struct (a whole
  * number in a range, true/false, or text of bounded length), and the way a
  * `key: value` text sets one and is written back. The engine's configuration

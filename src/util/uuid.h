@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uuid.h: derived identifiers. Relevant states, anomalies, publishers and
  * schemas are named by UUID v5 of what they are, so a replay or a restart
  * gives the same ids. */

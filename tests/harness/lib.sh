@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # The integration-test harness: sourced by every tests/integration/test_*.sh.
 #

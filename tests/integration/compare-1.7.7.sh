@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # How Debian's pmacct 1.7.7 writes what the capture cases expect from the
 # current pmacct (from source, with Avro and the *_encode_as_* options): the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration tests: capture cases replayed with sdd-pcap-replay into Debian's
 # nfacctd and a real Kafka broker, in a network namespace of their own
 # (tests/harness/lib.sh). They need root and exit 77 (skipped) unless

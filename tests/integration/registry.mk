@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sddd's Confluent wire format against a real schema registry, Apicurio
 # Registry built by tests/harness/fetch-registry (see the test's header).
 INTEGRATION_TESTS += tests/integration/test_registry.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sddd-helpers.sh: the input, configuration and process helpers the sddd
 # integration tests share (sourced after tests/harness/lib.sh).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sddd against a real Kafka broker (see the tests' headers).
 INTEGRATION_TESTS += tests/integration/test_sddd_kafka.sh tests/integration/test_exactly_once.sh
 EXTRA_DIST += tests/integration/test_sddd_kafka.sh tests/integration/test_exactly_once.sh \

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test: capture case 201 (BMP from a Cisco IOS XR 7.4.1 router
 # with route-distinguisher instance peers, i.e. per-VRF BMP) replayed into
 # Debian's nfacctd 1.7.7; the BMP records it publishes to Kafka must be the

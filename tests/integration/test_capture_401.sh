@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test: capture case 401 (IPFIX v10 + BMP over IPv6 from two Cisco
 # IOS XR 7.10 routers, MPLS L3VPN) replayed into Debian's nfacctd 1.7.7; the
 # flow and BMP records it publishes to Kafka must be the ones the case

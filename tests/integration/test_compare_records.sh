@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The comparison of the capture tests must be able to fail: compare-records
 # --self-test feeds it small record sets, most of them broken on purpose (a
 # changed field, a counter off by one, a missing or extra record, a converted

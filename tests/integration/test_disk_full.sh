@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test: sddd's outputs on a full file system (a tmpfs of 64 KiB
 # mounted in the test's temporary directory, unmounted at exit whatever
 # happens).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test: exactly once from a Kafka input to a Kafka output,
 # through crashes (src/daemon.c checkpoints, src/output_kafka.c
 # transactions, docs/sddd.md "Crashes").

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test: sddd's Kafka output (src/output_kafka.c, src/spool.c)
 # against a real broker, the records read back with kcat and decoded with
 # Debian's python3-avro and the reference schema.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test: sddd's Kafka output in the Confluent wire format
 # (output_format: confluent, src/registry.c) against a real schema registry,
 # Apicurio Registry's Confluent-compatible API (tests/harness/fetch-registry),

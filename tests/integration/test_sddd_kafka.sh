@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test: sddd consuming pmacct JSON from a real Kafka broker.
 #
 # - Records produced into a topic with kcat -P give, through sddd, notifications

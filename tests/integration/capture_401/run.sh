@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Capture case 401 (IPFIX v10 + BMP over IPv6 from two Cisco IOS XR 7.10
 # routers, MPLS L3VPN) replayed into Debian's nfacctd with Kafka, and the

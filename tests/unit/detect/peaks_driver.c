@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* peaks_driver.c: sdd__find_peaks over series read from stdin, for the
  * differential test against SciPy (test_peaks_scipy.py).
  *

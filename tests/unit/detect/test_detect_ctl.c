@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_detect_ctl.c: the control-plane (BMP withdraws and updates),
  * management-plane (interface state), forwarding-status (with its drop
  * model and trainer) and link-saturation detectors, on hand-made series and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_detect_fwd.c: the forwarding-plane pattern detectors and the peak
  * finder on hand-made series with known answers: the definitions SciPy
  * uses, each parameter at the edges of its range, missing data and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """test_peaks_scipy.py: sdd_find_peaks against scipy.signal.find_peaks.
 
 Generates a few thousand series of many shapes from a fixed seed, runs them

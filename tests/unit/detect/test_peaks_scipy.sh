@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_peaks_scipy.sh: the differential test of sdd_find_peaks against SciPy
 # (test_peaks_scipy.py). Skipped (77) when no python3 with SciPy and NumPy is
 # found: $PYTHON, then python3 on PATH, then Debian's /usr/bin/python3.

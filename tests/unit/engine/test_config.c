@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_config.c: the configuration contract: defaults, the example file,
  * profiles, and every way a file is refused. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_engine.c: the engine through its public API: event-time slots and the
  * watermark, late records, service mapping and learning, detection through
  * the lifecycle to notifications, and determinism. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_history.c: the history store: its 16-bit value encoding, ring
  * semantics (wrap-around, gaps, late and too-old writes), persistence across
  * reopen and crashes, and the refusal of files it must not read as data. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_avro.c: notifications in Avro. The engine's own notifications (a
  * replay of tests/data/) must fit the reference schema field for field, come
  * back equal from Avro binary, the Confluent wire format and a container

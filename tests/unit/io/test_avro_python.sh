@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test_avro_python.sh: an independent reader of the Avro output. Debian's
 # python3-avro reads the container file `sddctl replay --format avro` writes
 # for tests/data/, with the reference schema from schema/ as reader schema,

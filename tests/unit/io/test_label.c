@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_label.c: the label store. Latest revision per relevant state (the
  * highest revision, of equals the last written), label revisions along the
  * lifecycle's state machine (validation, then refinement), refused labels and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_sources.c: what sddd reads and how it is configured: the line reader,
  * files followed across appends, partial lines, rotation, truncation and
  * FIFO writers coming and going, stdin to its end; the text of inputs and

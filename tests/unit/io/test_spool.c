@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_spool.c: the Kafka output's on-disk spool: records read back in the
  * order appended, kept across a reopen, released durably; a torn last
  * record cut off at open; a full spool refusing new records (the oldest

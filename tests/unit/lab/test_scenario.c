@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_scenario.c: the scenario generator. Same arguments give the same
  * bytes and another seed other bytes; every kind asked for is injected and
  * only those; the data agrees with the truth (a site's flows vanish while its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_score.c: the scorer on hand-made truth and notification files whose
  * precision, recall, F1, delays and false alarms are worked out by hand:
  * the edges of the grace window, revisions of one relevant state grouped

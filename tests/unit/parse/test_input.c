@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_input.c: the parsers of pmacct JSON (src/input_*.c).
  *
  * Three sources of lines: the real records in shared/captures (current

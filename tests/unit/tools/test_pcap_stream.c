@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for pcap_stream (tools/pcap_stream.c): capture decoding, IP
  * fragment and TCP stream reassembly. Small synthetic captures are written
  * here (with libpcap's pcap_dump, or byte by byte for the broken and unusual

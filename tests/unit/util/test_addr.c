@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_addr.c: text forms of addresses and route distinguishers (src/addr.c).
  *
  * The engine keys its tables on the binary forms, so a text that parses to
