@@ -19,3 +19,7 @@ tests_unit_engine_test_engine_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_engine_LDADD = $(TEST_LIBS)
 tests_unit_engine_test_history_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_history_LDADD = $(TEST_LIBS)
+
+CMOCKA_TESTS += tests/unit/engine/test_inventory
+tests_unit_engine_test_inventory_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_inventory_LDADD = $(TEST_LIBS)

@@ -308,6 +308,7 @@ static void test_restart_continues(void **state)
     const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", "state_file", state_path,
                                     "history_file", hist_path, NULL};
     run_peer_down(&whole);
+    assert_true(whole.n >= 1);          /* nothing compared to nothing proves nothing */
     for (int part = 0; part < 2; part++) {
         sdd_engine *e = engine_with(settings, &cut);
         feed_peer_down(e, part ? 5 : 0, part ? 12 : 5);
@@ -417,6 +418,7 @@ static void test_same_input_same_output(void **state)
 
     run_peer_down(&a);
     run_peer_down(&b);
+    assert_true(a.n >= 1);              /* nothing compared to nothing proves nothing */
     assert_int_equal(a.n, b.n);
     for (int i = 0; i < a.n; i++)
         assert_string_equal(a.json[i], b.json[i]);
