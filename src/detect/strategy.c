@@ -40,11 +40,11 @@ int sdd__strategy_parse(const char *name, sdd_strategy *out, sdd_error *err)
             continue;
         }
         const sdd_detector *d = token < p ? sdd__detector_by_word(token, (size_t)(p - 1 - token)) : NULL;
-        if (!d || out->n == SDD_STRATEGY_MAX) {
-            sdd__fail(err, SDD_E_CONFIG, "strategy '%s': unknown detector '%.*s'", name,
-                     token < p ? (int)(p - 1 - token) : 0, token);
-            return -1;
-        }
+        if (!d)
+            return sdd__fail(err, SDD_E_CONFIG, "strategy '%s': unknown detector '%.*s'", name,
+                             token < p ? (int)(p - 1 - token) : 0, token);
+        if (out->n == SDD_STRATEGY_MAX)
+            return sdd__fail(err, SDD_E_CONFIG, "strategy '%s': more than %d detectors", name, SDD_STRATEGY_MAX);
         out->detector[out->n] = d;
         out->weight[out->n++] = w;
         p = token = dash + 1;

@@ -326,10 +326,9 @@ int sdd__inventory_map_iface(sdd_inventory *inv, const sdd_iface_event *ev, int 
 
 /* ---- the inventory file ----------------------------------------------- */
 
-static int fail(sdd_error *err, const char *path, const char *what, const char *detail)
+static int fail(sdd_error *err, sdd_code code, const char *path, const char *what, const char *detail)
 {
-    sdd__fail(err, SDD_E_DATA, "%s: %s%s%s", path, what, detail ? ": " : "", detail ? detail : "");
-    return -1;
+    return sdd__fail(err, code, "%s: %s%s%s", path, what, detail ? ": " : "", detail ? detail : "");
 }
 
 static void copy_str(char *dst, size_t size, json_t *v)
@@ -456,11 +455,11 @@ int sdd__inventory_from_json(sdd_inventory *inv, json_t *root, const char *origi
     size_t i;
 
     if (!json_is_array(services))
-        return fail(err, origin, "expected an object with a \"services\" array", NULL);
+        return fail(err, SDD_E_DATA, origin, "expected an object with a \"services\" array", NULL);
     json_array_foreach(services, i, js) {
         if (load_service(inv, js, &bad) < 0) {
             snprintf(where, sizeof(where), "services[%zu]", i);
-            return fail(err, origin, where, bad);
+            return fail(err, SDD_E_DATA, origin, where, bad);
         }
     }
     return 0;
@@ -475,7 +474,8 @@ int sdd__inventory_load(sdd_inventory *inv, const char *path, sdd_error *err)
 
     if (!root) {
         snprintf(where, sizeof(where), "line %d", jerr.line);
-        return fail(err, path, jerr.text, jerr.line > 0 ? where : NULL);
+        return fail(err, json_error_code(&jerr) == json_error_cannot_open_file ? SDD_E_IO : SDD_E_DATA, path,
+                    jerr.text, jerr.line > 0 ? where : NULL);
     }
     rc = sdd__inventory_from_json(inv, root, path, err);
     json_decref(root);

@@ -5,7 +5,7 @@
  * their service, or the reason they do not; what a record teaches
  * (learn_unknown_rd on and off); sdd__inventory_to_json read back by
  * sdd__inventory_from_json; and inventories refused with the file named.
- * Three tests pin behaviour reported as bugs (marked BUG). */
+ * Two tests pin behaviour reported as bugs (marked BUG). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -502,8 +502,7 @@ static void test_refused_names_file(void **state)
     refused("{\"services\": [], \"services\": []}", "duplicate");
 }
 
-/* BUG (reported, not fixed here): a file that cannot be opened is
- * SDD_E_DATA, where sdd.h says SDD_E_IO (sdd_config_load gives SDD_E_IO). */
+/* A file that cannot be opened is SDD_E_IO, as sdd.h says. */
 static void test_missing_file_named(void **state)
 {
     (void)state;
@@ -512,7 +511,7 @@ static void test_missing_file_named(void **state)
 
     assert_int_equal(sdd__inventory_load(inv, "/nonexistent/inventory.json", &err), -1);
     assert_non_null(strstr(err.msg, "/nonexistent/inventory.json"));
-    assert_int_equal(err.code, SDD_E_DATA);     /* BUG: should be SDD_E_IO */
+    assert_int_equal(err.code, SDD_E_IO);
     assert_int_equal(sdd__inventory_count(inv), 0);
     sdd__inventory_free(inv);
 }
