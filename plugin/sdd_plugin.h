@@ -26,9 +26,11 @@ typedef struct sdd_plugin_settings {
  * -1 with err when the file is missing or wrong. */
 int sdd_plugin_settings_load(const char *cfg_file, sdd_plugin_settings *s, char *err, size_t errlen);
 
-/* Starts the engine thread: it loads the configuration, then drains h into
- * the engine until sdd_plugin_engine_finish. Called once, from plugin_init in
- * the print plugin process, before the first writer is forked. */
+/* Starts the engine: it loads the configuration, then drains h into the
+ * engine until sdd_plugin_engine_finish. Called once, from plugin_init in the
+ * print plugin process, before the first writer is forked. A thread there can
+ * deadlock pmacct's SIGINT handler (docs/plugin.md, "Seen running nfacctd with
+ * the plugin"): a process of its own is the safer shape. */
 int sdd_plugin_engine_start(const char *cfg_file, sdd_handover *h, char *err, size_t errlen);
 
 /* Called after pmacct's last purge, which runs in the print plugin process
