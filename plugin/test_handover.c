@@ -12,13 +12,13 @@
  *
  * Four writers (processes, or threads) append 1,000,000 records each in
  * batches of varying size while the consumer drains (and checks each record,
- * so it is slower than they are and rings fill), in three cases: large
- * rings, small rings, and fewer slots than writers (a
- * writer without a slot drops all it appends, or gets a slot freed by a
- * writer that finished). One writer of the process case dies without closing
- * its slot (half of its records are offered). Each record carries its writer and sequence number; the consumer
- * checks that none comes twice, that each writer's come in order and intact,
- * and that received plus dropped is the total.
+ * so it is slower than they are and rings fill), in three cases: large rings,
+ * small rings, and fewer slots than writers (a writer without a slot drops
+ * what it appends until a slot is freed). In the process case one writer dies
+ * half way without closing its slot. Each record carries its writer and
+ * sequence number; the consumer checks that none comes twice, that each
+ * writer's come in order and intact, and that received plus dropped is what
+ * the writers offered.
  */
 #include "handover.h"
 
