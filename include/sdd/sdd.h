@@ -194,6 +194,8 @@ SDD_EXPORT void sdd_engine_on_notification(sdd_engine *e, sdd_notify_fn fn, void
 /* Services and terminations from a JSON inventory (conf-examples/inventory.json). */
 SDD_EXPORT int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err);
 
+/* A record the engine cannot take (NULL, a kind or type out of range) is
+ * counted as records_refused and not read. */
 SDD_EXPORT void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f);
 SDD_EXPORT void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev);
 SDD_EXPORT void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev);

@@ -27,7 +27,7 @@
 
 static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
-    "notifications", "suppressed_in_change_window", "notifications_failed",
+    "notifications", "suppressed_in_change_window", "notifications_failed", "records_refused",
 };
 
 /* ---- life cycle of the handle ------------------------------------------ */
@@ -164,12 +164,16 @@ void sdd_engine_free(sdd_engine *e)
 
 void sdd_engine_on_notification(sdd_engine *e, sdd_notify_fn fn, void *ctx)
 {
+    if (!e)
+        return;
     e->notify = fn;
     e->notify_ctx = ctx;
 }
 
 int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err)
 {
+    if (!e || !path)
+        return sdd__fail(err, SDD_E_ARG, "sdd_engine_load_inventory: no engine or no path");
     return sdd__inventory_load(e->inv, path, err);
 }
 
@@ -308,12 +312,24 @@ static int tracked_iface(const sdd_service *s, const sdd_addr *router, uint32_t 
     return -1;
 }
 
+/* A record the API cannot take (NULL, a kind or type out of range) is
+ * counted, never read. */
+static int refused(sdd_engine *e, int bad)
+{
+    if (bad && e)
+        e->counters[C_REFUSED]++;
+    return bad || !e;
+}
+
 void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
     sdd__service_state *st;
     int metric[6], n = 0, svc, k;
     double value[6];
+
+    if (refused(e, !f))
+        return;
     double flows = f->flows ? (double)f->flows : 1;
 
     e->counters[C_FLOWS]++;
@@ -362,6 +378,8 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     sdd__service_state *st;
     int svc;
 
+    if (refused(e, !ev || ev->type < SDD_BMP_PEER_UP || ev->type > SDD_BMP_WITHDRAW))
+        return;
     e->counters[C_BMP]++;
     see_time(e, ev->time);
     svc = sdd__inventory_map_bmp(e->inv, ev, &why);
@@ -385,11 +403,14 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
 void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
-    int term, metric = ev->oper_up ? SDD_M_IFACE_UP : SDD_M_IFACE_DOWN;
+    int term, metric;
     double one = 1;
     sdd__service_state *st;
     sdd_event x;
 
+    if (refused(e, !ev))
+        return;
+    metric = ev->oper_up ? SDD_M_IFACE_UP : SDD_M_IFACE_DOWN;
     e->counters[C_IFACE]++;
     see_time(e, ev->time);
     st = mapped(e, sdd__inventory_map_iface(e->inv, ev, &term, &why), &why);
@@ -441,8 +462,11 @@ void sdd__engine_add_record(sdd_engine *e, const sdd_record *r)
 int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len)
 {
     sdd_record r;
-    int got = sdd__engine_parse(e, kind, line, len, &r);
+    int got;
 
+    if (refused(e, !line || kind < SDD_INPUT_FLOW || kind > SDD_INPUT_TELEMETRY))
+        return -1;
+    got = sdd__engine_parse(e, kind, line, len, &r);
     if (got > 0)
         sdd__engine_add_record(e, &r);
     return got < 0 ? -1 : 0;
@@ -582,6 +606,8 @@ void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
     static const char *const kinds[3] = {"flow", "bmp", "telemetry"};
     char name[96];
 
+    if (!e || !fn)
+        return;
     for (int i = 0; i < C_COUNT; i++)
         fn(ctx, counter_names[i], e->counters[i]);
     for (int k = 0; k < 3; k++)

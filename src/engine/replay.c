@@ -102,6 +102,8 @@ int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const c
     reader in[3];
     int rc = 0, opened = 0;
 
+    if (!e)
+        return sdd__fail(err, SDD_E_ARG, "sdd_engine_replay: no engine");
     for (; opened < 3 && rc == 0; opened++)
         rc = open_reader(&in[opened], paths[opened], (sdd_input_kind)opened, err);
     for (int i = 0; rc == 0 && i < 3; i++)

@@ -250,6 +250,52 @@ static void run_peer_down(sink *out)
     sdd_engine_free(e);
 }
 
+/* Time moved without records closes the slots it passes, as records would;
+ * it never goes back, and before the first record there is nothing to move. */
+static void test_advance_without_records(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"data_delay", "120", NULL};
+    sdd_engine *e = engine_with(settings, NULL);
+    sdd_flow f = flow(T0, RD, 6, 1000);
+
+    assert_int_equal(sdd_engine_advance(e, T0), 0);
+    assert_int_equal(counter(e, "slots_closed"), 0);
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(sdd_engine_advance(e, T0 + 180), 1);   /* watermark T0+60: T0's slot closes */
+    assert_int_equal(counter(e, "slots_closed"), 3);
+    assert_int_equal(sdd_engine_advance(e, T0 + 60), 1);    /* back in time: nothing */
+    assert_int_equal(counter(e, "slots_closed"), 3);
+    f.time = T0 + 90;                                       /* T0+60's slot is still open */
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(counter(e, "late_added") + counter(e, "late_dropped"), 0);
+    assert_int_equal(counter(e, "records_flow"), 2);
+    sdd_engine_free(e);
+}
+
+/* What the API cannot take is counted, never read. */
+static void test_bad_arguments_refused(void **state)
+{
+    (void)state;
+    sdd_engine *e = engine_with(NULL, NULL);
+    sdd_bmp_event ev = peer_event(T0, SDD_BMP_PEER_DOWN, 1);
+    sdd_error err = {0};
+
+    sdd_engine_add_flow(e, NULL);
+    ev.type = (sdd_bmp_type)99;
+    sdd_engine_add_bmp(e, &ev);
+    assert_int_equal(sdd_engine_add_json(e, (sdd_input_kind)7, "{}", 2), -1);
+    assert_int_equal(counter(e, "records_refused"), 3);
+    assert_int_equal(counter(e, "records_bmp"), 0);
+    sdd_engine_add_flow(NULL, NULL);                        /* no engine: nothing happens */
+    assert_int_equal(sdd_engine_replay(NULL, NULL, NULL, NULL, &err), -1);
+    assert_int_equal(err.code, SDD_E_ARG);
+    assert_int_equal(sdd_engine_load_inventory(e, NULL, NULL), -1);    /* err may be NULL */
+    assert_string_equal(sdd_strerror(SDD_E_NOMEM), "out of memory");
+    assert_string_equal(sdd_strerror((sdd_code)1000), "unknown error");
+    sdd_engine_free(e);
+}
+
 static void test_peer_down_lifecycle(void **state)
 {
     (void)state;
@@ -527,6 +573,8 @@ int main(void)
         cmocka_unit_test(test_watermark_and_lateness),
         cmocka_unit_test(test_unmapped_and_learning),
         cmocka_unit_test(test_unknown_rd_service),
+        cmocka_unit_test(test_advance_without_records),
+        cmocka_unit_test(test_bad_arguments_refused),
         cmocka_unit_test(test_peer_down_lifecycle),
         cmocka_unit_test(test_same_input_same_output),
         cmocka_unit_test(test_restart_continues),
