@@ -58,6 +58,8 @@ struct sdd_daemon {
     sdd_kafka_source *kafka;
     double kafka_last;
     int kafka_more;
+    double feed_last;                   /* when the feed last gave records (or the start) */
+    int feed_more, feed_done;
     uint64_t committed_messages;        /* input messages when the last transaction committed */
     double next_commit, next_sync;
     sdd_engine *engine;
@@ -106,6 +108,10 @@ static int check_inputs(sdd_daemon *d, sdd_error *err)
             return -1;
         used += in->spec.type != SDD_SPEC_NONE;
     }
+    if (d->opts.feed && d->in[SDD_INPUT_FLOW].spec.type != SDD_SPEC_NONE)
+        return sdd__fail(err, SDD_E_CONFIG, "flow_input: the flows come from %s: leave flow_input empty",
+                         d->opts.feed->name);
+    used += d->opts.feed != NULL;
     if (!used)
         return sdd__fail(err, SDD_E_CONFIG, "no input: set flow_input, bmp_input or telemetry_input");
     return 0;
@@ -324,18 +330,24 @@ static int all_idle(sdd_daemon *d)
     for (int k = 0; k < 3; k++)
         if (d->in[k].file && !d->in[k].done && d->now - d->in[k].last < limit)
             return 0;
+    if (d->opts.feed && !d->feed_done && d->now - d->feed_last < limit)
+        return 0;
     return !d->kafka || (d->now - d->kafka_last >= limit && sdd_kafka_source_caught_up(d->kafka));
 }
 
 /* Waits until an input has something, a file is due, or MAX_WAIT_MS. */
 static void wait_for_input(sdd_daemon *d)
 {
-    struct pollfd pfd[4];
-    input *owner[4] = {NULL};
-    int n = 0, timeout = d->kafka_more ? 0 : MAX_WAIT_MS;
+    struct pollfd pfd[5];
+    input *owner[5] = {NULL};
+    int n = 0, timeout = d->kafka_more || d->feed_more ? 0 : MAX_WAIT_MS;
 
     if (d->kafka)
         pfd[n++] = (struct pollfd){sdd_kafka_source_fd(d->kafka), POLLIN, 0};
+    if (d->opts.feed && d->opts.feed->fd >= 0)
+        pfd[n++] = (struct pollfd){d->opts.feed->fd, POLLIN, 0};
+    else if (d->opts.feed && timeout > TICK_MS)
+        timeout = TICK_MS;
     for (int k = 0; k < 3; k++) {
         input *in = &d->in[k];
         if (!in->file || in->done)
@@ -375,11 +387,28 @@ static void read_file(input *in)
         sdd_logf(&d->opts.log, SDD_LOG_INFO, "%s: end of stdin", in->key);
 }
 
+static void read_feed(sdd_daemon *d)
+{
+    const sdd_daemon_feed *feed = d->opts.feed;
+    size_t taken = 0;
+
+    if (!feed || d->feed_done)
+        return;
+    sdd_read_status st = feed->read(feed->ctx, d->engine, &taken);
+    d->feed_more = st == SDD_READ_MORE;
+    d->feed_done = st == SDD_READ_DONE;
+    if (taken)
+        d->feed_last = d->now;
+    if (d->feed_done)
+        sdd_logf(&d->opts.log, SDD_LOG_INFO, "%s: ended", feed->name);
+}
+
 static void read_inputs(sdd_daemon *d)
 {
     char why[512];
 
     d->now = sdd_now_seconds();
+    read_feed(d);
     if (d->kafka)
         d->kafka_more = sdd_kafka_source_read(d->kafka, KAFKA_BATCH, on_kafka_line, d) == SDD_READ_MORE;
     if (d->kafka && *sdd_kafka_source_fatal(d->kafka, why, sizeof(why))) {
@@ -463,13 +492,13 @@ static void maybe_checkpoint(sdd_daemon *d)
 int sdd_daemon_run(sdd_daemon *d)
 {
     d->now = sdd_now_seconds();
-    d->kafka_last = d->now;
+    d->kafka_last = d->feed_last = d->now;
     for (int k = 0; k < 3; k++)
         d->in[k].last = d->in[k].next_look = d->now;
     d->next_stats = d->now + d->opts.stats_every;
     d->next_commit = d->now + COMMIT_EVERY;
     d->next_sync = d->now + d->set.state_sync_seconds;
-    while (!*d->opts.stop && !d->failed) {
+    while (!*d->opts.stop && !d->failed && !d->feed_done) {
         d->now = sdd_now_seconds();
         if (d->opts.exit_idle > 0 && all_idle(d)) {
             sdd_logf(&d->opts.log, SDD_LOG_INFO, "every input idle for %d s: closing the open slots",

@@ -12,6 +12,20 @@
 /* sddd's exit codes. */
 enum { SDD_EXIT_OK = 0, SDD_EXIT_FAILURE = 1, SDD_EXIT_CONFIG = 2 };
 
+/* Records made in the same process, handed to the engine directly (the
+ * pmacct plugin's hand-over from nfacctd's writers). It is the flow input:
+ * flow_input must then be empty. */
+typedef struct sdd_daemon_feed {
+    const char *name;                   /* what it is, for messages */
+    int fd;                             /* readable when records wait; -1: looked at every turn */
+    /* Hands waiting records to the engine (sdd_engine_add_flow), *taken
+     * of them: SDD_READ_MORE when more wait, SDD_READ_IDLE when none,
+     * SDD_READ_DONE when it has ended (the daemon then stops as on *stop:
+     * the open slots stay open and are saved). */
+    sdd_read_status (*read)(void *ctx, sdd_engine *engine, size_t *taken);
+    void *ctx;
+} sdd_daemon_feed;
+
 typedef struct sdd_daemon_opts {
     const char *config_path;
     const char *inventory_path;         /* NULL: the configuration's inventory_file */
@@ -19,6 +33,7 @@ typedef struct sdd_daemon_opts {
     int stats_every;                    /* seconds; 0: counters only at exit */
     volatile sig_atomic_t *stop;        /* set from a signal handler to stop */
     sdd_logger log;
+    const sdd_daemon_feed *feed;        /* NULL: none */
 } sdd_daemon_opts;
 
 typedef struct sdd_daemon sdd_daemon;
