@@ -4,18 +4,18 @@
 
 #include "detect/detectors.h"
 
-#define ROW(word, name) {word, #name, sdd__history_##name, sdd__detect_##name}
+#define ROW(word, name, on_event) {word, #name, sdd__history_##name, on_event, sdd__detect_##name}
 
 const sdd_detector sdd__detectors[SDD_DET_COUNT] = {
-    [SDD_DET_VOLUME] = ROW("volume", traffic_volume),
-    [SDD_DET_PATTERN] = ROW("pattern", udp_pattern),
-    [SDD_DET_FLOW_COUNT] = ROW("flow-count", flow_count_spike),
-    [SDD_DET_PEER_DOWN] = ROW("peer-down", bmp_peer_down),
-    [SDD_DET_WITHDRAW] = ROW("withdraw", bmp_withdraw),
-    [SDD_DET_UPDATE] = ROW("update", bmp_update),
-    [SDD_DET_OC] = ROW("oc", oc_interface_state),
-    [SDD_DET_FLOW_FWD] = ROW("flow-fwd", flow_fwd),
-    [SDD_DET_SATURATION] = ROW("saturation", link_saturation),
+    [SDD_DET_VOLUME] = ROW("volume", traffic_volume, 0),
+    [SDD_DET_PATTERN] = ROW("pattern", udp_pattern, 0),
+    [SDD_DET_FLOW_COUNT] = ROW("flow-count", flow_count_spike, 0),
+    [SDD_DET_PEER_DOWN] = ROW("peer-down", bmp_peer_down, 1),
+    [SDD_DET_WITHDRAW] = ROW("withdraw", bmp_withdraw, 0),
+    [SDD_DET_UPDATE] = ROW("update", bmp_update, 0),
+    [SDD_DET_OC] = ROW("oc", oc_interface_state, 1),
+    [SDD_DET_FLOW_FWD] = ROW("flow-fwd", flow_fwd, 0),
+    [SDD_DET_SATURATION] = ROW("saturation", link_saturation, 0),
 };
 
 const sdd_detector *sdd__detector_by_word(const char *word, size_t len)

@@ -6,7 +6,9 @@
  * annotator; the volume detector names its two symptoms by protocol,
  * udp_sum and tcp_sum, as deployed), the history it reads, and its function.
  * The engine sizes history from the detectors of its strategy (engine.c), the
- * strategy parser finds them by word (strategy.c). One file per detector
+ * strategy parser finds them by word (strategy.c). Detectors of events (a
+ * peer down, an interface down) are also run as soon as such an event is
+ * read, not only when its slot closes. One file per detector
  * implements the two functions its row names (detect_*.c). */
 #ifndef SDD_DETECT_DETECTORS_H
 #define SDD_DETECT_DETECTORS_H
@@ -24,6 +26,7 @@ typedef struct sdd_detector {
     const char *word;
     const char *name;
     sdd_history_need (*history)(const sdd_profile *p, int step);
+    int on_event;                       /* judges events: run as soon as one is read */
     /* Writes up to `max` symptoms; returns how many. */
     int (*run)(const sdd_detect_input *in, sdd_symptom *out, int max);
 } sdd_detector;

@@ -71,11 +71,13 @@ sdd_history_need sdd__strategy_history(const sdd_strategy *s, const sdd_profile 
     return all;
 }
 
-int sdd__strategy_run(const sdd_strategy *s, const sdd_detect_input *in, sdd_symptom *out, int max)
+int sdd__strategy_run(const sdd_strategy *s, const sdd_detect_input *in, int events_only, sdd_symptom *out, int max)
 {
     int n = 0;
 
     for (int d = 0; d < s->n && n < max; d++) {
+        if (events_only && !s->detector[d]->on_event)
+            continue;
         int got = s->detector[d]->run(in, out + n, max - n);
         for (int i = n; i < n + got; i++)
             out[i].weight *= s->weight[d];

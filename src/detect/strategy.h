@@ -26,9 +26,10 @@ int sdd__strategy_parse(const char *name, sdd_strategy *out, sdd_error *err);
 /* The history every detector of the strategy needs under profile p. */
 sdd_history_need sdd__strategy_history(const sdd_strategy *s, const sdd_profile *p, int step);
 
-/* Runs the strategy's detectors on one service and slot: up to max symptoms,
- * each weighted by the strategy. */
-int sdd__strategy_run(const sdd_strategy *s, const sdd_detect_input *in, sdd_symptom *out, int max);
+/* Runs the strategy's detectors on one service and slot (only those of
+ * events when events_only): up to max symptoms, each weighted by the
+ * strategy. */
+int sdd__strategy_run(const sdd_strategy *s, const sdd_detect_input *in, int events_only, sdd_symptom *out, int max);
 
 /* The concern score of a slot's symptoms, 0..100: the weighted strengths
  * summed into c, then 100(1 - e^(-k c)) with k = the profile's sensitivity.

@@ -95,6 +95,8 @@ sdd_config *sdd_config_new(void)
     cfg->time_step_seconds = 60;
     cfg->data_delay = 120;
     cfg->allowed_lateness = 600;
+    cfg->max_clock_skew = 600;
+    cfg->source_idle_seconds = 300;
     snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "volume-1-pattern-1-flow-count-1-peer-down-1-withdraw-1-update-1-flow-fwd-1-oc-1-saturation-1-pipeline");
     return cfg;
 }
@@ -172,6 +174,8 @@ static const sdd_setting settings[] = {
     SDD_SETTING_INT(sdd_config, time_step_seconds, 60, 86400),
     SDD_SETTING_INT(sdd_config, data_delay, 0, 86400),
     SDD_SETTING_INT(sdd_config, allowed_lateness, 0, 7 * 86400),
+    SDD_SETTING_INT(sdd_config, max_clock_skew, 60, 86400),
+    SDD_SETTING_INT(sdd_config, source_idle_seconds, 60, 86400),
     SDD_SETTING_BOOL(sdd_config, learn_unknown_rd),
     SDD_SETTING_TEXT(sdd_config, strategy),
     SDD_SETTING_TEXT(sdd_config, history_file),

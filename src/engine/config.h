@@ -69,6 +69,8 @@ struct sdd_config {
     int time_step_seconds;
     int data_delay;                     /* seconds the newest records are waited for */
     int allowed_lateness;               /* seconds after closing a slot still added to history */
+    int max_clock_skew;                 /* seconds a record may be ahead of the engine's time */
+    int source_idle_seconds;            /* a source this far behind the lead no longer holds time back */
     int learn_unknown_rd;               /* an RD of no service forms its own service */
     char strategy[SDD_VALUE_MAX];
     char history_file[SDD_PATH_MAX];    /* "" keeps history in memory */

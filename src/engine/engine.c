@@ -4,8 +4,9 @@
  * strategy on every service for each closed slot, and drives the
  * relevant-state lifecycle, whose notifications go to the caller's callback.
  *
- * Time is the records' time only. The watermark is the newest event time
- * seen minus data_delay; a slot closes when the watermark passes its end.
+ * Time is the records' time only (clock.h: per-source watermarks, records
+ * too far ahead refused). The watermark is the engine's time minus
+ * data_delay; a slot closes when the watermark passes its end.
  * Records for a slot that has closed are still added to history within
  * allowed_lateness (so later comparisons see them) and dropped after.
  *
@@ -28,6 +29,7 @@
 static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
     "notifications", "suppressed_in_change_window", "notifications_failed", "records_refused",
+    "future_dropped", "slots_skipped_empty",
 };
 
 /* ---- life cycle of the handle ------------------------------------------ */
@@ -130,7 +132,8 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         return NULL;
     }
     e->inv = sdd__inventory_new(cfg->learn_unknown_rd);
-    if (sdd__slots_init(&e->slots, cfg) == 0 && e->inv)
+    if (sdd__slots_init(&e->slots, cfg) == 0 && e->inv &&
+        sdd__clock_init(&e->clock, cfg->max_clock_skew, cfg->source_idle_seconds) == 0)
         e->hist = open_history(cfg, &e->strategy, &e->shape, err);
     else
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
@@ -150,6 +153,7 @@ void sdd_engine_free(sdd_engine *e)
         return;
     sdd__services_free(&e->services);
     sdd__slots_free(&e->slots);
+    sdd__clock_free(&e->clock);
     free(e->cursor);
     free(e->holidays);
     sdd__drop_models_free(e->drop_models);
@@ -185,6 +189,7 @@ static sdd__service_state *state_of(sdd_engine *e, int svc)
 }
 
 static void run_detection(sdd_engine *e, int svc, int64_t slot);
+static void on_event(sdd_engine *e, int svc, const sdd_event *x);
 
 /* Zeroes the rows of a slot that leaves allowed_lateness: its row is the
  * next open slot's. */
@@ -223,40 +228,67 @@ static void close_slot(sdd_engine *e, int64_t slot)
     clear_row(e, slot - sl->n_late);
 }
 
-/* Closes every slot whose end the watermark (newest - data_delay) has
- * passed. After a long gap with every row empty, the slots in between are
- * closed as one: none holds a record. */
-static void close_until(sdd_engine *e, int64_t newest)
+/* Skips the slots up to last_closed when no row holds a record: each would
+ * close empty. Their rows are marked so, in one step whatever the gap (a
+ * front end back after days, a clock far ahead). */
+static void skip_empty(sdd_engine *e, int64_t last_closed)
 {
     sdd__slots *sl = &e->slots;
-    int64_t last_closed = sdd__slot_of(sl, newest - sl->data_delay) - 1;
+    int64_t from = sl->next_close;
 
-    if (last_closed - sl->next_close >= sl->n_rows && sdd__slots_empty(sl))
-        sl->next_close = last_closed - sl->n_rows + 1;
-    while (sl->next_close <= last_closed)
-        close_slot(e, sl->next_close++);
+    if (last_closed < from || !sdd__slots_empty(sl))
+        return;
+    if (last_closed - from >= sl->n_rows)
+        from = last_closed - sl->n_rows + 1;
+    for (int64_t slot = from; slot <= last_closed; slot++)
+        sl->row_closed_empty[sdd__slot_row(sl, slot)] = 1;
+    e->counters[C_SLOTS_SKIPPED] += (uint64_t)(last_closed - sl->next_close + 1);
+    sl->next_close = last_closed + 1;
 }
 
-/* The first record fixes where slots start; before it nothing is open. */
-static void see_time(sdd_engine *e, int64_t t)
+/* Closes every slot whose end the watermark (the engine's time minus
+ * data_delay) has passed. */
+static void close_until(sdd_engine *e, int64_t now)
+{
+    sdd__slots *sl = &e->slots;
+    int64_t last_closed = sdd__slot_of(sl, now - sl->data_delay) - 1;
+
+    while (sl->next_close <= last_closed) {
+        skip_empty(e, last_closed);
+        if (sl->next_close <= last_closed)
+            close_slot(e, sl->next_close++);
+    }
+}
+
+/* A record's time: 0 when it is taken (the engine's time may move and close
+ * slots), -1 when it is too far ahead of the engine's time (counted). The
+ * first record fixes where slots start; before it nothing is open. */
+static int see_time(sdd_engine *e, sdd_input_kind kind, const sdd_addr *router, int64_t t)
 {
     sdd__slots *sl = &e->slots;
 
+    if (sdd__clock_see(&e->clock, kind, router, t) > 0) {
+        e->counters[C_FUTURE_DROPPED]++;
+        return -1;
+    }
     if (sl->next_close == INT64_MIN) {
         sl->next_close = sdd__slot_of(sl, t - sl->data_delay);
         sl->first_slot = sdd__slot_of(sl, t);
     }
-    if (t <= sl->newest)
-        return;
-    sl->newest = t;
-    close_until(e, t);
+    if (t > sl->newest)
+        sl->newest = t;
+    close_until(e, e->clock.now);
+    return 0;
 }
 
 int sdd_engine_advance(sdd_engine *e, int64_t now)
 {
-    if (!e || e->slots.next_close == INT64_MIN)
+    if (!e)
         return 0;
-    see_time(e, now);
+    sdd__clock_tell(&e->clock, now);
+    if (e->slots.next_close == INT64_MIN)
+        return 0;
+    close_until(e, e->clock.now);
     return 1;
 }
 
@@ -333,7 +365,8 @@ void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
     double flows = f->flows ? (double)f->flows : 1;
 
     e->counters[C_FLOWS]++;
-    see_time(e, f->time);
+    if (see_time(e, SDD_INPUT_FLOW, &f->router, f->time) < 0)
+        return;
     svc = sdd__inventory_map_flow(e->inv, f, &why);
     st = mapped(e, svc, &why);
     if (!st)
@@ -381,7 +414,8 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     if (refused(e, !ev || ev->type < SDD_BMP_PEER_UP || ev->type > SDD_BMP_WITHDRAW))
         return;
     e->counters[C_BMP]++;
-    see_time(e, ev->time);
+    if (see_time(e, SDD_INPUT_BMP, &ev->router, ev->time) < 0)
+        return;
     svc = sdd__inventory_map_bmp(e->inv, ev, &why);
     st = mapped(e, svc, &why);
     if (!st)
@@ -397,6 +431,7 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
         x.reason = ev->reason;
         x.peer = ev->peer;
         sdd__service_add_event(st, &x);
+        on_event(e, svc, &x);
     }
 }
 
@@ -407,13 +442,16 @@ void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)
     double one = 1;
     sdd__service_state *st;
     sdd_event x;
+    int svc;
 
     if (refused(e, !ev))
         return;
     metric = ev->oper_up ? SDD_M_IFACE_UP : SDD_M_IFACE_DOWN;
     e->counters[C_IFACE]++;
-    see_time(e, ev->time);
-    st = mapped(e, sdd__inventory_map_iface(e->inv, ev, &term, &why), &why);
+    if (see_time(e, SDD_INPUT_TELEMETRY, &ev->router, ev->time) < 0)
+        return;
+    svc = sdd__inventory_map_iface(e->inv, ev, &term, &why);
+    st = mapped(e, svc, &why);
     if (!st)
         return;
     account(e, st, ev->time, &metric, &one, 1);
@@ -424,6 +462,7 @@ void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)
     x.reason = -1;
     snprintf(x.ifname, sizeof(x.ifname), "%s", ev->ifname);
     sdd__service_add_event(st, &x);
+    on_event(e, svc, &x);
 }
 
 int sdd__engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *r)
@@ -555,7 +594,11 @@ static void publish(sdd_engine *e, sdd__service_state *st, const sdd_lifecycle_c
         sdd__lifecycle_release(&st->rs);
 }
 
-static void run_detection(sdd_engine *e, int svc, int64_t slot)
+/* Judges one service at one slot: with every detector of the strategy when
+ * the slot has closed, or with those of events only when an event was just
+ * read (the slot still open: such a judgement opens or revises a relevant
+ * state, never closes it). */
+static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
 {
     sdd__service_state *st = &e->services.st[svc];
     const sdd_service *s = sdd__inventory_service(e->inv, svc);
@@ -578,7 +621,7 @@ static void run_detection(sdd_engine *e, int svc, int64_t slot)
     in.events = events;
     in.n_if = tracked_capacities(s, in.if_capacity_bps, in.if_termination);
     in.drop_model = sdd__drop_models_find(e->drop_models, st->profile->drop_model);
-    n = sdd__strategy_run(&e->strategy, &in, sym, SDD_SYMPTOMS_MAX);
+    n = sdd__strategy_run(&e->strategy, &in, events_only, sym, SDD_SYMPTOMS_MAX);
     concern = sdd__concern_score(st->profile, sym, n);
     /* A planned change is no disruption: it opens no relevant state, nor does
      * its recovery within pattern_length_minutes of its end. */
@@ -594,9 +637,27 @@ static void run_detection(sdd_engine *e, int svc, int64_t slot)
         .slot_start = start,
         .slot_end = start + e->cfg.time_step_seconds,
     };
-    sdd_change change = sdd__lifecycle_step(&st->rs, &lc, concern, sym, n);
+    sdd_change change = events_only ? sdd__lifecycle_event(&st->rs, &lc, concern, sym, n)
+                                    : sdd__lifecycle_step(&st->rs, &lc, concern, sym, n);
     if (change != SDD_CHANGE_NONE)
         publish(e, st, &lc, change);
+}
+
+static void run_detection(sdd_engine *e, int svc, int64_t slot)
+{
+    judge(e, svc, slot, 0);
+}
+
+/* A control- or management-plane event of a service, just read: a down is
+ * judged at once; an up is the evidence of when the disruption ended. */
+static void on_event(sdd_engine *e, int svc, const sdd_event *x)
+{
+    sdd__service_state *st = &e->services.st[svc];
+
+    if (x->kind == SDD_EV_PEER_DOWN || x->kind == SDD_EV_IFACE_DOWN)
+        judge(e, svc, sdd__slot_of(&e->slots, x->time), 1);
+    else if (st->rs.open)
+        sdd__lifecycle_recovered(&st->rs, x->time);
 }
 
 /* ---- counters ---------------------------------------------------------- */

@@ -8,6 +8,7 @@
 
 #include "detect/drop_model.h"
 #include "detect/strategy.h"
+#include "engine/clock.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/history.h"
@@ -20,7 +21,7 @@
 
 typedef enum counter {
     C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS,
-    C_IN_CHANGE_WINDOW, C_NOTIFICATIONS_FAILED, C_REFUSED, C_COUNT
+    C_IN_CHANGE_WINDOW, C_NOTIFICATIONS_FAILED, C_REFUSED, C_FUTURE_DROPPED, C_SLOTS_SKIPPED, C_COUNT
 } counter;
 
 struct sdd_engine {
@@ -30,6 +31,7 @@ struct sdd_engine {
     sdd_history_shape shape;
     sdd__services services;
     sdd__slots slots;
+    sdd__clock clock;
     int64_t *holidays;                  /* day numbers (days since the epoch), sorted */
     int n_holidays;
     char *cursor;                       /* the application's text kept with the state */

@@ -5,6 +5,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/config.c src/engine/config.h \
 	src/engine/engine.c src/engine/engine.h src/engine/engine_private.h \
 	src/engine/checkpoint.c \
+	src/engine/clock.c src/engine/clock.h \
 	src/engine/services.c src/engine/services.h \
 	src/engine/slots.c src/engine/slots.h \
 	src/engine/history.c src/engine/history.h \

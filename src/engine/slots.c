@@ -12,7 +12,9 @@ int sdd__slots_init(sdd__slots *s, const sdd_config *cfg)
     s->step = cfg->time_step_seconds;
     s->data_delay = cfg->data_delay;
     s->allowed_lateness = cfg->allowed_lateness;
-    s->n_open = cfg->data_delay / cfg->time_step_seconds + 2;
+    /* a record may be max_clock_skew ahead of the engine's time, whose
+     * slots close data_delay after it */
+    s->n_open = (cfg->data_delay + cfg->max_clock_skew) / cfg->time_step_seconds + 2;
     /* rows outlive their slot's close by the late window, and at least by
      * the slots whose exact sums history keeps, which a rewind needs back */
     s->n_late = cfg->allowed_lateness / cfg->time_step_seconds;

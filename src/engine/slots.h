@@ -20,10 +20,10 @@ typedef struct sdd__slots {
     int step;                           /* time_step_seconds */
     int data_delay;
     int allowed_lateness;
-    int n_open;                         /* slots kept open: data_delay / step + 2 */
+    int n_open;                         /* slots kept open: (data_delay + max_clock_skew) / step + 2 */
     int n_late;                         /* rows kept for slots after their close */
     int n_rows;                         /* n_late + n_open */
-    int64_t newest;                     /* newest event time seen; INT64_MIN before any */
+    int64_t newest;                     /* newest event time taken; INT64_MIN before any */
     int64_t next_close;                 /* number of the oldest open slot; INT64_MIN before any */
     int64_t first_slot;                 /* of the first record: likely partial, not judged */
     uint64_t *row_records;              /* records per row, all services */

@@ -38,12 +38,15 @@ void sdd__lifecycle_release(sdd_relevant_state *rs)
     memset(rs, 0, sizeof(*rs));
 }
 
-/* Merges this slot's symptoms into the state; 1 if one was added or went away. */
-static int merge_symptoms(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, const sdd_symptom *sym, int n)
+/* Merges this judgement's symptoms into the state; 1 if one was added or
+ * went away. A judgement of events only (whole == 0) saw no other detector:
+ * it adds, and takes nothing away. */
+static int merge_symptoms(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, const sdd_symptom *sym, int n,
+                          int whole)
 {
     int changed = 0;
 
-    for (int c = 0; c < rs->n_contrib; c++) {
+    for (int c = 0; c < rs->n_contrib && whole; c++) {
         int was = rs->contrib[c].active;
         rs->contrib[c].active = 0;
         for (int i = 0; i < n; i++)
@@ -93,14 +96,16 @@ sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *
         open_state(rs, ctx, concern);
         if (!rs->open)
             return SDD_CHANGE_NONE;
-        merge_symptoms(rs, ctx, sym, n);
+        merge_symptoms(rs, ctx, sym, n, 1);
         return revise(rs, 0, SDD_CHANGE_OPENED);
     }
+    if (ctx->slot_end <= rs->start)
+        return SDD_CHANGE_NONE;         /* a slot before the event that opened it */
     if (concern >= threshold) {
         rs->below = 0;
         rs->end = ctx->slot_end;
         rs->concern = concern;
-        changed = merge_symptoms(rs, ctx, sym, n);
+        changed = merge_symptoms(rs, ctx, sym, n, 1);
         if (changed || band_of(concern) != rs->band)
             return revise(rs, rs->revision + 1, SDD_CHANGE_REVISED);
         return SDD_CHANGE_NONE;
@@ -108,7 +113,34 @@ sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *
     if (++rs->below < (int)ctx->profile->v[SDD_P_CLOSE_AFTER_SLOTS])
         return SDD_CHANGE_NONE;
     rs->concern = concern;
-    merge_symptoms(rs, ctx, NULL, 0);
+    merge_symptoms(rs, ctx, NULL, 0, 1);
     rs->open = 0;
+    if (rs->recovered > rs->end)
+        rs->end = rs->recovered;
     return revise(rs, rs->revision + 1, SDD_CHANGE_CLOSED);
+}
+
+sdd_change sdd__lifecycle_event(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
+                                const sdd_symptom *sym, int n)
+{
+    if (concern < (int)ctx->profile->v[SDD_P_CONCERN_THRESHOLD])
+        return SDD_CHANGE_NONE;
+    if (!rs->open) {
+        open_state(rs, ctx, concern);
+        if (!rs->open)
+            return SDD_CHANGE_NONE;
+        merge_symptoms(rs, ctx, sym, n, 0);
+        return revise(rs, 0, SDD_CHANGE_OPENED);
+    }
+    if (!merge_symptoms(rs, ctx, sym, n, 0))
+        return SDD_CHANGE_NONE;
+    if (concern > rs->concern)
+        rs->concern = concern;
+    return revise(rs, rs->revision + 1, SDD_CHANGE_REVISED);
+}
+
+void sdd__lifecycle_recovered(sdd_relevant_state *rs, int64_t t)
+{
+    if (t > rs->recovered)
+        rs->recovered = t;
 }

@@ -33,6 +33,7 @@ typedef struct sdd_relevant_state {
     int below;                          /* slots below threshold since `end` */
     int band;                           /* concern band of the last notification */
     int concern;
+    int64_t recovered;                  /* when an event said it ended (a peer up); 0 none */
     sdd_contribution *contrib;          /* SDD_CONTRIB_MAX, allocated while open */
     int n_contrib;
 } sdd_relevant_state;
@@ -58,6 +59,14 @@ typedef enum sdd_change {
  * its content for its notification: release it after. */
 sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
                                const sdd_symptom *sym, int n);
+/* The same for an event just read, judged by the detectors of events before
+ * its slot closes: opens or revises, never closes nor counts a slot below
+ * the threshold. */
+sdd_change sdd__lifecycle_event(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
+                                const sdd_symptom *sym, int n);
+/* An event at time t says the disruption ended there (a peer came back):
+ * the state's end is then no earlier than t. */
+void sdd__lifecycle_recovered(sdd_relevant_state *rs, int64_t t);
 void sdd__lifecycle_release(sdd_relevant_state *rs);
 
 #endif

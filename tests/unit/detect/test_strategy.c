@@ -215,7 +215,7 @@ static int run(const char *name, const sdd_profile *p, sdd_symptom *out, int max
     in.events = ev;
     in.n_events = 2;
     parse_ok(name, &s);
-    return sdd__strategy_run(&s, &in, out, max);
+    return sdd__strategy_run(&s, &in, 0, out, max);
 }
 
 static void test_run_multiplies_weights(void **state)

@@ -143,7 +143,7 @@ static void test_latest_revision_and_show_line(void **state)
     summary(&st, &s);
     assert_int_equal(s.revision, 1);
     sdd_label_format(&s, line, sizeof(line));
-    assert_string_equal(line, ID "\t64497:1\tproblem_potential\t2023-11-14T22:17:00Z\t2023-11-14T22:20:00Z\t0\t"
+    assert_string_equal(line, ID "\t64497:1\tproblem_potential\t2023-11-14T22:17:00Z\t2023-11-14T22:20:05Z\t0\t"
                               "bmp_peer_down");
     assert_true(sdd_label_matches(&s, 0, "64497:1"));
     assert_false(sdd_label_matches(&s, 0, "64497:2"));

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* clock.c: see clock.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/clock.h"
+
+int sdd__clock_init(sdd__clock *c, int max_clock_skew, int source_idle_seconds)
+{
+    memset(c, 0, sizeof(*c));
+    c->skew = max_clock_skew;
+    c->idle = source_idle_seconds;
+    c->told = INT64_MIN;
+    c->lead = INT64_MIN;
+    c->now = INT64_MIN;
+    c->index = sdd__map_new();
+    return c->index ? 0 : -1;
+}
+
+void sdd__clock_free(sdd__clock *c)
+{
+    sdd__map_free(c->index);
+    free(c->newest);
+    memset(c, 0, sizeof(*c));
+}
+
+/* The oldest watermark of the live sources; the lead when none is live.
+ * Never back. O(sources): called only when the result can change. */
+static void update(sdd__clock *c)
+{
+    int64_t t = INT64_MAX;
+
+    for (int i = 0; i < c->n; i++)
+        if (c->newest[i] >= c->lead - c->idle && c->newest[i] < t)
+            t = c->newest[i];
+    if (t == INT64_MAX)
+        t = c->lead;
+    if (t > c->now)
+        c->now = t;
+}
+
+/* The lead moved to t: the oldest live source may have gone idle. */
+static int lead_to(sdd__clock *c, int64_t t)
+{
+    if (t <= c->lead)
+        return 0;
+    c->lead = t;
+    return c->now == INT64_MIN || c->lead - c->idle > c->now;
+}
+
+static int source_of(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router)
+{
+    uint8_t key[1 + sizeof(*router)];
+    int32_t s;
+
+    key[0] = (uint8_t)kind;
+    memcpy(key + 1, router, sizeof(*router));
+    s = sdd__map_get(c->index, key, sizeof(key));
+    if (s >= 0)
+        return s;
+    if (c->n == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 16;
+        int64_t *grown = realloc(c->newest, (size_t)cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        c->newest = grown;
+        c->cap = cap;
+    }
+    if (sdd__map_put(c->index, key, sizeof(key), c->n) < 0)
+        return -1;
+    c->newest[c->n] = INT64_MIN;
+    return c->n++;
+}
+
+/* What a record's time is compared with: the engine's time, or before the
+ * first record the front end's. */
+static int too_far_ahead(const sdd__clock *c, int64_t t)
+{
+    int64_t ref = c->now != INT64_MIN ? c->now : c->told;
+
+    return ref != INT64_MIN && t > ref && t - ref > c->skew;
+}
+
+int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int64_t t)
+{
+    int s, moved;
+
+    if (too_far_ahead(c, t))
+        return 1;
+    s = source_of(c, kind, router);
+    if (s < 0) {                        /* no room to track it: its time counts alone */
+        if (t > c->now)
+            c->now = t;
+        lead_to(c, t);
+        return -1;
+    }
+    if (t <= c->newest[s])
+        return 0;
+    /* the engine's time moves only when the oldest live source does, or
+     * when the lead leaves it behind */
+    moved = c->newest[s] <= c->now;
+    c->newest[s] = t;
+    if (lead_to(c, t) || moved)
+        update(c);
+    return 0;
+}
+
+void sdd__clock_tell(sdd__clock *c, int64_t now)
+{
+    if (now <= c->told)
+        return;
+    c->told = now;
+    if (lead_to(c, now) && c->n)
+        update(c);
+}

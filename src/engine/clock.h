@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* clock.h: the engine's time, made of the records' times so that one bad
+ * clock cannot poison it.
+ *
+ * Each source (an input kind and a router: an exporter's flows, a BMP
+ * router's messages, a node's telemetry) has a watermark: the newest time
+ * seen from it. The engine's time is the oldest watermark among the sources
+ * that are live, so a source running ahead (a router with a wrong clock or
+ * time zone) does not close slots the others are still filling. A source
+ * is no longer live when it falls source_idle_seconds behind the lead (the
+ * newest watermark, or the wall-clock time a live front end told with
+ * sdd_engine_advance), so an idle or stuck source does not hold time back
+ * for ever. A record more than max_clock_skew ahead of the engine's time is
+ * refused: it moves no watermark and reaches no slot. The clock itself keeps
+ * no wall clock: replay is deterministic, live front ends say what time it
+ * is. docs/time.md tells the whole model. */
+#ifndef SDD_ENGINE_CLOCK_H
+#define SDD_ENGINE_CLOCK_H
+
+#include <stdint.h>
+
+#include "sdd/sdd.h"
+#include "util/map.h"
+
+typedef struct sdd__clock {
+    sdd_map *index;                     /* (kind, router) -> source */
+    int64_t *newest;                    /* watermark of each source */
+    int n, cap;
+    int64_t skew;                       /* max_clock_skew */
+    int64_t idle;                       /* source_idle_seconds */
+    int64_t told;                       /* what the front end last advanced to; INT64_MIN never */
+    int64_t lead;                       /* the newest watermark or told time */
+    int64_t now;                        /* the engine's time; INT64_MIN before any record */
+} sdd__clock;
+
+/* -1 when out of memory. */
+int sdd__clock_init(sdd__clock *c, int max_clock_skew, int source_idle_seconds);
+void sdd__clock_free(sdd__clock *c);
+
+/* A record of `kind` from `router` at time t: 0 when taken (the engine's
+ * time may have moved: see c->now), 1 when refused as too far ahead, -1 when
+ * out of memory for a new source (the record is then taken without one). */
+int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int64_t t);
+/* The front end's wall clock: idle sources stop holding time back, and with
+ * no live source the engine's time follows it. */
+void sdd__clock_tell(sdd__clock *c, int64_t now);
+
+#endif
