@@ -13,7 +13,10 @@ libsdd_core_la_SOURCES += \
 	src/engine/metrics.h \
 	src/engine/replay.c
 
-CMOCKA_TESTS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history
+CMOCKA_TESTS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history \
+	tests/unit/engine/test_clock
+tests_unit_engine_test_clock_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_clock_LDADD = $(TEST_LIBS)
 tests_unit_engine_test_config_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_config_LDADD = $(TEST_LIBS)
 tests_unit_engine_test_engine_CFLAGS = $(TEST_CFLAGS)
