@@ -8,7 +8,9 @@
  * released; an append only writes past the end. A crash therefore leaves at
  * worst a torn last record (cut off at the next open) or a head that lags
  * (records delivered but not yet released are sent again: the output's
- * duplicate check by (id, revision) drops them). */
+ * duplicate check by (id, revision) drops them). A record that fails its
+ * CRC with whole records after it was not torn by a crash but changed on
+ * disk: it is skipped and counted, and the records after it are kept. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -128,27 +130,139 @@ static uint32_t record_at(const sdd_spool *s, uint64_t off, uint64_t size, int c
     return ok ? len : 0;
 }
 
-/* Walks the live records, counting them; cuts off a torn or corrupt tail. */
-static int scan(sdd_spool *s, uint64_t size, sdd_error *err)
+/* The first offset from `from` on where a whole, valid record starts; 0
+ * for none. Looked for byte by byte, as a damaged length says nothing of
+ * where the next record is; a record header is 8 bytes, so a window of the
+ * file is read at a time and only plausible lengths are checked further. */
+static uint64_t next_record(const sdd_spool *s, uint64_t from, uint64_t size)
 {
-    uint64_t off = s->head;
-    uint32_t len;
+    unsigned char win[65536];
 
-    while ((len = record_at(s, off, size, 1)) > 0) {
-        s->c.records++;
-        off += REC + len;
+    for (uint64_t at = from; at + REC <= size;) {
+        ssize_t n = pread(s->fd, win, sizeof(win), (off_t)at);
+        if (n < REC)
+            return 0;
+        for (ssize_t i = 0; i + REC <= n; i++) {
+            uint32_t len = get32(win + i);
+            if (len > 0 && len <= MAX_RECORD && at + (uint64_t)i + REC + len <= size &&
+                record_at(s, at + (uint64_t)i, size, 1) > 0)
+                return at + (uint64_t)i;
+        }
+        at += (uint64_t)n - REC + 1;
     }
-    s->c.bytes = off - s->head;
-    s->end = off;
-    if (off == size)
+    return 0;
+}
+
+/* The whole records, gathered once a damaged one is found between them. */
+typedef struct kept {
+    char *buf;
+    size_t len, cap;
+} kept;
+
+static int keep(const sdd_spool *s, kept *k, uint64_t from, uint64_t to)
+{
+    size_t n = (size_t)(to - from);
+
+    if (k->len + n > k->cap) {
+        size_t cap = (k->len + n) * 2;
+        char *grown = realloc(k->buf, cap);
+        if (!grown)
+            return -1;
+        k->buf = grown;
+        k->cap = cap;
+    }
+    if (n > 0 && pread(s->fd, k->buf + k->len, n, (off_t)from) != (ssize_t)n)
+        return -1;
+    k->len += n;
+    return 0;
+}
+
+/* The file replaced by one holding `len` bytes of records after a new
+ * header: a new file, synced, renamed over the old one, so that either is
+ * whole at any crash. 0, or -1 with errno. */
+static int replace_file(sdd_spool *s, const char *buf, size_t len)
+{
+    struct iovec iov[1] = {{(void *)buf, len}};
+    char *tmp = NULL;
+    int fd = -1, e;
+
+    if (asprintf(&tmp, "%s.new", s->path) < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0 && write_header(fd, HDR) == 0 &&
+        (len == 0 || sdd__write_all(fd, iov, 1, HDR) == 0) && fdatasync(fd) == 0 && rename(tmp, s->path) == 0) {
+        close(s->fd);
+        s->fd = fd;
+        free(tmp);
         return 0;
-    sdd_logf(&s->log, SDD_LOG_WARNING,
-             "spool %s: torn or corrupt record at byte %llu (a crash while appending): %llu bytes dropped", s->path,
-             (unsigned long long)off, (unsigned long long)(size - off));
-    s->c.torn_dropped++;
-    if (ftruncate(s->fd, (off_t)off) < 0 || fdatasync(s->fd) < 0)
+    }
+    e = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(tmp);
+    errno = e;
+    return -1;
+}
+
+/* Damaged records with whole ones after them are skipped: the file is
+ * rewritten with the whole records only. A damaged tail with none after it
+ * is what a crash while appending leaves, and is cut off. */
+static int settle_damage(sdd_spool *s, kept *k, uint64_t whole_end, uint64_t size, sdd_error *err)
+{
+    if (whole_end < size) {
+        sdd_logf(&s->log, SDD_LOG_WARNING, "spool %s: torn record at byte %llu (a crash while appending): "
+                 "%llu bytes dropped", s->path, (unsigned long long)whole_end, (unsigned long long)(size - whole_end));
+        s->c.torn_dropped++;
+    }
+    if (s->c.corrupt_skipped) {
+        if (replace_file(s, k->buf, k->len) < 0)
+            return fail_errno(err, s, "rewriting it without its damaged records (nothing was lost)");
+        s->head = HDR;
+        s->end = HDR + k->len;
+        return 0;
+    }
+    s->end = whole_end;
+    if (whole_end < size && (ftruncate(s->fd, (off_t)whole_end) < 0 || fdatasync(s->fd) < 0))
         return fail_errno(err, s, "cutting the torn record");
     return 0;
+}
+
+/* Walks the live records, counting them, skipping damaged ones. */
+static int scan(sdd_spool *s, uint64_t size, sdd_error *err)
+{
+    uint64_t off = s->head, run = s->head;   /* run: where the current stretch of whole records starts */
+    kept k = {NULL, 0, 0};
+    uint32_t len;
+    int rc;
+
+    for (;;) {
+        while ((len = record_at(s, off, size, 1)) > 0) {
+            s->c.records++;
+            off += REC + len;
+        }
+        uint64_t next = off < size ? next_record(s, off + 1, size) : 0;
+        if (!next)
+            break;
+        if (keep(s, &k, run, off) < 0) {
+            free(k.buf);
+            return fail_errno(err, s, "reading");
+        }
+        sdd_logf(&s->log, SDD_LOG_WARNING, "spool %s: damaged record at byte %llu (changed on disk): %llu bytes "
+                 "skipped, the records after it kept", s->path, (unsigned long long)off,
+                 (unsigned long long)(next - off));
+        s->c.corrupt_skipped++;
+        off = run = next;
+    }
+    if (s->c.corrupt_skipped && keep(s, &k, run, off) < 0) {
+        free(k.buf);
+        return fail_errno(err, s, "reading");
+    }
+    s->c.bytes = s->c.corrupt_skipped ? k.len : off - s->head;
+    rc = settle_damage(s, &k, off, size, err);
+    free(k.buf);
+    return rc;
 }
 
 /* ---- open and close ----------------------------------------------------------- */
@@ -304,35 +418,25 @@ static int reset(sdd_spool *s, sdd_error *err)
 }
 
 /* The live records to a new file renamed over the old one: the released
- * bytes before them outgrew the bound. Either file is whole at any crash. */
+ * bytes before them outgrew the bound. */
 static int compact(sdd_spool *s, sdd_error *err)
 {
-    char *tmp = NULL, *buf = malloc(s->end - s->head);
-    int fd = -1, rc = -1;
-    struct iovec iov[1] = {{buf, s->end - s->head}};
+    size_t len = (size_t)(s->end - s->head);
+    char *buf = malloc(len);
+    int rc = -1;
 
-    if (!buf || asprintf(&tmp, "%s.new", s->path) < 0) {
-        free(buf);
+    if (!buf) {
         sdd__fail(err, SDD_E_NOMEM, "spool: out of memory");
         return -1;
     }
-    if (pread(s->fd, buf, s->end - s->head, (off_t)s->head) == (ssize_t)(s->end - s->head) &&
-        (fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0 && write_header(fd, HDR) == 0 &&
-        sdd__write_all(fd, iov, 1, HDR) == 0 && fdatasync(fd) == 0 && rename(tmp, s->path) == 0)
-        rc = 0;
-    if (rc < 0) {
-        fail_errno(err, s, "compacting");
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-    } else {
-        close(s->fd);
-        s->fd = fd;
+    if (pread(s->fd, buf, len, (off_t)s->head) == (ssize_t)len && replace_file(s, buf, len) == 0) {
         s->base += s->head - HDR;
         s->end -= s->head - HDR;
         s->head = HDR;
+        rc = 0;
+    } else {
+        fail_errno(err, s, "compacting");
     }
-    free(tmp);
     free(buf);
     return rc;
 }

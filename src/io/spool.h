@@ -37,14 +37,17 @@ typedef struct sdd_spool_counters {
     uint64_t appended;                /* accepted (durable) since open */
     uint64_t refused_full;            /* refused because the bound was reached */
     uint64_t write_errors;            /* refused because the disk said no (ENOSPC, EFBIG, EIO) */
-    uint64_t torn_dropped;            /* a torn or corrupt tail found at open */
+    uint64_t torn_dropped;            /* a torn tail found at open (a crash while appending), cut off */
+    uint64_t corrupt_skipped;         /* damaged records with whole ones after them, skipped at open */
     uint64_t records;                 /* live (unreleased) records now */
     uint64_t bytes;                   /* their bytes, record headers included */
 } sdd_spool_counters;
 
-/* Opens or creates DIR/spool.dat (DIR is created if missing). A torn or
- * corrupt tail (a crash during an append) is cut off and logged. NULL with
- * the reason in err. */
+/* Opens or creates DIR/spool.dat (DIR is created if missing). A torn
+ * tail (a crash during an append: an incomplete or failing last record with
+ * no whole record after it) is cut off; a damaged record with whole ones
+ * after it is skipped (the file is rewritten without it); both are logged
+ * and counted. NULL with the reason in err. */
 sdd_spool *sdd_spool_open(const char *dir, uint64_t max_bytes, const sdd_logger *log, sdd_error *err);
 void sdd_spool_close(sdd_spool *s);   /* NULL is fine */
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_spool.c: the Kafka output's on-disk spool: records read back in the
  * order appended, kept across a reopen, released durably; a torn last
- * record cut off at open; a full spool refusing new records (the oldest
- * kept) and counting them; a disk that refuses the write (a file size limit,
- * as ENOSPC would) giving a clear error, counted, the file left usable; a
- * compaction without room failing without losing the release. */
+ * record cut off at open; a damaged record in the middle skipped and
+ * counted, the records after it kept; a full spool refusing new records
+ * (the oldest kept) and counting them; a disk that refuses the write (a
+ * file size limit, as ENOSPC would) giving a clear error, counted, the file
+ * left usable; a compaction without room failing without losing the
+ * release. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +195,59 @@ static void test_corrupt_record(void **state)
     sdd_spool_close(s);
 }
 
+/* One changed byte in a record in the middle (bit rot, not a crash): that
+ * record is skipped and counted, the records after it are kept, and the
+ * file is rewritten without it. A changed length is found too: the next
+ * whole record is looked for byte by byte. Records of 13 bytes from byte 24. */
+static void test_damaged_record_skipped(void **state)
+{
+    fixture *f = *state;
+    sdd_spool *s = open_spool(f, 1 << 20);
+    char text[256];
+    int fd;
+
+    append(s, "alpha");
+    append(s, "beta_");
+    append(s, "gamma");
+    append(s, "delta");
+    sdd_spool_close(s);
+    fd = open(f->path, O_WRONLY);
+    assert_int_equal(pwrite(fd, "B", 1, 24 + 13 + 8), 1);              /* beta's first byte */
+    close(fd);
+    s = open_spool(f, 1 << 20);
+    read_all(s, text, sizeof(text));
+    assert_string_equal(text, "alpha|gamma|delta");
+    assert_int_equal(COUNTER(s, corrupt_skipped), 1);
+    assert_int_equal(COUNTER(s, torn_dropped), 0);
+    assert_int_equal(COUNTER(s, records), 3);
+    sdd_spool_close(s);
+    assert_int_equal(file_size(f->path), 24 + 3 * 13);
+
+    fd = open(f->path, O_WRONLY);
+    assert_int_equal(pwrite(fd, "\x02", 1, 24 + 13), 1);               /* gamma's length: 2 */
+    close(fd);
+    s = open_spool(f, 1 << 20);
+    read_all(s, text, sizeof(text));
+    assert_string_equal(text, "alpha|delta");
+    assert_int_equal(COUNTER(s, corrupt_skipped), 1);
+    append(s, "omega");
+    sdd_spool_close(s);
+    s = open_spool(f, 1 << 20);
+    read_all(s, text, sizeof(text));
+    assert_string_equal(text, "alpha|delta|omega");
+    assert_int_equal(COUNTER(s, corrupt_skipped), 0);
+    sdd_spool_close(s);
+
+    fd = open(f->path, O_WRONLY);
+    assert_int_equal(pwrite(fd, "A", 1, 24 + 8), 1);                  /* the first record */
+    close(fd);
+    s = open_spool(f, 1 << 20);
+    read_all(s, text, sizeof(text));
+    assert_string_equal(text, "delta|omega");
+    assert_int_equal(COUNTER(s, corrupt_skipped), 1);
+    sdd_spool_close(s);
+}
+
 /* Bound 35 bytes: room for three records of 10 (8 bytes of header each). */
 static void test_full_keeps_the_oldest(void **state)
 {
@@ -371,6 +426,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_release_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_record_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_keeps_the_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
