@@ -203,12 +203,14 @@ SDD_EXPORT void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev);
  * skipped: the reason is counted, never fatal. */
 SDD_EXPORT int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len);
 
-/* Moves the engine's time to `now` (seconds since the epoch) without a
- * record, as a live front end does when its inputs are idle: the slots whose
- * end now - data_delay has passed close and are judged. Time never goes
- * back (an older `now` does nothing), and before the first record there are
- * no slots to close. Returns 1 when the engine has a time, 0 before the
- * first record. */
+/* Tells the engine the wall-clock time `now` (seconds since the epoch) when
+ * no record older than it is coming: when every input of a live front end
+ * has been idle (docs/time.md). The engine's time moves there without a
+ * record and the slots whose end now - data_delay has passed close and are
+ * judged. Told before the first record, it closes nothing and only bounds
+ * the records to come (more than max_clock_skew ahead of it are refused).
+ * Time never goes back: an older `now` does nothing. Returns 1 when the
+ * engine has a time, 0 before the first record. */
 SDD_EXPORT int sdd_engine_advance(sdd_engine *e, int64_t now);
 
 /* End of input: closes every slot still open, so that replay sees them all. */

@@ -39,7 +39,8 @@ static void update(sdd__clock *c)
         c->now = t;
 }
 
-/* The lead moved to t: the oldest live source may have gone idle. */
+/* The lead (the newest watermark) moved to t: the oldest live source may
+ * have gone idle. */
 static int lead_to(sdd__clock *c, int64_t t)
 {
     if (t <= c->lead)
@@ -110,6 +111,6 @@ void sdd__clock_tell(sdd__clock *c, int64_t now)
     if (now <= c->told)
         return;
     c->told = now;
-    if (lead_to(c, now) && c->n)
-        update(c);
+    if (c->now != INT64_MIN && now > c->now)
+        c->now = now;
 }

@@ -8,12 +8,15 @@
  * that are live, so a source running ahead (a router with a wrong clock or
  * time zone) does not close slots the others are still filling. A source
  * is no longer live when it falls source_idle_seconds behind the lead (the
- * newest watermark, or the wall-clock time a live front end told with
- * sdd_engine_advance), so an idle or stuck source does not hold time back
- * for ever. A record more than max_clock_skew ahead of the engine's time is
- * refused: it moves no watermark and reaches no slot. The clock itself keeps
- * no wall clock: replay is deterministic, live front ends say what time it
- * is. docs/time.md tells the whole model. */
+ * newest watermark), so a stuck or silent router does not hold time back
+ * while the others go on. A record more than max_clock_skew ahead of the
+ * engine's time is refused: it moves no watermark and reaches no slot.
+ *
+ * The clock keeps no wall clock, so replay is deterministic. A live front
+ * end tells it the time (sdd_engine_advance) when no older record is coming:
+ * when all its inputs have been idle on its wall clock (the engine's time
+ * then follows), and at its start (which only bounds the first records: too
+ * far ahead of it is refused). docs/time.md tells the whole model. */
 #ifndef SDD_ENGINE_CLOCK_H
 #define SDD_ENGINE_CLOCK_H
 
@@ -29,7 +32,7 @@ typedef struct sdd__clock {
     int64_t skew;                       /* max_clock_skew */
     int64_t idle;                       /* source_idle_seconds */
     int64_t told;                       /* what the front end last advanced to; INT64_MIN never */
-    int64_t lead;                       /* the newest watermark or told time */
+    int64_t lead;                       /* the newest watermark */
     int64_t now;                        /* the engine's time; INT64_MIN before any record */
 } sdd__clock;
 
@@ -41,8 +44,8 @@ void sdd__clock_free(sdd__clock *c);
  * time may have moved: see c->now), 1 when refused as too far ahead, -1 when
  * out of memory for a new source (the record is then taken without one). */
 int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int64_t t);
-/* The front end's wall clock: idle sources stop holding time back, and with
- * no live source the engine's time follows it. */
+/* The front end's wall clock, when no older record is coming: the engine's
+ * time follows it (once there is one), and it bounds the records ahead. */
 void sdd__clock_tell(sdd__clock *c, int64_t now);
 
 #endif

@@ -250,25 +250,24 @@ static void run_peer_down(sink *out)
     sdd_engine_free(e);
 }
 
-/* Time told without records moves the engine only past sources gone idle:
- * a live source's records are still waited for, an idle one's are not. It
- * never goes back, and before the first record there is nothing to move. */
+/* Time told without records (every input idle) closes the slots it passes,
+ * as records would; it never goes back, and before the first record there
+ * is nothing to move. */
 static void test_advance_without_records(void **state)
 {
     (void)state;
-    const char *const settings[] = {"data_delay", "120", "source_idle_seconds", "300", NULL};
+    const char *const settings[] = {"data_delay", "120", NULL};
     sdd_engine *e = engine_with(settings, NULL);
     sdd_flow f = flow(T0, RD, 6, 1000);
 
     assert_int_equal(sdd_engine_advance(e, T0), 0);
-    sdd_engine_add_flow(e, &f);
-    assert_int_equal(sdd_engine_advance(e, T0 + 180), 1);   /* the exporter is live: waited for */
     assert_int_equal(counter(e, "slots_closed"), 0);
-    assert_int_equal(sdd_engine_advance(e, T0 + 301), 1);   /* idle: time is T0+301, watermark T0+181 */
-    assert_int_equal(counter(e, "slots_closed"), 5);
+    sdd_engine_add_flow(e, &f);
+    assert_int_equal(sdd_engine_advance(e, T0 + 180), 1);   /* watermark T0+60: T0's slot closes */
+    assert_int_equal(counter(e, "slots_closed") + counter(e, "slots_skipped_empty"), 3);
     assert_int_equal(sdd_engine_advance(e, T0 + 60), 1);    /* back in time: nothing */
-    assert_int_equal(counter(e, "slots_closed"), 5);
-    f.time = T0 + 200;                                      /* its slot is still open */
+    assert_int_equal(counter(e, "slots_closed") + counter(e, "slots_skipped_empty"), 3);
+    f.time = T0 + 90;                                       /* T0+60's slot is still open */
     sdd_engine_add_flow(e, &f);
     assert_int_equal(counter(e, "late_added") + counter(e, "late_dropped"), 0);
     assert_int_equal(counter(e, "records_flow"), 2);
