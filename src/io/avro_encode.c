@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* avro_encode.c: notification JSON to Avro and back (avro_encode.h).
  *
- * The conversion walks avro-c's generic value of the writer schema, so the
- * schema decides what is accepted: record fields in order, union branches
- * chosen by the JSON value, logical types as their base type. */
+ * Encoding walks avro-c's generic value of the writer schema, so the schema
+ * decides what is accepted: record fields in order, union branches chosen by
+ * the JSON value, logical types as their base type. Decoding, and reading
+ * container files, walk the schema over the bytes here instead of avro-c's
+ * readers: those take a damaged block for the end of a file and read an
+ * enum index they never checked, where a damaged file must be an error that
+ * says where it is damaged. */
 #include <avro.h>
 #include <errno.h>
 #include <jansson.h>
@@ -473,103 +477,231 @@ int sdd_avro_encode_confluent(sdd_avro *a, uint32_t schema_id, const char *json,
     return 0;
 }
 
-/* ---- an Avro value to JSON -------------------------------------------- */
+/* ---- Avro binary to JSON ---------------------------------------------- */
 
-static json_t *to_json(avro_value_t *v, sdd_error *err);
+/* The bytes come from files and topics, not from this encoder: every
+ * length, count, index and branch is checked against the bytes left and the
+ * schema before it is used, and an error names the field. */
+#define DEPTH_MAX 32                /* a notification nests 6 deep; a recursive schema no further */
 
-static json_t *record_to_json(avro_value_t *v, sdd_error *err)
+typedef struct reader {
+    const unsigned char *p, *end;
+    int depth;
+    walk w;
+} reader;
+
+static reader reader_over(const void *buf, size_t len, sdd_error *err)
+{
+    reader r = {buf, (const unsigned char *)buf + len, 0, {.err = err}};
+    return r;
+}
+
+/* A zigzag varint. */
+static int read_long(reader *r, int64_t *out)
+{
+    uint64_t v = 0;
+
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (r->p == r->end)
+            return walk_fail(&r->w, "cut short");
+        unsigned char b = *r->p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+            return 0;
+        }
+    }
+    return walk_fail(&r->w, "a number longer than 10 bytes");
+}
+
+/* Bytes after their length, which the bytes left must hold. */
+static int read_bytes(reader *r, const unsigned char **bytes, size_t *len)
+{
+    int64_t n;
+
+    if (read_long(r, &n) < 0)
+        return -1;
+    if (n < 0)
+        return walk_fail(&r->w, "a length of %lld: damaged", (long long)n);
+    if (n > r->end - r->p)
+        return walk_fail(&r->w, "cut short: a length of %lld with %lld bytes left", (long long)n,
+                         (long long)(r->end - r->p));
+    *bytes = r->p;
+    *len = (size_t)n;
+    r->p += n;
+    return 0;
+}
+
+static json_t *decode(reader *r, avro_schema_t s);
+
+static json_t *decode_record(reader *r, avro_schema_t s)
 {
     json_t *o = json_object();
-    size_t n = 0;
+    size_t n = avro_schema_record_size(s);
 
-    avro_value_get_size(v, &n);
-    for (size_t i = 0; i < n; i++) {
-        avro_value_t field;
-        const char *name;
-        avro_value_get_by_index(v, i, &field, &name);
-        json_t *member = to_json(&field, err);
-        if (!member) {
+    for (size_t i = 0; i < n && o; i++) {
+        const char *name = avro_schema_record_field_name(s, (int)i);
+        size_t mark = path_push(&r->w, r->w.len ? ".%s" : "%s", name);
+        json_t *v = decode(r, avro_schema_record_field_get_by_index(s, (int)i));
+        path_pop(&r->w, mark);
+        if (!v || json_object_set_new(o, name, v) < 0) {
             json_decref(o);
-            return NULL;
+            o = NULL;
         }
-        json_object_set_new(o, name, member);
     }
     return o;
 }
 
-static json_t *array_to_json(avro_value_t *v, sdd_error *err)
+/* The count of a block of items (arrays, maps); a negative count is
+ * followed by the block's size. -1 in *n as well when it cannot be read. */
+static int read_block_count(reader *r, int64_t *n)
+{
+    int64_t bytes;
+
+    if (read_long(r, n) < 0 || (*n < 0 && read_long(r, &bytes) < 0)) {
+        *n = -1;
+        return -1;
+    }
+    if (*n < -(r->end - r->p) || *n > r->end - r->p) {
+        walk_fail(&r->w, "cut short: a block of %lld items with %lld bytes left", (long long)*n,
+                  (long long)(r->end - r->p));
+        *n = -1;
+        return -1;
+    }
+    *n = *n < 0 ? -*n : *n;
+    return 0;
+}
+
+static int decode_item(reader *r, avro_schema_t items, json_t *arr)
+{
+    size_t mark = path_push(&r->w, "[%zu]", json_array_size(arr));
+    json_t *item = decode(r, items);
+
+    path_pop(&r->w, mark);
+    return item && json_array_append_new(arr, item) == 0 ? 0 : -1;
+}
+
+static json_t *decode_array(reader *r, avro_schema_t s)
 {
     json_t *arr = json_array();
-    size_t n = 0;
+    int64_t n = 1;                      /* items in the block; 0 ends the array, -1 an error */
 
-    avro_value_get_size(v, &n);
-    for (size_t i = 0; i < n; i++) {
-        avro_value_t item;
-        avro_value_get_by_index(v, i, &item, NULL);
-        json_t *member = to_json(&item, err);
-        if (!member) {
-            json_decref(arr);
-            return NULL;
-        }
-        json_array_append_new(arr, member);
+    while (arr && n > 0) {
+        read_block_count(r, &n);
+        for (int64_t i = 0; i < n; i++)
+            if (decode_item(r, avro_schema_array_items(s), arr) < 0) {
+                n = -1;
+                break;
+            }
+    }
+    if (n < 0) {
+        json_decref(arr);
+        return NULL;
     }
     return arr;
 }
 
-static json_t *to_json(avro_value_t *v, sdd_error *err)
+static json_t *decode_enum(reader *r, avro_schema_t s)
 {
-    const char *s;
-    size_t size;
-    int32_t i32;
-    int64_t i64;
-    int e;
-    avro_value_t branch;
+    int64_t i;
+    int n = avro_schema_enum_number_of_symbols(s);
 
-    switch (avro_value_get_type(v)) {
-    case AVRO_NULL: return json_null();
-    case AVRO_STRING:
-        avro_value_get_string(v, &s, &size);
-        return json_stringn(s, size ? size - 1 : 0);
-    case AVRO_INT32: avro_value_get_int(v, &i32); return json_integer(i32);
-    case AVRO_INT64: avro_value_get_long(v, &i64); return json_integer(i64);
-    case AVRO_ENUM:
-        avro_value_get_enum(v, &e);
-        return json_string(avro_schema_enum_get(avro_value_get_schema(v), e));
-    case AVRO_RECORD: return record_to_json(v, err);
-    case AVRO_ARRAY: return array_to_json(v, err);
-    case AVRO_UNION:
-        avro_value_get_current_branch(v, &branch);
-        return to_json(&branch, err);
-    default:
-        sdd__fail(err, SDD_E_DATA, "type %s is not one a notification uses", avro_schema_type_name(avro_value_get_schema(v)));
+    if (read_long(r, &i) < 0)
+        return NULL;
+    if (i < 0 || i >= n) {
+        walk_fail(&r->w, "enum index %lld is out of range (%s has %d symbols)", (long long)i, avro_schema_name(s), n);
         return NULL;
     }
+    return json_string(avro_schema_enum_get(s, (int)i));
 }
 
-static char *value_text(avro_value_t *v, sdd_error *err)
+static json_t *decode_union(reader *r, avro_schema_t s)
 {
-    json_t *j = to_json(v, err);
+    int64_t b;
+    size_t n = avro_schema_union_size(s);
+
+    if (read_long(r, &b) < 0)
+        return NULL;
+    if (b < 0 || (uint64_t)b >= n) {
+        walk_fail(&r->w, "union branch %lld is out of range (%zu branches)", (long long)b, n);
+        return NULL;
+    }
+    return decode(r, avro_schema_union_branch(s, (int)b));
+}
+
+static json_t *decode_string(reader *r)
+{
+    const unsigned char *bytes;
+    size_t len;
+    json_t *j;
+
+    if (read_bytes(r, &bytes, &len) < 0)
+        return NULL;
+    j = json_stringn((const char *)bytes, len);
+    if (!j)
+        walk_fail(&r->w, "a string that is not UTF-8");
+    return j;
+}
+
+static json_t *decode_int(reader *r, avro_type_t t)
+{
+    int64_t v;
+
+    if (read_long(r, &v) < 0)
+        return NULL;
+    if (t == AVRO_INT32 && (v < INT32_MIN || v > INT32_MAX)) {
+        walk_fail(&r->w, "%lld is out of the range of an int", (long long)v);
+        return NULL;
+    }
+    return json_integer((json_int_t)v);
+}
+
+static json_t *decode(reader *r, avro_schema_t s)
+{
+    json_t *j = NULL;
+
+    s = resolved(s);
+    if (++r->depth > DEPTH_MAX) {
+        walk_fail(&r->w, "nested deeper than %d", DEPTH_MAX);
+        return NULL;
+    }
+    switch (avro_typeof(s)) {
+    case AVRO_NULL: j = json_null(); break;
+    case AVRO_STRING: j = decode_string(r); break;
+    case AVRO_INT32:
+    case AVRO_INT64: j = decode_int(r, avro_typeof(s)); break;
+    case AVRO_ENUM: j = decode_enum(r, s); break;
+    case AVRO_RECORD: j = decode_record(r, s); break;
+    case AVRO_ARRAY: j = decode_array(r, s); break;
+    case AVRO_UNION: j = decode_union(r, s); break;
+    default: walk_fail(&r->w, "type %s is not one a notification uses", avro_schema_type_name(s));
+    }
+    r->depth--;
+    return j;
+}
+
+/* One record from the reader as notification JSON (caller frees). */
+static char *decode_text(reader *r, avro_schema_t s)
+{
+    json_t *j = decode(r, s);
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
+    if (j && !text)
+        sdd__fail(r->w.err, SDD_E_NOMEM, "out of memory");
     json_decref(j);
     return text;
 }
 
 char *sdd_avro_decode(sdd_avro *a, const void *buf, size_t len, sdd_error *err)
 {
-    avro_reader_t rd = avro_reader_memory(buf, (int64_t)len);
-    char *text = NULL;
+    reader r = reader_over(buf, len, err);
+    char *text = decode_text(&r, a->schema);
 
-    if (!rd) {
-        sdd__fail(err, SDD_E_NOMEM, "out of memory");
+    if (text && r.p != r.end) {
+        sdd__fail(err, SDD_E_DATA, "%s: %lld bytes after the record", RECORD_NAME, (long long)(r.end - r.p));
+        free(text);
         return NULL;
     }
-    avro_value_reset(&a->value);
-    if (avro_value_read(rd, &a->value) != 0)
-        sdd__fail(err, SDD_E_IO, "decoding: %s", avro_strerror());
-    else
-        text = value_text(&a->value, err);
-    avro_reader_free(rd);
     return text;
 }
 
@@ -630,28 +762,179 @@ static int write_header(const sdd_avro *a, const char *path, sdd_error *err)
     return rc ? sdd__fail(err, SDD_E_IO, "%s: header: %s", path, avro_strerror()) : 0;
 }
 
-static int require_container(const char *path, sdd_error *err)
+/* ---- reading container files --------------------------------------------- */
+
+#define HEADER_READ_MAX (4 << 20)   /* the header is read whole; ours is about 20 KiB */
+#define BLOCK_READ_MAX (64 << 20)   /* a longer block is a damaged length */
+
+/* A container file being read: its header's schema and sync marker, and
+ * where the next block starts. */
+typedef struct container {
+    FILE *fp;
+    const char *path;
+    avro_schema_t schema;
+    unsigned char sync[SYNC_SIZE];
+    off_t at, block_at;             /* the next block, the current one */
+    long block, records;            /* read so far, for messages */
+    sdd_error *err;
+} container;
+
+/* Up to len bytes of the file from `at`: how many there were. */
+static size_t read_at(FILE *fp, off_t at, void *buf, size_t len)
 {
-    int is = sdd_avro_file_is_container(path, err);
-    return is == 1 ? 0 : is < 0 ? -1 : sdd__fail(err, SDD_E_DATA, "%s: not an Avro container file", path);
+    return fseeko(fp, at, SEEK_SET) == 0 ? fread(buf, 1, len, fp) : 0;
+}
+
+/* The file's name, the block and its place before the reason. */
+static int block_fail(container *c, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (ferror(c->fp))
+        snprintf(what, sizeof(what), "%s", strerror(errno));
+    return sdd__fail(c->err, SDD_E_DATA, "%s: block %ld at byte %lld: %s", c->path, c->block, (long long)c->block_at,
+                     what);
+}
+
+static int meta_entry(container *c, reader *r, const unsigned char *key, size_t klen, const unsigned char *val,
+                      size_t vlen)
+{
+    if (klen == 11 && memcmp(key, "avro.schema", 11) == 0) {
+        if (c->schema)
+            return walk_fail(&r->w, "avro.schema twice");
+        if (avro_schema_from_json_length((const char *)val, vlen, &c->schema) != 0) {
+            c->schema = NULL;
+            return walk_fail(&r->w, "its schema does not parse: %s", avro_strerror());
+        }
+    } else if (klen == 10 && memcmp(key, "avro.codec", 10) == 0 && !(vlen == 4 && memcmp(val, "null", 4) == 0)) {
+        return walk_fail(&r->w, "codec \"%.*s\" is not one this reader knows (null)", (int)(vlen < 32 ? vlen : 32),
+                         (const char *)val);
+    }
+    return 0;
+}
+
+/* Magic, metadata (a map of bytes), sync marker. */
+static int read_header(container *c, reader *r, const unsigned char *base)
+{
+    const unsigned char *key, *val;
+    size_t klen, vlen;
+    int64_t n;
+
+    if (r->end - r->p < 4 || memcmp(r->p, "Obj\x01", 4) != 0)
+        return sdd__fail(c->err, SDD_E_DATA, "not an Avro container file");
+    r->p += 4;
+    while (read_block_count(r, &n) == 0 && n > 0)
+        for (; n > 0; n--)
+            if (read_bytes(r, &key, &klen) < 0 || read_bytes(r, &val, &vlen) < 0 ||
+                meta_entry(c, r, key, klen, val, vlen) < 0)
+                return -1;
+    if (n < 0)
+        return -1;
+    if (!c->schema)
+        return walk_fail(&r->w, "no avro.schema");
+    if (r->end - r->p < SYNC_SIZE)
+        return walk_fail(&r->w, "cut short");
+    memcpy(c->sync, r->p, SYNC_SIZE);
+    c->at = (off_t)(r->p - base) + SYNC_SIZE;
+    return 0;
+}
+
+static int container_open(container *c, const char *path, sdd_error *err)
+{
+    unsigned char *buf;
+    reader r;
+    int rc;
+
+    memset(c, 0, sizeof(*c));
+    c->path = path;
+    c->err = err;
+    c->fp = fopen(path, "rb");
+    if (!c->fp)
+        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
+    buf = malloc(HEADER_READ_MAX);
+    if (!buf)
+        return sdd__fail(err, SDD_E_NOMEM, "out of memory");
+    r = reader_over(buf, read_at(c->fp, 0, buf, HEADER_READ_MAX), err);
+    path_push(&r.w, "header");
+    rc = ferror(c->fp) ? sdd__fail(err, SDD_E_IO, "%s", strerror(errno)) : read_header(c, &r, buf);
+    free(buf);
+    return rc < 0 ? sdd__fail_prefix(err, "%s", path) : 0;
+}
+
+static void container_close(container *c)
+{
+    if (c->fp)
+        fclose(c->fp);
+    if (c->schema)
+        avro_schema_decref(c->schema);
+}
+
+/* The next block, its sync marker checked: 1 with its bytes (malloc'ed),
+ * their length and the count of records; 0 at the end; -1 with err. */
+static int next_block(container *c, unsigned char **data, size_t *len, int64_t *count)
+{
+    unsigned char head[20];             /* two varints */
+    size_t n = read_at(c->fp, c->at, head, sizeof(head)), got;
+    reader r = reader_over(head, n, c->err);
+    int64_t size;
+
+    c->block_at = c->at;
+    if (n == 0)
+        return ferror(c->fp) ? block_fail(c, "unreadable") : 0;
+    c->block++;
+    if (read_long(&r, count) < 0 || read_long(&r, &size) < 0)
+        return block_fail(c, "its header is cut short");
+    if (*count < 0 || size < *count || size > BLOCK_READ_MAX)
+        return block_fail(c, "%lld records in %lld bytes: damaged", (long long)*count, (long long)size);
+    *len = (size_t)size;
+    *data = malloc(*len + SYNC_SIZE);
+    if (!*data)
+        return sdd__fail(c->err, SDD_E_NOMEM, "out of memory");
+    got = read_at(c->fp, c->at + (off_t)(r.p - head), *data, *len + SYNC_SIZE);
+    if (got < *len + SYNC_SIZE || memcmp(*data + *len, c->sync, SYNC_SIZE) != 0) {
+        free(*data);
+        return got < *len + SYNC_SIZE ? block_fail(c, "cut short (%zu of %zu bytes)", got, *len + SYNC_SIZE)
+                                      : block_fail(c, "its sync marker is not the file's: damaged");
+    }
+    c->at += (off_t)(r.p - head) + (off_t)*len + SYNC_SIZE;
+    return 1;
+}
+
+/* The records of one block to fn, in order: 0, or -1 with err; *stop when
+ * fn says so. */
+static int block_records(container *c, const unsigned char *data, size_t len, int64_t count,
+                         sdd_avro_record_fn fn, void *ctx, int *stop)
+{
+    reader r = reader_over(data, len, c->err);
+
+    for (int64_t i = 0; i < count && !*stop; i++) {
+        char *text = decode_text(&r, c->schema);
+        if (!text)
+            return sdd__fail_prefix(c->err, "%s: record %ld (block %ld at byte %lld)", c->path, c->records + 1,
+                                    c->block, (long long)c->block_at);
+        c->records++;
+        *stop = fn(ctx, text);
+        free(text);
+    }
+    if (!*stop && r.p != r.end)
+        return block_fail(c, "%lld bytes after its last record: damaged", (long long)(r.end - r.p));
+    return 0;
 }
 
 /* The file's writer schema must be ours: its records are appended as is. */
 static int check_schema(const sdd_avro *a, const char *path, sdd_error *err)
 {
-    avro_file_reader_t r;
-    avro_schema_t s;
-    int same;
+    container c;
+    int rc = container_open(&c, path, err);
 
-    if (require_container(path, err) < 0)
-        return -1;
-    if (avro_file_reader(path, &r) != 0)
-        return sdd__fail(err, SDD_E_IO, "%s: %s", path, avro_strerror());
-    s = avro_file_reader_get_writer_schema(r);
-    same = avro_schema_equal(s, a->schema);
-    avro_schema_decref(s);
-    avro_file_reader_close(r);
-    return same ? 0 : sdd__fail(err, SDD_E_DATA, "%s: written with another schema than %s", path, RECORD_NAME);
+    if (rc == 0 && !avro_schema_equal(c.schema, a->schema))
+        rc = sdd__fail(err, SDD_E_DATA, "%s: written with another schema than %s", path, RECORD_NAME);
+    container_close(&c);
+    return rc;
 }
 
 static sdd_avro_file *file_open(const char *path, int append, sdd_error *err)
@@ -719,49 +1002,19 @@ int sdd_avro_file_is_container(const char *path, sdd_error *err)
     return n == sizeof(magic) && memcmp(magic, "Obj\x01", 4) == 0;
 }
 
-/* Each record as JSON to fn; the reader's writer schema is the file's own. */
-static long read_records(avro_file_reader_t r, sdd_avro_record_fn fn, void *ctx, sdd_error *err)
-{
-    avro_schema_t s = avro_file_reader_get_writer_schema(r);
-    avro_value_iface_t *iface = avro_generic_class_from_schema(s);
-    avro_value_t v;
-    long n = 0;
-
-    if (!iface || avro_generic_value_new(iface, &v) != 0) {
-        n = sdd__fail(err, SDD_E_IO, "%s", avro_strerror());
-    } else {
-        /* avro-c reports the end of the file and a cut block alike */
-        while (avro_file_reader_read_value(r, &v) == 0) {
-            char *text = value_text(&v, err);
-            if (!text) {
-                n = -1;
-                break;
-            }
-            n++;
-            int stop = fn(ctx, text);
-            free(text);
-            if (stop)
-                break;
-            avro_value_reset(&v);
-        }
-        avro_value_decref(&v);
-    }
-    if (iface)
-        avro_value_iface_decref(iface);
-    avro_schema_decref(s);
-    return n;
-}
-
 long sdd_avro_file_read(const char *path, sdd_avro_record_fn fn, void *ctx, sdd_error *err)
 {
-    avro_file_reader_t r;
-    long n;
+    container c;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    int64_t count = 0;
+    int more = container_open(&c, path, err) < 0 ? -1 : 1, stop = 0;
 
-    if (require_container(path, err) < 0)
-        return -1;
-    if (avro_file_reader(path, &r) != 0)
-        return sdd__fail(err, SDD_E_IO, "%s: %s", path, avro_strerror());
-    n = read_records(r, fn, ctx, err);
-    avro_file_reader_close(r);
-    return n;
+    while (more > 0 && !stop && (more = next_block(&c, &data, &len, &count)) > 0) {
+        if (block_records(&c, data, len, count, fn, ctx, &stop) < 0)
+            more = -1;
+        free(data);
+    }
+    container_close(&c);
+    return more < 0 ? -1 : c.records;
 }

@@ -40,7 +40,9 @@ int sdd_avro_encode(sdd_avro *a, const char *json, void **buf, size_t *len, sdd_
 int sdd_avro_encode_confluent(sdd_avro *a, uint32_t schema_id, const char *json, void **buf, size_t *len,
                               sdd_error *err);
 
-/* Plain Avro binary back to the notification JSON (caller frees), NULL with err. */
+/* Plain Avro binary back to the notification JSON (caller frees), NULL with
+ * err: bytes that do not decode (cut short, an enum index or union branch
+ * out of range, bytes left over) are refused with the field's path. */
 char *sdd_avro_decode(sdd_avro *a, const void *buf, size_t len, sdd_error *err);
 
 /* An Avro object container file of notifications. The sync marker is
@@ -55,7 +57,9 @@ int sdd_avro_file_close(sdd_avro_file *f, sdd_error *err);
 
 /* Calls fn with each record of a container file as notification JSON, in
  * file order; stops when fn returns non-zero. The number of records read,
- * or -1 with err. */
+ * or -1 with err, which names the file and the block or record: a damaged
+ * file (a block cut short, a sync marker that is not the file's, a record
+ * that does not decode) is an error, never an early end. */
 typedef int (*sdd_avro_record_fn)(void *ctx, const char *json);
 long sdd_avro_file_read(const char *path, sdd_avro_record_fn fn, void *ctx, sdd_error *err);
 

@@ -57,6 +57,11 @@ static int each_line(const char *path, sdd_label_record_fn fn, void *ctx, sdd_er
             break;
     }
     free(line);
+    if (ferror(fp)) {                   /* a read error is not the end of the store */
+        sdd__fail(err, SDD_E_IO, "%s: after line %ld: %s", path, n, strerror(errno));
+        fclose(fp);
+        return -1;
+    }
     fclose(fp);
     return 0;
 }

@@ -454,6 +454,112 @@ static void test_container_append(void **state)
     notes_free(&out);
 }
 
+/* Bytes of a file changed in place. */
+static void poke(const char *path, long at, const void *bytes, size_t len)
+{
+    FILE *fp = fopen(path, "r+b");
+
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, at, SEEK_SET), 0);
+    assert_int_equal(fwrite(bytes, 1, len, fp), len);
+    fclose(fp);
+}
+
+static int any_record(void *ctx, const char *json)
+{
+    (void)json;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* A read that must fail, with a message naming the file and what is wrong. */
+static void assert_read_refused(const char *path, const char *what)
+{
+    sdd_error err = {0};
+    int n = 0;
+
+    assert_int_equal(sdd_avro_file_read(path, any_record, &n, &err), -1);
+    if (!strstr(err.msg, path) || !strstr(err.msg, what))
+        fail_msg("\"%s\" does not name the file and say \"%s\"", err.msg, what);
+}
+
+/* The stage, an enum, is the record's last field: its index is the last
+ * byte of the record. Index 57 (zigzag 114) names no symbol. */
+#define BAD_STAGE 0x72
+
+/* A binary record with an enum index out of range, or cut, is refused with
+ * the field's path, never read as a symbol. */
+static void test_decode_refuses_damage(void **state)
+{
+    (void)state;
+    sdd_error err = {0};
+    sdd_avro *a = sdd_avro_new(&err);
+    notes out = {{0}, 0};
+    unsigned char *buf;
+    size_t len;
+
+    replay(&out);
+    assert_int_equal(sdd_avro_encode(a, out.json[0], (void **)&buf, &len, &err), 0);
+    buf[len - 1] = BAD_STAGE;
+    assert_null(sdd_avro_decode(a, buf, len, &err));
+    assert_non_null(strstr(err.msg, "stage: enum index 57"));
+    assert_null(sdd_avro_decode(a, buf, len / 2, &err));
+    assert_non_null(strstr(err.msg, "cut short"));
+    free(buf);
+    notes_free(&out);
+    sdd_avro_free(a);
+}
+
+/* A container in two blocks (one record, then the rest appended). */
+static void write_two_blocks(const char *path, notes *out)
+{
+    sdd_error err = {0};
+    notes first = {{out->json[0]}, 1};
+    sdd_avro_file *f;
+
+    write_container(path, &first);
+    f = sdd_avro_file_open_append(path, &err);
+    assert_non_null(f);
+    for (int i = 1; i < out->n; i++)
+        assert_int_equal(sdd_avro_file_append(f, out->json[i], &err), 0);
+    assert_int_equal(sdd_avro_file_close(f, &err), 0);
+}
+
+/* A damaged container file is an error naming the file and what is wrong,
+ * not an end: an enum index out of range, a sync marker changed, a block
+ * cut short. */
+static void test_container_damage_refused(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sdd-test-avro-XXXXXX";
+    notes out = {{0}, 0};
+    size_t len;
+    char *bytes, *sync, *marker;
+    const char flip = 'x';
+
+    close(mkstemp(path));
+    replay(&out);
+    assert_true(out.n >= 2);
+    write_two_blocks(path, &out);
+    bytes = read_file(path, &len);
+    marker = bytes + len - 16;                                           /* the last block's */
+    sync = (char *)memmem(bytes, len, marker, 16) + 16;                   /* past the header's */
+    sync = memmem(sync, (size_t)(marker - sync), marker, 16);             /* the first block's */
+    assert_non_null(sync);
+
+    poke(path, (long)len - 17, (const char[]){BAD_STAGE}, 1);
+    assert_read_refused(path, "stage: enum index 57");
+    write_two_blocks(path, &out);
+    poke(path, sync - bytes, &flip, 1);
+    assert_read_refused(path, "sync marker");
+    write_two_blocks(path, &out);
+    assert_int_equal(truncate(path, (off_t)len - 20), 0);
+    assert_read_refused(path, "cut short");
+    free(bytes);
+    unlink(path);
+    notes_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +570,8 @@ int main(void)
         cmocka_unit_test(test_drift_and_bad_json_refused),
         cmocka_unit_test(test_container_file),
         cmocka_unit_test(test_container_append),
+        cmocka_unit_test(test_decode_refuses_damage),
+        cmocka_unit_test(test_container_damage_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

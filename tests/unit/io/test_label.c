@@ -2,7 +2,8 @@
 /* test_label.c: the label store. Latest revision per relevant state (the
  * highest revision, of equals the last written), label revisions along the
  * lifecycle's state machine (validation, then refinement), refused labels and
- * ids, stores in JSON lines and in an Avro container, and the `show` line.
+ * ids, stores in JSON lines and in an Avro container (a damaged one refused
+ * with the file and the reason), and the `show` line.
  * The records are tests/data/notifications.jsonl: `sddctl replay` of
  * tests/data/, revisions 0 (open) and 1 (closed) of one relevant state. */
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -375,6 +377,38 @@ static void test_avro_store(void **state)
     store_close(&st);
 }
 
+/* A damaged Avro store (`sddctl show` on it) is an error that names the
+ * file and what is wrong: here the last record's stage, an enum and the
+ * last byte before the closing sync marker, names no symbol (index 57). */
+static void test_damaged_avro_store_refused(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sdd-test-label-XXXXXX";
+    sdd_error err = {0};
+    sdd_label_store *s;
+    sdd_avro_file *f;
+    struct stat st;
+    FILE *fp;
+
+    close(mkstemp(path));
+    f = sdd_avro_file_open(path, &err);
+    assert_non_null(f);
+    assert_int_equal(sdd_avro_file_append(f, rev[0], &err), 0);
+    assert_int_equal(sdd_avro_file_close(f, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    fp = fopen(path, "r+b");
+    assert_int_equal(fseek(fp, (long)st.st_size - 17, SEEK_SET), 0);
+    assert_int_equal(fputc(0x72, fp), 0x72);
+    fclose(fp);
+    s = sdd_label_store_open(path, &err);
+    assert_non_null(s);
+    assert_null(sdd_label_index_load(s, &err));
+    assert_non_null(strstr(err.msg, path));
+    assert_non_null(strstr(err.msg, "stage: enum index 57"));
+    sdd_label_store_free(s);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_unknown_id_and_action),
         cmocka_unit_test(test_bad_records_skipped),
         cmocka_unit_test(test_avro_store),
+        cmocka_unit_test(test_damaged_avro_store_refused),
     };
     return cmocka_run_group_tests(tests, load_fixture, free_fixture);
 }
