@@ -144,6 +144,9 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         sdd_engine_free(e);
         return NULL;
     }
+    /* continuing from a state: the time its closed slots say had come */
+    if (e->slots.next_close != INT64_MIN)
+        e->clock.now = e->slots.next_close * e->slots.step + e->slots.data_delay;
     return e;
 }
 
@@ -251,6 +254,9 @@ static void skip_empty(sdd_engine *e, int64_t last_closed)
 static void close_until(sdd_engine *e, int64_t now)
 {
     sdd__slots *sl = &e->slots;
+
+    if (now == INT64_MIN || sl->next_close == INT64_MIN)
+        return;                         /* no time yet */
     int64_t last_closed = sdd__slot_of(sl, now - sl->data_delay) - 1;
 
     while (sl->next_close <= last_closed) {

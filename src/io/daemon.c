@@ -5,14 +5,19 @@
  * pipe librdkafka writes to) wake it when they have data; regular files,
  * which poll(2) always calls readable, and paths not there yet are looked at
  * every TICK_MS. Each read is bounded so that no input starves the others.
- * The wall clock serves only this waiting, the idle exit, the counters and
- * the checkpoints: the engine's time is the records' time.
+ * The lines of files are merged by event time before the engine (merge.h),
+ * so that a backlog is read in order. The wall clock serves only this
+ * waiting, the idle exit, the counters, the checkpoints and telling the
+ * engine the time when every input has been idle for source_idle_seconds:
+ * the engine's time is the records' time (docs/time.md).
  *
  * Checkpoints. Every state_sync_seconds (and at exit) the engine's history
  * and state are made durable with a cursor: the next offset of every Kafka
  * partition the engine has taken records of, and where the lines it took of
  * each regular file end. After a crash sddd continues from the last
- * checkpoint and reads each input again from there. What it
+ * checkpoint and reads each input again from there (a file from the end of
+ * the last line the engine took: lines still waiting in the merge are read
+ * again). What it
  * says again then is what it said before (the engine is deterministic), and
  * the Kafka output drops what is on its topic already; the notifications
  * made since the checkpoint were in the output's spool before they counted.
@@ -25,15 +30,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/error.h"
 #include "engine/config.h"
+#include "engine/engine.h"
 #include "io/daemon.h"
+#include "io/merge.h"
 #include "io/output.h"
 
 #define TICK_MS 250                     /* how often files are looked at */
 #define MAX_WAIT_MS 1000                /* the longest wait: a stop is seen within it */
-#define FILE_BUDGET (1 << 20)           /* bytes read from one file per turn */
+#define FILE_BUDGET (512 << 10)         /* bytes read from one file per turn */
+#define MERGE_QUEUE 16384               /* records of a file waiting to be merged */
+#define MERGE_ROOM (FILE_BUDGET / 64)   /* room a read needs: lines of 64 bytes at least */
 #define KAFKA_BATCH 1000                /* messages read per turn */
 #define COMMIT_EVERY 1.0                /* seconds between transactions: well inside the 5 s target */
 
@@ -55,6 +65,7 @@ struct sdd_daemon {
     input in[3];
     sdd_kafka_topic topics[3];
     int n_topics;
+    sdd_merge *merge;                   /* of the file inputs, by kind */
     sdd_kafka_source *kafka;
     double kafka_last;
     int kafka_more;
@@ -185,12 +196,25 @@ static int open_files(sdd_daemon *d, sdd_error *err)
                                        &d->opts.log);
         if (!in->file)
             return sdd__fail(err, SDD_E_NOMEM, "%s: out of memory", in->key);
+        if (!d->merge && !(d->merge = sdd_merge_new(3, MERGE_QUEUE)))
+            return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     }
     return 0;
 }
 
 /* ---- the cursor: {"kafka": {TOPIC: {PARTITION: OFFSET}}, "files":
  * {SETTING: {"dev": D, "ino": I, "offset": O}}} ------------------------------ */
+
+/* Where the lines of file input k the engine has taken end: those still
+ * waiting in the merge are not taken. */
+static int taken_position(const sdd_daemon *d, int k, uint64_t *dev, uint64_t *ino, int64_t *offset)
+{
+    if (sdd_file_source_position(d->in[k].file, dev, ino, offset) < 0)
+        return -1;
+    if (sdd_merge_pending(d->merge, k))
+        *offset = sdd_merge_position(d->merge, k);
+    return *offset >= 0 ? 0 : -1;
+}
 
 static json_t *files_cursor(const sdd_daemon *d)
 {
@@ -199,7 +223,7 @@ static json_t *files_cursor(const sdd_daemon *d)
     int64_t offset;
 
     for (int k = 0; k < 3; k++)
-        if (d->in[k].file && sdd_file_source_position(d->in[k].file, &dev, &ino, &offset) == 0)
+        if (d->in[k].file && taken_position(d, k, &dev, &ino, &offset) == 0)
             json_object_set_new(files, d->in[k].key,
                                 json_pack("{s:I,s:I,s:I}", "dev", (json_int_t)dev, "ino", (json_int_t)ino, "offset",
                                           (json_int_t)offset));
@@ -305,12 +329,29 @@ static void on_line(sdd_daemon *d, sdd_input_kind kind, const char *line, size_t
     sdd_engine_add_json(d->engine, kind, line, len);  /* a skipped line is counted there */
 }
 
+/* A line of a file: parsed (a skipped line is counted there) and queued
+ * for the merge; handed on at once when its queue is full. */
 static void on_file_line(void *ctx, sdd_input_kind kind, const char *line, size_t len)
 {
     input *in = ctx;
+    sdd_daemon *d = in->d;
+    sdd_record r;
+    uint64_t dev, ino;
+    int64_t end = -1;
 
-    in->last = in->d->now;
-    on_line(in->d, kind, line, len);
+    in->last = d->now;
+    if (sdd__engine_parse(d->engine, kind, line, len, &r) <= 0)
+        return;
+    sdd_file_source_position(in->file, &dev, &ino, &end);
+    if (sdd_merge_push(d->merge, (int)kind, &r, end) < 0)
+        sdd__engine_add_record(d->engine, &r);
+}
+
+static void to_engine(void *ctx, const sdd_record *r)
+{
+    sdd_daemon *d = ctx;
+
+    sdd__engine_add_record(d->engine, r);
 }
 
 static void on_kafka_line(void *ctx, sdd_input_kind kind, const char *line, size_t len)
@@ -371,6 +412,17 @@ static void wait_for_input(sdd_daemon *d)
             owner[i]->ready = pfd[i].revents != 0;
 }
 
+/* With nothing of it waiting in the merge, the engine has taken every line
+ * of the file read so far. */
+static void note_taken(sdd_daemon *d, const input *in)
+{
+    uint64_t dev, ino;
+    int64_t at;
+
+    if (!sdd_merge_pending(d->merge, (int)in->kind) && sdd_file_source_position(in->file, &dev, &ino, &at) == 0)
+        sdd_merge_set_position(d->merge, (int)in->kind, at);
+}
+
 static void read_file(input *in)
 {
     sdd_daemon *d = in->d;
@@ -378,9 +430,13 @@ static void read_file(input *in)
 
     if (in->done || !(in->ready || in->more || (timed && d->now >= in->next_look)))
         return;
+    if (sdd_merge_room(d->merge, (int)in->kind) < MERGE_ROOM)
+        return;                         /* the others must catch up first */
+    note_taken(d, in);
     sdd_read_status st = sdd_file_source_read(in->file, FILE_BUDGET, on_file_line, in);
     in->ready = 0;
     in->more = st == SDD_READ_MORE;
+    sdd_merge_set_more(d->merge, (int)in->kind, in->more);
     in->done = st == SDD_READ_DONE;
     in->next_look = d->now + TICK_MS / 1000.0;
     if (in->done)
@@ -418,6 +474,29 @@ static void read_inputs(sdd_daemon *d)
     for (int k = 0; k < 3 && !d->failed; k++)
         if (d->in[k].file)
             read_file(&d->in[k]);
+    if (d->merge)
+        sdd_merge_drain(d->merge, 0, to_engine, d);
+}
+
+/* Seconds since the last record of any input. */
+static double quiet_for(const sdd_daemon *d)
+{
+    double last = d->kafka ? d->kafka_last : 0;
+
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file && d->in[k].last > last)
+            last = d->in[k].last;
+    if (d->opts.feed && d->feed_last > last)
+        last = d->feed_last;
+    return d->now - last;
+}
+
+/* Every input idle for source_idle_seconds: no older record is coming, the
+ * engine's time follows the wall clock, and the slots it passes close. */
+static void tell_time(sdd_daemon *d)
+{
+    if (quiet_for(d) >= d->cfg->source_idle_seconds)
+        sdd_engine_advance(d->engine, (int64_t)time(NULL));
 }
 
 static void maybe_log_stats(sdd_daemon *d)
@@ -491,6 +570,8 @@ static void maybe_checkpoint(sdd_daemon *d)
 
 int sdd_daemon_run(sdd_daemon *d)
 {
+    if (!sdd_engine_cursor(d->engine))  /* a first start: the wall clock bounds the first records */
+        sdd_engine_advance(d->engine, (int64_t)time(NULL));
     d->now = sdd_now_seconds();
     d->kafka_last = d->feed_last = d->now;
     for (int k = 0; k < 3; k++)
@@ -503,12 +584,15 @@ int sdd_daemon_run(sdd_daemon *d)
         if (d->opts.exit_idle > 0 && all_idle(d)) {
             sdd_logf(&d->opts.log, SDD_LOG_INFO, "every input idle for %d s: closing the open slots",
                      d->opts.exit_idle);
+            if (d->merge)
+                sdd_merge_drain(d->merge, 1, to_engine, d);
             sdd_engine_finish(d->engine);
             break;
         }
         maybe_log_stats(d);
         wait_for_input(d);
         read_inputs(d);
+        tell_time(d);
         flush_output(d);
         maybe_checkpoint(d);
     }
@@ -538,6 +622,7 @@ void sdd_daemon_free(sdd_daemon *d)
     sdd_kafka_source_free(d->kafka);    /* its final commit: offsets of what the engine took */
     for (int k = 0; k < 3; k++)
         sdd_file_source_free(d->in[k].file);
+    sdd_merge_free(d->merge);
     sdd_config_free(d->cfg);
     free(d);
 }

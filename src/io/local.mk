@@ -17,6 +17,7 @@ libsdd_io_la_SOURCES = \
 	src/io/registry.c src/io/registry.h \
 	src/io/avro_encode.c src/io/avro_encode.h \
 	src/io/label.c src/io/label.h \
+	src/io/merge.c src/io/merge.h \
 	src/io/daemon.c src/io/daemon.h
 nodist_libsdd_io_la_SOURCES = src/io/schema_text.c
 
@@ -36,8 +37,8 @@ CLEANFILES += src/io/schema_text.c
 
 CMOCKA_TESTS += tests/unit/io/test_avro tests/unit/io/test_label tests/unit/io/test_sources \
 	tests/unit/io/test_spool
-UNIT_TESTS += tests/unit/io/test_avro_python.sh
-EXTRA_DIST += tests/unit/io/test_avro_python.sh
+UNIT_TESTS += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
+EXTRA_DIST += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
 tests_unit_io_test_avro_CFLAGS = $(TEST_CFLAGS) $(AVRO_CFLAGS)
 tests_unit_io_test_avro_LDADD = $(IO_TEST_LIBS) $(AVRO_LIBS)
 tests_unit_io_test_label_CFLAGS = $(TEST_CFLAGS)
