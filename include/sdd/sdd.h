@@ -116,6 +116,7 @@ enum { SDD_PEER_GLOBAL = 0, SDD_PEER_RD_INSTANCE = 1, SDD_PEER_LOCAL = 2, SDD_PE
 /* One BMP event from pmacct's msglog. */
 typedef struct sdd_bmp_event {
     int64_t time;               /* event time, seconds since the epoch */
+    int64_t arrival;            /* when the collector got it (timestamp_arrival); 0 unknown */
     sdd_bmp_type type;
     sdd_addr router;            /* bmp_router */
     sdd_addr peer;              /* peer_ip */

@@ -29,7 +29,7 @@
 static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
     "notifications", "suppressed_in_change_window", "notifications_failed", "records_refused",
-    "future_dropped", "slots_skipped_empty",
+    "future_dropped", "slots_skipped_empty", "bmp_rib_dump",
 };
 
 /* ---- life cycle of the handle ------------------------------------------ */
@@ -410,6 +410,15 @@ static const int bmp_metric[] = {
     [SDD_BMP_WITHDRAW] = SDD_M_BMP_WITHDRAWS,
 };
 
+/* A route of an initial RIB dump (after a BMP session or a BGP session
+ * comes up): its per-peer time is when the router got it, long before the
+ * collector did. */
+static int rib_dump(const sdd_engine *e, const sdd_bmp_event *ev)
+{
+    return (ev->type == SDD_BMP_UPDATE || ev->type == SDD_BMP_WITHDRAW) && ev->arrival &&
+           ev->arrival - ev->time > e->slots.allowed_lateness;
+}
+
 void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
@@ -420,6 +429,13 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     if (refused(e, !ev || ev->type < SDD_BMP_PEER_UP || ev->type > SDD_BMP_WITHDRAW))
         return;
     e->counters[C_BMP]++;
+    if (rib_dump(e, ev)) {
+        /* what the routes say of the services is learned; they are not
+         * churn, nor late, nor time */
+        e->counters[C_RIB_DUMP]++;
+        sdd__inventory_map_bmp(e->inv, ev, &why);
+        return;
+    }
     if (see_time(e, SDD_INPUT_BMP, &ev->router, ev->time) < 0)
         return;
     svc = sdd__inventory_map_bmp(e->inv, ev, &why);

@@ -10,8 +10,10 @@
 
 #include "parse/input.h"
 
-/* The BMP per-peer header time first (the router's), then the collector's. */
+/* The BMP per-peer header time first (the router's), then the collector's
+ * (some routers, FRR among them, put 0 in the per-peer header). */
 static const char *const bmp_time_keys[] = {"timestamp", "timestamp_arrival", NULL};
+static const char *const arrival_keys[] = {"timestamp_arrival", NULL};
 
 /* Only "log" lines are events. "dump" lines restate the RIB every
  * bmp_dump_refresh_time: read as updates they would look like a burst of
@@ -160,10 +162,13 @@ static sdd_skip read_route(const json_t *root, sdd_bmp_event *out, input_err *e)
 static sdd_skip read_peer(const json_t *root, sdd_bmp_event *out, input_err *e)
 {
     uint64_t v = 0;
+    input_err quiet = {NULL, 0};
 
     INPUT_TRY(sdd__input_addr(sdd__input_get(root, "bmp_router"), "bmp_router", 1, &out->router, e));
     INPUT_TRY(sdd__input_addr(sdd__input_get(root, "peer_ip"), "peer_ip", 1, &out->peer, e));
     INPUT_TRY(sdd__input_time(root, bmp_time_keys, &out->time, e));
+    if (sdd__input_time(root, arrival_keys, &out->arrival, &quiet) != SDD_SKIP_NONE)
+        out->arrival = 0;               /* when pmacct got it: optional, only compared with time */
     INPUT_TRY(read_rd(root, &out->rd, e));
     INPUT_TRY(sdd__input_uint(sdd__input_get(root, "peer_type"), "peer_type", 0, UINT8_MAX, &v, e));
     out->peer_type = (uint8_t)v;

@@ -3,7 +3,7 @@
  * does with records whose clocks are wrong: a record far ahead from an
  * unknown or a known router, one router an hour ahead among several, a
  * record of year 9999, time going back and forth, an idle source, a front
- * end's wall clock. Nothing is dropped that should not be, no history is
+ * end's wall clock, the routes of an initial RIB dump. Nothing is dropped that should not be, no history is
  * lost, and the counters say what happened. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -228,6 +228,31 @@ static void test_back_and_forth_and_jump(void **state)
     sdd_engine_free(e);
 }
 
+/* Routes of an initial RIB dump carry the times their router got them, long
+ * before they reach the collector: learned from, but neither churn, nor
+ * late, nor time. */
+static void test_rib_dump(void **state)
+{
+    (void)state;
+    sdd_engine *e = engine();
+    sdd_bmp_event ev;
+
+    add(e, 1, T0);
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SDD_BMP_UPDATE;
+    ev.router = router(1);
+    ev.time = T0 - 86400;
+    ev.arrival = T0 + 1;
+    ev.reason = -1;
+    sdd_engine_add_bmp(e, &ev);
+    ev.time = T0 + 1;                           /* a live update of the same router */
+    sdd_engine_add_bmp(e, &ev);
+    assert_int_equal(counter(e, "bmp_rib_dump"), 1);
+    assert_int_equal(counter(e, "late_dropped") + counter(e, "late_added"), 0);
+    assert_int_equal(counter(e, "records_bmp"), 2);
+    sdd_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_year_9999),
         cmocka_unit_test(test_first_record_bounded_by_wall_clock),
         cmocka_unit_test(test_back_and_forth_and_jump),
+        cmocka_unit_test(test_rib_dump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

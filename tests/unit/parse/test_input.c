@@ -729,6 +729,7 @@ static void test_bmp_177_peer_down(void **state)
     assert_addr(&r.bmp.router, "192.0.2.1");
     assert_addr(&r.bmp.peer, "198.51.100.6");
     assert_int_equal(r.bmp.time, 1704900423);
+    assert_int_equal(r.bmp.arrival, 1704900423);        /* timestamp_arrival, kept beside */
     assert_true(sdd_addr_is_zero(&r.bmp.nexthop));
 }
 
