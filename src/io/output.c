@@ -10,9 +10,12 @@
  * not written again (a restart after a failed write reads its inputs again
  * and makes those revisions again). A write the disk refuses (ENOSPC, EFBIG)
  * is cut back, so the file never ends in half a record; a half record found
- * at open (a crash in the middle of a write) is cut off. */
+ * at open (a crash in the middle of a write) is cut off. A file that is not
+ * one of notifications (`output` naming the history file by mistake) is
+ * refused before anything is cut. */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +164,75 @@ static off_t last_line_end(const char *path, off_t size)
     return end;
 }
 
+/* How every notification line starts (notification.c writes the id first). */
+#define RECORD_START "{\"id\":\""
+/* A notification fits in an Avro block of 1 MiB; a longer first line is not one. */
+#define FIRST_LINE_MAX (1 << 20)
+
+/* Whether bytes can be the start of a notification line, whole or cut short. */
+static int record_start(const char *p, size_t len)
+{
+    size_t n = len < strlen(RECORD_START) ? len : strlen(RECORD_START);
+    return memcmp(p, RECORD_START, n) == 0;
+}
+
+/* Up to len bytes of the file from `at`: how many, or -1. */
+static ssize_t read_at(const char *path, void *buf, size_t len, off_t at)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : pread(fd, buf, len, at);
+
+    if (fd >= 0)
+        close(fd);
+    return n;
+}
+
+/* Why the first bytes of a file of `size` bytes are not those of a file of
+ * notifications; NULL when they are: text, the first line a JSON object
+ * with an id, or the start of one (a first record cut short). */
+static const char *not_notifications(const char *buf, size_t n, off_t size)
+{
+    const char *nl = memchr(buf, '\n', n);
+    json_t *first;
+    int ok;
+
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t')
+            return "binary bytes";
+    if (!nl && (off_t)n < size)
+        return "a first line over 1 MiB";
+    if (!record_start(buf, nl ? (size_t)(nl - buf) : n))
+        return "its first line is not a notification";
+    if (!nl)
+        return NULL;
+    first = json_loadb(buf, (size_t)(nl - buf), 0, NULL);
+    ok = json_is_string(json_object_get(first, "id"));
+    json_decref(first);
+    return ok ? NULL : "its first line is not a notification";
+}
+
+/* Before anything is cut: the file must be one of notifications, and what
+ * follows its last newline the start of one, so that `output` naming
+ * another file (the history file, a log) never shrinks it. */
+static int check_notifications(const fd_output *f, off_t size, off_t end, sdd_error *err)
+{
+    char *buf = malloc(FIRST_LINE_MAX);
+    ssize_t n = buf ? read_at(f->name, buf, FIRST_LINE_MAX, 0) : -1;
+    const char *why = n < 0 ? NULL : not_notifications(buf, (size_t)n, size);
+    int rc = 0;
+
+    if (n < 0)
+        rc = sdd__fail(err, SDD_E_IO, "output %s: reading it back: %s", f->name, buf ? strerror(errno) : "out of memory");
+    else if (why)
+        rc = sdd__fail(err, SDD_E_DATA, "output %s: not a notification file (%s): left as it is; name a file of "
+                       "notifications or a new one", f->name, why);
+    else if (end < size && ((n = read_at(f->name, buf, strlen(RECORD_START), end)) < 0 || !record_start(buf, (size_t)n)))
+        rc = sdd__fail(err, SDD_E_DATA, "output %s: its last %lld bytes, after its last newline, are not the start "
+                       "of a notification: not cut; look at the file", f->name, (long long)(size - end));
+    free(buf);
+    return rc;
+}
+
 /* A regular file: a half record at its end (a crash in the middle of a
  * write) is cut off, and what it holds is read back against duplicates. */
 static int read_back(fd_output *f, const sdd_logger *log, sdd_error *err)
@@ -175,7 +247,11 @@ static int read_back(fd_output *f, const sdd_logger *log, sdd_error *err)
     if (!f->regular || st.st_size == 0)
         return 0;
     end = last_line_end(f->name, st.st_size);
-    if (end < 0 || (end < st.st_size && ftruncate(f->fd, end) < 0))
+    if (end < 0)
+        return sdd__fail(err, SDD_E_IO, "output %s: reading it back: %s", f->name, strerror(errno));
+    if (check_notifications(f, st.st_size, end, err) < 0)
+        return -1;
+    if (end < st.st_size && ftruncate(f->fd, end) < 0)
         return sdd__fail(err, SDD_E_IO, "output %s: cutting a half record at its end: %s", f->name, strerror(errno));
     if (end < st.st_size)
         sdd_logf(log, SDD_LOG_WARNING, "output %s: half a record at its end (%lld bytes, a write cut short): cut off",

@@ -5,7 +5,8 @@
  * outputs, Kafka property files and the daemon's configuration checks; the
  * rate limit of repeated errors; the file output: appended to, read back
  * at open against revisions written again, a half record at its end cut
- * off, a write the disk refuses cut back and reported with its errno. */
+ * off, a file that is not one of notifications refused untouched, a write
+ * the disk refuses cut back and reported with its errno. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -518,15 +519,15 @@ static void test_file_output(void **state)
     FILE *in;
 
     snprintf(spec, sizeof(spec), "file:%s", f->path);
-    write_file(f->path, "w", "{\"old\":1}\n");
+    write_file(f->path, "w", "{\"id\":\"old\"}\n");
     o = sdd_output_open(spec, &err);
     assert_non_null(o);
     assert_int_equal(sdd_output_write(o, "{\"a\":1}", 7, &err), 0);
     assert_int_equal(sdd_output_flush(o, &err), 0);
     in = fopen(f->path, "r");                             /* there before the output is closed */
-    assert_int_equal(fread(text, 1, sizeof(text) - 1, in), 18);
+    assert_int_equal(fread(text, 1, sizeof(text) - 1, in), 21);
     fclose(in);
-    assert_string_equal(text, "{\"old\":1}\n{\"a\":1}\n");  /* appended */
+    assert_string_equal(text, "{\"id\":\"old\"}\n{\"a\":1}\n");  /* appended */
     sdd_output_close(o);
     assert_null(sdd_output_open("file:/nonexistent/dir/out.json", &err));
     assert_non_null(strstr(err.msg, "/nonexistent/dir/out.json: No such file or directory"));
@@ -576,6 +577,41 @@ static void test_file_output_read_back(void **state)
     read_text(f->path, text, sizeof(text));
     assert_string_equal(text, REC("x", 0) "\n" REC("x", 1) "\n" REC("y", 0) "\n" REC("x", 2) "\n" REC("y", 1) "\n"
                               REC("z", 0) "\n");
+}
+
+/* The output refused with the file named, before anything is cut. */
+static void assert_not_cut(const char *spec, const char *path, const char *bytes, size_t len, const char *why)
+{
+    sdd_error err = {0};
+    char back[256];
+    FILE *fp = fopen(path, "w");
+
+    assert_int_equal(fwrite(bytes, 1, len, fp), len);
+    fclose(fp);
+    assert_null(sdd_output_open(spec, &err));
+    if (!strstr(err.msg, path) || !strstr(err.msg, why))
+        fail_msg("\"%s\" does not name the file and say \"%s\"", err.msg, why);
+    fp = fopen(path, "r");
+    assert_int_equal(fread(back, 1, sizeof(back), fp), len);
+    fclose(fp);
+    assert_memory_equal(back, bytes, len);
+}
+
+/* `output: file:PATH` naming a file that is not a notification file (the
+ * history file, a text file, notifications followed by something else) is
+ * refused as it is, not cut back to its last newline. */
+static void test_file_output_refuses_other_files(void **state)
+{
+    fixture *f = *state;
+    char spec[160];
+    static const char history[] = "SDD-HIST\x01\0\0\0\x04\x03\x02\x01\n\x05\0\0\0\0\0\0";
+    static const char text[] = "a text file\nnot notifications";
+    static const char tail[] = REC("x", 0) "\n" REC("x", 1) "\nsomething else";
+
+    snprintf(spec, sizeof(spec), "file:%s", f->path);
+    assert_not_cut(spec, f->path, history, sizeof(history) - 1, "not a notification file");
+    assert_not_cut(spec, f->path, text, sizeof(text) - 1, "not a notification file");
+    assert_not_cut(spec, f->path, tail, sizeof(tail) - 1, "not the start of a notification");
 }
 
 /* The disk refuses the write (a file size limit, EFBIG, as ENOSPC on a full
@@ -695,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_settings_not_scoped),
         cmocka_unit_test_setup_teardown(test_file_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_output_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_output_refuses_other_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_output_disk_full, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
