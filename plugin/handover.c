@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ typedef struct shared {
     unsigned slots;
     size_t slot_records;
     atomic_ullong dropped_no_slot;
+    atomic_int finished;        /* sdd_handover_finish was called */
     slot slot[];
 } shared;
 
@@ -52,6 +54,7 @@ struct sdd_handover {
     shared *sh;
     sdd_flow *records;          /* slot i's ring is records[i * slot_records ...] */
     size_t map_len;
+    int wake_fd;                /* eventfd, inherited by every process forked after create */
     /* consumer side only */
     pid_t consumer_pid;
     unsigned next_slot;         /* where the next drain starts, for fairness */
@@ -87,8 +90,13 @@ sdd_handover *sdd_handover_create(sdd_handover_size size)
      * pages; MAP_NORESERVE: only the pages records reach are ever used. */
     void *p = mmap(NULL, h->map_len, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
+    h->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (p == MAP_FAILED || h->wake_fd < 0) {
+        int e = errno;
+        if (p != MAP_FAILED)
+            munmap(p, h->map_len);
         free(h);
+        errno = e;
         return NULL;
     }
     h->sh = p;                  /* zero-filled: every slot free, every counter 0 */
@@ -104,6 +112,7 @@ void sdd_handover_destroy(sdd_handover *h)
     if (!h)
         return;
     munmap(h->sh, h->map_len);
+    close(h->wake_fd);
     free(h);
 }
 
@@ -113,6 +122,14 @@ static sdd_flow *ring_of(const sdd_handover *h, int i)
 }
 
 /* ---- writer side ----------------------------------------------------------- */
+
+/* A failed write only means the counter is full: the consumer is awake. */
+static void wake(const sdd_handover *h)
+{
+    uint64_t one = 1;
+    ssize_t rc = write(h->wake_fd, &one, sizeof(one));
+    (void)rc;
+}
 
 /* Starts at a slot chosen by pid so that writers forked together do not all
  * race for slot 0. */
@@ -163,6 +180,9 @@ size_t sdd_handover_append(sdd_handover_writer *w, const sdd_flow *recs, size_t 
     size_t take = n < room ? n : room;
     ring_put(ring_of(w->h, w->slot), cap, tail, recs, take);
     atomic_store_explicit(&s->tail, tail + take, memory_order_release);
+    size_t mark = cap / 8, before = (size_t)(tail - head);
+    if (before < mark && before + take >= mark)
+        wake(w->h);
     if (take < n)
         atomic_fetch_add_explicit(&s->dropped, n - take, memory_order_relaxed);
     return take;
@@ -170,9 +190,17 @@ size_t sdd_handover_append(sdd_handover_writer *w, const sdd_flow *recs, size_t 
 
 void sdd_handover_writer_close(sdd_handover_writer *w)
 {
-    if (w->slot >= 0)
+    if (w->slot >= 0) {
         atomic_store_explicit(&w->h->sh->slot[w->slot].owner, SLOT_CLOSED, memory_order_release);
+        wake(w->h);
+    }
     w->slot = -1;
+}
+
+void sdd_handover_finish(sdd_handover *h)
+{
+    atomic_store_explicit(&h->sh->finished, 1, memory_order_release);
+    wake(h);
 }
 
 /* ---- consumer side --------------------------------------------------------- */
@@ -241,7 +269,9 @@ static void maybe_free(sdd_handover *h, int i, int check_alive)
 size_t sdd_handover_drain(sdd_handover *h, sdd_flow *out, size_t max)
 {
     unsigned n = h->sh->slots;
-    int check_alive = h->drain_calls++ % LIVENESS_EVERY == 0;
+    /* at the end, a dead writer must not hold the consumer back for long */
+    int check_alive = h->drain_calls++ % LIVENESS_EVERY == 0 ||
+                      atomic_load_explicit(&h->sh->finished, memory_order_acquire);
     size_t got = 0;
     for (unsigned k = 0; k < n; k++) {
         int i = (int)((h->next_slot + k) % n);
@@ -263,4 +293,26 @@ void sdd_handover_stats_get(const sdd_handover *h, sdd_handover_stats *st)
 {
     *st = h->stats;
     st->dropped += atomic_load_explicit(&h->sh->dropped_no_slot, memory_order_relaxed);
+}
+
+int sdd_handover_fd(const sdd_handover *h)
+{
+    return h->wake_fd;
+}
+
+void sdd_handover_wait_reset(sdd_handover *h)
+{
+    uint64_t count;
+    ssize_t rc = read(h->wake_fd, &count, sizeof(count));
+    (void)rc;                   /* EAGAIN: nothing was signalled */
+}
+
+int sdd_handover_ended(sdd_handover *h)
+{
+    if (!atomic_load_explicit(&h->sh->finished, memory_order_acquire))
+        return 0;
+    for (unsigned i = 0; i < h->sh->slots; i++)
+        if (atomic_load_explicit(&h->sh->slot[i].owner, memory_order_acquire) != SLOT_FREE)
+            return 0;
+    return 1;
 }

@@ -33,7 +33,8 @@ typedef struct sdd_handover_size {
     size_t slot_records;
 } sdd_handover_size;
 
-/* Maps the shared area. NULL with errno set when it cannot. */
+/* Maps the shared area and makes its wake-up descriptor. NULL with errno
+ * set when it cannot. */
 sdd_handover *sdd_handover_create(sdd_handover_size size);
 void sdd_handover_destroy(sdd_handover *h);
 
@@ -53,8 +54,22 @@ void sdd_handover_writer_open(sdd_handover_writer *w, sdd_handover *h);
 size_t sdd_handover_append(sdd_handover_writer *w, const sdd_flow *recs, size_t n);
 /* Gives the slot back: the consumer drains what is left, then frees it. */
 void sdd_handover_writer_close(sdd_handover_writer *w);
+/* No writer will come any more (the last purge is done): the consumer
+ * drains what is left and sees sdd_handover_ended. */
+void sdd_handover_finish(sdd_handover *h);
 
-/* ---- consumer side (one thread) ---------------------------------------- */
+/* ---- consumer side (one process or thread) ------------------------------ */
+
+/* Readable (an eventfd) when a slot has filled an eighth of its ring since
+ * it was drained, a writer closed, or the hand-over finished: the consumer
+ * waits on it instead of looking every few milliseconds, and a writer makes
+ * a system call a few times per purge, not per record. Read it empty with
+ * sdd_handover_wait_reset. */
+int sdd_handover_fd(const sdd_handover *h);
+void sdd_handover_wait_reset(sdd_handover *h);
+/* 1 once sdd_handover_finish was called and every slot is drained and free
+ * (writers still running keep it 0; dead ones are found by the drains). */
+int sdd_handover_ended(sdd_handover *h);
 
 /* Copies up to max waiting records to out and returns how many. Never
  * blocks: 0 when nothing waits. Also frees the slots of writers that closed

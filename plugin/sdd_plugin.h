@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sdd_plugin.h: what the pmacct side of sdd_pmacct.so (sdd_pmacct.c, which
  * runs in nfacctd's print plugin and its writers) needs from the engine side
- * (the thread in the print plugin process that runs the detection engine and
- * the outputs).
+ * (engine.c: a process of its own, forked from the print plugin, running
+ * sddd's loop with the hand-over as its flow input).
  *
- * The engine side is written in a second phase, against the project's I/O
- * library: these functions are declared here and not defined yet.
+ * Why a process and not a thread: a second thread in the print plugin can
+ * deadlock pmacct's SIGINT handler (docs/plugin.md, "Seen running nfacctd
+ * with the plugin").
  */
 #ifndef SDD_PLUGIN_H
 #define SDD_PLUGIN_H
@@ -14,29 +15,35 @@
 
 #include "handover.h"
 
-/* What the pmacct side needs to know before nfacctd forks any writer. */
+/* The plugin's configuration file (print_output_custom_cfg_file) is sddd's,
+ * plus two keys of the plugin's own, which the daemon never sees. */
 typedef struct sdd_plugin_settings {
-    char nfacctd_conf[4096];    /* nfacctd's configuration file: the layout of custom primitives */
-    char plugin_name[64];       /* the print plugin's name in it, as in aggregate[NAME] */
-    sdd_handover_size handover; /* slots (>= print_max_writers) and records per slot */
+    char cfg_file[4096];        /* print_output_custom_cfg_file */
+    char nfacctd_conf[4096];    /* pmacct_config: nfacctd's configuration file */
+    char plugin_name[64];       /* pmacct_plugin: the print plugin's name, as in aggregate[NAME] */
+    char log_file[4096];        /* nfacctd's logfile, "" when it logs elsewhere */
+    sdd_handover_size handover; /* slots and records per slot */
+    int daemon_conf_fd;         /* cfg_file with the plugin's keys made comments, for the daemon */
 } sdd_plugin_settings;
 
-/* Reads the plugin's configuration file (print_output_custom_cfg_file; NULL
- * when nfacctd's configuration names none) for what the pmacct side needs.
- * -1 with err when the file is missing or wrong. */
+/* Reads the plugin's keys from cfg_file (NULL when nfacctd's configuration
+ * names none: an error) and nfacctd's logfile from its configuration. -1
+ * with err when a file is missing or wrong. */
 int sdd_plugin_settings_load(const char *cfg_file, sdd_plugin_settings *s, char *err, size_t errlen);
 
-/* Starts the engine: it loads the configuration, then drains h into the
- * engine until sdd_plugin_engine_finish. Called once, from plugin_init in the
- * print plugin process, before the first writer is forked. A thread there can
- * deadlock pmacct's SIGINT handler (docs/plugin.md, "Seen running nfacctd with
- * the plugin"): a process of its own is the safer shape. */
-int sdd_plugin_engine_start(const char *cfg_file, sdd_handover *h, char *err, size_t errlen);
+/* Forks the engine process, which reads the rest of the configuration,
+ * opens the output and the BMP input and loads the checkpoint, then drains h
+ * into the engine until sdd_plugin_engine_finish or the print plugin's end.
+ * Returns once the engine process has started (0), or failed to (-1 with
+ * its reason in err; it has exited then). Called once, from plugin_init in
+ * the print plugin process, before nfacctd forks any writer. */
+int sdd_plugin_engine_start(const sdd_plugin_settings *s, sdd_handover *h, char *err, size_t errlen);
 
-/* Called after pmacct's last purge, which runs in the print plugin process
- * inside its SIGINT handler just before it exits: waits until the engine
- * thread has drained h, handed everything to the engine and flushed the
- * outputs. Must only wait on atomics and the thread, as a signal handler may. */
+/* Called after pmacct's last purge, in the print plugin process inside its
+ * SIGINT handler: tells the engine process that no record will come; it
+ * drains what is left, takes its last checkpoint and exits, and the print
+ * plugin's wait() for its children waits for that. Touches only atomics and
+ * an eventfd, as a signal handler may. */
 void sdd_plugin_engine_finish(sdd_handover *h);
 
 #endif

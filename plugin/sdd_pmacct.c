@@ -14,7 +14,7 @@
  * plugin_init runs once in the print plugin process; the other functions run
  * in the writer process pmacct forks for each purge (and, for the last purge,
  * in the print plugin process itself). Writers only append to the hand-over
- * (handover.h); the engine thread drains it. pmacct's callbacks carry no
+ * (handover.h); the engine process (engine.c) drains it. pmacct's callbacks carry no
  * context, so the state is in file-level variables, one set per process.
  */
 #include "pmacct.h"
@@ -23,15 +23,22 @@
 #include "sdd_pmacct_names.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "handover.h"
 #include "pmacct_layout.h"
 #include "sdd_plugin.h"
+
+#if !defined(COMPILE_ARGS) || !defined(PACKAGE_VERSION)
+#error "compile with the flags of the pmacct tree (tools/build-pmacct's sdd-cppflags): COMPILE_ARGS or PACKAGE_VERSION is missing"
+#endif
 
 #if defined(COUNT_INT_VRF_NAME)
 #define SDD_PMACCT_VRF_NAME_VLEN 1  /* master: vrf_name is pmacct's own, in the vlen area */
@@ -80,7 +87,7 @@ static sdd_handover *handover;  /* made in plugin_init, inherited by writers */
 static sdd_pmacct_layout layout;
 static const sdd_custom_field *cp_vrf_id_ingress, *cp_vrf_id_egress, *cp_vrf_name;
 static pid_t plugin_pid;        /* the print plugin process */
-static char error_text[512];
+static char error_text[2048];
 
 /* The writer of this process's current purge. */
 static struct {
@@ -235,6 +242,38 @@ static void find_custom_fields(void)
     cp_vrf_name = sdd_layout_find(&layout, "vrf_name");
 }
 
+/* 1 when the string is in the file. */
+static int file_has(const char *path, const char *needle)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+    if (fd < 0)
+        return 0;
+    void *p = fstat(fd, &st) == 0 && st.st_size > 0
+                  ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (p != MAP_FAILED) {
+        found = memmem(p, (size_t)st.st_size, needle, strlen(needle)) != NULL;
+        munmap(p, (size_t)st.st_size);
+    }
+    return found;
+}
+
+/* The structs print() gets have the layout of the tree this library was
+ * compiled against: loaded by any other nfacctd it would misread every
+ * field. nfacctd carries its configure arguments as a string (for -V), and
+ * tools/build-pmacct's name the build's own directory: the running binary
+ * must contain this tree's. */
+static int check_build(void)
+{
+    if (file_has("/proc/self/exe", COMPILE_ARGS))
+        return 0;
+    return set_error("sdd_pmacct.so was built against another pmacct (version %s, configured with %s): "
+                     "this nfacctd is not that build; build the plugin against this nfacctd's tree "
+                     "(configure --with-pmacct-src, tools/build-pmacct)",
+                     PACKAGE_VERSION, COMPILE_ARGS);
+}
+
 int plugin_init(const char *cfg_file)
 {
     static const char *const builtin[] = {SDD_PMACCT_AGGREGATE_NAMES};
@@ -242,6 +281,8 @@ int plugin_init(const char *cfg_file)
     char err[sizeof(error_text) - 32];
 
     plugin_pid = getpid();
+    if (check_build() < 0)
+        return -1;
     if (sdd_plugin_settings_load(cfg_file, &settings, err, sizeof(err)) < 0)
         return set_error("%s", err);
     if (sdd_layout_load(&layout, settings.nfacctd_conf, settings.plugin_name, builtin, err,
@@ -252,7 +293,7 @@ int plugin_init(const char *cfg_file)
     handover = sdd_handover_create(settings.handover);
     if (!handover)
         return set_error("cannot map the hand-over area: %s", strerror(errno));
-    if (sdd_plugin_engine_start(cfg_file, handover, err, sizeof(err)) < 0)
+    if (sdd_plugin_engine_start(&settings, handover, err, sizeof(err)) < 0)
         return set_error("%s", err);
     return 0;
 }

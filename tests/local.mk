@@ -22,3 +22,4 @@ include $(srcdir)/tests/integration/registry.mk
 include $(srcdir)/tests/integration/sddd.mk
 include $(srcdir)/tests/integration/kafka_output.mk
 include $(srcdir)/tests/fuzz/local.mk
+include $(srcdir)/tests/integration/plugin.mk
