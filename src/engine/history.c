@@ -72,6 +72,9 @@
  * reach the disk in any order), and keys created after it may be empty, in
  * which case that entity is left unused. The structure is always read from a
  * checksummed header; only data written after the last sync is best effort.
+ * Entity blocks have no checksum, but what a crash cannot leave in them (a
+ * key without its NUL or twice, a newest slot out of range) is refused at
+ * open, naming the entity, rather than read.
  * A file can be opened by one store at a time (flock); a second is refused.
  */
 #include <errno.h>
@@ -100,8 +103,10 @@
 #define INITIAL_CAPACITY 16u
 #define CAPACITY_MAX (UINT32_C(1) << 30)
 #define INDEX_MIN 64u
-/* Slots are refused beyond +-2^60 so that differences of slots never overflow. */
-#define SLOT_LIMIT (INT64_C(1) << 60)
+/* Slots are refused beyond +-2^40 (35,000 years of one-second slots): no
+ * record's time is there, differences of slots stay far from overflowing,
+ * and a newest slot beyond it found at open is damage, not a time. */
+#define SLOT_LIMIT (INT64_C(1) << 40)
 
 /* One copy of the file header. Only fixed-width fields, no padding, so the
  * checksum covers defined bytes. */
@@ -549,6 +554,52 @@ static int index_reserve(sdd_history *h, uint32_t entities, sdd_error *err)
     return 0;
 }
 
+/* ---- checking the blocks at open ---------------------------------------------- */
+
+static int damaged(sdd_error *err, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int damaged(sdd_error *err, const char *path, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return sdd__fail(err, SDD_E_DATA, "history file %s: %s: damaged on disk; move the file away to start a new "
+                     "history", path ? path : "(memory)", what);
+}
+
+/* An entity block as this store writes it, or as a crash or a power cut
+ * leaves one (an empty key at worst: the entity stays unused), or -1: a
+ * key without its NUL, a has-data flag other than 0 and 1, a newest slot
+ * out of range (slot arithmetic would overflow, a rewind wipe the entity),
+ * a key an earlier entity has (one service's history read as another's). */
+static int entity_check(const sdd_history *h, uint32_t i, const char *path, sdd_error *err)
+{
+    const struct entity_head *e = head_of(h, (int32_t)i);
+    int32_t first;
+
+    if (!memchr(e->key, '\0', SDD_HISTORY_KEY_MAX))
+        return damaged(err, path, "entity %u: its key has no NUL", i);
+    if (e->has_data > 1)
+        return damaged(err, path, "entity %u (key \"%s\"): has-data flag %u is neither 0 nor 1", i, e->key,
+                       e->has_data);
+    if (e->has_data && !slot_ok(e->newest))
+        return damaged(err, path, "entity %u (key \"%s\"): newest slot %lld is out of range (+-2^40)", i, e->key,
+                       (long long)e->newest);
+    if (e->key[0] && (first = h->index[index_probe(h, e->key)]) != (int32_t)i)
+        return damaged(err, path, "entities %d and %u have the same key \"%s\"", first, i, e->key);
+    return 0;
+}
+
+static int entities_check(const sdd_history *h, const char *path, sdd_error *err)
+{
+    for (uint32_t i = 0; i < h->hdr.count; i++)
+        if (entity_check(h, i, path, err) < 0)
+            return -1;
+    return 0;
+}
+
 /* ---- mapping and growth ------------------------------------------------------ */
 
 static int map_memory(sdd_history *h, sdd_error *err)
@@ -738,7 +789,7 @@ sdd_history *sdd__history_open(const char *path, const sdd_history_shape *shape,
     h->shape = *shape;
     h->lay = lay;
     if ((path ? file_open(h, path, err) : map_memory(h, err)) != 0 ||
-        index_reserve(h, h->hdr.count, err) != 0) {
+        index_reserve(h, h->hdr.count, err) != 0 || entities_check(h, path, err) != 0) {
         history_free(h);
         return NULL;
     }

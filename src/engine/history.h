@@ -46,8 +46,9 @@ typedef struct sdd_history_shape {
 
 /* path NULL: in memory only. Otherwise a file that is created, or reopened if
  * it exists and its header matches `shape` (a mismatch, a torn/short file, a
- * foreign file or a newer version is refused with a clear message in err,
- * never read as data). A file held open by another store is refused too. */
+ * foreign file, a newer version or a damaged entity block is refused with a
+ * clear message in err, never read as data). A file held open by another
+ * store is refused too. */
 sdd_history *sdd__history_open(const char *path, const sdd_history_shape *shape, sdd_error *err);
 int sdd__history_sync(sdd_history *h, sdd_error *err);    /* msync + mark the header clean */
 void sdd__history_close(sdd_history *h);                  /* sync and unmap; NULL is fine */

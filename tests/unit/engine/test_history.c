@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_history.c: the history store: its 16-bit value encoding, ring
  * semantics (wrap-around, gaps, late and too-old writes), persistence across
- * reopen and crashes, and the refusal of files it must not read as data. */
+ * reopen and crashes, and the refusal of files it must not read as data,
+ * damaged headers and entity blocks alike. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -614,6 +615,47 @@ static void test_leftover_block_reused_clean(void **state)
     sdd__history_close(h);
 }
 
+/* An entity block damaged on disk (not by a crash: a power cut leaves an
+ * empty key at worst) is refused with the entity and the field, never read:
+ * a newest slot near INT64_MIN (signed overflow on the next write) or at
+ * 2^62 (the next start's rewind would wipe the entity), a flag that is
+ * neither 0 nor 1, a key without its NUL, a key twice (one service's
+ * history read as another's). */
+static void test_damaged_entity_refused(void **state)
+{
+    struct fixture *f = *state;
+    const long key2 = HEADER_BYTES_IN_FILE + (long)sdd__history_bytes_per_entity(&default_shape);
+    const int64_t low = INT64_MIN + 5, high = INT64_C(1) << 62;
+    const uint32_t seven = 7;
+    char unterminated[SDD_HISTORY_KEY_MAX];
+    sdd_history *h;
+
+    make_small_file(f->path);
+    poke(f->path, HEADER_BYTES_IN_FILE + SDD_HISTORY_KEY_MAX, &low, sizeof(low));
+    open_refused(f->path, &default_shape, "entity 0 (key \"64497:4438\"): newest slot -9223372036854775803");
+    poke(f->path, HEADER_BYTES_IN_FILE + SDD_HISTORY_KEY_MAX, &high, sizeof(high));
+    open_refused(f->path, &default_shape, "newest slot 4611686018427387904 is out of range");
+    unlink(f->path);
+
+    make_small_file(f->path);
+    poke(f->path, HEADER_BYTES_IN_FILE + SDD_HISTORY_KEY_MAX + 8, &seven, sizeof(seven));
+    open_refused(f->path, &default_shape, "has-data flag 7");
+    unlink(f->path);
+
+    make_small_file(f->path);
+    memset(unterminated, 'k', sizeof(unterminated));
+    poke(f->path, HEADER_BYTES_IN_FILE, unterminated, sizeof(unterminated));
+    open_refused(f->path, &default_shape, "entity 0: its key has no NUL");
+    unlink(f->path);
+
+    make_small_file(f->path);
+    h = open_ok(f->path, &default_shape);
+    assert_int_equal(sdd__history_entity(h, "64497:5", NULL), 1);
+    sdd__history_close(h);
+    poke(f->path, key2, "64497:4438", 11);
+    open_refused(f->path, &default_shape, "entities 0 and 1 have the same key \"64497:4438\"");
+}
+
 static void test_second_open_refused(void **state)
 {
     struct fixture *f = *state;
@@ -693,6 +735,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_corrupt_header_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_header_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leftover_block_reused_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_entity_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_growth_keeps_data, setup, teardown),
         cmocka_unit_test(test_bytes_per_entity),
