@@ -268,10 +268,9 @@ static int check_build(void)
 {
     if (file_has("/proc/self/exe", COMPILE_ARGS))
         return 0;
-    return set_error("sdd_pmacct.so was built against another pmacct (version %s, configured with %s): "
-                     "this nfacctd is not that build; build the plugin against this nfacctd's tree "
-                     "(configure --with-pmacct-src, tools/build-pmacct)",
-                     PACKAGE_VERSION, COMPILE_ARGS);
+    return set_error("sdd_pmacct.so was built against another nfacctd build: build it against the tree "
+                     "of this one (tools/build-pmacct, configure --with-pmacct-src); it was built for pmacct %s "
+                     "configured with%s", PACKAGE_VERSION, COMPILE_ARGS);
 }
 
 int plugin_init(const char *cfg_file)

@@ -105,8 +105,18 @@ plugin_check_log() {
 }
 
 # plugin_nfacctd_stop: nfacctd stopped as an operator does (SIGINT to its
-# core: the print plugins purge a last time); waits until it is gone.
+# core: the print plugins purge a last time); waits until it is gone and the
+# plugin's engine process has ended.
 plugin_nfacctd_stop() {
+  plugin_nfacctd_stop_core
+  # the engine process ends after the print plugin's last purge
+  sdd_wait_for 30 $$ "engine process end" grep -q 'engine process ends' "$SDD_NFACCTD_LOG" ||
+    { sdd_show_tail "$SDD_NFACCTD_LOG"; sdd_die "the engine process did not end"; }
+}
+
+# plugin_nfacctd_stop_core: SIGINT to nfacctd's core, which then stops its
+# plugins; waits until it is gone.
+plugin_nfacctd_stop_core() {
   kill -INT "$SDD_NFACCTD_PID" 2>/dev/null || true
   local n
   for ((n = 0; n < 300; n++)); do
@@ -115,9 +125,6 @@ plugin_nfacctd_stop() {
   done
   kill -0 "$SDD_NFACCTD_PID" 2>/dev/null && { sdd_show_tail "$SDD_NFACCTD_LOG"; sdd_die "nfacctd still running 30 s after SIGINT"; }
   wait "$SDD_NFACCTD_PID" 2>/dev/null || true
-  # the engine process ends after the print plugin's last purge
-  sdd_wait_for 30 $$ "engine process end" grep -q 'engine process ends' "$SDD_NFACCTD_LOG" ||
-    { sdd_show_tail "$SDD_NFACCTD_LOG"; sdd_die "the engine process did not end"; }
 }
 
 # plugin_replay_401: both routers' captures into nfacctd, their BMP
