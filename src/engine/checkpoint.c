@@ -153,7 +153,7 @@ static int write_atomically(const char *path, const char *text, sdd_error *err)
     int fd;
 
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = sdd__create_new(tmp, O_WRONLY, 0644);     /* never through a symlink planted there */
     if (fd < 0)
         return fail(err, SDD_E_IO, tmp, strerror(errno));
     if (sdd__write_all(fd, &(struct iovec){(void *)text, len}, 1, -1) < 0) {

@@ -738,7 +738,12 @@ static int file_open(sdd_history *h, const char *path, sdd_error *err)
 {
     struct stat st;
 
-    h->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    h->fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (h->fd < 0 && errno == ELOOP) {  /* the store would be mapped from wherever the link points */
+        sdd__fail(err, SDD_E_IO, "history file %s: a symbolic link: refused; name the file itself in history_file",
+                  path);
+        return -1;
+    }
     if (h->fd < 0) {
         sdd__fail(err, SDD_E_IO, "history file %s: cannot open it: %s", path, strerror(errno));
         return -1;

@@ -27,3 +27,7 @@ tests_unit_engine_test_history_LDADD = $(TEST_LIBS)
 CMOCKA_TESTS += tests/unit/engine/test_inventory
 tests_unit_engine_test_inventory_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_inventory_LDADD = $(TEST_LIBS)
+
+CMOCKA_TESTS += tests/unit/engine/test_checkpoint
+tests_unit_engine_test_checkpoint_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_checkpoint_LDADD = $(TEST_LIBS) $(ZLIB_LIBS)

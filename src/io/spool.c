@@ -190,7 +190,7 @@ static int replace_file(sdd_spool *s, const char *buf, size_t len)
         errno = ENOMEM;
         return -1;
     }
-    if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0 && write_header(fd, HDR) == 0 &&
+    if ((fd = sdd__create_new(tmp, O_RDWR, 0600)) >= 0 && write_header(fd, HDR) == 0 &&
         (len == 0 || sdd__write_all(fd, iov, 1, HDR) == 0) && fdatasync(fd) == 0 && rename(tmp, s->path) == 0) {
         close(s->fd);
         s->fd = fd;
@@ -274,7 +274,9 @@ static int open_file(sdd_spool *s, sdd_error *err)
 
     if (mkdir(s->dir, 0700) < 0 && errno != EEXIST)
         return fail_errno(err, s, "making the directory");
-    s->fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    s->fd = open(s->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (s->fd < 0 && errno == ELOOP)     /* the spool is sddd's own file: a symlink is no accident */
+        return sdd__fail(err, SDD_E_IO, "spool %.300s: a symbolic link: refused", s->path);
     if (s->fd < 0 || fstat(s->fd, &st) < 0)
         return fail_errno(err, s, "open");
     head = read_header(s, (uint64_t)st.st_size);

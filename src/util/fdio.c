@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fdio.c: the short-write loop the spool, the file output and the state
- * file share: a full disk shows as a short write before it shows as ENOSPC. */
+ * file share: a full disk shows as a short write before it shows as ENOSPC;
+ * and how they create their temporary files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "util/fdio.h"
@@ -27,4 +29,11 @@ int sdd__write_all(int fd, struct iovec *iov, int n, int64_t off)
         }
     }
     return 0;
+}
+
+int sdd__create_new(const char *path, int flags, mode_t mode)
+{
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -1;
+    return open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 }

@@ -2,7 +2,7 @@
 /* test_history.c: the history store: its 16-bit value encoding, ring
  * semantics (wrap-around, gaps, late and too-old writes), persistence across
  * reopen and crashes, and the refusal of files it must not read as data,
- * damaged headers and entity blocks alike. */
+ * damaged headers and entity blocks alike, or reach through a symlink. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -656,6 +656,19 @@ static void test_damaged_entity_refused(void **state)
     open_refused(f->path, &default_shape, "entities 0 and 1 have the same key \"64497:4438\"");
 }
 
+/* A history file that is a symlink is refused: a dangling one does not
+ * create its target. */
+static void test_symlink_refused(void **state)
+{
+    struct fixture *f = *state;
+    char victim[160];
+
+    snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+    assert_int_equal(symlink(victim, f->path), 0);
+    open_refused(f->path, &default_shape, "symbolic link");
+    assert_int_equal(access(victim, F_OK), -1);
+}
+
 static void test_second_open_refused(void **state)
 {
     struct fixture *f = *state;
@@ -736,6 +749,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_header_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leftover_block_reused_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_entity_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_growth_keeps_data, setup, teardown),
         cmocka_unit_test(test_bytes_per_entity),

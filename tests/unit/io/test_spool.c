@@ -6,7 +6,7 @@
  * (the oldest kept) and counting them; a disk that refuses the write (a
  * file size limit, as ENOSPC would) giving a clear error, counted, the file
  * left usable; a compaction without room failing without losing the
- * release. */
+ * release; symlinks where the spool writes never followed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -408,6 +408,49 @@ static void test_compaction_on_a_full_disk(void **state)
     sdd_spool_close(s);
 }
 
+/* A symlink planted where a compaction writes its new file: the copy is
+ * made as a file of its own, the symlink's target is not written; and a
+ * spool file that is itself a symlink is refused. */
+static void test_symlinks_not_followed(void **state)
+{
+    fixture *f = *state;
+    sdd_spool *s = open_spool(f, 40);
+    char victim[160], new_path[160], text[64] = {0};
+    sdd_error err;
+    FILE *fp;
+
+    snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+    snprintf(new_path, sizeof(new_path), "%s.new", f->path);
+    fp = fopen(victim, "w");
+    fputs("precious", fp);
+    fclose(fp);
+    assert_int_equal(symlink(victim, new_path), 0);
+    append(s, "r00");                                                 /* 11 bytes each */
+    append(s, "r01");
+    append(s, "r02");
+    deliver_one(s);
+    append(s, "r03");
+    deliver_one(s);
+    append(s, "r04");
+    deliver_one(s);
+    append(s, "r05");
+    deliver_one(s);                                                   /* 44 released: compaction */
+    fp = fopen(victim, "r");
+    assert_int_equal(fread(text, 1, sizeof(text) - 1, fp), 8);
+    fclose(fp);
+    assert_string_equal(text, "precious");
+    read_all(s, text, sizeof(text));
+    assert_string_equal(text, "r04|r05");
+    assert_int_equal(file_size(f->path), 24 + 22);                    /* compacted all the same */
+    sdd_spool_close(s);
+
+    assert_int_equal(unlink(f->path), 0);
+    assert_int_equal(symlink(victim, f->path), 0);
+    assert_null(sdd_spool_open(f->dir, 1 << 20, NULL, &err));
+    assert_non_null(strstr(err.msg, "symbolic link"));
+    unlink(victim);
+}
+
 static void test_not_a_spool(void **state)
 {
     fixture *f = *state;
@@ -431,6 +474,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction_on_a_full_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlinks_not_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_spool, setup, teardown),
     };
 
