@@ -21,5 +21,6 @@ include $(srcdir)/tests/integration/local.mk
 include $(srcdir)/tests/integration/registry.mk
 include $(srcdir)/tests/integration/sddd.mk
 include $(srcdir)/tests/integration/kafka_output.mk
+include $(srcdir)/tests/integration/live.mk
 include $(srcdir)/tests/fuzz/local.mk
 include $(srcdir)/tests/integration/plugin.mk
