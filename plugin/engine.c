@@ -36,7 +36,6 @@
 #define DRAIN_BATCH 4096            /* records copied out of the hand-over at once */
 #define TURN_BUDGET (1 << 16)       /* records per loop turn: the BMP input is not starved */
 #define START_TIMEOUT_MS 60000      /* plugin_init waits this long for the engine to start */
-#define STATS_EVERY 60              /* seconds between counter lines */
 #define DROPS_LOG_INTERVAL 60.0     /* a full hand-over is logged at most this often */
 #define REPORT_OK "ok"
 
@@ -202,7 +201,7 @@ static int run_engine(engine_proc *p, int report_fd)
 
     snprintf(conf_path, sizeof(conf_path), "/proc/self/fd/%d", p->s->daemon_conf_fd);
     sdd_daemon_feed feed = {.name = "nfacctd's print plugin", .fd = sdd_handover_fd(p->h), .read = feed_read, .ctx = p};
-    sdd_daemon_opts o = {.config_path = conf_path, .stats_every = STATS_EVERY, .stop = &stop_requested,
+    sdd_daemon_opts o = {.config_path = conf_path, .stats_every = p->s->stats_every, .stop = &stop_requested,
                          .log = p->log, .feed = &feed};
     sdd_daemon *d = sdd_daemon_new(&o, &err);
     if (!d) {

@@ -4,8 +4,8 @@
  *
  * The file is sddd's (read by the daemon loop with sdd_settings_load, which
  * refuses a key it does not know), plus what only the plugin needs: where
- * nfacctd's configuration is (the layout of the custom primitives) and the
- * print plugin's name in it. Those lines are read here and handed to the
+ * nfacctd's configuration is (the layout of the custom primitives), the
+ * print plugin's name in it, and how often to log the counters. Those lines are read here and handed to the
  * daemon as comments, in an in-memory copy of the file with the same line
  * numbers, so that its messages point at the operator's lines.
  */
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -64,6 +65,18 @@ static int copy_value(char *dst, size_t size, const char *key, const char *value
     return 0;
 }
 
+static int int_value(int *dst, const char *key, const char *value, long min, long max, char *err,
+                     size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < min || v > max)
+        return fail(err, errlen, "%s: '%s' is not a whole number from %ld to %ld", key, value, min, max);
+    *dst = (int)v;
+    return 0;
+}
+
 /* 1 when the line is one of the plugin's keys (taken into s), 0 when it is
  * the daemon's, -1 on a bad value. */
 static int plugin_key(sdd_plugin_settings *s, const char *line, char *err, size_t errlen)
@@ -76,6 +89,8 @@ static int plugin_key(sdd_plugin_settings *s, const char *line, char *err, size_
         return copy_value(s->nfacctd_conf, sizeof(s->nfacctd_conf), key, value, err, errlen) < 0 ? -1 : 1;
     if (strcmp(key, "pmacct_plugin") == 0)
         return copy_value(s->plugin_name, sizeof(s->plugin_name), key, value, err, errlen) < 0 ? -1 : 1;
+    if (strcmp(key, "stats_every") == 0)
+        return int_value(&s->stats_every, key, value, 1, 86400, err, errlen) < 0 ? -1 : 1;
     return 0;
 }
 
@@ -151,6 +166,7 @@ int sdd_plugin_settings_load(const char *cfg_file, sdd_plugin_settings *s, char 
     memset(s, 0, sizeof(*s));
     s->daemon_conf_fd = -1;
     s->handover = (sdd_handover_size){.slots = 16, .slot_records = (size_t)1 << 15};
+    s->stats_every = 60;
     if (!cfg_file || !*cfg_file)
         return fail(err, errlen, "print_output_custom_cfg_file is not set: it names pmacct-sdd's configuration");
     if (strlen(cfg_file) >= sizeof(s->cfg_file))

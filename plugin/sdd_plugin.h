@@ -16,12 +16,14 @@
 #include "handover.h"
 
 /* The plugin's configuration file (print_output_custom_cfg_file) is sddd's,
- * plus two keys of the plugin's own, which the daemon never sees. */
+ * plus keys of the plugin's own (pmacct_config, pmacct_plugin, stats_every),
+ * which the daemon never sees. */
 typedef struct sdd_plugin_settings {
     char cfg_file[4096];        /* print_output_custom_cfg_file */
     char nfacctd_conf[4096];    /* pmacct_config: nfacctd's configuration file */
     char plugin_name[64];       /* pmacct_plugin: the print plugin's name, as in aggregate[NAME] */
     char log_file[4096];        /* nfacctd's logfile, "" when it logs elsewhere */
+    int stats_every;            /* stats_every: seconds between counter lines (sddd's --stats-every) */
     sdd_handover_size handover; /* slots and records per slot */
     int daemon_conf_fd;         /* cfg_file with the plugin's keys made comments, for the daemon */
 } sdd_plugin_settings;

@@ -30,7 +30,7 @@ for v in "${PLUGIN_VERSIONS[@]}"; do
   grep -q 'engine process .* started' "$SDD_NFACCTD_LOG" || { sdd_show_tail "$SDD_NFACCTD_LOG"; sdd_die "$v: no engine process"; }
   plugin_replay_401
   plugin_wait_stable "$RUN/flows.json" 6
-  plugin_bmp_input "$RUN/bmp.json"
+  plugin_bmp_input "$RUN/bmp.json" late
   plugin_wait_stable "$RUN/notifications.json" 3 30
   plugin_check_log
   plugin_nfacctd_stop

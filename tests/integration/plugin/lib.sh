@@ -98,10 +98,11 @@ plugin_nfacctd_ready() {
     grep -Eq 'engine process [0-9]+ started|Initialisation of custom output failed' "$SDD_NFACCTD_LOG"
 }
 
-# plugin_check_log: nfacctd and the plugin logged no ERROR nor WARN, but
-# the BMP input file not there yet (the test writes it later).
+# plugin_check_log [ERE...]: nfacctd and the plugin logged no ERROR nor
+# WARN, but the BMP input file not there yet (the test writes it later) and
+# those the test gives.
 plugin_check_log() {
-  sdd_nfacctd_check_log 'WARN \( sdd/sdd \): .*: not there yet, waiting for it to appear'
+  sdd_nfacctd_check_log 'WARN \( sdd/sdd \): .*: not there yet, waiting for it to appear' "$@"
 }
 
 # plugin_nfacctd_stop: nfacctd stopped as an operator does (SIGINT to its
@@ -167,25 +168,30 @@ plugin_wait_stable() {
   sdd_die "$file: not stable after $max s ($count lines)"
 }
 
-# plugin_bmp_input OUT: nfacctd's BMP msglog of the captures, then what the
-# captures lack (generated): the CE peer fd00::2 of customer-12 going down a
-# minute after the last route or peer up (by the routers' clock: nfacctd's
-# own log_init and log_close lines carry its clock), and a route update of the same router
-# four hours later, which closes every slot before it. Written to a
-# temporary name and renamed: the plugin follows OUT.
+# plugin_bmp_input OUT [late]: nfacctd's BMP msglog of the captures, then
+# what the captures lack (generated): the CE peer fd00::2 of customer-12
+# going down a minute after the last route or peer up (by the routers'
+# clock: nfacctd's own log_init and log_close lines carry its clock), and
+# with `late` a route update of the same router four hours later, which
+# closes every slot before it. Written to a temporary name and renamed: the
+# plugin follows OUT. Sets PLUGIN_BMP_LAST to that last time.
 plugin_bmp_input() {
-  local out=$1 last
+  local out=$1
   plugin_wait_stable "$RUN/bmp.msglog" 3
-  last=$(/usr/bin/python3 -c '
+  PLUGIN_BMP_LAST=$(/usr/bin/python3 -c '
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(max(int(float(r["timestamp"])) for r in recs if r.get("bmp_msg_type") in ("route_monitor", "peer_up")))' "$RUN/bmp.msglog")
   {
     cat "$RUN/bmp.msglog"
-    plugin_bmp_line $((last + 60)) peer_down ', "reason_type": 3'
-    plugin_bmp_line $((last + 4 * 3600)) route_monitor ', "log_type": "update", "ip_prefix": "fd00:12::/64", "bgp_nexthop": "fd00::2"'
+    plugin_bmp_line $((PLUGIN_BMP_LAST + 60)) peer_down ', "reason_type": 3'
+    [ "${2:-}" != late ] || plugin_bmp_late
   } >"$out.tmp"
   mv "$out.tmp" "$out"
+}
+
+plugin_bmp_late() {
+  plugin_bmp_line $((PLUGIN_BMP_LAST + 4 * 3600)) route_monitor ', "log_type": "update", "ip_prefix": "fd00:12::/64", "bgp_nexthop": "fd00::2"'
 }
 
 plugin_bmp_line() { # TIME TYPE EXTRA
@@ -209,4 +215,10 @@ plugin_same_as_replay() {
     sdd_die "$name: the plugin's notifications differ from replay's"
   fi
   sdd_log "$name: $(wc -l <"$out") notifications, identical to replay's"
+}
+
+# counter_at_least LOG NAME MIN: the last counters line of LOG has NAME >= MIN
+# (counter: sddd-helpers.sh).
+counter_at_least() {
+  [ "$(counter "$1" "$2")" -ge "$3" ]
 }
