@@ -11,15 +11,30 @@
  * so after a crash it may hold slots the state has not seen closed; loading
  * rewinds every history entity to the oldest slot the state has a row for
  * and writes those rows again (slots.h), so that reading the input again
- * from the cursor rebuilds history exactly, as if no crash had happened. */
+ * from the cursor rebuilds history exactly, as if no crash had happened.
+ *
+ * Format version 3: the document, then a line {"crc32":"xxxxxxxx"} with the
+ * CRC-32 of the document's bytes. Version 2 (no such line) is still read.
+ * Every value is checked as it is read back (its type, its range, each
+ * service once, terminations of the service, rows of the state), and one
+ * that fails refuses the whole state with the file and the field, before
+ * history is touched: a value read as 0, or out of the range of an array
+ * it indexes, would rewind history to nothing or crash a later step. The
+ * state a checkpoint replaces is kept as STATE.prev, so that a damaged
+ * state leaves the operator the one before. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "engine/engine_private.h"
 #include "util/error.h"
@@ -27,7 +42,11 @@
 #include "engine/metrics.h"
 
 #define STATE_FORMAT "pmacct-sdd-state"
-#define STATE_VERSION 2
+#define STATE_VERSION 3
+#define STATE_VERSION_OLDEST 2
+/* Seconds either side of the epoch a saved time may be: no record's time is
+ * further, and slot arithmetic on it stays far from overflowing. */
+#define TIME_LIMIT (INT64_C(1) << 40)
 
 static int fail(sdd_error *err, sdd_code code, const char *path, const char *what)
 {
@@ -146,17 +165,34 @@ static int fsync_dir_of(const char *path)
     return rc;
 }
 
+/* The state being replaced stays as PATH.prev, a hard link made before the
+ * rename, so that the current state is in place at every moment. */
+static int keep_previous(const char *path, sdd_error *err)
+{
+    char prev[SDD_PATH_MAX + 8];
+
+    snprintf(prev, sizeof(prev), "%s.prev", path);
+    if (unlink(prev) < 0 && errno != ENOENT)
+        return fail(err, SDD_E_IO, prev, strerror(errno));
+    if (link(path, prev) < 0 && errno != ENOENT)     /* ENOENT: the first checkpoint */
+        return fail(err, SDD_E_IO, prev, strerror(errno));
+    return 0;
+}
+
+/* The document and its checksum line into PATH.tmp, synced, then renamed
+ * over PATH. */
 static int write_atomically(const char *path, const char *text, sdd_error *err)
 {
-    char tmp[SDD_PATH_MAX + 8], why[128];
+    char tmp[SDD_PATH_MAX + 8], why[128], sum[32];
     size_t len = strlen(text);
     int fd;
 
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    snprintf(sum, sizeof(sum), "\n{\"crc32\":\"%08lx\"}\n", crc32_z(0L, (const Bytef *)text, len));
     fd = sdd__create_new(tmp, O_WRONLY, 0644);     /* never through a symlink planted there */
     if (fd < 0)
         return fail(err, SDD_E_IO, tmp, strerror(errno));
-    if (sdd__write_all(fd, &(struct iovec){(void *)text, len}, 1, -1) < 0) {
+    if (sdd__write_all(fd, (struct iovec[]){{(void *)text, len}, {sum, strlen(sum)}}, 2, -1) < 0) {
         fail(err, SDD_E_IO, tmp, sdd__errno_text(errno, why, sizeof(why)));   /* a full disk: the old state stays */
         close(fd);
         unlink(tmp);
@@ -164,6 +200,10 @@ static int write_atomically(const char *path, const char *text, sdd_error *err)
     }
     if (fsync(fd) < 0 || close(fd) < 0) {
         fail(err, SDD_E_IO, tmp, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    if (keep_previous(path, err) < 0) {
         unlink(tmp);
         return -1;
     }
@@ -191,16 +231,216 @@ int sdd__checkpoint_save(sdd_engine *e, sdd_error *err)
     return rc;
 }
 
-/* ---- reading ------------------------------------------------------------ */
+/* ---- reading the file --------------------------------------------------- */
+
+/* len bytes from the descriptor's start: 0, or -1 with errno (EIO when the
+ * file is shorter than that). */
+static int read_all(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, len - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* The bytes of the state file, NUL-terminated (caller frees); NULL with
+ * err. A symlink is refused: the next checkpoint would replace it, not
+ * write where it points. */
+static char *read_state(const char *path, size_t *len, sdd_error *err)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    char *text = NULL;
+
+    if (fd < 0) {
+        fail(err, SDD_E_IO, path, errno == ELOOP ? "a symbolic link: refused" : strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) == 0 && (text = malloc((size_t)st.st_size + 1)) && read_all(fd, text, (size_t)st.st_size) == 0) {
+        text[st.st_size] = '\0';
+        *len = (size_t)st.st_size;
+    } else {
+        fail(err, text ? SDD_E_IO : SDD_E_NOMEM, path, text ? strerror(errno) : "out of memory");
+        free(text);
+        text = NULL;
+    }
+    close(fd);
+    return text;
+}
+
+/* The length of the document: before the checksum line, which must hold its
+ * CRC-32 (*summed = 1), or the whole text when there is no such line (a
+ * version 2 state, or one cut short, which its version then tells). */
+static long document_length(const char *text, size_t len, int *summed, const char *path, sdd_error *err)
+{
+    const char *nl = len > 1 && text[len - 1] == '\n' ? memrchr(text, '\n', len - 1) : NULL;
+    unsigned long want;
+    json_t *line;
+    const char *sum;
+    int ok;
+
+    *summed = 0;
+    if (!nl)
+        return (long)len;
+    line = json_loadb(nl + 1, (size_t)(text + len - 1 - (nl + 1)), 0, NULL);
+    sum = json_string_value(json_object_get(line, "crc32"));
+    ok = sum && strlen(sum) == 8 && strspn(sum, "0123456789abcdef") == 8 && sscanf(sum, "%lx", &want) == 1;
+    json_decref(line);
+    if (!ok)
+        return fail(err, SDD_E_DATA, path, "its last line is not {\"crc32\":\"8 hex digits\"}: damaged");
+    if (crc32_z(0L, (const Bytef *)text, (z_size_t)(nl - text)) != want)
+        return fail(err, SDD_E_DATA, path, "its checksum does not match its content: changed or damaged on disk");
+    *summed = 1;
+    return nl - text;
+}
+
+/* ---- reading values, each checked ---------------------------------------- */
+
+/* Where the reading is, for messages: "services[3].relevant_state". */
+typedef struct rd {
+    sdd_engine *e;
+    const char *file;
+    char at[192];
+    size_t len;
+    sdd_error *err;
+} rd;
+
+static size_t enter(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static size_t enter(rd *r, const char *fmt, ...)
+{
+    size_t before = r->len;
+    va_list ap;
+    int n;
+
+    if (r->len < sizeof(r->at)) {
+        va_start(ap, fmt);
+        n = vsnprintf(r->at + r->len, sizeof(r->at) - r->len, fmt, ap);
+        va_end(ap);
+        r->len = n < 0 ? r->len : r->len + (size_t)n;
+    }
+    return before;
+}
+
+static void leave(rd *r, size_t before)
+{
+    r->len = before;
+    if (before < sizeof(r->at))
+        r->at[before] = '\0';
+}
+
+/* The file, the field (key of the current place, or the place itself) and
+ * what is wrong with it; -1. */
+static int bad(rd *r, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(rd *r, const char *key, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return sdd__fail(r->err, SDD_E_DATA, "%.300s: %s%s%s: %s", r->file, r->at, r->at[0] && key ? "." : "",
+                     key ? key : "", what);
+}
+
+/* A member missing or of another type than wanted. */
+static int wrong(rd *r, const char *key, const json_t *v, const char *wanted)
+{
+    if (!v)
+        return bad(r, key, "missing");
+    return bad(r, key, "a JSON %s where %s is wanted", sdd__json_type_name(v), wanted);
+}
+
+static int get_i64(rd *r, json_t *o, const char *key, int64_t lo, int64_t hi, int64_t *out)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!json_is_integer(v))
+        return wrong(r, key, v, "an integer");
+    *out = json_integer_value(v);
+    if (*out < lo || *out > hi)
+        return bad(r, key, "%lld is out of range (%lld..%lld)", (long long)*out, (long long)lo, (long long)hi);
+    return 0;
+}
+
+static int get_int(rd *r, json_t *o, const char *key, int lo, int hi, int *out)
+{
+    int64_t v;
+
+    if (get_i64(r, o, key, lo, hi, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int get_time(rd *r, json_t *o, const char *key, int64_t *out)
+{
+    return get_i64(r, o, key, -TIME_LIMIT, TIME_LIMIT, out);
+}
+
+/* A time or slot number within +-limit, or INT64_MIN for "none yet". */
+static int get_mark(rd *r, json_t *o, const char *key, int64_t limit, int64_t *out)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (json_is_integer(v) && json_integer_value(v) == INT64_MIN) {
+        *out = INT64_MIN;
+        return 0;
+    }
+    return get_i64(r, o, key, -limit, limit, out);
+}
+
+/* A finite number >= 0. */
+static int get_amount(rd *r, json_t *o, const char *key, double *out)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!json_is_number(v))
+        return wrong(r, key, v, "a number");
+    *out = json_number_value(v);
+    if (!isfinite(*out) || *out < 0)
+        return bad(r, key, "%g is not a finite number >= 0", *out);
+    return 0;
+}
+
+static int get_bool(rd *r, json_t *o, const char *key, int *out)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!json_is_boolean(v))
+        return wrong(r, key, v, "true or false");
+    *out = json_is_true(v);
+    return 0;
+}
+
+/* A text into a buffer of `size` bytes, which it must fit. */
+static int get_text(rd *r, json_t *o, const char *key, char *out, size_t size)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!json_is_string(v))
+        return wrong(r, key, v, "a string");
+    if (json_string_length(v) >= size)
+        return bad(r, key, "longer than %zu bytes", size - 1);
+    memcpy(out, json_string_value(v), json_string_length(v) + 1);
+    return 0;
+}
 
 /* A stable copy of a text read back, owned by the engine. */
-static const char *keep_text(sdd_engine *e, json_t *v)
+static const char *keep_text(sdd_engine *e, const char *s)
 {
-    const char *s = json_string_value(v);
     char **grown;
 
-    if (!s)
-        return NULL;
     for (int i = 0; i < e->n_strings; i++)
         if (strcmp(e->strings[i], s) == 0)
             return e->strings[i];
@@ -212,115 +452,290 @@ static const char *keep_text(sdd_engine *e, json_t *v)
     return e->strings[e->n_strings] ? e->strings[e->n_strings++] : NULL;
 }
 
-static const char *get_text(json_t *o, const char *key)
+/* A symptom's name (detector, action, ...): a text, or null when `nullable`. */
+static int get_name(rd *r, json_t *o, const char *key, int nullable, const char **out)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
+    json_t *v = json_object_get(o, key);
+
+    *out = NULL;
+    if (nullable && json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return wrong(r, key, v, nullable ? "a string or null" : "a string");
+    if (!json_string_length(v))
+        return bad(r, key, "empty");
+    *out = keep_text(r->e, json_string_value(v));
+    return *out ? 0 : sdd__fail(r->err, SDD_E_NOMEM, "%.300s: out of memory", r->file);
 }
 
-static int64_t get_int(json_t *o, const char *key)
+static int get_array(rd *r, json_t *o, const char *key, size_t max, json_t **out)
 {
-    return (int64_t)json_integer_value(json_object_get(o, key));
+    *out = json_object_get(o, key);
+    if (!json_is_array(*out))
+        return wrong(r, key, *out, "an array");
+    if (json_array_size(*out) > max)
+        return bad(r, key, "%zu entries, at most %zu", json_array_size(*out), max);
+    return 0;
 }
 
-static void restore_contribution(sdd_engine *e, sdd_contribution *c, json_t *j)
+/* ---- the engine's parts back ----------------------------------------------- */
+
+static int restore_contribution(rd *r, sdd_contribution *c, json_t *j, int n_terms)
 {
     sdd_symptom *s = &c->symptom;
+    int plane, pattern;
 
     memset(c, 0, sizeof(*c));
-    s->detector = keep_text(e, json_object_get(j, "detector"));
-    s->strength = json_number_value(json_object_get(j, "strength"));
-    s->weight = json_number_value(json_object_get(j, "weight"));
-    s->plane = (sdd_plane)get_int(j, "plane");
-    s->action = keep_text(e, json_object_get(j, "action"));
-    s->reason = keep_text(e, json_object_get(j, "reason"));
-    s->trigger = keep_text(e, json_object_get(j, "trigger"));
-    s->pattern = (sdd_pattern)get_int(j, "pattern");
-    s->start = get_int(j, "start");
-    s->end = get_int(j, "end");
-    s->termination = (int)get_int(j, "termination");
-    snprintf(s->description, sizeof(s->description), "%s", get_text(j, "description"));
-    c->first = get_int(j, "first");
-    c->last = get_int(j, "last");
-    c->active = json_is_true(json_object_get(j, "active"));
+    if (!json_is_object(j))
+        return wrong(r, NULL, j, "an object");
+    if (get_name(r, j, "detector", 0, &s->detector) < 0 || get_amount(r, j, "strength", &s->strength) < 0 ||
+        get_amount(r, j, "weight", &s->weight) < 0 ||
+        get_int(r, j, "plane", SDD_PLANE_MANAGEMENT, SDD_PLANE_FORWARDING, &plane) < 0 ||
+        get_name(r, j, "action", 1, &s->action) < 0 || get_name(r, j, "reason", 1, &s->reason) < 0 ||
+        get_name(r, j, "trigger", 1, &s->trigger) < 0 ||
+        get_int(r, j, "pattern", SDD_PATTERN_NONE, SDD_PATTERN_OTHER, &pattern) < 0 ||
+        get_time(r, j, "start", &s->start) < 0 || get_time(r, j, "end", &s->end) < 0 ||
+        get_int(r, j, "termination", -1, n_terms - 1, &s->termination) < 0 ||
+        get_text(r, j, "description", s->description, sizeof(s->description)) < 0 ||
+        get_time(r, j, "first", &c->first) < 0 || get_time(r, j, "last", &c->last) < 0 ||
+        get_bool(r, j, "active", &c->active) < 0)
+        return -1;
+    s->plane = (sdd_plane)plane;
+    s->pattern = (sdd_pattern)pattern;
+    return 0;
 }
 
-static int restore_relevant_state(sdd_engine *e, sdd_relevant_state *rs, json_t *j)
+static int restore_contributions(rd *r, sdd_relevant_state *rs, json_t *j, int n_terms)
 {
-    json_t *contrib = json_object_get(j, "contributions"), *c;
+    json_t *list, *c;
     size_t i;
 
+    if (get_array(r, j, "contributions", SDD_CONTRIB_MAX, &list) < 0)
+        return -1;
+    json_array_foreach(list, i, c) {
+        size_t mark = enter(r, ".contributions[%zu]", i);
+        int rc = restore_contribution(r, &rs->contrib[rs->n_contrib++], c, n_terms);
+        leave(r, mark);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The state's fields; the caller has entered "relevant_state". */
+static int restore_relevant_fields(rd *r, sdd_relevant_state *rs, json_t *j, int n_terms)
+{
+    if (get_text(r, j, "id", rs->id, sizeof(rs->id)) < 0)
+        return -1;
+    if (strlen(rs->id) != SDD_UUID_TEXT - 1)
+        return bad(r, "id", "\"%s\" is not a UUID", rs->id);
+    if (get_time(r, j, "start", &rs->start) < 0 || get_time(r, j, "end", &rs->end) < 0 ||
+        get_int(r, j, "revision", 0, INT_MAX - 1, &rs->revision) < 0 ||
+        get_int(r, j, "below", 0, INT_MAX - 1, &rs->below) < 0 || get_int(r, j, "band", 0, 3, &rs->band) < 0 ||
+        get_int(r, j, "concern", 0, 100, &rs->concern) < 0)
+        return -1;
+    return restore_contributions(r, rs, j, n_terms);
+}
+
+static int restore_relevant_state(rd *r, sdd_relevant_state *rs, json_t *svc, int n_terms)
+{
+    json_t *j = json_object_get(svc, "relevant_state");
+    size_t mark;
+    int rc;
+
+    if (json_is_null(j))
+        return 0;                       /* none open */
     if (!json_is_object(j))
-        return 0;
-    memset(rs, 0, sizeof(*rs));
+        return wrong(r, "relevant_state", j, "an object or null");
     rs->contrib = calloc(SDD_CONTRIB_MAX, sizeof(*rs->contrib));
     if (!rs->contrib)
-        return -1;
+        return sdd__fail(r->err, SDD_E_NOMEM, "%.300s: out of memory", r->file);
     rs->open = 1;
-    snprintf(rs->id, sizeof(rs->id), "%s", get_text(j, "id"));
-    rs->start = get_int(j, "start");
-    rs->end = get_int(j, "end");
-    rs->revision = (int)get_int(j, "revision");
-    rs->below = (int)get_int(j, "below");
-    rs->band = (int)get_int(j, "band");
-    rs->concern = (int)get_int(j, "concern");
-    json_array_foreach(contrib, i, c) {
-        if (rs->n_contrib < SDD_CONTRIB_MAX)
-            restore_contribution(e, &rs->contrib[rs->n_contrib++], c);
+    mark = enter(r, ".relevant_state");
+    rc = restore_relevant_fields(r, rs, j, n_terms);
+    leave(r, mark);
+    return rc;
+}
+
+static int restore_event(rd *r, sdd__service_state *st, json_t *j, int n_terms)
+{
+    sdd_event ev;
+    char peer[64];
+    int kind;
+
+    memset(&ev, 0, sizeof(ev));
+    if (!json_is_object(j))
+        return wrong(r, NULL, j, "an object");
+    if (get_time(r, j, "time", &ev.time) < 0 || get_int(r, j, "kind", SDD_EV_PEER_UP, SDD_EV_IFACE_DOWN, &kind) < 0 ||
+        get_int(r, j, "termination", -1, n_terms - 1, &ev.termination) < 0 ||
+        get_int(r, j, "reason", -1, INT_MAX, &ev.reason) < 0 || get_text(r, j, "peer", peer, sizeof(peer)) < 0 ||
+        get_text(r, j, "ifname", ev.ifname, sizeof(ev.ifname)) < 0)
+        return -1;
+    if (sdd_addr_parse(peer, &ev.peer) < 0)
+        return bad(r, "peer", "\"%s\" is not an address", peer);
+    ev.kind = (sdd_event_kind)kind;
+    sdd__service_add_event(st, &ev);
+    return 0;
+}
+
+static int restore_events(rd *r, sdd__service_state *st, json_t *svc, int n_terms)
+{
+    json_t *list, *j;
+    size_t i;
+
+    if (get_array(r, svc, "events", SDD_EVENTS_KEPT, &list) < 0)
+        return -1;
+    json_array_foreach(list, i, j) {
+        size_t mark = enter(r, ".events[%zu]", i);
+        int rc = restore_event(r, st, j, n_terms);
+        leave(r, mark);
+        if (rc < 0)
+            return -1;
     }
     return 0;
 }
 
-static void restore_events(sdd__service_state *st, json_t *events)
+/* One row: [row, sum, sum, ...], a row of the state's, each sum finite and
+ * >= 0, no row twice. */
+static int restore_row(rd *r, sdd__service_state *st, json_t *row)
 {
-    json_t *j;
-    size_t i;
+    int n_rows = r->e->slots.n_rows;
+    json_t *first = json_array_get(row, 0);
+    json_int_t at = json_integer_value(first);
+    double *m;
 
-    json_array_foreach(events, i, j) {
-        sdd_event *ev = &st->events[st->next_event];
-        memset(ev, 0, sizeof(*ev));
-        ev->time = get_int(j, "time");
-        ev->kind = (sdd_event_kind)get_int(j, "kind");
-        ev->termination = (int)get_int(j, "termination");
-        ev->reason = (int)get_int(j, "reason");
-        sdd_addr_parse(get_text(j, "peer"), &ev->peer);
-        snprintf(ev->ifname, sizeof(ev->ifname), "%s", get_text(j, "ifname"));
-        st->next_event = (st->next_event + 1) % SDD_EVENTS_KEPT;
-        if (st->n_events < SDD_EVENTS_KEPT)
-            st->n_events++;
-    }
-}
-
-static void restore_rows(const sdd_engine *e, sdd__service_state *st, json_t *rows)
-{
-    json_t *row;
-    size_t i;
-
-    json_array_foreach(rows, i, row) {
-        json_int_t r = json_integer_value(json_array_get(row, 0));
-        if (r < 0 || r >= e->slots.n_rows || json_array_size(row) != SDD_M_COUNT + 1)
-            continue;
-        for (int m = 0; m < SDD_M_COUNT; m++)
-            st->rows[(size_t)r * SDD_M_COUNT + m] = json_number_value(json_array_get(row, (size_t)m + 1));
-    }
-}
-
-static int restore_services(sdd_engine *e, json_t *services, const char *path, sdd_error *err)
-{
-    json_t *j;
-    size_t i;
-
-    json_array_foreach(services, i, j) {
-        int svc = sdd__inventory_find(e->inv, get_text(j, "vpn_id"));
-        sdd__service_state *st = svc >= 0 ? sdd__services_get(&e->services, svc, e->inv, &e->cfg, e->hist) : NULL;
-        if (!st)
-            return fail(err, SDD_E_DATA, path, "a service of the state is missing from its inventory");
-        restore_events(st, json_object_get(j, "events"));
-        restore_rows(e, st, json_object_get(j, "rows"));
-        if (restore_relevant_state(e, &st->rs, json_object_get(j, "relevant_state")) < 0)
-            return fail(err, SDD_E_NOMEM, path, "out of memory");
+    if (!json_is_array(row) || json_array_size(row) != SDD_M_COUNT + 1)
+        return bad(r, NULL, "not an array of a row and %d sums", SDD_M_COUNT);
+    if (!json_is_integer(first))
+        return bad(r, NULL, "its first entry is not a row number");
+    if (at < 0 || at >= n_rows)
+        return bad(r, NULL, "row %lld is not one of the state's rows (0..%d)", (long long)at, n_rows - 1);
+    m = st->rows + (size_t)at * SDD_M_COUNT;
+    for (int i = 0; i < SDD_M_COUNT; i++)
+        if (m[i] != 0)
+            return bad(r, NULL, "row %lld twice", (long long)at);
+    for (int i = 0; i < SDD_M_COUNT; i++) {
+        json_t *v = json_array_get(row, (size_t)i + 1);
+        m[i] = json_number_value(v);
+        if (!json_is_number(v) || !isfinite(m[i]) || m[i] < 0)
+            return bad(r, NULL, "sum %d is not a finite number >= 0", i);
     }
     return 0;
+}
+
+static int restore_rows(rd *r, sdd__service_state *st, json_t *svc)
+{
+    json_t *list, *row;
+    size_t i;
+
+    if (get_array(r, svc, "rows", (size_t)r->e->slots.n_rows, &list) < 0)
+        return -1;
+    json_array_foreach(list, i, row) {
+        size_t mark = enter(r, ".rows[%zu]", i);
+        int rc = restore_row(r, st, row);
+        leave(r, mark);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A service of the state: one of its inventory, listed once. */
+static int restore_service(rd *r, json_t *j, uint8_t *seen)
+{
+    sdd_engine *e = r->e;
+    char vpn[SDD_RT_TEXT_MAX];
+    sdd__service_state *st;
+    int svc, n_terms;
+
+    if (!json_is_object(j))
+        return wrong(r, NULL, j, "an object");
+    if (get_text(r, j, "vpn_id", vpn, sizeof(vpn)) < 0)
+        return -1;
+    svc = sdd__inventory_find(e->inv, vpn);
+    if (svc < 0)
+        return bad(r, "vpn_id", "\"%s\" is not a service of the state's inventory", vpn);
+    if (seen[svc]++)
+        return bad(r, "vpn_id", "\"%s\" is listed twice", vpn);
+    st = sdd__services_get(&e->services, svc, e->inv, &e->cfg, e->hist);
+    if (!st)
+        return bad(r, "vpn_id", "\"%s\" could not be given memory or history", vpn);
+    n_terms = sdd__inventory_service(e->inv, svc)->n_terms;
+    if (restore_events(r, st, j, n_terms) < 0 || restore_rows(r, st, j) < 0)
+        return -1;
+    return restore_relevant_state(r, &st->rs, j, n_terms);
+}
+
+static int restore_services(rd *r, json_t *root)
+{
+    uint8_t *seen = calloc((size_t)sdd__inventory_count(r->e->inv) + 1, 1);
+    json_t *list;
+    int rc;
+
+    if (!seen)
+        return sdd__fail(r->err, SDD_E_NOMEM, "%.300s: out of memory", r->file);
+    rc = get_array(r, root, "services", SIZE_MAX, &list);     /* one listed twice is said below */
+    for (size_t i = 0; rc == 0 && i < json_array_size(list); i++) {
+        size_t mark = enter(r, "services[%zu]", i);
+        rc = restore_service(r, json_array_get(list, i), seen);
+        leave(r, mark);
+    }
+    free(seen);
+    return rc;
+}
+
+/* The bookkeeping of every row: records counted, closed empty. */
+static int restore_row_marks(rd *r, json_t *root)
+{
+    int n_rows = r->e->slots.n_rows;
+    json_t *records, *empty;
+
+    if (get_array(r, root, "row_records", (size_t)n_rows, &records) < 0 ||
+        get_array(r, root, "row_closed_empty", (size_t)n_rows, &empty) < 0)
+        return -1;
+    if (json_array_size(records) != (size_t)n_rows || json_array_size(empty) != (size_t)n_rows)
+        return bad(r, "row_records", "%zu and %zu entries for %d rows", json_array_size(records),
+                   json_array_size(empty), n_rows);
+    for (int i = 0; i < n_rows; i++) {
+        json_t *n = json_array_get(records, (size_t)i), *b = json_array_get(empty, (size_t)i);
+        if (!json_is_integer(n) || json_integer_value(n) < 0)
+            return bad(r, "row_records", "entry %d is not a count >= 0", i);
+        if (!json_is_boolean(b))
+            return bad(r, "row_closed_empty", "entry %d is not true or false", i);
+        r->e->slots.row_records[i] = (uint64_t)json_integer_value(n);
+        r->e->slots.row_closed_empty[i] = json_is_true(b);
+    }
+    return 0;
+}
+
+static int restore_cursor(rd *r, json_t *root)
+{
+    json_t *v = json_object_get(root, "cursor");
+
+    if (json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return wrong(r, "cursor", v, "a string or null");
+    r->e->cursor = strdup(json_string_value(v));
+    return r->e->cursor ? 0 : sdd__fail(r->err, SDD_E_NOMEM, "%.300s: out of memory", r->file);
+}
+
+/* Everything after the header, into the engine. */
+static int restore(rd *r, json_t *root)
+{
+    sdd__slots *sl = &r->e->slots;
+    json_t *strategy = json_object_get(root, "strategy");
+
+    if (!json_is_string(strategy))
+        return wrong(r, "strategy", strategy, "a string");
+    if (sdd__inventory_from_json(r->e->inv, json_object_get(root, "inventory"), r->file, r->err) < 0)
+        return -1;
+    if (get_mark(r, root, "newest", TIME_LIMIT, &sl->newest) < 0 ||
+        get_mark(r, root, "next_close", TIME_LIMIT / sl->step, &sl->next_close) < 0 ||
+        get_mark(r, root, "first_slot", TIME_LIMIT / sl->step, &sl->first_slot) < 0 ||
+        restore_row_marks(r, root) < 0 || restore_services(r, root) < 0)
+        return -1;
+    return restore_cursor(r, root);
 }
 
 /* Refuses a state written by another format, version or slot layout: read as
@@ -328,14 +743,17 @@ static int restore_services(sdd_engine *e, json_t *services, const char *path, s
 static int check_header(const sdd_engine *e, json_t *root, const char *path, sdd_error *err)
 {
     const char *format = json_string_value(json_object_get(root, "format"));
+    json_int_t version = json_integer_value(json_object_get(root, "version"));
 
     if (!format || strcmp(format, STATE_FORMAT) != 0)
         return fail(err, SDD_E_DATA, path, "not a pmacct-sdd state file");
-    if (get_int(root, "version") != STATE_VERSION)
-        return fail(err, SDD_E_DATA, path, "state file of another version; remove it to start afresh");
-    if (get_int(root, "time_step_seconds") != e->cfg.time_step_seconds || get_int(root, "rows") != e->slots.n_rows)
+    if (version < STATE_VERSION_OLDEST || version > STATE_VERSION)
+        return sdd__fail(err, SDD_E_DATA, "%.300s: state file of version %lld, this engine reads %d to %d; remove it "
+                         "to start afresh", path, (long long)version, STATE_VERSION_OLDEST, STATE_VERSION);
+    if (json_integer_value(json_object_get(root, "time_step_seconds")) != e->cfg.time_step_seconds ||
+        json_integer_value(json_object_get(root, "rows")) != e->slots.n_rows)
         return fail(err, SDD_E_DATA, path, "state file written with another time_step_seconds, data_delay or "
-                               "allowed_lateness; remove it to start afresh");
+                                           "allowed_lateness; remove it to start afresh");
     return 0;
 }
 
@@ -356,42 +774,67 @@ static void rewind_history(sdd_engine *e)
                 sdd__slot_write(&e->slots, e->hist, e->services.st[i].hist, e->services.st[i].rows, slot);
 }
 
-static void restore_rows_of_engine(sdd_engine *e, json_t *root)
+/* The document checked and read into the engine; -1 with err. *damaged
+ * says whether the file itself is at fault (not the configuration). */
+static int load_document(sdd_engine *e, const char *text, size_t len, int *damaged, sdd_error *err)
 {
-    json_t *records = json_object_get(root, "row_records"), *empty = json_object_get(root, "row_closed_empty");
+    rd r = {e, e->cfg.state_file, "", 0, err};
+    json_error_t jerr;
+    json_t *root;
+    int summed, rc;
+    long doc = document_length(text, len, &summed, r.file, err);
 
-    for (int r = 0; r < e->slots.n_rows; r++) {
-        e->slots.row_records[r] = (uint64_t)json_integer_value(json_array_get(records, (size_t)r));
-        e->slots.row_closed_empty[r] = json_is_true(json_array_get(empty, (size_t)r));
+    *damaged = 1;
+    if (doc < 0)
+        return -1;
+    root = json_loadb(text, (size_t)doc, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return sdd__fail(err, SDD_E_DATA, "%.300s: not a JSON object: %s (line %d, column %d)", r.file,
+                         root ? "another JSON value" : jerr.text, jerr.line, jerr.column);
     }
+    if ((rc = check_header(e, root, r.file, err)) < 0)
+        *damaged = 0;
+    else if (!summed && json_integer_value(json_object_get(root, "version")) == STATE_VERSION)
+        rc = fail(err, SDD_E_DATA, r.file, "its checksum line is missing: cut short or damaged");
+    else
+        rc = restore(&r, root);
+    json_decref(root);
+    return rc;
+}
+
+/* A damaged state refused: what the operator can do, said after why. */
+static int prev_hint(const char *path, sdd_error *err)
+{
+    char prev[SDD_PATH_MAX + 8], why[sizeof(err->msg)];
+
+    if (!err || err->code != SDD_E_DATA)
+        return -1;
+    snprintf(prev, sizeof(prev), "%s.prev", path);
+    memcpy(why, err->msg, sizeof(why));
+    if (access(prev, F_OK) == 0)
+        return sdd__fail(err, SDD_E_DATA, "%s; the checkpoint before is %s: to go on from it, move it to %s (the "
+                         "inputs are read again from its cursor), or remove both to start afresh", why, prev, path);
+    return sdd__fail(err, SDD_E_DATA, "%s; remove it to start afresh (there is no %s to go back to)", why, prev);
 }
 
 int sdd__checkpoint_load(sdd_engine *e, sdd_error *err)
 {
     const char *path = e->cfg.state_file;
-    json_error_t jerr;
-    json_t *root;
-    int rc;
+    struct stat st;
+    size_t len = 0;
+    char *text;
+    int damaged, rc;
 
-    if (!path[0] || access(path, F_OK) != 0)
+    if (!path[0] || (lstat(path, &st) != 0 && errno == ENOENT))
         return 0;                       /* a first start */
-    root = json_load_file(path, 0, &jerr);
-    if (!root)
-        return fail(err, SDD_E_DATA, path, jerr.text);
-    rc = check_header(e, root, path, err);
-    if (rc == 0)
-        rc = sdd__inventory_from_json(e->inv, json_object_get(root, "inventory"), path, err);
-    if (rc == 0) {
-        e->slots.newest = get_int(root, "newest");
-        e->slots.next_close = get_int(root, "next_close");
-        e->slots.first_slot = get_int(root, "first_slot");
-        restore_rows_of_engine(e, root);
-        rc = restore_services(e, json_object_get(root, "services"), path, err);
-    }
-    if (rc == 0 && json_is_string(json_object_get(root, "cursor")))
-        rc = (e->cursor = strdup(get_text(root, "cursor"))) ? 0 : fail(err, SDD_E_NOMEM, path, "out of memory");
-    if (rc == 0)
-        rewind_history(e);
-    json_decref(root);
-    return rc;
+    text = read_state(path, &len, err);
+    if (!text)
+        return -1;
+    rc = load_document(e, text, len, &damaged, err);
+    free(text);
+    if (rc < 0)
+        return damaged ? prev_hint(path, err) : -1;
+    rewind_history(e);
+    return 0;
 }

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_checkpoint.c: the state file (engine/checkpoint.c) as a restart
- * reads it: a symlink planted at its temporary path is not written
+ * reads it. Its checksum line catches a changed byte; every value is
+ * checked (type, range, the service's terminations, the state's rows, each
+ * service once) and a bad one refuses the state with the file and the
+ * field; the state a checkpoint replaces is kept as STATE.prev and the
+ * refusal says how to go on from it; a version 2 state (no checksum) is
+ * still read; a symlink planted at the temporary path is not written
  * through. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <zlib.h>
 
 #include "sdd/sdd.h"
 
@@ -117,11 +124,11 @@ static void traffic(sdd_engine *e, int64_t t)
     sdd_engine_add_flow(e, &fl);
 }
 
-/* Traffic for `slots` minutes, the CE peer down in the fourth: a relevant
- * state is open at the end. */
-static void feed(sdd_engine *e, int slots)
+/* Traffic in minutes from..to-1, the CE peer down in minute 3: from then
+ * on a relevant state is open. */
+static void feed(sdd_engine *e, int from, int to)
 {
-    for (int s = 0; s < slots; s++) {
+    for (int s = from; s < to; s++) {
         traffic(e, T0 + s * 60);
         if (s == 3) {
             sdd_bmp_event down;
@@ -144,7 +151,7 @@ static void save_state(const fixture *f, int slots)
     sdd_engine *e = engine_ok(f);
     sdd_error err = {0};
 
-    feed(e, slots);
+    feed(e, 0, slots);
     if (sdd_engine_sync(e, &err) < 0)
         fail_msg("%s", err.msg);
     sdd_engine_free(e);
@@ -164,6 +171,211 @@ static char *slurp(const char *path)
     assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
     fclose(fp);
     return buf;
+}
+
+/* The document of a state file (its first line), parsed. */
+static json_t *load_doc(const char *path)
+{
+    char *text = slurp(path), *nl = strchr(text, '\n');
+    json_t *doc = json_loadb(text, nl ? (size_t)(nl - text) : strlen(text), 0, NULL);
+
+    free(text);
+    assert_non_null(doc);
+    return doc;
+}
+
+/* A state file holding `doc`, with its checksum line (version 3) or
+ * without (as version 2 wrote it). */
+static void write_doc(const char *path, json_t *doc, int summed)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    FILE *fp = fopen(path, "w");
+
+    assert_non_null(fp);
+    fputs(text, fp);
+    if (summed)
+        fprintf(fp, "\n{\"crc32\":\"%08lx\"}\n", crc32(0L, (const Bytef *)text, (uInt)strlen(text)));
+    fclose(fp);
+    free(text);
+}
+
+/* Starting from the fixture's state fails, naming the file and saying why;
+ * the message is left in err. */
+static void refused(const fixture *f, const char *why, sdd_error *err)
+{
+    sdd_engine *e = engine_new(f, err);
+
+    if (e) {
+        sdd_engine_free(e);
+        fail_msg("a state with %s was taken", why);
+    }
+    if (!strstr(err->msg, f->state) || !strstr(err->msg, why))
+        fail_msg("\"%s\" does not name the file and say \"%s\"", err->msg, why);
+}
+
+/* One byte of the document changed on disk (a digit of `newest`, which
+ * still reads as a time) is caught by the checksum; the state before is
+ * kept as .prev, the refusal says so, and moving it back goes on. */
+static void test_checksum_and_prev(void **state)
+{
+    fixture *f = *state;
+    sdd_engine *e = engine_ok(f);
+    sdd_error err = {0};
+    char *first, *text, *digit;
+    FILE *fp;
+
+    feed(e, 0, 5);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    assert_int_equal(access(f->prev, F_OK), -1);                      /* no state before the first */
+    first = slurp(f->state);
+    assert_non_null(strstr(first, "}\n{\"crc32\":\""));
+    feed(e, 5, 7);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    sdd_engine_free(e);
+    text = slurp(f->prev);
+    assert_string_equal(text, first);
+    free(text);
+
+    text = slurp(f->state);
+    digit = strstr(text, "\"newest\":") + strlen("\"newest\":1700000");
+    *digit = *digit == '1' ? '2' : '1';
+    fp = fopen(f->state, "w");
+    fputs(text, fp);
+    fclose(fp);
+    refused(f, "checksum does not match", &err);
+    assert_non_null(strstr(err.msg, f->prev));
+    assert_non_null(strstr(err.msg, "to go on from it, move it to"));
+    assert_int_equal(rename(f->prev, f->state), 0);
+    sdd_engine_free(engine_ok(f));
+    free(text);
+    free(first);
+}
+
+/* One change to a valid state's document, written with a valid checksum,
+ * must be refused with `why`. */
+typedef void (*change_fn)(json_t *doc);
+
+static json_t *service0(json_t *doc)
+{
+    return json_array_get(json_object_get(doc, "services"), 0);
+}
+
+static json_t *contribution0(json_t *doc)
+{
+    return json_array_get(json_object_get(json_object_get(service0(doc), "relevant_state"), "contributions"), 0);
+}
+
+static void plane_40000(json_t *d) { json_object_set_new(contribution0(d), "plane", json_integer(40000)); }
+static void no_detector(json_t *d) { json_object_del(contribution0(d), "detector"); }
+static void pattern_6(json_t *d) { json_object_set_new(contribution0(d), "pattern", json_integer(6)); }
+static void strength_negative(json_t *d) { json_object_set_new(contribution0(d), "strength", json_real(-1)); }
+static void termination_1(json_t *d) { json_object_set_new(contribution0(d), "termination", json_integer(1)); }
+static void kind_4(json_t *d)
+{
+    json_object_set_new(json_array_get(json_object_get(service0(d), "events"), 0), "kind", json_integer(4));
+}
+static void peer_nonsense(json_t *d)
+{
+    json_object_set_new(json_array_get(json_object_get(service0(d), "events"), 0), "peer", json_string("pe1"));
+}
+static void revision_negative(json_t *d)
+{
+    json_object_set_new(json_object_get(service0(d), "relevant_state"), "revision", json_integer(-1));
+}
+static void id_not_uuid(json_t *d)
+{
+    json_object_set_new(json_object_get(service0(d), "relevant_state"), "id", json_string("x"));
+}
+static void row_past_rows(json_t *d)
+{
+    json_array_set_new(json_array_get(json_object_get(service0(d), "rows"), 0), 0, json_integer(1000));
+}
+static void sum_negative(json_t *d)
+{
+    json_array_set_new(json_array_get(json_object_get(service0(d), "rows"), 0), 1, json_real(-5));
+}
+static void next_close_text(json_t *d) { json_object_set_new(d, "next_close", json_string("28333337")); }
+static void newest_far(json_t *d) { json_object_set_new(d, "newest", json_integer(INT64_C(1) << 62)); }
+static void row_records_negative(json_t *d)
+{
+    json_array_set_new(json_object_get(d, "row_records"), 0, json_integer(-1));
+}
+static void cursor_number(json_t *d) { json_object_set_new(d, "cursor", json_integer(5)); }
+static void service_twice(json_t *d)
+{
+    json_array_append_new(json_object_get(d, "services"), json_deep_copy(service0(d)));
+}
+
+static void test_values_checked(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        change_fn change;
+        const char *why;
+    } cases[] = {
+        {plane_40000, ": services[0].relevant_state.contributions[0].plane: 40000 is out of range (0..2)"},
+        {no_detector, "contributions[0].detector: missing"},
+        {pattern_6, "contributions[0].pattern: 6 is out of range (-1..5)"},
+        {strength_negative, "contributions[0].strength: -1 is not a finite number >= 0"},
+        {termination_1, "contributions[0].termination: 1 is out of range (-1..0)"},
+        {kind_4, "services[0].events[0].kind: 4 is out of range (0..3)"},
+        {peer_nonsense, "services[0].events[0].peer: \"pe1\" is not an address"},
+        {revision_negative, "relevant_state.revision: -1 is out of range"},
+        {id_not_uuid, "relevant_state.id: \"x\" is not a UUID"},
+        {row_past_rows, "services[0].rows[0]: row 1000 is not one of the state's rows (0..21)"},
+        {sum_negative, "services[0].rows[0]: sum 0 is not a finite number >= 0"},
+        {next_close_text, ": next_close: a JSON string where an integer is wanted"},
+        {newest_far, ": newest: 4611686018427387904 is out of range"},
+        {row_records_negative, "row_records: entry 0 is not a count >= 0"},
+        {cursor_number, ": cursor: a JSON integer where a string or null is wanted"},
+        {service_twice, "services[1].vpn_id: \"64497:1\" is listed twice"},
+    };
+    sdd_error err = {0};
+    json_t *good;
+
+    save_state(f, 6);
+    good = load_doc(f->state);
+    assert_non_null(contribution0(good));                             /* a relevant state is open */
+    assert_non_null(json_array_get(json_object_get(service0(good), "events"), 0));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *doc = json_deep_copy(good);
+        cases[i].change(doc);
+        write_doc(f->state, doc, 1);
+        json_decref(doc);
+        refused(f, cases[i].why, &err);
+        assert_non_null(strstr(err.msg, "remove it to start afresh"));   /* no .prev after one checkpoint */
+    }
+    write_doc(f->state, good, 1);
+    sdd_engine_free(engine_ok(f));
+    json_decref(good);
+}
+
+/* A version 2 state (no checksum line) is read and the next checkpoint
+ * writes version 3; a version 3 state without its checksum line (cut
+ * short) is refused. */
+static void test_versions(void **state)
+{
+    fixture *f = *state;
+    sdd_error err = {0};
+    sdd_engine *e;
+    json_t *doc;
+
+    save_state(f, 6);
+    doc = load_doc(f->state);
+    write_doc(f->state, doc, 0);
+    refused(f, "its checksum line is missing", &err);
+    json_object_set_new(doc, "version", json_integer(2));
+    json_object_set_new(doc, "cursor", json_string("from version 2"));
+    write_doc(f->state, doc, 0);
+    e = engine_ok(f);
+    assert_string_equal(sdd_engine_cursor(e), "from version 2");
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    sdd_engine_free(e);
+    json_decref(doc);
+    doc = load_doc(f->state);
+    assert_int_equal(json_integer_value(json_object_get(doc, "version")), 3);
+    json_decref(doc);
+    sdd_engine_free(engine_ok(f));
 }
 
 /* A symlink planted where the state's temporary file goes: the checkpoint
@@ -192,6 +404,9 @@ static void test_symlink_at_temp_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_checksum_and_prev, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlink_at_temp_path, setup, teardown),
     };
 
