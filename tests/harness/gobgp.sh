@@ -5,30 +5,32 @@
 # own loopback address, with its gRPC API there too, and is stopped by the
 # harness's cleanup like every process it spawns.
 #
-#   sdd_gobgpd_start NAME ADDRESS AS PEER PEER_AS [BMP_ADDRESS:PORT]
+#   sdd_gobgpd_start NAME ADDRESS AS PEER:AS[,PEER:AS...] [BMP_ADDRESS:PORT]
 #   sdd_gobgp ADDRESS ARGS...        # the gobgp CLI against that speaker
 #   sdd_gobgp_wait_established ADDRESS PEER SECONDS
 
 SDD_GOBGP_API_PORT=50051
 
 sdd_gobgpd_start() {
-  local name=$1 addr=$2 as=$3 peer=$4 peer_as=$5 bmp=${6:-}
+  local name=$1 addr=$2 as=$3 peers=$4 bmp=${5:-} peer
   local conf=$SDD_TMP/gobgpd-$name.toml
   {
     echo '[global.config]'
     echo "  as = $as"
     echo "  router-id = \"$addr\""
     echo "  local-address-list = [\"$addr\"]"
-    echo '[[neighbors]]'
-    echo '  [neighbors.config]'
-    echo "    neighbor-address = \"$peer\""
-    echo "    peer-as = $peer_as"
-    echo '  [neighbors.transport.config]'
-    echo "    local-address = \"$addr\""
-    echo '  [neighbors.timers.config]'
-    echo '    connect-retry = 1'
-    echo '    hold-time = 9'
-    echo '    keepalive-interval = 3'
+    for peer in ${peers//,/ }; do
+      echo '[[neighbors]]'
+      echo '  [neighbors.config]'
+      echo "    neighbor-address = \"${peer%:*}\""
+      echo "    peer-as = ${peer##*:}"
+      echo '  [neighbors.transport.config]'
+      echo "    local-address = \"$addr\""
+      echo '  [neighbors.timers.config]'
+      echo '    connect-retry = 1'
+      echo '    hold-time = 9'
+      echo '    keepalive-interval = 3'
+    done
     if [ -n "$bmp" ]; then
       echo '[[bmp-servers]]'
       echo '  [bmp-servers.config]'
@@ -41,7 +43,7 @@ sdd_gobgpd_start() {
     --pprof-disable
   sdd_wait_for 30 "$SDD_LAST_PID" "gobgpd $name API" sdd_gobgp "$addr" global ||
     { sdd_show_tail "$SDD_TMP/gobgpd-$name.log"; sdd_die "gobgpd $name did not start"; }
-  sdd_log "gobgpd $name up on $addr (AS $as, peer $peer AS $peer_as${bmp:+, BMP to $bmp})"
+  sdd_log "gobgpd $name up on $addr (AS $as, peers $peers${bmp:+, BMP to $bmp})"
 }
 
 sdd_gobgp() {

@@ -33,8 +33,8 @@ sdd_kafka_topic daisy.bmp sdd.live
 sdd_render "$(dirname "$0")/live/nfacctd.conf" "$SDD_TMP/nfacctd.conf" COLLECTOR="$COLLECTOR"
 sdd_nfacctd_start "$SDD_TMP/nfacctd.conf" 9991 1790
 
-sdd_gobgpd_start ce $CE 65001 $PE 65000
-sdd_gobgpd_start pe $PE 65000 $CE 65001 "$COLLECTOR:1790"
+sdd_gobgpd_start ce $CE 65001 $PE:65000
+sdd_gobgpd_start pe $PE 65000 $CE:65001 "$COLLECTOR:1790"
 sdd_gobgp_wait_established $PE $CE 60
 sdd_gobgp $CE global rib add 192.0.2.0/24 >/dev/null
 
