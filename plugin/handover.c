@@ -188,6 +188,18 @@ size_t sdd_handover_append(sdd_handover_writer *w, const sdd_flow *recs, size_t 
     return take;
 }
 
+size_t sdd_handover_room(sdd_handover_writer *w)
+{
+    if (w->slot < 0)
+        w->slot = claim_slot(w->h);
+    if (w->slot < 0)
+        return 0;
+    slot *s = &w->h->sh->slot[w->slot];
+    uint64_t tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+    return w->h->sh->slot_records - (size_t)(tail - head);
+}
+
 void sdd_handover_writer_close(sdd_handover_writer *w)
 {
     if (w->slot >= 0) {

@@ -52,6 +52,9 @@ void sdd_handover_writer_open(sdd_handover_writer *w, sdd_handover *h);
 /* Appends n records; returns how many were taken, the others are counted as
  * dropped. Never blocks. */
 size_t sdd_handover_append(sdd_handover_writer *w, const sdd_flow *recs, size_t n);
+/* How many records the writer's slot takes now (0 without a slot): for a
+ * benchmark's writer that waits, which print() never does. */
+size_t sdd_handover_room(sdd_handover_writer *w);
 /* Gives the slot back: the consumer drains what is left, then frees it. */
 void sdd_handover_writer_close(sdd_handover_writer *w);
 /* No writer will come any more (the last purge is done): the consumer

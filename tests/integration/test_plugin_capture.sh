@@ -35,7 +35,7 @@ for v in "${PLUGIN_VERSIONS[@]}"; do
   plugin_check_log
   plugin_nfacctd_stop
   plugin_replay_stop
-  grep 'hand-over:' "$SDD_NFACCTD_LOG" >&2
+  grep 'hand-over:' "$SDD_NFACCTD_LOG" >&2 || sdd_die "$v: the engine logged no hand-over counters"
   plugin_same_as_replay "$v" "$RUN/notifications.json"
 done
 sdd_log "PASS: pmacct ${PLUGIN_VERSIONS[*]}"

@@ -14,6 +14,8 @@ PLUGIN_VERSIONS=(1.7.9 master)
 # go ($SDD_TMP, or a directory in it: tests run nfacctd several times).
 plugin_init() {
   sdd_init "$1"
+  # set -e ends a test silently: say where
+  trap 'sdd_log "failed: line $LINENO of ${BASH_SOURCE[0]##*/}: $BASH_COMMAND"' ERR
   RUN=$SDD_TMP
   sddctl=$SDD_BUILDDIR/sddctl
   [ -x "$sddctl" ] || sdd_die "$sddctl not built"
