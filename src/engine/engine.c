@@ -144,8 +144,9 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         sdd_engine_free(e);
         return NULL;
     }
-    /* continuing from a state: the time its closed slots say had come */
-    if (e->slots.next_close != INT64_MIN)
+    /* continuing from a state that did not keep the clock (checkpoint.c):
+     * the time its closed slots say had come */
+    if (e->slots.next_close != INT64_MIN && e->clock.now == INT64_MIN)
         e->clock.now = e->slots.next_close * e->slots.step + e->slots.data_delay;
     return e;
 }
@@ -193,6 +194,7 @@ static sdd__service_state *state_of(sdd_engine *e, int svc)
 
 static void run_detection(sdd_engine *e, int svc, int64_t slot);
 static void on_event(sdd_engine *e, int svc, const sdd_event *x);
+static void on_withdraw(sdd_engine *e, int svc, const sdd__service_state *st, int64_t t);
 
 /* Zeroes the rows of a slot that leaves allowed_lateness: its row is the
  * next open slot's. */
@@ -443,6 +445,8 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     if (!st)
         return;
     account(e, st, ev->time, &bmp_metric[ev->type], &one, 1);
+    if (ev->type == SDD_BMP_WITHDRAW)
+        on_withdraw(e, svc, st, ev->time);
     if (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN) {
         const sdd_service *s = sdd__inventory_service(e->inv, svc);
         sdd_event x;
@@ -552,18 +556,27 @@ typedef struct series_ctx {
     const sdd__service_state *st;
 } series_ctx;
 
+/* A closed slot's value comes from history; an open one's (judged for an
+ * event) is what its row holds so far, data once a record came. */
 static int read_series(const void *ctx, int metric, int64_t first, int n, double *out)
 {
     const series_ctx *c = ctx;
+    const sdd__slots *sl = &c->e->slots;
     int tier = metric < SDD_M_LONG_COUNT ? 0 : 1;
     int series = tier ? metric - SDD_M_LONG_COUNT : metric;
     int present = 0;
 
     for (int i = 0; i < n; i++) {
-        if (sdd__history_get(c->e->hist, c->st->hist, tier, (uint16_t)series, first + i, &out[i]))
+        int64_t slot = first + i;
+        if (slot >= sl->next_close && sl->row_records[sdd__slot_row(sl, slot)]) {
+            out[i] = sdd__slot_sums(sl, c->st->rows, slot)[metric];
             present++;
-        else
+        } else if (slot < sl->next_close &&
+                   sdd__history_get(c->e->hist, c->st->hist, tier, (uint16_t)series, slot, &out[i])) {
+            present++;
+        } else {
             out[i] = NAN;
+        }
     }
     return present;
 }
@@ -668,6 +681,23 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
 static void run_detection(sdd_engine *e, int svc, int64_t slot)
 {
     judge(e, svc, slot, 0);
+}
+
+/* A storm of withdrawals is judged as it grows, before its slot closes: when
+ * the slot's count reaches bmp_min_events, then each time it doubles (a
+ * judgement or two per storm, whatever its size). */
+static void on_withdraw(sdd_engine *e, int svc, const sdd__service_state *st, int64_t t)
+{
+    const sdd__slots *sl = &e->slots;
+    int64_t slot = sdd__slot_of(sl, t);
+    double count, min = st->profile->v[SDD_P_BMP_MIN_EVENTS];
+
+    if (slot < sl->next_close)
+        return;                         /* late: its slot was judged whole */
+    count = sdd__slot_sums(sl, st->rows, slot)[SDD_M_BMP_WITHDRAWS];
+    if (count < min || count < 1 || (count > min && ((uint64_t)count & ((uint64_t)count - 1))))
+        return;
+    judge(e, svc, slot, 1);
 }
 
 /* A control- or management-plane event of a service, just read: a down is

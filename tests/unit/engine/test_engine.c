@@ -297,6 +297,33 @@ static void test_bad_arguments_refused(void **state)
     sdd_engine_free(e);
 }
 
+/* A storm of withdrawals opens its relevant state as it is read, before its
+ * slot closes; the slot's close then adds nothing new. */
+static void test_withdraw_storm_judged_at_once(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"data_delay", "0", "strategy", "withdraw-1-pipeline", NULL};
+    sink out = {{0}, 0};
+    sdd_engine *e = engine_with(settings, &out);
+    sdd_bmp_event w = peer_event(T0, SDD_BMP_WITHDRAW, -1);
+
+    for (int s = 0; s < 45; s++) {             /* history: one withdrawal a minute */
+        w.time = T0 + s * 60;
+        sdd_engine_add_bmp(e, &w);
+    }
+    for (int i = 0; i < 40 && out.n == 0; i++) {
+        w.time = T0 + 45 * 60 + i;
+        sdd_engine_add_bmp(e, &w);
+    }
+    assert_int_equal(out.n, 1);                 /* while its slot is still open */
+    assert_int_equal(counter(e, "slots_closed") + counter(e, "slots_skipped_empty"), 45);
+    json_t *first = parse(out.json[0]);
+    assert_int_equal(json_integer_value(json_object_get(first, "startTime")), (json_int_t)(T0 + 45 * 60) * 1000);
+    json_decref(first);
+    sdd_engine_free(e);
+    sink_free(&out);
+}
+
 static void test_peer_down_lifecycle(void **state)
 {
     (void)state;
@@ -577,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_unknown_rd_service),
         cmocka_unit_test(test_advance_without_records),
         cmocka_unit_test(test_bad_arguments_refused),
+        cmocka_unit_test(test_withdraw_storm_judged_at_once),
         cmocka_unit_test(test_peer_down_lifecycle),
         cmocka_unit_test(test_same_input_same_output),
         cmocka_unit_test(test_restart_continues),
