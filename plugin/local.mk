@@ -42,4 +42,4 @@ plugin-for: $(PLUGIN_LIBADD)
 	  "$(OUT)/sdd_pmacct.lo" $(PLUGIN_LIBADD) $(LIBS)
 .PHONY: plugin-for
 
-EXTRA_DIST += plugin/sdd_pmacct.c plugin/test_handover.c
+EXTRA_DIST += plugin/sdd_pmacct.c plugin/test_handover.c bench/plugin bench/plugin_shim.c bench/bench_plugin_engine.c
