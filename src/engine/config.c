@@ -19,6 +19,7 @@
 
 #include "util/error.h"
 #include "engine/config.h"
+#include "util/map.h"
 #include "util/settings.h"
 
 typedef struct param_def {
@@ -26,6 +27,7 @@ typedef struct param_def {
     int is_int;
     double min, max;
     double def;
+    const char *why_max;                /* what makes max the limit; NULL when the range is the table's */
 } param_def;
 
 /* Indexed by sdd_param. Ranges that depend on other values are checked in
@@ -38,18 +40,23 @@ static const param_def params[SDD_P_COUNT] = {
     [SDD_P_TCP_SUM_WEIGHT] = {"tcp_sum_weight", 0, 0, 1, 0.3},
     [SDD_P_UDP_PATTERN_WEIGHT] = {"udp_pattern_weight", 0, 0, 1, 0.2},
     [SDD_P_TCP_SPIKE_WEIGHT] = {"tcp_spike_weight", 0, 0, 1, 0.2},
-    [SDD_P_SENSITIVITY] = {"sensitivity", 0, 0, INFINITY, 3.0},
-    [SDD_P_TIME_DELTA_HOURS] = {"time_delta_hours", 1, 0, INT_MAX, 168},
-    [SDD_P_PATTERN_LENGTH_MINUTES] = {"pattern_length_minutes", 1, 0, INT_MAX, 60},
-    [SDD_P_VOLUME_LENGTH_MINUTES] = {"volume_length_minutes", 1, 0, INT_MAX, 10},
-    [SDD_P_FLATTEN_STEP] = {"flatten_step", 1, 1, INT_MAX, 3},
+    [SDD_P_SENSITIVITY] = {"sensitivity", 0, 0, 1e6, 3.0, NULL},
+    [SDD_P_TIME_DELTA_HOURS] = {"time_delta_hours", 1, 0, 8784, 168,
+                                "history keeps at most a year (8784 hours) of one-minute slots"},
+    [SDD_P_PATTERN_LENGTH_MINUTES] = {"pattern_length_minutes", 1, 0, 1440, 60,
+                                      "a pattern window's median is taken over at most 1440 slots"},
+    [SDD_P_VOLUME_LENGTH_MINUTES] = {"volume_length_minutes", 1, 0, 1440, 10,
+                                     "it is at most pattern_length_minutes"},
+    [SDD_P_FLATTEN_STEP] = {"flatten_step", 1, 1, 720, 3, "it is at most half a pattern window"},
     [SDD_P_SPIKE_PERCENT_THRESHOLD] = {"spike_percent_threshold", 0, 0, 1, 0.5},
-    [SDD_P_SPIKE_CONSTANT_THRESHOLD] = {"spike_constant_threshold", 0, 0, INFINITY, 20},
+    [SDD_P_SPIKE_CONSTANT_THRESHOLD] = {"spike_constant_threshold", 0, 0, 1e15, 20, NULL},
     [SDD_P_DROP_PERCENT_THRESHOLD] = {"drop_percent_threshold", 0, 0, 1, 0.5},
-    [SDD_P_WIDTH] = {"width", 1, 1, INT_MAX, 3},
+    [SDD_P_WIDTH] = {"width", 1, 1, 720, 3, "it is at most half a pattern window"},
     [SDD_P_DAMP_COEF] = {"damp_coef", 0, 0, 1, 0.5},
-    [SDD_P_PREVIOUS_SLOTS] = {"previous_slots", 1, 0, INT_MAX, 5},
-    [SDD_P_OC_MONITOR_MINUTES] = {"oc_monitor_minutes", 1, 2, INT_MAX, 5},
+    [SDD_P_PREVIOUS_SLOTS] = {"previous_slots", 1, 0, 63, 5,
+                              "a BMP accumulation spans at most 64 slots (previous_slots + 1)"},
+    [SDD_P_OC_MONITOR_MINUTES] = {"oc_monitor_minutes", 1, 2, 10080, 5,
+                                  "the interface events kept are a week's at most"},
     [SDD_P_DROPPED_BYTES_THRESHOLD] = {"dropped_bytes_threshold", 1, 0, 9.007199254740992e15, 100000},
     [SDD_P_BMP_PEER_DOWN_WEIGHT] = {"bmp_peer_down_weight", 0, 0, 1, 1.0},
     [SDD_P_BMP_WITHDRAW_WEIGHT] = {"bmp_withdraw_weight", 0, 0, 1, 0.5},
@@ -215,7 +222,8 @@ int sdd_config_set(sdd_config *cfg, const char *key, const char *scope, const ch
     if (sdd__parse_number(value, params[p].is_int, &v) < 0)
         return sdd__fail(err, SDD_E_CONFIG, "%s: '%s' is not a %s", key, value, params[p].is_int ? "whole number" : "number");
     if (v < params[p].min || v > params[p].max)
-        return sdd__fail(err, SDD_E_CONFIG, "%s: %s is outside %g..%g", key, value, params[p].min, params[p].max);
+        return sdd__fail(err, SDD_E_CONFIG, "%s: %s is outside %g..%g%s%s", key, value, params[p].min,
+                         params[p].max, params[p].why_max ? ": " : "", params[p].why_max ? params[p].why_max : "");
     apply_value(cfg, prof, p, v);
     return 0;
 }
@@ -297,6 +305,7 @@ static int is_engine_key(const char *key)
 typedef struct key_handler {
     sdd_config_key_fn fn;
     void *ctx;
+    sdd_map *seen;                      /* "key[scope]" -> the line that set it */
 } key_handler;
 
 /* One key: the engine's, or the embedding program's when it takes it. */
@@ -313,16 +322,36 @@ static int set_key(sdd_config *cfg, const key_handler *other, const char *key, c
     return taken < 0 ? -1 : 0;
 }
 
+/* A key set twice is refused: which of the two an operator meant is not
+ * for the program to guess. 0, or the line that set it first. */
+static int set_before(const key_handler *h, const char *key, const char *scope, int lineno)
+{
+    char name[2 * SDD_VALUE_MAX];
+    int len = snprintf(name, sizeof(name), "%s[%s]", key, scope ? scope : "");
+    int32_t first = sdd__map_get(h->seen, name, (size_t)len);
+
+    if (first < 0)
+        sdd__map_put(h->seen, name, (size_t)len, lineno);
+    return first < 0 ? 0 : first;
+}
+
 static int load_line(sdd_config *cfg, const key_handler *other, char *raw, const char *path, int lineno,
                      sdd_error *err)
 {
     char *line = trim(raw), *key, *scope, *value;
     sdd_error why;
+    int first;
 
     if (*line == '\0' || *line == '!' || *line == '#')
         return 0;
     if (split_line(line, &key, &scope, &value) < 0)
         return sdd__fail(err, SDD_E_CONFIG, "%s:%d: expected 'key: value' or 'key[profile]: value'", path, lineno);
+    if (strstr(value, " !") || strstr(value, "\t!"))
+        return sdd__fail(err, SDD_E_CONFIG, "%s:%d: %s: '!' starts a comment only at the start of a line, as in "
+                         "pmacct: put the comment on a line of its own", path, lineno, key);
+    if ((first = set_before(other, key, scope, lineno)) > 0)
+        return sdd__fail(err, SDD_E_CONFIG, "%s:%d: %s%s%s%s is set already at line %d", path, lineno, key,
+                         scope ? "[" : "", scope ? scope : "", scope ? "]" : "", first);
     if (set_key(cfg, other, key, scope, value, &why) < 0)
         return sdd__fail(err, why.code, "%s:%d: %s", path, lineno, why.msg);
     return 0;
@@ -335,13 +364,17 @@ int sdd_config_load(sdd_config *cfg, const char *path, sdd_error *err)
 
 int sdd_config_load_with(sdd_config *cfg, const char *path, sdd_config_key_fn other, void *ctx, sdd_error *err)
 {
-    key_handler handler = {other, ctx};
-    FILE *f = fopen(path, "r");
+    key_handler handler = {other, ctx, sdd__map_new()};
+    FILE *f = handler.seen ? fopen(path, "r") : NULL;
     char buf[4096];
     int lineno = 0, rc = 0;
 
-    if (!f)
-        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
+    if (!f) {
+        rc = handler.seen ? sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno))
+                          : sdd__fail(err, SDD_E_NOMEM, "out of memory");
+        sdd__map_free(handler.seen);
+        return rc;
+    }
     while (rc == 0 && fgets(buf, sizeof(buf), f)) {
         lineno++;
         if (!strchr(buf, '\n') && !feof(f))
@@ -350,8 +383,9 @@ int sdd_config_load_with(sdd_config *cfg, const char *path, sdd_config_key_fn ot
             rc = load_line(cfg, &handler, buf, path, lineno, err);
     }
     if (rc == 0 && ferror(f))
-        rc = sdd__fail(err, SDD_E_CONFIG, "%s: read error", path);
+        rc = sdd__fail(err, SDD_E_IO, "%s: read error", path);
     fclose(f);
+    sdd__map_free(handler.seen);
     if (rc == 0 && sdd_config_check(cfg, err) < 0)
         rc = sdd__fail_prefix(err, "%s", path);
     return rc;

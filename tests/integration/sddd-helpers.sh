@@ -46,21 +46,19 @@ write_bmp() {
 }
 
 # write_conf FILE KEY=VALUE...: an sddd configuration, the engine's settings
-# short enough for the test input.
+# short enough for the test input; a KEY given replaces the default (a key
+# is set once: sddd refuses a key set twice).
 write_conf() {
   local out=$1 kv
   shift
-  {
-    echo "data_delay: 0"
-    echo "time_delta_hours: 1"
-    echo "volume_length_minutes: 5"
-    echo "close_after_slots: 2"
-    echo "inventory_file: $SDD_TMP/inventory.json"
-    echo "kafka_brokers: $SDD_KAFKA_BROKER"
-    for kv in "$@"; do
-      echo "${kv%%=*}: ${kv#*=}"
-    done
-  } >"$out"
+  local -A conf=([data_delay]=0 [time_delta_hours]=1 [volume_length_minutes]=5 [close_after_slots]=2
+    [inventory_file]="$SDD_TMP/inventory.json" [kafka_brokers]="$SDD_KAFKA_BROKER")
+  for kv in "$@"; do
+    conf[${kv%%=*}]=${kv#*=}
+  done
+  for kv in "${!conf[@]}"; do
+    echo "$kv: ${conf[$kv]}"
+  done | sort >"$out"
 }
 
 # wait_exit PID SECONDS: waits for the process; EXIT_RC is its status; 1 if

@@ -228,6 +228,24 @@ static void test_every_key_documented(void **state)
     free(doc);
 }
 
+/* Every range is one the engine can honour, and says why when the limit is
+ * the engine's; a key set twice and a comment after a value are refused. */
+static void test_limits_and_mistakes(void **state)
+{
+    (void)state;
+    expect_refused("time_delta_hours: 2147483647\n", "time_delta_hours: 2147483647 is outside 0..8784: history keeps");
+    expect_refused("pattern_length_minutes: 2147483647\n", "outside 0..1440: a pattern window's median");
+    expect_refused("previous_slots: 64\n", "outside 0..63: a BMP accumulation spans at most 64 slots");
+    expect_refused("sensitivity: 3\nsensitivity: 4\n", ":2: sensitivity is set already at line 1");
+    expect_refused("width[gold]: 3\nwidth[gold]: 4\n", ":2: width[gold] is set already at line 1");
+    expect_refused("history_file: /var/lib/h.db ! the history\n",
+                   ":1: history_file: '!' starts a comment only at the start of a line");
+    sdd_error err = {0};
+    sdd_config *cfg = load_text("width: 3\nwidth[gold]: 4\n! a comment\n", &err);
+    assert_non_null(cfg);                       /* a default and a profile's value are two keys */
+    sdd_config_free(cfg);
+}
+
 /* An embedded engine refuses what only sddd reads, instead of ignoring it. */
 static void test_daemon_key_refused(void **state)
 {
@@ -262,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_refused_with_line),
         cmocka_unit_test(test_inconsistent_values),
         cmocka_unit_test(test_every_key_documented),
+        cmocka_unit_test(test_limits_and_mistakes),
         cmocka_unit_test(test_daemon_key_refused),
         cmocka_unit_test(test_missing_file),
     };

@@ -19,9 +19,12 @@ trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
     --out "$tmp/replay.json" 2>/dev/null || exit 99
 [ -s "$tmp/replay.json" ] || { echo "test_sddd_backlog: replay made no notification"; exit 1; }
 
-# conf-examples/sdd.conf with sddd's inputs, output and files.
+# conf-examples/sdd.conf with sddd's inputs, output and files (a key is
+# set once: the extra lines replace the example's).
 config() {   # FILE EXTRA-LINES
-    grep -vE '^(flow_input|bmp_input|telemetry_input|output|output_format):' "$src/conf-examples/sdd.conf" >"$1"
+    keys=$(printf '%s\n' "$2" | sed -n 's/^\([a-z_]*\):.*/\1/p' | paste -sd'|' -)
+    grep -vE "^(flow_input|bmp_input|telemetry_input|output|output_format${keys:+|$keys}):" \
+        "$src/conf-examples/sdd.conf" >"$1"
     cat >>"$1" <<EOF
 flow_input: file:$tmp/in/flows.json
 bmp_input: file:$tmp/in/bmp.json
