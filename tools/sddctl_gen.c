@@ -16,7 +16,9 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: sddctl gen --seed N --services N --days N [--start EPOCH]\n"
-            "                  [--scenario NAME[,NAME...] [NAME...]]... [--gzip] --out DIR\n"
+            "                  [--scenario NAME[,NAME...] [NAME...]]... [--gzip] [--name-profiles] --out DIR\n"
+            "  --name-profiles  the inventory names each service's traffic profile (stable, bursty),\n"
+            "                   which the configuration must then define; without it: default\n"
             "scenarios (default all; \"none\" for background only):");
     for (int k = 0; k < SDD_GEN_KIND_COUNT; k++)
         fprintf(stderr, " %s", sdd_gen_kind_name(k));
@@ -79,6 +81,7 @@ static int parse_option(int c, sdd_gen_config *cfg, int *have, int *named)
     case 'o': *have |= 8; cfg->out_dir = optarg; return 0;
     case 'k': *named = 1; return add_kinds(optarg, &cfg->kinds);
     case 'z': cfg->gzip = 1; return 0;
+    case 'p': cfg->name_profiles = 1; return 0;
     case 't':
         if (parse_u64(optarg, INT64_MAX, &start) < 0)
             return -1;
@@ -105,7 +108,8 @@ int sddctl_gen(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},     {"services", required_argument, NULL, 'n'},
         {"days", required_argument, NULL, 'd'},     {"start", required_argument, NULL, 't'},
         {"scenario", required_argument, NULL, 'k'}, {"gzip", no_argument, NULL, 'z'},
-        {"out", required_argument, NULL, 'o'},      {NULL, 0, NULL, 0},
+        {"out", required_argument, NULL, 'o'},      {"name-profiles", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     sdd_gen_config cfg = {.start = SDD_GEN_DEFAULT_START};
     sdd_gen_stats st;
@@ -113,9 +117,12 @@ int sddctl_gen(int argc, char **argv)
     int c, have = 0, named = 0;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'h')
+            return usage(), 0;
         if (parse_option(c, &cfg, &have, &named) < 0)
             return usage();
+    }
     /* "--scenario a b" leaves b as an operand: more scenario names */
     for (; optind < argc; optind++)
         if (!named || add_kinds(argv[optind], &cfg.kinds) < 0)

@@ -68,6 +68,7 @@ int sddctl_score(int argc, char **argv)
         {"truth", required_argument, NULL, 't'}, {"notifications", required_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},        {"grace-slots", required_argument, NULL, 'g'},
         {"labels", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *truth = NULL, *notifications = NULL, *labels = NULL;
@@ -86,6 +87,8 @@ int sddctl_score(int argc, char **argv)
             json = 1;
         else if (c == 'l')
             labels = optarg;
+        else if (c == 'h')
+            return usage(), 0;
         else if (c != 'g' || parse_grace(optarg, &grace) < 0)
             return usage();
     }

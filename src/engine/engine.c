@@ -111,6 +111,26 @@ static sdd_history *open_history(const sdd_config *cfg, const sdd_strategy *stra
     return sdd__history_open(cfg->history_file[0] ? cfg->history_file : NULL, shape, err);
 }
 
+/* A service's profile must be one the configuration defines: one that is
+ * not would silently get the defaults. */
+static int check_profiles(const sdd_engine *e, const char *path, sdd_error *err)
+{
+    for (int i = 0; i < sdd__inventory_count(e->inv); i++) {
+        const sdd_service *s = sdd__inventory_service(e->inv, i);
+        if (s->profile[0] && !sdd__config_profile(&e->cfg, s->profile))
+            return sdd__fail(err, SDD_E_CONFIG, "%s: service %s: profile '%s' is not defined by the configuration "
+                             "(no key[%s] line)", path, s->vpn_id, s->profile, s->profile);
+    }
+    return 0;
+}
+
+static int load_inventory(sdd_engine *e, const char *path, sdd_error *err)
+{
+    if (sdd__inventory_load(e->inv, path, err) < 0)
+        return -1;
+    return check_profiles(e, path, err);
+}
+
 sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
 {
     sdd_engine *e;
@@ -139,7 +159,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
     sdd__services_init(&e->services, e->slots.n_rows);
     if (!e->hist || parse_holidays(e, cfg->holidays, err) < 0 ||
-        (cfg->inventory_file[0] && sdd__inventory_load(e->inv, cfg->inventory_file, err) < 0) ||
+        (cfg->inventory_file[0] && load_inventory(e, cfg->inventory_file, err) < 0) ||
         sdd__checkpoint_load(e, err) < 0) {
         sdd_engine_free(e);
         return NULL;
@@ -182,7 +202,7 @@ int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err)
 {
     if (!e || !path)
         return sdd__fail(err, SDD_E_ARG, "sdd_engine_load_inventory: no engine or no path");
-    return sdd__inventory_load(e->inv, path, err);
+    return load_inventory(e, path, err);
 }
 
 /* ---- slots ------------------------------------------------------------- */

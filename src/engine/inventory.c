@@ -331,35 +331,88 @@ static int fail(sdd_error *err, sdd_code code, const char *path, const char *wha
     return sdd__fail(err, code, "%s: %s%s%s", path, what, detail ? ": " : "", detail ? detail : "");
 }
 
-static void copy_str(char *dst, size_t size, json_t *v)
+/* Where a value is refused, for the message: "services[2].terminations[0]". */
+typedef struct place {
+    char at[128];
+    char why[200];
+} place;
+
+static int refuse(place *pl, const char *fmt, const char *arg)
 {
-    if (json_is_string(v))
-        snprintf(dst, size, "%s", json_string_value(v));
+    snprintf(pl->why, sizeof(pl->why), fmt, arg);
+    return -1;
 }
 
-static int load_ifaces(sdd_termination *t, json_t *arr)
+/* Refuses a key the inventory does not know: a typo ("ce_peer") would
+ * otherwise be ignored without a word. */
+static int known_keys(json_t *obj, const char *const *allowed, place *pl)
 {
-    size_t i;
-    json_t *it;
+    const char *key;
+    json_t *v;
 
-    if (!json_is_array(arr))
-        return 0;
-    free(t->ifaces);
-    t->n_ifaces = 0;
-    t->ifaces = calloc(json_array_size(arr) + 1, sizeof(*t->ifaces));
-    if (!t->ifaces)
-        return -1;
-    json_array_foreach(arr, i, it) {
-        sdd_iface_ref *r = &t->ifaces[t->n_ifaces++];
-        r->id = (uint32_t)json_integer_value(json_object_get(it, "id"));
-        copy_str(r->name, sizeof(r->name), json_object_get(it, "name"));
-        r->capacity_bps = json_number_value(json_object_get(it, "capacity_bps"));
+    if (!json_is_object(obj))
+        return refuse(pl, "expected an object%s", "");
+    json_object_foreach(obj, key, v) {
+        const char *const *a = allowed;
+        while (*a && strcmp(*a, key) != 0)
+            a++;
+        if (!*a)
+            return refuse(pl, "unknown key \"%.60s\"", key);
     }
     return 0;
 }
 
-static int load_termination(sdd_inventory *inv, int svc, json_t *jt, const char **bad)
+/* A text field into dst: absent leaves it; not a text, or longer than dst
+ * holds (a name cut would no longer name the same thing), is refused. */
+static int copy_str(char *dst, size_t size, json_t *obj, const char *key, place *pl)
 {
+    json_t *v = json_object_get(obj, key);
+
+    if (!v)
+        return 0;
+    if (!json_is_string(v))
+        return refuse(pl, "\"%s\" is not a text", key);
+    if (strlen(json_string_value(v)) >= size) {
+        snprintf(pl->why, sizeof(pl->why), "\"%s\" is longer than %zu bytes", key, size - 1);
+        return -1;
+    }
+    memcpy(dst, json_string_value(v), strlen(json_string_value(v)) + 1);
+    return 0;
+}
+
+static int load_ifaces(sdd_termination *t, json_t *arr, place *pl)
+{
+    static const char *const keys[] = {"id", "name", "capacity_bps", NULL};
+    size_t i;
+    json_t *it;
+
+    if (!arr)
+        return 0;
+    if (!json_is_array(arr))
+        return refuse(pl, "\"interfaces\" is not a list%s", "");
+    free(t->ifaces);
+    t->n_ifaces = 0;
+    t->ifaces = calloc(json_array_size(arr) + 1, sizeof(*t->ifaces));
+    if (!t->ifaces)
+        return refuse(pl, "out of memory%s", "");
+    json_array_foreach(arr, i, it) {
+        sdd_iface_ref *r = &t->ifaces[t->n_ifaces++];
+        json_t *id = json_object_get(it, "id"), *cap = json_object_get(it, "capacity_bps");
+        if (known_keys(it, keys, pl) < 0 || copy_str(r->name, sizeof(r->name), it, "name", pl) < 0)
+            return -1;
+        if ((id && (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) > UINT32_MAX)) ||
+            (cap && (!json_is_number(cap) || json_number_value(cap) < 0)))
+            return refuse(pl, "an interface's \"id\" or \"capacity_bps\" is not a number in range%s", "");
+        r->id = (uint32_t)json_integer_value(id);
+        r->capacity_bps = json_number_value(cap);
+    }
+    return 0;
+}
+
+static int load_termination(sdd_inventory *inv, int svc, json_t *jt, place *pl)
+{
+    static const char *const keys[] = {"router", "hostname", "vrf_name", "vrf_id", "rd", "interfaces",
+                                       "ce_peers", NULL};
     sdd_service *s = &inv->services[svc];
     const char *router = json_string_value(json_object_get(jt, "router"));
     const char *rd = json_string_value(json_object_get(jt, "rd"));
@@ -369,20 +422,28 @@ static int load_termination(sdd_inventory *inv, int svc, json_t *jt, const char 
     size_t i;
     int t;
 
+    if (known_keys(jt, keys, pl) < 0)
+        return -1;
     if (!router || sdd_addr_parse(router, &addr) < 0)
-        return *bad = "termination without a valid \"router\" address", -1;
-    if (rd && sdd_rd_parse(rd, &rdv) < 0)
-        return *bad = "termination with an unreadable \"rd\"", -1;
+        return refuse(pl, "termination without a valid \"router\" address%s", "");
+    if ((json_object_get(jt, "rd") && !rd) || (rd && sdd_rd_parse(rd, &rdv) < 0))
+        return refuse(pl, "termination with an unreadable \"rd\"%s", "");
+    if (vrf_id && (!json_is_integer(vrf_id) || json_integer_value(vrf_id) < 0 ||
+                   json_integer_value(vrf_id) > UINT32_MAX))
+        return refuse(pl, "\"vrf_id\" is not a whole number in 0..4294967295%s", "");
+    if (peers && !json_is_array(peers))
+        return refuse(pl, "\"ce_peers\" is not a list%s", "");
     t = termination_get(s, &addr, rdv);
     if (t < 0)
-        return *bad = "out of memory", -1;
+        return refuse(pl, "out of memory%s", "");
     sdd_termination *term = &s->terms[t];
-    copy_str(term->hostname, sizeof(term->hostname), json_object_get(jt, "hostname"));
-    copy_str(term->vrf_name, sizeof(term->vrf_name), json_object_get(jt, "vrf_name"));
-    if (json_is_integer(vrf_id))
+    if (copy_str(term->hostname, sizeof(term->hostname), jt, "hostname", pl) < 0 ||
+        copy_str(term->vrf_name, sizeof(term->vrf_name), jt, "vrf_name", pl) < 0)
+        return -1;
+    if (vrf_id)
         term->vrf_id = json_integer_value(vrf_id);
-    if (load_ifaces(term, json_object_get(jt, "interfaces")) < 0)
-        return *bad = "out of memory", -1;
+    if (load_ifaces(term, json_object_get(jt, "interfaces"), pl) < 0)
+        return -1;
     if (rdv)
         remember(inv, key_num(K_RD, NULL, rdv), svc);
     if (term->vrf_id > 0)
@@ -395,72 +456,89 @@ static int load_termination(sdd_inventory *inv, int svc, json_t *jt, const char 
     json_array_foreach(peers, i, p) {
         sdd_addr peer;
         if (!json_is_string(p) || sdd_addr_parse(json_string_value(p), &peer) < 0)
-            return *bad = "unreadable address in \"ce_peers\"", -1;
+            return refuse(pl, "unreadable address in \"ce_peers\"%s", "");
         termination_add_peer(term, &peer);
         remember(inv, key_peer(&addr, &peer), svc);
     }
     return 0;
 }
 
-static int load_changes(sdd_service *s, json_t *arr)
+static int load_changes(sdd_service *s, json_t *arr, place *pl)
 {
+    static const char *const keys[] = {"id", "start", "end", NULL};
     size_t i;
     json_t *c;
 
-    if (!json_is_array(arr) || json_array_size(arr) == 0)
+    if (!arr)
+        return 0;
+    if (!json_is_array(arr))
+        return refuse(pl, "\"changes\" is not a list%s", "");
+    if (json_array_size(arr) == 0)
         return 0;
     free(s->changes);
     s->n_changes = 0;
     s->changes = calloc(json_array_size(arr), sizeof(*s->changes));
     if (!s->changes)
-        return -1;
+        return refuse(pl, "out of memory%s", "");
     json_array_foreach(arr, i, c) {
         sdd_change_window *w = &s->changes[s->n_changes++];
-        copy_str(w->id, sizeof(w->id), json_object_get(c, "id"));
-        w->start = json_integer_value(json_object_get(c, "start"));
-        w->end = json_integer_value(json_object_get(c, "end"));
+        json_t *start = json_object_get(c, "start"), *end = json_object_get(c, "end");
+        if (known_keys(c, keys, pl) < 0 || copy_str(w->id, sizeof(w->id), c, "id", pl) < 0)
+            return -1;
+        if (!json_is_integer(start) || !json_is_integer(end) || json_integer_value(end) < json_integer_value(start))
+            return refuse(pl, "a change window needs whole \"start\" and \"end\" seconds, end after start%s", "");
+        w->start = json_integer_value(start);
+        w->end = json_integer_value(end);
     }
     return 0;
 }
 
-static int load_service(sdd_inventory *inv, json_t *js, const char **bad)
+static int load_service(sdd_inventory *inv, json_t *js, place *pl)
 {
+    static const char *const keys[] = {"vpn_id", "name", "profile", "terminations", "changes", NULL};
     const char *vpn_id = json_string_value(json_object_get(js, "vpn_id"));
     json_t *terms = json_object_get(js, "terminations"), *jt;
+    size_t at = strlen(pl->at), i;
     sdd_service *s;
-    size_t i;
     int svc;
 
+    if (known_keys(js, keys, pl) < 0)
+        return -1;
     if (!vpn_id || !*vpn_id || strlen(vpn_id) >= SDD_RT_TEXT_MAX)
-        return *bad = "service without a valid \"vpn_id\"", -1;
+        return refuse(pl, "service without a valid \"vpn_id\"%s", "");
+    if (terms && !json_is_array(terms))
+        return refuse(pl, "\"terminations\" is not a list%s", "");
     svc = service_get(inv, vpn_id);
     if (svc < 0)
-        return *bad = "out of memory", -1;
+        return refuse(pl, "out of memory%s", "");
     s = &inv->services[svc];
-    copy_str(s->name, sizeof(s->name), json_object_get(js, "name"));
-    copy_str(s->profile, sizeof(s->profile), json_object_get(js, "profile"));
-    if (load_changes(s, json_object_get(js, "changes")) < 0)
-        return *bad = "out of memory", -1;
-    json_array_foreach(terms, i, jt)
-        if (load_termination(inv, svc, jt, bad) < 0)
+    if (copy_str(s->name, sizeof(s->name), js, "name", pl) < 0 ||
+        copy_str(s->profile, sizeof(s->profile), js, "profile", pl) < 0 ||
+        load_changes(s, json_object_get(js, "changes"), pl) < 0)
+        return -1;
+    json_array_foreach(terms, i, jt) {
+        snprintf(pl->at + at, sizeof(pl->at) - at, ".terminations[%zu]", i);
+        if (load_termination(inv, svc, jt, pl) < 0)
             return -1;
+    }
+    pl->at[at] = '\0';
     return 0;
 }
 
 int sdd__inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err)
 {
+    static const char *const keys[] = {"services", NULL};
     json_t *services = json_object_get(root, "services"), *js;
-    const char *bad = NULL;
-    char where[64];
+    place pl = {"", ""};
     size_t i;
 
-    if (!json_is_array(services))
-        return fail(err, SDD_E_DATA, origin, "expected an object with a \"services\" array", NULL);
+    if (known_keys(root, keys, &pl) < 0 || !json_is_array(services))
+        return fail(err, SDD_E_DATA, origin, "expected an object with a \"services\" array, and nothing else",
+                    NULL);
     json_array_foreach(services, i, js) {
-        if (load_service(inv, js, &bad) < 0) {
-            snprintf(where, sizeof(where), "services[%zu]", i);
-            return fail(err, SDD_E_DATA, origin, where, bad);
-        }
+        snprintf(pl.at, sizeof(pl.at), "services[%zu]", i);
+        if (load_service(inv, js, &pl) < 0)
+            return fail(err, SDD_E_DATA, origin, pl.at, pl.why);
     }
     return 0;
 }

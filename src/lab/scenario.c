@@ -1276,7 +1276,7 @@ static void write_inventory_service(FILE *f, const gen *g, uint32_t si)
 
     fprintf(f, "%s{\"vpn_id\":\"64497:%u\",\"name\":\"customer-%u\",\"profile\":\"%s\","
                "\"terminations\":[",
-            si ? ",\n" : "", s->num, s->num, profile_table[s->profile].name);
+            si ? ",\n" : "", s->num, s->num, g->cfg->name_profiles ? profile_table[s->profile].name : "default");
     for (uint32_t t = 0; t < s->n_term; t++)
         write_inventory_term(f, g, &g->term[s->first_term + t]);
     fputs("],\"changes\":[", f);

@@ -43,6 +43,8 @@ typedef struct sdd_gen_config {
     int64_t start;              /* epoch seconds, rounded down to the minute */
     uint32_t kinds;             /* bit (1 << kind) per kind to inject; 0 injects none */
     int gzip;                   /* compress flows, bmp and telemetry with zlib */
+    int name_profiles;          /* the inventory names each service's traffic profile
+                                 * (stable, bursty): a configuration must define them */
     const char *out_dir;        /* created if missing */
 } sdd_gen_config;
 

@@ -486,6 +486,19 @@ static void refused(const char *text, const char *says)
 static void test_refused_names_file(void **state)
 {
     (void)state;
+    /* a typo, a value of the wrong type, a name longer than it is kept */
+    refused("{\"services\": [{\"vpn_id\": \"1:1\", \"terminations\": [{\"router\": \"" PE1 "\", \"ce_peer\": []}]}]}",
+            "services[0].terminations[0]: unknown key \"ce_peer\"");
+    refused("{\"services\": [{\"vpn_id\": \"1:1\", \"nmae\": \"x\"}]}", "services[0]: unknown key \"nmae\"");
+    refused("{\"services\": [], \"service\": []}", "and nothing else");
+    refused("{\"services\": [{\"vpn_id\": \"1:1\", \"terminations\": [{\"router\": \"" PE1 "\", \"vrf_id\": \"7\"}]}]}",
+            "\"vrf_id\" is not a whole number");
+    refused("{\"services\": [{\"vpn_id\": \"1:1\", \"name\": \""
+            "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+            "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}]}",
+            "\"name\" is longer than 63 bytes");
+    refused("{\"services\": [{\"vpn_id\": \"1:1\", \"changes\": [{\"id\": \"c\", \"start\": 10, \"end\": 5}]}]}",
+            "end after start");
     refused("{\"services\": [", "line 1");
     refused("[]", "expected an object with a \"services\" array");
     refused("{\"services\": {}}", "\"services\" array");
@@ -493,7 +506,7 @@ static void test_refused_names_file(void **state)
     refused("{\"services\": [{\"vpn_id\": \"\"}]}", "services[0]");
     refused("{\"services\": [{\"vpn_id\": \"64497:123456789012345678901234567890\"}]}", "\"vpn_id\"");
     refused("{\"services\": [{\"vpn_id\": \"1:1\"}, {\"vpn_id\": \"1:2\", \"terminations\": [{\"rd\": \"0:1:1\"}]}]}",
-            "services[1]: termination without a valid \"router\" address");
+            "services[1].terminations[0]: termination without a valid \"router\" address");
     refused("{\"services\": [{\"vpn_id\": \"1:1\", \"terminations\": [{\"router\": \"pe1\"}]}]}", "\"router\"");
     refused("{\"services\": [{\"vpn_id\": \"1:1\", \"terminations\": [{\"router\": \"" PE1 "\", \"rd\": \"7\"}]}]}",
             "unreadable \"rd\"");
@@ -516,6 +529,30 @@ static void test_missing_file_named(void **state)
     sdd__inventory_free(inv);
 }
 
+/* An engine refuses an inventory whose service names a profile the
+ * configuration does not define: it would silently get the defaults. */
+static void test_undefined_profile_refused(void **state)
+{
+    (void)state;
+    sdd_config *cfg = sdd_config_new();
+    sdd_error err = {0};
+    sdd_engine *e = sdd_engine_new(cfg, &err);
+    char path[32];
+
+    assert_non_null(e);
+    write_temp("{\"services\": [{\"vpn_id\": \"1:1\", \"profile\": \"gold\"}]}", path);
+    assert_int_equal(sdd_engine_load_inventory(e, path, &err), -1);
+    assert_int_equal(err.code, SDD_E_CONFIG);
+    assert_non_null(strstr(err.msg, "service 1:1: profile 'gold' is not defined by the configuration"));
+    sdd_engine_free(e);
+    assert_int_equal(sdd_config_set(cfg, "width", "gold", "3", &err), 0);
+    e = sdd_engine_new(cfg, &err);
+    assert_int_equal(sdd_engine_load_inventory(e, path, &err), 0);
+    unlink(path);
+    sdd_engine_free(e);
+    sdd_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_route_target_takes_inventory_rd),
         cmocka_unit_test(test_refused_names_file),
         cmocka_unit_test(test_missing_file_named),
+        cmocka_unit_test(test_undefined_profile_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
