@@ -131,6 +131,23 @@ static json_t *service_state_json(const sdd_engine *e, int i)
     return o;
 }
 
+/* The engine's time and each source's watermark (clock.h). */
+static json_t *clock_json(const sdd__clock *c)
+{
+    json_t *sources = json_array();
+    sdd__clock_source key;
+    int64_t newest;
+    char router[64];
+
+    for (int i = 0; i < c->n; i++) {
+        sdd__clock_source_at(c, i, &key, &newest);
+        sdd_addr_format(&key.router, router, sizeof(router));
+        json_array_append_new(sources, json_pack("{s:i,s:s,s:I}", "kind", (int)key.kind, "router", router, "newest",
+                                                 (json_int_t)newest));
+    }
+    return json_pack("{s:I,s:I,s:o}", "now", (json_int_t)c->now, "lead", (json_int_t)c->lead, "sources", sources);
+}
+
 static json_t *state_json(const sdd_engine *e)
 {
     json_t *services = json_array(), *records = json_array(), *empty = json_array();
@@ -141,12 +158,12 @@ static json_t *state_json(const sdd_engine *e)
         json_array_append_new(records, json_integer((json_int_t)e->slots.row_records[r]));
         json_array_append_new(empty, json_boolean(e->slots.row_closed_empty[r]));
     }
-    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "format", STATE_FORMAT, "version",
+    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "format", STATE_FORMAT, "version",
                      STATE_VERSION, "time_step_seconds", e->cfg.time_step_seconds, "rows", e->slots.n_rows, "strategy",
                      e->cfg.strategy, "newest", (json_int_t)e->slots.newest, "next_close", (json_int_t)e->slots.next_close,
                      "first_slot", (json_int_t)e->slots.first_slot, "row_records", records, "row_closed_empty", empty,
                      "cursor", e->cursor ? json_string(e->cursor) : json_null(), "services", services,
-                     "inventory", sdd__inventory_to_json(e->inv));
+                     "inventory", sdd__inventory_to_json(e->inv), "clock", clock_json(&e->clock));
 }
 
 static int fsync_dir_of(const char *path)
@@ -720,6 +737,57 @@ static int restore_cursor(rd *r, json_t *root)
     return r->e->cursor ? 0 : sdd__fail(r->err, SDD_E_NOMEM, "%.300s: out of memory", r->file);
 }
 
+/* One source of the clock and its watermark. */
+static int restore_source(rd *r, json_t *j)
+{
+    sdd__clock_source key;
+    char router[64];
+    int64_t newest;
+    int kind;
+
+    if (!json_is_object(j))
+        return wrong(r, NULL, j, "an object");
+    if (get_int(r, j, "kind", SDD_INPUT_FLOW, SDD_INPUT_TELEMETRY, &kind) < 0 ||
+        get_text(r, j, "router", router, sizeof(router)) < 0 || get_mark(r, j, "newest", TIME_LIMIT, &newest) < 0)
+        return -1;
+    key.kind = (sdd_input_kind)kind;
+    if (sdd_addr_parse(router, &key.router) < 0)
+        return bad(r, "router", "\"%s\" is not an address", router);
+    if (sdd__clock_import_source(&r->e->clock, &key, newest) < 0)
+        return bad(r, "router", "\"%s\" is listed twice for its kind (or out of memory)", router);
+    return 0;
+}
+
+/* The engine's time and the sources' watermarks. A state written before
+ * they were kept has none: the engine then takes the time its closed slots
+ * say (engine.c). */
+static int restore_clock(rd *r, json_t *root)
+{
+    json_t *clock = json_object_get(root, "clock"), *sources;
+    int64_t now, lead;
+    size_t mark;
+    int rc;
+
+    if (!clock)
+        return 0;
+    if (!json_is_object(clock))
+        return wrong(r, "clock", clock, "an object");
+    mark = enter(r, "clock");
+    rc = 0;
+    if (get_mark(r, clock, "now", TIME_LIMIT, &now) < 0 || get_mark(r, clock, "lead", TIME_LIMIT, &lead) < 0 ||
+        get_array(r, clock, "sources", INT_MAX / 2, &sources) < 0)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < json_array_size(sources); i++) {
+        size_t at = enter(r, ".sources[%zu]", i);
+        rc = restore_source(r, json_array_get(sources, i));
+        leave(r, at);
+    }
+    leave(r, mark);
+    if (rc == 0)
+        sdd__clock_import_times(&r->e->clock, now, lead);
+    return rc;
+}
+
 /* Everything after the header, into the engine. */
 static int restore(rd *r, json_t *root)
 {
@@ -733,7 +801,7 @@ static int restore(rd *r, json_t *root)
     if (get_mark(r, root, "newest", TIME_LIMIT, &sl->newest) < 0 ||
         get_mark(r, root, "next_close", TIME_LIMIT / sl->step, &sl->next_close) < 0 ||
         get_mark(r, root, "first_slot", TIME_LIMIT / sl->step, &sl->first_slot) < 0 ||
-        restore_row_marks(r, root) < 0 || restore_services(r, root) < 0)
+        restore_row_marks(r, root) < 0 || restore_services(r, root) < 0 || restore_clock(r, root) < 0)
         return -1;
     return restore_cursor(r, root);
 }

@@ -20,6 +20,7 @@ int sdd__clock_init(sdd__clock *c, int max_clock_skew, int source_idle_seconds)
 void sdd__clock_free(sdd__clock *c)
 {
     sdd__map_free(c->index);
+    free(c->key);
     free(c->newest);
     memset(c, 0, sizeof(*c));
 }
@@ -49,7 +50,29 @@ static int lead_to(sdd__clock *c, int64_t t)
     return c->now == INT64_MIN || c->lead - c->idle > c->now;
 }
 
-static int source_of(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router)
+/* Room for one more source; -1 when out of memory. */
+static int grow(sdd__clock *c)
+{
+    int cap = c->cap ? 2 * c->cap : 16;
+    int64_t *newest;
+    sdd__clock_source *key;
+
+    if (c->n < c->cap)
+        return 0;
+    newest = realloc(c->newest, (size_t)cap * sizeof(*newest));
+    if (newest)
+        c->newest = newest;
+    key = newest ? realloc(c->key, (size_t)cap * sizeof(*key)) : NULL;
+    if (!key)
+        return -1;
+    c->key = key;
+    c->cap = cap;
+    return 0;
+}
+
+/* The source's index; a new one when create (-1 when out of memory), else
+ * -1 when there is none. */
+static int source_of(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int create)
 {
     uint8_t key[1 + sizeof(*router)];
     int32_t s;
@@ -57,18 +80,11 @@ static int source_of(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router)
     key[0] = (uint8_t)kind;
     memcpy(key + 1, router, sizeof(*router));
     s = sdd__map_get(c->index, key, sizeof(key));
-    if (s >= 0)
+    if (s >= 0 || !create)
         return s;
-    if (c->n == c->cap) {
-        int cap = c->cap ? 2 * c->cap : 16;
-        int64_t *grown = realloc(c->newest, (size_t)cap * sizeof(*grown));
-        if (!grown)
-            return -1;
-        c->newest = grown;
-        c->cap = cap;
-    }
-    if (sdd__map_put(c->index, key, sizeof(key), c->n) < 0)
+    if (grow(c) < 0 || sdd__map_put(c->index, key, sizeof(key), c->n) < 0)
         return -1;
+    c->key[c->n] = (sdd__clock_source){kind, *router};
     c->newest[c->n] = INT64_MIN;
     return c->n++;
 }
@@ -88,7 +104,7 @@ int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, i
 
     if (too_far_ahead(c, t))
         return 1;
-    s = source_of(c, kind, router);
+    s = source_of(c, kind, router, 1);
     if (s < 0) {                        /* no room to track it: its time counts alone */
         if (t > c->now)
             c->now = t;
@@ -113,4 +129,26 @@ void sdd__clock_tell(sdd__clock *c, int64_t now)
     c->told = now;
     if (c->now != INT64_MIN && now > c->now)
         c->now = now;
+}
+
+void sdd__clock_source_at(const sdd__clock *c, int i, sdd__clock_source *key, int64_t *newest)
+{
+    *key = c->key[i];
+    *newest = c->newest[i];
+}
+
+int sdd__clock_import_source(sdd__clock *c, const sdd__clock_source *key, int64_t newest)
+{
+    int s;
+
+    if (source_of(c, key->kind, &key->router, 0) >= 0 || (s = source_of(c, key->kind, &key->router, 1)) < 0)
+        return -1;
+    c->newest[s] = newest;
+    return 0;
+}
+
+void sdd__clock_import_times(sdd__clock *c, int64_t now, int64_t lead)
+{
+    c->now = now;
+    c->lead = lead;
 }

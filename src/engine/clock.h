@@ -25,8 +25,14 @@
 #include "sdd/sdd.h"
 #include "util/map.h"
 
+typedef struct sdd__clock_source {
+    sdd_input_kind kind;
+    sdd_addr router;
+} sdd__clock_source;
+
 typedef struct sdd__clock {
     sdd_map *index;                     /* (kind, router) -> source */
+    sdd__clock_source *key;             /* each source's kind and router */
     int64_t *newest;                    /* watermark of each source */
     int n, cap;
     int64_t skew;                       /* max_clock_skew */
@@ -47,5 +53,15 @@ int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, i
 /* The front end's wall clock, when no older record is coming: the engine's
  * time follows it (once there is one), and it bounds the records ahead. */
 void sdd__clock_tell(sdd__clock *c, int64_t now);
+
+/* What a checkpoint keeps, so that a restarted engine has the time and the
+ * sources the one before had: without them the first record read again
+ * would alone make the engine's time, and close slots the sources behind it
+ * are still filling. Export: source i of c->n (its key and watermark) and
+ * c->now, c->lead. Import, into a clock that has seen no record: each source
+ * (-1 when out of memory, or when it is there already), then the times. */
+void sdd__clock_source_at(const sdd__clock *c, int i, sdd__clock_source *key, int64_t *newest);
+int sdd__clock_import_source(sdd__clock *c, const sdd__clock_source *key, int64_t newest);
+void sdd__clock_import_times(sdd__clock *c, int64_t now, int64_t lead);
 
 #endif
