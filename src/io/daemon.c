@@ -72,6 +72,7 @@ struct sdd_daemon {
     double feed_last;                   /* when the feed last gave records (or the start) */
     int feed_more, feed_done;
     uint64_t committed_messages;        /* input messages when the last transaction committed */
+    json_t *saved;                      /* the Kafka cursor of the last durable checkpoint */
     double next_commit, next_sync;
     sdd_engine *engine;
     sdd_output *out;
@@ -265,6 +266,8 @@ static int resume(sdd_daemon *d, sdd_error *err)
         return sdd__fail(err, SDD_E_CONFIG, "%s: its cursor is not one of sddd's", d->cfg->state_file);
     }
     sdd_logf(&d->opts.log, SDD_LOG_INFO, "going on from the state's cursor %s", cursor);
+    if (json_is_object(kafka))
+        d->saved = json_incref(kafka);
     for (int k = 0; k < 3; k++)
         if (d->in[k].file)
             resume_file(&d->in[k], json_object_get(json_object_get(root, "files"), d->in[k].key));
@@ -519,17 +522,39 @@ static void flush_output(sdd_daemon *d)
     }
 }
 
-/* The output's transaction, with the input's offsets when they moved. */
+/* Whether the last durable checkpoint names every partition the engine has
+ * taken records of. A restart reads a partition its checkpoint does not name
+ * from the group's committed offset, into an engine that has seen nothing of
+ * it: an offset committed before a checkpoint names its partition would skip
+ * the records read before it (a checkpoint taken before the partitions were
+ * assigned, or none yet). */
+static int saved_names_all(const sdd_daemon *d)
+{
+    json_t *now = sdd_kafka_source_cursor(d->kafka), *parts, *offset;
+    const char *topic, *partition;
+    int all = now != NULL;
+
+    json_object_foreach(now, topic, parts) {
+        json_object_foreach(parts, partition, offset)
+            all &= json_object_get(json_object_get(d->saved, topic), partition) != NULL;
+    }
+    json_decref(now);
+    return all;
+}
+
+/* The output's transaction, with the input's offsets when they moved and
+ * a checkpoint names their partitions (else in a later one). */
 static void commit_output(sdd_daemon *d)
 {
     uint64_t messages = d->kafka ? sdd_kafka_source_messages(d->kafka) : 0;
+    int offsets = d->kafka && messages != d->committed_messages && saved_names_all(d);
     sdd_error err;
     int rc;
 
     if (d->failed)
         return;
-    rc = sdd_output_commit(d->out, messages != d->committed_messages ? d->kafka : NULL, &err);
-    if (rc == 0)
+    rc = sdd_output_commit(d->out, offsets ? d->kafka : NULL, &err);
+    if (rc == 0 && offsets)
         d->committed_messages = messages;
     if (rc < 0) {
         log_msg(d, SDD_LOG_ERROR, err.msg);
@@ -541,6 +566,7 @@ static void commit_output(sdd_daemon *d)
 static int save_engine(sdd_daemon *d)
 {
     char *cursor = make_cursor(d);
+    json_t *root;
     sdd_error err;
     int rc = -1;
 
@@ -548,6 +574,11 @@ static int save_engine(sdd_daemon *d)
         sdd__fail(&err, SDD_E_NOMEM, "out of memory");
     else
         rc = sdd_engine_sync(d->engine, &err);
+    if (rc == 0 && (root = json_loads(cursor, 0, NULL))) {
+        json_decref(d->saved);
+        d->saved = json_incref(json_object_get(root, "kafka"));
+        json_decref(root);
+    }
     free(cursor);
     if (rc < 0)
         sdd_logf(&d->opts.log, SDD_LOG_ERROR, "saving the engine: %s", err.msg);
@@ -608,7 +639,10 @@ int sdd_daemon_run(sdd_daemon *d)
                                   "from which a restart reads the input again");
         return SDD_EXIT_FAILURE;
     }
-    return save_engine(d) < 0 ? SDD_EXIT_FAILURE : SDD_EXIT_OK;
+    if (save_engine(d) < 0)
+        return SDD_EXIT_FAILURE;
+    commit_output(d);                   /* the offsets that waited for this checkpoint to name them */
+    return d->failed ? SDD_EXIT_FAILURE : SDD_EXIT_OK;
 }
 
 void sdd_daemon_free(sdd_daemon *d)
@@ -624,5 +658,6 @@ void sdd_daemon_free(sdd_daemon *d)
         sdd_file_source_free(d->in[k].file);
     sdd_merge_free(d->merge);
     sdd_config_free(d->cfg);
+    json_decref(d->saved);
     free(d);
 }

@@ -18,6 +18,10 @@
 # - the restarts went on from a checkpoint's cursor, and the kills came
 #   while the input was still being written;
 # - the last run left its group at its end in time (static membership);
+# - killed before its first checkpoint, after a transaction, then started
+#   again (no state): it reads the input from its beginning (no offset is
+#   committed before a checkpoint names its partition), and the output
+#   topic holds the replay's records once each;
 # - a second sddd with the same group, group.instance.id and output topic
 #   (another host: files of its own) fences the first, which stops, exit 1,
 #   saying why; the second runs on;
@@ -113,6 +117,38 @@ for f in "$SDD_TMP"/run[2-9].log "$SDD_TMP/last.log"; do
   dropped=$((dropped + $(counter "$f" kafka_duplicates_dropped)))
 done
 sdd_log "exactly once through $KILLS SIGKILLs: $resumed restarts from a checkpoint, $dropped revisions made again and dropped"
+
+# Killed before its first checkpoint: state_sync_seconds far away, the input
+# up to the first peer down, sddd killed once it has committed that revision
+# 0; then the rest of the input and a restart, which has no state. It must
+# read the input from its beginning (no offset was committed while no
+# checkpoint named the partition): one that began at the offset committed
+# with the revision would never see the peer down, nor make its revision 1.
+sdd_kafka_topic sdd.nc.in sdd.nc.out
+printf 'group.instance.id=sddd-nc\n' >"$SDD_TMP/nc.librdkafka.conf"
+write_conf "$SDD_TMP/nc.conf" bmp_input=kafka:sdd.nc.in output=kafka:sdd.nc.out kafka_group_id=sddd-nc \
+  "kafka_config_file=$SDD_TMP/nc.librdkafka.conf" "spool_dir=$SDD_TMP/nc.spool" "state_file=$SDD_TMP/nc.state" \
+  "history_file=$SDD_TMP/nc.history" state_sync_seconds=3600
+first_down=$(grep -n -m 1 peer_down "$SDD_TMP/bmp.json" | cut -d: -f1)
+head -n "$first_down" "$SDD_TMP/bmp.json" >"$SDD_TMP/nc.part1"
+tail -n +"$((first_down + 1))" "$SDD_TMP/bmp.json" >"$SDD_TMP/nc.part2"
+sdd_ns kcat -P -b "$SDD_KAFKA_BROKER" -t sdd.nc.in -l "$SDD_TMP/nc.part1" || sdd_die "kcat -P sdd.nc.in"
+sdd_spawn "$SDD_TMP/nc1.log" "$sddd" --config "$SDD_TMP/nc.conf" --stats-every 1
+nc=$SDD_LAST_PID
+sdd_wait_for 60 "$nc" "nc1 delivering" has_delivered "$SDD_TMP/nc1.log" \
+  || { sdd_show_tail "$SDD_TMP/nc1.log"; sdd_die "nc1: nothing delivered"; }
+kill -KILL "$nc"
+wait "$nc" 2>/dev/null || true
+[ ! -e "$SDD_TMP/nc.state" ] || sdd_die "nc1: a checkpoint was taken: the case is not tested"
+sdd_ns kcat -P -b "$SDD_KAFKA_BROKER" -t sdd.nc.in -l "$SDD_TMP/nc.part2" || sdd_die "kcat -P sdd.nc.in"
+sdd_spawn "$SDD_TMP/nc2.log" "$sddd" --config "$SDD_TMP/nc.conf" --stats-every 1 --exit-idle 4
+nc=$SDD_LAST_PID
+wait_exit "$nc" 120 || { sdd_show_tail "$SDD_TMP/nc2.log"; sdd_die "nc2: sddd still running"; }
+[ "$EXIT_RC" = 0 ] || { sdd_show_tail "$SDD_TMP/nc2.log"; sdd_die "nc2: sddd exited $EXIT_RC"; }
+read_topic sdd.nc.out "$SDD_TMP/nc.got"
+check_records "$SDD_TMP/replay.json" "$SDD_TMP/nc.got"
+committed_is_end sddd-nc sdd.nc.in "$n_lines"
+sdd_log "killed before its first checkpoint: $(counter "$SDD_TMP/nc2.log" kafka_messages) messages read again from the start"
 
 # The same sddd started on another host: the first one is fenced.
 start_sddd first
