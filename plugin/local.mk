@@ -27,6 +27,12 @@ sdd_pmacct_la_LIBADD = $(PLUGIN_LIBADD)
 sdd_pmacct_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 endif
 
+# The hand-over between processes (and threads), every build: make check.
+check_PROGRAMS += plugin/test_handover
+UNIT_TESTS += plugin/test_handover
+plugin_test_handover_SOURCES = plugin/test_handover.c
+plugin_test_handover_LDADD = libsdd_plugin_engine.la -lpthread
+
 # make plugin-for PMACCT=DIR OUT=DIR: the plugin built against another
 # pmacct build (DIR of tools/build-pmacct), into OUT/.libs/sdd_pmacct.so:
 # the tests load one per pmacct version, from one build of this tree.
@@ -42,4 +48,4 @@ plugin-for: $(PLUGIN_LIBADD)
 	  "$(OUT)/sdd_pmacct.lo" $(PLUGIN_LIBADD) $(LIBS)
 .PHONY: plugin-for
 
-EXTRA_DIST += plugin/sdd_pmacct.c plugin/test_handover.c bench/plugin bench/plugin_shim.c bench/bench_plugin_engine.c
+EXTRA_DIST += plugin/sdd_pmacct.c bench/plugin bench/plugin_shim.c bench/bench_plugin_engine.c
