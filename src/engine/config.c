@@ -103,6 +103,9 @@ sdd_config *sdd_config_new(void)
     cfg->data_delay = 120;
     cfg->allowed_lateness = 600;
     cfg->max_clock_skew = 600;
+    cfg->learn_route_targets = 1;
+    cfg->max_services = 50000;
+    cfg->max_terminations_per_service = 1000;
     cfg->source_idle_seconds = 300;
     snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "volume-1-pattern-1-flow-count-1-peer-down-1-withdraw-1-update-1-flow-fwd-1-oc-1-saturation-1-pipeline");
     return cfg;
@@ -184,6 +187,9 @@ static const sdd_setting settings[] = {
     SDD_SETTING_INT(sdd_config, max_clock_skew, 60, 86400),
     SDD_SETTING_INT(sdd_config, source_idle_seconds, 60, 86400),
     SDD_SETTING_BOOL(sdd_config, learn_unknown_rd),
+    SDD_SETTING_BOOL(sdd_config, learn_route_targets),
+    SDD_SETTING_INT(sdd_config, max_services, 1, 10000000),
+    SDD_SETTING_INT(sdd_config, max_terminations_per_service, 1, 1000000),
     SDD_SETTING_TEXT(sdd_config, strategy),
     SDD_SETTING_TEXT(sdd_config, history_file),
     SDD_SETTING_TEXT(sdd_config, inventory_file),

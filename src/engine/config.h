@@ -72,6 +72,9 @@ struct sdd_config {
     int max_clock_skew;                 /* seconds a record may be ahead of the engine's time */
     int source_idle_seconds;            /* a source this far behind the lead no longer holds time back */
     int learn_unknown_rd;               /* an RD of no service forms its own service */
+    int learn_route_targets;            /* a BMP route's unknown route target forms a service */
+    int max_services;                   /* services kept at most, loaded and learned */
+    int max_terminations_per_service;
     char strategy[SDD_VALUE_MAX];
     char history_file[SDD_PATH_MAX];    /* "" keeps history in memory */
     char inventory_file[SDD_PATH_MAX];

@@ -152,6 +152,8 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         return NULL;
     }
     e->inv = sdd__inventory_new(cfg->learn_unknown_rd);
+    if (e->inv)
+        sdd__inventory_limit(e->inv, cfg->learn_route_targets, cfg->max_services, cfg->max_terminations_per_service);
     if (sdd__slots_init(&e->slots, cfg) == 0 && e->inv &&
         sdd__clock_init(&e->clock, cfg->max_clock_skew, cfg->source_idle_seconds) == 0)
         e->hist = open_history(cfg, &e->strategy, &e->shape, err);
@@ -754,6 +756,10 @@ void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
     }
     fn(ctx, "services", (uint64_t)sdd__inventory_count(e->inv));
     fn(ctx, "services_refused", e->services.refused);
+    uint64_t over_services, over_terms;
+    sdd__inventory_refused(e->inv, &over_services, &over_terms);
+    fn(ctx, "services_over_max", over_services);
+    fn(ctx, "terminations_over_max", over_terms);
     fn(ctx, "history_writes_refused", e->slots.write_errors);
     fn(ctx, "history_bytes_per_service", (uint64_t)sdd__history_bytes_per_entity(&e->shape));
 }

@@ -7,6 +7,7 @@
  * hits, so the steady state costs one lookup a record. */
 #include <jansson.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,13 @@ struct sdd_inventory {
     int n, cap;
     sdd_map *keys;
     int learn_unknown_rd;
+    int learn_route_targets;
+    int max_services, max_terminations;
+    uint64_t refused_services, refused_terminations;
 };
+
+/* service_get and termination_get: over a cap (counted). */
+#define OVER_CAP (-2)
 
 enum { K_VPN = 'v', K_RD = 'r', K_VRF_ID = 'i', K_VRF_NAME = 'n', K_IFNAME = 'f', K_PEER = 'p' };
 
@@ -102,7 +109,22 @@ sdd_inventory *sdd__inventory_new(int learn_unknown_rd)
         return NULL;
     }
     inv->learn_unknown_rd = learn_unknown_rd;
+    inv->learn_route_targets = 1;
+    inv->max_services = inv->max_terminations = INT_MAX;
     return inv;
+}
+
+void sdd__inventory_limit(sdd_inventory *inv, int learn_route_targets, int max_services, int max_terminations)
+{
+    inv->learn_route_targets = learn_route_targets;
+    inv->max_services = max_services;
+    inv->max_terminations = max_terminations;
+}
+
+void sdd__inventory_refused(const sdd_inventory *inv, uint64_t *services, uint64_t *terminations)
+{
+    *services = inv->refused_services;
+    *terminations = inv->refused_terminations;
 }
 
 static void free_service(sdd_service *s)
@@ -141,7 +163,8 @@ int sdd__inventory_find(const sdd_inventory *inv, const char *vpn_id)
     return lookup(inv, key_str(K_VPN, NULL, vpn_id));
 }
 
-/* The service with this id, created (profile "default") if new; -1 on OOM. */
+/* The service with this id, created (profile "default") if new; -1 on OOM,
+ * OVER_CAP past max_services. */
 static int service_get(sdd_inventory *inv, const char *vpn_id)
 {
     int idx = sdd__inventory_find(inv, vpn_id);
@@ -149,6 +172,10 @@ static int service_get(sdd_inventory *inv, const char *vpn_id)
 
     if (idx >= 0)
         return idx;
+    if (inv->n >= inv->max_services) {
+        inv->refused_services++;
+        return OVER_CAP;
+    }
     if (inv->n == inv->cap) {
         int cap = inv->cap ? inv->cap * 2 : 64;
         sdd_service *grown = realloc(inv->services, (size_t)cap * sizeof(*grown));
@@ -183,18 +210,28 @@ int sdd__service_termination(const sdd_service *s, const sdd_addr *router, sdd_r
     return -1;
 }
 
-/* The termination on `router` with `rd`, appended if new; -1 on OOM. */
-static int termination_get(sdd_service *s, const sdd_addr *router, sdd_rd rd)
+/* The termination on `router` with `rd`, appended if new (the array grows
+ * by doubling); -1 on OOM, OVER_CAP past max_terminations. */
+static int termination_get(sdd_inventory *inv, sdd_service *s, const sdd_addr *router, sdd_rd rd)
 {
     int i = sdd__service_termination(s, router, rd, NULL);
     sdd_termination *grown;
 
     if (i >= 0)
         return i;
-    grown = realloc(s->terms, (size_t)(s->n_terms + 1) * sizeof(*grown));
-    if (!grown)
-        return -1;
-    s->terms = grown;
+    if (s->n_terms >= inv->max_terminations) {
+        inv->refused_terminations++;
+        return OVER_CAP;
+    }
+    if (s->n_terms == s->cap_terms) {
+        int cap = s->cap_terms ? 2 * s->cap_terms : 4;
+        grown = realloc(s->terms, (size_t)cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        s->terms = grown;
+        s->cap_terms = cap;
+    }
+    grown = s->terms;
     memset(&grown[s->n_terms], 0, sizeof(*grown));
     grown[s->n_terms].router = *router;
     grown[s->n_terms].rd = rd;
@@ -221,7 +258,7 @@ static void termination_add_peer(sdd_termination *t, const sdd_addr *peer)
 static void learn_flow(sdd_inventory *inv, int svc, const sdd_flow *f)
 {
     sdd_service *s = &inv->services[svc];
-    int t = f->rd ? termination_get(s, &f->router, f->rd) : -1;
+    int t = f->rd ? termination_get(inv, s, &f->router, f->rd) : -1;
 
     if (f->rd)
         remember(inv, key_num(K_RD, NULL, f->rd), svc);
@@ -276,7 +313,7 @@ static int service_of_targets(sdd_inventory *inv, const sdd_bmp_event *ev)
         if (svc >= 0)
             return svc;
     }
-    return ev->n_rt ? service_get(inv, ev->rt[0]) : -1;
+    return ev->n_rt && inv->learn_route_targets ? service_get(inv, ev->rt[0]) : -1;
 }
 
 int sdd__inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unmapped *why)
@@ -296,7 +333,7 @@ int sdd__inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unma
     if (ev->rd && lookup(inv, key_num(K_RD, NULL, ev->rd)) != svc)
         remember(inv, key_num(K_RD, NULL, ev->rd), svc);
     if (ev->rd && (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_UPDATE)) {
-        t = termination_get(&inv->services[svc], &ev->router, ev->rd);
+        t = termination_get(inv, &inv->services[svc], &ev->router, ev->rd);
         if (t >= 0 && ev->type == SDD_BMP_PEER_UP && ev->peer_type == SDD_PEER_RD_INSTANCE)
             termination_add_peer(&inv->services[svc].terms[t], &ev->peer);
     }
@@ -433,7 +470,9 @@ static int load_termination(sdd_inventory *inv, int svc, json_t *jt, place *pl)
         return refuse(pl, "\"vrf_id\" is not a whole number in 0..4294967295%s", "");
     if (peers && !json_is_array(peers))
         return refuse(pl, "\"ce_peers\" is not a list%s", "");
-    t = termination_get(s, &addr, rdv);
+    t = termination_get(inv, s, &addr, rdv);
+    if (t == OVER_CAP)
+        return refuse(pl, "more terminations than max_terminations_per_service%s", "");
     if (t < 0)
         return refuse(pl, "out of memory%s", "");
     sdd_termination *term = &s->terms[t];
@@ -509,6 +548,8 @@ static int load_service(sdd_inventory *inv, json_t *js, place *pl)
     if (terms && !json_is_array(terms))
         return refuse(pl, "\"terminations\" is not a list%s", "");
     svc = service_get(inv, vpn_id);
+    if (svc == OVER_CAP)
+        return refuse(pl, "more services than max_services%s", "");
     if (svc < 0)
         return refuse(pl, "out of memory%s", "");
     s = &inv->services[svc];

@@ -42,7 +42,7 @@ typedef struct sdd_service {
     char name[SDD_NAME_MAX];
     char profile[SDD_NAME_MAX];
     sdd_termination *terms;
-    int n_terms;
+    int n_terms, cap_terms;
     sdd_change_window *changes;
     int n_changes;
 } sdd_service;
@@ -63,6 +63,13 @@ const char *sdd__unmapped_name(sdd_unmapped u);
 typedef struct sdd_inventory sdd_inventory;
 
 sdd_inventory *sdd__inventory_new(int learn_unknown_rd);
+/* What may be learned from records, and the caps on what is kept (of the
+ * loaded inventory too): a service or termination over a cap is refused and
+ * counted (sdd__inventory_refused). Without a call: route targets learned,
+ * no caps. */
+void sdd__inventory_limit(sdd_inventory *inv, int learn_route_targets, int max_services, int max_terminations);
+/* Services and terminations refused by the caps so far. */
+void sdd__inventory_refused(const sdd_inventory *inv, uint64_t *services, uint64_t *terminations);
 void sdd__inventory_free(sdd_inventory *inv);
 int sdd__inventory_load(sdd_inventory *inv, const char *path, sdd_error *err);
 /* The same from a parsed document; `origin` names it in errors. */

@@ -6,6 +6,7 @@
  * pmacct logs (init, term, stats, end-of-RIB markers, the "delete" entries of
  * its own RIB clean-up, log_init/log_close, periodic dumps) is valid input
  * with nothing to detect, and is reported as ignored. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "parse/input.h"
@@ -100,14 +101,44 @@ static int prefix_ok(const char *p)
 }
 
 /* Keeps one extended community if it is a route target, without "RT:". */
+static int all_digits(const char *s, size_t n)
+{
+    if (n == 0 || n > 10)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* A route target as pmacct writes it: ASN:NN or IPv4:NN. Anything else
+ * would become a service's id. */
+static int rt_ok(const char *s, size_t n)
+{
+    const char *colon = memrchr(s, ':', n);
+    char ip[16];
+    struct in_addr a;
+    size_t left = colon ? (size_t)(colon - s) : 0;
+
+    if (!colon || !all_digits(colon + 1, n - left - 1))
+        return 0;
+    if (all_digits(s, left))
+        return 1;
+    if (left >= sizeof(ip))
+        return 0;
+    memcpy(ip, s, left);
+    ip[left] = '\0';
+    return inet_pton(AF_INET, ip, &a) == 1;
+}
+
 static sdd_skip add_ecomm(sdd_bmp_event *out, const char *s, size_t n, input_err *e)
 {
     if (n < 3 || memcmp(s, "RT:", 3) != 0 || out->n_rt >= SDD_RT_MAX)
         return SDD_SKIP_NONE;
     s += 3;
     n -= 3;
-    if (n == 0 || n >= SDD_RT_TEXT_MAX)
-        return sdd__input_fail(e, SDD_SKIP_VALUE, "field ecomms: route target of %zu bytes", n);
+    if (n == 0 || n >= SDD_RT_TEXT_MAX || !rt_ok(s, n))
+        return sdd__input_fail(e, SDD_SKIP_VALUE, "field ecomms: \"RT:%.*s\" is not a route target", (int)(n < 40 ? n : 40), s);
     memcpy(out->rt[out->n_rt], s, n);
     out->rt[out->n_rt][n] = '\0';
     out->n_rt++;

@@ -529,6 +529,46 @@ static void test_missing_file_named(void **state)
     sdd__inventory_free(inv);
 }
 
+/* Caps: a service or a termination over them is refused and counted,
+ * whatever learns it; route targets teach services only when allowed; a
+ * file holding more than the cap is refused. */
+static void test_caps_and_learning(void **state)
+{
+    (void)state;
+    sdd_inventory *inv = sdd__inventory_new(1);
+    sdd_unmapped why = SDD_UNMAPPED_NONE;
+    uint64_t services, terms;
+    char path[32];
+    sdd_error err = {0};
+
+    sdd__inventory_limit(inv, 0, 2, 1);
+    sdd_bmp_event ev = bmp(SDD_BMP_UPDATE, PE1, NULL);
+    add_rt(&ev, "64497:9");
+    assert_int_equal(sdd__inventory_map_bmp(inv, &ev, &why), -1);  /* learn_route_targets off */
+    assert_int_equal(sdd__inventory_count(inv), 0);
+    sdd_flow f = flow(PE1, "0:64497:1");
+    assert_int_equal(sdd__inventory_map_flow(inv, &f, &why), 0);
+    f = flow(PE1, "0:64497:2");
+    assert_int_equal(sdd__inventory_map_flow(inv, &f, &why), 1);
+    f = flow(PE1, "0:64497:3");
+    assert_int_equal(sdd__inventory_map_flow(inv, &f, &why), -1);  /* a third: over max_services */
+    ev = bmp(SDD_BMP_PEER_UP, PE2, "0:64497:1");                 /* a second termination of service 0 */
+    assert_int_equal(sdd__inventory_map_bmp(inv, &ev, &why), 0);
+    assert_int_equal(sdd__inventory_service(inv, 0)->n_terms, 1);
+    sdd__inventory_refused(inv, &services, &terms);
+    assert_int_equal(services, 1);
+    assert_int_equal(terms, 1);
+    sdd__inventory_free(inv);
+
+    inv = sdd__inventory_new(0);
+    sdd__inventory_limit(inv, 1, 1, 10);
+    write_temp("{\"services\": [{\"vpn_id\": \"1:1\"}, {\"vpn_id\": \"1:2\"}]}", path);
+    assert_int_equal(sdd__inventory_load(inv, path, &err), -1);
+    assert_non_null(strstr(err.msg, "services[1]: more services than max_services"));
+    unlink(path);
+    sdd__inventory_free(inv);
+}
+
 /* An engine refuses an inventory whose service names a profile the
  * configuration does not define: it would silently get the defaults. */
 static void test_undefined_profile_refused(void **state)
@@ -571,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_refused_names_file),
         cmocka_unit_test(test_missing_file_named),
         cmocka_unit_test(test_undefined_profile_refused),
+        cmocka_unit_test(test_caps_and_learning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

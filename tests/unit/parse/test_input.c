@@ -819,6 +819,12 @@ static void test_bmp_update_fields(void **state)
     EXPECT_BMP("ecomms", "['RT:1:1', 5]", SDD_SKIP_TYPE, &r);
     EXPECT_BMP("ecomms", "['RT:']", SDD_SKIP_VALUE, &r);
     EXPECT_BMP("ecomms", "'RT:123456789012345678901234567890123'", SDD_SKIP_VALUE, &r);
+    /* a route target names a service: nothing but ASN:NN or IPv4:NN */
+    EXPECT_BMP("ecomms", "'RT:garbage'", SDD_SKIP_VALUE, &r);
+    EXPECT_BMP("ecomms", "'RT:64497:x'", SDD_SKIP_VALUE, &r);
+    EXPECT_BMP("ecomms", "'RT:192.0.2.999:7'", SDD_SKIP_VALUE, &r);
+    EXPECT_BMP("ecomms", "'RT:4226809946:12 RT:192.0.2.1:7'", SDD_SKIP_NONE, &r);
+    assert_int_equal(r.bmp.n_rt, 2);
     EXPECT_BMP("bgp_nexthop", "''", SDD_SKIP_NONE, &r);
     assert_true(sdd_addr_is_zero(&r.bmp.nexthop));
     EXPECT_BMP("bgp_nexthop", "'nexthop'", SDD_SKIP_VALUE, &r);
