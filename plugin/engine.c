@@ -52,6 +52,11 @@ typedef struct engine_proc {
 
 static volatile sig_atomic_t stop_requested;
 
+/* In the print plugin process (and inherited by its writers): the engine
+ * process and where to say that it is gone. */
+static pid_t engine_pid;
+static sdd_plugin_settings plugin_settings;
+
 static void on_term(int sig)
 {
     (void)sig;
@@ -60,20 +65,26 @@ static void on_term(int sig)
 
 /* ---- logging: nfacctd's logfile (or stderr), in pmacct's form ------------ */
 
-static void log_line(void *ctx, sdd_log_level level, const char *msg)
+static void write_line(int fd, const char *plugin, sdd_log_level level, const char *msg)
 {
     static const char *const names[] = {"ERROR", "WARN", "INFO"};
-    const engine_proc *p = ctx;
     char stamp[32], line[2048];
     time_t now = time(NULL);
     struct tm tm;
 
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-    int n = snprintf(line, sizeof(line), "%s %s ( %s/sdd ): %s\n", stamp, names[level], p->s->plugin_name, msg);
+    int n = snprintf(line, sizeof(line), "%s %s ( %s/sdd ): %s\n", stamp, names[level], plugin, msg);
     if (n > (int)sizeof(line) - 1)
         n = (int)sizeof(line) - 1, line[n - 1] = '\n';
-    ssize_t rc = write(p->log_fd, line, (size_t)n);  /* one write: lines of processes do not mix */
+    ssize_t rc = write(fd, line, (size_t)n);  /* one write: lines of processes do not mix */
     (void)rc;
+}
+
+static void log_line(void *ctx, sdd_log_level level, const char *msg)
+{
+    const engine_proc *p = ctx;
+
+    write_line(p->log_fd, p->s->plugin_name, level, msg);
 }
 
 static int open_log(const sdd_plugin_settings *s)
@@ -288,8 +299,11 @@ int sdd_plugin_engine_start(const sdd_plugin_settings *s, sdd_handover *h, char 
         snprintf(err, errlen, "fork: %s", strerror(errno));
         return -1;
     }
-    if (rc == 0 && strcmp(msg, REPORT_OK) == 0)
+    if (rc == 0 && strcmp(msg, REPORT_OK) == 0) {
+        engine_pid = pid;
+        plugin_settings = *s;   /* plugin_init's copy is gone once it returns */
         return 0;
+    }
     if (rc < 0) {
         kill(pid, SIGKILL);
         snprintf(err, errlen, "the engine process did not start within %d s", START_TIMEOUT_MS / 1000);
@@ -303,4 +317,19 @@ int sdd_plugin_engine_start(const sdd_plugin_settings *s, sdd_handover *h, char 
 void sdd_plugin_engine_finish(sdd_handover *h)
 {
     sdd_handover_finish(h);
+}
+
+void sdd_plugin_engine_check(uint64_t aggregates)
+{
+    char msg[256];
+
+    if (engine_pid <= 0 || kill(engine_pid, 0) == 0 || errno != ESRCH)
+        return;
+    snprintf(msg, sizeof(msg), "the engine process %d is gone: the %llu aggregates of this purge are lost "
+             "(restart nfacctd; the engine's own log lines say why it ended)",
+             (int)engine_pid, (unsigned long long)aggregates);
+    int fd = open_log(&plugin_settings);
+    write_line(fd, plugin_settings.plugin_name, SDD_LOG_ERROR, msg);
+    if (fd != STDERR_FILENO)
+        close(fd);
 }

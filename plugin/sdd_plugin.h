@@ -12,6 +12,7 @@
 #define SDD_PLUGIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "handover.h"
 
@@ -47,5 +48,11 @@ int sdd_plugin_engine_start(const sdd_plugin_settings *s, sdd_handover *h, char 
  * plugin's wait() for its children waits for that. Touches only atomics and
  * an eventfd, as a signal handler may. */
 void sdd_plugin_engine_finish(sdd_handover *h);
+
+/* Called at the end of a purge in a writer: when the engine process is gone
+ * (it failed, or was killed), logs that the purge's aggregates are lost, to
+ * nfacctd's logfile or stderr. One kill(2) per purge, one line per purge
+ * at most (every print_refresh_time): never per aggregate. */
+void sdd_plugin_engine_check(uint64_t aggregates);
 
 #endif

@@ -96,6 +96,7 @@ static struct {
     int64_t purge_time;         /* the time of a record that carries none */
     sdd_flow batch[BATCH];
     size_t n;
+    uint64_t printed;           /* aggregates of this purge */
 } out;
 
 static int set_error(const char *fmt, ...)
@@ -230,6 +231,7 @@ static void writer_open(void)
         sdd_handover_writer_open(&out.w, handover);
     out.open = 1;
     out.n = 0;
+    out.printed = 0;
     out.purge_time = (int64_t)time(NULL);
 }
 
@@ -342,6 +344,7 @@ int print(u_int64_t wtc, u_int64_t wtc_2, u_int8_t flow_type,
     f->packets = packets;
     f->bytes = bytes;
     f->flows = flows;
+    out.printed++;
     if (++out.n == BATCH)
         flush_batch();
     return 0;
@@ -363,6 +366,8 @@ int output_close(void)
     out.open = 0;
     if (getpid() == plugin_pid)
         sdd_plugin_engine_finish(handover);
+    else
+        sdd_plugin_engine_check(out.printed);
     return 0;
 }
 

@@ -9,7 +9,9 @@
 # - a configuration with a key nobody knows: file and line named;
 # - a configuration without pmacct_config.
 # In the first two cases the captures of case 401 are replayed and the
-# [json] plugin must write them. pmacct's own behaviour: the print plugin
+# [json] plugin must write them. Then the plugin's engine process is killed
+# under a running nfacctd: every purge logs that its aggregates are lost,
+# and nfacctd goes on. pmacct's own behaviour: the print plugin
 # logs "Initialisation of custom output failed: <our text>" and exits; the
 # core logs that it lost that plugin and goes on with the others.
 #
@@ -67,4 +69,22 @@ refused unknown_key "sdd.conf:" no "no_such_key=1"
 grep -F 'Initialisation of custom output failed' "$SDD_NFACCTD_LOG" | grep -q "no_such_key" ||
   sdd_die "unknown_key: the key is not named"
 refused no_pmacct_config "pmacct_config is not set" no -pmacct_config
+
+# The engine process killed under a running nfacctd: each purge says its
+# aggregates are lost, nfacctd goes on.
+RUN=$SDD_TMP/engine_killed
+mkdir -p "$RUN"
+plugin_conf "$RUN/sdd.conf" "bmp_input=file:$RUN/bmp.json" "output=file:$RUN/notifications.json"
+plugin_nfacctd_start "$RUN/sdd.conf"
+engine=$(sed -n 's/.*engine process \([0-9]*\) started.*/\1/p' "$SDD_NFACCTD_LOG" | tail -n 1)
+[ -n "$engine" ] || sdd_die "engine_killed: no engine process"
+kill -KILL "$engine"
+plugin_replay_401
+plugin_wait_stable "$RUN/flows.json" 6
+plugin_replay_stop
+sdd_nfacctd_alive
+grep -q "ERROR ( sdd/sdd ): the engine process $engine is gone: the [0-9]* aggregates of this purge are lost" "$SDD_NFACCTD_LOG" ||
+  { sdd_show_tail "$SDD_NFACCTD_LOG"; sdd_die "engine_killed: the lost purges are not logged"; }
+sdd_log "engine_killed: $(grep -c "engine process $engine is gone" "$SDD_NFACCTD_LOG") purges logged as lost; the [json] plugin wrote $(wc -l <"$RUN/flows.json") aggregates"
+plugin_nfacctd_stop_core
 sdd_log "PASS"
