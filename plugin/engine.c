@@ -246,7 +246,10 @@ static void engine_main(const sdd_plugin_settings *s, sdd_handover *h, pid_t par
     prctl(PR_SET_NAME, "sdd-engine");
     int keep[] = {report_fd, sdd_handover_fd(h), s->daemon_conf_fd};
     close_inherited(keep, 3);
-    *p = (engine_proc){.s = s, .h = h, .parent = parent, .log_fd = open_log(s)};
+    p->s = s;                   /* field by field: no 600 KiB temporary on the stack */
+    p->h = h;
+    p->parent = parent;
+    p->log_fd = open_log(s);
     p->log = (sdd_logger){log_line, p};
     sdd_ratelimit_init(&p->rl, DROPS_LOG_INTERVAL);
     _exit(run_engine(p, report_fd));
