@@ -15,13 +15,17 @@
 typedef struct replay_opts {
     const char *config, *inventory, *flows, *bmp, *telemetry, *out, *format;
     int stats;
+    int use_stores;                     /* the configuration's history_file and state_file */
 } replay_opts;
 
 static int usage(void)
 {
     fprintf(stderr,
             "usage: sddctl replay [--config FILE] [--inventory FILE] [--flows FILE] [--bmp FILE]\n"
-            "                     [--telemetry FILE] --out FILE|- [--format json|avro] [--stats]\n");
+            "                     [--telemetry FILE] --out FILE|- [--format json|avro] [--stats]\n"
+            "                     [--use-stores]\n"
+            "  --use-stores  read and write the configuration's history_file and state_file; without\n"
+            "                it replay keeps both in memory and never touches a daemon's files\n");
     return 2;
 }
 
@@ -32,7 +36,8 @@ static int parse_args(int argc, char **argv, replay_opts *o)
         {"flows", required_argument, NULL, 'f'},    {"bmp", required_argument, NULL, 'b'},
         {"telemetry", required_argument, NULL, 't'}, {"out", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'F'},   {"stats", no_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"use-stores", no_argument, NULL, 'u'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -49,6 +54,7 @@ static int parse_args(int argc, char **argv, replay_opts *o)
         case 'o': o->out = optarg; break;
         case 'F': o->format = optarg; break;
         case 's': o->stats = 1; break;
+        case 'u': o->use_stores = 1; break;
         default: return -1;
         }
     }
@@ -88,8 +94,13 @@ static sdd_engine *make_engine(const replay_opts *o, sdd_error *err)
         return NULL;
     }
     sdd_settings_init(&unused);
-    if (!o->config || sdd_settings_load(&unused, cfg, o->config, err) == 0)
+    if (!o->config || sdd_settings_load(&unused, cfg, o->config, err) == 0) {
+        /* the daemon's stores, when the file is sddd's, are sddd's: a replay
+         * that rewound and wrote them would change what sddd goes on from */
+        if (!o->use_stores)
+            cfg->history_file[0] = cfg->state_file[0] = '\0';
         e = sdd_engine_new(cfg, err);
+    }
     sdd_config_free(cfg);
     if (e && o->inventory && sdd_engine_load_inventory(e, o->inventory, err) < 0) {
         sdd_engine_free(e);

@@ -15,11 +15,13 @@
  * whole value (slots.h). So writing a slot again gives the same history: a
  * restart from a checkpoint (checkpoint.c) rewinds history to the checkpoint
  * and reads the records after it again, counting none twice. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/engine_private.h"
 #include "engine/metrics.h"
@@ -124,6 +126,22 @@ static int check_profiles(const sdd_engine *e, const char *path, sdd_error *err)
     return 0;
 }
 
+/* The state file's directory must take it: found at start, not at the
+ * first checkpoint a minute (or a crash) later. */
+static int check_state_dir(const char *state_file, sdd_error *err)
+{
+    char dir[SDD_PATH_MAX] = ".";
+    const char *slash = strrchr(state_file, '/');
+
+    if (!state_file[0])
+        return 0;
+    if (slash)
+        snprintf(dir, sizeof(dir), "%.*s", slash == state_file ? 1 : (int)(slash - state_file), state_file);
+    if (access(dir, W_OK | X_OK) < 0)
+        return sdd__fail(err, SDD_E_IO, "state_file %s: its directory %s: %s", state_file, dir, strerror(errno));
+    return 0;
+}
+
 static int load_inventory(sdd_engine *e, const char *path, sdd_error *err)
 {
     if (sdd__inventory_load(e->inv, path, err) < 0)
@@ -160,7 +178,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
     else
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
     sdd__services_init(&e->services, e->slots.n_rows);
-    if (!e->hist || parse_holidays(e, cfg->holidays, err) < 0 ||
+    if (!e->hist || parse_holidays(e, cfg->holidays, err) < 0 || check_state_dir(cfg->state_file, err) < 0 ||
         (cfg->inventory_file[0] && load_inventory(e, cfg->inventory_file, err) < 0) ||
         sdd__checkpoint_load(e, err) < 0) {
         sdd_engine_free(e);

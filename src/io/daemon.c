@@ -371,12 +371,13 @@ static int all_idle(sdd_daemon *d)
 {
     double limit = d->opts.exit_idle;
 
-    for (int k = 0; k < 3; k++)
-        if (d->in[k].file && !d->in[k].done && d->now - d->in[k].last < limit)
+    for (int k = 0; k < 3; k++)         /* more to read, or queued: not idle however long the turn */
+        if (d->in[k].file && (d->in[k].more || sdd_merge_pending(d->merge, k) ||
+                              (!d->in[k].done && d->now - d->in[k].last < limit)))
             return 0;
     if (d->opts.feed && !d->feed_done && d->now - d->feed_last < limit)
         return 0;
-    return !d->kafka || (d->now - d->kafka_last >= limit && sdd_kafka_source_caught_up(d->kafka));
+    return !d->kafka || (!d->kafka_more && d->now - d->kafka_last >= limit && sdd_kafka_source_caught_up(d->kafka));
 }
 
 /* Waits until an input has something, a file is due, or MAX_WAIT_MS. */

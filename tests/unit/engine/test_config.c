@@ -258,6 +258,21 @@ static void test_daemon_key_refused(void **state)
     assert_non_null(strstr(err.msg, ":2: unknown key 'output'"));
 }
 
+/* A state_file in a directory that is not there is found at start, not at
+ * the first checkpoint. */
+static void test_state_dir_checked(void **state)
+{
+    (void)state;
+    sdd_error err = {0};
+    sdd_config *cfg = sdd_config_new();
+
+    assert_int_equal(sdd_config_set(cfg, "state_file", NULL, "/nonexistent/dir/state.json", &err), 0);
+    assert_null(sdd_engine_new(cfg, &err));
+    assert_int_equal(err.code, SDD_E_IO);
+    assert_non_null(strstr(err.msg, "its directory /nonexistent/dir: No such file"));
+    sdd_config_free(cfg);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -282,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_every_key_documented),
         cmocka_unit_test(test_limits_and_mistakes),
         cmocka_unit_test(test_daemon_key_refused),
+        cmocka_unit_test(test_state_dir_checked),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,6 +48,13 @@ rm -f "$tmp/out.json"
 config "$tmp/state.conf" "state_file: $tmp/state.json
 history_file: $tmp/history.db
 state_sync_seconds: 1"
+# A replay with sddd's configuration never touches sddd's stores.
+"$build/sddctl" replay --config "$tmp/state.conf" --inventory "$tmp/in/inventory.json" \
+    --bmp "$tmp/in/bmp.json" --out /dev/null 2>/dev/null || exit 1
+if [ -e "$tmp/state.json" ] || [ -e "$tmp/history.db" ]; then
+    echo "test_sddd_backlog: sddctl replay wrote the daemon's state_file or history_file"
+    exit 1
+fi
 "$build/sddd" --config "$tmp/state.conf" --inventory "$tmp/in/inventory.json" --exit-idle 1 2>"$tmp/first.log" &
 pid=$!
 sleep 2
