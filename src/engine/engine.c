@@ -31,7 +31,7 @@
 static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
     "notifications", "suppressed_in_change_window", "notifications_failed", "records_refused",
-    "future_dropped", "slots_skipped_empty", "bmp_rib_dump",
+    "future_dropped", "slots_skipped_empty", "bmp_rib_dump", "lines_too_long",
 };
 
 /* ---- life cycle of the handle ------------------------------------------ */
@@ -562,6 +562,11 @@ void sdd__engine_add_record(sdd_engine *e, const sdd_record *r)
         sdd_engine_add_bmp(e, &r->u.bmp);
     else
         sdd_engine_add_iface(e, &r->u.iface);
+}
+
+void sdd__engine_count_too_long(sdd_engine *e, uint64_t n)
+{
+    e->counters[C_LINES_TOO_LONG] += n;
 }
 
 int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len)

@@ -21,5 +21,8 @@ typedef struct sdd_record {
  * a line that could not be used. */
 int sdd__engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *out);
 void sdd__engine_add_record(sdd_engine *e, const sdd_record *r);
+/* Lines a front end skipped for their length (over SDD_LINE_MAX), counted
+ * with the engine's (lines_too_long). */
+void sdd__engine_count_too_long(sdd_engine *e, uint64_t n);
 
 #endif

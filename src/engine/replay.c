@@ -119,9 +119,12 @@ int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const c
         sdd__engine_add_record(e, &first->rec);
         next_record(e, first);
     }
-    for (int i = 0; i < opened; i++)
+    for (int i = 0; i < opened; i++) {
+        if (in[i].lines)
+            sdd__engine_count_too_long(e, sdd__linereader_too_long(in[i].lines));
         if (close_reader(&in[i], err) < 0)
             rc = -1;
+    }
     if (rc == 0)
         sdd_engine_finish(e);
     return rc;

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -253,6 +255,30 @@ static void test_rib_dump(void **state)
     sdd_engine_free(e);
 }
 
+/* A line over the longest line read is skipped and counted, by replay too. */
+static void test_replay_counts_long_lines(void **state)
+{
+    (void)state;
+    sdd_engine *e = engine();
+    char path[] = "/tmp/sdd-test-long-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    sdd_error err = {0};
+
+    assert_non_null(f);
+    fputc('{', f);
+    for (int i = 0; i < (2 << 20); i++)
+        fputc(' ', f);
+    fputs("}\n{\"peer_ip_src\": \"192.0.2.1\", \"mpls_vpn_rd\": \"0:64497:1\", \"ip_proto\": \"tcp\", "
+          "\"packets\": 1, \"bytes\": 100, \"stamp_inserted\": \"1700000040\"}\n", f);
+    fclose(f);
+    assert_int_equal(sdd_engine_replay(e, path, NULL, NULL, &err), 0);
+    unlink(path);
+    assert_int_equal(counter(e, "lines_too_long"), 1);
+    assert_int_equal(counter(e, "records_flow"), 1);
+    sdd_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_first_record_bounded_by_wall_clock),
         cmocka_unit_test(test_back_and_forth_and_jump),
         cmocka_unit_test(test_rib_dump),
+        cmocka_unit_test(test_replay_counts_long_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
