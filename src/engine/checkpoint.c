@@ -87,9 +87,9 @@ static json_t *relevant_state_json(const sdd_relevant_state *rs)
 
     for (int i = 0; i < rs->n_contrib; i++)
         json_array_append_new(contrib, contribution_json(&rs->contrib[i]));
-    return json_pack("{s:s,s:I,s:I,s:i,s:i,s:i,s:i,s:o}", "id", rs->id, "start", (json_int_t)rs->start, "end",
+    return json_pack("{s:s,s:I,s:I,s:i,s:i,s:i,s:i,s:I,s:o}", "id", rs->id, "start", (json_int_t)rs->start, "end",
                      (json_int_t)rs->end, "revision", rs->revision, "below", rs->below, "band", rs->band,
-                     "concern", rs->concern, "contributions", contrib);
+                     "concern", rs->concern, "recovered", (json_int_t)rs->recovered, "contributions", contrib);
 }
 
 /* The rows that hold something, each as [row, sum, sum, ...]. */
@@ -550,6 +550,10 @@ static int restore_relevant_fields(rd *r, sdd_relevant_state *rs, json_t *j, int
         get_int(r, j, "revision", 0, INT_MAX - 1, &rs->revision) < 0 ||
         get_int(r, j, "below", 0, INT_MAX - 1, &rs->below) < 0 || get_int(r, j, "band", 0, 3, &rs->band) < 0 ||
         get_int(r, j, "concern", 0, 100, &rs->concern) < 0)
+        return -1;
+    /* when a peer up said it ended (the closing revision's endTime); a state
+     * written before it was kept has none */
+    if (json_object_get(j, "recovered") && get_time(r, j, "recovered", &rs->recovered) < 0)
         return -1;
     return restore_contributions(r, rs, j, n_terms);
 }
