@@ -98,10 +98,14 @@ int main(int argc, char **argv)
             sdd_engine_add_flow(e, &flows[i]);
         }
         double b = now();
-        /* the first record of the next slot closes this one: detection runs */
-        sdd_flow next = flows[0];
-        next.time = t0 + (s + 1) * 60;
-        sdd_engine_add_flow(e, &next);
+        /* a record of the next slot from each of the 50 routers (the
+         * engine's time is the oldest of theirs) closes this one: detection
+         * runs */
+        for (int r = 0; r < 50 && r < per_slot; r++) {
+            sdd_flow next = flows[r];
+            next.time = t0 + (s + 1) * 60;
+            sdd_engine_add_flow(e, &next);
+        }
         double c = now();
         if (s > 0) {        /* the first slot is not judged (partial) */
             ingest += b - a;

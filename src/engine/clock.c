@@ -13,6 +13,7 @@ int sdd__clock_init(sdd__clock *c, int max_clock_skew, int source_idle_seconds)
     c->told = INT64_MIN;
     c->lead = INT64_MIN;
     c->now = INT64_MIN;
+    c->wake = INT64_MIN;
     c->index = sdd__map_new();
     return c->index ? 0 : -1;
 }
@@ -27,17 +28,35 @@ void sdd__clock_free(sdd__clock *c)
 
 /* The oldest watermark of the live sources; the lead when none is live.
  * Never back. O(sources): called only when the result can change. */
+static int live(const sdd__clock *c, int s)
+{
+    return c->newest[s] >= c->lead - c->idle;
+}
+
 static void update(sdd__clock *c)
 {
     int64_t t = INT64_MAX;
 
+    c->below = 0;
     for (int i = 0; i < c->n; i++)
-        if (c->newest[i] >= c->lead - c->idle && c->newest[i] < t)
-            t = c->newest[i];
+        if (live(c, i)) {
+            t = c->newest[i] < t ? c->newest[i] : t;
+            c->below += c->newest[i] < c->wake;
+        }
     if (t == INT64_MAX)
         t = c->lead;
     if (t > c->now)
         c->now = t;
+}
+
+void sdd__clock_wake_at(sdd__clock *c, int64_t wake)
+{
+    if (wake == c->wake)
+        return;
+    c->wake = wake;
+    c->below = 0;
+    for (int i = 0; i < c->n; i++)
+        c->below += live(c, i) && c->newest[i] < wake;
 }
 
 /* The lead (the newest watermark) moved to t: the oldest live source may
@@ -100,7 +119,7 @@ static int too_far_ahead(const sdd__clock *c, int64_t t)
 
 int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int64_t t)
 {
-    int s, moved;
+    int s, was_oldest, was_below, is_below, idle_may_change;
 
     if (too_far_ahead(c, t))
         return 1;
@@ -113,11 +132,16 @@ int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, i
     }
     if (t <= c->newest[s])
         return 0;
-    /* the engine's time moves only when the oldest live source does, or
-     * when the lead leaves it behind */
-    moved = c->newest[s] <= c->now;
+    /* what matters is when the last live source below wake reaches it, or
+     * when the lead leaves a source behind (idle) */
+    was_oldest = c->newest[s] <= c->now;
+    was_below = c->newest[s] != INT64_MIN && c->newest[s] < c->wake && live(c, s);
     c->newest[s] = t;
-    if (lead_to(c, t) || moved)
+    idle_may_change = lead_to(c, t);
+    is_below = t < c->wake && live(c, s);
+    c->below += is_below - was_below;
+    if (idle_may_change || c->now == INT64_MIN ||
+        (c->wake == INT64_MIN ? was_oldest : was_below && !is_below && c->below <= 0))
         update(c);
     return 0;
 }

@@ -40,6 +40,12 @@ typedef struct sdd__clock {
     int64_t told;                       /* what the front end last advanced to; INT64_MIN never */
     int64_t lead;                       /* the newest watermark */
     int64_t now;                        /* the engine's time; INT64_MIN before any record */
+    /* Below wake (the time at which the next slot closes) the engine's time
+     * need not be exact: it is worked out again (O(sources)) only when the
+     * last live source below wake reaches it, or a source goes idle. Before
+     * a wake is set (INT64_MIN), whenever the oldest source moves. */
+    int64_t wake;
+    int below;                          /* live sources whose watermark is below wake */
 } sdd__clock;
 
 /* -1 when out of memory. */
@@ -50,6 +56,8 @@ void sdd__clock_free(sdd__clock *c);
  * time may have moved: see c->now), 1 when refused as too far ahead, -1 when
  * out of memory for a new source (the record is then taken without one). */
 int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int64_t t);
+/* The time at which the engine next needs to know it has come. */
+void sdd__clock_wake_at(sdd__clock *c, int64_t wake);
 /* The front end's wall clock, when no older record is coming: the engine's
  * time follows it (once there is one), and it bounds the records ahead. */
 void sdd__clock_tell(sdd__clock *c, int64_t now);

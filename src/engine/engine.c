@@ -306,6 +306,7 @@ static void close_until(sdd_engine *e, int64_t now)
         if (sl->next_close <= last_closed)
             close_slot(e, sl->next_close++);
     }
+    sdd__clock_wake_at(&e->clock, (sl->next_close + 1) * sl->step + sl->data_delay);
 }
 
 /* A record's time: 0 when it is taken (the engine's time may move and close
