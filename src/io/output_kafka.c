@@ -793,6 +793,7 @@ static void kafka_counters(sdd_output *o, void (*fn)(void *ctx, const char *name
     fn(ctx, "spool_full_refused", s.refused_full);
     fn(ctx, "spool_write_errors", s.write_errors);
     fn(ctx, "spool_torn_dropped", s.torn_dropped);
+    fn(ctx, "spool_corrupt_skipped", s.corrupt_skipped);
     fn(ctx, "spool_records", s.records);
 }
 
