@@ -705,9 +705,13 @@ static void draw_outage(gen *g, gen_event *e, int64_t down, int64_t length, uint
 
 static void draw_link_down(gen *g, gen_event *e)
 {
+    /* one draw a statement: the order of a call's arguments is the
+     * compiler's, and the files must not depend on it */
     int64_t length = seconds(g, 5 * 60, 45 * 60);
+    int64_t start = pick_start(g, length);
+    uint8_t reason = (uint8_t)prng_range(&g->plan, 1, 5);
 
-    draw_outage(g, e, pick_start(g, length), length, (uint8_t)prng_range(&g->plan, 1, 5));
+    draw_outage(g, e, start, length, reason);
     e->start_us = e->down_us;
     e->end_us = e->up_us;
 }
@@ -720,8 +724,10 @@ static void draw_maintenance(gen *g, gen_event *e)
 
     e->start_us = start;
     e->end_us = start + window;
-    draw_outage(g, e, start + seconds(g, 5 * 60, 20 * 60), seconds(g, 5 * 60, 30 * 60),
-                PEER_DOWN_ADMIN);
+    int64_t down_at = start + seconds(g, 5 * 60, 20 * 60);
+    int64_t down_for = seconds(g, 5 * 60, 30 * 60);
+
+    draw_outage(g, e, down_at, down_for, PEER_DOWN_ADMIN);
     e->effect_end_us = e->end_us;
 }
 
@@ -729,7 +735,8 @@ static void draw_span(gen *g, gen_event *e, int lo_s, int hi_s)
 {
     int64_t length = seconds(g, lo_s, hi_s);
 
-    e->start_us = pick_start(g, length) + sub_second(g);
+    e->start_us = pick_start(g, length);
+    e->start_us += sub_second(g);
     e->end_us = e->start_us + length;
     e->effect_end_us = e->end_us;
 }
@@ -746,7 +753,9 @@ static void draw_flaps(gen *g, gen_event *e)
     share = (e->end_us - e->start_us) / e->n_flap;
     for (uint8_t i = 0; i < e->n_flap; i++) {
         int64_t down = e->start_us + i * share + (i ? prng_range(&g->plan, 0, share / 2) : 0);
-        int64_t length = seconds(g, 5, 40) + sub_second(g);
+        int64_t length = seconds(g, 5, 40);
+
+        length += sub_second(g);
 
         e->flap[i][0] = down;
         e->flap[i][1] = down + (length < share / 2 ? length : share / 2);
@@ -838,7 +847,8 @@ static int place_core_failure(gen *g)
         int64_t minute = floor_div(pick_start(g, MINUTE_US), MINUTE_US) * MINUTE_US;
         gen_event e = {.kind = SDD_GEN_CORE_FAILURE};
 
-        e.start_us = minute + seconds(g, 0, (int)((MINUTE_US - dip) / US) - 1) + sub_second(g);
+        e.start_us = minute + seconds(g, 0, (int)((MINUTE_US - dip) / US) - 1);
+        e.start_us += sub_second(g);
         e.end_us = e.effect_end_us = e.start_us + dip;
         if (pe->n_terms == 0 || !pe_free(g, pe, e.start_us, e.end_us))
             continue;
@@ -1040,9 +1050,11 @@ static void push_storm(gen *g, uint32_t term, const gen_event *e, prng *p)
         int64_t at = e->start_us + prng_range(p, 0, e->end_us - e->start_us - 1);
         int prefix = (int)prng_range(p, 0, g->term[term].n_prefix - 1);
 
+        int64_t back = at + prng_range(p, 200, 10000) * 1000;
+        int med = (int)prng_range(p, 0, 100);
+
         push_msg(g, at, term, MSG_WITHDRAW, prefix, 0, 0);
-        push_msg(g, at + prng_range(p, 200, 10000) * 1000, term, MSG_UPDATE, prefix, 0,
-                 (int)prng_range(p, 0, 100));
+        push_msg(g, back, term, MSG_UPDATE, prefix, 0, med);
     }
 }
 
