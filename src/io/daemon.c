@@ -77,6 +77,8 @@ struct sdd_daemon {
     sdd_engine *engine;
     sdd_output *out;
     int failed;                         /* the output failed: stop, exit 1 */
+    uint64_t over_max[2];               /* services, terminations refused by the caps, as last logged */
+    double next_caps_log;
     double now;
     double next_stats;
 };
@@ -503,8 +505,45 @@ static void tell_time(sdd_daemon *d)
         sdd_engine_advance(d->engine, (int64_t)time(NULL));
 }
 
+/* Reads one counter of the engine's. */
+typedef struct counter_of {
+    const char *name;
+    uint64_t value;
+} counter_of;
+
+static void find_counter(void *ctx, const char *name, uint64_t value)
+{
+    counter_of *c = ctx;
+
+    if (strcmp(c->name, name) == 0)
+        c->value = value;
+}
+
+/* A cap reached (max_services, max_terminations_per_service) is said once
+ * a minute at most, with how many were refused: what is over it is not
+ * watched. */
+static void log_caps(sdd_daemon *d)
+{
+    static const char *const names[2] = {"services_over_max", "terminations_over_max"};
+    static const char *const keys[2] = {"max_services", "max_terminations_per_service"};
+
+    if (d->now < d->next_caps_log)
+        return;
+    for (int i = 0; i < 2; i++) {
+        counter_of c = {names[i], 0};
+        sdd_engine_counters(d->engine, find_counter, &c);
+        if (c.value <= d->over_max[i])
+            continue;
+        sdd_logf(&d->opts.log, SDD_LOG_WARNING, "%s reached: %llu records refused so far (%s), not watched",
+                 keys[i], (unsigned long long)c.value, names[i]);
+        d->over_max[i] = c.value;
+        d->next_caps_log = d->now + 60;
+    }
+}
+
 static void maybe_log_stats(sdd_daemon *d)
 {
+    log_caps(d);
     if (d->opts.stats_every <= 0 || d->now < d->next_stats)
         return;
     log_stats(d);

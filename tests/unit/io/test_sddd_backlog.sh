@@ -44,6 +44,22 @@ if ! cmp "$tmp/out.json" "$tmp/replay.json"; then
     exit 1
 fi
 
+# Caps: an inventory of one service, RDs learned, at most two services:
+# what is over the cap is refused, counted and said in the log.
+rm -f "$tmp/out.json"
+/usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["services"] = d["services"][:1]; json.dump(d, open(sys.argv[2], "w"))' \
+    "$tmp/in/inventory.json" "$tmp/one.json" || exit 99
+config "$tmp/caps.conf" "learn_unknown_rd: true
+max_services: 2"
+"$build/sddd" --config "$tmp/caps.conf" --inventory "$tmp/one.json" --exit-idle 1 2>"$tmp/caps.log" ||
+    { cat "$tmp/caps.log"; exit 1; }
+if ! grep -q 'max_services reached: [1-9][0-9]* records refused so far' "$tmp/caps.log" ||
+   ! grep -q 'services_over_max=[1-9]' "$tmp/caps.log" || ! grep -q ' services=2 ' "$tmp/caps.log"; then
+    echo "test_sddd_backlog: max_services was not kept, counted and logged"
+    cat "$tmp/caps.log"
+    exit 1
+fi
+
 rm -f "$tmp/out.json"
 config "$tmp/state.conf" "state_file: $tmp/state.json
 history_file: $tmp/history.db
