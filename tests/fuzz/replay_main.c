@@ -79,7 +79,8 @@ static int run_dir(const char *dir, long *count)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), by_name);
+    if (n > 0)
+        qsort(names, n, sizeof(*names), by_name);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
