@@ -229,6 +229,8 @@ static int run_engine(engine_proc *p, int report_fd)
     sdd_logf(&p->log, SDD_LOG_INFO, "engine process %d started, configuration %s", (int)getpid(), p->s->cfg_file);
     int rc = sdd_daemon_run(d);
     log_handover(p);
+    /* said before the output's close, which can wait for the broker */
+    sdd_logf(&p->log, SDD_LOG_INFO, "engine stopped (exit code %d): closing the output and the inputs", rc);
     sdd_daemon_free(d);
     sdd_logf(&p->log, SDD_LOG_INFO, "engine process ends, exit code %d", rc);
     return rc;

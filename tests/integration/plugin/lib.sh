@@ -113,8 +113,12 @@ plugin_check_log() {
 plugin_nfacctd_stop() {
   plugin_nfacctd_stop_core
   # the engine process ends after the print plugin's last purge
-  sdd_wait_for 30 $$ "engine process end" grep -q 'engine process ends' "$SDD_NFACCTD_LOG" ||
-    { sdd_show_tail "$SDD_NFACCTD_LOG"; sdd_die "the engine process did not end"; }
+  sdd_wait_for 90 $$ "engine process end" grep -q 'engine process ends' "$SDD_NFACCTD_LOG" || {
+    grep -v 'Purging cache' "$SDD_NFACCTD_LOG" | tail -n 40 >&2
+    # shellcheck disable=SC2046
+    ps -o pid,ppid,stat,wchan:24,etime,args -p "$(ip netns pids "$SDD_NETNS" | paste -sd, -)" >&2 || true
+    sdd_die "the engine process did not end"
+  }
 }
 
 # plugin_nfacctd_stop_core: SIGINT to nfacctd's core, which then stops its
