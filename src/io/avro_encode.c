@@ -637,6 +637,11 @@ static json_t *decode_string(reader *r)
 
     if (read_bytes(r, &bytes, &len) < 0)
         return NULL;
+    /* a NUL could not be written back (nor be in a notification sddd made) */
+    if (memchr(bytes, '\0', len)) {
+        walk_fail(&r->w, "a string with a NUL byte");
+        return NULL;
+    }
     j = json_stringn((const char *)bytes, len);
     if (!j)
         walk_fail(&r->w, "a string that is not UTF-8");
