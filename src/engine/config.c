@@ -334,6 +334,9 @@ static int set_before(const key_handler *h, const char *key, const char *scope, 
 {
     char name[2 * SDD_VALUE_MAX];
     int len = snprintf(name, sizeof(name), "%s[%s]", key, scope ? scope : "");
+
+    if (len < 0 || (size_t)len >= sizeof(name))
+        len = (int)sizeof(name) - 1;    /* a key this long is refused as unknown after */
     int32_t first = sdd__map_get(h->seen, name, (size_t)len);
 
     if (first < 0)
