@@ -565,6 +565,11 @@ void sdd__engine_add_record(sdd_engine *e, const sdd_record *r)
         sdd_engine_add_iface(e, &r->u.iface);
 }
 
+void sdd__engine_refused_by_caps(const sdd_engine *e, uint64_t *services, uint64_t *terminations)
+{
+    sdd__inventory_refused(e->inv, services, terminations);
+}
+
 void sdd__engine_count_too_long(sdd_engine *e, uint64_t n)
 {
     e->counters[C_LINES_TOO_LONG] += n;
@@ -781,7 +786,7 @@ void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
     fn(ctx, "services", (uint64_t)sdd__inventory_count(e->inv));
     fn(ctx, "services_refused", e->services.refused);
     uint64_t over_services, over_terms;
-    sdd__inventory_refused(e->inv, &over_services, &over_terms);
+    sdd__engine_refused_by_caps(e, &over_services, &over_terms);
     fn(ctx, "services_over_max", over_services);
     fn(ctx, "terminations_over_max", over_terms);
     fn(ctx, "history_writes_refused", e->slots.write_errors);

@@ -24,5 +24,8 @@ void sdd__engine_add_record(sdd_engine *e, const sdd_record *r);
 /* Lines a front end skipped for their length (over SDD_LINE_MAX), counted
  * with the engine's (lines_too_long). */
 void sdd__engine_count_too_long(sdd_engine *e, uint64_t n);
+/* Records refused so far by max_services and max_terminations_per_service:
+ * what a front end watches without walking every counter. */
+void sdd__engine_refused_by_caps(const sdd_engine *e, uint64_t *services, uint64_t *terminations);
 
 #endif

@@ -505,20 +505,6 @@ static void tell_time(sdd_daemon *d)
         sdd_engine_advance(d->engine, (int64_t)time(NULL));
 }
 
-/* Reads one counter of the engine's. */
-typedef struct counter_of {
-    const char *name;
-    uint64_t value;
-} counter_of;
-
-static void find_counter(void *ctx, const char *name, uint64_t value)
-{
-    counter_of *c = ctx;
-
-    if (strcmp(c->name, name) == 0)
-        c->value = value;
-}
-
 /* A cap reached (max_services, max_terminations_per_service) is said once
  * a minute at most, with how many were refused: what is over it is not
  * watched. */
@@ -526,17 +512,17 @@ static void log_caps(sdd_daemon *d)
 {
     static const char *const names[2] = {"services_over_max", "terminations_over_max"};
     static const char *const keys[2] = {"max_services", "max_terminations_per_service"};
+    uint64_t now[2];
 
     if (d->now < d->next_caps_log)
         return;
+    sdd__engine_refused_by_caps(d->engine, &now[0], &now[1]);
     for (int i = 0; i < 2; i++) {
-        counter_of c = {names[i], 0};
-        sdd_engine_counters(d->engine, find_counter, &c);
-        if (c.value <= d->over_max[i])
+        if (now[i] <= d->over_max[i])
             continue;
         sdd_logf(&d->opts.log, SDD_LOG_WARNING, "%s reached: %llu records refused so far (%s), not watched",
-                 keys[i], (unsigned long long)c.value, names[i]);
-        d->over_max[i] = c.value;
+                 keys[i], (unsigned long long)now[i], names[i]);
+        d->over_max[i] = now[i];
         d->next_caps_log = d->now + 60;
     }
 }
