@@ -127,22 +127,12 @@ static int judge(const sdd_detect_input *in, const churn_kind *k, sdd_symptom *o
     return 1;
 }
 
-/* The accumulations of the window and of what is usual before it. */
-static sdd_history_need history(void)
+/* The accumulations of the window and of what is usual before it: the
+ * same for withdraws and updates. */
+sdd_history_need sdd__history_bmp_churn(const sdd_profile *p, int step)
 {
+    (void)p, (void)step;
     return (sdd_history_need){0, HISTORY_SLOTS + 2 * WINDOW_MAX - 1};
-}
-
-sdd_history_need sdd__history_bmp_withdraw(const sdd_profile *p, int step)
-{
-    (void)p, (void)step;
-    return history();
-}
-
-sdd_history_need sdd__history_bmp_update(const sdd_profile *p, int step)
-{
-    (void)p, (void)step;
-    return history();
 }
 
 int sdd__detect_bmp_withdraw(const sdd_detect_input *in, sdd_symptom *out, int max)

@@ -38,13 +38,6 @@ static int came_back(const sdd_detect_input *in, int down)
     return 0;
 }
 
-/* Events only: no history. */
-sdd_history_need sdd__history_bmp_peer_down(const sdd_profile *p, int step)
-{
-    (void)p, (void)step;
-    return (sdd_history_need){0, 0};
-}
-
 int sdd__detect_bmp_peer_down(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     int64_t slot_end = (in->slot + 1) * (int64_t)in->step;

@@ -95,13 +95,6 @@ static void describe(const sdd_detect_input *in, const window *w, const sdd_even
              (long long)((w->to - w->from) / 60));
 }
 
-/* Events only: no history. */
-sdd_history_need sdd__history_oc_interface_state(const sdd_profile *p, int step)
-{
-    (void)p, (void)step;
-    return (sdd_history_need){0, 0};
-}
-
 int sdd__detect_oc_interface_state(const sdd_detect_input *in, sdd_symptom *out, int max)
 {
     window w;

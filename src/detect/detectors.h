@@ -49,19 +49,21 @@ extern const sdd_detector sdd__detectors[SDD_DET_COUNT];
 /* The detector a strategy's word names; NULL if none. */
 const sdd_detector *sdd__detector_by_word(const char *word, size_t len);
 
-/* Each detector's two functions (detect_<name>.c). */
+/* Each detector's two functions (detect_*.c); the two BMP churn detectors
+ * read the same history, and those of events none (detectors.c). */
 #define SDD_DETECTOR_FUNCTIONS(id)                                                   \
     sdd_history_need sdd__history_##id(const sdd_profile *p, int step);              \
     int sdd__detect_##id(const sdd_detect_input *in, sdd_symptom *out, int max)
 SDD_DETECTOR_FUNCTIONS(traffic_volume);
 SDD_DETECTOR_FUNCTIONS(udp_pattern);
 SDD_DETECTOR_FUNCTIONS(flow_count_spike);
-SDD_DETECTOR_FUNCTIONS(bmp_peer_down);
-SDD_DETECTOR_FUNCTIONS(bmp_withdraw);
-SDD_DETECTOR_FUNCTIONS(bmp_update);
-SDD_DETECTOR_FUNCTIONS(oc_interface_state);
 SDD_DETECTOR_FUNCTIONS(flow_fwd);
 SDD_DETECTOR_FUNCTIONS(link_saturation);
+sdd_history_need sdd__history_bmp_churn(const sdd_profile *p, int step);
+int sdd__detect_bmp_peer_down(const sdd_detect_input *in, sdd_symptom *out, int max);
+int sdd__detect_oc_interface_state(const sdd_detect_input *in, sdd_symptom *out, int max);
+int sdd__detect_bmp_withdraw(const sdd_detect_input *in, sdd_symptom *out, int max);
+int sdd__detect_bmp_update(const sdd_detect_input *in, sdd_symptom *out, int max);
 
 /* The forwarding-status detector with a given model: NULL compares the
  * slot's dropped bytes with dropped_bytes_threshold instead. */
