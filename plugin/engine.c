@@ -47,6 +47,7 @@ typedef struct engine_proc {
     uint64_t dropped_logged;
     sdd_ratelimit rl;
     sdd_logger log;
+    sdd_plugin_settings plugin_keys;    /* the daemon's second read of them (plugin_init read them) */
     sdd_flow buf[DRAIN_BATCH];
 } engine_proc;
 
@@ -84,7 +85,7 @@ static void log_line(void *ctx, sdd_log_level level, const char *msg)
 {
     const engine_proc *p = ctx;
 
-    write_line(p->log_fd, p->s->plugin_name, level, msg);
+    write_line(p->log_fd, p->s->pmacct_plugin, level, msg);
 }
 
 static int open_log(const sdd_plugin_settings *s)
@@ -189,42 +190,33 @@ static void close_inherited(int *keep, int n)
     close_range((unsigned)from, ~0U, 0);
 }
 
-/* Writes the reason plugin_init fails with, the daemon's name of the file
- * (/proc/self/fd/N) replaced by the operator's. */
-static void report(int fd, const char *msg, const char *conf_path, const char *cfg_file)
+/* Writes the reason plugin_init fails with (or REPORT_OK). */
+static void report(int fd, const char *msg)
 {
-    char buf[2048];
-    const char *at = strstr(msg, conf_path);
-
-    if (at)
-        snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - msg), msg, cfg_file, at + strlen(conf_path));
-    else
-        snprintf(buf, sizeof(buf), "%s", msg);
-    ssize_t rc = write(fd, buf, strlen(buf));
+    ssize_t rc = write(fd, msg, strlen(msg));
     (void)rc;
 }
 
 /* The daemon loop over the hand-over; returns sddd's exit code. */
 static int run_engine(engine_proc *p, int report_fd)
 {
-    char conf_path[64];
     sdd_error err = {0};
 
-    snprintf(conf_path, sizeof(conf_path), "/proc/self/fd/%d", p->s->daemon_conf_fd);
     sdd_daemon_feed feed = {.name = "nfacctd's print plugin", .fd = sdd_handover_fd(p->h), .read = feed_read, .ctx = p};
-    sdd_daemon_opts o = {.config_path = conf_path, .stats_every = p->s->stats_every, .stop = &stop_requested,
-                         .log = p->log, .feed = &feed};
+    sdd_daemon_opts o = {.config_path = p->s->cfg_file, .stats_every = p->s->stats_every, .stop = &stop_requested,
+                         .log = p->log, .feed = &feed, .extra_keys = sdd_plugin_settings_key,
+                         .extra_ctx = &p->plugin_keys};
     sdd_daemon *d = sdd_daemon_new(&o, &err);
     if (!d) {
-        report(report_fd, err.msg, conf_path, p->s->cfg_file);
+        report(report_fd, err.msg);
         return SDD_EXIT_CONFIG;
     }
     if (sdd_daemon_start(d, &err) < 0) {
-        report(report_fd, err.msg, conf_path, p->s->cfg_file);
+        report(report_fd, err.msg);
         sdd_daemon_free(d);
         return SDD_EXIT_FAILURE;
     }
-    report(report_fd, REPORT_OK, conf_path, p->s->cfg_file);
+    report(report_fd, REPORT_OK);
     close(report_fd);
     sdd_logf(&p->log, SDD_LOG_INFO, "engine process %d started, configuration %s", (int)getpid(), p->s->cfg_file);
     int rc = sdd_daemon_run(d);
@@ -246,8 +238,8 @@ static void engine_main(const sdd_plugin_settings *s, sdd_handover *h, pid_t par
         _exit(SDD_EXIT_FAILURE);
     reset_signals();
     prctl(PR_SET_NAME, "sdd-engine");
-    int keep[] = {report_fd, sdd_handover_fd(h), s->daemon_conf_fd};
-    close_inherited(keep, 3);
+    int keep[] = {report_fd, sdd_handover_fd(h)};
+    close_inherited(keep, 2);
     p->s = s;                   /* field by field: no 600 KiB temporary on the stack */
     p->h = h;
     p->parent = parent;
@@ -299,7 +291,6 @@ int sdd_plugin_engine_start(const sdd_plugin_settings *s, sdd_handover *h, char 
     close(fds[1]);
     int rc = pid < 0 ? -1 : read_report(fds[0], msg, sizeof(msg));
     close(fds[0]);
-    close(s->daemon_conf_fd);   /* the writers pmacct forks need none of it */
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
         return -1;
@@ -334,7 +325,7 @@ void sdd_plugin_engine_check(uint64_t aggregates)
              "(restart nfacctd; the engine's own log lines say why it ended)",
              (int)engine_pid, (unsigned long long)aggregates);
     int fd = open_log(&plugin_settings);
-    write_line(fd, plugin_settings.plugin_name, SDD_LOG_ERROR, msg);
+    write_line(fd, plugin_settings.pmacct_plugin, SDD_LOG_ERROR, msg);
     if (fd != STDERR_FILENO)
         close(fd);
 }

@@ -60,6 +60,7 @@ typedef struct conf_read {
     char line[LINE_MAX_LEN];
     char aggregate[LINE_MAX_LEN];
     char map_path[LINE_MAX_LEN];
+    char log_file[sizeof(((sdd_pmacct_layout *)0)->log_file)];
     custom_map map;
 } conf_read;
 
@@ -77,7 +78,7 @@ static int is_aggregate_key(const char *key, const char *plugin)
     return strncmp(key + n, plugin, pl) == 0 && strcmp(key + n + pl, "]") == 0;
 }
 
-/* The plugin's aggregate value and the map path; the last line wins, as
+/* The plugin's aggregate value, the map path and the logfile; the last line wins, as
  * each line overrides the earlier ones in pmacct. */
 static int read_conf(const char *path, const char *plugin, conf_read *r, char *err, size_t errlen)
 {
@@ -95,6 +96,8 @@ static int read_conf(const char *path, const char *plugin, conf_read *r, char *e
             snprintf(r->aggregate, sizeof(r->aggregate), "%s", value);
         else if (strcmp(s, "aggregate_primitives") == 0)
             snprintf(r->map_path, sizeof(r->map_path), "%s", value);
+        else if (strcmp(s, "logfile") == 0)
+            snprintf(r->log_file, sizeof(r->log_file), "%s", value);
     }
     fclose(f);
     if (!r->aggregate[0])
@@ -253,6 +256,7 @@ int sdd_layout_load(sdd_pmacct_layout *l, const char *nfacctd_conf, const char *
         rc = read_map(r->map_path, &r->map, err, errlen);
     if (rc == 0)
         rc = lay_out(l, r->aggregate, &r->map, builtin, err, errlen);
+    memcpy(l->log_file, r->log_file, sizeof(l->log_file));
     free(r);
     return rc;
 }

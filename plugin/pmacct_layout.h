@@ -38,10 +38,12 @@ typedef struct sdd_pmacct_layout {
     sdd_custom_field field[SDD_CUSTOM_MAX];
     int n;
     size_t pcust_len;           /* bytes of pcust, padded to 8 as pmacct does */
+    char log_file[4096];        /* nfacctd's `logfile` (the last), "" when it logs elsewhere */
 } sdd_pmacct_layout;
 
 /* Reads nfacctd's configuration file (its `aggregate` or `aggregate[plugin]`
- * line and its `aggregate_primitives` map) and lays out the custom primitives
+ * line, its `aggregate_primitives` map and its `logfile`, where the engine
+ * process writes its lines too) and lays out the custom primitives
  * of that plugin. builtin lists the names pmacct's aggregate knows itself
  * (NULL-terminated; SDD_PMACCT_AGGREGATE_NAMES of the pmacct tree). -1 with
  * err when a file cannot be read or a name is neither pmacct's nor mapped. */

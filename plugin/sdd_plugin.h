@@ -15,24 +15,27 @@
 #include <stdint.h>
 
 #include "handover.h"
+#include "sdd/sdd.h"
 
 /* The plugin's configuration file (print_output_custom_cfg_file) is sddd's,
  * plus keys of the plugin's own (pmacct_config, pmacct_plugin, stats_every),
  * which the daemon never sees. */
 typedef struct sdd_plugin_settings {
     char cfg_file[4096];        /* print_output_custom_cfg_file */
-    char nfacctd_conf[4096];    /* pmacct_config: nfacctd's configuration file */
-    char plugin_name[64];       /* pmacct_plugin: the print plugin's name, as in aggregate[NAME] */
-    char log_file[4096];        /* nfacctd's logfile, "" when it logs elsewhere */
-    int stats_every;            /* stats_every: seconds between counter lines (sddd's --stats-every) */
+    char pmacct_config[4096];   /* nfacctd's configuration file */
+    char pmacct_plugin[64];     /* the print plugin's name, as in aggregate[NAME] */
+    char log_file[4096];        /* nfacctd's logfile (pmacct_layout.h), "" when it logs elsewhere */
+    int stats_every;            /* seconds between counter lines (sddd's --stats-every) */
     sdd_handover_size handover; /* slots and records per slot */
-    int daemon_conf_fd;         /* cfg_file with the plugin's keys made comments, for the daemon */
 } sdd_plugin_settings;
 
-/* Reads the plugin's keys from cfg_file (NULL when nfacctd's configuration
- * names none: an error) and nfacctd's logfile from its configuration. -1
- * with err when a file is missing or wrong. */
-int sdd_plugin_settings_load(const char *cfg_file, sdd_plugin_settings *s, char *err, size_t errlen);
+/* Reads cfg_file (NULL when nfacctd's configuration names none: an error),
+ * every line of it, keeping the plugin's keys in s. -1 with the file, the
+ * line and the reason in err. */
+int sdd_plugin_settings_load(const char *cfg_file, sdd_plugin_settings *s, sdd_error *err);
+/* One of the plugin's keys into the sdd_plugin_settings ctx (the daemon
+ * loop's extra_keys): 1 taken, 0 not the plugin's, -1 refused (err). */
+int sdd_plugin_settings_key(void *ctx, const char *key, const char *scope, const char *value, sdd_error *err);
 
 /* Forks the engine process, which reads the rest of the configuration,
  * opens the output and the BMP input and loads the checkpoint, then drains h

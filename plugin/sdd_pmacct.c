@@ -281,14 +281,17 @@ int plugin_init(const char *cfg_file)
     sdd_plugin_settings settings;
     char err[sizeof(error_text) - 32];
 
+    sdd_error why = {0};
+
     plugin_pid = getpid();
     if (check_build() < 0)
         return -1;
-    if (sdd_plugin_settings_load(cfg_file, &settings, err, sizeof(err)) < 0)
-        return set_error("%s", err);
-    if (sdd_layout_load(&layout, settings.nfacctd_conf, settings.plugin_name, builtin, err,
+    if (sdd_plugin_settings_load(cfg_file, &settings, &why) < 0)
+        return set_error("%s", why.msg);
+    if (sdd_layout_load(&layout, settings.pmacct_config, settings.pmacct_plugin, builtin, err,
                         sizeof(err)) < 0)
         return set_error("%s", err);
+    snprintf(settings.log_file, sizeof(settings.log_file), "%s", layout.log_file);
     find_custom_fields();
     /* Made now, before nfacctd forks any writer, so that all share it. */
     handover = sdd_handover_create(settings.handover);

@@ -137,7 +137,7 @@ static int read_config(sdd_daemon *d, sdd_error *err)
     if (!d->cfg)
         return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     sdd_settings_init(&d->set);
-    if (sdd_settings_load(&d->set, d->cfg, d->opts.config_path, err) < 0)
+    if (sdd_settings_load_with(&d->set, d->cfg, d->opts.config_path, d->opts.extra_keys, d->opts.extra_ctx, err) < 0)
         return -1;
     if (d->opts.inventory_path && sdd_config_set(d->cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
         return -1;

@@ -34,6 +34,8 @@ typedef struct sdd_daemon_opts {
     volatile sig_atomic_t *stop;        /* set from a signal handler to stop */
     sdd_logger log;
     const sdd_daemon_feed *feed;        /* NULL: none */
+    sdd_config_key_fn extra_keys;       /* the program's own keys in the file (NULL: none) */
+    void *extra_ctx;
 } sdd_daemon_opts;
 
 typedef struct sdd_daemon sdd_daemon;

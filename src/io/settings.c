@@ -40,16 +40,35 @@ int sdd_settings_set(sdd_settings *s, const char *key, const char *value, sdd_er
     return sdd__setting_apply(d, s, value, err) < 0 ? -1 : 1;
 }
 
+typedef struct loading {
+    sdd_settings *s;
+    sdd_config_key_fn extra;
+    void *extra_ctx;
+} loading;
+
 static int take_key(void *ctx, const char *key, const char *scope, const char *value, sdd_error *err)
 {
+    loading *l = ctx;
+
     if (scope && *scope && sdd__setting_find(table, N_TABLE, key))
         return sdd__fail(err, SDD_E_CONFIG, "%s: a setting of sddd cannot be scoped to profile '%s'", key, scope);
-    return sdd_settings_set(ctx, key, value, err);
+    int rc = sdd_settings_set(l->s, key, value, err);
+    if (rc == 0 && l->extra)
+        return l->extra(l->extra_ctx, key, scope, value, err);
+    return rc;
+}
+
+int sdd_settings_load_with(sdd_settings *s, sdd_config *cfg, const char *path, sdd_config_key_fn extra,
+                           void *extra_ctx, sdd_error *err)
+{
+    loading l = {s, extra, extra_ctx};
+
+    return sdd_config_load_with(cfg, path, take_key, &l, err);
 }
 
 int sdd_settings_load(sdd_settings *s, sdd_config *cfg, const char *path, sdd_error *err)
 {
-    return sdd_config_load_with(cfg, path, take_key, s, err);
+    return sdd_settings_load_with(s, cfg, path, NULL, NULL, err);
 }
 
 void sdd_settings_each_key(void (*fn)(void *ctx, const char *key), void *ctx)

@@ -31,6 +31,11 @@ void sdd_settings_init(sdd_settings *s);
 /* Reads the file into the engine's configuration and s: 0, or -1 with file,
  * line and reason in err. */
 int sdd_settings_load(sdd_settings *s, sdd_config *cfg, const char *path, sdd_error *err);
+/* The same, with the keys neither the engine nor sddd knows given to extra
+ * (a program's own keys, as the plugin's): it returns 1 when it took the
+ * key, 0 when it does not know it either (refused then), -1 with err. */
+int sdd_settings_load_with(sdd_settings *s, sdd_config *cfg, const char *path, sdd_config_key_fn extra,
+                           void *extra_ctx, sdd_error *err);
 /* One key of sddd's: 1 set, 0 not one of sddd's keys, -1 refused (err). */
 int sdd_settings_set(sdd_settings *s, const char *key, const char *value, sdd_error *err);
 /* Calls fn with the name of every key of sddd's. */
