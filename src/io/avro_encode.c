@@ -805,16 +805,67 @@ static int block_fail(container *c, const char *fmt, ...)
                      what);
 }
 
+/* The full name of a named type defined twice in the schema (or "" when
+ * none): libavro refuses such a schema but leaks what it built on the way
+ * (libavro 1.11), so it is never handed one. */
+static void defined_twice(const json_t *type, const char *ns, json_t *seen, char *twice, size_t len)
+{
+    const char *name = json_string_value(json_object_get(type, "name"));
+    const char *space = json_string_value(json_object_get(type, "namespace"));
+    const char *kind = json_string_value(json_object_get(type, "type"));
+    char full[256], inner[256];
+    const json_t *member;
+    size_t i;
+
+    if (json_is_array(type))
+        json_array_foreach(type, i, member)
+            defined_twice(member, ns, seen, twice, len);
+    if (!json_is_object(type) || *twice)
+        return;
+    snprintf(inner, sizeof(inner), "%s", ns);
+    if (name && kind && (!strcmp(kind, "record") || !strcmp(kind, "enum") || !strcmp(kind, "fixed") ||
+                         !strcmp(kind, "error"))) {
+        full_name(name, space ? space : ns, full, sizeof(full));
+        if (json_object_get(seen, full)) {
+            snprintf(twice, len, "%s", full);
+            return;
+        }
+        json_object_set_new(seen, full, json_true());
+        namespace_of(full, inner, sizeof(inner));
+    }
+    json_array_foreach(json_object_get(type, "fields"), i, member)
+        defined_twice(json_object_get(member, "type"), inner, seen, twice, len);
+    defined_twice(json_object_get(type, "type"), inner, seen, twice, len);
+    defined_twice(json_object_get(type, "items"), inner, seen, twice, len);
+    defined_twice(json_object_get(type, "values"), inner, seen, twice, len);
+}
+
+/* The container's schema parsed by libavro, unless it defines a name twice. */
+static int read_schema(container *c, reader *r, const unsigned char *val, size_t vlen)
+{
+    json_t *doc = json_loadb((const char *)val, vlen, 0, NULL), *seen = json_object();
+    char twice[256] = "";
+
+    if (doc && seen)
+        defined_twice(doc, "", seen, twice, sizeof(twice));
+    json_decref(doc);
+    json_decref(seen);
+    if (*twice)
+        return walk_fail(&r->w, "its schema defines %s twice", twice);
+    if (avro_schema_from_json_length((const char *)val, vlen, &c->schema) != 0) {
+        c->schema = NULL;
+        return walk_fail(&r->w, "its schema does not parse: %s", avro_strerror());
+    }
+    return 0;
+}
+
 static int meta_entry(container *c, reader *r, const unsigned char *key, size_t klen, const unsigned char *val,
                       size_t vlen)
 {
     if (klen == 11 && memcmp(key, "avro.schema", 11) == 0) {
         if (c->schema)
             return walk_fail(&r->w, "avro.schema twice");
-        if (avro_schema_from_json_length((const char *)val, vlen, &c->schema) != 0) {
-            c->schema = NULL;
-            return walk_fail(&r->w, "its schema does not parse: %s", avro_strerror());
-        }
+        return read_schema(c, r, val, vlen);
     } else if (klen == 10 && memcmp(key, "avro.codec", 10) == 0 && !(vlen == 4 && memcmp(val, "null", 4) == 0)) {
         return walk_fail(&r->w, "codec \"%.*s\" is not one this reader knows (null)", (int)(vlen < 32 ? vlen : 32),
                          (const char *)val);
