@@ -6,10 +6,12 @@
 # it must fail on broken records) needs neither and always runs.
 INTEGRATION_TESTS += \
 	tests/integration/test_compare_records.sh \
+	tests/integration/test_clang_build.sh \
 	tests/integration/test_capture_201.sh \
 	tests/integration/test_capture_401.sh
 
 dist_noinst_SCRIPTS += \
+	tests/integration/test_clang_build.sh \
 	tests/harness/lib.sh \
 	tests/harness/compare-records \
 	tests/harness/fetch-kafka \
