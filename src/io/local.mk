@@ -36,7 +36,7 @@ src/io/schema_text.c: $(srcdir)/schema/RelevantStateNotification.avsc
 CLEANFILES += src/io/schema_text.c
 
 CMOCKA_TESTS += tests/unit/io/test_avro tests/unit/io/test_label tests/unit/io/test_sources \
-	tests/unit/io/test_spool
+	tests/unit/io/test_spool tests/unit/io/test_merge
 UNIT_TESTS += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
 EXTRA_DIST += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
 tests_unit_io_test_avro_CFLAGS = $(TEST_CFLAGS) $(AVRO_CFLAGS)
@@ -47,3 +47,5 @@ tests_unit_io_test_sources_CFLAGS = $(TEST_CFLAGS)
 tests_unit_io_test_sources_LDADD = $(IO_TEST_LIBS)
 tests_unit_io_test_spool_CFLAGS = $(TEST_CFLAGS)
 tests_unit_io_test_spool_LDADD = $(IO_TEST_LIBS)
+tests_unit_io_test_merge_CFLAGS = $(TEST_CFLAGS)
+tests_unit_io_test_merge_LDADD = $(IO_TEST_LIBS)

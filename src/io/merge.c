@@ -7,37 +7,50 @@
 typedef struct queue {
     sdd_record *rec;
     int64_t *position;
-    size_t head, count;
+    size_t capacity, head, count;
     int more;
     int64_t handed;                     /* position of the last record handed on */
 } queue;
 
 struct sdd_merge {
     queue *q;
-    int n;
-    size_t capacity;
+    int n, cap;
 };
 
 sdd_merge *sdd_merge_new(int n, size_t capacity)
 {
     sdd_merge *m = calloc(1, sizeof(*m));
 
-    if (!m || !(m->q = calloc((size_t)n, sizeof(*m->q)))) {
-        free(m);
-        return NULL;
-    }
-    m->n = n;
-    m->capacity = capacity;
-    for (int i = 0; i < n; i++) {
-        m->q[i].rec = malloc(capacity * sizeof(*m->q[i].rec));
-        m->q[i].position = malloc(capacity * sizeof(*m->q[i].position));
-        m->q[i].handed = -1;
-        if (!m->q[i].rec || !m->q[i].position) {
+    for (int i = 0; m && i < n; i++)
+        if (sdd_merge_add(m, capacity) < 0) {
             sdd_merge_free(m);
             return NULL;
         }
-    }
     return m;
+}
+
+int sdd_merge_add(sdd_merge *m, size_t capacity)
+{
+    queue *q;
+
+    if (m->n == m->cap) {
+        int cap = m->cap ? 2 * m->cap : 4;
+        queue *grown = realloc(m->q, (size_t)cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        m->q = grown;
+        m->cap = cap;
+    }
+    q = &m->q[m->n];
+    *q = (queue){.capacity = capacity, .handed = -1};
+    q->rec = malloc(capacity * sizeof(*q->rec));
+    q->position = malloc(capacity * sizeof(*q->position));
+    if (!q->rec || !q->position) {
+        free(q->rec);
+        free(q->position);
+        return -1;
+    }
+    return m->n++;
 }
 
 void sdd_merge_free(sdd_merge *m)
@@ -54,15 +67,15 @@ void sdd_merge_free(sdd_merge *m)
 
 size_t sdd_merge_room(const sdd_merge *m, int input)
 {
-    return m->capacity - m->q[input].count;
+    return m->q[input].capacity - m->q[input].count;
 }
 
 int sdd_merge_push(sdd_merge *m, int input, const sdd_record *r, int64_t position)
 {
     queue *q = &m->q[input];
-    size_t at = (q->head + q->count) % m->capacity;
+    size_t at = (q->head + q->count) % q->capacity;
 
-    if (q->count == m->capacity)
+    if (q->count == q->capacity)
         return -1;
     q->rec[at] = *r;
     q->position[at] = position;
@@ -109,19 +122,31 @@ static int next(const sdd_merge *m, int all)
     return best;
 }
 
+/* Hands on the head of q, and the records of its message queued with it. */
+static size_t hand_head(queue *q, sdd_merge_fn fn, void *ctx)
+{
+    size_t handed = 0;
+    int64_t position;
+
+    do {
+        sdd_record r = q->rec[q->head];
+        position = q->position[q->head];
+        if (position != SDD_MERGE_WITH_NEXT)
+            q->handed = position;
+        q->head = (q->head + 1) % q->capacity;
+        q->count--;
+        fn(ctx, &r);
+        handed++;
+    } while (position == SDD_MERGE_WITH_NEXT && q->count);
+    return handed;
+}
+
 size_t sdd_merge_drain(sdd_merge *m, int all, sdd_merge_fn fn, void *ctx)
 {
     size_t handed = 0;
     int i;
 
-    while ((i = next(m, all)) >= 0) {
-        queue *q = &m->q[i];
-        sdd_record r = q->rec[q->head];
-        q->handed = q->position[q->head];
-        q->head = (q->head + 1) % m->capacity;
-        q->count--;
-        fn(ctx, &r);
-        handed++;
-    }
+    while ((i = next(m, all)) >= 0)
+        handed += hand_head(&m->q[i], fn, ctx);
     return handed;
 }

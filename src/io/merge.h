@@ -9,7 +9,9 @@
  * input that may still bring an older one at once (one with more to read
  * now) has a record waiting to compare with; an input that has read all
  * there is does not hold the others back. Each record carries where its
- * line ends in its file, so that a checkpoint names what the engine took. */
+ * line ends in its file (or the next offset of its Kafka partition), so that
+ * a checkpoint names what the engine took. The daemon's inputs are the three
+ * kinds of file, then one per Kafka partition (source_kafka.c). */
 #ifndef SDD_IO_MERGE_H
 #define SDD_IO_MERGE_H
 
@@ -24,9 +26,16 @@ typedef struct sdd_merge sdd_merge;
  * memory. */
 sdd_merge *sdd_merge_new(int n, size_t capacity);
 void sdd_merge_free(sdd_merge *m);          /* NULL is fine */
+/* One more input, of its own capacity: its index, or -1 when out of memory. */
+int sdd_merge_add(sdd_merge *m, size_t capacity);
 
 /* Room left in an input's queue. */
 size_t sdd_merge_room(const sdd_merge *m, int input);
+/* The position of a record that is not the last of its Kafka message: it
+ * goes to the engine together with the next one of its input, as a cursor
+ * cannot name half a message. */
+#define SDD_MERGE_WITH_NEXT INT64_MIN
+
 /* Queues a record with where its line ends: 0, or -1 when the queue is full
  * (the caller hands it on at once instead). */
 int sdd_merge_push(sdd_merge *m, int input, const sdd_record *r, int64_t position);
