@@ -255,21 +255,42 @@ static void termination_add_peer(sdd_termination *t, const sdd_addr *peer)
 
 /* ---- learning from records -------------------------------------------- */
 
+/* The VRF id of the global routing table on IOS XR (its "default" VRF). */
+#define VRF_ID_IOSXR_DEFAULT 0x60000000u
+
+/* A VRF id that names a customer's VRF: not 0 (none, or the global table
+ * where it is numbered 0) and not IOS XR's global table. Traffic of the
+ * global table is no customer's: a flow from the MPLS core into a VRF
+ * (ingress: the global table) belongs to its egress VRF, and the global
+ * table's id must never become a key of that customer. */
+static int customer_vrf_id(uint32_t id)
+{
+    return id != 0 && id != VRF_ID_IOSXR_DEFAULT;
+}
+
+/* The VRF name (IE 236) is that of the ingress VRF: not the customer's when
+ * the flow came in from the global table. */
+static int customer_vrf_name(const sdd_flow *f)
+{
+    return f->vrf_name[0] && f->vrf_id_ingress != VRF_ID_IOSXR_DEFAULT;
+}
+
 static void learn_flow(sdd_inventory *inv, int svc, const sdd_flow *f)
 {
     sdd_service *s = &inv->services[svc];
     int t = f->rd ? termination_get(inv, s, &f->router, f->rd) : -1;
+    int by_id = customer_vrf_id(f->vrf_id_ingress), by_name = customer_vrf_name(f);
 
     if (f->rd)
         remember(inv, key_num(K_RD, NULL, f->rd), svc);
-    if (f->vrf_id_ingress)
+    if (by_id)
         remember(inv, key_num(K_VRF_ID, &f->router, f->vrf_id_ingress), svc);
-    if (f->vrf_name[0])
+    if (by_name)
         remember(inv, key_str(K_VRF_NAME, &f->router, f->vrf_name), svc);
     if (t >= 0) {
-        if (s->terms[t].vrf_id < 0 && f->vrf_id_ingress)
+        if (s->terms[t].vrf_id < 0 && by_id)
             s->terms[t].vrf_id = f->vrf_id_ingress;
-        if (!s->terms[t].vrf_name[0] && f->vrf_name[0])
+        if (!s->terms[t].vrf_name[0] && by_name)
             snprintf(s->terms[t].vrf_name, sizeof(s->terms[t].vrf_name), "%s", f->vrf_name);
     }
 }
@@ -280,11 +301,11 @@ int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped 
 
     if (svc >= 0)
         return svc;
-    if (svc < 0 && f->vrf_id_ingress)
+    if (svc < 0 && customer_vrf_id(f->vrf_id_ingress))
         svc = lookup(inv, key_num(K_VRF_ID, &f->router, f->vrf_id_ingress));
-    if (svc < 0 && f->vrf_id_egress)
+    if (svc < 0 && customer_vrf_id(f->vrf_id_egress))
         svc = lookup(inv, key_num(K_VRF_ID, &f->router, f->vrf_id_egress));
-    if (svc < 0 && f->vrf_name[0])
+    if (svc < 0 && customer_vrf_name(f))
         svc = lookup(inv, key_str(K_VRF_NAME, &f->router, f->vrf_name));
     if (svc < 0 && f->rd && inv->learn_unknown_rd) {
         char id[SDD_RT_TEXT_MAX];
@@ -294,7 +315,7 @@ int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped 
     if (svc < 0) {
         if (f->rd)
             *why = SDD_UNMAPPED_UNKNOWN_RD;
-        else if (f->vrf_id_ingress || f->vrf_id_egress || f->vrf_name[0])
+        else if (customer_vrf_id(f->vrf_id_ingress) || customer_vrf_id(f->vrf_id_egress) || customer_vrf_name(f))
             *why = SDD_UNMAPPED_UNKNOWN_VRF;
         else
             *why = SDD_UNMAPPED_NO_VPN_FIELDS;
@@ -485,7 +506,7 @@ static int load_termination(sdd_inventory *inv, int svc, json_t *jt, place *pl)
         return -1;
     if (rdv)
         remember(inv, key_num(K_RD, NULL, rdv), svc);
-    if (term->vrf_id > 0)
+    if (term->vrf_id >= 0 && customer_vrf_id((uint32_t)term->vrf_id))
         remember(inv, key_num(K_VRF_ID, &addr, (uint64_t)term->vrf_id), svc);
     if (term->vrf_name[0])
         remember(inv, key_str(K_VRF_NAME, &addr, term->vrf_name), svc);

@@ -50,7 +50,7 @@ typedef struct sdd_service {
 /* Why a record found no service; counted by the engine. */
 typedef enum sdd_unmapped {
     SDD_UNMAPPED_NONE = 0,
-    SDD_UNMAPPED_NO_VPN_FIELDS,         /* no RD, VRF id or VRF name: not VPN traffic */
+    SDD_UNMAPPED_NO_VPN_FIELDS,         /* no RD, VRF id or VRF name of a customer: global table */
     SDD_UNMAPPED_UNKNOWN_RD,
     SDD_UNMAPPED_UNKNOWN_VRF,
     SDD_UNMAPPED_UNKNOWN_INTERFACE,

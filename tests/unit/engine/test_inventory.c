@@ -255,6 +255,58 @@ static void test_flow_teaches_rd(void **state)
     sdd__inventory_free(inv);
 }
 
+/* The global routing table (IOS XR's default VRF, table id 0x60000000, or
+ * VRF id 0, with no RD) is no customer's. A flow from the MPLS core into a
+ * VRF is found by its RD (the egress VRF's) or its egress VRF id; it must not
+ * teach that its ingress, the global table, is the customer's: global-table
+ * traffic of that router would be counted in the customer's service. */
+static void test_global_vrf_never_a_customer(void **state)
+{
+    (void)state;
+    sdd_inventory *inv = load_text(two_services, 0);
+    sdd_flow core_in = flow(PE1, RD1), global = flow(PE1, NULL);
+
+    core_in.vrf_id_ingress = 0x60000000;        /* core -> CUST1 (current pmacct: the egress VRF's RD) */
+    core_in.vrf_id_egress = 7;
+    snprintf(core_in.vrf_name, sizeof(core_in.vrf_name), "default");    /* the ingress VRF's name */
+    flow_maps(inv, &core_in, 0, 0);
+    core_in.rd = 0;                             /* 1.7.7: the ingress VRF's RD, none */
+    flow_maps(inv, &core_in, 0, 0);
+    assert_int_equal(service(inv, "64497:1")->terms[0].vrf_id, 7);
+    assert_string_equal(service(inv, "64497:1")->terms[0].vrf_name, "CUST1");
+
+    global.vrf_id_ingress = 0x60000000;         /* global table in and out */
+    global.vrf_id_egress = 0x60000000;
+    flow_maps(inv, &global, -1, SDD_UNMAPPED_NO_VPN_FIELDS);
+    snprintf(global.vrf_name, sizeof(global.vrf_name), "default");
+    flow_maps(inv, &global, -1, SDD_UNMAPPED_NO_VPN_FIELDS);
+    global.vrf_id_egress = 0;                   /* out of the router, no VRF */
+    flow_maps(inv, &global, -1, SDD_UNMAPPED_NO_VPN_FIELDS);
+
+    /* a flow of a new RD whose ingress is the global table teaches its RD
+     * (learn_unknown_rd), never the global table's id */
+    sdd__inventory_free(inv);
+    inv = load_text(two_services, 1);
+    core_in = flow(PE2, "0:64497:30");
+    core_in.vrf_id_ingress = 0x60000000;
+    core_in.vrf_id_egress = 30;
+    int learned = sdd__inventory_map_flow(inv, &core_in, &(sdd_unmapped){0});
+    assert_true(learned >= 2);
+    assert_int_equal(sdd__inventory_service(inv, learned)->terms[0].vrf_id, -1);
+    global = flow(PE2, NULL);
+    global.vrf_id_ingress = 0x60000000;
+    flow_maps(inv, &global, -1, SDD_UNMAPPED_NO_VPN_FIELDS);
+
+    /* nor does an inventory that names the global table's id */
+    sdd__inventory_free(inv);
+    inv = load_text("{\"services\":[{\"vpn_id\":\"64497:5\",\"terminations\":["
+                    "{\"router\":\"" PE1 "\",\"vrf_id\":1610612736}]}]}", 0);
+    global = flow(PE1, NULL);
+    global.vrf_id_ingress = 0x60000000;
+    flow_maps(inv, &global, -1, SDD_UNMAPPED_NO_VPN_FIELDS);
+    sdd__inventory_free(inv);
+}
+
 static void test_learn_unknown_rd(void **state)
 {
     (void)state;
@@ -601,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_flow_by_rd),
         cmocka_unit_test(test_flow_by_vrf),
         cmocka_unit_test(test_flow_teaches_rd),
+        cmocka_unit_test(test_global_vrf_never_a_customer),
         cmocka_unit_test(test_learn_unknown_rd),
         cmocka_unit_test(test_bmp_route_targets),
         cmocka_unit_test(test_bmp_peers),
