@@ -5,11 +5,12 @@
  * pipe librdkafka writes to) wake it when they have data; regular files,
  * which poll(2) always calls readable, and paths not there yet are looked at
  * every TICK_MS. Each read is bounded so that no input starves the others.
- * The lines of files are merged by event time before the engine (merge.h),
- * so that a backlog is read in order. The wall clock serves only this
- * waiting, the idle exit, the counters, the checkpoints and telling the
- * engine the time when every input has been idle for source_idle_seconds:
- * the engine's time is the records' time (docs/time.md).
+ * The records of files and of Kafka partitions are merged by event time
+ * before the engine (merge.h), so that a backlog is read in order. The wall
+ * clock serves only this waiting, the idle exit, the counters, the
+ * checkpoints and telling the engine the time when every input has been idle
+ * for source_idle_seconds: the engine's time is the records' time
+ * (docs/time.md).
  *
  * Checkpoints. Every state_sync_seconds (and at exit) the engine's history
  * and state are made durable with a cursor: the next offset of every Kafka
@@ -21,8 +22,9 @@
  * says again then is what it said before (the engine is deterministic), and
  * the Kafka output drops what is on its topic already; the notifications
  * made since the checkpoint were in the output's spool before they counted.
- * With a Kafka input and a Kafka output, the output commits the input's
- * offsets in its transactions, every COMMIT_EVERY seconds. */
+ * The Kafka input commits its offsets once a checkpoint naming them is
+ * durable; with a Kafka output, the output's transactions commit them
+ * instead, every COMMIT_EVERY seconds. */
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
@@ -65,7 +67,7 @@ struct sdd_daemon {
     input in[3];
     sdd_kafka_topic topics[3];
     int n_topics;
-    sdd_merge *merge;                   /* of the file inputs, by kind */
+    sdd_merge *merge;                   /* the file inputs by kind, then the Kafka partitions */
     sdd_kafka_source *kafka;
     double kafka_last;
     int kafka_more;
@@ -199,8 +201,6 @@ static int open_files(sdd_daemon *d, sdd_error *err)
                                        &d->opts.log);
         if (!in->file)
             return sdd__fail(err, SDD_E_NOMEM, "%s: out of memory", in->key);
-        if (!d->merge && !(d->merge = sdd_merge_new(3, MERGE_QUEUE)))
-            return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     }
     return 0;
 }
@@ -288,10 +288,13 @@ int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
     if (!d->engine)
         return -1;
     sdd_engine_on_notification(d->engine, on_notification, d);
+    if (!(d->merge = sdd_merge_new(3, MERGE_QUEUE)))
+        return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     if (open_files(d, err) < 0 || resume(d, err) < 0)
         return -1;
     if (!d->kafka)
         return 0;
+    sdd_kafka_source_into(d->kafka, d->merge, d->engine, d->cfg->source_idle_seconds);
     return sdd_kafka_source_start(d->kafka, err);
 }
 
@@ -329,11 +332,6 @@ static void log_stats(sdd_daemon *d)
 
 /* ---- the loop ------------------------------------------------------------ */
 
-static void on_line(sdd_daemon *d, sdd_input_kind kind, const char *line, size_t len)
-{
-    sdd_engine_add_json(d->engine, kind, line, len);  /* a skipped line is counted there */
-}
-
 /* A line of a file: parsed (a skipped line is counted there) and queued
  * for the merge; handed on at once when its queue is full. */
 static void on_file_line(void *ctx, sdd_input_kind kind, const char *line, size_t len)
@@ -359,12 +357,21 @@ static void to_engine(void *ctx, const sdd_record *r)
     sdd__engine_add_record(d->engine, r);
 }
 
-static void on_kafka_line(void *ctx, sdd_input_kind kind, const char *line, size_t len)
+static void read_kafka(sdd_daemon *d)
 {
-    sdd_daemon *d = ctx;
+    uint64_t before = sdd_kafka_source_messages(d->kafka);
 
-    d->kafka_last = d->now;
-    on_line(d, kind, line, len);
+    d->kafka_more = sdd_kafka_source_read(d->kafka, KAFKA_BATCH) == SDD_READ_MORE;
+    if (sdd_kafka_source_messages(d->kafka) != before)
+        d->kafka_last = d->now;
+}
+
+/* The oldest records to the engine; every one when `all`. */
+static void drain(sdd_daemon *d, int all)
+{
+    sdd_merge_drain(d->merge, all, to_engine, d);
+    if (d->kafka)
+        sdd_kafka_source_taken(d->kafka);
 }
 
 /* Every input idle for exit_idle seconds: files without a new line, stdin
@@ -472,7 +479,7 @@ static void read_inputs(sdd_daemon *d)
     d->now = sdd_now_seconds();
     read_feed(d);
     if (d->kafka)
-        d->kafka_more = sdd_kafka_source_read(d->kafka, KAFKA_BATCH, on_kafka_line, d) == SDD_READ_MORE;
+        read_kafka(d);
     if (d->kafka && *sdd_kafka_source_fatal(d->kafka, why, sizeof(why))) {
         sdd_logf(&d->opts.log, SDD_LOG_ERROR, "kafka input: %s: stopping", why);
         d->failed = 1;
@@ -480,8 +487,7 @@ static void read_inputs(sdd_daemon *d)
     for (int k = 0; k < 3 && !d->failed; k++)
         if (d->in[k].file)
             read_file(&d->in[k]);
-    if (d->merge)
-        sdd_merge_drain(d->merge, 0, to_engine, d);
+    drain(d, 0);
 }
 
 /* Seconds since the last record of any input. */
@@ -588,7 +594,8 @@ static void commit_output(sdd_daemon *d)
     }
 }
 
-/* A checkpoint: history and state made durable, with the cursor. */
+/* A checkpoint: history and state made durable, with the cursor; then the
+ * Kafka offsets it names may be committed. */
 static int save_engine(sdd_daemon *d)
 {
     char *cursor = make_cursor(d);
@@ -605,6 +612,8 @@ static int save_engine(sdd_daemon *d)
         d->saved = json_incref(json_object_get(root, "kafka"));
         json_decref(root);
     }
+    if (rc == 0 && d->kafka)
+        sdd_kafka_source_commit(d->kafka);
     free(cursor);
     if (rc < 0)
         sdd_logf(&d->opts.log, SDD_LOG_ERROR, "saving the engine: %s", err.msg);
@@ -641,8 +650,7 @@ int sdd_daemon_run(sdd_daemon *d)
         if (d->opts.exit_idle > 0 && all_idle(d)) {
             sdd_logf(&d->opts.log, SDD_LOG_INFO, "every input idle for %d s: closing the open slots",
                      d->opts.exit_idle);
-            if (d->merge)
-                sdd_merge_drain(d->merge, 1, to_engine, d);
+            drain(d, 1);
             sdd_engine_finish(d->engine);
             break;
         }

@@ -3,17 +3,28 @@
  * subscribed to every input topic; each message is one or more pmacct JSON
  * lines, of the kind its topic was declared as.
  *
- * The guarantee: a message's offset is stored (enable.auto.offset.store is
- * off, rd_kafka_offsets_store) only once its lines are in the engine, and
- * only stored offsets are committed (periodically, and by the consumer close
- * at exit). A crash loses no record the engine did not take; records taken
- * but not yet committed are read again after a restart.
+ * Order. Each assigned partition is an input of the daemon's merge
+ * (merge.h): its records wait in a queue of their own, and the engine gets
+ * the oldest head while every partition that may still bring an older
+ * record (not read to its end, and not silent for source_idle_seconds) has
+ * one queued. So a backlog spread over partitions and topics reaches the
+ * engine in event time, as replay reads its files. A partition whose queue
+ * is nearly full is paused (rd_kafka_pause_partitions: what librdkafka had
+ * fetched of it is dropped, and fetched again from the last message read
+ * once it is resumed), which bounds the memory. The records of one message
+ * go to the engine together.
  *
- * With a checkpoint (daemon.c), what counts is the engine's state instead:
- * its cursor holds the next offset of every partition, and a restart reads
- * each partition again from there (sdd_kafka_source_resume), whatever the
- * group committed after it. With a transactional Kafka output the consumer
- * commits nothing itself: the output's transactions carry the offsets.
+ * The guarantee: a message's offset is stored (enable.auto.offset.store is
+ * off, rd_kafka_offsets_store) only once its records are in the engine, and
+ * stored offsets are committed only when the daemon has made a checkpoint
+ * durable (sdd_kafka_source_commit; enable.auto.commit is off), whose cursor
+ * then names them. A crash loses no record the engine's saved state lacks;
+ * records taken after the checkpoint are read again after a restart.
+ *
+ * With a checkpoint (daemon.c), a restart reads each partition again from
+ * its cursor (sdd_kafka_source_resume), whatever the group committed. With a
+ * transactional Kafka output the consumer commits nothing itself: the
+ * output's transactions carry the offsets.
  *
  * Everything librdkafka reports (messages, errors, its log) is served from
  * one queue in the daemon's thread: the log is routed to the main queue
@@ -30,6 +41,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include "util/error.h"
+#include "engine/engine.h"
+#include "io/merge.h"
 #include "io/sources.h"
 
 /* What the offset guarantee and the daemon depend on: set after the file,
@@ -38,19 +51,25 @@ static const struct {
     const char *key, *value;
 } fixed_props[] = {
     {"enable.auto.offset.store", "false"},
-    {"enable.auto.commit", "true"},
+    {"enable.auto.commit", "false"},    /* committed after each durable checkpoint */
     {"enable.partition.eof", "true"},   /* to know when every partition is read */
     {"log.queue", "true"},              /* to serve the log in the daemon's thread */
 };
 
 #define ERROR_LOG_INTERVAL 60.0         /* seconds between two logs of one error */
 #define CLOSE_TIMEOUT 5                 /* seconds the close waits for the group coordinator */
+#define PART_QUEUE 4096                 /* records of a partition waiting to be merged */
+#define PART_ROOM 512                   /* a partition with less room is paused */
 
 typedef struct part_state {
     int topic;                          /* index in topics */
     int32_t partition;
-    int at_end;
-    int64_t next;                       /* the next offset to read; -1 not known */
+    int input;                          /* its queue in the merge */
+    int assigned, at_end, paused;
+    double last;                        /* wall clock of its last message, or of its assignment */
+    int64_t read;                       /* the next offset to read; -1 not known */
+    int64_t taken;                      /* the next offset the engine has not taken; -1 not known */
+    int64_t stored;                     /* taken when last stored */
 } part_state;
 
 struct sdd_kafka_source {
@@ -64,6 +83,10 @@ struct sdd_kafka_source {
     int n_parts, cap_parts;
     uint64_t messages;
     int commit_by_output;
+    sdd_merge *merge;                   /* where the records wait (sdd_kafka_source_into) */
+    sdd_engine *engine;                 /* parses them */
+    double idle_seconds;                /* a silent partition stops holding the others back */
+    double now;                         /* the wall clock of this read */
     rd_kafka_topic_partition_list_t *resume;    /* where a checkpoint said to go on */
     sdd_logger log;
     sdd_ratelimit limit;
@@ -207,15 +230,107 @@ static int set_fixed(sdd_kafka_source *k, int warn, sdd_error *err)
     return 0;
 }
 
-/* The resumed offset of each newly assigned partition the cursor names. */
-static void apply_resume(sdd_kafka_source *k, rd_kafka_topic_partition_list_t *parts)
+/* ---- partitions -------------------------------------------------------- */
+
+static int topic_index(const sdd_kafka_source *k, const char *name)
 {
-    for (int i = 0; k->resume && i < parts->cnt; i++) {
+    for (int i = 0; i < k->n_topics; i++)
+        if (strcmp(k->topics[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static part_state *part_find(const sdd_kafka_source *k, int topic, int32_t partition)
+{
+    for (int i = 0; i < k->n_parts; i++)
+        if (k->parts[i].topic == topic && k->parts[i].partition == partition)
+            return &k->parts[i];
+    return NULL;
+}
+
+/* The partition's state, made with a queue in the merge when new; NULL when
+ * out of memory (its records then go to the engine as they come). */
+static part_state *part_get(sdd_kafka_source *k, int topic, int32_t partition)
+{
+    part_state *p = part_find(k, topic, partition);
+    int input;
+
+    if (p)
+        return p;
+    if (k->n_parts == k->cap_parts) {
+        int cap = k->cap_parts ? 2 * k->cap_parts : 8;
+        part_state *grown = realloc(k->parts, (size_t)cap * sizeof(*grown));
+        if (!grown)
+            return NULL;
+        k->parts = grown;
+        k->cap_parts = cap;
+    }
+    if ((input = sdd_merge_add(k->merge, PART_QUEUE)) < 0)
+        return NULL;
+    p = &k->parts[k->n_parts++];
+    *p = (part_state){.topic = topic, .partition = partition, .input = input, .read = -1, .taken = -1,
+                      .stored = -1};
+    return p;
+}
+
+/* A partition is paused while its queue has less than PART_ROOM records of
+ * room, and resumed once half of it is free; paused -1 (just assigned: what
+ * librdkafka holds is not known) asks librdkafka either way. */
+static void update_pause(sdd_kafka_source *k, part_state *p)
+{
+    size_t room = sdd_merge_room(k->merge, p->input);
+    int pause = p->paused == 1 ? room < PART_QUEUE / 2 : room < PART_ROOM;
+    rd_kafka_topic_partition_list_t *list;
+    rd_kafka_resp_err_t rc;
+
+    if (pause == p->paused)
+        return;
+    list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, k->topics[p->topic].name, p->partition);
+    rc = pause ? rd_kafka_pause_partitions(k->rk, list) : rd_kafka_resume_partitions(k->rk, list);
+    if (!rc)
+        rc = list->elems[0].err;
+    if (rc)
+        log_limited(k, SDD_LOG_WARNING, "pause", rd_kafka_err2str(rc));
+    else
+        p->paused = pause;
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Where each newly assigned partition starts: after what this process read
+ * of it before (those records are in the merge or the engine already), else
+ * where a checkpoint's cursor says, else at the group's committed offset. */
+static void start_offsets(sdd_kafka_source *k, rd_kafka_topic_partition_list_t *parts)
+{
+    for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        const part_state *p = part_find(k, topic_index(k, tp->topic), tp->partition);
         const rd_kafka_topic_partition_t *r =
-            rd_kafka_topic_partition_list_find(k->resume, tp->topic, tp->partition);
-        if (r)
+            k->resume ? rd_kafka_topic_partition_list_find(k->resume, tp->topic, tp->partition) : NULL;
+        if (p && p->read >= 0)
+            tp->offset = p->read;
+        else if (r)
             tp->offset = r->offset;
+    }
+}
+
+/* An assigned partition holds the merge back until it has records queued
+ * or is read to its end; a revoked one no longer does. */
+static void note_assignment(sdd_kafka_source *k, rd_kafka_topic_partition_list_t *parts, int assign)
+{
+    for (int i = 0; i < parts->cnt; i++) {
+        int t = topic_index(k, parts->elems[i].topic);
+        part_state *p = t >= 0 ? part_get(k, t, parts->elems[i].partition) : NULL;
+        if (!p)
+            continue;
+        p->assigned = assign;
+        p->at_end = 0;
+        p->last = sdd_now_seconds();
+        sdd_merge_set_more(k->merge, p->input, assign);
+        p->paused = -1;
+        p->stored = -1;                 /* librdkafka forgets what was stored before */
+        if (assign)
+            update_pause(k, p);
     }
 }
 
@@ -229,7 +344,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     rd_kafka_resp_err_t rc = RD_KAFKA_RESP_ERR_NO_ERROR;
 
     if (assign)
-        apply_resume(k, parts);
+        start_offsets(k, parts);
     if (cooperative)
         error = assign ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
     else
@@ -238,6 +353,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         log_limited(k, SDD_LOG_WARNING, "assign", error ? rd_kafka_error_string(error) : rd_kafka_err2str(rc));
     else
         sdd_logf(&k->log, SDD_LOG_INFO, "kafka: %d partitions %s", parts->cnt, assign ? "assigned" : "revoked");
+    if (!error && !rc)
+        note_assignment(k, parts, assign);
     if (error)
         rd_kafka_error_destroy(error);
 }
@@ -369,54 +486,6 @@ uint64_t sdd_kafka_source_messages(const sdd_kafka_source *k)
     return k->messages;
 }
 
-static int topic_index(const sdd_kafka_source *k, const char *name)
-{
-    for (int i = 0; i < k->n_topics; i++)
-        if (strcmp(k->topics[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
-static part_state *part_find(const sdd_kafka_source *k, int topic, int32_t partition)
-{
-    for (int i = 0; i < k->n_parts; i++)
-        if (k->parts[i].topic == topic && k->parts[i].partition == partition)
-            return &k->parts[i];
-    return NULL;
-}
-
-/* The partition's state, made when new; NULL when out of memory. */
-static part_state *part_get(sdd_kafka_source *k, int topic, int32_t partition)
-{
-    part_state *p = part_find(k, topic, partition);
-
-    if (!p && k->n_parts == k->cap_parts) {
-        int cap = k->cap_parts ? 2 * k->cap_parts : 8;
-        part_state *grown = realloc(k->parts, (size_t)cap * sizeof(*grown));
-        if (!grown)
-            return NULL;                /* then it never counts as read to its end */
-        k->parts = grown;
-        k->cap_parts = cap;
-    }
-    if (!p) {
-        p = &k->parts[k->n_parts++];
-        *p = (part_state){topic, partition, 0, -1};
-    }
-    return p;
-}
-
-/* Whether a partition was last seen at its end, and the next offset to read. */
-static void part_mark(sdd_kafka_source *k, int topic, int32_t partition, int at_end, int64_t next)
-{
-    part_state *p = part_get(k, topic, partition);
-
-    if (!p)
-        return;
-    p->at_end = at_end;
-    if (next >= 0)
-        p->next = next;
-}
-
 /* Each newline-separated record of the payload, as a line. */
 static void split_payload(const rd_kafka_message_t *m, sdd_input_kind kind, sdd_line_fn fn, void *ctx)
 {
@@ -433,26 +502,48 @@ static void split_payload(const rd_kafka_message_t *m, sdd_input_kind kind, sdd_
         p = stop + 1;
     }
 }
+/* A message being queued: each record is held until the next one is
+ * parsed, so that its last one carries the message's end. */
+typedef struct message {
+    sdd_kafka_source *k;
+    part_state *p;
+    sdd_record held;
+    int has;
+} message;
 
-/* Notes that m's lines are in the engine: its offset may be stored. */
-static void mark_done(rd_kafka_topic_partition_list_t *done, const rd_kafka_message_t *m)
+/* Queues a record of p. With no room (a message of more than PART_ROOM
+ * records) or no queue, it goes to the engine at once, as a file's does. */
+static void queue_record(sdd_kafka_source *k, part_state *p, const sdd_record *r, int64_t position)
 {
-    const char *topic = rd_kafka_topic_name(m->rkt);
-    rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(done, topic, m->partition);
-
-    if (!tp)
-        tp = rd_kafka_topic_partition_list_add(done, topic, m->partition);
-    tp->offset = m->offset + 1;         /* the next one to read */
+    if (!p || sdd_merge_push(k->merge, p->input, r, position) < 0)
+        sdd__engine_add_record(k->engine, r);
 }
 
-static void on_message(sdd_kafka_source *k, const rd_kafka_message_t *m, rd_kafka_topic_partition_list_t *done,
-                       sdd_line_fn fn, void *ctx)
+static void on_line(void *ctx, sdd_input_kind kind, const char *line, size_t len)
+{
+    message *msg = ctx;
+    sdd_record r;
+
+    if (sdd__engine_parse(msg->k->engine, kind, line, len, &r) <= 0)
+        return;                         /* a skipped line is counted there */
+    if (msg->has)
+        queue_record(msg->k, msg->p, &msg->held, SDD_MERGE_WITH_NEXT);
+    msg->held = r;
+    msg->has = 1;
+}
+
+static void on_message(sdd_kafka_source *k, const rd_kafka_message_t *m)
 {
     int t = m->rkt ? topic_index(k, rd_kafka_topic_name(m->rkt)) : -1;
+    part_state *p = t >= 0 ? part_get(k, t, m->partition) : NULL;
+    message msg = {.k = k, .p = p};
     char key[64];
 
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        part_mark(k, t, m->partition, 1, m->offset);
+        if (p) {
+            p->at_end = 1;
+            p->read = m->offset;
+        }
         return;
     }
     if (m->err) {
@@ -461,10 +552,19 @@ static void on_message(sdd_kafka_source *k, const rd_kafka_message_t *m, rd_kafk
         return;
     }
     k->messages++;
-    part_mark(k, t, m->partition, 0, m->offset + 1);
-    if (t >= 0)
-        split_payload(m, k->topics[t].kind, fn, ctx);
-    mark_done(done, m);
+    if (t < 0)
+        return;
+    if (p && !sdd_merge_pending(k->merge, p->input))
+        sdd_merge_set_position(k->merge, p->input, m->offset);     /* the engine took all before it */
+    split_payload(m, k->topics[t].kind, on_line, &msg);
+    if (msg.has)
+        queue_record(k, p, &msg.held, m->offset + 1);
+    if (!p)
+        return;
+    p->at_end = 0;
+    p->read = m->offset + 1;
+    p->last = k->now;
+    update_pause(k, p);
 }
 
 static void store_offsets(sdd_kafka_source *k, rd_kafka_topic_partition_list_t *done)
@@ -489,19 +589,41 @@ static void drain_wake(sdd_kafka_source *k)
         ;
 }
 
-sdd_read_status sdd_kafka_source_read(sdd_kafka_source *k, int max_messages, sdd_line_fn fn, void *ctx)
+sdd_read_status sdd_kafka_source_read(sdd_kafka_source *k, int max_messages)
 {
-    rd_kafka_topic_partition_list_t *done = rd_kafka_topic_partition_list_new(4);
     rd_kafka_message_t *m = NULL;
     int n;
 
+    k->now = sdd_now_seconds();
     drain_wake(k);                      /* before polling: an event after this wakes poll(2) again */
     for (n = 0; n < max_messages && (m = rd_kafka_consumer_poll(k->rk, 0)) != NULL; n++) {
-        on_message(k, m, done, fn, ctx);
+        on_message(k, m);
         rd_kafka_message_destroy(m);
     }
-    store_offsets(k, done);
+    for (int i = 0; i < k->n_parts; i++) {
+        const part_state *p = &k->parts[i];
+        sdd_merge_set_more(k->merge, p->input,
+                           p->assigned && !p->at_end && k->now - p->last < k->idle_seconds);
+    }
     return n == max_messages ? SDD_READ_MORE : SDD_READ_IDLE;
+}
+
+void sdd_kafka_source_taken(sdd_kafka_source *k)
+{
+    rd_kafka_topic_partition_list_t *done = rd_kafka_topic_partition_list_new(4);
+
+    for (int i = 0; i < k->n_parts; i++) {
+        part_state *p = &k->parts[i];
+        p->taken = sdd_merge_pending(k->merge, p->input) ? sdd_merge_position(k->merge, p->input) : p->read;
+        if (!p->assigned)
+            continue;
+        if (p->taken >= 0 && p->taken != p->stored) {
+            rd_kafka_topic_partition_list_add(done, k->topics[p->topic].name, p->partition)->offset = p->taken;
+            p->stored = p->taken;
+        }
+        update_pause(k, p);
+    }
+    store_offsets(k, done);
 }
 
 int sdd_kafka_source_caught_up(sdd_kafka_source *k)
@@ -523,13 +645,30 @@ int sdd_kafka_source_caught_up(sdd_kafka_source *k)
 
 /* ---- checkpoints --------------------------------------------------------- */
 
+void sdd_kafka_source_into(sdd_kafka_source *k, sdd_merge *m, sdd_engine *e, int idle_seconds)
+{
+    k->merge = m;
+    k->engine = e;
+    k->idle_seconds = idle_seconds;
+}
+
 void sdd_kafka_source_commit_by_output(sdd_kafka_source *k)
 {
-    char why[256];
-
     k->commit_by_output = 1;
-    if (k->conf)
-        set_property(k->conf, "enable.auto.commit", "false", why, sizeof(why));
+}
+
+void sdd_kafka_source_commit(sdd_kafka_source *k)
+{
+    rd_kafka_resp_err_t rc;
+    char msg[256];
+
+    if (!k->rk || k->commit_by_output)
+        return;
+    rc = rd_kafka_commit(k->rk, NULL, 1);   /* the close waits for it */
+    if (rc && rc != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        snprintf(msg, sizeof(msg), "committing offsets: %s", rd_kafka_err2str(rc));
+        log_limited(k, SDD_LOG_WARNING, "commit", msg);
+    }
 }
 
 int sdd_kafka_source_resume(sdd_kafka_source *k, const json_t *topics, sdd_error *err)
@@ -575,8 +714,8 @@ json_t *sdd_kafka_source_cursor(const sdd_kafka_source *k)
     for (int i = 0; k->resume && i < k->resume->cnt; i++)
         cursor_put(topics, k->resume->elems[i].topic, k->resume->elems[i].partition, k->resume->elems[i].offset);
     for (int i = 0; i < k->n_parts; i++)
-        if (k->parts[i].topic >= 0 && k->parts[i].next >= 0)
-            cursor_put(topics, k->topics[k->parts[i].topic].name, k->parts[i].partition, k->parts[i].next);
+        if (k->parts[i].taken >= 0)
+            cursor_put(topics, k->topics[k->parts[i].topic].name, k->parts[i].partition, k->parts[i].taken);
     return topics;
 }
 
@@ -590,8 +729,8 @@ rd_kafka_topic_partition_list_t *sdd_kafka_source_offsets(const sdd_kafka_source
     for (int i = 0; i < assigned->cnt; i++) {
         const rd_kafka_topic_partition_t *tp = &assigned->elems[i];
         const part_state *p = part_find(k, topic_index(k, tp->topic), tp->partition);
-        if (p && p->next >= 0)
-            rd_kafka_topic_partition_list_add(out, tp->topic, tp->partition)->offset = p->next;
+        if (p && p->taken >= 0)
+            rd_kafka_topic_partition_list_add(out, tp->topic, tp->partition)->offset = p->taken;
     }
     rd_kafka_topic_partition_list_destroy(assigned);
     if (out->cnt == 0) {

@@ -2,9 +2,10 @@
 /* sources.h: where sddd's records come from, and how its parts log.
  *
  * An input is written `kafka:TOPIC`, `file:PATH` or `-` (stdin); the same
- * form names the output. A file source follows a file as `tail -F` does; the
- * Kafka source is one consumer-group member for every Kafka input. Both hand
- * out whole lines through an sdd_line_fn and never block: the daemon waits
+ * form names the output. A file source follows a file as `tail -F` does and
+ * hands out whole lines through an sdd_line_fn; the Kafka source is one
+ * consumer-group member for every Kafka input, and queues the records of each
+ * partition in the daemon's merge (merge.h). Neither blocks: the daemon waits
  * for them in one poll(2) (source_file.c, source_kafka.c, source_spec.c,
  * source_log.c). */
 #ifndef SDD_SOURCES_H
@@ -132,19 +133,31 @@ typedef int (*sdd_kv_fn)(void *ctx, const char *key, const char *value, char *wh
 int sdd_kafka_config_read(const char *path, sdd_kv_fn fn, void *ctx, sdd_error *err);
 
 typedef struct sdd_kafka_source sdd_kafka_source;
+struct sdd_merge;
 
 /* Checks and keeps the consumer's settings: brokers and group, then every
- * property of config_file (may be NULL or ""), then the two the offset
+ * property of config_file (may be NULL or ""), then the ones the offset
  * guarantee depends on. Connects to nothing: sdd_kafka_source_start does. */
 sdd_kafka_source *sdd_kafka_source_new(const char *brokers, const char *group, const char *config_file,
                                        const sdd_kafka_topic *topics, int n_topics, const sdd_logger *log,
                                        sdd_error *err);
+/* Before start: each assigned partition's records are parsed by e and wait
+ * in a queue of m of their own; a partition not read to its end holds the
+ * merge back until it has brought nothing for idle_seconds. */
+void sdd_kafka_source_into(sdd_kafka_source *k, struct sdd_merge *m, sdd_engine *e, int idle_seconds);
 int sdd_kafka_source_start(sdd_kafka_source *k, sdd_error *err);
 /* Readable when messages or events wait (a pipe librdkafka writes to). */
 int sdd_kafka_source_fd(const sdd_kafka_source *k);
-/* Hands out the lines of up to max_messages messages, storing each
- * message's offset once its lines have been handed out. */
-sdd_read_status sdd_kafka_source_read(sdd_kafka_source *k, int max_messages, sdd_line_fn fn, void *ctx);
+/* Queues the records of up to max_messages messages in the merge, and says
+ * which partitions may still bring an older record at once. */
+sdd_read_status sdd_kafka_source_read(sdd_kafka_source *k, int max_messages);
+/* After the merge handed records on: stores the offsets of what the engine
+ * took (rd_kafka_offsets_store) and resumes the partitions that have room
+ * again. */
+void sdd_kafka_source_taken(sdd_kafka_source *k);
+/* Once a checkpoint naming the stored offsets is durable: commits them
+ * (asynchronously; the close waits). Nothing with a transactional output. */
+void sdd_kafka_source_commit(sdd_kafka_source *k);
 /* 1 when partitions are assigned and every one of them was read to its end. */
 int sdd_kafka_source_caught_up(sdd_kafka_source *k);
 uint64_t sdd_kafka_source_messages(const sdd_kafka_source *k);
@@ -160,16 +173,16 @@ void sdd_kafka_source_commit_by_output(sdd_kafka_source *k);
  * to go on reading; a partition it names starts there when assigned,
  * whatever the group committed. -1 with err for what is no cursor. */
 int sdd_kafka_source_resume(sdd_kafka_source *k, const json_t *cursor, sdd_error *err);
-/* The next offset to read of every partition the engine has taken records
- * of (and of those the resumed cursor named): a new reference, NULL when
- * out of memory. */
+/* The next offset the engine has not taken of every partition read (and of
+ * those the resumed cursor named): a new reference, NULL when out of
+ * memory. */
 json_t *sdd_kafka_source_cursor(const sdd_kafka_source *k);
 /* What a transaction commits: the next offsets of the assigned partitions
  * (the caller destroys the list; NULL when none is known) and the group's
  * metadata (NULL before start; the caller destroys it). */
 struct rd_kafka_topic_partition_list_s *sdd_kafka_source_offsets(const sdd_kafka_source *k);
 struct rd_kafka_consumer_group_metadata_s *sdd_kafka_source_group(const sdd_kafka_source *k);
-/* Leaves the group, committing the stored offsets, and frees everything.
+/* Leaves the group and frees everything (the merge must outlive it).
  * When the group coordinator does not answer within a few seconds the
  * client is left to the end of the process instead (librdkafka would hold
  * it for session.timeout.ms): call this only on the way out. */
