@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "io/daemon.h"
@@ -43,7 +42,8 @@ typedef struct engine_proc {
     const sdd_plugin_settings *s;
     sdd_handover *h;
     pid_t parent;
-    int log_fd;
+    char log_tag[80];
+    sdd_log_sink sink;                  /* nfacctd's logfile (or stderr) until the file says otherwise */
     uint64_t dropped_logged;
     sdd_ratelimit rl;
     sdd_logger log;
@@ -66,32 +66,17 @@ static void on_term(int sig)
 
 /* ---- logging: nfacctd's logfile (or stderr), in pmacct's form ------------ */
 
-static void write_line(int fd, const char *plugin, sdd_log_level level, const char *msg)
-{
-    static const char *const names[] = {"ERROR", "WARN", "INFO"};
-    char stamp[32], line[2048];
-    time_t now = time(NULL);
-    struct tm tm;
-
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-    int n = snprintf(line, sizeof(line), "%s %s ( %s/sdd ): %s\n", stamp, names[level], plugin, msg);
-    if (n > (int)sizeof(line) - 1)
-        n = (int)sizeof(line) - 1, line[n - 1] = '\n';
-    ssize_t rc = write(fd, line, (size_t)n);  /* one write: lines of processes do not mix */
-    (void)rc;
-}
-
-static void log_line(void *ctx, sdd_log_level level, const char *msg)
-{
-    const engine_proc *p = ctx;
-
-    write_line(p->log_fd, p->s->pmacct_plugin, level, msg);
-}
-
 static int open_log(const sdd_plugin_settings *s)
 {
     int fd = s->log_file[0] ? open(s->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
     return fd >= 0 ? fd : STDERR_FILENO;
+}
+
+/* Lines "TIME LEVEL ( NAME/sdd ): message" to fd (log_sink.h). */
+static void plugin_sink(sdd_log_sink *sink, char *tag, size_t size, const sdd_plugin_settings *s, int fd)
+{
+    snprintf(tag, size, "%s/sdd", s->pmacct_plugin);
+    sdd_log_sink_init(sink, tag, fd, 1);
 }
 
 /* ---- the feed: the hand-over into the engine ------------------------------ */
@@ -204,7 +189,7 @@ static int run_engine(engine_proc *p, int report_fd)
 
     sdd_daemon_feed feed = {.name = "nfacctd's print plugin", .fd = sdd_handover_fd(p->h), .read = feed_read, .ctx = p};
     sdd_daemon_opts o = {.config_path = p->s->cfg_file, .stats_every = p->s->stats_every, .stop = &stop_requested,
-                         .log = p->log, .feed = &feed, .extra_keys = sdd_plugin_settings_key,
+                         .log = p->log, .sink = &p->sink, .feed = &feed, .extra_keys = sdd_plugin_settings_key,
                          .extra_ctx = &p->plugin_keys};
     sdd_daemon *d = sdd_daemon_new(&o, &err);
     if (!d) {
@@ -243,8 +228,8 @@ static void engine_main(const sdd_plugin_settings *s, sdd_handover *h, pid_t par
     p->s = s;                   /* field by field: no 600 KiB temporary on the stack */
     p->h = h;
     p->parent = parent;
-    p->log_fd = open_log(s);
-    p->log = (sdd_logger){log_line, p};
+    plugin_sink(&p->sink, p->log_tag, sizeof(p->log_tag), s, open_log(s));
+    p->log = (sdd_logger){sdd_log_sink_write, &p->sink};
     sdd_ratelimit_init(&p->rl, DROPS_LOG_INTERVAL);
     _exit(run_engine(p, report_fd));
 }
@@ -324,8 +309,11 @@ void sdd_plugin_engine_check(uint64_t aggregates)
     snprintf(msg, sizeof(msg), "the engine process %d is gone: the %llu aggregates of this purge are lost "
              "(restart nfacctd; the engine's own log lines say why it ended)",
              (int)engine_pid, (unsigned long long)aggregates);
+    char tag[80];
+    sdd_log_sink sink;
     int fd = open_log(&plugin_settings);
-    write_line(fd, plugin_settings.pmacct_plugin, SDD_LOG_ERROR, msg);
+    plugin_sink(&sink, tag, sizeof(tag), &plugin_settings, fd);
+    sdd_log_sink_write(&sink, SDD_LOG_ERROR, msg);
     if (fd != STDERR_FILENO)
         close(fd);
 }

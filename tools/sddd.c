@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddd: the engine as a daemon over pmacct's outputs (Kafka topics, files,
- * stdin). This file only reads the options, logs to stderr and turns
- * SIGINT/SIGTERM into a stop request; src/daemon.c does the work.
+ * stdin). This file only reads the options, logs (to stderr until the
+ * configuration says otherwise: io/log_sink.h) and turns SIGINT/SIGTERM
+ * into a stop request; src/io/daemon.c does the work.
  * docs/sddd.md describes its settings, signals and exit codes. */
 #include <getopt.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/daemon.h"
 
@@ -18,12 +20,6 @@ static void on_stop_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
-}
-
-static void log_stderr(void *ctx, sdd_log_level level, const char *msg)
-{
-    (void)ctx;
-    fprintf(stderr, "sddd: %s: %s\n", sdd_log_level_name(level), msg);
 }
 
 static int usage(FILE *out, int rc)
@@ -94,7 +90,8 @@ static void catch_stop_signals(void)
 
 int main(int argc, char **argv)
 {
-    sdd_daemon_opts o = {.stop = &stop_requested, .log = {log_stderr, NULL}};
+    sdd_log_sink sink;
+    sdd_daemon_opts o = {.stop = &stop_requested, .log = {sdd_log_sink_write, &sink}, .sink = &sink};
     sdd_error err = {0};
     sdd_daemon *d;
     int rc = parse_args(argc, argv, &o);
@@ -102,17 +99,19 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : usage(stderr, SDD_EXIT_CONFIG);
     catch_stop_signals();
+    sdd_log_sink_init(&sink, "sddd/core", STDERR_FILENO, 0);
     d = sdd_daemon_new(&o, &err);
     if (!d) {
-        fprintf(stderr, "sddd: error: %s\n", err.msg);
+        sdd_logf(&o.log, SDD_LOG_ERROR, "%s", err.msg);
         return SDD_EXIT_CONFIG;
     }
     if (sdd_daemon_start(d, &err) < 0) {
-        fprintf(stderr, "sddd: error: %s\n", err.msg);
+        sdd_logf(&o.log, SDD_LOG_ERROR, "%s", err.msg);
         rc = SDD_EXIT_FAILURE;
     } else {
         rc = sdd_daemon_run(d);
     }
     sdd_daemon_free(d);
+    sdd_log_sink_close(&sink);
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 
+#include "io/log_sink.h"
 #include "io/sources.h"
 
 /* sddd's exit codes. */
@@ -33,6 +34,8 @@ typedef struct sdd_daemon_opts {
     int stats_every;                    /* seconds; 0: counters only at exit */
     volatile sig_atomic_t *stop;        /* set from a signal handler to stop */
     sdd_logger log;
+    sdd_log_sink *sink;                 /* where log lines go: the settings logfile, syslog and
+                                         * log_level apply to it (NULL: log only) */
     const sdd_daemon_feed *feed;        /* NULL: none */
     sdd_config_key_fn extra_keys;       /* the program's own keys in the file (NULL: none) */
     void *extra_ctx;
@@ -41,17 +44,19 @@ typedef struct sdd_daemon_opts {
 typedef struct sdd_daemon sdd_daemon;
 
 /* Reads and checks the whole configuration (inputs, output, Kafka
- * properties) without opening or connecting anything. NULL with the reason
- * in err: exit with SDD_EXIT_CONFIG. */
+ * properties) without opening or connecting anything but the log file.
+ * NULL with the reason in err: exit with SDD_EXIT_CONFIG. */
 sdd_daemon *sdd_daemon_new(const sdd_daemon_opts *opts, sdd_error *err);
-/* Opens the output, makes the engine, opens the inputs. -1 with the reason
- * in err: exit with SDD_EXIT_FAILURE. */
+/* Opens the output, makes the engine, opens the inputs and the HTTP
+ * endpoint of metrics_listen (metrics.h). -1 with the reason in err: exit
+ * with SDD_EXIT_FAILURE. */
 int sdd_daemon_start(sdd_daemon *d, sdd_error *err);
 /* Runs until every input has been idle for exit_idle seconds (then the
  * engine is finished: every open slot closes) or until *stop is set (the
  * slots stay open), then saves the engine (sdd_engine_sync: history, and the
  * open slots when state_file is set). Logs the counters every stats_every
- * seconds and once at the end. Returns the exit code. */
+ * seconds and once at the end; with metrics_listen, publishes them and its
+ * health every second. Returns the exit code. */
 int sdd_daemon_run(sdd_daemon *d);
 /* Closes the engine and the output, leaves the consumer group (committing). */
 void sdd_daemon_free(sdd_daemon *d);

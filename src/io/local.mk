@@ -18,7 +18,10 @@ libsdd_io_la_SOURCES = \
 	src/io/avro_encode.c src/io/avro_encode.h \
 	src/io/label.c src/io/label.h \
 	src/io/merge.c src/io/merge.h \
-	src/io/daemon.c src/io/daemon.h
+	src/io/daemon.c src/io/daemon.h \
+	src/io/log_sink.c src/io/log_sink.h \
+	src/io/metrics.c src/io/metrics.h \
+	src/io/metrics_text.c src/io/metrics_text.h
 nodist_libsdd_io_la_SOURCES = src/io/schema_text.c
 
 # The schema ships with the package and is compiled into the library, so
@@ -36,7 +39,8 @@ src/io/schema_text.c: $(srcdir)/schema/RelevantStateNotification.avsc
 CLEANFILES += src/io/schema_text.c
 
 CMOCKA_TESTS += tests/unit/io/test_avro tests/unit/io/test_label tests/unit/io/test_sources \
-	tests/unit/io/test_spool tests/unit/io/test_merge
+	tests/unit/io/test_spool tests/unit/io/test_merge tests/unit/io/test_metrics_text \
+	tests/unit/io/test_log_sink
 UNIT_TESTS += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
 EXTRA_DIST += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
 tests_unit_io_test_avro_CFLAGS = $(TEST_CFLAGS) $(AVRO_CFLAGS)
@@ -49,3 +53,7 @@ tests_unit_io_test_spool_CFLAGS = $(TEST_CFLAGS)
 tests_unit_io_test_spool_LDADD = $(IO_TEST_LIBS)
 tests_unit_io_test_merge_CFLAGS = $(TEST_CFLAGS)
 tests_unit_io_test_merge_LDADD = $(IO_TEST_LIBS)
+tests_unit_io_test_metrics_text_CFLAGS = $(TEST_CFLAGS)
+tests_unit_io_test_metrics_text_LDADD = $(IO_TEST_LIBS)
+tests_unit_io_test_log_sink_CFLAGS = $(TEST_CFLAGS)
+tests_unit_io_test_log_sink_LDADD = $(IO_TEST_LIBS)

@@ -19,6 +19,12 @@ static const sdd_setting table[] = {
     SDD_SETTING_TEXT(sdd_settings, schema_registry),
     SDD_SETTING_TEXT(sdd_settings, spool_dir),
     SDD_SETTING_INT(sdd_settings, spool_max_bytes, 4096, 2147483647),
+    SDD_SETTING_TEXT(sdd_settings, logfile),
+    SDD_SETTING_TEXT(sdd_settings, syslog),
+    SDD_SETTING_TEXT(sdd_settings, log_level),
+    SDD_SETTING_TEXT(sdd_settings, metrics_listen),
+    SDD_SETTING_INT(sdd_settings, input_stall_seconds, 0, 86400),
+    SDD_SETTING_INT(sdd_settings, output_stall_seconds, 1, 86400),
 };
 #define N_TABLE (sizeof(table) / sizeof(table[0]))
 
@@ -29,6 +35,7 @@ void sdd_settings_init(sdd_settings *s)
     snprintf(s->output_format, sizeof(s->output_format), "%s", "avro");
     s->spool_max_bytes = 104857600;
     s->state_sync_seconds = 60;
+    s->output_stall_seconds = 60;
 }
 
 int sdd_settings_set(sdd_settings *s, const char *key, const char *value, sdd_error *err)

@@ -24,6 +24,12 @@ typedef struct sdd_settings {
     char schema_registry[SDD_VALUE_MAX];    /* base URL of a Confluent-compatible registry */
     char spool_dir[SDD_PATH_MAX];       /* where notifications wait for the broker */
     int spool_max_bytes;
+    char logfile[SDD_PATH_MAX];         /* log lines appended there (pmacct's key); "" stderr */
+    char syslog[SDD_VALUE_MAX];         /* a syslog facility (pmacct's key); "" none */
+    char log_level[SDD_VALUE_MAX];      /* "error", "warning" or "info" (the default) */
+    char metrics_listen[SDD_VALUE_MAX]; /* ADDRESS:PORT of /metrics and /healthz; "" none */
+    int input_stall_seconds;            /* /healthz fails when an input is quiet longer; 0 never */
+    int output_stall_seconds;           /* ... when notifications wait that long undelivered */
 } sdd_settings;
 
 /* The defaults. */

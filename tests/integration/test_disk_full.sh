@@ -193,7 +193,7 @@ write_conf "$SDD_TMP/b.conf" "bmp_input=file:$SDD_TMP/b.bmp.json" "output=file:$
 start_sddd b1 "$SDD_TMP/b.conf" --exit-idle $IDLE
 wait_exit "$SDDD_PID" 60 || { sdd_show_tail "$SDD_TMP/b1.log"; sdd_die "(b) sddd still running on a full disk"; }
 [ "$EXIT_RC" = 1 ] || { sdd_show_tail "$SDD_TMP/b1.log"; sdd_die "(b) sddd exited $EXIT_RC on a full disk, not 1"; }
-grep -q "sddd: error: output $out: No space left on device (ENOSPC): notification [-0-9a-f]* revision [0-9]* not written$" \
+grep -q "ERROR ( sddd/core ): output $out: No space left on device (ENOSPC): notification [-0-9a-f]* revision [0-9]* not written$" \
   "$SDD_TMP/b1.log" || { sdd_show_tail "$SDD_TMP/b1.log"; sdd_die "(b) the full disk is not logged with the file and ENOSPC"; }
 [ -s "$out" ] || sdd_die "(b) nothing written before the disk was full"
 [ "$(tail -c 1 "$out" | od -An -c | tr -d ' ')" = '\n' ] || sdd_die "(b) the output does not end with a whole record"

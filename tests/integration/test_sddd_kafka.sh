@@ -163,11 +163,11 @@ head -n 20 "$SDD_TMP/flows.json" >>"$SDD_TMP/follow.json"
 sdd_wait_for 30 "$down_pid" "sddd reading its file with the broker down" \
   has_counter "$SDD_TMP/down.log" records_flow 20 \
   || { sdd_show_tail "$SDD_TMP/down.log"; sdd_die "down: the file input stalled with the broker down"; }
-sdd_wait_for 30 "$down_pid" "sddd logging the broker down" grep -Eq 'sddd: (warning|error): kafka: ' "$SDD_TMP/down.log" \
+sdd_wait_for 30 "$down_pid" "sddd logging the broker down" grep -Eq '(WARN|ERROR) \( sddd/core \): kafka: ' "$SDD_TMP/down.log" \
   || { sdd_show_tail "$SDD_TMP/down.log"; sdd_die "down: no Kafka error logged"; }
 sleep 5                     # librdkafka retries meanwhile: its errors must not be repeated
 kill -0 "$down_pid" 2>/dev/null || { sdd_show_tail "$SDD_TMP/down.log"; sdd_die "down: sddd died"; }
-repeated=$(grep -E 'sddd: (warning|error): kafka: ' "$SDD_TMP/down.log" | sed 's/ ([0-9]* more like it not logged)//' | sort | uniq -d)
+repeated=$(grep -E '(WARN|ERROR) \( sddd/core \): kafka: ' "$SDD_TMP/down.log" | sed 's/ ([0-9]* more like it not logged)//' | sort | uniq -d)
 [ -z "$repeated" ] || { sdd_show_tail "$SDD_TMP/down.log"; sdd_die "down: repeated log lines: $repeated"; }
 # The stop does not wait session.timeout.ms (45 s) for a coordinator that is gone.
 kill -TERM "$down_pid"
@@ -175,6 +175,6 @@ wait_exit "$down_pid" 30 || { sdd_show_tail "$SDD_TMP/down.log"; sdd_die "down: 
 [ "$EXIT_RC" = 0 ] || { sdd_show_tail "$SDD_TMP/down.log"; sdd_die "down: sddd exited $EXIT_RC on SIGTERM"; }
 grep -q 'stopping on a signal' "$SDD_TMP/down.log" || sdd_die "down: no stop logged"
 grep -q 'exiting without the final commit' "$SDD_TMP/down.log" || sdd_die "down: the close did not see the broker gone"
-sdd_log "down: $(grep -Ec 'sddd: (warning|error): kafka: ' "$SDD_TMP/down.log") Kafka log lines, stopped cleanly"
+sdd_log "down: $(grep -Ec '(WARN|ERROR) \( sddd/core \): kafka: ' "$SDD_TMP/down.log") Kafka log lines, stopped cleanly"
 
 sdd_log "PASS"
