@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Example configuration and inventory, installed for operators to copy.
+# Example configuration, inventory and nfacctd custom primitives map, installed for operators to copy.
 examplesdir = $(docdir)/examples
-dist_examples_DATA = conf-examples/sdd.conf conf-examples/inventory.json
+dist_examples_DATA = conf-examples/sdd.conf conf-examples/inventory.json \
+	conf-examples/custom-primitives.map

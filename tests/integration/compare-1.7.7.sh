@@ -32,9 +32,10 @@ SDD_FLOW_RULES=(
   # in_vlan is 1.7.7's "vlan" primitive, written as "vlan".
   --rename-actual vlan=vlan_in
   # TCP flags: 1.7.7's tcpflags only reads a 1-byte IE 6; the configs use
-  # the custom primitive tcp_control_bits (IE 6, 2 bytes), a number, written
-  # as the names the current pmacct lists (tcpflags_encode_as_array).
-  --rename-actual tcp_control_bits=tcp_flags --convert-actual tcp_flags:tcp_flags
+  # the custom primitive tcp_flags (IE 6, 2 bytes) of
+  # conf-examples/custom-primitives.map, a number, written as the names the
+  # current pmacct lists (tcpflags_encode_as_array).
+  --convert-actual tcp_flags:tcp_flags
   # Forwarding status: a custom primitive of IE 89 in 1.7.7 (no fwd_status
   # primitive), a number, written as its RFC 7270 words
   # (fwd_status_encode_as_string).

@@ -26,6 +26,5 @@ EXTRA_DIST += \
 	tests/integration/capture_201/pretag.map \
 	tests/integration/capture_401/run.sh \
 	tests/integration/capture_401/nfacctd.conf \
-	tests/integration/capture_401/pretag.map \
-	tests/integration/capture_401/custom-primitives.map
+	tests/integration/capture_401/pretag.map
 include $(srcdir)/tests/integration/disk_full.mk

@@ -7,4 +7,4 @@ EXTRA_DIST += tests/integration/test_plugin_capture.sh tests/integration/test_pl
 	tests/integration/test_plugin_restart.sh tests/integration/test_plugin_live.sh \
 	tests/integration/plugin/lib.sh tests/integration/plugin/nfacctd.conf \
 	tests/integration/plugin/engine.conf tests/integration/plugin/inventory.json \
-	tests/integration/plugin/custom-primitives.map tests/integration/plugin/nfacctd-live.conf
+	tests/integration/plugin/nfacctd-live.conf

@@ -80,7 +80,7 @@ plugin_conf() {
 # until its collector and BMP thread wait for data and the plugin's engine
 # process has started (or plugin_init failed: PLUGIN_INIT_FAILED=1).
 plugin_nfacctd_start() {
-  cp "$PLUGIN_HERE/custom-primitives.map" "$RUN/custom-primitives.map"
+  cp "$SDD_SRCDIR/conf-examples/custom-primitives.map" "$RUN/custom-primitives.map"
   sdd_render "$PLUGIN_HERE/nfacctd.conf" "$RUN/nfacctd.conf" RUN="$RUN" PLUGIN="$PLUGIN" SDDCONF="$1"
   SDD_NFACCTD_LOG=$RUN/nfacctd.log
   # shellcheck disable=SC2016
