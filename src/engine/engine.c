@@ -462,6 +462,52 @@ static int rib_dump(const sdd_engine *e, const sdd_bmp_event *ev)
            ev->arrival - ev->time > e->slots.allowed_lateness;
 }
 
+/* The session of ev's peer went down or came up, as an event of service
+ * svc (at `time`, with `reason`), judged at once. */
+static void add_peer_event(sdd_engine *e, int svc, sdd_event_kind kind, int64_t time, const sdd_bmp_event *ev,
+                           int reason)
+{
+    const sdd_service *s = sdd__inventory_service(e->inv, svc);
+    sdd_event x;
+
+    memset(&x, 0, sizeof(x));
+    x.time = time;
+    x.kind = kind;
+    x.termination = sdd__service_termination(s, &ev->router, ev->rd, &ev->peer);
+    x.reason = reason;
+    x.peer = ev->peer;
+    sdd__service_add_event(&e->services.st[svc], &x);
+    on_event(e, svc, &x);
+}
+
+/* A peer outside any VRF (no RD: the global instance) may carry the routes
+ * of many services. Its drop is kept until it comes back; when it does,
+ * every other service that its withdrawals cut off (cut_off) gets the up. */
+static void on_global_peer(sdd_engine *e, int svc, const sdd_bmp_event *ev)
+{
+    if (ev->type == SDD_BMP_PEER_DOWN)
+        sdd__services_peer_down(&e->services, &ev->router, &ev->peer, ev->time, ev->reason);
+    if (ev->type != SDD_BMP_PEER_UP)
+        return;
+    sdd__services_peer_up(&e->services, &ev->router, &ev->peer);
+    for (int i = 0; i < e->services.n; i++)
+        if (i != svc && sdd__service_peer_is_down(&e->services.st[i], sdd__inventory_service(e->inv, i),
+                                                  &ev->router, &ev->peer))
+            add_peer_event(e, i, SDD_EV_PEER_UP, ev->time, ev, -1);
+}
+
+/* A withdrawal from a global peer that is down: its service is cut off by
+ * that drop, from now, whichever service the peer down itself named. */
+static void cut_off(sdd_engine *e, int svc, const sdd_bmp_event *ev)
+{
+    const sdd__peer_down *d = sdd__services_find_down(&e->services, &ev->router, &ev->peer);
+
+    if (d && ev->time >= d->time &&
+        !sdd__service_peer_is_down(&e->services.st[svc], sdd__inventory_service(e->inv, svc), &ev->router,
+                                   &ev->peer))
+        add_peer_event(e, svc, SDD_EV_PEER_DOWN, ev->time, ev, d->reason);
+}
+
 void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
@@ -482,24 +528,19 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     if (see_time(e, SDD_INPUT_BMP, &ev->router, ev->time) < 0)
         return;
     svc = sdd__inventory_map_bmp(e->inv, ev, &why);
+    if (!ev->rd)
+        on_global_peer(e, svc, ev);
     st = mapped(e, svc, &why);
     if (!st)
         return;
     account(e, st, ev->time, &bmp_metric[ev->type], &one, 1);
-    if (ev->type == SDD_BMP_WITHDRAW)
+    if (ev->type == SDD_BMP_WITHDRAW) {
+        cut_off(e, svc, ev);
         on_withdraw(e, svc, st, ev->time);
-    if (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN) {
-        const sdd_service *s = sdd__inventory_service(e->inv, svc);
-        sdd_event x;
-        memset(&x, 0, sizeof(x));
-        x.time = ev->time;
-        x.kind = ev->type == SDD_BMP_PEER_UP ? SDD_EV_PEER_UP : SDD_EV_PEER_DOWN;
-        x.termination = sdd__service_termination(s, &ev->router, ev->rd, &ev->peer);
-        x.reason = ev->reason;
-        x.peer = ev->peer;
-        sdd__service_add_event(st, &x);
-        on_event(e, svc, &x);
     }
+    if (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN)
+        add_peer_event(e, svc, ev->type == SDD_BMP_PEER_UP ? SDD_EV_PEER_UP : SDD_EV_PEER_DOWN, ev->time, ev,
+                       ev->reason);
 }
 
 void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)

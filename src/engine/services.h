@@ -23,11 +23,26 @@ typedef struct sdd__service_state {
     sdd_relevant_state rs;
 } sdd__service_state;
 
+/* A session of a peer outside any VRF (the global instance: no RD) that is
+ * down. Such a peer may carry the routes of many services (VPNv4 from a
+ * route reflector, an inter-AS peer): the services whose routes it then
+ * withdraws are cut off by that drop too, not only the one the peer down
+ * maps to (if any). */
+typedef struct sdd__peer_down {
+    sdd_addr router, peer;
+    int64_t time;
+    int reason;
+} sdd__peer_down;
+
+#define SDD_PEER_DOWNS_MAX 1024         /* global peers down at once; the oldest is forgotten past it */
+
 typedef struct sdd__services {
     sdd__service_state *st;
     int n;
     int n_rows;                         /* of each service's rows */
     uint64_t refused;                   /* services that could not get memory or history */
+    sdd__peer_down *downs;              /* global peers down, oldest first */
+    int n_downs, cap_downs;
 } sdd__services;
 
 void sdd__services_init(sdd__services *sv, int n_rows);
@@ -39,7 +54,19 @@ void sdd__services_free(sdd__services *sv);
 sdd__service_state *sdd__services_get(sdd__services *sv, int svc, sdd_inventory *inv, const sdd_config *cfg,
                                       sdd_history *hist);
 
+/* A global peer went down (kept until it comes back up), or came back. */
+void sdd__services_peer_down(sdd__services *sv, const sdd_addr *router, const sdd_addr *peer, int64_t time,
+                             int reason);
+void sdd__services_peer_up(sdd__services *sv, const sdd_addr *router, const sdd_addr *peer);
+/* The global peer `peer` of `router` while it is down; NULL if it is not. */
+const sdd__peer_down *sdd__services_find_down(const sdd__services *sv, const sdd_addr *router,
+                                              const sdd_addr *peer);
+
 void sdd__service_add_event(sdd__service_state *st, const sdd_event *ev);
+/* 1 if the service's last event of `peer` is a peer down (s: the service,
+ * whose terminations say on which router an event was, when they know). */
+int sdd__service_peer_is_down(const sdd__service_state *st, const sdd_service *s, const sdd_addr *router,
+                              const sdd_addr *peer);
 /* The events of the ring, oldest first, into out (SDD_EVENTS_KEPT); how many. */
 int sdd__service_events(const sdd__service_state *st, sdd_event *out);
 

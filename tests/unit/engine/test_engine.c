@@ -443,15 +443,14 @@ static void run_drop(const char *const *settings, int from, int to, int finish, 
 }
 
 /* A crash between checkpoints: the first engine syncs at minute 40 with its
- * cursor, goes on to minute 75 (history written in place, notifications
+ * cursor, goes on to minute `crash` (history written in place, notifications
  * made) and dies without syncing again. The second continues from the
  * checkpoint, reads minutes 40.. again and says exactly what one engine
  * says: the notifications after the checkpoint again, none counted twice
  * in history. */
-static void test_crash_between_checkpoints(void **state)
+static void crash_between_checkpoints(int crash, int end)
 {
-    (void)state;
-    char dir[] = "/tmp/sdd-test-crash-XXXXXX", state_path[64], hist_path[64];
+    char dir[] = "/tmp/sdd-test-crash-XXXXXX", state_path[64], hist_path[64], undo_path[80];
     const char *const whole_settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes",
                                           "5", NULL};
     sink whole = {{0}, 0}, cut = {{0}, 0};
@@ -461,9 +460,10 @@ static void test_crash_between_checkpoints(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(state_path, sizeof(state_path), "%s/state.json", dir);
     snprintf(hist_path, sizeof(hist_path), "%s/history.db", dir);
+    snprintf(undo_path, sizeof(undo_path), "%s/history.db.undo", dir);
     const char *const settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes", "5",
                                     "state_file", state_path, "history_file", hist_path, NULL};
-    run_drop(whole_settings, 0, 90, 1, &whole);
+    run_drop(whole_settings, 0, end, 1, &whole);
     assert_true(whole.n >= 1);
 
     sdd_engine *e = engine_with(settings, &cut);
@@ -472,16 +472,16 @@ static void test_crash_between_checkpoints(void **state)
     if (sdd_engine_sync(e, &err) < 0)
         fail_msg("%s", err.msg);
     at_checkpoint = cut.n;
-    feed_drop(e, 40, 75);
+    feed_drop(e, 40, crash);
     assert_true(cut.n > at_checkpoint);
-    sdd_engine_free(e);                 /* history keeps minutes 40..74, the state does not */
+    sdd_engine_free(e);                 /* history keeps minutes 40..crash, the state does not */
     for (int i = at_checkpoint; i < cut.n; i++)
         free(cut.json[i]);
     cut.n = at_checkpoint;
 
     e = engine_with(settings, &cut);
     assert_string_equal(sdd_engine_cursor(e), "minute 40");
-    feed_drop(e, 40, 90);
+    feed_drop(e, 40, end);
     sdd_engine_finish(e);
     sdd_engine_free(e);
     assert_int_equal(cut.n, whole.n);
@@ -491,7 +491,25 @@ static void test_crash_between_checkpoints(void **state)
     sink_free(&cut);
     unlink(state_path);
     unlink(hist_path);
+    unlink(undo_path);
     rmdir(dir);
+}
+
+static void test_crash_between_checkpoints(void **state)
+{
+    (void)state;
+    crash_between_checkpoints(75, 90);
+}
+
+/* The same crash after the first engine went on past its checkpoint by
+ * more than the history's rings hold (a backlog read fast): the slots
+ * before the checkpoint that the rings had then dropped (the hour before
+ * the drop at minute 70) are back for the second engine, which compares
+ * with them again. */
+static void test_crash_far_past_checkpoint(void **state)
+{
+    (void)state;
+    crash_between_checkpoints(200, 210);
 }
 
 /* feed_drop from ROUTER, each minute after a flow of another exporter whose
@@ -653,6 +671,119 @@ static void test_change_window_suppresses(void **state)
     assert_int_equal(run_volume_drop_with(70, "", inv, &out), 0);
 }
 
+/* Through the engine: a flow from the MPLS core into the customer's VRF
+ * (ingress: IOS XR's global table, 0x60000000) counts for the customer; the
+ * global-table traffic of the same router that follows is no customer's. */
+static void test_global_table_not_a_customer(void **state)
+{
+    (void)state;
+    sdd_engine *e = engine_with(NULL, NULL);
+    sdd_flow core_in = flow(T0, RD, 6, 1000), global = flow(T0 + 1, NULL, 6, 1000);
+
+    core_in.vrf_id_ingress = 0x60000000;
+    core_in.vrf_id_egress = 7;
+    sdd_engine_add_flow(e, &core_in);
+    global.vrf_id_ingress = 0x60000000;
+    global.vrf_id_egress = 0x60000000;
+    sdd_engine_add_flow(e, &global);
+    global.vrf_id_egress = 0;
+    sdd_engine_add_flow(e, &global);
+    assert_int_equal(counter(e, "unmapped_no_vpn_fields"), 2);
+    assert_int_equal(counter(e, "services"), 1);
+    sdd_engine_free(e);
+}
+
+#define VPN2 "64497:2"
+#define RD2 "0:64497:2"
+#define GLOBAL_PEER "203.0.113.9"
+
+/* Customer 1 has the CE peer and the global peer GLOBAL_PEER (outside any
+ * VRF, e.g. a route reflector session carrying VPNv4); customer 2 only
+ * routes through it. */
+static const char two_customers[] =
+    "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":[{\"router\":\"" ROUTER "\",\"rd\":\"" RD "\","
+    "\"ce_peers\":[\"" CE "\",\"" GLOBAL_PEER "\"]}]},"
+    "{\"vpn_id\":\"" VPN2 "\",\"terminations\":[{\"router\":\"" ROUTER "\",\"hostname\":\"pe1\","
+    "\"rd\":\"" RD2 "\"}]}]}";
+
+static sdd_bmp_event global_peer_event(int64_t t, sdd_bmp_type type, int reason)
+{
+    sdd_bmp_event ev = peer_event(t, type, reason);
+    ev.peer_type = SDD_PEER_GLOBAL;
+    ev.rd = 0;
+    assert_int_equal(sdd_addr_parse(GLOBAL_PEER, &ev.peer), 0);
+    return ev;
+}
+
+/* The notifications of one service, in order. */
+static int of_service(const sink *out, const char *vpn_id, json_t **found, int max)
+{
+    int n = 0;
+
+    for (int i = 0; i < out->n && n < max; i++) {
+        json_t *j = parse(out->json[i]);
+        json_t *svc = json_array_get(json_object_get(json_object_get(j, "service"), "l3VpnService"), 0);
+        if (strcmp(json_string_value(json_object_get(svc, "vpnId")), vpn_id) == 0)
+            found[n++] = j;
+        else
+            json_decref(j);
+    }
+    return n;
+}
+
+/* A global peer's session drops (slot 3) and its 60 routes of customer 2
+ * are withdrawn: customer 2 is cut off as customer 1 is, with a relevant
+ * state from its first withdrawal until the peer comes back (slot 6). The
+ * peer down alone maps to customer 1 only. */
+static void test_global_peer_down_judges_every_service_withdrawn(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", NULL};
+    sink out = {{0}, 0};
+    sdd_engine *e = engine_with_inventory(settings, two_customers, &out);
+    json_t *two[4];
+
+    for (int s = 0; s < 12; s++) {
+        sdd_flow f1 = flow(T0 + s * 60, RD, 6, 100000), f2 = flow(T0 + s * 60, RD2, 6, 100000);
+        sdd_engine_add_flow(e, &f1);
+        sdd_engine_add_flow(e, &f2);
+        if (s == 3) {
+            sdd_bmp_event down = global_peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_DOWN, 3);
+            sdd_engine_add_bmp(e, &down);
+            for (int i = 0; i < 60; i++) {
+                sdd_bmp_event w = peer_event(T0 + s * 60 + 6, SDD_BMP_WITHDRAW, -1);
+                w.peer = down.peer;
+                assert_int_equal(sdd_rd_parse(RD2, &w.rd), 0);
+                snprintf(w.prefix, sizeof(w.prefix), "198.18.%d.0/24", i);
+                sdd_engine_add_bmp(e, &w);
+            }
+        }
+        if (s == 6) {
+            sdd_bmp_event up = global_peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_UP, -1);
+            sdd_engine_add_bmp(e, &up);
+        }
+    }
+    sdd_engine_finish(e);
+    sdd_engine_free(e);
+
+    json_t *one[4];
+    int n1 = of_service(&out, VPN, one, 4);
+    assert_int_equal(n1, 2);
+    for (int i = 0; i < n1; i++)
+        json_decref(one[i]);
+    assert_int_equal(of_service(&out, VPN2, two, 4), 2);
+    json_t *anomaly = json_array_get(json_object_get(two[0], "anomaly"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(anomaly, "annotator"), "name")),
+                        "bmp_peer_down");
+    assert_int_equal(json_integer_value(json_object_get(two[0], "startTime")), (json_int_t)(T0 + 180) * 1000);
+    json_t *term = json_array_get(json_object_get(anomaly, "vpnNodeTerminations"), 0);
+    assert_string_equal(json_string_value(json_object_get(term, "routeDistinguisher")), RD2);
+    assert_int_equal(json_integer_value(json_object_get(two[1], "endTime")), (json_int_t)(T0 + 365) * 1000);
+    json_decref(two[0]);
+    json_decref(two[1]);
+    sink_free(&out);
+}
+
 static void test_json_lines_counted(void **state)
 {
     (void)state;
@@ -677,11 +808,14 @@ int main(void)
         cmocka_unit_test(test_same_input_same_output),
         cmocka_unit_test(test_restart_continues),
         cmocka_unit_test(test_crash_between_checkpoints),
+        cmocka_unit_test(test_crash_far_past_checkpoint),
         cmocka_unit_test(test_restart_two_routers),
         cmocka_unit_test(test_volume_drop_needs_history),
         cmocka_unit_test(test_holiday_not_compared),
         cmocka_unit_test(test_change_window_suppresses),
         cmocka_unit_test(test_json_lines_counted),
+        cmocka_unit_test(test_global_table_not_a_customer),
+        cmocka_unit_test(test_global_peer_down_judges_every_service_withdrawn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
