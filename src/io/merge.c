@@ -103,8 +103,15 @@ void sdd_merge_set_position(sdd_merge *m, int input, int64_t position)
     m->q[input].handed = position;
 }
 
-/* The queue whose head goes next: the oldest head, on a tie the first input
- * (flows before BMP before telemetry, as replay). -1 when none may go. */
+/* Whether a goes before b: the older, on a tie flows before BMP before
+ * telemetry, as replay (a Kafka partition's input may come before a file's). */
+static int goes_before(const sdd_record *a, const sdd_record *b)
+{
+    return a->time < b->time || (a->time == b->time && a->kind < b->kind);
+}
+
+/* The queue whose head goes next: the oldest head, on a full tie the first
+ * input. -1 when none may go. */
 static int next(const sdd_merge *m, int all)
 {
     int best = -1;
@@ -116,7 +123,7 @@ static int next(const sdd_merge *m, int all)
                 return -1;              /* it may bring an older record at once */
             continue;
         }
-        if (best < 0 || q->rec[q->head].time < m->q[best].rec[m->q[best].head].time)
+        if (best < 0 || goes_before(&q->rec[q->head], &m->q[best].rec[m->q[best].head]))
             best = i;
     }
     return best;

@@ -16,6 +16,7 @@
 
 typedef struct seen {
     int64_t time[MAX_OUT];
+    sdd_input_kind kind[MAX_OUT];
     int n;
 } seen;
 
@@ -24,14 +25,20 @@ static void collect(void *ctx, const sdd_record *r)
     seen *s = ctx;
 
     assert_true(s->n < MAX_OUT);
+    s->kind[s->n] = r->kind;
     s->time[s->n++] = r->time;
+}
+
+static void push_kind(sdd_merge *m, int input, sdd_input_kind kind, int64_t time, int64_t position)
+{
+    sdd_record r = {.kind = kind, .time = time};
+
+    assert_int_equal(sdd_merge_push(m, input, &r, position), 0);
 }
 
 static void push(sdd_merge *m, int input, int64_t time, int64_t position)
 {
-    sdd_record r = {.kind = SDD_INPUT_FLOW, .time = time};
-
-    assert_int_equal(sdd_merge_push(m, input, &r, position), 0);
+    push_kind(m, input, SDD_INPUT_FLOW, time, position);
 }
 
 static void expect_times(const seen *s, const int64_t *want, int n)
@@ -105,12 +112,31 @@ static void test_message_whole(void **state)
     sdd_merge_free(m);
 }
 
+/* On a tie, flows go before BMP whichever input holds them, as in replay. */
+static void test_tie_by_kind(void **state)
+{
+    (void)state;
+    sdd_merge *m = sdd_merge_new(0, 1);
+    int bmp = sdd_merge_add(m, 4), flow = sdd_merge_add(m, 4);
+    seen s = {0};
+    static const int64_t want[] = {10, 10};
+
+    push_kind(m, bmp, SDD_INPUT_BMP, 10, 1);
+    push_kind(m, flow, SDD_INPUT_FLOW, 10, 1);
+    assert_int_equal(sdd_merge_drain(m, 0, collect, &s), 2);
+    expect_times(&s, want, 2);
+    assert_int_equal(s.kind[0], SDD_INPUT_FLOW);
+    assert_int_equal(s.kind[1], SDD_INPUT_BMP);
+    sdd_merge_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_oldest_first),
         cmocka_unit_test(test_added_input),
         cmocka_unit_test(test_message_whole),
+        cmocka_unit_test(test_tie_by_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
