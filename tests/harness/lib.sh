@@ -330,25 +330,32 @@ sdd_kafka_restart() {
   sdd_log "kafka up again"
 }
 
-# sdd_kafka_topic TOPIC...: create topics with one partition (TopicCommand of
-# kafka-tools), then wait until each has a leader.
+# sdd_kafka_topic [--partitions N] TOPIC...: create topics with one partition
+# (or N) (TopicCommand of kafka-tools), then wait until each partition has a
+# leader.
 sdd_kafka_topic() {
-  local t
+  local t partitions=1
+  if [ "${1:-}" = --partitions ]; then
+    partitions=$2
+    shift 2
+  fi
   for t in "$@"; do
     sdd_ns java "${SDD_JAVA_OPTS[@]}" -cp "$SDD_KAFKA_HOME/*" org.apache.kafka.tools.TopicCommand \
       --bootstrap-server "$SDD_KAFKA_BROKER" --create --topic "$t" \
-      --partitions 1 --replication-factor 1 >"$SDD_TMP/kafka/topic-$t.log" 2>&1 \
+      --partitions "$partitions" --replication-factor 1 >"$SDD_TMP/kafka/topic-$t.log" 2>&1 \
       || { sdd_show_tail "$SDD_TMP/kafka/topic-$t.log"; sdd_die "create topic $t"; }
-    sdd_wait_for 30 "$SDD_KAFKA_PID" "topic $t" sdd_topic_has_leader "$t" \
+    sdd_wait_for 30 "$SDD_KAFKA_PID" "topic $t" sdd_topic_has_leader "$t" "$partitions" \
       || sdd_die "topic $t has no leader"
   done
   sdd_log "topics: $*"
 }
 
-sdd_topic_has_leader() {
-  local meta
+sdd_topic_has_leader() { # TOPIC [PARTITIONS]
+  local meta p
   meta=$(sdd_ns kcat -L -b "$SDD_KAFKA_BROKER" -t "$1" -m 2 2>&1) || return 1
-  [[ $meta == *"partition 0, leader 1"* ]]
+  for ((p = 0; p < ${2:-1}; p++)); do
+    [[ $meta == *"partition $p, leader 1"* ]] || return 1
+  done
 }
 
 # sdd_render TEMPLATE OUT [NAME=VALUE]...: copy TEMPLATE to OUT replacing each
