@@ -39,6 +39,7 @@
 #include "engine/engine.h"
 #include "io/daemon.h"
 #include "io/merge.h"
+#include "io/metrics.h"
 #include "io/output.h"
 
 #define TICK_MS 250                     /* how often files are looked at */
@@ -48,6 +49,7 @@
 #define MERGE_ROOM (FILE_BUDGET / 64)   /* room a read needs: lines of 64 bytes at least */
 #define KAFKA_BATCH 1000                /* messages read per turn */
 #define COMMIT_EVERY 1.0                /* seconds between transactions: well inside the 5 s target */
+#define PUBLISH_EVERY 1.0               /* seconds between the snapshots /metrics serves */
 
 typedef struct input {
     const char *key;                    /* its setting, for messages */
@@ -57,6 +59,7 @@ typedef struct input {
     struct sdd_daemon *d;
     double last;                        /* when a line last came (or the start) */
     double next_look;                   /* when a file without descriptor is read again */
+    uint64_t too_long;                  /* lines skipped for their length, as told the engine */
     int ready, more, done;
 } input;
 
@@ -83,6 +86,14 @@ struct sdd_daemon {
     double next_caps_log;
     double now;
     double next_stats;
+    sdd_metrics *metrics;               /* NULL without metrics_listen */
+    sdd_samples samples;                /* what the last snapshot was made of */
+    double next_publish;
+    double work_max;                    /* the longest turn's work since the last snapshot */
+    double delivered_at;                /* when the output last delivered, or had nothing waiting */
+    double delivered;                   /* how many it had delivered then */
+    double checkpoint_at, checkpoint_took;
+    uint64_t checkpoints_failed;
 };
 
 /* ---- configuration ------------------------------------------------------ */
@@ -140,6 +151,9 @@ static int read_config(sdd_daemon *d, sdd_error *err)
         return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     sdd_settings_init(&d->set);
     if (sdd_settings_load_with(&d->set, d->cfg, d->opts.config_path, d->opts.extra_keys, d->opts.extra_ctx, err) < 0)
+        return -1;
+    if (d->opts.sink &&
+        sdd_log_sink_configure(d->opts.sink, d->set.log_level, d->set.logfile, d->set.syslog, err) < 0)
         return -1;
     if (d->opts.inventory_path && sdd_config_set(d->cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
         return -1;
@@ -292,6 +306,8 @@ int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
         return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     if (open_files(d, err) < 0 || resume(d, err) < 0)
         return -1;
+    if (d->set.metrics_listen[0] && !(d->metrics = sdd_metrics_start(d->set.metrics_listen, err)))
+        return -1;
     if (!d->kafka)
         return 0;
     sdd_kafka_source_into(d->kafka, d->merge, d->engine, d->cfg->source_idle_seconds);
@@ -306,28 +322,130 @@ static void print_counter(void *ctx, const char *name, uint64_t value)
         fprintf(ctx, " %s=%llu", name, (unsigned long long)value);
 }
 
-/* The engine's counters that are not zero, and the daemon's, on one line. */
+/* Every counter: the engine's, the Kafka input's, the output's. The log
+ * line and /metrics both walk them here. */
+static void each_counter(const sdd_daemon *d, sdd_counter_fn fn, void *ctx)
+{
+    sdd_engine_counters(d->engine, fn, ctx);
+    if (d->kafka)
+        fn(ctx, "kafka_messages", sdd_kafka_source_messages(d->kafka));
+    if (d->out)
+        sdd_output_counters(d->out, fn, ctx);
+}
+
+/* The counters that are not zero, on one line. */
 static void log_stats(sdd_daemon *d)
 {
     char *text = NULL;
     size_t len = 0;
-    uint64_t too_long = 0;
     FILE *f = open_memstream(&text, &len);
 
     if (!f)
         return;
     fputs("counters:", f);
-    sdd_engine_counters(d->engine, print_counter, f);
-    if (d->kafka)
-        print_counter(f, "kafka_messages", sdd_kafka_source_messages(d->kafka));
-    if (d->out)
-        sdd_output_counters(d->out, print_counter, f);
-    for (int k = 0; k < 3; k++)
-        too_long += d->in[k].file ? sdd_file_source_too_long(d->in[k].file) : 0;
-    print_counter(f, "lines_too_long", too_long);
+    each_counter(d, print_counter, f);
     if (fclose(f) == 0 && d->opts.log.fn)
         d->opts.log.fn(d->opts.log.ctx, SDD_LOG_INFO, text);
     free(text);
+}
+
+/* ---- metrics and health ------------------------------------------------ */
+
+/* Calls fn with each input's setting (or name) and seconds since its last
+ * line; inputs that ended are left out. */
+static void each_input_idle(const sdd_daemon *d, void (*fn)(void *ctx, const char *input, double idle), void *ctx)
+{
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file && !d->in[k].done)
+            fn(ctx, d->in[k].key, d->now - d->in[k].last);
+    if (d->kafka)
+        fn(ctx, "kafka", d->now - d->kafka_last);
+    if (d->opts.feed && !d->feed_done)
+        fn(ctx, d->opts.feed->name, d->now - d->feed_last);
+}
+
+static void add_idle(void *ctx, const char *input, double idle)
+{
+    sdd_samples_add(ctx, "input_idle_seconds", input, NULL, idle);
+}
+
+typedef struct verdict {
+    char *why;
+    size_t size;
+    int stall;
+} verdict;
+
+static void add_reason(verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_reason(verdict *v, const char *fmt, ...)
+{
+    size_t used = strlen(v->why);
+    va_list ap;
+
+    if (used && used + 2 < v->size)
+        used += (size_t)snprintf(v->why + used, v->size - used, "; ");
+    va_start(ap, fmt);
+    vsnprintf(v->why + used, v->size - used, fmt, ap);
+    va_end(ap);
+}
+
+static void check_stall(void *ctx, const char *input, double idle)
+{
+    verdict *v = ctx;
+
+    if (v->stall > 0 && idle > v->stall)
+        add_reason(v, "%s: no record for %.0f s", input, idle);
+}
+
+/* Why /healthz fails, "" when it does not: an input quiet for more than
+ * input_stall_seconds, notifications waiting in the spool with none
+ * delivered for more than output_stall_seconds. */
+static void health(sdd_daemon *d, char *why, size_t size)
+{
+    verdict v = {why, size, d->set.input_stall_seconds};
+    double waiting = sdd_samples_get(&d->samples, "spool_records");
+    double delivered = sdd_samples_get(&d->samples, "kafka_delivered");
+
+    *why = '\0';
+    each_input_idle(d, check_stall, &v);
+    if (!waiting || delivered != d->delivered) {
+        d->delivered_at = d->now;
+        d->delivered = delivered;
+    }
+    if (d->now - d->delivered_at > d->set.output_stall_seconds)
+        add_reason(&v, "output: %.0f notifications waiting, none delivered for %.0f s", waiting,
+                   d->now - d->delivered_at);
+}
+
+/* The snapshot /metrics serves, made at most every PUBLISH_EVERY. */
+static void publish(sdd_daemon *d)
+{
+    char why[512];
+
+    if (!d->metrics || d->now < d->next_publish)
+        return;
+    sdd_samples_clear(&d->samples);
+    each_counter(d, sdd_samples_counter, &d->samples);
+    each_input_idle(d, add_idle, &d->samples);
+    sdd_samples_add(&d->samples, "loop_work_max", NULL, NULL, d->work_max);
+    sdd_samples_add(&d->samples, "checkpoint_duration", NULL, NULL, d->checkpoint_took);
+    sdd_samples_add(&d->samples, "checkpoint_age", NULL, NULL, d->now - d->checkpoint_at);
+    sdd_samples_add(&d->samples, "checkpoints_failed", NULL, NULL, (double)d->checkpoints_failed);
+    health(d, why, sizeof(why));
+    sdd_samples_add(&d->samples, "healthy", NULL, NULL, !*why);
+    if (sdd_metrics_publish(d->metrics, &d->samples, why)) {
+        d->work_max = 0;
+        d->next_publish = d->now + PUBLISH_EVERY;
+    }
+}
+
+/* The longest turn's work (reading, detection, output) since the last
+ * snapshot; d->now is when the turn's reading began. */
+static void time_work(sdd_daemon *d)
+{
+    double spent;
+
+    if (d->metrics && (spent = sdd_now_seconds() - d->now) > d->work_max)
+        d->work_max = spent;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -447,6 +565,9 @@ static void read_file(input *in)
         return;                         /* the others must catch up first */
     note_taken(d, in);
     sdd_read_status st = sdd_file_source_read(in->file, FILE_BUDGET, on_file_line, in);
+    uint64_t too_long = sdd_file_source_too_long(in->file);
+    sdd__engine_count_too_long(d->engine, too_long - in->too_long);   /* counted with the engine's */
+    in->too_long = too_long;
     in->ready = 0;
     in->more = st == SDD_READ_MORE;
     sdd_merge_set_more(d->merge, (int)in->kind, in->more);
@@ -598,6 +719,7 @@ static void commit_output(sdd_daemon *d)
  * Kafka offsets it names may be committed. */
 static int save_engine(sdd_daemon *d)
 {
+    double began = sdd_now_seconds();
     char *cursor = make_cursor(d);
     json_t *root;
     sdd_error err;
@@ -615,6 +737,11 @@ static int save_engine(sdd_daemon *d)
     if (rc == 0 && d->kafka)
         sdd_kafka_source_commit(d->kafka);
     free(cursor);
+    d->checkpoint_took = sdd_now_seconds() - began;
+    if (rc == 0)
+        d->checkpoint_at = began;
+    else
+        d->checkpoints_failed++;
     if (rc < 0)
         sdd_logf(&d->opts.log, SDD_LOG_ERROR, "saving the engine: %s", err.msg);
     return rc;
@@ -639,7 +766,7 @@ int sdd_daemon_run(sdd_daemon *d)
     if (!sdd_engine_cursor(d->engine))  /* a first start: the wall clock bounds the first records */
         sdd_engine_advance(d->engine, (int64_t)time(NULL));
     d->now = sdd_now_seconds();
-    d->kafka_last = d->feed_last = d->now;
+    d->kafka_last = d->feed_last = d->checkpoint_at = d->delivered_at = d->now;
     for (int k = 0; k < 3; k++)
         d->in[k].last = d->in[k].next_look = d->now;
     d->next_stats = d->now + d->opts.stats_every;
@@ -660,6 +787,8 @@ int sdd_daemon_run(sdd_daemon *d)
         tell_time(d);
         flush_output(d);
         maybe_checkpoint(d);
+        time_work(d);
+        publish(d);
     }
     if (*d->opts.stop)
         sdd_logf(&d->opts.log, SDD_LOG_INFO, "stopping on a signal; open slots stay open");
@@ -685,6 +814,8 @@ void sdd_daemon_free(sdd_daemon *d)
         return;
     /* engine and output closed first (run saved the engine): they are safe
      * even if the Kafka close then takes long */
+    sdd_metrics_stop(d->metrics);
+    sdd_samples_free(&d->samples);
     sdd_engine_free(d->engine);
     sdd_output_close(d->out);
     sdd_kafka_source_free(d->kafka);    /* its final commit: offsets of what the engine took */
