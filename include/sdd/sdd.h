@@ -121,6 +121,7 @@ typedef struct sdd_bmp_event {
     sdd_addr router;            /* bmp_router */
     sdd_addr peer;              /* peer_ip */
     uint8_t peer_type;          /* SDD_PEER_* */
+    uint8_t time_from_arrival;  /* 1: the per-peer header time was 0 (FRR), time is the arrival */
     sdd_rd rd;                  /* of the peer (peer_up/down) or of the route; 0 when absent */
     int reason;                 /* peer_down reason_type; -1 for other types */
     char prefix[48];            /* ip_prefix of a route; "" otherwise */

@@ -31,7 +31,7 @@
 static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
     "notifications", "suppressed_in_change_window", "notifications_failed", "records_refused",
-    "future_dropped", "slots_skipped_empty", "bmp_rib_dump", "lines_too_long",
+    "future_dropped", "slots_skipped_empty", "bmp_rib_dump", "lines_too_long", "bmp_time_from_arrival",
 };
 
 /* ---- life cycle of the handle ------------------------------------------ */
@@ -518,6 +518,7 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     if (refused(e, !ev || ev->type < SDD_BMP_PEER_UP || ev->type > SDD_BMP_WITHDRAW))
         return;
     e->counters[C_BMP]++;
+    e->counters[C_BMP_TIME_FROM_ARRIVAL] += ev->time_from_arrival != 0;
     if (rib_dump(e, ev)) {
         /* what the routes say of the services is learned; they are not
          * churn, nor late, nor time */

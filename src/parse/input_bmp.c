@@ -14,6 +14,7 @@
 /* The BMP per-peer header time first (the router's), then the collector's
  * (some routers, FRR among them, put 0 in the per-peer header). */
 static const char *const bmp_time_keys[] = {"timestamp", "timestamp_arrival", NULL};
+static const char *const peer_time_keys[] = {"timestamp", NULL};
 static const char *const arrival_keys[] = {"timestamp_arrival", NULL};
 
 /* Only "log" lines are events. "dump" lines restate the RIB every
@@ -193,6 +194,7 @@ static sdd_skip read_route(const json_t *root, sdd_bmp_event *out, input_err *e)
 static sdd_skip read_peer(const json_t *root, sdd_bmp_event *out, input_err *e)
 {
     uint64_t v = 0;
+    int64_t peer_time;
     input_err quiet = {NULL, 0};
 
     INPUT_TRY(sdd__input_addr(sdd__input_get(root, "bmp_router"), "bmp_router", 1, &out->router, e));
@@ -200,6 +202,9 @@ static sdd_skip read_peer(const json_t *root, sdd_bmp_event *out, input_err *e)
     INPUT_TRY(sdd__input_time(root, bmp_time_keys, &out->time, e));
     if (sdd__input_time(root, arrival_keys, &out->arrival, &quiet) != SDD_SKIP_NONE)
         out->arrival = 0;               /* when pmacct got it: optional, only compared with time */
+    /* FRR's route monitoring: "timestamp": "0.000000", the time is the
+     * arrival; the engine counts these (bmp_time_from_arrival) */
+    out->time_from_arrival = sdd__input_time(root, peer_time_keys, &peer_time, &quiet) != SDD_SKIP_NONE;
     INPUT_TRY(read_rd(root, &out->rd, e));
     INPUT_TRY(sdd__input_uint(sdd__input_get(root, "peer_type"), "peer_type", 0, UINT8_MAX, &v, e));
     out->peer_type = (uint8_t)v;

@@ -766,6 +766,34 @@ static void test_global_peer_down_judges_every_service_withdrawn(void **state)
     sink_free(&out);
 }
 
+/* FRR puts 0 in the BMP per-peer header time of route monitoring; pmacct
+ * writes "timestamp": "0.000000". Such a line takes its arrival at the
+ * collector as its time, and is counted. */
+static void test_bmp_zero_peer_time_takes_arrival(void **state)
+{
+    (void)state;
+    sdd_engine *e = engine_with(NULL, NULL);
+    sdd_flow f = flow(T0 + 100, RD, 6, 1000);
+    char line[512];
+    const char *form = "{\"event_type\": \"log\", \"log_type\": \"withdraw\", \"timestamp\": \"%s\", "
+                       "\"timestamp_arrival\": \"%d.250000\", \"bmp_router\": \"" ROUTER "\", \"peer_ip\": \"" CE "\", "
+                       "\"bmp_msg_type\": \"route_monitor\", \"rd\": \"" RD "\", \"ip_prefix\": \"192.0.2.0/24\"}";
+
+    sdd_engine_add_flow(e, &f);
+    snprintf(line, sizeof(line), form, "0.000000", T0 + 101);
+    assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, line, strlen(line)), 0);
+    snprintf(line, sizeof(line), form, "1700000141.000000", T0 + 102);       /* the router's time */
+    assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, line, strlen(line)), 0);
+    assert_int_equal(counter(e, "records_bmp"), 2);
+    assert_int_equal(counter(e, "bmp_time_from_arrival"), 1);
+    assert_int_equal(counter(e, "late_dropped") + counter(e, "late_added") + counter(e, "bmp_rib_dump"), 0);
+    snprintf(line, sizeof(line), "{\"timestamp\": \"0.000000\", \"bmp_router\": \"" ROUTER "\", "
+                                 "\"peer_ip\": \"" CE "\", \"bmp_msg_type\": \"peer_up\"}");
+    assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, line, strlen(line)), -1);   /* no time at all */
+    assert_int_equal(counter(e, "parsed_bmp_missing"), 1);
+    sdd_engine_free(e);
+}
+
 static void test_json_lines_counted(void **state)
 {
     (void)state;
@@ -797,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_json_lines_counted),
         cmocka_unit_test(test_global_table_not_a_customer),
         cmocka_unit_test(test_global_peer_down_judges_every_service_withdrawn),
+        cmocka_unit_test(test_bmp_zero_peer_time_takes_arrival),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
