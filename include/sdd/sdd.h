@@ -196,6 +196,19 @@ SDD_EXPORT void sdd_engine_on_notification(sdd_engine *e, sdd_notify_fn fn, void
 /* Services and terminations from a JSON inventory (conf-examples/inventory.json). */
 SDD_EXPORT int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err);
 
+/* Takes a new configuration while the engine runs (sddd's SIGHUP), keeping
+ * its history, open slots and relevant states: detection parameters,
+ * profiles, strategy, holidays, caps, what is learned, and cfg's
+ * inventory_file, loaded over what the engine knows (services and
+ * terminations added or updated, none removed). Keys the engine is built
+ * around must keep their value: time_step_seconds, data_delay,
+ * allowed_lateness, source_idle_seconds, history_file, state_file; and the
+ * history store, sized at start, must hold what the new parameters read
+ * back. Otherwise, or when cfg or the inventory file is refused, -1 with
+ * the key or file and the reason in err, and nothing has changed. The
+ * engine copies what it needs of cfg. */
+SDD_EXPORT int sdd_engine_reload(sdd_engine *e, const sdd_config *cfg, sdd_error *err);
+
 /* A record the engine cannot take (NULL, a kind or type out of range) is
  * counted as records_refused and not read. */
 SDD_EXPORT void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f);

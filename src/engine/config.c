@@ -417,6 +417,12 @@ void sdd__config_each_key(void (*fn)(void *ctx, const char *key), void *ctx)
     fn(ctx, "drop_model");
 }
 
+const sdd_fixed_setting *sdd__config_fixed_change(const sdd_config *a, const sdd_config *b,
+                                                  const sdd_fixed_setting *fixed)
+{
+    return sdd__setting_fixed_change(settings, N_SETTINGS, fixed, a, b);
+}
+
 void sdd__config_write(const sdd_config *cfg, FILE *out)
 {
     for (size_t i = 0; i < N_SETTINGS; i++)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "sdd/sdd.h"
+#include "util/settings.h"
 
 /* Per-profile detection parameters, in the order of the table in config.c. */
 typedef enum sdd_param {
@@ -89,6 +90,10 @@ const sdd_profile *sdd__config_profile(const sdd_config *cfg, const char *name);
 const char *sdd__param_name(sdd_param p);
 /* Calls fn with the name of every key the file may hold. */
 void sdd__config_each_key(void (*fn)(void *ctx, const char *key), void *ctx);
+/* The first engine-wide key of `fixed` (util/settings.h) whose value
+ * differs between a and b; NULL when none does. */
+const sdd_fixed_setting *sdd__config_fixed_change(const sdd_config *a, const sdd_config *b,
+                                                         const sdd_fixed_setting *fixed);
 /* The effective configuration, in a form sdd_config_load reads back. */
 void sdd__config_write(const sdd_config *cfg, FILE *out);
 

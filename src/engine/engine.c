@@ -36,7 +36,7 @@ static const char *const counter_names[C_COUNT] = {
 
 /* ---- life cycle of the handle ------------------------------------------ */
 
-static int copy_config(sdd_config *dst, const sdd_config *src)
+int sdd__engine_copy_config(sdd_config *dst, const sdd_config *src)
 {
     *dst = *src;
     dst->profiles = malloc((size_t)src->n_profiles * sizeof(*dst->profiles));
@@ -52,8 +52,7 @@ static int cmp_day(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* "2026-12-25,2026-12-26" into sorted day numbers. */
-static int parse_holidays(sdd_engine *e, const char *list, sdd_error *err)
+int sdd__holidays_parse(const char *list, int64_t **days, int *n, sdd_error *err)
 {
     const char *p = list;
 
@@ -65,19 +64,19 @@ static int parse_holidays(sdd_engine *e, const char *list, sdd_error *err)
             (p[used] != ',' && p[used] != '\0')) {
             return sdd__fail(err, SDD_E_CONFIG, "holidays: '%.200s' is not a list of YYYY-MM-DD dates", list);
         }
-        grown = realloc(e->holidays, (size_t)(e->n_holidays + 1) * sizeof(*grown));
+        grown = realloc(*days, (size_t)(*n + 1) * sizeof(*grown));
         if (!grown)
             return sdd__fail(err, SDD_E_NOMEM, "out of memory");
-        e->holidays = grown;
+        *days = grown;
         memset(&tm, 0, sizeof(tm));
         tm.tm_year = y - 1900;
         tm.tm_mon = m - 1;
         tm.tm_mday = d;
-        e->holidays[e->n_holidays++] = (int64_t)timegm(&tm) / 86400;
+        (*days)[(*n)++] = (int64_t)timegm(&tm) / 86400;
         p += used + (p[used] == ',');
     }
-    if (e->n_holidays)
-        qsort(e->holidays, (size_t)e->n_holidays, sizeof(*e->holidays), cmp_day);
+    if (*n)
+        qsort(*days, (size_t)*n, sizeof(**days), cmp_day);
     return 0;
 }
 
@@ -90,10 +89,7 @@ static sdd_season season_of(const sdd_engine *e, int64_t t)
                                                                                     : SDD_SEASON_WORKDAY;
 }
 
-/* History as long as the strategy's detectors read back, under every
- * profile; each tier at least the slots history keeps exact sums of. */
-static sdd_history *open_history(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape,
-                                 sdd_error *err)
+void sdd__history_shape_for(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape)
 {
     sdd_history_need all = {SDD_HISTORY_OPEN_SLOTS, SDD_HISTORY_OPEN_SLOTS};
 
@@ -110,16 +106,20 @@ static sdd_history *open_history(const sdd_config *cfg, const sdd_strategy *stra
     shape->short_slots = (uint32_t)all.short_slots;
     shape->long_series = SDD_M_LONG_COUNT;
     shape->short_series = SDD_M_SHORT_COUNT;
+}
+
+static sdd_history *open_history(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape,
+                                 sdd_error *err)
+{
+    sdd__history_shape_for(cfg, strategy, shape);
     return sdd__history_open(cfg->history_file[0] ? cfg->history_file : NULL, shape, err);
 }
 
-/* A service's profile must be one the configuration defines: one that is
- * not would silently get the defaults. */
-static int check_profiles(const sdd_engine *e, const char *path, sdd_error *err)
+int sdd__check_profiles(const sdd_config *cfg, sdd_inventory *inv, const char *path, sdd_error *err)
 {
-    for (int i = 0; i < sdd__inventory_count(e->inv); i++) {
-        const sdd_service *s = sdd__inventory_service(e->inv, i);
-        if (s->profile[0] && !sdd__config_profile(&e->cfg, s->profile))
+    for (int i = 0; i < sdd__inventory_count(inv); i++) {
+        const sdd_service *s = sdd__inventory_service(inv, i);
+        if (s->profile[0] && !sdd__config_profile(cfg, s->profile))
             return sdd__fail(err, SDD_E_CONFIG, "%s: service %s: profile '%s' is not defined by the configuration "
                              "(no key[%s] line)", path, s->vpn_id, s->profile, s->profile);
     }
@@ -146,7 +146,7 @@ static int load_inventory(sdd_engine *e, const char *path, sdd_error *err)
 {
     if (sdd__inventory_load(e->inv, path, err) < 0)
         return -1;
-    return check_profiles(e, path, err);
+    return sdd__check_profiles(&e->cfg, e->inv, path, err);
 }
 
 sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
@@ -157,7 +157,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
     if (sdd_config_check(cfg, err) < 0 || sdd__strategy_parse(cfg->strategy, &strategy, err) < 0)
         return NULL;
     e = calloc(1, sizeof(*e));
-    if (!e || copy_config(&e->cfg, cfg) < 0) {
+    if (!e || sdd__engine_copy_config(&e->cfg, cfg) < 0) {
         free(e);
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
@@ -178,7 +178,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
     else
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
     sdd__services_init(&e->services, e->slots.n_rows);
-    if (!e->hist || parse_holidays(e, cfg->holidays, err) < 0 || check_state_dir(cfg->state_file, err) < 0 ||
+    if (!e->hist || sdd__holidays_parse(cfg->holidays, &e->holidays, &e->n_holidays, err) < 0 || check_state_dir(cfg->state_file, err) < 0 ||
         (cfg->inventory_file[0] && load_inventory(e, cfg->inventory_file, err) < 0) ||
         sdd__checkpoint_load(e, err) < 0) {
         sdd_engine_free(e);

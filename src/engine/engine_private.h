@@ -47,6 +47,18 @@ struct sdd_engine {
     int n_strings;
 };
 
+/* engine.c, for reload.c: a deep copy of src into dst (its profiles are
+ * dst's); -1 when out of memory. */
+int sdd__engine_copy_config(sdd_config *dst, const sdd_config *src);
+/* "2026-12-25,2026-12-26" appended to the day numbers *days, sorted. */
+int sdd__holidays_parse(const char *list, int64_t **days, int *n, sdd_error *err);
+/* The history the strategy's detectors read back under every profile of
+ * cfg; each tier at least the slots history keeps exact sums of. */
+void sdd__history_shape_for(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape);
+/* A service's profile must be one cfg defines: one that is not would
+ * silently get the defaults. -1 naming path and the service. */
+int sdd__check_profiles(const sdd_config *cfg, sdd_inventory *inv, const char *path, sdd_error *err);
+
 /* checkpoint.c: continues from the state file, if the configuration names
  * one that exists: -1 with err when it cannot be used. */
 int sdd__checkpoint_load(sdd_engine *e, sdd_error *err);

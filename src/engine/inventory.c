@@ -121,6 +121,11 @@ void sdd__inventory_limit(sdd_inventory *inv, int learn_route_targets, int max_s
     inv->max_terminations = max_terminations;
 }
 
+void sdd__inventory_learn_unknown_rd(sdd_inventory *inv, int learn_unknown_rd)
+{
+    inv->learn_unknown_rd = learn_unknown_rd;
+}
+
 void sdd__inventory_refused(const sdd_inventory *inv, uint64_t *services, uint64_t *terminations)
 {
     *services = inv->refused_services;

@@ -68,6 +68,9 @@ sdd_inventory *sdd__inventory_new(int learn_unknown_rd);
  * counted (sdd__inventory_refused). Without a call: route targets learned,
  * no caps. */
 void sdd__inventory_limit(sdd_inventory *inv, int learn_route_targets, int max_services, int max_terminations);
+/* Whether an RD of no service forms a service of its own (learn_unknown_rd),
+ * as given to sdd__inventory_new: a new configuration may change it. */
+void sdd__inventory_learn_unknown_rd(sdd_inventory *inv, int learn_unknown_rd);
 /* Services and terminations refused by the caps so far. */
 void sdd__inventory_refused(const sdd_inventory *inv, uint64_t *services, uint64_t *terminations);
 void sdd__inventory_free(sdd_inventory *inv);

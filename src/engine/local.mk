@@ -11,6 +11,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/history.c src/engine/history.h \
 	src/engine/inventory.c src/engine/inventory.h \
 	src/engine/metrics.h \
+	src/engine/reload.c \
 	src/engine/replay.c
 
 CMOCKA_TESTS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history \
@@ -31,3 +32,7 @@ tests_unit_engine_test_inventory_LDADD = $(TEST_LIBS)
 CMOCKA_TESTS += tests/unit/engine/test_checkpoint
 tests_unit_engine_test_checkpoint_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_checkpoint_LDADD = $(TEST_LIBS) $(ZLIB_LIBS)
+
+CMOCKA_TESTS += tests/unit/engine/test_reload
+tests_unit_engine_test_reload_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_reload_LDADD = $(TEST_LIBS)

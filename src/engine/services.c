@@ -65,6 +65,12 @@ sdd__service_state *sdd__services_get(sdd__services *sv, int svc, sdd_inventory 
     return &sv->st[svc];
 }
 
+void sdd__services_reprofile(sdd__services *sv, sdd_inventory *inv, const sdd_config *cfg)
+{
+    for (int i = 0; i < sv->n; i++)
+        sv->st[i].profile = profile_of(cfg, sdd__inventory_service(inv, i));
+}
+
 static int same_addr(const sdd_addr *a, const sdd_addr *b)
 {
     return memcmp(a, b, sizeof(*a)) == 0;

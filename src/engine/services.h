@@ -54,6 +54,9 @@ void sdd__services_free(sdd__services *sv);
 sdd__service_state *sdd__services_get(sdd__services *sv, int svc, sdd_inventory *inv, const sdd_config *cfg,
                                       sdd_history *hist);
 
+/* Every service's profile looked up again, in a new configuration. */
+void sdd__services_reprofile(sdd__services *sv, sdd_inventory *inv, const sdd_config *cfg);
+
 /* A global peer went down (kept until it comes back up), or came back. */
 void sdd__services_peer_down(sdd__services *sv, const sdd_addr *router, const sdd_addr *peer, int64_t time,
                              int reason);

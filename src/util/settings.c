@@ -79,3 +79,24 @@ void sdd__setting_write(const sdd_setting *d, const void *base, FILE *out)
     else if (field[0])
         fprintf(out, "%s: %s\n", d->name, field);
 }
+
+/* Whether the field of row d is the same in the structs a and b. */
+static int same_value(const sdd_setting *d, const void *a, const void *b)
+{
+    const char *x = (const char *)a + d->offset, *y = (const char *)b + d->offset;
+
+    if (d->type == SDD_SET_TEXT)
+        return strcmp(x, y) == 0;
+    return *(const int *)x == *(const int *)y;
+}
+
+const sdd_fixed_setting *sdd__setting_fixed_change(const sdd_setting *table, size_t n,
+                                                   const sdd_fixed_setting *fixed, const void *a, const void *b)
+{
+    for (; fixed->name; fixed++) {
+        const sdd_setting *d = sdd__setting_find(table, n, fixed->name);
+        if (d && !same_value(d, a, b))
+            return fixed;
+    }
+    return NULL;
+}

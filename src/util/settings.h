@@ -33,6 +33,18 @@ int sdd__setting_apply(const sdd_setting *d, void *base, const char *value, sdd_
 /* "name: value\n" of the field (nothing for empty text). */
 void sdd__setting_write(const sdd_setting *d, const void *base, FILE *out);
 
+/* A setting that cannot change while a program runs, and why (for the
+ * message that refuses a new value of it). */
+typedef struct sdd_fixed_setting {
+    const char *name;
+    const char *why;
+} sdd_fixed_setting;
+
+/* The first of `fixed` (ended by a NULL name; each a row of the table)
+ * whose field differs between the structs a and b; NULL when none does. */
+const sdd_fixed_setting *sdd__setting_fixed_change(const sdd_setting *table, size_t n,
+                                                   const sdd_fixed_setting *fixed, const void *a, const void *b);
+
 /* A number as the whole text (finite; whole when is_int): 0 or -1. */
 int sdd__parse_number(const char *text, int is_int, double *out);
 
