@@ -17,8 +17,8 @@ libsdd_la_SOURCES =
 libsdd_la_LIBADD = libsdd_core.la
 libsdd_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0
 
-libsdd_io_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(RDKAFKA_CFLAGS) $(AVRO_CFLAGS) $(CURL_CFLAGS) $(MHD_CFLAGS)
-libsdd_io_la_LIBADD = $(RDKAFKA_LIBS) $(AVRO_LIBS) $(CURL_LIBS) $(MHD_LIBS)
+libsdd_io_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(RDKAFKA_CFLAGS) $(AVRO_CFLAGS) $(CURL_CFLAGS) $(MHD_CFLAGS) $(SYSTEMD_CFLAGS)
+libsdd_io_la_LIBADD = $(RDKAFKA_LIBS) $(AVRO_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS)
 
 libsdd_lab_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
 libsdd_lab_la_LIBADD = $(ZLIB_LIBS) $(MATH_LIBS)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddd: the engine as a daemon over pmacct's outputs (Kafka topics, files,
  * stdin). This file only reads the options, logs (to stderr until the
- * configuration says otherwise: io/log_sink.h) and turns SIGINT/SIGTERM
- * into a stop request; src/io/daemon.c does the work.
+ * configuration says otherwise: io/log_sink.h), turns SIGINT/SIGTERM into
+ * a stop request and SIGHUP into a reload; src/io/daemon.c does the work.
  * docs/sddd.md describes its settings, signals and exit codes. */
 #include <getopt.h>
 #include <limits.h>
@@ -14,12 +14,14 @@
 
 #include "io/daemon.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
-static void on_stop_signal(int sig)
+static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 static int usage(FILE *out, int rc)
@@ -75,15 +77,16 @@ static int parse_args(int argc, char **argv, sdd_daemon_opts *o)
     return 0;
 }
 
-static void catch_stop_signals(void)
+static void catch_signals(void)
 {
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;     /* interrupts poll(2); the loop sees the flag within a second anyway */
+    sa.sa_handler = on_signal;          /* interrupts poll(2); the loop sees the flag within a second anyway */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);           /* a closed stdout is a write error, reported */
     signal(SIGXFSZ, SIG_IGN);           /* a file-size limit too: EFBIG, reported as a full disk is */
 }
@@ -91,14 +94,15 @@ static void catch_stop_signals(void)
 int main(int argc, char **argv)
 {
     sdd_log_sink sink;
-    sdd_daemon_opts o = {.stop = &stop_requested, .log = {sdd_log_sink_write, &sink}, .sink = &sink};
+    sdd_daemon_opts o = {.stop = &stop_requested, .reload = &reload_requested,
+                         .log = {sdd_log_sink_write, &sink}, .sink = &sink};
     sdd_error err = {0};
     sdd_daemon *d;
     int rc = parse_args(argc, argv, &o);
 
     if (rc != 0)
         return rc > 0 ? 0 : usage(stderr, SDD_EXIT_CONFIG);
-    catch_stop_signals();
+    catch_signals();
     sdd_log_sink_init(&sink, "sddd/core", STDERR_FILENO, 0);
     d = sdd_daemon_new(&o, &err);
     if (!d) {

@@ -24,7 +24,14 @@
  * made since the checkpoint were in the output's spool before they counted.
  * The Kafka input commits its offsets once a checkpoint naming them is
  * durable; with a Kafka output, the output's transactions commit them
- * instead, every COMMIT_EVERY seconds. */
+ * instead, every COMMIT_EVERY seconds.
+ *
+ * SIGHUP reads the configuration file and the inventory again: the engine
+ * takes what may change while it runs (sdd_engine_reload), and so do the
+ * daemon's settings that are read as it goes (checkpoint period, logging,
+ * health limits); a file that changes anything else, or is refused, changes
+ * nothing. Under systemd (Type=notify) the loop says when it is ready,
+ * alive (the watchdog), reloading and stopping (notify.h). */
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
@@ -40,6 +47,7 @@
 #include "io/daemon.h"
 #include "io/merge.h"
 #include "io/metrics.h"
+#include "io/notify.h"
 #include "io/output.h"
 
 #define TICK_MS 250                     /* how often files are looked at */
@@ -94,6 +102,7 @@ struct sdd_daemon {
     double delivered;                   /* how many it had delivered then */
     double checkpoint_at, checkpoint_took;
     uint64_t checkpoints_failed;
+    double alive_every, next_alive;     /* the watchdog's period, halved; 0 without */
 };
 
 /* ---- configuration ------------------------------------------------------ */
@@ -144,18 +153,27 @@ static int check_inputs(sdd_daemon *d, sdd_error *err)
     return 0;
 }
 
+/* The configuration file into set and cfg (made here), with --inventory
+ * over its inventory_file. */
+static int load_file(const sdd_daemon *d, sdd_settings *set, sdd_config **cfg, sdd_error *err)
+{
+    *cfg = sdd_config_new();
+    if (!*cfg)
+        return sdd__fail(err, SDD_E_NOMEM, "out of memory");
+    sdd_settings_init(set);
+    if (sdd_settings_load_with(set, *cfg, d->opts.config_path, d->opts.extra_keys, d->opts.extra_ctx, err) < 0)
+        return -1;
+    if (d->opts.inventory_path && sdd_config_set(*cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
+        return -1;
+    return 0;
+}
+
 static int read_config(sdd_daemon *d, sdd_error *err)
 {
-    d->cfg = sdd_config_new();
-    if (!d->cfg)
-        return sdd__fail(err, SDD_E_NOMEM, "out of memory");
-    sdd_settings_init(&d->set);
-    if (sdd_settings_load_with(&d->set, d->cfg, d->opts.config_path, d->opts.extra_keys, d->opts.extra_ctx, err) < 0)
+    if (load_file(d, &d->set, &d->cfg, err) < 0)
         return -1;
     if (d->opts.sink &&
         sdd_log_sink_configure(d->opts.sink, d->set.log_level, d->set.logfile, d->set.syslog, err) < 0)
-        return -1;
-    if (d->opts.inventory_path && sdd_config_set(d->cfg, "inventory_file", NULL, d->opts.inventory_path, err) < 0)
         return -1;
     if (check_inputs(d, err) < 0 || sdd_output_check_config(&d->set, err) < 0)
         return -1;
@@ -761,6 +779,119 @@ static void maybe_checkpoint(sdd_daemon *d)
     }
 }
 
+/* ---- SIGHUP and the service manager ------------------------------------ */
+
+/* sddd's settings that are used only at start, and why. */
+static const sdd_fixed_setting fixed_settings[] = {
+    {"flow_input", "the inputs are opened at start"},
+    {"bmp_input", "the inputs are opened at start"},
+    {"telemetry_input", "the inputs are opened at start"},
+    {"output", "the output is opened at start"},
+    {"output_format", "the output is opened at start"},
+    {"schema_registry", "the output is opened at start"},
+    {"spool_dir", "the output's spool is opened at start"},
+    {"spool_max_bytes", "the output's spool is opened at start"},
+    {"kafka_brokers", "the Kafka clients are made at start"},
+    {"kafka_group_id", "the Kafka clients are made at start"},
+    {"kafka_config_file", "the Kafka clients are made at start"},
+    {"metrics_listen", "the HTTP endpoint listens from the start"},
+    {NULL, NULL},
+};
+
+/* A new file's settings and configuration, checked and taken; -1 with err
+ * when it is refused (nothing taken then). */
+static int take_file(sdd_daemon *d, sdd_settings *set, sdd_config *cfg, sdd_error *err)
+{
+    const sdd_fixed_setting *changed = sdd_settings_fixed_change(&d->set, set, fixed_settings);
+    sdd_error why;
+
+    if (changed)
+        return sdd__fail(err, SDD_E_CONFIG, "%s cannot change while sddd runs: %s", changed->name, changed->why);
+    if (sdd_engine_reload(d->engine, cfg, err) < 0)
+        return -1;
+    if (d->opts.sink && sdd_log_sink_configure(d->opts.sink, set->log_level, set->logfile, set->syslog, &why) < 0) {
+        sdd_logf(&d->opts.log, SDD_LOG_WARNING, "reload: logging left as it was: %s", why.msg);
+        memcpy(set->log_level, d->set.log_level, sizeof(set->log_level));
+        memcpy(set->logfile, d->set.logfile, sizeof(set->logfile));
+        memcpy(set->syslog, d->set.syslog, sizeof(set->syslog));
+    }
+    d->set = *set;
+    sdd_config_free(d->cfg);
+    d->cfg = cfg;
+    return 0;
+}
+
+/* SIGHUP: the configuration file and the inventory read again. */
+static void reload(sdd_daemon *d)
+{
+    sdd_settings set;
+    sdd_config *cfg = NULL;
+    sdd_error err;
+
+    sdd_notify_reloading();
+    if (load_file(d, &set, &cfg, &err) < 0 || take_file(d, &set, cfg, &err) < 0) {
+        sdd_config_free(cfg);
+        sdd_logf(&d->opts.log, SDD_LOG_ERROR, "reload refused, the running configuration is kept: %s", err.msg);
+    } else {
+        sdd_logf(&d->opts.log, SDD_LOG_INFO, "reloaded %s", d->opts.config_path);
+    }
+}
+
+typedef struct summary {
+    uint64_t records, notifications, services;
+} summary;
+
+static void add_to_summary(void *ctx, const char *name, uint64_t value)
+{
+    summary *s = ctx;
+
+    if (!strcmp(name, "records_flow") || !strcmp(name, "records_bmp") || !strcmp(name, "records_iface"))
+        s->records += value;
+    else if (!strcmp(name, "notifications"))
+        s->notifications = value;
+    else if (!strcmp(name, "services"))
+        s->services = value;
+}
+
+/* The status line systemctl status shows. */
+static void status_line(const sdd_daemon *d, char *buf, size_t size)
+{
+    summary s = {0, 0, 0};
+
+    each_counter(d, add_to_summary, &s);
+    snprintf(buf, size, "%llu records, %llu services, %llu notifications", (unsigned long long)s.records,
+             (unsigned long long)s.services, (unsigned long long)s.notifications);
+}
+
+static void tell_ready(const sdd_daemon *d)
+{
+    char status[128];
+
+    status_line(d, status, sizeof(status));
+    sdd_notify_ready(status);
+}
+
+/* The watchdog's ping, from the loop: a loop that is stuck sends none. */
+static void keep_alive(sdd_daemon *d)
+{
+    char status[128];
+
+    if (d->alive_every <= 0 || d->now < d->next_alive)
+        return;
+    status_line(d, status, sizeof(status));
+    sdd_notify_alive(status);
+    d->next_alive = d->now + d->alive_every;
+}
+
+static void maybe_reload(sdd_daemon *d)
+{
+    if (!d->opts.reload || !*d->opts.reload)
+        return;
+    *d->opts.reload = 0;
+    reload(d);
+    tell_ready(d);
+}
+
 int sdd_daemon_run(sdd_daemon *d)
 {
     if (!sdd_engine_cursor(d->engine))  /* a first start: the wall clock bounds the first records */
@@ -772,6 +903,9 @@ int sdd_daemon_run(sdd_daemon *d)
     d->next_stats = d->now + d->opts.stats_every;
     d->next_commit = d->now + COMMIT_EVERY;
     d->next_sync = d->now + d->set.state_sync_seconds;
+    d->alive_every = sdd_notify_watchdog_every();
+    d->next_alive = d->now;
+    tell_ready(d);
     while (!*d->opts.stop && !d->failed && !d->feed_done) {
         d->now = sdd_now_seconds();
         if (d->opts.exit_idle > 0 && all_idle(d)) {
@@ -782,6 +916,8 @@ int sdd_daemon_run(sdd_daemon *d)
             break;
         }
         maybe_log_stats(d);
+        maybe_reload(d);
+        keep_alive(d);
         wait_for_input(d);
         read_inputs(d);
         tell_time(d);
@@ -790,6 +926,7 @@ int sdd_daemon_run(sdd_daemon *d)
         time_work(d);
         publish(d);
     }
+    sdd_notify_stopping();
     if (*d->opts.stop)
         sdd_logf(&d->opts.log, SDD_LOG_INFO, "stopping on a signal; open slots stay open");
     flush_output(d);

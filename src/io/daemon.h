@@ -33,6 +33,8 @@ typedef struct sdd_daemon_opts {
     int exit_idle;                      /* seconds; 0: run until *stop */
     int stats_every;                    /* seconds; 0: counters only at exit */
     volatile sig_atomic_t *stop;        /* set from a signal handler to stop */
+    volatile sig_atomic_t *reload;      /* set from a signal handler to read the configuration
+                                         * file and the inventory again (NULL: never) */
     sdd_logger log;
     sdd_log_sink *sink;                 /* where log lines go: the settings logfile, syslog and
                                          * log_level apply to it (NULL: log only) */
@@ -56,7 +58,10 @@ int sdd_daemon_start(sdd_daemon *d, sdd_error *err);
  * slots stay open), then saves the engine (sdd_engine_sync: history, and the
  * open slots when state_file is set). Logs the counters every stats_every
  * seconds and once at the end; with metrics_listen, publishes them and its
- * health every second. Returns the exit code. */
+ * health every second. On *reload, reads the configuration file and the
+ * inventory again (a refused file is logged and changes nothing). Tells a
+ * service manager that it is ready, alive, reloading and stopping
+ * (notify.h). Returns the exit code. */
 int sdd_daemon_run(sdd_daemon *d);
 /* Closes the engine and the output, leaves the consumer group (committing). */
 void sdd_daemon_free(sdd_daemon *d);

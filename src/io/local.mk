@@ -21,7 +21,8 @@ libsdd_io_la_SOURCES = \
 	src/io/daemon.c src/io/daemon.h \
 	src/io/log_sink.c src/io/log_sink.h \
 	src/io/metrics.c src/io/metrics.h \
-	src/io/metrics_text.c src/io/metrics_text.h
+	src/io/metrics_text.c src/io/metrics_text.h \
+	src/io/notify.c src/io/notify.h
 nodist_libsdd_io_la_SOURCES = src/io/schema_text.c
 
 # The schema ships with the package and is compiled into the library, so
@@ -43,6 +44,9 @@ CMOCKA_TESTS += tests/unit/io/test_avro tests/unit/io/test_label tests/unit/io/t
 	tests/unit/io/test_log_sink
 UNIT_TESTS += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
 EXTRA_DIST += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
+# sddd's SIGHUP and its messages to systemd (files in, a file out)
+UNIT_TESTS += tests/unit/io/test_sddd_reload.sh tests/unit/io/test_sddd_notify.sh
+EXTRA_DIST += tests/unit/io/test_sddd_reload.sh tests/unit/io/test_sddd_notify.sh
 tests_unit_io_test_avro_CFLAGS = $(TEST_CFLAGS) $(AVRO_CFLAGS)
 tests_unit_io_test_avro_LDADD = $(IO_TEST_LIBS) $(AVRO_LIBS)
 tests_unit_io_test_label_CFLAGS = $(TEST_CFLAGS)

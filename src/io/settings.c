@@ -83,3 +83,9 @@ void sdd_settings_each_key(void (*fn)(void *ctx, const char *key), void *ctx)
     for (size_t i = 0; i < N_TABLE; i++)
         fn(ctx, table[i].name);
 }
+
+const sdd_fixed_setting *sdd_settings_fixed_change(const sdd_settings *a, const sdd_settings *b,
+                                                   const sdd_fixed_setting *fixed)
+{
+    return sdd__setting_fixed_change(table, N_TABLE, fixed, a, b);
+}

@@ -46,6 +46,10 @@ int sdd_settings_load_with(sdd_settings *s, sdd_config *cfg, const char *path, s
 int sdd_settings_set(sdd_settings *s, const char *key, const char *value, sdd_error *err);
 /* Calls fn with the name of every key of sddd's. */
 void sdd_settings_each_key(void (*fn)(void *ctx, const char *key), void *ctx);
+/* The first key of `fixed` (util/settings.h) whose value differs between
+ * a and b; NULL when none does. */
+const sdd_fixed_setting *sdd_settings_fixed_change(const sdd_settings *a, const sdd_settings *b,
+                                                          const sdd_fixed_setting *fixed);
 /* 1 when an input and the output are both Kafka (on the same brokers): the
  * output then commits the input's offsets in its transactions
  * (source_spec.c). */
