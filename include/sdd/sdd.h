@@ -124,6 +124,7 @@ typedef struct sdd_bmp_event {
     uint8_t time_from_arrival;  /* 1: the per-peer header time was 0 (FRR), time is the arrival */
     sdd_rd rd;                  /* of the peer (peer_up/down) or of the route; 0 when absent */
     int reason;                 /* peer_down reason_type; -1 for other types */
+    int fsm_event;              /* reason 2's reason_loc_code (RFC 4271 FSM event); 0 absent */
     char prefix[48];            /* ip_prefix of a route; "" otherwise */
     sdd_addr nexthop;           /* bgp_nexthop of an update; zero otherwise */
     uint8_t n_rt;

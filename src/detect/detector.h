@@ -31,11 +31,16 @@ typedef enum sdd_season { SDD_SEASON_WORKDAY, SDD_SEASON_HOLIDAY } sdd_season;
  * management plane detectors. */
 typedef enum sdd_event_kind { SDD_EV_PEER_UP, SDD_EV_PEER_DOWN, SDD_EV_IFACE_UP, SDD_EV_IFACE_DOWN } sdd_event_kind;
 
+/* A peer down's BMP reason_type (RFC 7854 4.9) and, above its low byte,
+ * the FSM event of a reason 2 (RFC 4271 8.1, 0 when not given): one int,
+ * as the engine keeps and checkpoints an event's reason. */
+#define SDD_PEER_DOWN_CODE(ev) ((ev)->reason < 0 ? (ev)->reason : (ev)->reason | (ev)->fsm_event << 8)
+
 typedef struct sdd_event {
     int64_t time;
     sdd_event_kind kind;
     int termination;                    /* index in the service, -1 unknown */
-    int reason;                         /* BMP peer_down reason; -1 otherwise */
+    int reason;                         /* SDD_PEER_DOWN_CODE of a peer down; -1 otherwise */
     sdd_addr peer;
     char ifname[SDD_NAME_MAX];
 } sdd_event;

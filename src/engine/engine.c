@@ -486,7 +486,7 @@ static void add_peer_event(sdd_engine *e, int svc, sdd_event_kind kind, int64_t 
 static void on_global_peer(sdd_engine *e, int svc, const sdd_bmp_event *ev)
 {
     if (ev->type == SDD_BMP_PEER_DOWN)
-        sdd__services_peer_down(&e->services, &ev->router, &ev->peer, ev->time, ev->reason);
+        sdd__services_peer_down(&e->services, &ev->router, &ev->peer, ev->time, SDD_PEER_DOWN_CODE(ev));
     if (ev->type != SDD_BMP_PEER_UP)
         return;
     sdd__services_peer_up(&e->services, &ev->router, &ev->peer);
@@ -541,7 +541,7 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     }
     if (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN)
         add_peer_event(e, svc, ev->type == SDD_BMP_PEER_UP ? SDD_EV_PEER_UP : SDD_EV_PEER_DOWN, ev->time, ev,
-                       ev->reason);
+                       SDD_PEER_DOWN_CODE(ev));
 }
 
 void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev)

@@ -20,7 +20,7 @@ static const char *const arrival_keys[] = {"timestamp_arrival", NULL};
 /* Only "log" lines are events. "dump" lines restate the RIB every
  * bmp_dump_refresh_time: read as updates they would look like a burst of
  * route changes at each dump. Absent: accepted, as the Avro forms have it. */
-static sdd_skip check_event_type(const json_t *root, input_err *e)
+static sdd_skip check_event_type(const input_val *root, input_err *e)
 {
     const char *et = NULL;
 
@@ -33,7 +33,7 @@ static sdd_skip check_event_type(const json_t *root, input_err *e)
 /* route_monitor's log_type: "update" / "withdraw" (1.7.7 and current);
  * "end-of-rib" (current) and "delete" (pmacct purging a peer's routes, under
  * bmp_msg_type "internal") say nothing new about the network. */
-static sdd_skip route_type(const json_t *root, sdd_bmp_type *type, input_err *e)
+static sdd_skip route_type(const input_val *root, sdd_bmp_type *type, input_err *e)
 {
     const char *lt = NULL;
 
@@ -49,7 +49,7 @@ static sdd_skip route_type(const json_t *root, sdd_bmp_type *type, input_err *e)
     return SDD_SKIP_NONE;
 }
 
-static sdd_skip msg_type(const json_t *root, sdd_bmp_type *type, input_err *e)
+static sdd_skip msg_type(const input_val *root, sdd_bmp_type *type, input_err *e)
 {
     const char *mt = NULL;
 
@@ -69,9 +69,9 @@ static sdd_skip msg_type(const json_t *root, sdd_bmp_type *type, input_err *e)
 
 /* Current pmacct writes the peer distinguisher as "pd" instead of "rd" with
  * bmp_daemon_set_pd; a VPN route's own RD stays in "rd". */
-static sdd_skip read_rd(const json_t *root, sdd_rd *out, input_err *e)
+static sdd_skip read_rd(const input_val *root, sdd_rd *out, input_err *e)
 {
-    const json_t *v = sdd__input_get(root, "rd");
+    const input_val *v = sdd__input_get(root, "rd");
 
     if (v)
         return sdd__input_rd(v, "rd", out, e);
@@ -159,27 +159,26 @@ static sdd_skip ecomms_text(sdd_bmp_event *out, const char *s, input_err *e)
 }
 
 /* bgp_comms_encode_as_array: ["RT:64497:12", "SoO:64497:12"]; else one string. */
-static sdd_skip read_ecomms(const json_t *root, sdd_bmp_event *out, input_err *e)
+static sdd_skip read_ecomms(const input_val *root, sdd_bmp_event *out, input_err *e)
 {
-    const json_t *v = sdd__input_get(root, "ecomms");
-    const json_t *item;
-    size_t i;
+    const input_val *v = sdd__input_get(root, "ecomms");
+    const input_val *item;
 
     if (!v)
         return SDD_SKIP_NONE;
-    if (json_is_string(v))
-        return ecomms_text(out, json_string_value(v), e);
-    if (!json_is_array(v))
+    if (v->kind == INPUT_STRING)
+        return ecomms_text(out, v->s, e);
+    if (v->kind != INPUT_ARRAY)
         return sdd__input_fail(e, SDD_SKIP_TYPE, "field ecomms: expected array or string");
-    json_array_foreach(v, i, item) {
-        if (!json_is_string(item))
+    INPUT_EACH(v, item) {
+        if (item->kind != INPUT_STRING)
             return sdd__input_fail(e, SDD_SKIP_TYPE, "field ecomms: expected strings");
-        INPUT_TRY(add_ecomm(out, json_string_value(item), json_string_length(item), e));
+        INPUT_TRY(add_ecomm(out, item->s, item->len, e));
     }
     return SDD_SKIP_NONE;
 }
 
-static sdd_skip read_route(const json_t *root, sdd_bmp_event *out, input_err *e)
+static sdd_skip read_route(const input_val *root, sdd_bmp_event *out, input_err *e)
 {
     INPUT_TRY(sdd__input_text(sdd__input_get(root, "ip_prefix"), "ip_prefix", 1, out->prefix, sizeof(out->prefix), e));
     if (!prefix_ok(out->prefix))
@@ -191,7 +190,7 @@ static sdd_skip read_route(const json_t *root, sdd_bmp_event *out, input_err *e)
 
 /* Fields of the peer, present on every kind kept. peer_type is only written
  * on peer messages: routes read as global peers (0). */
-static sdd_skip read_peer(const json_t *root, sdd_bmp_event *out, input_err *e)
+static sdd_skip read_peer(const input_val *root, sdd_bmp_event *out, input_err *e)
 {
     uint64_t v = 0;
     int64_t peer_time;
@@ -211,16 +210,21 @@ static sdd_skip read_peer(const json_t *root, sdd_bmp_event *out, input_err *e)
     return SDD_SKIP_NONE;
 }
 
-static sdd_skip read_bmp(const json_t *root, sdd_bmp_event *out, input_err *e)
+static sdd_skip read_bmp(const input_val *root, sdd_bmp_event *out, input_err *e)
 {
-    uint64_t reason = 0;
+    uint64_t reason = 0, fsm_event = 0;
 
     INPUT_TRY(check_event_type(root, e));
     INPUT_TRY(msg_type(root, &out->type, e));
     INPUT_TRY(read_peer(root, out, e));
     if (out->type == SDD_BMP_PEER_DOWN) {
         INPUT_TRY(sdd__input_uint(sdd__input_get(root, "reason_type"), "reason_type", 1, UINT8_MAX, &reason, e));
+        /* pmacct writes it on reason 2 only; it does not decode the
+         * NOTIFICATION of reasons 1 and 3 */
+        INPUT_TRY(sdd__input_uint(sdd__input_get(root, "reason_loc_code"), "reason_loc_code", 0, UINT16_MAX,
+                                  &fsm_event, e));
         out->reason = (int)reason;
+        out->fsm_event = (int)fsm_event;
     }
     if (out->type == SDD_BMP_UPDATE || out->type == SDD_BMP_WITHDRAW)
         return read_route(root, out, e);
@@ -230,13 +234,14 @@ static sdd_skip read_bmp(const json_t *root, sdd_bmp_event *out, input_err *e)
 sdd_skip sdd__parse_bmp(const char *line, size_t len, sdd_bmp_event *out, char *detail, size_t detail_len)
 {
     input_err e = {detail, detail_len};
-    json_t *root;
+    input_doc doc;
+    const input_val *root;
     sdd_skip why;
 
     memset(out, 0, sizeof(*out));
     out->reason = -1;
-    INPUT_TRY(sdd__input_load(line, len, &root, &e));
+    INPUT_TRY(sdd__input_load(line, len, &doc, &root, &e));
     why = read_bmp(root, out, &e);
-    json_decref(root);
+    sdd__input_free(&doc);
     return why;
 }

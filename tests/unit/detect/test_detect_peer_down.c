@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_detect_peer_down.c: a BGP session's drop, from pmacct's BMP line to
+ * the symptom: each BMP reason (and the FSM event of reason 2) gives the
+ * draft's action, reason and trigger; a peer that came back in the slot is
+ * no symptom; and an engine that has seen nothing before (a cold start, no
+ * history at all) opens the relevant state as it reads the peer down. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "detect/detectors.h"
+#include "engine/config.h"
+
+#define STEP 60
+#define SLOT 28333334                   /* the slot judged */
+#define SLOT_END ((int64_t)(SLOT + 1) * STEP)
+#define PEER "198.51.100.6"
+
+/* ---- the detector ------------------------------------------------------ */
+
+typedef struct fixture {
+    sdd_config *cfg;
+    sdd_event events[4];
+    sdd_detect_input in;
+    sdd_symptom out[4];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof(*fx));
+
+    assert_non_null(fx);
+    fx->cfg = sdd_config_new();
+    assert_non_null(fx->cfg);
+    fx->in.profile = &fx->cfg->profiles[0];
+    fx->in.step = STEP;
+    fx->in.slot = SLOT;
+    fx->in.events = fx->events;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+
+    sdd_config_free(fx->cfg);
+    free(fx);
+    return 0;
+}
+
+static void add_event(fixture *fx, sdd_event_kind kind, int64_t time, int reason, int fsm_event)
+{
+    sdd_event *ev = &fx->events[fx->in.n_events++];
+    sdd_bmp_event bmp = {.reason = reason, .fsm_event = fsm_event};
+
+    memset(ev, 0, sizeof(*ev));
+    ev->time = time;
+    ev->kind = kind;
+    ev->termination = 0;
+    ev->reason = SDD_PEER_DOWN_CODE(&bmp);
+    assert_int_equal(sdd_addr_parse(PEER, &ev->peer), 0);
+}
+
+static int run(fixture *fx)
+{
+    return sdd__detectors[SDD_DET_PEER_DOWN].run(&fx->in, fx->out, 4);
+}
+
+/* RFC 7854's reasons, and reason 2's FSM events (RFC 4271 8.1), in the
+ * draft's control-plane table. */
+static void test_reasons_in_the_draft_table(void **state)
+{
+    static const struct {
+        int reason, fsm_event;
+        const char *why, *trigger, *description;
+    } rows[] = {
+        {1, 0, "Locally Teared Down", "Peer", "BGP peer " PEER " down (BMP reason 1)"},
+        {2, 2, "Locally Teared Down", "Administrative", "BGP peer " PEER " down (BMP reason 2, FSM event 2)"},
+        {2, 10, "Locally Teared Down", "Transport Connection Failed",
+         "BGP peer " PEER " down (BMP reason 2, FSM event 10)"},
+        {2, 18, "Locally Teared Down", "Transport Connection Failed",
+         "BGP peer " PEER " down (BMP reason 2, FSM event 18)"},
+        {2, 0, "Locally Teared Down", "Transport Connection Failed", "BGP peer " PEER " down (BMP reason 2)"},
+        {3, 0, "Remotely Teared Down", "Peer", "BGP peer " PEER " down (BMP reason 3)"},
+        {4, 0, "Remotely Teared Down", "Transport Connection Failed", "BGP peer " PEER " down (BMP reason 4)"},
+        {5, 0, "Locally Teared Down", "Administrative", "BGP peer " PEER " down (BMP reason 5)"},
+    };
+    fixture *fx = *state;
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        fx->in.n_events = 0;
+        add_event(fx, SDD_EV_PEER_DOWN, SLOT_END - 30, rows[i].reason, rows[i].fsm_event);
+        assert_int_equal(run(fx), 1);
+        assert_string_equal(fx->out[0].action, "Adjacency");
+        assert_string_equal(fx->out[0].reason, rows[i].why);
+        assert_string_equal(fx->out[0].trigger, rows[i].trigger);
+        assert_string_equal(fx->out[0].description, rows[i].description);
+        assert_int_equal(fx->out[0].plane, SDD_PLANE_CONTROL);
+        assert_int_equal(fx->out[0].start, SLOT_END - 30);
+    }
+}
+
+/* Down and up again within the slot: nothing left to report. */
+static void test_back_in_the_slot(void **state)
+{
+    fixture *fx = *state;
+
+    add_event(fx, SDD_EV_PEER_DOWN, SLOT_END - 30, 3, 0);
+    add_event(fx, SDD_EV_PEER_UP, SLOT_END - 10, -1, 0);
+    assert_int_equal(run(fx), 0);
+}
+
+/* ---- the engine, cold ---------------------------------------------------- */
+
+static const char inventory[] =
+    "{\"services\":[{\"vpn_id\":\"64499:14\",\"name\":\"cold\",\"profile\":\"default\","
+    "\"terminations\":[{\"router\":\"192.0.2.1\",\"rd\":\"0:64499:14\",\"ce_peers\":[\"" PEER "\"]}]}]}";
+
+/* pmacct's msglog line of an operator's shutdown of the session (reason 2,
+ * FSM event 2 ManualStop), the first record the engine ever reads. */
+static const char peer_down[] =
+    "{\"event_type\": \"log\", \"timestamp\": \"1700000045.000000\", \"bmp_router\": \"192.0.2.1\", "
+    "\"bmp_msg_type\": \"peer_down\", \"peer_ip\": \"" PEER "\", \"peer_type\": 1, \"rd\": \"0:64499:14\", "
+    "\"reason_type\": 2, \"reason_str\": \"The local system closed the session without a notification "
+    "message\", \"reason_loc_code\": 2}";
+
+static void keep_first(void *ctx, const sdd_notification *n)
+{
+    json_t **first = ctx;
+
+    if (!*first)
+        *first = json_loads(n->json, 0, NULL);
+}
+
+static sdd_engine *cold_engine(json_t **first)
+{
+    sdd_config *cfg = sdd_config_new();
+    sdd_error err = {0};
+    char path[] = "/tmp/sdd-test-inventory-XXXXXX";
+    int fd = mkstemp(path);
+    sdd_engine *e;
+
+    assert_true(fd >= 0);
+    assert_true(write(fd, inventory, strlen(inventory)) == (ssize_t)strlen(inventory));
+    close(fd);
+    e = sdd_engine_new(cfg, &err);
+    sdd_config_free(cfg);
+    if (!e || sdd_engine_load_inventory(e, path, &err) < 0)
+        fail_msg("%s", err.msg);
+    unlink(path);
+    sdd_engine_on_notification(e, keep_first, first);
+    return e;
+}
+
+static void test_cold_start_alarms_at_once(void **state)
+{
+    json_t *first = NULL, *symptom;
+    sdd_engine *e = cold_engine(&first);
+
+    (void)state;
+    assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, peer_down, strlen(peer_down)), 0);
+    assert_non_null(first);             /* read, not waiting for its slot nor any history */
+    /* from the start of its slot, as every relevant state */
+    assert_int_equal(json_integer_value(json_object_get(first, "startTime")), (json_int_t)1700000040 * 1000);
+    assert_true(json_is_null(json_object_get(first, "endTime")));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(json_object_get(first, "service"), "l3VpnService"), 0),
+                            "vpnId")),
+                        "64499:14");
+    symptom = json_object_get(json_array_get(json_object_get(first, "anomaly"), 0), "symptom");
+    assert_string_equal(json_string_value(json_object_get(symptom, "action")), "Adjacency");
+    assert_string_equal(json_string_value(json_object_get(symptom, "reason")), "Locally Teared Down");
+    assert_string_equal(json_string_value(json_object_get(symptom, "trigger")), "Administrative");
+    json_decref(first);
+    sdd_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reasons_in_the_draft_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_back_in_the_slot, setup, teardown),
+        cmocka_unit_test(test_cold_start_alarms_at_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
