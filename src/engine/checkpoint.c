@@ -8,10 +8,14 @@
  * the previous state or the new one, never half of either.
  *
  * A state is a checkpoint. History is written in place between two of them,
- * so after a crash it may hold slots the state has not seen closed; loading
- * rewinds every history entity to the oldest slot the state has a row for
- * and writes those rows again (slots.h), so that reading the input again
- * from the cursor rebuilds history exactly, as if no crash had happened.
+ * so after a crash it may hold slots the state has not seen closed, and
+ * its rings may have dropped older slots for them. Loading first puts back
+ * what history's undo log kept of the checkpoint named by the state's
+ * history_epoch (history.h), then rewinds every history entity to the
+ * oldest slot the state has a row for and writes those rows again
+ * (slots.h), so that reading the input again from the cursor rebuilds
+ * history exactly, as if no crash had happened. Saving starts that log
+ * over once the state naming its new epoch is on disk.
  *
  * Format version 3: the document, then a line {"crc32":"xxxxxxxx"} with the
  * CRC-32 of the document's bytes. Version 2 (no such line) is still read.
@@ -148,7 +152,7 @@ static json_t *clock_json(const sdd__clock *c)
     return json_pack("{s:I,s:I,s:o}", "now", (json_int_t)c->now, "lead", (json_int_t)c->lead, "sources", sources);
 }
 
-static json_t *state_json(const sdd_engine *e)
+static json_t *state_json(const sdd_engine *e, uint64_t history_epoch)
 {
     json_t *services = json_array(), *records = json_array(), *empty = json_array();
 
@@ -158,12 +162,13 @@ static json_t *state_json(const sdd_engine *e)
         json_array_append_new(records, json_integer((json_int_t)e->slots.row_records[r]));
         json_array_append_new(empty, json_boolean(e->slots.row_closed_empty[r]));
     }
-    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "format", STATE_FORMAT, "version",
-                     STATE_VERSION, "time_step_seconds", e->cfg.time_step_seconds, "rows", e->slots.n_rows, "strategy",
-                     e->cfg.strategy, "newest", (json_int_t)e->slots.newest, "next_close", (json_int_t)e->slots.next_close,
-                     "first_slot", (json_int_t)e->slots.first_slot, "row_records", records, "row_closed_empty", empty,
-                     "cursor", e->cursor ? json_string(e->cursor) : json_null(), "services", services,
-                     "inventory", sdd__inventory_to_json(e->inv), "clock", clock_json(&e->clock));
+    return json_pack("{s:s,s:i,s:i,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "format", STATE_FORMAT,
+                     "version", STATE_VERSION, "time_step_seconds", e->cfg.time_step_seconds, "rows", e->slots.n_rows,
+                     "strategy", e->cfg.strategy, "newest", (json_int_t)e->slots.newest, "next_close",
+                     (json_int_t)e->slots.next_close, "first_slot", (json_int_t)e->slots.first_slot, "row_records",
+                     records, "row_closed_empty", empty, "cursor", e->cursor ? json_string(e->cursor) : json_null(),
+                     "services", services, "inventory", sdd__inventory_to_json(e->inv), "clock", clock_json(&e->clock),
+                     "history_epoch", (json_int_t)history_epoch);
 }
 
 static int fsync_dir_of(const char *path)
@@ -232,20 +237,24 @@ static int write_atomically(const char *path, const char *text, sdd_error *err)
     return fsync_dir_of(path) < 0 ? fail(err, SDD_E_IO, path, strerror(errno)) : 0;
 }
 
+/* The state, naming the next epoch of history's undo log; once it is on
+ * disk, the log starts over for that epoch (history.h). Until then the log
+ * keeps what the checkpoint before had, for a crash in between. */
 int sdd__checkpoint_save(sdd_engine *e, sdd_error *err)
 {
+    uint64_t epoch = sdd__history_epoch(e->hist) % (uint64_t)INT64_MAX + 1;
     json_t *state;
     char *text;
     int rc;
 
-    state = state_json(e);
+    state = state_json(e, epoch);
     text = state ? json_dumps(state, JSON_COMPACT) : NULL;
     json_decref(state);
     if (!text)
         return fail(err, SDD_E_NOMEM, e->cfg.state_file, "out of memory");
     rc = write_atomically(e->cfg.state_file, text, err);
     free(text);
-    return rc;
+    return rc < 0 ? -1 : sdd__history_begin(e->hist, epoch, err);
 }
 
 /* ---- reading the file --------------------------------------------------- */
@@ -330,6 +339,7 @@ typedef struct rd {
     char at[192];
     size_t len;
     sdd_error *err;
+    int64_t history_epoch;              /* of history's undo log; 0: none said */
 } rd;
 
 static size_t enter(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -807,6 +817,10 @@ static int restore(rd *r, json_t *root)
         get_mark(r, root, "first_slot", TIME_LIMIT / sl->step, &sl->first_slot) < 0 ||
         restore_row_marks(r, root) < 0 || restore_services(r, root) < 0 || restore_clock(r, root) < 0)
         return -1;
+    /* a state written before history had an undo log names none */
+    if (json_object_get(root, "history_epoch") &&
+        get_i64(r, root, "history_epoch", 1, INT64_MAX, &r->history_epoch) < 0)
+        return -1;
     return restore_cursor(r, root);
 }
 
@@ -846,17 +860,20 @@ static void rewind_history(sdd_engine *e)
                 sdd__slot_write(&e->slots, e->hist, e->services.st[i].hist, e->services.st[i].rows, slot);
 }
 
-/* The document checked and read into the engine; -1 with err. *damaged
- * says whether the file itself is at fault (not the configuration). */
-static int load_document(sdd_engine *e, const char *text, size_t len, int *damaged, sdd_error *err)
+/* The document checked and read into the engine, and the epoch of
+ * history's undo log it names (0: none); -1 with err. *damaged says whether
+ * the file itself is at fault (not the configuration). */
+static int load_document(sdd_engine *e, const char *text, size_t len, int *damaged, int64_t *history_epoch,
+                         sdd_error *err)
 {
-    rd r = {e, e->cfg.state_file, "", 0, err};
+    rd r = {e, e->cfg.state_file, "", 0, err, 0};
     json_error_t jerr;
     json_t *root;
     int summed, rc;
     long doc = document_length(text, len, &summed, r.file, err);
 
     *damaged = 1;
+    *history_epoch = 0;
     if (doc < 0)
         return -1;
     root = json_loadb(text, (size_t)doc, JSON_REJECT_DUPLICATES, &jerr);
@@ -872,6 +889,7 @@ static int load_document(sdd_engine *e, const char *text, size_t len, int *damag
     else
         rc = restore(&r, root);
     json_decref(root);
+    *history_epoch = r.history_epoch;
     return rc;
 }
 
@@ -895,6 +913,7 @@ int sdd__checkpoint_load(sdd_engine *e, sdd_error *err)
     const char *path = e->cfg.state_file;
     struct stat st;
     size_t len = 0;
+    int64_t history_epoch;
     char *text;
     int damaged, rc;
 
@@ -903,10 +922,12 @@ int sdd__checkpoint_load(sdd_engine *e, sdd_error *err)
     text = read_state(path, &len, err);
     if (!text)
         return -1;
-    rc = load_document(e, text, len, &damaged, err);
+    rc = load_document(e, text, len, &damaged, &history_epoch, err);
     free(text);
     if (rc < 0)
         return damaged ? prev_hint(path, err) : -1;
+    if (history_epoch && sdd__history_roll_back(e->hist, (uint64_t)history_epoch, err) < 0)
+        return -1;
     rewind_history(e);
     return 0;
 }

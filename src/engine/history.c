@@ -76,6 +76,21 @@
  * key without its NUL or twice, a newest slot out of range) is refused at
  * open, naming the entity, rather than read.
  * A file can be opened by one store at a time (flock); a second is refused.
+ *
+ * Going back to a checkpoint. A restart goes on from the last checkpoint
+ * (checkpoint.c), but the file holds what was written since. The slots from
+ * the oldest one the checkpoint's state has a row for are forgotten and
+ * written again (sdd__history_rewind); what cannot be written again is what
+ * the rings dropped since: an advance past the checkpoint's newest slot
+ * clears positions that held slots older than any row. So each advance
+ * first copies what it clears of the checkpoint's history to the undo log
+ * PATH.undo (undo.h, made by the first checkpoint): the entity's head and
+ * exact sums once, and ring positions up to one ring's length past the
+ * checkpoint's newest slot, a few bytes per series and slot (and nothing
+ * while no checkpoint has begun the log). A checkpoint starts the log over
+ * (sdd__history_begin) once its state is written; a restart from it puts
+ * the bytes back (sdd__history_roll_back), so history is the checkpoint's
+ * however far the engine went on, even past a whole ring.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +107,7 @@
 
 #include "util/error.h"
 #include "engine/history.h"
+#include "engine/undo.h"
 
 #define HIST_MAGIC "SDD-HIST"
 #define HIST_VERSION 1u
@@ -158,7 +174,18 @@ struct sdd_history {
     int recovered;
     int32_t *index;             /* open addressing by key: entity, or -1 */
     uint32_t index_size;        /* a power of two */
+    char *undo_path;            /* PATH.undo; NULL in memory */
+    sdd_undo *undo;             /* the undo log (undo.h); NULL until there is one */
+    int keeping;                /* a checkpoint has begun the log: what it had is kept */
+    int64_t *kept_from;         /* per entity: its newest slot when the log began, or KEPT_* */
+    uint32_t kept_n;
+    sdd_undo_range *ranges;     /* one advance's ranges: the head and two per ring */
 };
+
+/* An entity's kept_from before its first advance since the log began, and
+ * when it had no data then (nothing of its rings to keep). */
+#define KEPT_NOT_YET INT64_MIN
+#define KEPT_NOTHING (INT64_MIN + 1)
 
 /* ---- the value encoding ---------------------------------------------- */
 
@@ -482,6 +509,83 @@ static void tier_clear(sdd_history *h, int32_t entity, int tier, int64_t from, i
         ring_clear(ring_of(h, entity, tier, s), len, slot_pos(from, len), count);
 }
 
+/* ---- what the last checkpoint had, kept before an advance overwrites it ---- */
+
+/* Room in kept_from for `entities`; -1 when out of memory. */
+static int kept_reserve(sdd_history *h, uint32_t entities, sdd_error *err)
+{
+    uint32_t n = entities > h->hdr.capacity ? entities : h->hdr.capacity;
+    int64_t *kept;
+
+    if (entities <= h->kept_n)
+        return 0;
+    kept = realloc(h->kept_from, (size_t)n * sizeof(*kept));
+    if (!kept) {
+        sdd__fail(err, SDD_E_NOMEM, "history: out of memory");
+        return -1;
+    }
+    for (uint32_t i = h->kept_n; i < n; i++)
+        kept[i] = KEPT_NOT_YET;
+    h->kept_from = kept;
+    h->kept_n = n;
+    return 0;
+}
+
+static sdd_undo_range range_of(const sdd_history *h, const void *p, size_t len)
+{
+    return (sdd_undo_range){(uint64_t)((const uint8_t *)p - h->base), p, (uint32_t)len};
+}
+
+/* The ranges of a tier's rings (one or two each: a ring wraps) holding
+ * slots from..from+count-1; how many were written to r. */
+static int ring_ranges(const sdd_history *h, int32_t entity, int tier, int64_t from, int64_t count,
+                       sdd_undo_range *r)
+{
+    uint32_t len = tier_slots(h, tier), pos = slot_pos(from, len);
+    uint32_t n = count < (int64_t)len ? (uint32_t)count : len;
+    uint32_t first = n < len - pos ? n : len - pos;
+    uint16_t series = tier == 0 ? h->shape.long_series : h->shape.short_series;
+    int k = 0;
+
+    for (uint16_t s = 0; s < series; s++) {
+        const uint16_t *ring = ring_of(h, entity, tier, s);
+        r[k++] = range_of(h, ring + pos, first * sizeof(*ring));
+        if (n > first)
+            r[k++] = range_of(h, ring, (n - first) * sizeof(*ring));
+    }
+    return k;
+}
+
+/* Before an advance to `slot`, what of the last checkpoint's history it
+ * would overwrite goes to the undo log: the entity's head and exact sums at
+ * its first advance since, and the ring positions of the slots up to a
+ * ring's length past its newest slot then (a position further on holds
+ * what was written since). Should the log fail, it keeps nothing more until
+ * the next checkpoint, and a restart can only rewind. */
+static void keep_before_advance(sdd_history *h, int32_t entity, int64_t slot)
+{
+    const struct entity_head *e = head_of(h, entity);
+    int64_t *from;
+    int n = 0;
+
+    if (!h->keeping)
+        return;
+    from = &h->kept_from[entity];
+    if (*from == KEPT_NOT_YET) {
+        *from = e->has_data ? e->newest : KEPT_NOTHING;
+        h->ranges[n++] = range_of(h, e, h->lay.rings[0]);     /* head and exact sums */
+    }
+    for (int tier = 0; tier < 2 && e->has_data && *from != KEPT_NOTHING; tier++) {
+        int64_t last = *from + (int64_t)tier_slots(h, tier);
+        if (slot < last)
+            last = slot;
+        if (last > e->newest)
+            n += ring_ranges(h, entity, tier, e->newest + 1, last - e->newest, h->ranges + n);
+    }
+    if (n > 0 && sdd__undo_keep(h->undo, h->ranges, n) < 0)
+        h->keeping = 0;
+}
+
 /* Moves the entity's newest slot forward to `slot`: everything in between,
  * and `slot` itself, starts as no data. Cleared first, then newest moves, so
  * that a crash in between never shows old ring content as new slots. */
@@ -489,6 +593,7 @@ static void entity_advance(sdd_history *h, int32_t entity, int64_t slot)
 {
     struct entity_head *e = head_of(h, entity);
 
+    keep_before_advance(h, entity, slot);
     if (e->has_data) {
         int64_t gap = slot - e->newest;
         int64_t open = gap < SDD_HISTORY_OPEN_SLOTS ? gap : SDD_HISTORY_OPEN_SLOTS;
@@ -734,6 +839,24 @@ static int file_load(sdd_history *h, const char *path, uint64_t size, sdd_error 
     return 0;
 }
 
+/* The undo log PATH.undo, opened when there is one (it is made by the
+ * first checkpoint), and room for one advance's ranges. */
+static int undo_find(sdd_history *h, const char *path, sdd_error *err)
+{
+    size_t len = strlen(path);
+
+    h->undo_path = malloc(len + sizeof(".undo"));
+    h->ranges = calloc(1 + 2 * series_total(h), sizeof(*h->ranges));
+    if (!h->undo_path || !h->ranges)
+        return sdd__fail(err, SDD_E_NOMEM, "history: out of memory");
+    memcpy(h->undo_path, path, len);
+    memcpy(h->undo_path + len, ".undo", sizeof(".undo"));
+    if (access(h->undo_path, F_OK) != 0)
+        return 0;
+    h->undo = sdd__undo_open(h->undo_path, err);
+    return h->undo ? 0 : -1;
+}
+
 static int file_open(sdd_history *h, const char *path, sdd_error *err)
 {
     struct stat st;
@@ -757,9 +880,13 @@ static int file_open(sdd_history *h, const char *path, sdd_error *err)
         sdd__fail(err, SDD_E_IO, "history file %s: cannot stat it: %s", path, strerror(errno));
         return -1;
     }
-    /* An empty file is one whose creation stopped before its header was written. */
+    if (undo_find(h, path, err) < 0)
+        return -1;
+    /* An empty file is one whose creation stopped before its header was
+     * written. The log of a history that was there before says nothing
+     * about a new one. */
     if (st.st_size == 0)
-        return file_create(h, path, err);
+        return file_create(h, path, err) < 0 || (h->undo && sdd__undo_begin(h->undo, 0, err) < 0) ? -1 : 0;
     return file_load(h, path, (uint64_t)st.st_size, err);
 }
 
@@ -769,7 +896,11 @@ static void history_free(sdd_history *h)
         munmap(h->base, h->map_bytes);
     if (h->fd >= 0)
         close(h->fd);
+    sdd__undo_close(h->undo);
+    free(h->undo_path);
     free(h->index);
+    free(h->kept_from);
+    free(h->ranges);
     free(h);
 }
 
@@ -794,7 +925,8 @@ sdd_history *sdd__history_open(const char *path, const sdd_history_shape *shape,
     h->shape = *shape;
     h->lay = lay;
     if ((path ? file_open(h, path, err) : map_memory(h, err)) != 0 ||
-        index_reserve(h, h->hdr.count, err) != 0 || entities_check(h, path, err) != 0) {
+        index_reserve(h, h->hdr.count, err) != 0 || kept_reserve(h, h->hdr.count, err) != 0 ||
+        entities_check(h, path, err) != 0) {
         history_free(h);
         return NULL;
     }
@@ -833,6 +965,38 @@ int sdd__history_recovered(const sdd_history *h)
     return h->recovered;
 }
 
+uint64_t sdd__history_epoch(const sdd_history *h)
+{
+    return h->undo ? sdd__undo_epoch(h->undo) : 0;
+}
+
+int sdd__history_begin(sdd_history *h, uint64_t epoch, sdd_error *err)
+{
+    if (!h->undo_path)
+        return 0;                       /* in memory: no restart comes back to it */
+    if (!h->undo && !(h->undo = sdd__undo_open(h->undo_path, err)))
+        return -1;
+    for (uint32_t i = 0; i < h->kept_n; i++)
+        h->kept_from[i] = KEPT_NOT_YET;
+    h->keeping = sdd__undo_begin(h->undo, epoch, err) == 0;
+    return h->keeping ? 0 : -1;
+}
+
+int sdd__history_roll_back(sdd_history *h, uint64_t epoch, sdd_error *err)
+{
+    long put;
+
+    if (!h->undo)
+        return sdd__history_begin(h, epoch, err);
+    if (sdd__undo_epoch(h->undo) == epoch)
+        mark_dirty(h);
+    put = sdd__undo_roll_back(h->undo, epoch, h->base, h->map_bytes, HEADER_BYTES, err);
+    /* on disk before the log that could put it back again starts over */
+    if (put < 0 || (put > 0 && sdd__history_sync(h, err) < 0))
+        return -1;
+    return sdd__history_begin(h, epoch, err);
+}
+
 int32_t sdd__history_find(const sdd_history *h, const char *key)
 {
     if (!h || !key || !key[0] || strlen(key) >= SDD_HISTORY_KEY_MAX)
@@ -849,7 +1013,7 @@ static int32_t entity_create(sdd_history *h, const char *key, sdd_error *err)
 
     if (h->hdr.count == h->hdr.capacity && grow(h, err) != 0)
         return -1;
-    if (index_reserve(h, h->hdr.count + 1, err) != 0)
+    if (index_reserve(h, h->hdr.count + 1, err) != 0 || kept_reserve(h, h->hdr.count + 1, err) != 0)
         return -1;
     mark_dirty(h);
     block = block_of(h, entity);

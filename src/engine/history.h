@@ -57,6 +57,16 @@ void sdd__history_close(sdd_history *h);                  /* sync and unmap; NUL
  * its last write (the writer crashed): the newest slots may be partial. */
 int sdd__history_recovered(const sdd_history *h);
 
+/* The undo log (history.c, "Going back to a checkpoint"; nothing in memory).
+ * Epoch: the checkpoint the log keeps bytes for, 0 for none. Begin: the
+ * store as it is now (synced) is checkpoint `epoch`, the log starts over.
+ * Roll back: when the log is of checkpoint `epoch`, what was overwritten
+ * since is put back and synced; the log then starts over for `epoch`. A
+ * log of another checkpoint is left out. 0, or -1 with err. */
+uint64_t sdd__history_epoch(const sdd_history *h);
+int sdd__history_begin(sdd_history *h, uint64_t epoch, sdd_error *err);
+int sdd__history_roll_back(sdd_history *h, uint64_t epoch, sdd_error *err);
+
 /* The entity with this key (a NUL-terminated string up to 63 bytes, e.g.
  * "64497:4438"), created if new; its index is stable across reopen. -1 (with
  * err) if the key is empty or too long, or the store cannot grow. */

@@ -9,6 +9,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/services.c src/engine/services.h \
 	src/engine/slots.c src/engine/slots.h \
 	src/engine/history.c src/engine/history.h \
+	src/engine/undo.c src/engine/undo.h \
 	src/engine/inventory.c src/engine/inventory.h \
 	src/engine/metrics.h \
 	src/engine/reload.c \

@@ -368,6 +368,21 @@ static void test_peer_down_lifecycle(void **state)
     sink_free(&out);
 }
 
+/* What an engine with state_file DIR/state.json and history_file
+ * DIR/history.db leaves in DIR removed; with and_dir, DIR too. */
+static void remove_stores(const char *dir, int and_dir)
+{
+    const char *const names[] = {"state.json", "state.json.prev", "history.db", "history.db.undo"};
+    char path[96];
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    if (and_dir)
+        rmdir(dir);
+}
+
 /* The peer-down run cut in two by a restart, while the peer is down (minute
  * 5) and after it came back but before the relevant state closed (minute
  * 7): the second engine, started from the state and history the first
@@ -398,8 +413,7 @@ static void test_restart_continues(void **state)
                 fail_msg("%s", err.msg);
             sdd_engine_free(e);
         }
-        unlink(state_path);
-        unlink(hist_path);
+        remove_stores(dir, 0);
         assert_int_equal(cut.n, whole.n);
         for (int i = 0; i < whole.n; i++)
             assert_string_equal(cut.json[i], whole.json[i]);
@@ -416,9 +430,7 @@ static void test_restart_continues(void **state)
     assert_null(sdd_engine_new(cfg, &err));
     assert_non_null(strstr(err.msg, "not a pmacct-sdd state file"));
     sdd_config_free(cfg);
-    unlink(state_path);
-    unlink(hist_path);
-    rmdir(dir);
+    remove_stores(dir, 1);
 }
 
 /* An hour of traffic, then a drop; every minute also brings a late record
@@ -443,14 +455,13 @@ static void run_drop(const char *const *settings, int from, int to, int finish, 
 }
 
 /* A crash between checkpoints: the first engine syncs at minute 40 with its
- * cursor, goes on to minute 75 (history written in place, notifications
+ * cursor, goes on to minute `crash` (history written in place, notifications
  * made) and dies without syncing again. The second continues from the
  * checkpoint, reads minutes 40.. again and says exactly what one engine
  * says: the notifications after the checkpoint again, none counted twice
  * in history. */
-static void test_crash_between_checkpoints(void **state)
+static void crash_between_checkpoints(int crash, int end)
 {
-    (void)state;
     char dir[] = "/tmp/sdd-test-crash-XXXXXX", state_path[64], hist_path[64];
     const char *const whole_settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes",
                                           "5", NULL};
@@ -463,7 +474,7 @@ static void test_crash_between_checkpoints(void **state)
     snprintf(hist_path, sizeof(hist_path), "%s/history.db", dir);
     const char *const settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes", "5",
                                     "state_file", state_path, "history_file", hist_path, NULL};
-    run_drop(whole_settings, 0, 90, 1, &whole);
+    run_drop(whole_settings, 0, end, 1, &whole);
     assert_true(whole.n >= 1);
 
     sdd_engine *e = engine_with(settings, &cut);
@@ -472,16 +483,16 @@ static void test_crash_between_checkpoints(void **state)
     if (sdd_engine_sync(e, &err) < 0)
         fail_msg("%s", err.msg);
     at_checkpoint = cut.n;
-    feed_drop(e, 40, 75);
+    feed_drop(e, 40, crash);
     assert_true(cut.n > at_checkpoint);
-    sdd_engine_free(e);                 /* history keeps minutes 40..74, the state does not */
+    sdd_engine_free(e);                 /* history keeps minutes 40..crash, the state does not */
     for (int i = at_checkpoint; i < cut.n; i++)
         free(cut.json[i]);
     cut.n = at_checkpoint;
 
     e = engine_with(settings, &cut);
     assert_string_equal(sdd_engine_cursor(e), "minute 40");
-    feed_drop(e, 40, 90);
+    feed_drop(e, 40, end);
     sdd_engine_finish(e);
     sdd_engine_free(e);
     assert_int_equal(cut.n, whole.n);
@@ -489,9 +500,24 @@ static void test_crash_between_checkpoints(void **state)
         assert_string_equal(cut.json[i], whole.json[i]);
     sink_free(&whole);
     sink_free(&cut);
-    unlink(state_path);
-    unlink(hist_path);
-    rmdir(dir);
+    remove_stores(dir, 1);
+}
+
+static void test_crash_between_checkpoints(void **state)
+{
+    (void)state;
+    crash_between_checkpoints(75, 90);
+}
+
+/* The same crash after the first engine went on past its checkpoint by
+ * more than the history's rings hold (a backlog read fast): the slots
+ * before the checkpoint that the rings had then dropped (the hour before
+ * the drop at minute 70) are back for the second engine, which compares
+ * with them again. */
+static void test_crash_far_past_checkpoint(void **state)
+{
+    (void)state;
+    crash_between_checkpoints(200, 210);
 }
 
 /* feed_drop from ROUTER, each minute after a flow of another exporter whose
@@ -549,9 +575,7 @@ static void test_restart_two_routers(void **state)
         assert_string_equal(cut.json[i], whole.json[i]);
     sink_free(&whole);
     sink_free(&cut);
-    unlink(state_path);
-    unlink(hist_path);
-    rmdir(dir);
+    remove_stores(dir, 1);
 }
 
 static void test_same_input_same_output(void **state)
@@ -818,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_same_input_same_output),
         cmocka_unit_test(test_restart_continues),
         cmocka_unit_test(test_crash_between_checkpoints),
+        cmocka_unit_test(test_crash_far_past_checkpoint),
         cmocka_unit_test(test_restart_two_routers),
         cmocka_unit_test(test_volume_drop_needs_history),
         cmocka_unit_test(test_holiday_not_compared),

@@ -40,6 +40,7 @@ static const sdd_history_shape default_shape = {
 struct fixture {
     char dir[64];
     char path[128];
+    char undo[136];                 /* the store's undo log, PATH.undo */
 };
 
 static int setup(void **state)
@@ -54,6 +55,7 @@ static int setup(void **state)
         return -1;
     }
     snprintf(f->path, sizeof(f->path), "%s/history.sdd", f->dir);
+    snprintf(f->undo, sizeof(f->undo), "%s.undo", f->path);
     *state = f;
     return 0;
 }
@@ -63,6 +65,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
 
     unlink(f->path);
+    unlink(f->undo);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -492,6 +495,80 @@ static void test_crash_keeps_written_data(void **state)
     sdd__history_close(h);
 }
 
+/* A ring of 10 and one of 5 slots, two series each. */
+static const sdd_history_shape small_shape = {
+    .slot_seconds = 60, .long_slots = 10, .short_slots = 5, .long_series = 2, .short_series = 2,
+};
+
+/* Slot s of the small store holds s + 0.25 (an exact sum while open) in
+ * long series 1 and 2 * s in short series 0. */
+static void write_slots(sdd_history *h, int32_t e, int64_t from, int64_t to)
+{
+    for (int64_t s = from; s <= to; s++) {
+        assert_int_equal(sdd__history_add(h, e, 0, 1, s, (double)s), 0);
+        assert_int_equal(sdd__history_add(h, e, 0, 1, s, 0.25), 0);
+        assert_int_equal(sdd__history_set(h, e, 1, 0, s, 2.0 * (double)s), 0);
+    }
+}
+
+/* What write_slots(.., 0, 9) left, and nothing newer. */
+static void assert_slots_0_to_9(const sdd_history *h, int32_t e)
+{
+    assert_int_equal(sdd__history_newest(h, e), 9);
+    for (int64_t s = 0; s <= 9; s++)
+        assert_true(get(h, e, 0, 1, s) == (s >= 6 ? (double)s + 0.25 : round((double)s + 0.25)));
+    for (int64_t s = 5; s <= 9; s++)
+        assert_true(get(h, e, 1, 0, s) == 2.0 * (double)s);
+    assert_false(sdd__history_get(h, e, 1, 0, 4, NULL));       /* older than the short ring */
+}
+
+/* Checkpoint 1 taken at slot 9 (synced, then the undo log begun); the
+ * writer goes on to slot 40, past both rings, and stops without another
+ * checkpoint. Rolled back to checkpoint 1, every slot is as it was, exact
+ * sums of the open slots included, and stays so on disk; a torn record at
+ * the log's end is left out, and so is a log of another checkpoint. As the
+ * engine does, each open rolls back to the checkpoint (nothing, when the
+ * log is empty), which also starts keeping. */
+static void test_roll_back_to_checkpoint(void **state)
+{
+    struct fixture *f = *state;
+    sdd_history *h = open_ok(f->path, &small_shape);
+    int32_t e = sdd__history_entity(h, "64497:1", NULL);
+    int fd;
+
+    assert_int_equal(sdd__history_epoch(h), 0);
+    write_slots(h, e, 0, 9);
+    assert_int_equal(sdd__history_sync(h, NULL), 0);
+    assert_int_equal(sdd__history_begin(h, 1, NULL), 0);
+    write_slots(h, e, 10, 40);
+    sdd__history_close(h);
+    fd = open(f->undo, O_WRONLY | O_APPEND);                   /* half a record: a crash while appending */
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "\x10\0\0\0\0\0\0\0\x02", 9), 9);
+    close(fd);
+
+    h = open_ok(f->path, &small_shape);
+    assert_int_equal(sdd__history_epoch(h), 1);
+    assert_int_equal(sdd__history_newest(h, e), 40);
+    assert_int_equal(sdd__history_roll_back(h, 1, NULL), 0);
+    assert_slots_0_to_9(h, e);
+    sdd__history_close(h);
+    h = open_ok(f->path, &small_shape);                        /* on disk; the log started over */
+    assert_int_equal(sdd__history_roll_back(h, 1, NULL), 0);
+    assert_slots_0_to_9(h, e);
+    write_slots(h, e, 10, 12);
+    sdd__history_close(h);
+    h = open_ok(f->path, &small_shape);
+    assert_int_equal(sdd__history_roll_back(h, 1, NULL), 0);
+    assert_slots_0_to_9(h, e);
+    write_slots(h, e, 10, 12);
+    sdd__history_close(h);
+    h = open_ok(f->path, &small_shape);
+    assert_int_equal(sdd__history_roll_back(h, 2, NULL), 0);  /* another checkpoint's log: left out */
+    assert_int_equal(sdd__history_newest(h, e), 12);
+    sdd__history_close(h);
+}
+
 static void test_shape_mismatch_refused(void **state)
 {
     struct fixture *f = *state;
@@ -741,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_entities),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_keeps_written_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roll_back_to_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shape_mismatch_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_refused, setup, teardown),
