@@ -2,4 +2,5 @@
 # Benchmarks: built by `make`, run by bench/run; never part of `make check`.
 noinst_PROGRAMS += bench/bench_engine
 bench_bench_engine_LDADD = libsdd.la
-EXTRA_DIST += bench/run bench/quality bench/quality.conf bench/kafka_latency bench/peer_down_latency
+EXTRA_DIST += bench/run bench/quality bench/quality.conf bench/kafka_latency bench/peer_down_latency \
+	bench/kafka_backlog

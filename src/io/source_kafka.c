@@ -58,7 +58,7 @@ static const struct {
 
 #define ERROR_LOG_INTERVAL 60.0         /* seconds between two logs of one error */
 #define CLOSE_TIMEOUT 5                 /* seconds the close waits for the group coordinator */
-#define PART_QUEUE 4096                 /* records of a partition waiting to be merged */
+#define PART_QUEUE 8192                 /* records of a partition waiting to be merged */
 #define PART_ROOM 512                   /* a partition with less room is paused */
 
 typedef struct part_state {
