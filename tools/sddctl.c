@@ -18,6 +18,7 @@ static const struct {
     {"show", sddctl_show, "list the relevant states of a label store"},
     {"gen", sddctl_gen, "generate a labelled scenario (flows, BMP, telemetry, inventory, truth)"},
     {"score", sddctl_score, "score notifications against a scenario's truth"},
+    {"send", sddctl_send, "send a scenario's flows as IPFIX to a collector, in real time"},
 };
 
 sdd_label_index *sddctl_open_labels(const char *cmd, const char *path, sdd_label_store **store, sdd_error *err)

@@ -14,6 +14,7 @@ int sddctl_gen(int argc, char **argv);
 int sddctl_score(int argc, char **argv);
 int sddctl_label(int argc, char **argv);
 int sddctl_show(int argc, char **argv);
+int sddctl_send(int argc, char **argv);
 
 /* Opens the label store at `path` and reads its latest revisions, saying on
  * stderr (as `cmd`) how many records were skipped; NULL with err. The

@@ -28,3 +28,4 @@ EXTRA_DIST += \
 	tests/integration/capture_401/nfacctd.conf \
 	tests/integration/capture_401/pretag.map
 include $(srcdir)/tests/integration/disk_full.mk
+include $(srcdir)/tests/integration/demo.mk
