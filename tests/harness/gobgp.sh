@@ -6,6 +6,8 @@
 # harness's cleanup like every process it spawns.
 #
 #   sdd_gobgpd_start NAME ADDRESS AS PEER:AS[,PEER:AS...] [BMP_ADDRESS:PORT]
+#     (a test that defines sdd_gobgp_neighbor_extra NAME PEER gets its output
+#     appended to each neighbor's TOML: a prefix limit, a route reflector client)
 #   sdd_gobgp ADDRESS ARGS...        # the gobgp CLI against that speaker
 #   sdd_gobgp_wait_established ADDRESS PEER SECONDS
 
@@ -30,6 +32,7 @@ sdd_gobgpd_start() {
       echo '    connect-retry = 1'
       echo '    hold-time = 9'
       echo '    keepalive-interval = 3'
+      ! declare -F sdd_gobgp_neighbor_extra >/dev/null || sdd_gobgp_neighbor_extra "$name" "${peer%:*}"
     done
     if [ -n "$bmp" ]; then
       echo '[[bmp-servers]]'
