@@ -64,28 +64,27 @@ static const name_code fwd_names[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static int is_number_text(const json_t *v)
+static int is_number_text(const input_val *v)
 {
-    const char *s = json_string_value(v);
-    return s && *s && strspn(s, "0123456789") == json_string_length(v);
+    return v->len > 0 && strspn(v->s, "0123456789") == v->len;
 }
 
 /* The code of a name in table (case-insensitive: pmacct's own tables mix
  * "IPcomp" and "ipv6-icmp"), or a value out of range. */
-static sdd_skip lookup_name(const name_code *table, size_t n, const json_t *v, const char *key,
+static sdd_skip lookup_name(const name_code *table, size_t n, const input_val *v, const char *key,
                             uint8_t *out, input_err *e)
 {
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (sdd__input_word_eq(json_string_value(v), table[i].name)) {
+        if (sdd__input_word_eq(v->s, table[i].name)) {
             *out = table[i].code;
             return SDD_SKIP_NONE;
         }
-    return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: unknown name \"%.40s\"", key, json_string_value(v));
+    return sdd__input_fail(e, SDD_SKIP_VALUE, "field %s: unknown name \"%.40s\"", key, v->s);
 }
 
-static sdd_skip read_u8(const json_t *v, const char *key, uint8_t *out, input_err *e)
+static sdd_skip read_u8(const input_val *v, const char *key, uint8_t *out, input_err *e)
 {
     uint64_t x = *out;
 
@@ -94,19 +93,19 @@ static sdd_skip read_u8(const json_t *v, const char *key, uint8_t *out, input_er
     return SDD_SKIP_NONE;
 }
 
-static sdd_skip read_proto(const json_t *v, uint8_t *out, input_err *e)
+static sdd_skip read_proto(const input_val *v, uint8_t *out, input_err *e)
 {
-    if (!json_is_string(v) || is_number_text(v))
+    if (v->kind != INPUT_STRING || is_number_text(v))
         return read_u8(v, "ip_proto", out, e);
     return lookup_name(proto_names, COUNT(proto_names), v, "ip_proto", out, e);
 }
 
 /* One word of a tcp_flags array, or'ed into *bits. */
-static sdd_skip read_flag_name(const json_t *v, uint8_t *bits, input_err *e)
+static sdd_skip read_flag_name(const input_val *v, uint8_t *bits, input_err *e)
 {
     uint8_t bit = 0;
 
-    if (!json_is_string(v))
+    if (v->kind != INPUT_STRING)
         return sdd__input_fail(e, SDD_SKIP_TYPE, "field tcp_flags: expected flag names");
     INPUT_TRY(lookup_name(tcp_flag_names, COUNT(tcp_flag_names), v, "tcp_flags", &bit, e));
     *bits |= bit;
@@ -115,15 +114,14 @@ static sdd_skip read_flag_name(const json_t *v, uint8_t *bits, input_err *e)
 
 /* 1.7.7 writes "24", current pmacct 24 or, with tcpflags_encode_as_array,
  * ["ACK", "PSH"] (an empty array: no flag). */
-static sdd_skip read_tcp_flags(const json_t *v, uint8_t *out, input_err *e)
+static sdd_skip read_tcp_flags(const input_val *v, uint8_t *out, input_err *e)
 {
     uint8_t bits = 0;
-    size_t i;
-    const json_t *flag;
+    const input_val *flag;
 
-    if (!json_is_array(v))
+    if (v->kind != INPUT_ARRAY)
         return read_u8(v, "tcp_flags", out, e);
-    json_array_foreach(v, i, flag)
+    INPUT_EACH(v, flag)
         INPUT_TRY(read_flag_name(flag, &bits, e));
     *out = bits;
     return SDD_SKIP_NONE;
@@ -131,34 +129,34 @@ static sdd_skip read_tcp_flags(const json_t *v, uint8_t *out, input_err *e)
 
 /* A primitive at top level (pmacct's JSON) or in "custom_primitives" (its
  * Avro records printed as JSON). */
-static const json_t *flow_field(const json_t *root, const json_t *cp, const char *key)
+static const input_val *flow_field(const input_val *root, const input_val *cp, const char *key)
 {
-    const json_t *v = sdd__input_get(root, key);
+    const input_val *v = sdd__input_get(root, key);
     return v ? v : sdd__input_get(cp, key);
 }
 
 /* The fwd_status primitive (current pmacct), or a custom primitive on IPFIX
  * IE 89 named fwd_status or forwarding_status (pmacct 1.7.7 has no such
  * primitive; aggregate_primitives with semantics u_int prints a number). */
-static sdd_skip read_fwd_status(const json_t *root, const json_t *cp, uint8_t *out, input_err *e)
+static sdd_skip read_fwd_status(const input_val *root, const input_val *cp, uint8_t *out, input_err *e)
 {
     const char *key = "fwd_status";
-    const json_t *v = flow_field(root, cp, key);
+    const input_val *v = flow_field(root, cp, key);
 
     if (!v) {
         key = "forwarding_status";
         v = flow_field(root, cp, key);
     }
-    if (v && json_is_string(v) && !is_number_text(v))
+    if (sdd__input_is(v, INPUT_STRING) && !is_number_text(v))
         return lookup_name(fwd_names, COUNT(fwd_names), v, key, out, e);
     return read_u8(v, key, out, e);
 }
 
-static sdd_skip read_custom(const json_t *root, sdd_flow *out, input_err *e)
+static sdd_skip read_custom(const input_val *root, sdd_flow *out, input_err *e)
 {
-    const json_t *cp = sdd__input_get(root, "custom_primitives");
+    const input_val *cp = sdd__input_get(root, "custom_primitives");
 
-    if (cp && !json_is_object(cp))
+    if (cp && cp->kind != INPUT_OBJECT)
         return sdd__input_fail(e, SDD_SKIP_TYPE, "field custom_primitives: expected object");
     INPUT_TRY(sdd__input_u32(flow_field(root, cp, "vrf_id_ingress"), "vrf_id_ingress", &out->vrf_id_ingress, e));
     INPUT_TRY(sdd__input_u32(flow_field(root, cp, "vrf_id_egress"), "vrf_id_egress", &out->vrf_id_egress, e));
@@ -169,7 +167,7 @@ static sdd_skip read_custom(const json_t *root, sdd_flow *out, input_err *e)
 
 /* Kafka adds purge_init / purge_close markers around each purge; the
  * aggregates themselves carry "purge" or, from Avro, no event_type. */
-static sdd_skip check_event_type(const json_t *root, input_err *e)
+static sdd_skip check_event_type(const input_val *root, input_err *e)
 {
     const char *et = NULL;
 
@@ -179,16 +177,16 @@ static sdd_skip check_event_type(const json_t *root, input_err *e)
     return SDD_SKIP_NONE;
 }
 
-static sdd_skip read_counters(const json_t *root, sdd_flow *out, input_err *e)
+static sdd_skip read_counters(const input_val *root, sdd_flow *out, input_err *e)
 {
     INPUT_TRY(sdd__input_uint(sdd__input_get(root, "packets"), "packets", 1, UINT64_MAX, &out->packets, e));
     INPUT_TRY(sdd__input_uint(sdd__input_get(root, "bytes"), "bytes", 1, UINT64_MAX, &out->bytes, e));
     return sdd__input_uint(sdd__input_get(root, "flows"), "flows", 0, UINT64_MAX, &out->flows, e);
 }
 
-static sdd_skip read_flow(const json_t *root, sdd_flow *out, input_err *e)
+static sdd_skip read_flow(const input_val *root, sdd_flow *out, input_err *e)
 {
-    const json_t *v;
+    const input_val *v;
 
     INPUT_TRY(check_event_type(root, e));
     INPUT_TRY(sdd__input_addr(sdd__input_get(root, "peer_ip_src"), "peer_ip_src", 1, &out->router, e));
@@ -207,12 +205,13 @@ static sdd_skip read_flow(const json_t *root, sdd_flow *out, input_err *e)
 sdd_skip sdd__parse_flow(const char *line, size_t len, sdd_flow *out, char *detail, size_t detail_len)
 {
     input_err e = {detail, detail_len};
-    json_t *root;
+    input_doc doc;
+    const input_val *root;
     sdd_skip why;
 
     memset(out, 0, sizeof(*out));
-    INPUT_TRY(sdd__input_load(line, len, &root, &e));
+    INPUT_TRY(sdd__input_load(line, len, &doc, &root, &e));
     why = read_flow(root, out, &e);
-    json_decref(root);
+    sdd__input_free(&doc);
     return why;
 }

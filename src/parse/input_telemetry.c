@@ -18,24 +18,21 @@
 
 /* Where one envelope keeps what we read. */
 typedef struct envelope {
-    const json_t *meta;         /* the object holding event, time and router */
+    const input_val *meta;      /* the object holding event, time and router */
     const char *event_key;
     const char *time_keys[2];
     const char *router_key;
-    const json_t *payload;
+    const input_val *payload;
     const char *serialization;  /* NULL when the producer did not say */
 } envelope;
 
 /* The serialization label of the IETF envelope, if any. */
-static sdd_skip label_serialization(const json_t *msg, const char **out, input_err *e)
+static sdd_skip label_serialization(const input_val *msg, const char **out, input_err *e)
 {
-    const json_t *labels = sdd__input_get(sdd__input_get(msg, "network-operator-metadata"), "labels");
-    const json_t *label;
-    size_t i;
+    const input_val *labels = sdd__input_get(sdd__input_get(msg, "network-operator-metadata"), "labels");
+    const input_val *label;
 
-    if (!json_is_array(labels))
-        return SDD_SKIP_NONE;
-    json_array_foreach(labels, i, label) {
+    INPUT_EACH(labels, label) {
         const char *name = NULL;
         INPUT_TRY(sdd__input_str(sdd__input_get(label, "name"), "labels.name", &name, e));
         if (name && strcmp(name, "serialization") == 0)
@@ -44,10 +41,10 @@ static sdd_skip label_serialization(const json_t *msg, const char **out, input_e
     return SDD_SKIP_NONE;
 }
 
-static sdd_skip ietf_envelope(const json_t *msg, envelope *env, input_err *e)
+static sdd_skip ietf_envelope(const input_val *msg, envelope *env, input_err *e)
 {
     env->meta = sdd__input_get(msg, "telemetry-message-metadata");
-    if (!json_is_object(env->meta))
+    if (!sdd__input_is(env->meta, INPUT_OBJECT))
         return sdd__input_fail(e, SDD_SKIP_TYPE, "field telemetry-message-metadata: expected object");
     env->event_key = "notification-event";
     env->time_keys[0] = "collection-timestamp";
@@ -56,7 +53,7 @@ static sdd_skip ietf_envelope(const json_t *msg, envelope *env, input_err *e)
     return label_serialization(msg, &env->serialization, e);
 }
 
-static sdd_skip legacy_envelope(const json_t *root, envelope *env, input_err *e)
+static sdd_skip legacy_envelope(const input_val *root, envelope *env, input_err *e)
 {
     env->meta = root;
     env->event_key = "event_type";
@@ -66,12 +63,12 @@ static sdd_skip legacy_envelope(const json_t *root, envelope *env, input_err *e)
     return sdd__input_str(sdd__input_get(root, "serialization"), "serialization", &env->serialization, e);
 }
 
-static sdd_skip read_envelope(const json_t *root, envelope *env, input_err *e)
+static sdd_skip read_envelope(const input_val *root, envelope *env, input_err *e)
 {
-    const json_t *msg = sdd__input_get(root, "ietf-telemetry-message:message");
+    const input_val *msg = sdd__input_get(root, "ietf-telemetry-message:message");
 
     memset(env, 0, sizeof(*env));
-    if (msg && !json_is_object(msg))
+    if (msg && msg->kind != INPUT_OBJECT)
         return sdd__input_fail(e, SDD_SKIP_TYPE, "field ietf-telemetry-message:message: expected object");
     if (!msg)
         msg = root;
@@ -93,9 +90,10 @@ static sdd_skip check_event(const envelope *env, input_err *e)
 }
 
 /* "json": the payload is the YANG data itself; "json-string" (current
- * pmacct): the same as a string, parsed here into *owned (the caller frees
- * it). gpb and unknown serializations carry nothing we can read. */
-static sdd_skip payload_tree(const envelope *env, json_t **owned, const json_t **tree, input_err *e)
+ * pmacct): the same as a string, parsed here into *inner (the caller frees
+ * it when *tree is from it). gpb and unknown serializations carry nothing we
+ * can read. */
+static sdd_skip payload_tree(const envelope *env, input_doc *inner, const input_val **tree, input_err *e)
 {
     const char *ser = env->serialization;
 
@@ -103,12 +101,9 @@ static sdd_skip payload_tree(const envelope *env, json_t **owned, const json_t *
         return sdd__input_fail(e, SDD_SKIP_IGNORED, "serialization %.32s", ser);
     if (!env->payload)
         return sdd__input_fail(e, SDD_SKIP_MISSING, "telemetry payload: missing");
-    if (json_is_string(env->payload) && ser && strcmp(ser, "json-string") == 0) {
-        INPUT_TRY(sdd__input_load(json_string_value(env->payload), json_string_length(env->payload), owned, e));
-        *tree = *owned;
-        return SDD_SKIP_NONE;
-    }
-    if (!json_is_object(env->payload))
+    if (env->payload->kind == INPUT_STRING && ser && strcmp(ser, "json-string") == 0)
+        return sdd__input_load(env->payload->s, env->payload->len, inner, tree, e);
+    if (env->payload->kind != INPUT_OBJECT)
         return sdd__input_fail(e, SDD_SKIP_TYPE, "telemetry payload: expected object");
     *tree = env->payload;
     return SDD_SKIP_NONE;
@@ -116,18 +111,18 @@ static sdd_skip payload_tree(const envelope *env, json_t **owned, const json_t *
 
 /* A YANG-push periodic/on-change update carries the data under
  * notification / push-update / datastore-contents (RFC 8641). */
-static const json_t *unwrap_push_update(const json_t *tree)
+static const input_val *unwrap_push_update(const input_val *tree)
 {
-    const json_t *n = sdd__input_get(tree, "ietf-notification:notification");
-    const json_t *data = sdd__input_get(sdd__input_get(n, "ietf-yang-push:push-update"), "datastore-contents");
+    const input_val *n = sdd__input_get(tree, "ietf-notification:notification");
+    const input_val *data = sdd__input_get(sdd__input_get(n, "ietf-yang-push:push-update"), "datastore-contents");
 
-    return json_is_object(data) ? data : tree;
+    return sdd__input_is(data, INPUT_OBJECT) ? data : tree;
 }
 
 /* The interface list and where each entry keeps its oper-status. */
-static const json_t *interface_list(const json_t *tree, int *openconfig)
+static const input_val *interface_list(const input_val *tree, int *openconfig)
 {
-    const json_t *top = sdd__input_get(tree, "openconfig-interfaces:interfaces");
+    const input_val *top = sdd__input_get(tree, "openconfig-interfaces:interfaces");
 
     *openconfig = top != NULL;
     if (!top)
@@ -137,7 +132,7 @@ static const json_t *interface_list(const json_t *tree, int *openconfig)
     return top;
 }
 
-static const json_t *oper_status(const json_t *iface, int openconfig)
+static const input_val *oper_status(const input_val *iface, int openconfig)
 {
     return sdd__input_get(openconfig ? sdd__input_get(iface, "state") : iface, "oper-status");
 }
@@ -145,20 +140,19 @@ static const json_t *oper_status(const json_t *iface, int openconfig)
 /* The first interface that has an oper-status: a record about counters or
  * configuration only is of no use, and several changes in one record are
  * rare enough (on-change subscriptions send one) to read just the first. */
-static sdd_skip read_interfaces(const json_t *tree, sdd_iface_event *out, input_err *e)
+static sdd_skip read_interfaces(const input_val *tree, sdd_iface_event *out, input_err *e)
 {
     int oc;
-    const json_t *top = interface_list(unwrap_push_update(tree), &oc);
-    const json_t *list = sdd__input_get(top, "interface");
-    const json_t *iface;
-    size_t i;
+    const input_val *top = interface_list(unwrap_push_update(tree), &oc);
+    const input_val *list = sdd__input_get(top, "interface");
+    const input_val *iface;
 
     if (!top)
         return sdd__input_fail(e, SDD_SKIP_IGNORED, "telemetry payload: no interfaces");
-    if (!json_is_object(top) || !json_is_array(list))
+    if (top->kind != INPUT_OBJECT || !sdd__input_is(list, INPUT_ARRAY))
         return sdd__input_fail(e, SDD_SKIP_TYPE, "telemetry payload: expected interfaces/interface list");
-    json_array_foreach(list, i, iface) {
-        const json_t *st = oper_status(iface, oc);
+    INPUT_EACH(list, iface) {
+        const input_val *st = oper_status(iface, oc);
         const char *s = NULL;
         if (!st)
             continue;
@@ -170,20 +164,21 @@ static sdd_skip read_interfaces(const json_t *tree, sdd_iface_event *out, input_
     return sdd__input_fail(e, SDD_SKIP_IGNORED, "telemetry payload: no oper-status");
 }
 
-static sdd_skip read_telemetry(const json_t *root, sdd_iface_event *out, input_err *e)
+static sdd_skip read_telemetry(const input_val *root, sdd_iface_event *out, input_err *e)
 {
     envelope env;
-    json_t *owned = NULL;
-    const json_t *tree = NULL;
+    input_doc inner;
+    const input_val *tree = NULL;
     sdd_skip why;
 
     INPUT_TRY(read_envelope(root, &env, e));
     INPUT_TRY(check_event(&env, e));
     INPUT_TRY(sdd__input_addr(sdd__input_get(env.meta, env.router_key), env.router_key, 1, &out->router, e));
     INPUT_TRY(sdd__input_time(env.meta, env.time_keys, &out->time, e));
-    INPUT_TRY(payload_tree(&env, &owned, &tree, e));
+    INPUT_TRY(payload_tree(&env, &inner, &tree, e));
     why = read_interfaces(tree, out, e);
-    json_decref(owned);
+    if (tree->doc == &inner)
+        sdd__input_free(&inner);
     return why;
 }
 
@@ -191,12 +186,13 @@ sdd_skip sdd__parse_iface(const char *line, size_t len, sdd_iface_event *out, ch
                          size_t detail_len)
 {
     input_err e = {detail, detail_len};
-    json_t *root;
+    input_doc doc;
+    const input_val *root;
     sdd_skip why;
 
     memset(out, 0, sizeof(*out));
-    INPUT_TRY(sdd__input_load(line, len, &root, &e));
+    INPUT_TRY(sdd__input_load(line, len, &doc, &root, &e));
     why = read_telemetry(root, out, &e);
-    json_decref(root);
+    sdd__input_free(&doc);
     return why;
 }

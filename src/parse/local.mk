@@ -2,6 +2,7 @@
 # parse: pmacct's JSON (flows, BMP msglog, telemetry) into the engine's records.
 libsdd_core_la_SOURCES += \
 	src/parse/input.h \
+	src/parse/input_doc.c \
 	src/parse/input_json.c \
 	src/parse/input_flow.c \
 	src/parse/input_bmp.c \

@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* input_doc.c: one pmacct JSON line as a flat tree of values, checked the
+ * way jansson checked it.
+ *
+ * jsmn (Debian's libjsmn-dev, one header) finds where each value starts and
+ * ends without allocating, at about a gigabyte a second; jansson, which the
+ * parsers used before, built a tree of ~60 allocations a line and was ten
+ * times slower. jsmn accepts more than JSON, though: it never looks inside
+ * strings or numbers and does not check the commas and colons between
+ * values. The walk below does all of that in one pass over jsmn's tokens,
+ * so that a line is refused when jansson refused it, with the same reason:
+ * every byte of the line belongs either to a value or to the blanks and the
+ * one separator the grammar allows between two values; strings are valid
+ * UTF-8 without control characters, their escapes are valid (no \u0000, no
+ * lone surrogate); numbers follow JSON's grammar and fit jansson's types
+ * (64-bit integers, doubles: else the line is a `value` skip, as jansson's
+ * numeric overflow was); values nest at most DEPTH_MAX deep; no object has a
+ * key twice. The walk decodes strings into the document's text buffer as it
+ * checks them and indexes every object's keys in one hash table, so that a
+ * field is found in O(1).
+ *
+ * When a line has two faults, the one jansson met first decides the reason,
+ * as the walk visits values in the order of the line. One difference is
+ * kept on purpose: jansson 2.14 took a NUL byte right after a number for the
+ * end of the number and read on ("1\0,"), a line we refuse like any other
+ * with a NUL byte (docs/inputs.md). */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+
+#include "parse/input.h"
+
+/* jansson's JSON_PARSER_MAX_DEPTH: a value inside more containers than
+ * this, less one, is refused. */
+#define DEPTH_MAX 2048
+
+/* State of the check of one line. */
+typedef struct walk {
+    const char *line;
+    size_t len;
+    const jsmntok_t *tok;
+    input_doc *doc;
+    size_t pos;         /* first byte of the line not yet checked */
+    int32_t cur;        /* innermost open array or object, -1 at the top */
+    int depth;          /* arrays and objects open */
+    size_t text_used;   /* of doc->text */
+    input_err *e;
+} walk;
+
+static sdd_skip broken(walk *w, size_t at, const char *what)
+{
+    return sdd__input_fail(w->e, SDD_SKIP_JSON, "json: %s at byte %zu", what, at);
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* ---- tokens -------------------------------------------------------------- */
+
+/* Arrays and objects open at jsmn's current position. */
+static int open_depth(const jsmntok_t *tok, int super)
+{
+    int d = 0;
+
+    for (; super >= 0; super = tok[super].parent)
+        d += tok[super].type == JSMN_OBJECT || tok[super].type == JSMN_ARRAY;
+    return d;
+}
+
+/* jsmn's tokens of the line, in *tok (local or a heap array the caller
+ * frees) and *n, where jsmn stopped in *at. More tokens are given as jsmn asks, unless the line is
+ * already nested too deep to be accepted (a line of a million '[' must not
+ * take a million tokens). Returns jsmn's error (< 0) or 0. */
+static int tokenize(const char *line, size_t len, jsmntok_t *local, unsigned cap, jsmntok_t **tok,
+                    unsigned *n, size_t *at)
+{
+    jsmn_parser p;
+    jsmntok_t *t = local, *bigger;
+    int r;
+
+    jsmn_init(&p);
+    while ((r = jsmn_parse(&p, line, len, t, cap)) == JSMN_ERROR_NOMEM &&
+           open_depth(t, p.toksuper) <= DEPTH_MAX && cap <= UINT_MAX / 2 / sizeof(*t)) {
+        bigger = t == local ? malloc(2 * cap * sizeof(*t)) : realloc(t, 2 * cap * sizeof(*t));
+        if (!bigger)
+            break;
+        if (t == local)
+            memcpy(bigger, local, cap * sizeof(*t));
+        t = bigger;
+        cap *= 2;
+    }
+    *tok = t;
+    *n = p.toknext;
+    *at = p.pos;
+    return r < 0 ? r : 0;
+}
+
+/* ---- strings ------------------------------------------------------------- */
+
+/* Bytes of the valid UTF-8 sequence at s (RFC 3629: no overlong form, no
+ * surrogate, nothing above U+10FFFF), or 0. */
+static size_t utf8_length(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], cp, i, k;
+
+    if (c < 0xc2 || c > 0xf4)
+        return 0;
+    k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    if (n < k)
+        return 0;
+    cp = c & (0x7f >> k);
+    for (i = 1; i < k; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return k;
+}
+
+static int hex4(const char *s, unsigned *out)
+{
+    unsigned v = 0, i;
+
+    for (i = 0; i < 4; i++) {
+        char c = s[i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
+        if (d > 15)
+            return -1;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t put_utf8(char *out, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xc0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    out[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* A \u escape at s (n bytes left, s[0] == 'u'), a surrogate pair taking
+ * two: the code point and the bytes taken, or 0 when jansson refused it
+ * (\u0000 among them: its strings are C strings without JSON_ALLOW_NUL). */
+static size_t unicode_escape(const char *s, size_t n, unsigned *cp)
+{
+    unsigned lo;
+
+    if (n < 5 || hex4(s + 1, cp) < 0 || *cp == 0 || (*cp >= 0xdc00 && *cp <= 0xdfff))
+        return 0;
+    if (*cp < 0xd800 || *cp > 0xdbff)
+        return 5;
+    if (n < 11 || s[5] != '\\' || s[6] != 'u' || hex4(s + 7, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+        return 0;
+    *cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+    return 11;
+}
+
+/* One escape at s (after the backslash) into out: bytes taken, 0 if bad. */
+static size_t escape(const char *s, size_t n, char *out, size_t *wrote)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *p = n ? memchr(from, s[0], sizeof(from) - 1) : NULL;
+    unsigned cp;
+    size_t took;
+
+    if (p) {
+        *out = to[p - from];
+        *wrote = 1;
+        return 1;
+    }
+    if (n == 0 || s[0] != 'u' || (took = unicode_escape(s, n, &cp)) == 0)
+        return 0;
+    *wrote = put_utf8(out, cp);
+    return took;
+}
+
+/* Whether a byte of x is below 0x20, 0x80 or above, or a backslash: the
+ * bytes a string copies as they are are the others. */
+static int special_byte(uint64_t x)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    uint64_t bs = x ^ (ones * '\\');
+
+    return (((x - ones * 0x20) & ~x) | x | ((bs - ones) & ~bs)) & highs ? 1 : 0;
+}
+
+/* The end of the run of bytes from i that copy as they are, eight at a
+ * time while there are eight. */
+static size_t plain_run(const char *s, size_t i, size_t n)
+{
+    uint64_t x;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, s + i, 8);
+        if (special_byte(x))
+            break;
+    }
+    while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x80 && s[i] != '\\')
+        i++;
+    return i;
+}
+
+/* The n bytes of a string's inside, checked and decoded to out (which has
+ * room for n + 1: decoding never grows a string). The decoded length, or -1
+ * with the offset of the fault in *bad. */
+static long decode_string(const char *s, size_t n, char *out, size_t *bad)
+{
+    size_t i = 0, o = 0, run, took, wrote;
+
+    while (i < n) {
+        run = plain_run(s, i, n);
+        memcpy(out + o, s + i, run - i);
+        o += run - i;
+        i = run;
+        if (i == n)
+            break;
+        if (s[i] == '\\') {
+            took = escape(s + i + 1, n - i - 1, out + o, &wrote);
+            took += took != 0;          /* the backslash */
+        } else if ((unsigned char)s[i] >= 0x80) {
+            took = wrote = utf8_length((const unsigned char *)s + i, n - i);
+            memcpy(out + o, s + i, took);
+        } else {
+            took = 0;                   /* a control character */
+        }
+        if (took == 0) {
+            *bad = i;
+            return -1;
+        }
+        o += wrote;
+        i += took;
+    }
+    out[o] = '\0';
+    return (long)o;
+}
+
+/* ---- numbers and literals ------------------------------------------------ */
+
+static size_t digits(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
+/* The length of the number at s as jansson lexed it,
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, 0 if none; *real when it
+ * has a fraction or an exponent. */
+static size_t number_length(const char *s, size_t n, int *real)
+{
+    size_t i = s[0] == '-', d;
+
+    *real = 0;
+    d = digits(s + i, n - i);
+    if (d == 0 || (s[i] == '0' && d > 1))
+        return 0;
+    i += d;
+    if (i < n && s[i] == '.') {
+        *real = 1;
+        if ((d = digits(s + i + 1, n - i - 1)) == 0)
+            return 0;
+        i += 1 + d;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        *real = 1;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if ((d = digits(s + i, n - i)) == 0)
+            return 0;
+        i += d;
+    }
+    return i;
+}
+
+/* Whether the integer text s (n bytes, validated) fits json_int_t. */
+static int integer_fits(const char *s, size_t n)
+{
+    static const char max[] = "9223372036854775807", min[] = "9223372036854775808";
+    int neg = s[0] == '-';
+
+    s += neg;
+    n -= (size_t)neg;
+    if (n != sizeof(max) - 1)
+        return n < sizeof(max) - 1;
+    return memcmp(s, neg ? min : max, n) <= 0;
+}
+
+/* The kind of the primitive jsmn found (n bytes at s, copied with a NUL at
+ * copy): a literal, or a number that fits. */
+static sdd_skip primitive_kind(walk *w, const char *s, size_t n, const char *copy, uint8_t *kind)
+{
+    static const char *const literals[] = {"null", "true", "false"};
+    static const uint8_t kinds[] = {INPUT_NULL, INPUT_TRUE, INPUT_FALSE};
+    size_t at = (size_t)(s - w->line), len, i;
+    int real;
+
+    for (i = 0; i < 3; i++)
+        if (n == strlen(literals[i]) && memcmp(s, literals[i], n) == 0) {
+            *kind = kinds[i];
+            return SDD_SKIP_NONE;
+        }
+    if ((len = number_length(s, n, &real)) == 0)
+        return broken(w, at, "invalid token");
+    /* jansson reads the longest number first: "1e999x" is a number too
+     * large before it is a bad token. */
+    if (!real && !integer_fits(s, len))
+        return sdd__input_fail(w->e, SDD_SKIP_VALUE, "json: too big integer at byte %zu", at);
+    if (real) {
+        char *end;
+        double d;
+        errno = 0;
+        d = strtod(copy, &end);
+        if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+            return sdd__input_fail(w->e, SDD_SKIP_VALUE, "json: real number overflow at byte %zu", at);
+    }
+    if (len != n)
+        return broken(w, at + len, "invalid token");
+    *kind = real ? INPUT_REAL : INPUT_INTEGER;
+    return SDD_SKIP_NONE;
+}
+
+/* ---- the walk ------------------------------------------------------------ */
+
+/* Between two values: blanks around exactly `sep` ('\0': no separator).
+ * 1 when so, 0 when only the separator is missing, -1 with *bad set when
+ * something else is there. */
+static int gap(const walk *w, size_t from, size_t to, char sep, size_t *bad)
+{
+    int seen = 0;
+    size_t i;
+
+    for (i = from; i < to; i++) {
+        if (is_blank(w->line[i]))
+            continue;
+        if (sep && w->line[i] == sep && !seen) {
+            seen = 1;
+            continue;
+        }
+        *bad = i;
+        return -1;
+    }
+    return seen || !sep;
+}
+
+/* The value's own content: s and len, its kind. */
+static sdd_skip fill(walk *w, const jsmntok_t *t, input_val *v)
+{
+    const char *s = w->line + t->start;
+    size_t n = (size_t)(t->end - t->start), bad = 0;
+    char *copy = w->doc->text + w->text_used;
+    long decoded = (long)n;
+
+    v->doc = w->doc;
+    v->count = 0;
+    if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+        v->kind = t->type == JSMN_OBJECT ? INPUT_OBJECT : INPUT_ARRAY;
+        v->s = "";
+        v->len = 0;
+        return SDD_SKIP_NONE;
+    }
+    if (t->type == JSMN_STRING) {
+        v->kind = INPUT_STRING;
+        if ((decoded = decode_string(s, n, copy, &bad)) < 0)
+            return broken(w, (size_t)t->start + bad, "invalid string");
+    } else {
+        memcpy(copy, s, n);
+        copy[n] = '\0';
+        INPUT_TRY(primitive_kind(w, s, n, copy, &v->kind));
+    }
+    v->s = copy;
+    v->len = (uint32_t)decoded;
+    w->text_used += (size_t)decoded + 1;
+    return SDD_SKIP_NONE;
+}
+
+/* Keys are short and differ early or late: the length, the first and the
+ * last eight bytes (with the object) make a hash that costs the same for
+ * every key; find_slot compares keys whole. */
+static uint32_t key_hash(const char *s, size_t n, int32_t obj)
+{
+    uint64_t head = 0, tail = 0, h;
+    size_t i;
+
+    if (n >= 8) {
+        memcpy(&head, s, 8);
+        memcpy(&tail, s + n - 8, 8);
+    } else {
+        for (i = 0; i < n; i++)
+            head |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    }
+    h = (head * UINT64_C(0x9e3779b97f4a7c15) ^ tail ^ ((uint64_t)(uint32_t)obj << 32 | n)) *
+        UINT64_C(0xc2b2ae3d27d4eb4f);
+    return (uint32_t)(h >> 32);
+}
+
+/* memcmp's answer without its call for the short keys of pmacct's records
+ * (a lookup costs little more than the call otherwise). */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y, u, v;
+
+    if (n < 8 || n > 16)
+        return memcmp(a, b, n) == 0;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    memcpy(&u, a + n - 8, 8);
+    memcpy(&v, b + n - 8, 8);
+    return x == y && u == v;
+}
+
+/* The slot of key (n bytes) in object obj: its own or the free one where
+ * it would go. */
+static input_slot *find_slot(const input_doc *d, int32_t obj, const char *key, size_t n, uint32_t h)
+{
+    uint32_t i = h & d->mask;
+
+    for (;; i = (i + 1) & d->mask) {
+        input_slot *sl = &d->slot[i];
+        const input_val *k;
+        if (sl->key < 0)
+            return sl;
+        k = &d->val[sl->key];
+        if (sl->hash == h && k->up == obj && k->len == n && same_bytes(k->s, key, n))
+            return sl;
+    }
+}
+
+static sdd_skip index_key(walk *w, int32_t i)
+{
+    const input_val *k = &w->doc->val[i];
+    uint32_t h = key_hash(k->s, k->len, k->up);
+    input_slot *sl = find_slot(w->doc, k->up, k->s, k->len, h);
+
+    if (sl->key >= 0)
+        return broken(w, (size_t)w->tok[i].start, "duplicate object key");
+    sl->hash = h;
+    sl->key = i;
+    return SDD_SKIP_NONE;
+}
+
+/* The innermost open container ends before value `next`: only blanks
+ * before its bracket, and every key has its value. */
+static sdd_skip close_container(walk *w, uint32_t next)
+{
+    const jsmntok_t *t = &w->tok[w->cur];
+    input_val *v = &w->doc->val[w->cur];
+    size_t bracket = (size_t)t->end - 1, bad;
+
+    if (gap(w, w->pos, bracket, '\0', &bad) < 0)
+        return broken(w, bad, "unexpected byte");
+    if (v->kind == INPUT_OBJECT && v->count % 2)
+        return broken(w, bracket, "':' expected");
+    v->end = next;
+    w->pos = (size_t)t->end;
+    w->cur = v->up;
+    w->depth--;
+    return SDD_SKIP_NONE;
+}
+
+/* Closes the containers that end before byte `from`, where value `next`
+ * (or the end of the line) is. */
+static sdd_skip close_before(walk *w, size_t from, uint32_t next)
+{
+    while (w->cur >= 0 && w->tok[w->cur].end >= 0 && (size_t)w->tok[w->cur].end <= from)
+        INPUT_TRY(close_container(w, next));
+    return SDD_SKIP_NONE;
+}
+
+/* What must come before the next value in the innermost container. */
+static char separator(const walk *w)
+{
+    const input_val *up = w->cur >= 0 ? &w->doc->val[w->cur] : NULL;
+
+    if (!up || up->count == 0)
+        return '\0';
+    return up->kind == INPUT_OBJECT && up->count % 2 ? ':' : ',';
+}
+
+/* Token i: closes the containers it is not in, checks what lies before it
+ * and its content, and enters it in the tree (and its key in the index).
+ * The order of the checks is jansson's: a value is read before the
+ * grammar says whether it may stand there. */
+static sdd_skip walk_token(walk *w, int32_t i)
+{
+    const jsmntok_t *t = &w->tok[i];
+    size_t from = (size_t)t->start - (t->type == JSMN_STRING), bad;
+    input_val *v = &w->doc->val[i], *up;
+    int is_key, sep_ok;
+
+    INPUT_TRY(close_before(w, from, (uint32_t)i));
+    if (w->cur < 0 && i > 0)
+        return broken(w, from, "end of line expected");
+    up = w->cur >= 0 ? &w->doc->val[w->cur] : NULL;
+    is_key = up && up->kind == INPUT_OBJECT && up->count % 2 == 0;
+    if ((sep_ok = gap(w, w->pos, from, separator(w), &bad)) < 0)
+        return broken(w, bad, "unexpected byte");
+    INPUT_TRY(fill(w, t, v));
+    if (!sep_ok)
+        return broken(w, from, "',' or ':' expected");
+    if (is_key && v->kind != INPUT_STRING)
+        return broken(w, from, "string or '}' expected");
+    if (!is_key && w->depth + 1 > DEPTH_MAX)
+        return broken(w, from, "maximum parsing depth reached");
+    v->up = w->cur;
+    v->end = (uint32_t)i + 1;
+    if (up)
+        up->count++;
+    if (is_key)
+        INPUT_TRY(index_key(w, i));
+    if (v->kind == INPUT_OBJECT || v->kind == INPUT_ARRAY) {
+        w->cur = i;
+        w->depth++;
+        w->pos = (size_t)t->start + 1;
+    } else {
+        w->pos = (size_t)t->end + (t->type == JSMN_STRING);
+    }
+    return SDD_SKIP_NONE;
+}
+
+/* All tokens of a line jsmn read whole: then the containers still open
+ * close, and only blanks may follow. */
+static sdd_skip walk_all(walk *w, uint32_t n)
+{
+    uint32_t i;
+    size_t bad;
+
+    if (n == 0)
+        return broken(w, w->len, "'[' or '{' expected near end of line");
+    for (i = 0; i < n; i++)
+        INPUT_TRY(walk_token(w, (int32_t)i));
+    while (w->cur >= 0)
+        INPUT_TRY(close_container(w, n));
+    if (gap(w, w->pos, w->len, '\0', &bad) < 0)
+        return broken(w, bad, "end of line expected");
+    return SDD_SKIP_NONE;
+}
+
+/* jsmn refuses a number where a key should be, or one that ends a line
+ * cut short, before reading it; jansson read it first, and said `value`
+ * when it was too large. */
+static sdd_skip number_at(walk *w, size_t at)
+{
+    size_t n = 0, bad;
+    uint8_t kind;
+
+    if (close_before(w, at, w->doc->n) != SDD_SKIP_NONE || gap(w, w->pos, at, separator(w), &bad) < 0)
+        return SDD_SKIP_NONE;
+    while (at + n < w->len && w->line[at + n] > ' ' && w->line[at + n] < 0x7f &&
+           !strchr(",]}", w->line[at + n]))
+        n++;
+    if (n == 0)
+        return SDD_SKIP_NONE;
+    memcpy(w->doc->text + w->text_used, w->line + at, n);
+    w->doc->text[w->text_used + n] = '\0';
+    if (primitive_kind(w, w->line + at, n, w->doc->text + w->text_used, &kind) == SDD_SKIP_VALUE)
+        return SDD_SKIP_VALUE;
+    return SDD_SKIP_NONE;
+}
+
+/* jsmn stopped at byte `at`: the reason is the first fault among the
+ * tokens before it if there is one (a number too large there is `value`,
+ * as for jansson), else that the line is broken at `at`. */
+static sdd_skip walk_broken(walk *w, uint32_t n, size_t at)
+{
+    uint32_t i;
+
+    for (i = 0; i < n && w->tok[i].start >= 0; i++)
+        INPUT_TRY(walk_token(w, (int32_t)i));
+    INPUT_TRY(number_at(w, at));
+    return broken(w, at, at < w->len ? "invalid token" : "premature end of line");
+}
+
+/* ---- the document -------------------------------------------------------- */
+
+static void *local_or_heap(void *local, size_t local_size, size_t size)
+{
+    return size <= local_size ? local : malloc(size);
+}
+
+/* Room for n values and the line's decoded text. */
+static int doc_alloc(input_doc *d, uint32_t n, size_t len)
+{
+    uint32_t slots = 16;
+
+    while (slots < n)
+        slots *= 2;
+    d->n = n;
+    d->mask = slots - 1;
+    d->text_size = len + n + 1;
+    d->val = local_or_heap(d->val_local, sizeof(d->val_local), (n ? n : 1) * sizeof(input_val));
+    d->slot = local_or_heap(d->slot_local, sizeof(d->slot_local), slots * sizeof(input_slot));
+    d->text = local_or_heap(d->text_local, sizeof(d->text_local), d->text_size);
+    if (!d->val || !d->slot || !d->text) {
+        sdd__input_free(d);
+        return -1;
+    }
+    memset(d->slot, 0xff, slots * sizeof(input_slot));     /* key -1: free */
+    return 0;
+}
+
+void sdd__input_free(input_doc *d)
+{
+    if (d->val != d->val_local)
+        free(d->val);
+    if (d->slot != d->slot_local)
+        free(d->slot);
+    if (d->text != d->text_local)
+        free(d->text);
+    d->val = d->val_local;
+    d->slot = d->slot_local;
+    d->text = d->text_local;
+}
+
+/* jsmn in strict mode wants a delimiter after a number or literal, so a
+ * line that is only one ("42", "true") comes back unread: it is read here
+ * as the single token it is (jansson read it, then said "not an object"). */
+static int lone_primitive(const char *line, size_t len, jsmntok_t *t)
+{
+    size_t i = 0;
+
+    while (i < len && is_blank(line[i]))
+        i++;
+    if (i == len || !strchr("-0123456789tfn", line[i]))
+        return 0;
+    t->type = JSMN_PRIMITIVE;
+    t->start = (int)i;
+    t->end = (int)len;
+    t->size = 0;
+    t->parent = -1;
+    return 1;
+}
+
+static sdd_skip check(walk *w, int jsmn_error, unsigned n, size_t at)
+{
+    if (jsmn_error == 0)
+        return walk_all(w, n);
+    return walk_broken(w, n, at);
+}
+
+sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const input_val **root,
+                         input_err *e)
+{
+    jsmntok_t local[INPUT_LOCAL_VALUES], *tok = local;
+    walk w = {line, len, NULL, doc, 0, -1, 0, 0, e};
+    unsigned n = 0;
+    size_t at = 0;
+    int r = 0;
+    sdd_skip why;
+
+    if (e->detail && e->len > 0)
+        e->detail[0] = '\0';
+    doc->val = doc->val_local;
+    doc->slot = doc->slot_local;
+    doc->text = doc->text_local;
+    if (len >= INT_MAX)                 /* jsmn counts bytes in an int */
+        return broken(&w, INT_MAX, "line too long");
+    r = tokenize(line, len, local, INPUT_LOCAL_VALUES, &tok, &n, &at);
+    if (r == JSMN_ERROR_PART && n == 0 && lone_primitive(line, len, local)) {
+        r = 0;
+        n = 1;
+    }
+    w.tok = tok;
+    if (doc_alloc(doc, n, len) < 0)
+        why = broken(&w, 0, "out of memory");
+    else
+        why = check(&w, r, n, at);
+    if (tok != local)
+        free(tok);
+    if (why == SDD_SKIP_NONE && doc->val[0].kind != INPUT_OBJECT)
+        why = sdd__input_fail(e, SDD_SKIP_NOT_OBJECT, "json: top level is %s, not an object",
+                              sdd__input_kind_name(&doc->val[0]));
+    if (why != SDD_SKIP_NONE) {
+        sdd__input_free(doc);
+        return why;
+    }
+    *root = &doc->val[0];
+    return SDD_SKIP_NONE;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+const input_val *sdd__input_getn(const input_val *obj, const char *key, size_t n)
+{
+    const input_doc *d;
+    const input_slot *sl;
+    const input_val *v;
+    int32_t o;
+
+    if (!obj || obj->kind != INPUT_OBJECT)
+        return NULL;
+    d = obj->doc;
+    o = (int32_t)(obj - d->val);
+    sl = find_slot(d, o, key, n, key_hash(key, n, o));
+    if (sl->key < 0)
+        return NULL;
+    v = &d->val[sl->key + 1];
+    return v->kind == INPUT_NULL ? NULL : v;
+}
+
+const input_val *sdd__input_first(const input_val *arr)
+{
+    return arr && arr->kind == INPUT_ARRAY && arr->count > 0 ? arr + 1 : NULL;
+}
+
+const input_val *sdd__input_next(const input_val *arr, const input_val *item)
+{
+    return item->end < arr->end ? &item->doc->val[item->end] : NULL;
+}
+
+int64_t sdd__input_integer(const input_val *v)
+{
+    const char *s = v->s + (v->s[0] == '-');
+    uint64_t x = 0;
+
+    for (; *s; s++)
+        x = x * 10 + (uint64_t)(*s - '0');
+    if (v->s[0] != '-' || x == 0)
+        return (int64_t)x;
+    return -(int64_t)(x - 1) - 1;       /* down to INT64_MIN without overflow */
+}
+
+double sdd__input_real(const input_val *v)
+{
+    return strtod(v->s, NULL);
+}
+
+const char *sdd__input_kind_name(const input_val *v)
+{
+    static const char *const names[] = {
+        [INPUT_NULL] = "null", [INPUT_TRUE] = "boolean", [INPUT_FALSE] = "boolean",
+        [INPUT_INTEGER] = "integer", [INPUT_REAL] = "real", [INPUT_STRING] = "string",
+        [INPUT_ARRAY] = "array", [INPUT_OBJECT] = "object",
+    };
+    return names[v->kind];
+}
