@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "sdd/sdd.h"
+#include "counter.h"
 
 #define T0 1700000040                   /* a slot boundary */
 #define MINUTES 12
@@ -155,26 +156,6 @@ static void run_free(run *r)
     for (int i = 0; i < r->n; i++)
         free(r->out[i]);
     r->n = 0;
-}
-
-typedef struct lookup {
-    const char *name;
-    uint64_t value;
-} lookup;
-
-static void find_counter(void *ctx, const char *name, uint64_t value)
-{
-    lookup *l = ctx;
-    if (strcmp(l->name, name) == 0)
-        l->value = value;
-}
-
-static uint64_t counter(const sdd_engine *e, const char *name)
-{
-    lookup l = {name, UINT64_MAX};
-    sdd_engine_counters(e, find_counter, &l);
-    assert_true(l.value != UINT64_MAX);
-    return l.value;
 }
 
 /* The run without a reload: what a reload that changes nothing must say. */
