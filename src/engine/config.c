@@ -71,6 +71,7 @@ static const param_def params[SDD_P_COUNT] = {
     [SDD_P_SATURATION_MINUTES] = {"saturation_minutes", 1, 1, 10080, 15, NULL},
     [SDD_P_CONCERN_THRESHOLD] = {"concern_threshold", 1, 1, 100, 50, NULL},
     [SDD_P_CLOSE_AFTER_SLOTS] = {"close_after_slots", 1, 1, 10080, 5, NULL},
+    [SDD_P_RESUME_MINUTES] = {"resume_minutes", 1, 0, 10080, 60, NULL},
 };
 
 const char *sdd__param_name(sdd_param p)

@@ -699,8 +699,8 @@ static int in_change_window(const sdd_service *s, int64_t t, int64_t after)
 }
 
 /* A new revision of the service's relevant state, to the caller as its
- * notification; a closed state is let go after. */
-static void publish(sdd_engine *e, sdd__service_state *st, const sdd_lifecycle_ctx *lc, sdd_change change)
+ * notification (a closed state is kept by the lifecycle for resume_minutes). */
+static void publish(sdd_engine *e, sdd__service_state *st, const sdd_lifecycle_ctx *lc)
 {
     sdd_notification n;
     char *json = NULL;
@@ -718,8 +718,6 @@ static void publish(sdd_engine *e, sdd__service_state *st, const sdd_lifecycle_c
     }
     e->counters[json || !e->notify ? C_NOTIFICATIONS : C_NOTIFICATIONS_FAILED]++;
     free(json);
-    if (change == SDD_CHANGE_CLOSED)
-        sdd__lifecycle_release(&st->rs);
 }
 
 /* Judges one service at one slot: with every detector of the strategy when
@@ -753,7 +751,7 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
     concern = sdd__concern_score(st->profile, sym, n);
     /* A planned change is no disruption: it opens no relevant state, nor does
      * its recovery within pattern_length_minutes of its end. */
-    if (!st->rs.open && concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] &&
+    if (!sdd__lifecycle_is_open(&st->rs, st->profile) && concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] &&
         in_change_window(s, start, (int64_t)(st->profile->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60))) {
         e->counters[C_IN_CHANGE_WINDOW]++;
         return;
@@ -768,7 +766,7 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
     sdd_change change = events_only ? sdd__lifecycle_event(&st->rs, &lc, concern, sym, n)
                                     : sdd__lifecycle_step(&st->rs, &lc, concern, sym, n);
     if (change != SDD_CHANGE_NONE)
-        publish(e, st, &lc, change);
+        publish(e, st, &lc);
 }
 
 static void run_detection(sdd_engine *e, int svc, int64_t slot)

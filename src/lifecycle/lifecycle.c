@@ -12,6 +12,27 @@ static int band_of(int concern)
     return concern >= 100 ? 3 : concern / 25;
 }
 
+/* A state closed once it stayed below the threshold close_after_slots
+ * slots; it is kept, closed, until resume_minutes after its end. */
+static int closed(const sdd_relevant_state *rs, const sdd_profile *p)
+{
+    return rs->below >= (int)p->v[SDD_P_CLOSE_AFTER_SLOTS];
+}
+
+int sdd__lifecycle_is_open(const sdd_relevant_state *rs, const sdd_profile *p)
+{
+    return rs->open && !closed(rs, p);
+}
+
+/* Lets a closed state go once the slot judged starts resume_minutes or more
+ * after its end: what comes next is another disruption. */
+static void expire(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx)
+{
+    if (rs->open && closed(rs, ctx->profile) &&
+        ctx->slot_start >= rs->end + (int64_t)ctx->profile->v[SDD_P_RESUME_MINUTES] * 60)
+        sdd__lifecycle_release(rs);
+}
+
 static int same_symptom(const sdd_symptom *a, const sdd_symptom *b)
 {
     return strcmp(a->detector, b->detector) == 0 && a->termination == b->termination;
@@ -90,6 +111,7 @@ sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *
     int threshold = (int)ctx->profile->v[SDD_P_CONCERN_THRESHOLD];
     int changed;
 
+    expire(rs, ctx);
     if (!rs->open) {
         if (concern < threshold)
             return SDD_CHANGE_NONE;
@@ -102,19 +124,21 @@ sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *
     if (ctx->slot_end <= rs->start)
         return SDD_CHANGE_NONE;         /* a slot before the event that opened it */
     if (concern >= threshold) {
+        /* a closed state whose evidence is back: open again */
+        int resumed = closed(rs, ctx->profile);
         rs->below = 0;
         rs->end = ctx->slot_end;
         rs->concern = concern;
         changed = merge_symptoms(rs, ctx, sym, n, 1);
-        if (changed || band_of(concern) != rs->band)
+        if (resumed || changed || band_of(concern) != rs->band)
             return revise(rs, rs->revision + 1, SDD_CHANGE_REVISED);
         return SDD_CHANGE_NONE;
     }
-    if (++rs->below < (int)ctx->profile->v[SDD_P_CLOSE_AFTER_SLOTS])
+    /* counting towards the close, or past it while the state is kept */
+    if (++rs->below != (int)ctx->profile->v[SDD_P_CLOSE_AFTER_SLOTS])
         return SDD_CHANGE_NONE;
     rs->concern = concern;
     merge_symptoms(rs, ctx, NULL, 0, 1);
-    rs->open = 0;
     if (rs->recovered > rs->end)
         rs->end = rs->recovered;
     return revise(rs, rs->revision + 1, SDD_CHANGE_CLOSED);
@@ -123,8 +147,11 @@ sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *
 sdd_change sdd__lifecycle_event(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
                                 const sdd_symptom *sym, int n)
 {
+    int resumed;
+
     if (concern < (int)ctx->profile->v[SDD_P_CONCERN_THRESHOLD])
         return SDD_CHANGE_NONE;
+    expire(rs, ctx);
     if (!rs->open) {
         open_state(rs, ctx, concern);
         if (!rs->open)
@@ -132,7 +159,13 @@ sdd_change sdd__lifecycle_event(sdd_relevant_state *rs, const sdd_lifecycle_ctx 
         merge_symptoms(rs, ctx, sym, n, 0);
         return revise(rs, 0, SDD_CHANGE_OPENED);
     }
-    if (!merge_symptoms(rs, ctx, sym, n, 0))
+    resumed = closed(rs, ctx->profile);
+    if (resumed) {
+        rs->below = 0;
+        rs->end = ctx->slot_end;
+        rs->concern = 0;
+    }
+    if (!merge_symptoms(rs, ctx, sym, n, 0) && !resumed)
         return SDD_CHANGE_NONE;
     if (concern > rs->concern)
         rs->concern = concern;

@@ -5,8 +5,11 @@
  * concern_threshold, gets a new revision only when its content changes (a
  * symptom added or gone, the score moving to another band, the end set), and
  * closes with an end time once the score stayed below the threshold for
- * close_after_slots slots. Its id is a UUID v5 of service, strategy and start,
- * so a replay or a restart gives the same ids. */
+ * close_after_slots slots. A closed state is kept until the profile's
+ * resume_minutes after its end: evidence back in that time is the same
+ * disruption (the return to normal after a saturation or an outage, a site
+ * flapping), a new revision of the same state, open again. Its id is a UUID v5 of service,
+ * strategy and start, so a replay or a restart gives the same ids. */
 #ifndef SDD_LIFECYCLE_H
 #define SDD_LIFECYCLE_H
 
@@ -25,12 +28,12 @@ typedef struct sdd_contribution {
 } sdd_contribution;
 
 typedef struct sdd_relevant_state {
-    int open;
+    int open;                           /* held: open, or closed and kept (below >= close_after_slots) */
     char id[SDD_UUID_TEXT];
     int64_t start;                      /* seconds */
     int64_t end;                        /* end of the last slot at or above threshold */
     int revision;                       /* of the last notification */
-    int below;                          /* slots below threshold since `end` */
+    int below;                          /* slots below threshold since the last loud one */
     int band;                           /* concern band of the last notification */
     int concern;
     int64_t recovered;                  /* when an event said it ended (a peer up); 0 none */
@@ -55,8 +58,9 @@ typedef enum sdd_change {
     SDD_CHANGE_CLOSED                   /* rs keeps its content until released */
 } sdd_change;
 
-/* Feeds one closed slot's concern score and symptoms. A state CLOSED keeps
- * its content for its notification: release it after. */
+/* Feeds one closed slot's concern score and symptoms. A state CLOSED is
+ * kept until resume_minutes after its end, then released by the next step
+ * or event. */
 sdd_change sdd__lifecycle_step(sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx, int concern,
                                const sdd_symptom *sym, int n);
 /* The same for an event just read, judged by the detectors of events before
@@ -68,5 +72,7 @@ sdd_change sdd__lifecycle_event(sdd_relevant_state *rs, const sdd_lifecycle_ctx 
  * the state's end is then no earlier than t. */
 void sdd__lifecycle_recovered(sdd_relevant_state *rs, int64_t t);
 void sdd__lifecycle_release(sdd_relevant_state *rs);
+/* 1 if the state is open as its notifications say (not closed nor released). */
+int sdd__lifecycle_is_open(const sdd_relevant_state *rs, const sdd_profile *p);
 
 #endif

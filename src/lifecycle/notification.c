@@ -93,7 +93,7 @@ static json_t *anomaly_json(const sdd_relevant_state *rs, const sdd_contribution
     json_object_set_new(o, "stage", json_string("detection"));
     json_object_set_new(o, "description", s->description[0] ? json_string(s->description) : json_null());
     json_object_set_new(o, "startTime", json_integer(c->first * 1000));
-    json_object_set_new(o, "endTime", c->active && rs->open ? json_null()
+    json_object_set_new(o, "endTime", c->active && sdd__lifecycle_is_open(rs, ctx->profile) ? json_null()
                                                              : json_integer((c->last + ctx->slot_end - ctx->slot_start) * 1000));
     json_object_set_new(o, "confidenceScore", json_null());
     json_object_set_new(o, "pattern", s->pattern == SDD_PATTERN_NONE ? json_null() : json_string(pattern_names[s->pattern]));
@@ -178,7 +178,8 @@ char *sdd__notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_c
     json_object_set_new(o, "uri", json_null());
     json_object_set_new(o, "description", description_json(rs));
     json_object_set_new(o, "startTime", json_integer(rs->start * 1000));
-    json_object_set_new(o, "endTime", rs->open ? json_null() : json_integer(rs->end * 1000));
+    json_object_set_new(o, "endTime",
+                        sdd__lifecycle_is_open(rs, ctx->profile) ? json_null() : json_integer(rs->end * 1000));
     json_object_set_new(o, "strategy", json_string(ctx->strategy));
     json_object_set_new(o, "confidenceScore", json_null());
     json_object_set_new(o, "concernScore", json_integer(rs->concern));

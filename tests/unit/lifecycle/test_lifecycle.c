@@ -4,8 +4,9 @@
  * concern_threshold, an open at it with revision 0 and a derived id, a new
  * revision only when a symptom comes or goes or the score changes band, a
  * close after close_after_slots quiet slots with the end of the last loud
- * slot, contributions capped and kept at their strongest, and a closed
- * state readable until it is released. */
+ * slot, contributions capped and kept at their strongest, a closed
+ * state readable until it is released, and evidence back within
+ * resume_minutes of a close continuing the same state. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@
 #define STRATEGY "volume-1-peer-down-1-pipeline"
 #define THRESHOLD 40            /* the test profile's concern_threshold */
 #define CLOSE_AFTER 2           /* and its close_after_slots */
+#define RESUME 10               /* and its resume_minutes */
 
 static const char inventory[] =
     "{\"services\":[{\"vpn_id\":\"64497:1\",\"profile\":\"lc\",\"terminations\":"
@@ -58,6 +60,7 @@ static int setup(void **state)
     fx->cfg = sdd_config_new();
     set(fx->cfg, "concern_threshold", "40");
     set(fx->cfg, "close_after_slots", "2");
+    set(fx->cfg, "resume_minutes", "10");
     if (sdd_config_check(fx->cfg, &err) < 0)
         fail_msg("%s", err.msg);
     fx->profile = sdd__config_profile(fx->cfg, "lc");
@@ -235,7 +238,7 @@ static void test_closes_after_quiet_slots(void **state)
         assert_int_equal(step(fx, &rs, k, THRESHOLD - 1, NULL, 0), SDD_CHANGE_NONE);
     assert_true(rs.open);
     assert_int_equal(step(fx, &rs, 2 + CLOSE_AFTER - 1, 0, NULL, 0), SDD_CHANGE_CLOSED);
-    assert_false(rs.open);
+    assert_false(sdd__lifecycle_is_open(&rs, fx->profile));
     assert_int_equal(rs.end, T0 + 2 * STEP);        /* end of slot 1, the last loud one */
     assert_int_equal(rs.revision, 1);
     assert_false(rs.contrib[0].active);
@@ -325,10 +328,99 @@ static void test_closed_state_readable_until_release(void **state)
     assert_int_equal(rs.n_contrib, 0);
     assert_string_equal(rs.id, "");
     /* the next disruption is another state */
-    assert_int_equal(step(fx, &rs, 9, 60, &a, 1), SDD_CHANGE_OPENED);
+    assert_int_equal(step(fx, &rs, 2 + RESUME + 1, 60, &a, 1), SDD_CHANGE_OPENED);
     assert_string_not_equal(rs.id, id);
     assert_int_equal(rs.revision, 0);
     sdd__lifecycle_release(&rs);
+}
+
+/* Open in slot 0, loud in 1, closed at the end of slot 1 + CLOSE_AFTER. */
+static void open_then_close(const fixture *fx, sdd_relevant_state *rs, const sdd_symptom *a, char id[SDD_UUID_TEXT])
+{
+    assert_int_equal(step(fx, rs, 0, 60, a, 1), SDD_CHANGE_OPENED);
+    memcpy(id, rs->id, SDD_UUID_TEXT);
+    assert_int_equal(step(fx, rs, 1, 60, a, 1), SDD_CHANGE_NONE);
+    for (int k = 2; k < 2 + CLOSE_AFTER - 1; k++)
+        assert_int_equal(step(fx, rs, k, 0, NULL, 0), SDD_CHANGE_NONE);
+    assert_int_equal(step(fx, rs, 1 + CLOSE_AFTER, 0, NULL, 0), SDD_CHANGE_CLOSED);
+    assert_int_equal(rs->revision, 1);
+}
+
+/* The return to normal after a disruption (another detector's symptom, in
+ * the last slot starting within resume_minutes of the state's end): a new
+ * revision of the same state, open again, and its close later is the
+ * state's end. */
+static void test_evidence_back_within_resume_minutes(void **state)
+{
+    const fixture *fx = *state;
+    sdd_symptom a = symptom("link_saturation", 0, 1.0), b = symptom("udp_pattern", -1, 0.8);
+    sdd_relevant_state rs = {0};
+    char id[SDD_UUID_TEXT];
+    int back = 1 + RESUME;                      /* the last slot starting within resume_minutes of the end */
+
+    open_then_close(fx, &rs, &a, id);
+    for (int k = 2 + CLOSE_AFTER; k < back; k++)
+        assert_int_equal(step(fx, &rs, k, 0, NULL, 0), SDD_CHANGE_NONE);
+    assert_false(sdd__lifecycle_is_open(&rs, fx->profile));
+    assert_int_equal(step(fx, &rs, back, 70, &b, 1), SDD_CHANGE_REVISED);
+    assert_true(sdd__lifecycle_is_open(&rs, fx->profile));
+    assert_string_equal(rs.id, id);
+    assert_int_equal(rs.revision, 2);
+    assert_int_equal(rs.start, T0);
+    assert_int_equal(rs.n_contrib, 2);
+    assert_false(rs.contrib[0].active);
+    assert_true(rs.contrib[1].active);
+    assert_int_equal(rs.contrib[1].first, T0 + back * STEP);
+    for (int k = back + 1; k < back + CLOSE_AFTER; k++)
+        assert_int_equal(step(fx, &rs, k, 0, NULL, 0), SDD_CHANGE_NONE);
+    assert_int_equal(step(fx, &rs, back + CLOSE_AFTER, 0, NULL, 0), SDD_CHANGE_CLOSED);
+    assert_int_equal(rs.revision, 3);
+    assert_int_equal(rs.end, T0 + (back + 1) * STEP);
+    sdd__lifecycle_release(&rs);
+}
+
+/* A slot starting resume_minutes after the end, even the first judged
+ * since the close, is another disruption; and an event (a peer down judged
+ * as read) resumes a closed state as a slot does. */
+static void test_resume_window_edges(void **state)
+{
+    const fixture *fx = *state;
+    sdd_symptom a = symptom("bmp_peer_down", 0, 1.0);
+    sdd_relevant_state rs = {0};
+    char id[SDD_UUID_TEXT];
+    sdd_lifecycle_ctx ctx = slot(fx, 0, 1 + CLOSE_AFTER + 1);
+
+    open_then_close(fx, &rs, &a, id);
+    assert_int_equal(step(fx, &rs, 2 + RESUME, 60, &a, 1), SDD_CHANGE_OPENED);
+    assert_string_not_equal(rs.id, id);
+    assert_int_equal(rs.revision, 0);
+    sdd__lifecycle_release(&rs);
+
+    open_then_close(fx, &rs, &a, id);
+    assert_int_equal(sdd__lifecycle_event(&rs, &ctx, 90, &a, 1), SDD_CHANGE_REVISED);
+    assert_string_equal(rs.id, id);
+    assert_int_equal(rs.revision, 2);
+    assert_true(sdd__lifecycle_is_open(&rs, fx->profile));
+    sdd__lifecycle_release(&rs);
+}
+
+/* resume_minutes 0: every disruption after a close is a state of its own. */
+static void test_resume_off(void **state)
+{
+    fixture *fx = *state;
+    sdd_symptom a = symptom("bmp_peer_down", 0, 1.0);
+    sdd_relevant_state rs = {0};
+    char id[SDD_UUID_TEXT];
+    sdd_profile off = *fx->profile;
+    const sdd_profile *kept = fx->profile;
+
+    off.v[SDD_P_RESUME_MINUTES] = 0;
+    fx->profile = &off;
+    open_then_close(fx, &rs, &a, id);
+    assert_int_equal(step(fx, &rs, 2 + CLOSE_AFTER, 60, &a, 1), SDD_CHANGE_OPENED);
+    assert_string_not_equal(rs.id, id);
+    sdd__lifecycle_release(&rs);
+    fx->profile = kept;
 }
 
 int main(void)
@@ -343,6 +435,9 @@ int main(void)
         cmocka_unit_test(test_loud_slot_restarts_count),
         cmocka_unit_test(test_contributions_capped),
         cmocka_unit_test(test_strongest_report_kept),
+        cmocka_unit_test(test_evidence_back_within_resume_minutes),
+        cmocka_unit_test(test_resume_window_edges),
+        cmocka_unit_test(test_resume_off),
         cmocka_unit_test(test_closed_state_readable_until_release),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
