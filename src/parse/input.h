@@ -80,12 +80,14 @@ typedef struct input_doc input_doc;
 /* One value of the line, in document order in its input_doc: an object's
  * keys are values too, each followed by its value. */
 typedef struct input_val {
-    const char *s;      /* NUL-terminated: a string's decoded bytes, a number's or literal's text */
+    const char *s;      /* a string's decoded bytes and a real's text with a NUL (once returned by
+                         * sdd__input_get or INPUT_EACH); else the text in the line */
     uint32_t len;       /* bytes at s */
     int32_t up;         /* index of the enclosing array or object, -1 at the top */
     uint32_t end;       /* index of the first value after this one and what it holds */
     uint32_t count;     /* arrays: items; objects: keys and values */
     uint8_t kind;       /* input_kind */
+    uint8_t in_line;    /* s is a string's bytes in the line, without a NUL (until looked up) */
     input_doc *doc;
 } input_val;
 
@@ -105,8 +107,8 @@ struct input_doc {
     uint32_t n;
     input_slot *slot;
     uint32_t mask;      /* slots - 1, a power of two minus one */
-    char *text;         /* decoded strings and numbers' texts, each with a NUL */
-    size_t text_size;
+    char *text;         /* strings and reals with a NUL: decoded, or copied when looked up */
+    size_t text_size, text_used;
     input_val val_local[INPUT_LOCAL_VALUES];
     input_slot slot_local[INPUT_LOCAL_VALUES];
     char text_local[INPUT_LOCAL_TEXT];

@@ -51,7 +51,6 @@ typedef struct walk {
     size_t pos;         /* first byte of the line not yet checked */
     int32_t cur;        /* innermost open array or object, -1 at the top */
     int depth;          /* arrays and objects open */
-    size_t text_used;   /* of doc->text */
     input_err *e;
 } walk;
 
@@ -321,18 +320,31 @@ static int integer_fits(const char *s, size_t n)
     return memcmp(s, neg ? min : max, n) <= 0;
 }
 
-/* The kind of the primitive jsmn found (n bytes at s, copied with a NUL at
- * copy): a literal, or a number that fits. */
-static sdd_skip primitive_kind(walk *w, const char *s, size_t n, const char *copy, uint8_t *kind)
+/* n bytes at s with a NUL, in the document's text. */
+static const char *keep_text(input_doc *d, const char *s, size_t n)
+{
+    char *copy = d->text + d->text_used;
+
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    d->text_used += n + 1;
+    return copy;
+}
+
+/* The number or literal jsmn found (n bytes at s) into v: its kind, and
+ * its text (a real's copied, to be read by strtod). */
+static sdd_skip primitive(walk *w, const char *s, size_t n, input_val *v)
 {
     static const char *const literals[] = {"null", "true", "false"};
     static const uint8_t kinds[] = {INPUT_NULL, INPUT_TRUE, INPUT_FALSE};
     size_t at = (size_t)(s - w->line), len, i;
     int real;
 
+    v->s = s;
+    v->len = (uint32_t)n;
     for (i = 0; i < 3; i++)
         if (n == strlen(literals[i]) && memcmp(s, literals[i], n) == 0) {
-            *kind = kinds[i];
+            v->kind = kinds[i];
             return SDD_SKIP_NONE;
         }
     if ((len = number_length(s, n, &real)) == 0)
@@ -342,16 +354,16 @@ static sdd_skip primitive_kind(walk *w, const char *s, size_t n, const char *cop
     if (!real && !integer_fits(s, len))
         return sdd__input_fail(w->e, SDD_SKIP_VALUE, "json: too big integer at byte %zu", at);
     if (real) {
-        char *end;
         double d;
+        v->s = keep_text(w->doc, s, len);
         errno = 0;
-        d = strtod(copy, &end);
+        d = strtod(v->s, NULL);
         if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
             return sdd__input_fail(w->e, SDD_SKIP_VALUE, "json: real number overflow at byte %zu", at);
     }
     if (len != n)
         return broken(w, at + len, "invalid token");
-    *kind = real ? INPUT_REAL : INPUT_INTEGER;
+    v->kind = real ? INPUT_REAL : INPUT_INTEGER;
     return SDD_SKIP_NONE;
 }
 
@@ -360,7 +372,7 @@ static sdd_skip primitive_kind(walk *w, const char *s, size_t n, const char *cop
 /* Between two values: blanks around exactly `sep` ('\0': no separator).
  * 1 when so, 0 when only the separator is missing, -1 with *bad set when
  * something else is there. */
-static int gap(const walk *w, size_t from, size_t to, char sep, size_t *bad)
+static inline int gap(const walk *w, size_t from, size_t to, char sep, size_t *bad)
 {
     int seen = 0;
     size_t i;
@@ -378,34 +390,39 @@ static int gap(const walk *w, size_t from, size_t to, char sep, size_t *bad)
     return seen || !sep;
 }
 
-/* The value's own content: s and len, its kind. */
+/* The value's own content: its kind, s and len. A string without escapes
+ * stays where it is in the line until it is looked up (see terminated()):
+ * most strings of a record are never read. */
 static sdd_skip fill(walk *w, const jsmntok_t *t, input_val *v)
 {
     const char *s = w->line + t->start;
     size_t n = (size_t)(t->end - t->start), bad = 0;
-    char *copy = w->doc->text + w->text_used;
-    long decoded = (long)n;
+    char *copy = w->doc->text + w->doc->text_used;
+    long decoded;
 
     v->doc = w->doc;
     v->count = 0;
-    if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+    v->in_line = 0;
+    if (t->type == JSMN_PRIMITIVE)
+        return primitive(w, s, n, v);
+    if (t->type != JSMN_STRING) {
         v->kind = t->type == JSMN_OBJECT ? INPUT_OBJECT : INPUT_ARRAY;
         v->s = "";
         v->len = 0;
         return SDD_SKIP_NONE;
     }
-    if (t->type == JSMN_STRING) {
-        v->kind = INPUT_STRING;
-        if ((decoded = decode_string(s, n, copy, &bad)) < 0)
-            return broken(w, (size_t)t->start + bad, "invalid string");
-    } else {
-        memcpy(copy, s, n);
-        copy[n] = '\0';
-        INPUT_TRY(primitive_kind(w, s, n, copy, &v->kind));
+    v->kind = INPUT_STRING;
+    if (plain_run(s, 0, n) == n) {
+        v->s = s;
+        v->len = (uint32_t)n;
+        v->in_line = 1;
+        return SDD_SKIP_NONE;
     }
+    if ((decoded = decode_string(s, n, copy, &bad)) < 0)
+        return broken(w, (size_t)t->start + bad, "invalid string");
     v->s = copy;
     v->len = (uint32_t)decoded;
-    w->text_used += (size_t)decoded + 1;
+    w->doc->text_used += (size_t)decoded + 1;
     return SDD_SKIP_NONE;
 }
 
@@ -577,18 +594,14 @@ static sdd_skip walk_all(walk *w, uint32_t n)
 static sdd_skip number_at(walk *w, size_t at)
 {
     size_t n = 0, bad;
-    uint8_t kind;
+    input_val v;
 
     if (close_before(w, at, w->doc->n) != SDD_SKIP_NONE || gap(w, w->pos, at, separator(w), &bad) < 0)
         return SDD_SKIP_NONE;
     while (at + n < w->len && w->line[at + n] > ' ' && w->line[at + n] < 0x7f &&
            !strchr(",]}", w->line[at + n]))
         n++;
-    if (n == 0)
-        return SDD_SKIP_NONE;
-    memcpy(w->doc->text + w->text_used, w->line + at, n);
-    w->doc->text[w->text_used + n] = '\0';
-    if (primitive_kind(w, w->line + at, n, w->doc->text + w->text_used, &kind) == SDD_SKIP_VALUE)
+    if (n > 0 && primitive(w, w->line + at, n, &v) == SDD_SKIP_VALUE)
         return SDD_SKIP_VALUE;
     return SDD_SKIP_NONE;
 }
@@ -622,6 +635,7 @@ static int doc_alloc(input_doc *d, uint32_t n, size_t len)
         slots *= 2;
     d->n = n;
     d->mask = slots - 1;
+    d->text_used = 0;
     d->text_size = len + n + 1;
     d->val = local_or_heap(d->val_local, sizeof(d->val_local), (n ? n : 1) * sizeof(input_val));
     d->slot = local_or_heap(d->slot_local, sizeof(d->slot_local), slots * sizeof(input_slot));
@@ -677,7 +691,7 @@ sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const inp
                          input_err *e)
 {
     jsmntok_t local[INPUT_LOCAL_VALUES], *tok = local;
-    walk w = {line, len, NULL, doc, 0, -1, 0, 0, e};
+    walk w = {line, len, NULL, doc, 0, -1, 0, e};
     unsigned n = 0;
     size_t at = 0;
     int r = 0;
@@ -715,6 +729,20 @@ sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const inp
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* v, its string now with a NUL: readers take strings as C strings. The
+ * text has room, as each string is copied at most once. */
+static const input_val *terminated(const input_val *v)
+{
+    input_val *m;
+
+    if (!v || !v->in_line)
+        return v;
+    m = &v->doc->val[v - v->doc->val];
+    m->s = keep_text(m->doc, m->s, m->len);
+    m->in_line = 0;
+    return m;
+}
+
 const input_val *sdd__input_getn(const input_val *obj, const char *key, size_t n)
 {
     const input_doc *d;
@@ -730,25 +758,25 @@ const input_val *sdd__input_getn(const input_val *obj, const char *key, size_t n
     if (sl->key < 0)
         return NULL;
     v = &d->val[sl->key + 1];
-    return v->kind == INPUT_NULL ? NULL : v;
+    return v->kind == INPUT_NULL ? NULL : terminated(v);
 }
 
 const input_val *sdd__input_first(const input_val *arr)
 {
-    return arr && arr->kind == INPUT_ARRAY && arr->count > 0 ? arr + 1 : NULL;
+    return arr && arr->kind == INPUT_ARRAY && arr->count > 0 ? terminated(arr + 1) : NULL;
 }
 
 const input_val *sdd__input_next(const input_val *arr, const input_val *item)
 {
-    return item->end < arr->end ? &item->doc->val[item->end] : NULL;
+    return item->end < arr->end ? terminated(&item->doc->val[item->end]) : NULL;
 }
 
 int64_t sdd__input_integer(const input_val *v)
 {
-    const char *s = v->s + (v->s[0] == '-');
+    const char *s = v->s + (v->s[0] == '-'), *end = v->s + v->len;
     uint64_t x = 0;
 
-    for (; *s; s++)
+    for (; s < end; s++)
         x = x * 10 + (uint64_t)(*s - '0');
     if (v->s[0] != '-' || x == 0)
         return (int64_t)x;
