@@ -72,6 +72,7 @@ static const param_def params[SDD_P_COUNT] = {
     [SDD_P_CONCERN_THRESHOLD] = {"concern_threshold", 1, 1, 100, 50, NULL},
     [SDD_P_CLOSE_AFTER_SLOTS] = {"close_after_slots", 1, 1, 10080, 5, NULL},
     [SDD_P_RESUME_MINUTES] = {"resume_minutes", 1, 0, 10080, 60, NULL},
+    [SDD_P_CHANGE_WINDOW_SUPPRESS] = {"change_window_suppress", 1, 0, 1, 0, NULL},
 };
 
 const char *sdd__param_name(sdd_param p)

@@ -51,6 +51,7 @@ typedef enum sdd_param {
     SDD_P_CONCERN_THRESHOLD,
     SDD_P_CLOSE_AFTER_SLOTS,
     SDD_P_RESUME_MINUTES,
+    SDD_P_CHANGE_WINDOW_SUPPRESS,
     SDD_P_COUNT
 } sdd_param;
 

@@ -688,16 +688,6 @@ static int tracked_capacities(const sdd_service *s, double *capacity, int *termi
     return k;
 }
 
-/* Inside a planned change window, or within `after` seconds of its end: the
- * recovery (sessions reconnecting, traffic coming back) belongs to the change. */
-static int in_change_window(const sdd_service *s, int64_t t, int64_t after)
-{
-    for (int i = 0; i < s->n_changes; i++)
-        if (t >= s->changes[i].start && t < s->changes[i].end + after)
-            return 1;
-    return 0;
-}
-
 /* A new revision of the service's relevant state, to the caller as its
  * notification (a closed state is kept by the lifecycle for resume_minutes). */
 static void publish(sdd_engine *e, sdd__service_state *st, const sdd_lifecycle_ctx *lc)
@@ -749,10 +739,13 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
     in.drop_model = sdd__drop_models_find(e->drop_models, st->profile->drop_model);
     n = sdd__strategy_run(&e->strategy, &in, events_only, sym, SDD_SYMPTOMS_MAX);
     concern = sdd__concern_score(st->profile, sym, n);
-    /* A planned change is no disruption: it opens no relevant state, nor does
-     * its recovery within pattern_length_minutes of its end. */
-    if (!sdd__lifecycle_is_open(&st->rs, st->profile) && concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] &&
-        in_change_window(s, start, (int64_t)(st->profile->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60))) {
+    /* A planned change, with change_window_suppress, is no disruption: it
+     * opens no relevant state, nor does its recovery within
+     * pattern_length_minutes of its end (the slot's start in it). Otherwise
+     * the state opens and carries the change (notification.c). */
+    if (st->profile->v[SDD_P_CHANGE_WINDOW_SUPPRESS] != 0 && !sdd__lifecycle_is_open(&st->rs, st->profile) &&
+        concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] &&
+        sdd__change_window_of(s, start, start + 1, (int64_t)(st->profile->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60))) {
         e->counters[C_IN_CHANGE_WINDOW]++;
         return;
     }

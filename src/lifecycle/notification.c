@@ -110,19 +110,23 @@ static json_t *anomaly_json(const sdd_relevant_state *rs, const sdd_contribution
     return o;
 }
 
-/* The change window overlapping the state, if any: a planned change. */
-static const sdd_change_window *change_of(const sdd_service *s, int64_t start, int64_t end)
+const sdd_change_window *sdd__change_window_of(const sdd_service *s, int64_t from, int64_t to, int64_t after)
 {
     for (int i = 0; i < s->n_changes; i++)
-        if (s->changes[i].start < end && s->changes[i].end > start)
+        if (s->changes[i].start < to && s->changes[i].end + after > from)
             return &s->changes[i];
     return NULL;
 }
 
-static json_t *service_json(const sdd_service *s, const sdd_relevant_state *rs)
+/* The service, with the planned change the state overlaps (or follows by
+ * less than pattern_length_minutes, its recovery): an operator sees the
+ * disruption is the change's, and whether the change went wrong. */
+static json_t *service_json(const sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx)
 {
+    const sdd_service *s = ctx->service;
     json_t *svc = json_object(), *container = json_object(), *arr = json_array();
-    const sdd_change_window *w = change_of(s, rs->start, rs->end);
+    const sdd_change_window *w =
+        sdd__change_window_of(s, rs->start, rs->end, (int64_t)ctx->profile->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60);
 
     json_object_set_new(svc, "vpnId", json_string(s->vpn_id));
     json_object_set_new(svc, "uri", json_null());
@@ -186,7 +190,7 @@ char *sdd__notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_c
     for (int i = 0; i < rs->n_contrib; i++)
         json_array_append_new(anomalies, anomaly_json(rs, &rs->contrib[i], ctx));
     json_object_set_new(o, "anomaly", anomalies);
-    json_object_set_new(o, "service", service_json(ctx->service, rs));
+    json_object_set_new(o, "service", service_json(rs, ctx));
     json_object_set_new(o, "publisher", publisher_json());
     json_object_set_new(o, "stage", json_string(stage_of(rs)));
     text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -11,4 +11,9 @@
  * NULL when out of memory. */
 char *sdd__notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx);
 
+/* The service's planned change window that overlaps [from, to), the window
+ * counted until `after` seconds past its end (its recovery: sessions
+ * reconnecting, traffic coming back); NULL if none. */
+const sdd_change_window *sdd__change_window_of(const sdd_service *s, int64_t from, int64_t to, int64_t after);
+
 #endif

@@ -657,26 +657,6 @@ static void test_holiday_not_compared(void **state)
     sdd_config_free(cfg);
 }
 
-/* A drop inside a planned change window of the service opens nothing. */
-static void test_change_window_suppresses(void **state)
-{
-    (void)state;
-    sink out = {{0}, 0};
-    char inv[1024];
-
-    snprintf(inv, sizeof(inv),
-             "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":[{\"router\":\"" ROUTER "\","
-             "\"rd\":\"" RD "\"}],\"changes\":[{\"id\":\"CHG-1\",\"start\":%d,\"end\":%d}]}]}",
-             T0 + 60 * 60, T0 + 120 * 60);
-    assert_int_equal(run_volume_drop_with(70, "", inv, &out), 0);
-    /* the window ended 5 minutes before the drop: still the change's recovery */
-    snprintf(inv, sizeof(inv),
-             "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":[{\"router\":\"" ROUTER "\","
-             "\"rd\":\"" RD "\"}],\"changes\":[{\"id\":\"CHG-1\",\"start\":%d,\"end\":%d}]}]}",
-             T0 + 40 * 60, T0 + 65 * 60);
-    assert_int_equal(run_volume_drop_with(70, "", inv, &out), 0);
-}
-
 /* Through the engine: a flow from the MPLS core into the customer's VRF
  * (ingress: IOS XR's global table, 0x60000000) counts for the customer; the
  * global-table traffic of the same router that follows is no customer's. */
@@ -846,7 +826,6 @@ int main(void)
         cmocka_unit_test(test_restart_two_routers),
         cmocka_unit_test(test_volume_drop_needs_history),
         cmocka_unit_test(test_holiday_not_compared),
-        cmocka_unit_test(test_change_window_suppresses),
         cmocka_unit_test(test_json_lines_counted),
         cmocka_unit_test(test_global_table_not_a_customer),
         cmocka_unit_test(test_global_peer_down_judges_every_service_withdrawn),

@@ -387,7 +387,10 @@ static void test_change_window_overlapping(void **state)
     json_decref(s);
     s = change_fields(fx, 0, CHANGE_AT - 1);   /* the slot just before the window */
     assert_no_change(s);
-    s = change_fields(fx, 0, CHANGE_AT + 10);  /* the slot just after */
+    s = change_fields(fx, 0, CHANGE_AT + 10);  /* the slot just after: the change's recovery */
+    assert_string_equal(text(s, "changeId"), "CHG-7");
+    json_decref(s);
+    s = change_fields(fx, 0, CHANGE_AT + 10 + 60);     /* pattern_length_minutes after its end */
     assert_no_change(s);
     s = change_fields(fx, 1, CHANGE_AT + 2);   /* another service */
     assert_no_change(s);
