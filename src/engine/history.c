@@ -177,13 +177,18 @@ struct sdd_history {
     char *undo_path;            /* PATH.undo; NULL in memory */
     sdd_undo *undo;             /* the undo log (undo.h); NULL until there is one */
     int keeping;                /* a checkpoint has begun the log: what it had is kept */
-    int64_t *kept_from;         /* per entity: its newest slot when the log began, or KEPT_* */
+    struct kept *kept;          /* per entity: what the log holds of it */
     uint32_t kept_n;
-    sdd_undo_range *ranges;     /* one advance's ranges: the head and two per ring */
+    sdd_undo_range ranges[5];   /* one advance's: the head, and two per tier (a ring wraps) */
 };
 
-/* An entity's kept_from before its first advance since the log began, and
- * when it had no data then (nothing of its rings to keep). */
+/* What the undo log holds of an entity: `from` is its newest slot when the
+ * log began (KEPT_NOT_YET before its first advance since, KEPT_NOTHING when
+ * it had no data then), and its ring positions are kept for the slots from
+ * + 1 .. `to` (as far as each ring held the checkpoint's slots). */
+struct kept {
+    int64_t from, to;
+};
 #define KEPT_NOT_YET INT64_MIN
 #define KEPT_NOTHING (INT64_MIN + 1)
 
@@ -511,33 +516,34 @@ static void tier_clear(sdd_history *h, int32_t entity, int tier, int64_t from, i
 
 /* ---- what the last checkpoint had, kept before an advance overwrites it ---- */
 
-/* Room in kept_from for `entities`; -1 when out of memory. */
+/* Room in kept for `entities`; -1 when out of memory. */
 static int kept_reserve(sdd_history *h, uint32_t entities, sdd_error *err)
 {
     uint32_t n = entities > h->hdr.capacity ? entities : h->hdr.capacity;
-    int64_t *kept;
+    struct kept *kept;
 
     if (entities <= h->kept_n)
         return 0;
-    kept = realloc(h->kept_from, (size_t)n * sizeof(*kept));
+    kept = realloc(h->kept, (size_t)n * sizeof(*kept));
     if (!kept) {
         sdd__fail(err, SDD_E_NOMEM, "history: out of memory");
         return -1;
     }
     for (uint32_t i = h->kept_n; i < n; i++)
-        kept[i] = KEPT_NOT_YET;
-    h->kept_from = kept;
+        kept[i].from = KEPT_NOT_YET;
+    h->kept = kept;
     h->kept_n = n;
     return 0;
 }
 
-static sdd_undo_range range_of(const sdd_history *h, const void *p, size_t len)
+/* `count` pieces of `len` bytes from p, `stride` bytes apart. */
+static sdd_undo_range range_of(const sdd_history *h, const void *p, size_t len, uint32_t count, size_t stride)
 {
-    return (sdd_undo_range){(uint64_t)((const uint8_t *)p - h->base), p, (uint32_t)len};
+    return (sdd_undo_range){(uint64_t)((const uint8_t *)p - h->base), p, (uint32_t)len, count, (uint32_t)stride};
 }
 
-/* The ranges of a tier's rings (one or two each: a ring wraps) holding
- * slots from..from+count-1; how many were written to r. */
+/* The ranges holding slots from..from+count-1 in every ring of a tier: one,
+ * or two when the positions wrap; how many were written to r. */
 static int ring_ranges(const sdd_history *h, int32_t entity, int tier, int64_t from, int64_t count,
                        sdd_undo_range *r)
 {
@@ -545,42 +551,51 @@ static int ring_ranges(const sdd_history *h, int32_t entity, int tier, int64_t f
     uint32_t n = count < (int64_t)len ? (uint32_t)count : len;
     uint32_t first = n < len - pos ? n : len - pos;
     uint16_t series = tier == 0 ? h->shape.long_series : h->shape.short_series;
-    int k = 0;
+    const uint16_t *ring = ring_of(h, entity, tier, 0);
+    size_t stride = (size_t)len * sizeof(*ring);     /* from one series' ring to the next */
 
-    for (uint16_t s = 0; s < series; s++) {
-        const uint16_t *ring = ring_of(h, entity, tier, s);
-        r[k++] = range_of(h, ring + pos, first * sizeof(*ring));
-        if (n > first)
-            r[k++] = range_of(h, ring, (n - first) * sizeof(*ring));
-    }
-    return k;
+    if (series == 0)
+        return 0;
+    r[0] = range_of(h, ring + pos, first * sizeof(*ring), series, stride);
+    if (n == first)
+        return 1;
+    r[1] = range_of(h, ring, (n - first) * sizeof(*ring), series, stride);
+    return 2;
 }
 
 /* Before an advance to `slot`, what of the last checkpoint's history it
  * would overwrite goes to the undo log: the entity's head and exact sums at
- * its first advance since, and the ring positions of the slots up to a
- * ring's length past its newest slot then (a position further on holds
- * what was written since). Should the log fail, it keeps nothing more until
- * the next checkpoint, and a restart can only rewind. */
+ * its first advance since, and the ring positions of the slots past its
+ * newest one then, as far as each ring held the checkpoint's slots (a
+ * position further on holds what was written since). Positions are kept
+ * ahead, as many slots again as the entity has gone past the checkpoint
+ * (nothing writes them before an advance reaches them), so that a backlog
+ * read far past it costs a few records, not one a slot. Should the log
+ * fail, it keeps nothing more until the next checkpoint, and a restart can
+ * only rewind. */
 static void keep_before_advance(sdd_history *h, int32_t entity, int64_t slot)
 {
     const struct entity_head *e = head_of(h, entity);
-    int64_t *from;
+    struct kept *k;
     int n = 0;
 
     if (!h->keeping)
         return;
-    from = &h->kept_from[entity];
-    if (*from == KEPT_NOT_YET) {
-        *from = e->has_data ? e->newest : KEPT_NOTHING;
-        h->ranges[n++] = range_of(h, e, h->lay.rings[0]);     /* head and exact sums */
+    k = &h->kept[entity];
+    if (k->from == KEPT_NOT_YET) {
+        k->from = k->to = e->has_data ? e->newest : KEPT_NOTHING;
+        h->ranges[n++] = range_of(h, e, h->lay.rings[0], 1, 0);       /* head and exact sums */
     }
-    for (int tier = 0; tier < 2 && e->has_data && *from != KEPT_NOTHING; tier++) {
-        int64_t last = *from + (int64_t)tier_slots(h, tier);
-        if (slot < last)
-            last = slot;
-        if (last > e->newest)
-            n += ring_ranges(h, entity, tier, e->newest + 1, last - e->newest, h->ranges + n);
+    if (k->from != KEPT_NOTHING && slot > k->to) {
+        int64_t to = slot + (slot - k->from);
+        for (int tier = 0; tier < 2; tier++) {
+            int64_t last = k->from + (int64_t)tier_slots(h, tier);
+            if (to < last)
+                last = to;
+            if (last > k->to)
+                n += ring_ranges(h, entity, tier, k->to + 1, last - k->to, h->ranges + n);
+        }
+        k->to = to;
     }
     if (n > 0 && sdd__undo_keep(h->undo, h->ranges, n) < 0)
         h->keeping = 0;
@@ -840,14 +855,13 @@ static int file_load(sdd_history *h, const char *path, uint64_t size, sdd_error 
 }
 
 /* The undo log PATH.undo, opened when there is one (it is made by the
- * first checkpoint), and room for one advance's ranges. */
+ * first checkpoint). */
 static int undo_find(sdd_history *h, const char *path, sdd_error *err)
 {
     size_t len = strlen(path);
 
     h->undo_path = malloc(len + sizeof(".undo"));
-    h->ranges = calloc(1 + 2 * series_total(h), sizeof(*h->ranges));
-    if (!h->undo_path || !h->ranges)
+    if (!h->undo_path)
         return sdd__fail(err, SDD_E_NOMEM, "history: out of memory");
     memcpy(h->undo_path, path, len);
     memcpy(h->undo_path + len, ".undo", sizeof(".undo"));
@@ -899,8 +913,7 @@ static void history_free(sdd_history *h)
     sdd__undo_close(h->undo);
     free(h->undo_path);
     free(h->index);
-    free(h->kept_from);
-    free(h->ranges);
+    free(h->kept);
     free(h);
 }
 
@@ -977,7 +990,7 @@ int sdd__history_begin(sdd_history *h, uint64_t epoch, sdd_error *err)
     if (!h->undo && !(h->undo = sdd__undo_open(h->undo_path, err)))
         return -1;
     for (uint32_t i = 0; i < h->kept_n; i++)
-        h->kept_from[i] = KEPT_NOT_YET;
+        h->kept[i].from = KEPT_NOT_YET;
     h->keeping = sdd__undo_begin(h->undo, epoch, err) == 0;
     return h->keeping ? 0 : -1;
 }

@@ -21,12 +21,14 @@
 
 typedef struct sdd_undo sdd_undo;
 
-/* Bytes of a mapping: `len` bytes at `offset` from its start, as they are
- * now (at `bytes`), before they change. */
+/* Bytes of a mapping, as they are now (at `bytes`), before they change:
+ * `count` pieces of `len` bytes, the first at `offset` from the mapping's
+ * start and each `stride` bytes after the one before (the same slots of
+ * every series' ring in one range). */
 typedef struct sdd_undo_range {
     uint64_t offset;
     const void *bytes;
-    uint32_t len;
+    uint32_t len, count, stride;
 } sdd_undo_range;
 
 /* Opens the log at path, creating it if there is none; NULL with err. */
