@@ -61,6 +61,19 @@ write_conf() {
   done | sort >"$out"
 }
 
+# live_sddd_start TOPIC: sddd reading nfacctd's BMP msglog on daisy.bmp in
+# real time and publishing Avro on TOPIC, as the live tests run it (a slot
+# closes without records once inputs are idle a minute); waits for its
+# consumer to be assigned and sets sddd_pid.
+live_sddd_start() {
+  write_conf "$SDD_TMP/sddd.conf" bmp_input=kafka:daisy.bmp output=kafka:"$1" output_format=avro \
+    spool_dir="$SDD_TMP/spool" kafka_group_id="sdd-$1" close_after_slots=1 source_idle_seconds=60
+  sdd_spawn "$SDD_TMP/sddd.log" "$sddd" --config "$SDD_TMP/sddd.conf" --stats-every 10
+  sddd_pid=$SDD_LAST_PID
+  sdd_wait_for 60 "$sddd_pid" "sddd's consumer" grep -q 'assigned' "$SDD_TMP/sddd.log" ||
+    { sdd_show_tail "$SDD_TMP/sddd.log"; sdd_die "sddd did not join its group"; }
+}
+
 # wait_exit PID SECONDS: waits for the process; EXIT_RC is its status; 1 if
 # it still runs after SECONDS.
 wait_exit() {

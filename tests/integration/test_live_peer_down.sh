@@ -55,12 +55,7 @@ cat >"$SDD_TMP/inventory.json" <<EOF
   "terminations": [{"router": "$router", "hostname": "pe-live", "vrf_name": "default",
     "ce_peers": ["$CE"]}]}]}
 EOF
-write_conf "$SDD_TMP/sddd.conf" bmp_input=kafka:daisy.bmp output=kafka:sdd.live output_format=avro \
-  spool_dir="$SDD_TMP/spool" kafka_group_id=sdd-live close_after_slots=1 source_idle_seconds=60
-sdd_spawn "$SDD_TMP/sddd.log" "$sddd" --config "$SDD_TMP/sddd.conf" --stats-every 10
-sddd_pid=$SDD_LAST_PID
-sdd_wait_for 60 "$sddd_pid" "sddd's consumer" grep -q 'assigned' "$SDD_TMP/sddd.log" ||
-  { sdd_show_tail "$SDD_TMP/sddd.log"; sdd_die "sddd did not join its group"; }
+live_sddd_start sdd.live
 
 # Records on the output topic, decoded; $1 wanted.
 output_has() {

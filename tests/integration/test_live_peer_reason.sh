@@ -80,12 +80,7 @@ cat >"$SDD_TMP/inventory.json" <<EOF
  {"vpn_id": "65000:100", "name": "core", "profile": "default",
   "terminations": [{"router": "$router", "hostname": "pe", "vrf_name": "default", "ce_peers": ["$RR"]}]}]}
 EOF
-write_conf "$SDD_TMP/sddd.conf" bmp_input=kafka:daisy.bmp output=kafka:sdd.reason output_format=avro \
-  spool_dir="$SDD_TMP/spool" kafka_group_id=sdd-reason close_after_slots=1 source_idle_seconds=60
-sdd_spawn "$SDD_TMP/sddd.log" "$sddd" --config "$SDD_TMP/sddd.conf" --stats-every 10
-sddd_pid=$SDD_LAST_PID
-sdd_wait_for 60 "$sddd_pid" "sddd's consumer" grep -q 'assigned' "$SDD_TMP/sddd.log" ||
-  { sdd_show_tail "$SDD_TMP/sddd.log"; sdd_die "sddd did not join its group"; }
+live_sddd_start sdd.reason
 
 # A relevant state of service $1 on the output topic, decoded.
 state_of() {
