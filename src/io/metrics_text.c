@@ -45,6 +45,8 @@ static const family table[] = {
         "Records dropped for a time more than max_clock_skew ahead."),
     ROW("bmp_rib_dump", "sdd_bmp_rib_dump_records_total", "counter", NULL,
         "BMP records of a RIB dump: learned from, not counted as churn."),
+    ROW("bmp_time_from_arrival", "sdd_bmp_time_from_arrival_records_total", "counter", NULL,
+        "BMP records whose per-peer time was 0 (some routers), timed by their arrival at the collector."),
     OWN("input_idle_seconds", "sdd_input_idle_seconds", "gauge", "input", NULL,
         "Seconds since an input last gave a line."),
     OWN("source_watermark", "sdd_source_watermark_seconds", "gauge", "input", "router",
