@@ -308,9 +308,11 @@ static sdd_output *open_spec(const char *spec, const sdd_settings *cfg, const sd
         return cfg ? sdd_output_kafka_open(s.name, cfg, log, err) : kafka_without_config(spec, err);
     if (s.type != SDD_SPEC_FILE)
         return fd_output_new(STDOUT_FILENO, 0, "stdout", err);
-    fd = open(s.name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    fd = sdd__open_or_create(s.name, O_WRONLY | O_APPEND, 0644);
     if (fd < 0) {
-        sdd__fail(err, SDD_E_IO, "output: %s: %s", s.name, strerror(errno));
+        sdd__fail(err, SDD_E_IO, "output: %s: %s", s.name,
+                  errno == EEXIST ? "a symlink to no file: the output file is created only where no link is"
+                                  : strerror(errno));
         return NULL;
     }
     sdd_output *o = fd_output_new(fd, 1, s.name, err);

@@ -37,3 +37,12 @@ int sdd__create_new(const char *path, int flags, mode_t mode)
         return -1;
     return open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 }
+
+int sdd__open_or_create(const char *path, int flags, mode_t mode)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    return open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+}

@@ -21,4 +21,11 @@ int sdd__write_all(int fd, struct iovec *iov, int n, int64_t off);
  * when the name was taken again in between). */
 int sdd__create_new(const char *path, int flags, mode_t mode);
 
+/* Opens `path` (open flags `flags` plus O_CLOEXEC) if it exists, following
+ * a symlink the operator put there; creates it otherwise, exclusively and
+ * without following one, so that a file made by us is never one a link
+ * planted in between points to. The descriptor, or -1 with errno (EEXIST
+ * for a dangling symlink, or a name taken in between). */
+int sdd__open_or_create(const char *path, int flags, mode_t mode);
+
 #endif

@@ -544,6 +544,31 @@ static void read_text(const char *path, char *text, size_t size)
     fclose(in);
 }
 
+/* The output file made by sddd is never one a dangling symlink points to
+ * (it would write wherever the link says); an existing file reached through
+ * a link the operator made is used. */
+static void test_file_output_created_not_through_symlink(void **state)
+{
+    fixture *f = *state;
+    char spec[160], target[160], text[64] = {0};
+    sdd_error err;
+    sdd_output *o;
+
+    snprintf(target, sizeof(target), "%s/elsewhere.json", f->dir);
+    assert_int_equal(symlink(target, f->path), 0);
+    snprintf(spec, sizeof(spec), "file:%s", f->path);
+    assert_null(sdd_output_open(spec, &err));
+    assert_non_null(strstr(err.msg, "a symlink to no file"));
+    assert_int_equal(access(target, F_OK), -1);                 /* nothing made there */
+    write_file(target, "w", "");
+    o = sdd_output_open(spec, &err);                            /* the link now names a file */
+    assert_non_null(o);
+    assert_int_equal(sdd_output_write(o, "{\"a\":1}", 7, &err), 0);
+    sdd_output_close(o);
+    read_text(target, text, sizeof(text));
+    assert_string_equal(text, "{\"a\":1}\n");
+}
+
 static void add_counter(void *ctx, const char *name, uint64_t value)
 {
     if (strcmp(name, "output_duplicates_dropped") == 0)
@@ -731,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_settings_not_scoped),
         cmocka_unit_test_setup_teardown(test_file_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_output_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_output_created_not_through_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_output_refuses_other_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_output_disk_full, setup, teardown),
     };
