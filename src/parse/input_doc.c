@@ -51,6 +51,7 @@ typedef struct walk {
     size_t pos;         /* first byte of the line not yet checked */
     int32_t cur;        /* innermost open array or object, -1 at the top */
     int depth;          /* arrays and objects open */
+    uint32_t room;      /* keys the index takes before it is half full */
     input_err *e;
 } walk;
 
@@ -486,6 +487,10 @@ static sdd_skip index_key(walk *w, int32_t i)
 
     if (sl->key >= 0)
         return broken(w, (size_t)w->tok[i].start, "duplicate object key");
+    /* jsmn's objects' sizes sized the index; should a broken line hold
+     * more keys than they said, a full table must not loop find_slot. */
+    if (w->room-- == 0)
+        return broken(w, (size_t)w->tok[i].start, "more keys than expected");
     sl->hash = h;
     sl->key = i;
     return SDD_SKIP_NONE;
@@ -627,11 +632,26 @@ static void *local_or_heap(void *local, size_t local_size, size_t size)
 }
 
 /* Room for n values and the line's decoded text. */
-static int doc_alloc(input_doc *d, uint32_t n, size_t len)
+/* Object members among jsmn's n tokens: an object's size is its keys. */
+static uint32_t count_keys(const jsmntok_t *tok, uint32_t n)
 {
-    uint32_t slots = 16;
+    uint32_t i, keys = 0;
 
-    while (slots < n)
+    for (i = 0; i < n && tok[i].start >= 0; i++)
+        if (tok[i].type == JSMN_OBJECT)
+            keys += (uint32_t)tok[i].size;
+    return keys;
+}
+
+/* Room for n values, the line's text and the key index, which stays at
+ * most half full. A line of up to INPUT_LOCAL_VALUES values has fewer keys
+ * than that and keeps it in the document; a larger one counts its keys (a
+ * long array has none). */
+static int doc_alloc(input_doc *d, const jsmntok_t *tok, uint32_t n, size_t len)
+{
+    uint32_t keys = n <= INPUT_LOCAL_VALUES ? n / 2 : count_keys(tok, n), slots = 16;
+
+    while (slots < 2 * keys)
         slots *= 2;
     d->n = n;
     d->mask = slots - 1;
@@ -691,7 +711,7 @@ sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const inp
                          input_err *e)
 {
     jsmntok_t local[INPUT_LOCAL_VALUES], *tok = local;
-    walk w = {line, len, NULL, doc, 0, -1, 0, e};
+    walk w = {line, len, NULL, doc, 0, -1, 0, 0, e};
     unsigned n = 0;
     size_t at = 0;
     int r = 0;
@@ -710,10 +730,12 @@ sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const inp
         n = 1;
     }
     w.tok = tok;
-    if (doc_alloc(doc, n, len) < 0)
+    if (doc_alloc(doc, tok, n, len) < 0) {
         why = broken(&w, 0, "out of memory");
-    else
+    } else {
+        w.room = (doc->mask + 1) / 2;
         why = check(&w, r, n, at);
+    }
     if (tok != local)
         free(tok);
     if (why == SDD_SKIP_NONE && doc->val[0].kind != INPUT_OBJECT)
