@@ -4,8 +4,8 @@
  *
  * jsmn (Debian's libjsmn-dev, one header) finds where each value starts and
  * ends without allocating, at about a gigabyte a second; jansson, which the
- * parsers used before, built a tree of ~60 allocations a line and was ten
- * times slower. jsmn accepts more than JSON, though: it never looks inside
+ * parsers used before, built a tree of ~60 allocations a line and was five
+ * times slower (docs/PERFORMANCE.md). jsmn accepts more than JSON, though: it never looks inside
  * strings or numbers and does not check the commas and colons between
  * values. The walk below does all of that in one pass over jsmn's tokens,
  * so that a line is refused when jansson refused it, with the same reason:
@@ -15,9 +15,10 @@
  * lone surrogate); numbers follow JSON's grammar and fit jansson's types
  * (64-bit integers, doubles: else the line is a `value` skip, as jansson's
  * numeric overflow was); values nest at most DEPTH_MAX deep; no object has a
- * key twice. The walk decodes strings into the document's text buffer as it
- * checks them and indexes every object's keys in one hash table, so that a
- * field is found in O(1).
+ * key twice. The walk decodes the strings that hold escapes into the
+ * document's text as it checks them (the others are copied there when read)
+ * and indexes every object's keys in one hash table, so that a field is
+ * found in O(1).
  *
  * When a line has two faults, the one jansson met first decides the reason,
  * as the walk visits values in the order of the line. One difference is
@@ -78,9 +79,10 @@ static int open_depth(const jsmntok_t *tok, int super)
 }
 
 /* jsmn's tokens of the line, in *tok (local or a heap array the caller
- * frees) and *n, where jsmn stopped in *at. More tokens are given as jsmn asks, unless the line is
- * already nested too deep to be accepted (a line of a million '[' must not
- * take a million tokens). Returns jsmn's error (< 0) or 0. */
+ * frees) and *n, and where jsmn stopped in *at. More tokens are given as
+ * jsmn asks, unless the line is already nested too deep to be accepted (a
+ * line of a million '[' must not take a million tokens). Returns jsmn's
+ * error (< 0) or 0. */
 static int tokenize(const char *line, size_t len, jsmntok_t *local, unsigned cap, jsmntok_t **tok,
                     unsigned *n, size_t *at)
 {
@@ -631,7 +633,6 @@ static void *local_or_heap(void *local, size_t local_size, size_t size)
     return size <= local_size ? local : malloc(size);
 }
 
-/* Room for n values and the line's decoded text. */
 /* Object members among jsmn's n tokens: an object's size is its keys. */
 static uint32_t count_keys(const jsmntok_t *tok, uint32_t n)
 {
