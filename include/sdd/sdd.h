@@ -257,6 +257,17 @@ SDD_EXPORT const char *sdd_engine_cursor(const sdd_engine *e);
 typedef void (*sdd_counter_fn)(void *ctx, const char *name, uint64_t value);
 SDD_EXPORT void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx);
 
+/* The sources of the engine's time (docs/time.md): each input kind and
+ * router it has taken a record of, with its watermark, the newest record
+ * time taken from it (seconds since the epoch), in the order first seen. */
+typedef void (*sdd_source_fn)(void *ctx, sdd_input_kind kind, const sdd_addr *router, int64_t watermark);
+SDD_EXPORT void sdd_engine_sources(const sdd_engine *e, sdd_source_fn fn, void *ctx);
+
+/* How many relevant states are open now (their last notification has no
+ * endTime), by the stage that notification says: fn is called once for each
+ * stage, "problem_potential" and "problem_forecasted", with 0 too. */
+SDD_EXPORT void sdd_engine_open_states(const sdd_engine *e, sdd_counter_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -300,12 +300,17 @@ static void close_until(sdd_engine *e, int64_t now)
     if (now == INT64_MIN || sl->next_close == INT64_MIN)
         return;                         /* no time yet */
     int64_t last_closed = sdd__slot_of(sl, now - sl->data_delay) - 1;
+    int timed = e->judging && sl->next_close <= last_closed;
 
+    if (timed)
+        e->judging(e->judging_ctx, 1);
     while (sl->next_close <= last_closed) {
         skip_empty(e, last_closed);
         if (sl->next_close <= last_closed)
             close_slot(e, sl->next_close++);
     }
+    if (timed)
+        e->judging(e->judging_ctx, 0);
     sdd__clock_wake_at(&e->clock, (sl->next_close + 1) * sl->step + sl->data_delay);
 }
 
@@ -612,6 +617,12 @@ void sdd__engine_refused_by_caps(const sdd_engine *e, uint64_t *services, uint64
     sdd__inventory_refused(e->inv, services, terminations);
 }
 
+void sdd__engine_on_judging(sdd_engine *e, sdd__judging_fn fn, void *ctx)
+{
+    e->judging = fn;
+    e->judging_ctx = ctx;
+}
+
 void sdd__engine_count_too_long(sdd_engine *e, uint64_t n)
 {
     e->counters[C_LINES_TOO_LONG] += n;
@@ -824,6 +835,35 @@ void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
     fn(ctx, "terminations_over_max", over_terms);
     fn(ctx, "history_writes_refused", e->slots.write_errors);
     fn(ctx, "history_bytes_per_service", (uint64_t)sdd__history_bytes_per_entity(&e->shape));
+    fn(ctx, "history_undo_failures", sdd__history_undo_failures(e->hist));
+}
+
+void sdd_engine_sources(const sdd_engine *e, sdd_source_fn fn, void *ctx)
+{
+    sdd__clock_source key;
+    int64_t newest;
+
+    if (!e || !fn)
+        return;
+    for (int i = 0; i < e->clock.n; i++) {
+        sdd__clock_source_at(&e->clock, i, &key, &newest);
+        fn(ctx, key.kind, &key.router, newest);
+    }
+}
+
+void sdd_engine_open_states(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
+{
+    uint64_t n[SDD_STAGE_COUNT] = {0};
+
+    if (!e || !fn)
+        return;
+    for (int i = 0; i < e->services.n; i++) {
+        const sdd__service_state *st = &e->services.st[i];
+        if (sdd__lifecycle_is_open(&st->rs, st->profile))
+            n[sdd__lifecycle_stage(&st->rs)]++;
+    }
+    for (int s = 0; s < SDD_STAGE_COUNT; s++)
+        fn(ctx, sdd__stage_name((sdd_stage)s), n[s]);
 }
 
 int sdd_engine_sync(sdd_engine *e, sdd_error *err)

@@ -27,5 +27,11 @@ void sdd__engine_count_too_long(sdd_engine *e, uint64_t n);
 /* Records refused so far by max_services and max_terminations_per_service:
  * what a front end watches without walking every counter. */
 void sdd__engine_refused_by_caps(const sdd_engine *e, uint64_t *services, uint64_t *terminations);
+/* Called before (begin 1) and after (begin 0) the engine closes and judges
+ * the slots whose end its time has passed, when at least one has: a front
+ * end times detection on its own clock (the engine keeps none, so that a
+ * replay gives the same output). NULL: not called. */
+typedef void (*sdd__judging_fn)(void *ctx, int begin);
+void sdd__engine_on_judging(sdd_engine *e, sdd__judging_fn fn, void *ctx);
 
 #endif

@@ -43,6 +43,8 @@ struct sdd_engine {
     sdd_drop_models *drop_models;
     sdd_notify_fn notify;
     void *notify_ctx;
+    sdd__judging_fn judging;            /* sdd__engine_on_judging */
+    void *judging_ctx;
     char **strings;                     /* symptom texts read back from a state file */
     int n_strings;
 };

@@ -983,6 +983,11 @@ uint64_t sdd__history_epoch(const sdd_history *h)
     return h->undo ? sdd__undo_epoch(h->undo) : 0;
 }
 
+uint64_t sdd__history_undo_failures(const sdd_history *h)
+{
+    return h->undo ? sdd__undo_failures(h->undo) : 0;
+}
+
 int sdd__history_begin(sdd_history *h, uint64_t epoch, sdd_error *err)
 {
     if (!h->undo_path)

@@ -66,6 +66,10 @@ int sdd__history_recovered(const sdd_history *h);
 uint64_t sdd__history_epoch(const sdd_history *h);
 int sdd__history_begin(sdd_history *h, uint64_t epoch, sdd_error *err);
 int sdd__history_roll_back(sdd_history *h, uint64_t epoch, sdd_error *err);
+/* Times the undo log could not keep bytes (a full disk) and was emptied:
+ * until the next checkpoint, a restart from the last one misses the slots
+ * overwritten since. */
+uint64_t sdd__history_undo_failures(const sdd_history *h);
 
 /* The entity with this key (a NUL-terminated string up to 63 bytes, e.g.
  * "64497:4438"), created if new; its index is stable across reopen. -1 (with

@@ -53,6 +53,7 @@ struct sdd_undo {
     char *path;
     uint64_t epoch;
     int taking;                         /* begun, and no keep failed since */
+    uint64_t failures;                  /* keeps that failed, each emptying the log */
     uint8_t *buf;                       /* one keep's records */
     size_t cap;
 };
@@ -128,6 +129,11 @@ uint64_t sdd__undo_epoch(const sdd_undo *u)
     return u->epoch;
 }
 
+uint64_t sdd__undo_failures(const sdd_undo *u)
+{
+    return u->failures;
+}
+
 int sdd__undo_begin(sdd_undo *u, uint64_t epoch, sdd_error *err)
 {
     struct undo_header hdr;
@@ -169,6 +175,7 @@ static int give_up(sdd_undo *u)
 
     u->taking = 0;
     u->epoch = 0;
+    u->failures++;
     /* should even this fail, each record left is a right copy: fewer come back */
     rc = ftruncate(u->fd, 0);
     (void)rc;

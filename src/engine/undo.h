@@ -39,6 +39,10 @@ void sdd__undo_close(sdd_undo *u);     /* NULL is fine */
  * it has none (new, emptied by a failure, or not a log). */
 uint64_t sdd__undo_epoch(const sdd_undo *u);
 
+/* How many keeps failed since the log was opened: each emptied it, and it
+ * took nothing more until the next begin. */
+uint64_t sdd__undo_failures(const sdd_undo *u);
+
 /* The mapping as it is now is checkpoint `epoch`: the log starts over,
  * empty, for it. 0, or -1 with err. */
 int sdd__undo_begin(sdd_undo *u, uint64_t epoch, sdd_error *err);

@@ -68,6 +68,8 @@ static const family table[] = {
         NULL),
     ROW("history_writes_refused", "sdd_history_writes_refused_total", "counter", NULL,
         "Writes the history store refused."),
+    ROW("history_undo_failures", "sdd_history_undo_failures_total", "counter", NULL,
+        "Writes to the history's undo log that failed (a full disk): the log is emptied and keeps nothing until the next checkpoint."),
     ROW("history_bytes_per_service", "sdd_history_bytes_per_service", "gauge", NULL,
         "Bytes of history kept per service."),
     ROW("loop_work_max", "sdd_loop_work_seconds_max", "gauge", NULL,

@@ -177,3 +177,16 @@ void sdd__lifecycle_recovered(sdd_relevant_state *rs, int64_t t)
     if (t > rs->recovered)
         rs->recovered = t;
 }
+
+sdd_stage sdd__lifecycle_stage(const sdd_relevant_state *rs)
+{
+    for (int i = 0; i < rs->n_contrib; i++)
+        if (rs->contrib[i].symptom.pattern != SDD_PATTERN_TREND)
+            return SDD_STAGE_POTENTIAL;
+    return rs->n_contrib ? SDD_STAGE_FORECASTED : SDD_STAGE_POTENTIAL;
+}
+
+const char *sdd__stage_name(sdd_stage s)
+{
+    return s == SDD_STAGE_FORECASTED ? "problem_forecasted" : "problem_potential";
+}

@@ -75,4 +75,17 @@ void sdd__lifecycle_release(sdd_relevant_state *rs);
 /* 1 if the state is open as its notifications say (not closed nor released). */
 int sdd__lifecycle_is_open(const sdd_relevant_state *rs, const sdd_profile *p);
 
+/* The stage of the network anomaly lifecycle a state is in, as its
+ * notification says: forecasted when every symptom is a trend, else
+ * potential. */
+typedef enum sdd_stage {
+    SDD_STAGE_POTENTIAL,
+    SDD_STAGE_FORECASTED,
+    SDD_STAGE_COUNT
+} sdd_stage;
+
+sdd_stage sdd__lifecycle_stage(const sdd_relevant_state *rs);
+/* "problem_potential", "problem_forecasted". */
+const char *sdd__stage_name(sdd_stage s);
+
 #endif

@@ -163,16 +163,6 @@ static json_t *description_json(const sdd_relevant_state *rs)
     return json_string(text);
 }
 
-/* Forecasts only (a trend towards a problem) make a forecasted problem; any
- * observed symptom a potential one. */
-static const char *stage_of(const sdd_relevant_state *rs)
-{
-    for (int i = 0; i < rs->n_contrib; i++)
-        if (rs->contrib[i].symptom.pattern != SDD_PATTERN_TREND)
-            return "problem_potential";
-    return rs->n_contrib ? "problem_forecasted" : "problem_potential";
-}
-
 char *sdd__notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_ctx *ctx)
 {
     json_t *o = json_object(), *anomalies = json_array();
@@ -192,7 +182,7 @@ char *sdd__notification_json(const sdd_relevant_state *rs, const sdd_lifecycle_c
     json_object_set_new(o, "anomaly", anomalies);
     json_object_set_new(o, "service", service_json(rs, ctx));
     json_object_set_new(o, "publisher", publisher_json());
-    json_object_set_new(o, "stage", json_string(stage_of(rs)));
+    json_object_set_new(o, "stage", json_string(sdd__stage_name(sdd__lifecycle_stage(rs))));
     text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;
