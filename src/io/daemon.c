@@ -98,6 +98,8 @@ struct sdd_daemon {
     sdd_samples samples;                /* what the last snapshot was made of */
     double next_publish;
     double work_max;                    /* the longest turn's work since the last snapshot */
+    double judging_began;               /* when the engine began closing slots */
+    sdd_histogram detection;            /* how long each closing of slots took */
     double delivered_at;                /* when the output last delivered, or had nothing waiting */
     double delivered;                   /* how many it had delivered then */
     double checkpoint_at, checkpoint_took;
@@ -223,6 +225,18 @@ static void on_notification(void *ctx, const sdd_notification *n)
     }
 }
 
+/* Detection timed on the monotonic clock, around the engine's closing of
+ * the slots its time passed. */
+static void time_judging(void *ctx, int begin)
+{
+    sdd_daemon *d = ctx;
+
+    if (begin)
+        d->judging_began = sdd_now_seconds();
+    else
+        sdd_histogram_observe(&d->detection, sdd_now_seconds() - d->judging_began);
+}
+
 static int open_files(sdd_daemon *d, sdd_error *err)
 {
     for (int k = 0; k < 3; k++) {
@@ -320,6 +334,7 @@ int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
     if (!d->engine)
         return -1;
     sdd_engine_on_notification(d->engine, on_notification, d);
+    sdd__engine_on_judging(d->engine, time_judging, d);
     if (!(d->merge = sdd_merge_new(3, MERGE_QUEUE)))
         return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     if (open_files(d, err) < 0 || resume(d, err) < 0)
@@ -387,6 +402,30 @@ static void add_idle(void *ctx, const char *input, double idle)
     sdd_samples_add(ctx, "input_idle_seconds", input, NULL, idle);
 }
 
+/* Each source's watermark and how far it is behind the wall clock. */
+static void add_source(void *ctx, sdd_input_kind kind, const sdd_addr *router, int64_t watermark)
+{
+    static const char *const inputs[3] = {"flow", "bmp", "telemetry"};
+    char text[64];
+
+    sdd_addr_format(router, text, sizeof(text));
+    sdd_samples_add(ctx, "source_watermark", inputs[kind], text, (double)watermark);
+    sdd_samples_add(ctx, "source_lag", inputs[kind], text, (double)(time(NULL) - watermark));
+}
+
+static void add_open_states(void *ctx, const char *stage, uint64_t n)
+{
+    sdd_samples_add(ctx, "relevant_states_open", stage, NULL, (double)n);
+}
+
+static void add_lag(void *ctx, const char *topic, int32_t partition, int64_t lag)
+{
+    char text[16];
+
+    snprintf(text, sizeof(text), "%d", (int)partition);
+    sdd_samples_add(ctx, "kafka_consumer_lag", topic, text, (double)lag);
+}
+
 typedef struct verdict {
     char *why;
     size_t size;
@@ -444,6 +483,11 @@ static void publish(sdd_daemon *d)
     sdd_samples_clear(&d->samples);
     each_counter(d, sdd_samples_counter, &d->samples);
     each_input_idle(d, add_idle, &d->samples);
+    sdd_engine_sources(d->engine, add_source, &d->samples);
+    sdd_engine_open_states(d->engine, add_open_states, &d->samples);
+    if (d->kafka)
+        sdd_kafka_source_lags(d->kafka, add_lag, &d->samples);
+    sdd_samples_histogram(&d->samples, "detection_seconds", &d->detection);
     sdd_samples_add(&d->samples, "loop_work_max", NULL, NULL, d->work_max);
     sdd_samples_add(&d->samples, "checkpoint_duration", NULL, NULL, d->checkpoint_took);
     sdd_samples_add(&d->samples, "checkpoint_age", NULL, NULL, d->now - d->checkpoint_at);

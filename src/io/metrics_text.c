@@ -14,11 +14,17 @@ typedef struct family {
     const char *rest;                   /* with '*': the label whose value is the rest of the name */
     const char *own[2];                 /* the names of the sample's own labels */
     const char *help;
+    const char *suffix;                 /* after the metric's name in a sample: a histogram's "_bucket" */
 } family;
 
-#define ROW(match, metric, type, fixed, help) {match, metric, type, fixed, NULL, {NULL, NULL}, help}
-#define REST(match, metric, type, fixed, rest, help) {match, metric, type, fixed, rest, {NULL, NULL}, help}
-#define OWN(match, metric, type, l0, l1, help) {match, metric, type, NULL, NULL, {l0, l1}, help}
+#define ROW(match, metric, type, fixed, help) {match, metric, type, fixed, NULL, {NULL, NULL}, help, ""}
+#define REST(match, metric, type, fixed, rest, help) {match, metric, type, fixed, rest, {NULL, NULL}, help, ""}
+#define OWN(match, metric, type, l0, l1, help) {match, metric, type, NULL, NULL, {l0, l1}, help, ""}
+/* the rows of a histogram NAME: NAME_bucket (with le), NAME_sum, NAME_count */
+#define HISTOGRAM(name, metric, help) \
+    {name "_bucket", metric, "histogram", NULL, NULL, {"le", NULL}, help, "_bucket"}, \
+    {name "_sum", metric, "histogram", NULL, NULL, {NULL, NULL}, NULL, "_sum"}, \
+    {name "_count", metric, "histogram", NULL, NULL, {NULL, NULL}, NULL, "_count"}
 
 static const family table[] = {
     /* the inputs */
@@ -53,10 +59,14 @@ static const family table[] = {
         "The newest event time of a source (input, router), seconds since the epoch."),
     OWN("source_lag", "sdd_source_lag_seconds", "gauge", "input", "router",
         "How far a source's watermark is behind the wall clock, in seconds."),
+    OWN("kafka_consumer_lag", "sdd_kafka_consumer_lag", "gauge", "topic", "partition",
+        "Messages of an assigned partition the engine has not taken yet: the high watermark the last fetch told, less the next offset to take."),
     ROW("engine_time", "sdd_engine_time_seconds", "gauge", NULL,
         "The engine's time (the oldest live source's watermark), seconds since the epoch."),
     /* detection */
     ROW("slots_closed", "sdd_slots_closed_total", "counter", NULL, "Time slots closed and judged."),
+    HISTOGRAM("detection_seconds", "sdd_detection_seconds",
+              "Wall-clock time of one cycle of detection: closing and judging the slots the engine's time passed at once."),
     ROW("slots_skipped_empty", "sdd_slots_skipped_empty_total", "counter", NULL,
         "Time slots passed without a record of any service."),
     ROW("services", "sdd_services", "gauge", NULL, "Services watched."),
@@ -76,6 +86,8 @@ static const family table[] = {
         "The longest turn of the loop's work (reading, detection, output) since the last snapshot."),
     /* notifications */
     ROW("notifications", "sdd_notifications_total", "counter", NULL, "Notifications the engine made."),
+    OWN("relevant_states_open", "sdd_relevant_states_open", "gauge", "stage", NULL,
+        "Relevant states open now (their last notification has no endTime), by the stage it says."),
     ROW("notifications_failed", "sdd_notifications_failed_total", "counter", NULL,
         "Notifications the engine could not render."),
     ROW("suppressed_in_change_window", "sdd_relevant_states_suppressed_total", "counter",
@@ -174,6 +186,41 @@ int sdd_samples_copy(sdd_samples *dst, const sdd_samples *src)
     return 0;
 }
 
+/* ---- histograms ------------------------------------------------------------ */
+
+/* Seconds, from what a small inventory takes to what a slow disk could. */
+static const double bounds[SDD_HISTOGRAM_BOUNDS] = {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+
+void sdd_histogram_observe(sdd_histogram *h, double seconds)
+{
+    int i = 0;
+
+    while (i < SDD_HISTOGRAM_BOUNDS && seconds > bounds[i])
+        i++;
+    if (i < SDD_HISTOGRAM_BOUNDS)
+        h->within[i]++;
+    h->count++;
+    h->sum += seconds;
+}
+
+void sdd_samples_histogram(sdd_samples *s, const char *name, const sdd_histogram *h)
+{
+    char metric[SDD_SAMPLE_NAME], le[32];
+    uint64_t below = 0;
+
+    snprintf(metric, sizeof(metric), "%s_bucket", name);
+    for (int i = 0; i < SDD_HISTOGRAM_BOUNDS; i++) {
+        below += h->within[i];
+        snprintf(le, sizeof(le), "%g", bounds[i]);
+        sdd_samples_add(s, metric, le, NULL, (double)below);
+    }
+    sdd_samples_add(s, metric, "+Inf", NULL, (double)h->count);
+    snprintf(metric, sizeof(metric), "%s_sum", name);
+    sdd_samples_add(s, metric, NULL, NULL, h->sum);
+    snprintf(metric, sizeof(metric), "%s_count", name);
+    sdd_samples_add(s, metric, NULL, NULL, (double)h->count);
+}
+
 /* ---- rendering ------------------------------------------------------------- */
 
 /* The rest of name after the row's start (a '*' row), the name itself for
@@ -222,7 +269,7 @@ static void put_sample(FILE *out, const family *f, const char *rest, const sdd_s
 {
     int first = 1;
 
-    fputs(f->metric, out);
+    fprintf(out, "%s%s", f->metric, f->suffix);
     if (f->fixed) {
         fprintf(out, "{%s", f->fixed);
         first = 0;
@@ -256,7 +303,7 @@ static void put_family(const sdd_samples *s, size_t from, size_t to, FILE *out)
 static void put_unknown(const sdd_sample *x, FILE *out)
 {
     char metric[SDD_SAMPLE_NAME + 8];
-    family f = {x->name, metric, "untyped", NULL, NULL, {NULL, NULL}, NULL};
+    family f = {x->name, metric, "untyped", NULL, NULL, {NULL, NULL}, NULL, ""};
 
     snprintf(metric, sizeof(metric), "sdd_%s", x->name);
     for (char *c = metric; *c; c++)

@@ -47,6 +47,23 @@ double sdd_samples_get(const sdd_samples *s, const char *name);
  * (dst unchanged). */
 int sdd_samples_copy(sdd_samples *dst, const sdd_samples *src);
 
+/* A histogram of durations (Prometheus' histogram type), kept by whoever
+ * times something and turned into samples at each snapshot: the number of
+ * observations up to each of SDD_HISTOGRAM_BOUNDS bounds (0.1 ms to 5 s),
+ * their number and their sum. */
+#define SDD_HISTOGRAM_BOUNDS 10
+
+typedef struct sdd_histogram {
+    uint64_t within[SDD_HISTOGRAM_BOUNDS];  /* above the bound before, up to this one */
+    uint64_t count;
+    double sum;
+} sdd_histogram;
+
+void sdd_histogram_observe(sdd_histogram *h, double seconds);
+/* Its samples: NAME_bucket with label le, cumulative, the last "+Inf";
+ * NAME_sum; NAME_count. */
+void sdd_samples_histogram(sdd_samples *s, const char *name, const sdd_histogram *h);
+
 /* Writes every sample, grouped by family, each family after its # HELP and
  * # TYPE lines; label values escaped as the format says. */
 void sdd_metrics_render(const sdd_samples *s, FILE *out);

@@ -643,6 +643,22 @@ int sdd_kafka_source_caught_up(sdd_kafka_source *k)
     return ok;
 }
 
+void sdd_kafka_source_lags(const sdd_kafka_source *k, sdd_lag_fn fn, void *ctx)
+{
+    int64_t low, high;
+
+    for (int i = 0; i < k->n_parts; i++) {
+        const part_state *p = &k->parts[i];
+        const char *topic = k->topics[p->topic].name;
+        int64_t next = p->taken >= 0 ? p->taken : p->read;
+        if (!p->assigned || next < 0 ||
+            rd_kafka_get_watermark_offsets(k->rk, topic, p->partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+            high < 0)
+            continue;
+        fn(ctx, topic, p->partition, high > next ? high - next : 0);
+    }
+}
+
 /* ---- checkpoints --------------------------------------------------------- */
 
 void sdd_kafka_source_into(sdd_kafka_source *k, sdd_merge *m, sdd_engine *e, int idle_seconds)

@@ -161,6 +161,12 @@ void sdd_kafka_source_commit(sdd_kafka_source *k);
 /* 1 when partitions are assigned and every one of them was read to its end. */
 int sdd_kafka_source_caught_up(sdd_kafka_source *k);
 uint64_t sdd_kafka_source_messages(const sdd_kafka_source *k);
+/* The consumer's lag of each assigned partition: its high watermark, as
+ * the last fetch from the broker told it (no request is made), less the
+ * next offset the engine has not taken. A partition with either not known
+ * yet is left out. */
+typedef void (*sdd_lag_fn)(void *ctx, const char *topic, int32_t partition, int64_t lag);
+void sdd_kafka_source_lags(const sdd_kafka_source *k, sdd_lag_fn fn, void *ctx);
 /* The error that ends the consumer (librdkafka's fatal error: a static
  * member fenced by another with its group.instance.id), "" while there is
  * none. */

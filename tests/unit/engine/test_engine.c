@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "engine/engine.h"
 #include "lifecycle/lifecycle.h"
 #include "sdd/sdd.h"
 
@@ -366,6 +367,144 @@ static void test_peer_down_lifecycle(void **state)
     json_decref(first);
     json_decref(last);
     sink_free(&out);
+}
+
+/* The open relevant states by stage, as /metrics serves them. */
+typedef struct stages {
+    uint64_t potential, forecasted;
+    int calls;
+} stages;
+
+static void count_stage(void *ctx, const char *stage, uint64_t n)
+{
+    stages *s = ctx;
+
+    s->calls++;
+    if (strcmp(stage, "problem_potential") == 0)
+        s->potential = n;
+    else if (strcmp(stage, "problem_forecasted") == 0)
+        s->forecasted = n;
+    else
+        fail_msg("unknown stage %s", stage);
+}
+
+static stages open_states(const sdd_engine *e)
+{
+    stages s = {0, 0, 0};
+
+    sdd_engine_open_states(e, count_stage, &s);
+    assert_int_equal(s.calls, 2);               /* each stage, 0 too */
+    return s;
+}
+
+/* A peer down opens a state (problem_potential, no endTime) as it is read;
+ * it is counted open until its closing revision, not after, though the
+ * lifecycle keeps it for resume_minutes. */
+static void test_open_states_by_stage(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", NULL};
+    sink out = {{0}, 0};
+    sdd_engine *e = engine_with(settings, &out);
+
+    assert_int_equal(open_states(e).potential, 0);
+    feed_peer_down(e, 0, 4);
+    assert_int_equal(out.n, 1);
+    json_t *opened = parse(out.json[0]);
+    assert_string_equal(json_string_value(json_object_get(opened, "stage")), "problem_potential");
+    json_decref(opened);
+    assert_int_equal(open_states(e).potential, 1);
+    assert_int_equal(open_states(e).forecasted, 0);
+    feed_peer_down(e, 4, 30);
+    assert_int_equal(out.n, 2);
+    json_t *closed = parse(out.json[1]);
+    assert_false(json_is_null(json_object_get(closed, "endTime")));
+    json_decref(closed);
+    assert_int_equal(open_states(e).potential, 0);
+    sdd_engine_free(e);
+    sink_free(&out);
+}
+
+/* The engine's sources: flows and BMP of one router are two, each with
+ * the newest time taken from it; a record refused as too far ahead moves
+ * nothing. */
+typedef struct sources {
+    sdd_input_kind kind[4];
+    int64_t watermark[4];
+    int n;
+} sources;
+
+static void note_source(void *ctx, sdd_input_kind kind, const sdd_addr *router, int64_t watermark)
+{
+    sources *s = ctx;
+    char text[64];
+
+    sdd_addr_format(router, text, sizeof(text));
+    assert_string_equal(text, ROUTER);
+    assert_true(s->n < 4);
+    s->kind[s->n] = kind;
+    s->watermark[s->n++] = watermark;
+}
+
+static void test_sources_and_watermarks(void **state)
+{
+    (void)state;
+    sdd_engine *e = engine_with(NULL, NULL);
+    sources s = {{0}, {0}, 0};
+
+    sdd_engine_sources(e, note_source, &s);
+    assert_int_equal(s.n, 0);
+    feed_peer_down(e, 0, 5);                    /* flows up to T0+240, the peer down at T0+185 */
+    traffic(e, T0 + 86400, 1000);               /* a day ahead: refused */
+    assert_int_equal(counter(e, "future_dropped"), 2);
+    sdd_engine_sources(e, note_source, &s);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.kind[0], SDD_INPUT_FLOW);
+    assert_int_equal(s.watermark[0], T0 + 240);
+    assert_int_equal(s.kind[1], SDD_INPUT_BMP);
+    assert_int_equal(s.watermark[1], T0 + 185);
+    sdd_engine_free(e);
+}
+
+/* The hook a front end times detection with: called before and after each
+ * closing of slots, never when none closes. */
+typedef struct judging {
+    int begun, ended;
+    uint64_t closed_before, closed_during;
+    const sdd_engine *e;
+} judging;
+
+static void on_judging(void *ctx, int begin)
+{
+    judging *j = ctx;
+    uint64_t closed = counter(j->e, "slots_closed") + counter(j->e, "slots_skipped_empty");
+
+    assert_int_equal(j->begun - j->ended, begin ? 0 : 1);   /* begin, end, begin, end */
+    if (begin) {
+        j->closed_before = closed;
+        j->begun++;
+    } else {
+        j->closed_during += closed - j->closed_before;
+        j->ended++;
+    }
+}
+
+static void test_judging_hook(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"data_delay", "0", NULL};
+    sdd_engine *e = engine_with(settings, NULL);
+    judging j = {0, 0, 0, 0, e};
+
+    sdd__engine_on_judging(e, on_judging, &j);
+    for (int s = 0; s < 10; s++) {
+        traffic(e, T0 + s * 60, 100000);
+        traffic(e, T0 + s * 60 + 30, 100000);   /* closes nothing */
+    }
+    assert_int_equal(j.begun, 9);               /* each slot closed by the next slot's first record */
+    assert_int_equal(j.ended, 9);
+    assert_int_equal(j.closed_during, counter(e, "slots_closed"));
+    sdd_engine_free(e);
 }
 
 /* What an engine with state_file DIR/state.json and history_file
@@ -819,6 +958,9 @@ int main(void)
         cmocka_unit_test(test_bad_arguments_refused),
         cmocka_unit_test(test_withdraw_storm_judged_at_once),
         cmocka_unit_test(test_peer_down_lifecycle),
+        cmocka_unit_test(test_open_states_by_stage),
+        cmocka_unit_test(test_sources_and_watermarks),
+        cmocka_unit_test(test_judging_hook),
         cmocka_unit_test(test_same_input_same_output),
         cmocka_unit_test(test_restart_continues),
         cmocka_unit_test(test_crash_between_checkpoints),

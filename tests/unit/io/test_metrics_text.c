@@ -103,6 +103,68 @@ static void test_unknown_kept_untyped(void **state)
     sdd_samples_free(&s);
 }
 
+/* A histogram: cumulative buckets ending at +Inf, whose count is the
+ * number of observations, then the sum and the count, under one family. */
+static void test_histogram(void **state)
+{
+    sdd_samples s = {0};
+    sdd_histogram h = {{0}, 0, 0};
+    (void)state;
+
+    sdd_histogram_observe(&h, 0.00005);
+    sdd_histogram_observe(&h, 0.0001);          /* at a bound: in its bucket */
+    sdd_histogram_observe(&h, 0.003);
+    sdd_histogram_observe(&h, 0.75);
+    sdd_histogram_observe(&h, 7);               /* past the last bound: only in +Inf */
+    sdd_samples_histogram(&s, "detection_seconds", &h);
+    char *text = render(&s);
+    assert_string_equal(text,
+        "# HELP sdd_detection_seconds Wall-clock time of one cycle of detection: closing and judging the slots the"
+        " engine's time passed at once.\n"
+        "# TYPE sdd_detection_seconds histogram\n"
+        "sdd_detection_seconds_bucket{le=\"0.0001\"} 2\n"
+        "sdd_detection_seconds_bucket{le=\"0.0005\"} 2\n"
+        "sdd_detection_seconds_bucket{le=\"0.001\"} 2\n"
+        "sdd_detection_seconds_bucket{le=\"0.005\"} 3\n"
+        "sdd_detection_seconds_bucket{le=\"0.01\"} 3\n"
+        "sdd_detection_seconds_bucket{le=\"0.05\"} 3\n"
+        "sdd_detection_seconds_bucket{le=\"0.1\"} 3\n"
+        "sdd_detection_seconds_bucket{le=\"0.5\"} 3\n"
+        "sdd_detection_seconds_bucket{le=\"1\"} 4\n"
+        "sdd_detection_seconds_bucket{le=\"5\"} 4\n"
+        "sdd_detection_seconds_bucket{le=\"+Inf\"} 5\n"
+        "sdd_detection_seconds_sum 7.7531499999999998\n"
+        "sdd_detection_seconds_count 5\n");
+    free(text);
+    sdd_samples_free(&s);
+}
+
+/* The series sddd adds besides the counters: sources, open states by
+ * stage, the Kafka consumer's lag, each with its labels. */
+static void test_daemon_series(void **state)
+{
+    sdd_samples s = {0};
+    (void)state;
+
+    sdd_samples_add(&s, "source_watermark", "flow", "192.0.2.1", 1700000040);
+    sdd_samples_add(&s, "source_lag", "flow", "192.0.2.1", 12);
+    sdd_samples_add(&s, "relevant_states_open", "problem_potential", NULL, 2);
+    sdd_samples_add(&s, "relevant_states_open", "problem_forecasted", NULL, 0);
+    sdd_samples_add(&s, "kafka_consumer_lag", "flows", "3", 41);
+    char *text = render(&s);
+    assert_non_null(strstr(text, "# TYPE sdd_source_watermark_seconds gauge\n"
+                                 "sdd_source_watermark_seconds{input=\"flow\",router=\"192.0.2.1\"} 1700000040\n"));
+    assert_non_null(strstr(text, "\nsdd_source_lag_seconds{input=\"flow\",router=\"192.0.2.1\"} 12\n"));
+    assert_non_null(strstr(text, "# TYPE sdd_relevant_states_open gauge\n"
+                                 "sdd_relevant_states_open{stage=\"problem_potential\"} 2\n"
+                                 "sdd_relevant_states_open{stage=\"problem_forecasted\"} 0\n"));
+    assert_non_null(strstr(text, "# TYPE sdd_kafka_consumer_lag gauge\n"
+                                 "sdd_kafka_consumer_lag{topic=\"flows\",partition=\"3\"} 41\n"));
+    assert_null(strstr(text, "untyped"));
+    free(text);
+    sdd_samples_free(&s);
+}
+
 static void check_known(void *ctx, const char *name, uint64_t value)
 {
     (void)value;
@@ -136,6 +198,8 @@ int main(void)
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_unknown_kept_untyped),
+        cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_daemon_series),
         cmocka_unit_test(test_every_counter_known),
     };
 
