@@ -11,9 +11,11 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -569,6 +571,47 @@ static void test_roll_back_to_checkpoint(void **state)
     sdd__history_close(h);
 }
 
+/* A full disk while the undo log keeps bytes (a file size limit at the
+ * log's size stands for it: its write fails with EFBIG): the log is
+ * emptied and says no checkpoint, so nothing wrong is put back; it counts
+ * the failure once and keeps nothing more until the next checkpoint, which
+ * starts it again. */
+static void test_undo_write_fails(void **state)
+{
+    struct fixture *f = *state;
+    sdd_history *h = open_ok(f->path, &small_shape);
+    int32_t e = sdd__history_entity(h, "64497:1", NULL);
+    void (*was_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit was, full;
+    struct stat st;
+
+    write_slots(h, e, 0, 9);
+    assert_int_equal(sdd__history_sync(h, NULL), 0);
+    assert_int_equal(sdd__history_begin(h, 1, NULL), 0);
+    assert_int_equal(stat(f->undo, &st), 0);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    full = was;
+    full.rlim_cur = (rlim_t)st.st_size;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &full), 0);
+    write_slots(h, e, 10, 40);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+    signal(SIGXFSZ, was_handler);
+    assert_int_equal(sdd__history_undo_failures(h), 1);
+    assert_int_equal(sdd__history_epoch(h), 0);
+    assert_int_equal(stat(f->undo, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    write_slots(h, e, 41, 45);                                  /* not tried again */
+    assert_int_equal(sdd__history_undo_failures(h), 1);
+    assert_int_equal(sdd__history_sync(h, NULL), 0);
+    assert_int_equal(sdd__history_begin(h, 2, NULL), 0);
+    write_slots(h, e, 46, 80);
+    assert_int_equal(sdd__history_undo_failures(h), 1);
+    assert_int_equal(sdd__history_epoch(h), 2);
+    assert_int_equal(stat(f->undo, &st), 0);
+    assert_true(st.st_size > 24);                               /* keeping again */
+    sdd__history_close(h);
+}
+
 static void test_shape_mismatch_refused(void **state)
 {
     struct fixture *f = *state;
@@ -819,6 +862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_keeps_written_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roll_back_to_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undo_write_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shape_mismatch_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_refused, setup, teardown),
