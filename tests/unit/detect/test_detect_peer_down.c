@@ -2,8 +2,10 @@
 /* test_detect_peer_down.c: a BGP session's drop, from pmacct's BMP line to
  * the symptom: each BMP reason (and the FSM event of reason 2) gives the
  * draft's action, reason and trigger; a peer that came back in the slot is
- * no symptom; and an engine that has seen nothing before (a cold start, no
- * history at all) opens the relevant state as it reads the peer down. */
+ * no symptom; an engine that has seen nothing before (a cold start, no
+ * history at all) opens the relevant state as it reads the peer down; and a
+ * session flapping within resume_minutes stays one relevant state, across a
+ * restart too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 #define SLOT 28333334                   /* the slot judged */
 #define SLOT_END ((int64_t)(SLOT + 1) * STEP)
 #define PEER "198.51.100.6"
+#define T_FLAP 1700000040       /* a slot boundary */
 
 /* ---- the detector ------------------------------------------------------ */
 
@@ -133,15 +136,29 @@ static const char peer_down[] =
     "\"reason_type\": 2, \"reason_str\": \"The local system closed the session without a notification "
     "message\", \"reason_loc_code\": 2}";
 
-static void keep_first(void *ctx, const sdd_notification *n)
-{
-    json_t **first = ctx;
+typedef struct sink {
+    json_t *rec[8];
+    int n;
+} sink;
 
-    if (!*first)
-        *first = json_loads(n->json, 0, NULL);
+static void keep(void *ctx, const sdd_notification *n)
+{
+    sink *s = ctx;
+
+    assert_true(s->n < 8);
+    s->rec[s->n++] = json_loads(n->json, 0, NULL);
 }
 
-static sdd_engine *cold_engine(json_t **first)
+static void sink_free(sink *s)
+{
+    for (int i = 0; i < s->n; i++)
+        json_decref(s->rec[i]);
+    s->n = 0;
+}
+
+/* An engine of the one-service inventory, the settings (key, value, ...,
+ * NULL) given; it continues from state_file when one was synced there. */
+static sdd_engine *engine_with(const char *const *settings, sink *out)
 {
     sdd_config *cfg = sdd_config_new();
     sdd_error err = {0};
@@ -152,23 +169,42 @@ static sdd_engine *cold_engine(json_t **first)
     assert_true(fd >= 0);
     assert_true(write(fd, inventory, strlen(inventory)) == (ssize_t)strlen(inventory));
     close(fd);
+    for (int i = 0; settings && settings[i]; i += 2)
+        if (sdd_config_set(cfg, settings[i], NULL, settings[i + 1], &err) < 0)
+            fail_msg("%s", err.msg);
     e = sdd_engine_new(cfg, &err);
     sdd_config_free(cfg);
     if (!e || sdd_engine_load_inventory(e, path, &err) < 0)
         fail_msg("%s", err.msg);
     unlink(path);
-    sdd_engine_on_notification(e, keep_first, first);
+    sdd_engine_on_notification(e, keep, out);
     return e;
+}
+
+/* pmacct's BMP line of the CE's session at time t, of bmp_msg_type `type`
+ * with `more` fields. */
+static void bmp(sdd_engine *e, int64_t t, const char *type, const char *more)
+{
+    char line[512];
+    int len = snprintf(line, sizeof(line),
+                       "{\"event_type\": \"log\", \"timestamp\": \"%lld.000000\", \"bmp_router\": \"192.0.2.1\", "
+                       "\"bmp_msg_type\": \"%s\", \"peer_ip\": \"" PEER "\", \"peer_type\": 1, "
+                       "\"rd\": \"0:64499:14\"%s}",
+                       (long long)t, type, more);
+
+    assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, line, (size_t)len), 0);
 }
 
 static void test_cold_start_alarms_at_once(void **state)
 {
-    json_t *first = NULL, *symptom;
-    sdd_engine *e = cold_engine(&first);
+    sink out = {{0}, 0};
+    sdd_engine *e = engine_with(NULL, &out);
+    json_t *first, *symptom;
 
     (void)state;
     assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, peer_down, strlen(peer_down)), 0);
-    assert_non_null(first);             /* read, not waiting for its slot nor any history */
+    assert_int_equal(out.n, 1);         /* read, not waiting for its slot nor any history */
+    first = out.rec[0];
     /* from the start of its slot, as every relevant state */
     assert_int_equal(json_integer_value(json_object_get(first, "startTime")), (json_int_t)1700000040 * 1000);
     assert_true(json_is_null(json_object_get(first, "endTime")));
@@ -180,8 +216,60 @@ static void test_cold_start_alarms_at_once(void **state)
     assert_string_equal(json_string_value(json_object_get(symptom, "action")), "Adjacency");
     assert_string_equal(json_string_value(json_object_get(symptom, "reason")), "Locally Teared Down");
     assert_string_equal(json_string_value(json_object_get(symptom, "trigger")), "Administrative");
-    json_decref(first);
+    sink_free(&out);
     sdd_engine_free(e);
+}
+
+/* A flapping session: down, up, the state closed; down again 10 minutes
+ * later, within resume_minutes: the same state, revision 2, open again.
+ * The same when the engine restarts from a state file synced while the
+ * state was closed (and kept): byte for byte the uninterrupted run. */
+static void flap(sink *out, const char *state_file, int restart)
+{
+    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", "state_file", state_file, NULL};
+    sdd_engine *e = engine_with(settings, out);
+    sdd_error err = {0};
+
+    bmp(e, T_FLAP + 5, "peer_down", ", \"reason_type\": 3");
+    bmp(e, T_FLAP + 65, "peer_up", "");
+    for (int m = 2; m < 6; m++)                 /* a slot with no record is not judged */
+        bmp(e, T_FLAP + m * 60, "route_monitor", ", \"log_type\": \"update\", \"ip_prefix\": \"203.0.113.0/24\"");
+    assert_int_equal(out->n, 2);                /* opened, closed */
+    if (restart) {
+        assert_int_equal(sdd_engine_sync(e, &err), 0);
+        sdd_engine_free(e);
+        e = engine_with(settings, out);
+    }
+    bmp(e, T_FLAP + 600 + 5, "peer_down", ", \"reason_type\": 3");
+    sdd_engine_free(e);
+}
+
+static void test_flap_continues_the_state_across_a_restart(void **state)
+{
+    char dir[] = "/tmp/sdd-test-flap-XXXXXX", path[64];
+    sink whole = {{0}, 0}, cut = {{0}, 0};
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/state", dir);
+    flap(&whole, "", 0);
+    flap(&cut, path, 1);
+    assert_int_equal(whole.n, 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(whole.rec[2], "anomaly"), 0),
+                                                        "revision")),
+                     2);
+    assert_string_equal(json_string_value(json_object_get(whole.rec[2], "id")),
+                        json_string_value(json_object_get(whole.rec[0], "id")));
+    assert_true(json_is_null(json_object_get(whole.rec[2], "endTime")));
+    assert_int_equal(cut.n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(json_equal(whole.rec[i], cut.rec[i]));
+    sink_free(&whole);
+    sink_free(&cut);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/state.prev", dir);
+    unlink(path);
+    rmdir(dir);
 }
 
 int main(void)
@@ -190,6 +278,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reasons_in_the_draft_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_back_in_the_slot, setup, teardown),
         cmocka_unit_test(test_cold_start_alarms_at_once),
+        cmocka_unit_test(test_flap_continues_the_state_across_a_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
