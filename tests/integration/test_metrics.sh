@@ -6,9 +6,14 @@
 # - Kafka input: the scrape, parsed by prometheus_client's text parser (every
 #   family typed, none untyped), says what was fed: records and lines read
 #   equal the lines produced, Kafka messages the messages produced,
-#   notifications made the lines in the output file. /healthz is 200 "ok"
-#   while records come, then 503 naming the Kafka input once it has been
-#   quiet for input_stall_seconds.
+#   notifications made the lines in the output file. Each source's
+#   watermark is the newest record time fed for its router, its lag that
+#   watermark's distance to the wall clock; the consumer's lag is 0 once
+#   everything is read; the open relevant states by stage are those the
+#   notifications leave open (the input ends with a peer down, so one is);
+#   each cycle of detection was timed. /healthz is 200 "ok" while records
+#   come, then 503 naming the Kafka input once it has been quiet for
+#   input_stall_seconds.
 # - Kafka output: notifications delivered equal the records on the topic;
 #   with the broker stopped, new notifications wait in the spool and /healthz
 #   turns 503 naming the output after output_stall_seconds; with the broker
@@ -76,7 +81,7 @@ expect_value() { # FILE SAMPLE EXPECTED
 # ---- run A: Kafka input ----------------------------------------------------
 
 write_inventory "$SDD_TMP/inventory.json"
-write_bmp 0 30 >"$SDD_TMP/a.bmp.json"
+write_bmp 0 24 >"$SDD_TMP/a.bmp.json"      # ends after minute 22's peer down
 n_bmp=$(wc -l <"$SDD_TMP/a.bmp.json")
 
 # shellcheck disable=SC2119 # no router addresses: only sddd, kcat and curl talk
@@ -113,6 +118,41 @@ expect_value "$SDD_TMP/a.prom" 'sdd_input_lines_total{input="bmp",result="json"}
 expect_value "$SDD_TMP/a.prom" sdd_healthy 1
 expect_value "$SDD_TMP/a.prom" sdd_services 1
 sdd_log "a: $(wc -l <"$SDD_TMP/a.out.json") notifications, counted as written"
+
+# The newest record time fed per router, and the open states by stage that
+# the notifications' last revisions leave.
+fed=$(/usr/bin/python3 -c '
+import json, sys
+newest = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    newest[r["bmp_router"]] = max(newest.get(r["bmp_router"], 0), int(float(r["timestamp"])))
+print(" ".join("%s=%d" % kv for kv in sorted(newest.items())))' "$SDD_TMP/a.bmp.json")
+for kv in $fed; do
+  expect_value "$SDD_TMP/a.prom" "sdd_source_watermark_seconds{input=\"bmp\",router=\"${kv%=*}\"}" "${kv#*=}"
+  lag=$(value "$SDD_TMP/a.prom" "sdd_source_lag_seconds{input=\"bmp\",router=\"${kv%=*}\"}")
+  behind=$(($(date +%s) - ${kv#*=}))
+  [ "$lag" -le "$behind" ] && [ "$lag" -ge $((behind - 5)) ] \
+    || sdd_die "a: sdd_source_lag_seconds of ${kv%=*} is $lag, the wall clock is $behind s past its watermark"
+done
+expect_value "$SDD_TMP/a.prom" 'sdd_kafka_consumer_lag{topic="sdd.metrics.bmp",partition="0"}' 0
+open_by_stage=$(/usr/bin/python3 -c '
+import json, sys
+last = {}
+for line in open(sys.argv[1]):
+    n = json.loads(line)
+    last[n["id"]] = n
+for stage in ("problem_potential", "problem_forecasted"):
+    print("%s=%d" % (stage, sum(1 for n in last.values() if n["endTime"] is None and n["stage"] == stage)))' \
+  "$SDD_TMP/a.out.json")
+[[ "$open_by_stage" == *problem_potential=1* ]] || sdd_die "a: the notifications leave open: $open_by_stage"
+for kv in $open_by_stage; do
+  expect_value "$SDD_TMP/a.prom" "sdd_relevant_states_open{stage=\"${kv%=*}\"}" "${kv#*=}"
+done
+cycles=$(value "$SDD_TMP/a.prom" sdd_detection_seconds_count)
+[ "$cycles" -gt 0 ] || sdd_die "a: no cycle of detection timed"
+expect_value "$SDD_TMP/a.prom" 'sdd_detection_seconds_bucket{le="+Inf"}' "$cycles"
+sdd_log "a: watermarks $fed, consumer lag 0, open states ${open_by_stage//$'\n'/ }, $cycles cycles of detection timed"
 
 sdd_wait_for $((STALL + 10)) "$a_pid" "/healthz on a quiet input" \
   health_is $PORT_A '^kafka: no record for [0-9]+ s  503$' \
