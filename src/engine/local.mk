@@ -37,4 +37,4 @@ tests_unit_engine_test_checkpoint_LDADD = $(TEST_LIBS) $(ZLIB_LIBS)
 CMOCKA_TESTS += tests/unit/engine/test_reload
 tests_unit_engine_test_reload_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_reload_LDADD = $(TEST_LIBS)
-EXTRA_DIST += tests/unit/engine/counter.h
+EXTRA_DIST += tests/unit/engine/counter.h tests/unit/engine/engine_of.h

@@ -20,6 +20,7 @@
 
 #include "detect/detectors.h"
 #include "engine/config.h"
+#include "../engine/engine_of.h"
 
 #define STEP 60
 #define SLOT 28333334                   /* the slot judged */
@@ -156,29 +157,11 @@ static void sink_free(sink *s)
     s->n = 0;
 }
 
-/* An engine of the one-service inventory, the settings (key, value, ...,
- * NULL) given; it continues from state_file when one was synced there. */
+/* An engine of the one-service inventory with the settings (key, value,
+ * ..., NULL); it continues from state_file when one was synced there. */
 static sdd_engine *engine_with(const char *const *settings, sink *out)
 {
-    sdd_config *cfg = sdd_config_new();
-    sdd_error err = {0};
-    char path[] = "/tmp/sdd-test-inventory-XXXXXX";
-    int fd = mkstemp(path);
-    sdd_engine *e;
-
-    assert_true(fd >= 0);
-    assert_true(write(fd, inventory, strlen(inventory)) == (ssize_t)strlen(inventory));
-    close(fd);
-    for (int i = 0; settings && settings[i]; i += 2)
-        if (sdd_config_set(cfg, settings[i], NULL, settings[i + 1], &err) < 0)
-            fail_msg("%s", err.msg);
-    e = sdd_engine_new(cfg, &err);
-    sdd_config_free(cfg);
-    if (!e || sdd_engine_load_inventory(e, path, &err) < 0)
-        fail_msg("%s", err.msg);
-    unlink(path);
-    sdd_engine_on_notification(e, keep, out);
-    return e;
+    return sdd_test_engine_of(settings, inventory, keep, out);
 }
 
 /* pmacct's BMP line of the CE's session at time t, of bmp_msg_type `type`

@@ -12,12 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "sdd/sdd.h"
+#include "../engine/counter.h"
+#include "../engine/engine_of.h"
 
 #define T0 1700000040           /* a slot boundary */
 #define CHANGE_START (T0 + 600)
@@ -36,12 +37,6 @@ static void keep(void *ctx, const sdd_notification *n)
         s->first = json_loads(n->json, 0, NULL);
 }
 
-static void find(void *ctx, const char *name, uint64_t value)
-{
-    if (strcmp(name, "suppressed_in_change_window") == 0)
-        *(uint64_t *)ctx = value;
-}
-
 /* An engine with one service and its change window, the profile's
  * change_window_suppress as given, that reads a peer down at time t:
  * what it published, and what it suppressed. */
@@ -51,32 +46,21 @@ static uint64_t peer_down_at(int64_t t, const char *suppress, seen *out)
         "{\"services\":[{\"vpn_id\":\"64499:14\",\"terminations\":[{\"router\":\"192.0.2.1\","
         "\"rd\":\"0:64499:14\",\"ce_peers\":[\"198.51.100.6\"]}],"
         "\"changes\":[{\"id\":\"CHG-1\",\"start\":%d,\"end\":%d}]}]}";
-    char inv[512], line[512], path[] = "/tmp/sdd-test-inventory-XXXXXX";
-    sdd_config *cfg = sdd_config_new();
-    sdd_error err = {0};
-    uint64_t suppressed = 0;
-    int fd = mkstemp(path), len;
+    const char *const settings[] = {"change_window_suppress", suppress, NULL};
+    char inv[512], line[512];
+    uint64_t suppressed;
     sdd_engine *e;
+    int len;
 
-    assert_true(fd >= 0);
-    len = snprintf(inv, sizeof(inv), inv_fmt, CHANGE_START, CHANGE_END);
-    assert_true(write(fd, inv, (size_t)len) == len);
-    close(fd);
-    if (sdd_config_set(cfg, "change_window_suppress", NULL, suppress, &err) < 0)
-        fail_msg("%s", err.msg);
-    e = sdd_engine_new(cfg, &err);
-    sdd_config_free(cfg);
-    if (!e || sdd_engine_load_inventory(e, path, &err) < 0)
-        fail_msg("%s", err.msg);
-    unlink(path);
-    sdd_engine_on_notification(e, keep, out);
+    snprintf(inv, sizeof(inv), inv_fmt, CHANGE_START, CHANGE_END);
+    e = sdd_test_engine_of(settings, inv, keep, out);
     len = snprintf(line, sizeof(line),
                    "{\"event_type\": \"log\", \"timestamp\": \"%lld.000000\", \"bmp_router\": \"192.0.2.1\", "
                    "\"bmp_msg_type\": \"peer_down\", \"peer_ip\": \"198.51.100.6\", \"peer_type\": 1, "
                    "\"rd\": \"0:64499:14\", \"reason_type\": 3}",
                    (long long)t);
     assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, line, (size_t)len), 0);
-    sdd_engine_counters(e, find, &suppressed);
+    suppressed = counter(e, "suppressed_in_change_window");
     sdd_engine_free(e);
     return suppressed;
 }
