@@ -132,7 +132,7 @@ static int judge(const sdd_detect_input *in, const churn_kind *k, sdd_symptom *o
 sdd_history_need sdd__history_bmp_churn(const sdd_profile *p, int step)
 {
     (void)p, (void)step;
-    return (sdd_history_need){0, HISTORY_SLOTS + 2 * WINDOW_MAX - 1};
+    return (sdd_history_need){0, HISTORY_SLOTS + 2 * WINDOW_MAX - 1, 0};
 }
 
 int sdd__detect_bmp_withdraw(const sdd_detect_input *in, sdd_symptom *out, int max)

@@ -167,7 +167,7 @@ static int strongest(const sdd_profile *p, const double *x, int n, double level,
 sdd_history_need sdd__history_flow_count_spike(const sdd_profile *p, int step)
 {
     int n = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / step);
-    return (sdd_history_need){n, n};
+    return (sdd_history_need){n, n, 0};
 }
 
 int sdd__detect_flow_count_spike(const sdd_detect_input *in, sdd_symptom *out, int max)

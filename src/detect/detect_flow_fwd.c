@@ -141,7 +141,7 @@ int sdd__flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model
 sdd_history_need sdd__history_flow_fwd(const sdd_profile *p, int step)
 {
     (void)p, (void)step;
-    return (sdd_history_need){0, 1};
+    return (sdd_history_need){0, 1, 0};
 }
 
 int sdd__detect_flow_fwd(const sdd_detect_input *in, sdd_symptom *out, int max)

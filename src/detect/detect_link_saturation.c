@@ -131,7 +131,7 @@ static int trend(const sdd_detect_input *in, const link_window *w, sdd_symptom *
 sdd_history_need sdd__history_link_saturation(const sdd_profile *p, int step)
 {
     double n = p->v[SDD_P_SATURATION_MINUTES] * 60 / step;
-    return (sdd_history_need){0, n >= 1 ? (int)n : 1};
+    return (sdd_history_need){0, n >= 1 ? (int)n : 1, 0};
 }
 
 int sdd__detect_link_saturation(const sdd_detect_input *in, sdd_symptom *out, int max)

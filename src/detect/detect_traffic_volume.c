@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detect_traffic_volume.c: the customer's TCP or UDP traffic fell compared
- * with the same window one week (time_delta_hours) earlier.
+ * with the same window in the weeks (time_delta_hours apart) before.
  *
- * Sums over the last volume_length_minutes. The historic sum is taken no
- * higher than its window's length times the median slot of the historic
- * pattern window around it: a burst one week ago is not the level to expect
- * today. No comparison is made when
- * either window lacks data (a history too young, a collector outage, the
- * first slots after a restart): missing data is not missing traffic. Nor
- * when one of the two days is a holiday and the other is not. */
+ * Sums over the last volume_length_minutes, compared with the same window
+ * one, two, .. baseline_weeks deltas earlier: the fall is judged against
+ * the lower median of those weeks' sums (detector.h), so that one odd week
+ * (a holiday, an incident, a burst) neither raises nor hides an alarm. A
+ * week's sum is taken no higher than its window's length times the median
+ * slot of the historic pattern window around it: a burst then is not the
+ * level to expect today. A week is left out when its window or today's
+ * lacks data (a history too young, a collector outage, the first slots
+ * after a restart: missing data is not missing traffic), or when one of the
+ * two days is a holiday and the other is not; with none left, no
+ * comparison is made. The newest week is read at one-minute slots, older
+ * ones as kept, 15-minute means (engine/history.h). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,27 +32,44 @@ static const volume_kind kinds[] = {
     {"tcp_sum", SDD_M_TCP_BYTES, SDD_P_TCP_SUM_PERCENT_THRESHOLD, SDD_P_TCP_SUM_WEIGHT},
 };
 
+/* The sum of the window `weeks` deltas back, capped by its pattern
+ * window's median level; 0 when it has no usable data. */
+static double week_sum(const sdd_detect_input *in, const volume_kind *k, int64_t first, int n, int weeks)
+{
+    const sdd_profile *p = in->profile;
+    int64_t back = weeks * (int64_t)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / in->step);
+    int pattern = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / in->step);
+    int complete;
+    double then, level;
+
+    if (in->season != in->ref_season[weeks - 1])
+        return 0;
+    then = sdd__window_sum(in, k->metric, first - back, n, &complete);
+    if (!complete)
+        return 0;
+    level = sdd__window_median(in, k->metric, in->slot - back - pattern / 2, pattern);
+    return !isnan(level) && level * n < then ? level * n : then;
+}
+
 static int compare(const sdd_detect_input *in, const volume_kind *k, sdd_symptom *out)
 {
     const sdd_profile *p = in->profile;
     int n = (int)(p->v[SDD_P_VOLUME_LENGTH_MINUTES] * 60 / in->step);
-    int64_t back = (int64_t)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / in->step);
     int64_t first = in->slot - n + 1;
-    int now_ok, then_ok;
-    double now, then, drop;
+    int now_ok, m = 0;
+    double now, then, drop, weeks[SDD_BASELINE_WEEKS_MAX];
 
-    if (n < 1 || in->season != in->ref_season)
+    if (n < 1)
         return 0;
     now = sdd__window_sum(in, k->metric, first, n, &now_ok);
-    then = sdd__window_sum(in, k->metric, first - back, n, &then_ok);
-    if (!now_ok || !then_ok || then <= 0)
+    if (!now_ok)
         return 0;
-    int pattern = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / in->step);
-    double level = sdd__window_median(in, k->metric, in->slot - back - pattern / 2, pattern);
-    if (!isnan(level) && level * n < then)
-        then = level * n;
-    if (then <= 0)
+    for (int w = 1; w <= (int)p->v[SDD_P_BASELINE_WEEKS]; w++)
+        if ((weeks[m] = week_sum(in, k, first, n, w)) > 0)
+            m++;
+    if (m == 0)
         return 0;
+    then = sdd__lower_median(weeks, m);
     drop = (then - now) / then;
     if (drop <= p->v[k->threshold])
         return 0;
@@ -63,19 +85,25 @@ static int compare(const sdd_detect_input *in, const volume_kind *k, sdd_symptom
     out->start = first * in->step;
     out->end = (in->slot + 1) * in->step;
     out->termination = -1;
-    snprintf(out->description, sizeof(out->description), "%s %.0f bytes, %.0f one week earlier (-%.0f%%)",
-             k->name, now, then, 100 * drop);
+    if (m == 1)
+        snprintf(out->description, sizeof(out->description), "%s %.0f bytes, %.0f one week earlier (-%.0f%%)",
+                 k->name, now, then, 100 * drop);
+    else
+        snprintf(out->description, sizeof(out->description),
+                 "%s %.0f bytes, %.0f the lower median of %d earlier weeks (-%.0f%%)", k->name, now, then, m,
+                 100 * drop);
     return 1;
 }
 
 /* volume_length_minutes time_delta_hours back, and the pattern window
- * centred there whose median caps it. */
+ * centred there whose median caps it; as far again for each older week. */
 sdd_history_need sdd__history_traffic_volume(const sdd_profile *p, int step)
 {
     int n = (int)(p->v[SDD_P_VOLUME_LENGTH_MINUTES] * 60 / step);
     int pattern = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / step);
     int back = (int)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / step);
-    return (sdd_history_need){back + (n > pattern / 2 + 1 ? n : pattern / 2 + 1), 0};
+    int window = n > pattern / 2 + 1 ? n : pattern / 2 + 1;
+    return (sdd_history_need){back + window, 0, (int)p->v[SDD_P_BASELINE_WEEKS] * back + window};
 }
 
 int sdd__detect_traffic_volume(const sdd_detect_input *in, sdd_symptom *out, int max)

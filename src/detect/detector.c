@@ -49,6 +49,12 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double sdd__lower_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+    return v[(n - 1) / 2];
+}
+
 double sdd__window_median(const sdd_detect_input *in, int metric, int64_t first, int n)
 {
     double v[1440];

@@ -62,7 +62,8 @@ typedef struct sdd_detect_input {
     int step;                           /* time_step_seconds */
     int64_t slot;                       /* number of the slot that just closed */
     sdd_season season;                  /* of the slot */
-    sdd_season ref_season;              /* of the slot time_delta_hours earlier */
+    /* of the slot k + 1 times time_delta_hours earlier, k < baseline_weeks */
+    sdd_season ref_season[SDD_BASELINE_WEEKS_MAX];
     /* Values of one metric over n slots starting at `first`; a slot with no
      * data reads NAN. Returns how many slots had data. */
     int (*series)(const void *ctx, int metric, int64_t first, int n, double *out);
@@ -84,5 +85,10 @@ int sdd__window_stats(const sdd_detect_input *in, int metric, int64_t first, int
 /* Median of a metric over n slots from `first` (n <= 1440); NAN unless every
  * slot has data. */
 double sdd__window_median(const sdd_detect_input *in, int metric, int64_t first, int n);
+/* What the detectors comparing with several weeks take of the weeks'
+ * measures (a fall, a deviation): the lower median, v sorted first. It is
+ * the median of the others once the largest is dropped, so one odd week
+ * is outvoted, and with two weeks a change must show against both. */
+double sdd__lower_median(double *v, int n);
 
 #endif

@@ -8,7 +8,7 @@
 static sdd_history_need history_none(const sdd_profile *p, int step)
 {
     (void)p, (void)step;
-    return (sdd_history_need){0, 0};
+    return (sdd_history_need){0, 0, 0};
 }
 
 #define ROW_WITH(word, name, history, on_event) {word, #name, history, on_event, sdd__detect_##name}

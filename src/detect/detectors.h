@@ -16,10 +16,13 @@
 #include "detect/detector.h"
 
 /* Slots of history back from the slot judged (itself included) that a
- * detector reads, in each tier (engine/metrics.h). */
+ * detector reads, in each tier (engine/metrics.h), and how far back the
+ * oldest week of its baseline reaches in the long series: what is older
+ * than long_slots is kept coarse (engine/history.h). */
 typedef struct sdd_history_need {
     int long_slots;
     int short_slots;
+    int baseline_slots;
 } sdd_history_need;
 
 typedef struct sdd_detector {

@@ -59,7 +59,7 @@ int sdd__strategy_parse(const char *name, sdd_strategy *out, sdd_error *err)
 
 sdd_history_need sdd__strategy_history(const sdd_strategy *s, const sdd_profile *p, int step)
 {
-    sdd_history_need all = {0, 0};
+    sdd_history_need all = {0, 0, 0};
 
     for (int d = 0; d < s->n; d++) {
         sdd_history_need one = s->detector[d]->history(p, step);
@@ -67,6 +67,8 @@ sdd_history_need sdd__strategy_history(const sdd_strategy *s, const sdd_profile 
             all.long_slots = one.long_slots;
         if (one.short_slots > all.short_slots)
             all.short_slots = one.short_slots;
+        if (one.baseline_slots > all.baseline_slots)
+            all.baseline_slots = one.baseline_slots;
     }
     return all;
 }

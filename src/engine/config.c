@@ -73,6 +73,13 @@ static const param_def params[SDD_P_COUNT] = {
     [SDD_P_CLOSE_AFTER_SLOTS] = {"close_after_slots", 1, 1, 10080, 5, NULL},
     [SDD_P_RESUME_MINUTES] = {"resume_minutes", 1, 0, 10080, 60, NULL},
     [SDD_P_CHANGE_WINDOW_SUPPRESS] = {"change_window_suppress", 1, 0, 1, 0, NULL},
+    /* The volume and pattern detectors compare with each of the last
+     * baseline_weeks windows time_delta_hours apart that have data, and
+     * take the lower median: one odd week (a holiday, an incident) is
+     * outvoted. The newest is kept at one-minute slots, older ones at 15
+     * minutes (history.h); 6 keeps a service within 128 KiB. */
+    [SDD_P_BASELINE_WEEKS] = {"baseline_weeks", 1, 1, SDD_BASELINE_WEEKS_MAX, 4,
+                              "older weeks are kept at 15 minutes, and 6 keep a service within 128 KiB"},
 };
 
 const char *sdd__param_name(sdd_param p)

@@ -52,10 +52,12 @@ typedef enum sdd_param {
     SDD_P_CLOSE_AFTER_SLOTS,
     SDD_P_RESUME_MINUTES,
     SDD_P_CHANGE_WINDOW_SUPPRESS,
+    SDD_P_BASELINE_WEEKS,
     SDD_P_COUNT
 } sdd_param;
 
 #define SDD_PROFILE_NAME_MAX 64
+#define SDD_BASELINE_WEEKS_MAX 6        /* see baseline_weeks in config.c */
 #define SDD_PATH_MAX 1024
 
 typedef struct sdd_profile {

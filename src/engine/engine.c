@@ -91,7 +91,8 @@ static sdd_season season_of(const sdd_engine *e, int64_t t)
 
 void sdd__history_shape_for(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape)
 {
-    sdd_history_need all = {SDD_HISTORY_OPEN_SLOTS, SDD_HISTORY_OPEN_SLOTS};
+    sdd_history_need all = {SDD_HISTORY_OPEN_SLOTS, SDD_HISTORY_OPEN_SLOTS, 0};
+    int factor = SDD_HISTORY_COARSE_SECONDS / cfg->time_step_seconds;
 
     for (int i = 0; i < cfg->n_profiles; i++) {
         sdd_history_need one = sdd__strategy_history(strategy, &cfg->profiles[i], cfg->time_step_seconds);
@@ -99,6 +100,8 @@ void sdd__history_shape_for(const sdd_config *cfg, const sdd_strategy *strategy,
             all.long_slots = one.long_slots;
         if (one.short_slots > all.short_slots)
             all.short_slots = one.short_slots;
+        if (one.baseline_slots > all.baseline_slots)
+            all.baseline_slots = one.baseline_slots;
     }
     memset(shape, 0, sizeof(*shape));
     shape->slot_seconds = (uint32_t)cfg->time_step_seconds;
@@ -106,6 +109,11 @@ void sdd__history_shape_for(const sdd_config *cfg, const sdd_strategy *strategy,
     shape->short_slots = (uint32_t)all.short_slots;
     shape->long_series = SDD_M_LONG_COUNT;
     shape->short_series = SDD_M_SHORT_COUNT;
+    /* the older weeks, beyond the long ring, in coarse slots (and one more
+     * on each side: a window starts anywhere in its first coarse slot) */
+    shape->coarse_factor = (uint32_t)(factor > 1 ? factor : 1);
+    if (all.baseline_slots > all.long_slots)
+        shape->coarse_slots = (uint32_t)(all.baseline_slots - all.long_slots) / shape->coarse_factor + 2;
 }
 
 static sdd_history *open_history(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape,
@@ -676,7 +684,8 @@ static int read_series(const void *ctx, int metric, int64_t first, int n, double
             out[i] = sdd__slot_sums(sl, c->st->rows, slot)[metric];
             present++;
         } else if (slot < sl->next_close &&
-                   sdd__history_get(c->e->hist, c->st->hist, tier, (uint16_t)series, slot, &out[i])) {
+                   (tier ? sdd__history_get(c->e->hist, c->st->hist, tier, (uint16_t)series, slot, &out[i])
+                         : sdd__history_get_baseline(c->e->hist, c->st->hist, (uint16_t)series, slot, &out[i]))) {
             present++;
         } else {
             out[i] = NAN;
@@ -741,7 +750,8 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
     in.step = e->cfg.time_step_seconds;
     in.slot = slot;
     in.season = season_of(e, start);
-    in.ref_season = season_of(e, start - (int64_t)(st->profile->v[SDD_P_TIME_DELTA_HOURS] * 3600));
+    for (int w = 0; w < (int)st->profile->v[SDD_P_BASELINE_WEEKS]; w++)
+        in.ref_season[w] = season_of(e, start - (w + 1) * (int64_t)(st->profile->v[SDD_P_TIME_DELTA_HOURS] * 3600));
     in.series = read_series;
     in.ctx = &ctx;
     in.n_events = sdd__service_events(st, events);

@@ -28,8 +28,16 @@
  * running sum (plus 0.5 per add below 1024).
  *
  * Rings. Slot s of a ring of n slots sits at position s mod n (floor modulo).
- * Each entity has one newest slot shared by both tiers; a ring of n slots
- * holds the slots newest - n + 1 .. newest. Writing a newer slot clears (to no
+ * Each entity has one newest slot shared by the long and short tiers; a ring of n slots
+ * holds the slots newest - n + 1 .. newest.
+ *
+ * The coarse tier. A coarse slot c covers the fine slots c*f .. c*f+f-1 (f =
+ * coarse_factor) of the long series. Just before an advance drops its first
+ * fine slot from the long ring, it is folded: it becomes the mean of those
+ * of its f slots with data (no data when none has). The head keeps the
+ * newest coarse slot folded, and each is folded once: after a rewind to a
+ * checkpoint the long ring may have lost some of the fine slots a fold
+ * read, so folding again would not give what an uninterrupted run has. Writing a newer slot clears (to no
  * data) the positions of every slot between the old newest and the new one,
  * in both tiers and in the exact sums, before newest moves forward.
  *
@@ -41,7 +49,8 @@
  *           key[64] NUL-terminated, newest slot, has-data flag,
  *           exact sums [OPEN_SLOTS][long_series + short_series] (double),
  *           long rings [long_series][long_slots] (uint16),
- *           short rings [short_series][short_slots] (uint16).
+ *           short rings [short_series][short_slots] (uint16),
+ *           coarse rings [long_series][coarse_slots] (uint16).
  * One block per entity keeps all of a service's history together, and growing
  * the store appends blocks (ftruncate + mremap) without moving any data.
  * The header holds magic, format version (always at offset 8, so any later
@@ -110,7 +119,7 @@
 #include "engine/undo.h"
 
 #define HIST_MAGIC "SDD-HIST"
-#define HIST_VERSION 1u
+#define HIST_VERSION 2u                 /* 2: the coarse tier of older weeks */
 #define HIST_BYTE_ORDER 0x01020304u
 #define HEADER_BYTES 4096u
 #define HEADER_COPY_SPACING 2048u
@@ -142,7 +151,9 @@ struct file_header {
     uint32_t capacity;
     uint32_t count;
     uint32_t clean;
-    uint8_t reserved[56];
+    uint32_t coarse_slots;
+    uint32_t coarse_factor;
+    uint8_t reserved[48];
     uint64_t checksum;
 };
 _Static_assert(sizeof(struct file_header) == 128, "file header is 128 bytes");
@@ -153,13 +164,14 @@ struct entity_head {
     int64_t newest;
     uint32_t has_data;
     uint32_t reserved;
+    int64_t folded;         /* the newest coarse slot folded from the long ring */
 };
 _Static_assert(sizeof(struct entity_head) % 8 == 0, "sums after the head stay aligned");
 
 /* Where things sit inside an entity block. */
 struct layout {
     size_t sums;        /* offset of the exact sums */
-    size_t rings[2];    /* offset of the long, short rings */
+    size_t rings[3];    /* offset of the long, short, coarse rings */
     size_t block;       /* bytes of a block */
 };
 
@@ -179,7 +191,7 @@ struct sdd_history {
     int keeping;                /* a checkpoint has begun the log: what it had is kept */
     struct kept *kept;          /* per entity: what the log holds of it */
     uint32_t kept_n;
-    sdd_undo_range ranges[5];   /* one advance's: the head, and two per tier (a ring wraps) */
+    sdd_undo_range ranges[7];   /* one advance's: the head, and two per tier (a ring wraps) */
 };
 
 /* What the undo log holds of an entity: `from` is its newest slot when the
@@ -232,9 +244,11 @@ static int layout_of(const sdd_history_shape *s, struct layout *out)
     uint64_t sums = sizeof(struct entity_head);
     uint64_t longs = sums + SDD_HISTORY_OPEN_SLOTS * series * sizeof(double);
     uint64_t shorts = longs + (uint64_t)s->long_series * s->long_slots * sizeof(uint16_t);
-    uint64_t end = shorts + (uint64_t)s->short_series * s->short_slots * sizeof(uint16_t);
+    uint64_t coarse = shorts + (uint64_t)s->short_series * s->short_slots * sizeof(uint16_t);
+    uint64_t end = coarse + (uint64_t)s->long_series * s->coarse_slots * sizeof(uint16_t);
 
-    if (s->slot_seconds == 0 || s->long_slots == 0 || s->short_slots == 0)
+    if (s->slot_seconds == 0 || s->long_slots == 0 || s->short_slots == 0 ||
+        (s->coarse_slots && (s->coarse_factor == 0 || s->coarse_factor > s->long_slots)))
         return -1;
     end = (end + BLOCK_ALIGN - 1) / BLOCK_ALIGN * BLOCK_ALIGN;
     if (end > BLOCK_MAX)
@@ -242,6 +256,7 @@ static int layout_of(const sdd_history_shape *s, struct layout *out)
     out->sums = (size_t)sums;
     out->rings[0] = (size_t)longs;
     out->rings[1] = (size_t)shorts;
+    out->rings[2] = (size_t)coarse;
     out->block = (size_t)end;
     return 0;
 }
@@ -290,6 +305,8 @@ static void header_init(struct file_header *hdr, const sdd_history_shape *s, siz
     hdr->short_slots = s->short_slots;
     hdr->long_series = s->long_series;
     hdr->short_series = s->short_series;
+    hdr->coarse_slots = s->coarse_slots;
+    hdr->coarse_factor = s->coarse_factor;
     hdr->open_slots = SDD_HISTORY_OPEN_SLOTS;
     hdr->clean = 1;
 }
@@ -335,7 +352,8 @@ enum header_state {
 static const char *const header_state_text[] = {
     [HEADER_FOREIGN] = "not a pmacct-sdd history file (bad magic)",
     [HEADER_BYTE_ORDER] = "written on a machine of another byte order",
-    [HEADER_OLD_VERSION] = "unknown history format version",
+    [HEADER_OLD_VERSION] = "an older history format (before version 2, which keeps older weeks coarse); "
+                           "move the file away to start a new history",
     [HEADER_CHECKSUM] = "header checksum mismatch (corrupt header)",
     [HEADER_INCONSISTENT] = "inconsistent header",
     [HEADER_NEWER] = "written by a newer version of the history format; upgrade pmacct-sdd",
@@ -413,15 +431,17 @@ static int header_check_shape(const struct file_header *hdr, const sdd_history_s
     if (hdr->slot_seconds == s->slot_seconds && hdr->long_slots == s->long_slots &&
         hdr->short_slots == s->short_slots && hdr->long_series == s->long_series &&
         hdr->short_series == s->short_series && hdr->open_slots == SDD_HISTORY_OPEN_SLOTS &&
+        hdr->coarse_slots == s->coarse_slots && hdr->coarse_factor == s->coarse_factor &&
         hdr->block_bytes == block)
         return 0;
     sdd__fail(err, SDD_E_DATA, "history file %s was made for slot_seconds=%u long=%u slots x %u series "
-            "short=%u slots x %u series (%u open slots), the configuration asks for "
-            "slot_seconds=%u long=%u x %u short=%u x %u (%u open slots); move the file "
-            "away to start a new history",
+            "short=%u slots x %u series coarse=%u slots of %u (%u open slots), the configuration asks for "
+            "slot_seconds=%u long=%u x %u short=%u x %u coarse=%u of %u (%u open slots); move the file "
+            "away to start a new history (baseline_weeks and time_delta_hours shape it too)",
             path, hdr->slot_seconds, hdr->long_slots, hdr->long_series, hdr->short_slots,
-            hdr->short_series, hdr->open_slots, s->slot_seconds, s->long_slots,
-            s->long_series, s->short_slots, s->short_series, SDD_HISTORY_OPEN_SLOTS);
+            hdr->short_series, hdr->coarse_slots, hdr->coarse_factor, hdr->open_slots, s->slot_seconds,
+            s->long_slots, s->long_series, s->short_slots, s->short_series, s->coarse_slots,
+            s->coarse_factor, SDD_HISTORY_OPEN_SLOTS);
     return -1;
 }
 
@@ -439,7 +459,27 @@ static struct entity_head *head_of(const sdd_history *h, int32_t entity)
 
 static uint32_t tier_slots(const sdd_history *h, int tier)
 {
-    return tier == 0 ? h->shape.long_slots : h->shape.short_slots;
+    return tier == 0 ? h->shape.long_slots : tier == 1 ? h->shape.short_slots : h->shape.coarse_slots;
+}
+
+/* Series in a tier: the coarse tier keeps the long tier's. */
+static uint16_t tier_series(const sdd_history *h, int tier)
+{
+    return tier == 1 ? h->shape.short_series : h->shape.long_series;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* The coarse slot whose first fine slot leaves the long ring when `newest`
+ * becomes the newest slot: every coarse slot up to it has been folded. */
+static int64_t coarse_due(const sdd_history *h, int64_t newest)
+{
+    if (h->shape.coarse_slots == 0)
+        return 0;
+    return floor_div(newest - (int64_t)h->shape.long_slots, (int64_t)h->shape.coarse_factor);
 }
 
 static uint16_t *ring_of(const sdd_history *h, int32_t entity, int tier, uint16_t series)
@@ -484,9 +524,7 @@ static int entity_ok(const sdd_history *h, int32_t entity)
 
 static int series_ok(const sdd_history *h, int tier, uint16_t series)
 {
-    if (tier == 0)
-        return series < h->shape.long_series;
-    return tier == 1 && series < h->shape.short_series;
+    return tier >= 0 && tier <= 2 && tier_slots(h, tier) > 0 && series < tier_series(h, tier);
 }
 
 static int slot_ok(int64_t slot)
@@ -508,7 +546,7 @@ static void tier_clear(sdd_history *h, int32_t entity, int tier, int64_t from, i
 {
     uint32_t len = tier_slots(h, tier);
     uint32_t count = gap < (int64_t)len ? (uint32_t)gap : len;
-    uint16_t n = tier == 0 ? h->shape.long_series : h->shape.short_series;
+    uint16_t n = tier_series(h, tier);
 
     for (uint16_t s = 0; s < n; s++)
         ring_clear(ring_of(h, entity, tier, s), len, slot_pos(from, len), count);
@@ -550,7 +588,7 @@ static int ring_ranges(const sdd_history *h, int32_t entity, int tier, int64_t f
     uint32_t len = tier_slots(h, tier), pos = slot_pos(from, len);
     uint32_t n = count < (int64_t)len ? (uint32_t)count : len;
     uint32_t first = n < len - pos ? n : len - pos;
-    uint16_t series = tier == 0 ? h->shape.long_series : h->shape.short_series;
+    uint16_t series = tier_series(h, tier);
     const uint16_t *ring = ring_of(h, entity, tier, 0);
     size_t stride = (size_t)len * sizeof(*ring);     /* from one series' ring to the next */
 
@@ -588,17 +626,64 @@ static void keep_before_advance(sdd_history *h, int32_t entity, int64_t slot)
     }
     if (k->from != KEPT_NOTHING && slot > k->to) {
         int64_t to = slot + (slot - k->from);
-        for (int tier = 0; tier < 2; tier++) {
-            int64_t last = k->from + (int64_t)tier_slots(h, tier);
-            if (to < last)
-                last = to;
-            if (last > k->to)
-                n += ring_ranges(h, entity, tier, k->to + 1, last - k->to, h->ranges + n);
+        for (int tier = 0; tier < 3; tier++) {
+            /* the coarse tier counts in its own slots, those folded by then */
+            int64_t from = tier < 2 ? k->from : coarse_due(h, k->from);
+            int64_t done = tier < 2 ? k->to : coarse_due(h, k->to);
+            int64_t last = from + (int64_t)tier_slots(h, tier);
+            int64_t want = tier < 2 ? to : coarse_due(h, to);
+            if (want < last)
+                last = want;
+            if (last > done && tier_slots(h, tier) > 0)
+                n += ring_ranges(h, entity, tier, done + 1, last - done, h->ranges + n);
         }
         k->to = to;
     }
     if (n > 0 && sdd__undo_keep(h->undo, h->ranges, n) < 0)
         h->keeping = 0;
+}
+
+/* Coarse slot c of every long series becomes the mean of its fine slots
+ * that have data in the long ring (whose newest slot is `newest`), or no
+ * data when none has. A mean, not a sum: a slot missing here and there
+ * does not make the coarse slot look low, and it reads as any one of its
+ * fine slots would. */
+static void fold_one(sdd_history *h, int32_t entity, int64_t newest, int64_t c)
+{
+    int64_t f = h->shape.coarse_factor, first = c * f;
+    uint32_t pos = slot_pos(c, h->shape.coarse_slots);
+
+    for (uint16_t s = 0; s < h->shape.long_series; s++) {
+        const uint16_t *ring = ring_of(h, entity, 0, s);
+        double sum = 0;
+        int present = 0;
+        for (int64_t slot = first; slot < first + f; slot++) {
+            uint16_t code = ring[slot_pos(slot, h->shape.long_slots)];
+            if (slot > newest - (int64_t)h->shape.long_slots && slot <= newest && code != SDD_HISTORY_NO_DATA) {
+                sum += sdd__history_decode(code);
+                present++;
+            }
+        }
+        ring_of(h, entity, 2, s)[pos] = present ? sdd__history_encode(sum / present) : SDD_HISTORY_NO_DATA;
+    }
+}
+
+/* Before the long ring moves on to `slot`, the coarse slots whose first
+ * fine slot it drops are folded, each once: a coarse slot already folded
+ * (before a rewind to a checkpoint) keeps its value, as the fine slots it
+ * came from may be gone. Only the last ring's worth of a long gap matters. */
+static void fold_before_advance(sdd_history *h, int32_t entity, int64_t slot)
+{
+    struct entity_head *e = head_of(h, entity);
+    int64_t due = coarse_due(h, slot), c = e->folded + 1;
+
+    if (h->shape.coarse_slots == 0 || due <= e->folded)
+        return;
+    if (due - c >= (int64_t)h->shape.coarse_slots)
+        c = due - h->shape.coarse_slots + 1;
+    for (; c <= due; c++)
+        fold_one(h, entity, e->newest, c);
+    e->folded = due;
 }
 
 /* Moves the entity's newest slot forward to `slot`: everything in between,
@@ -609,6 +694,10 @@ static void entity_advance(sdd_history *h, int32_t entity, int64_t slot)
     struct entity_head *e = head_of(h, entity);
 
     keep_before_advance(h, entity, slot);
+    if (!e->has_data)
+        e->folded = coarse_due(h, slot);        /* nothing older to fold: the coarse ring is no data */
+    else
+        fold_before_advance(h, entity, slot);
     if (e->has_data) {
         int64_t gap = slot - e->newest;
         int64_t open = gap < SDD_HISTORY_OPEN_SLOTS ? gap : SDD_HISTORY_OPEN_SLOTS;
@@ -707,6 +796,9 @@ static int entity_check(const sdd_history *h, uint32_t i, const char *path, sdd_
     if (e->has_data && !slot_ok(e->newest))
         return damaged(err, path, "entity %u (key \"%s\"): newest slot %lld is out of range (+-2^40)", i, e->key,
                        (long long)e->newest);
+    if (e->has_data && !slot_ok(e->folded))
+        return damaged(err, path, "entity %u (key \"%s\"): newest coarse slot %lld is out of range (+-2^40)", i,
+                       e->key, (long long)e->folded);
     if (e->key[0] && (first = h->index[index_probe(h, e->key)]) != (int32_t)i)
         return damaged(err, path, "entities %d and %u have the same key \"%s\"", first, i, e->key);
     return 0;
@@ -1077,7 +1169,7 @@ static int store(sdd_history *h, int32_t entity, int tier, uint16_t series, int6
     struct entity_head *e;
     uint16_t *code;
 
-    if (!entity_ok(h, entity) || !series_ok(h, tier, series) || !slot_ok(slot) ||
+    if (!entity_ok(h, entity) || tier == 2 || !series_ok(h, tier, series) || !slot_ok(slot) ||
         !(value >= 0 && value <= DBL_MAX))
         return -1;
     e = head_of(h, entity);
@@ -1146,16 +1238,32 @@ int sdd__history_get(const sdd_history *h, int32_t entity, int tier, uint16_t se
     if (!entity_ok(h, entity) || !series_ok(h, tier, series) || !slot_ok(slot))
         return 0;
     e = head_of(h, entity);
-    if (!e->has_data || slot > e->newest || slot <= e->newest - (int64_t)tier_slots(h, tier))
+    int64_t newest = tier == 2 ? e->folded : e->newest;
+    if (!e->has_data || slot > newest || slot <= newest - (int64_t)tier_slots(h, tier))
         return 0;
     code = ring_of(h, entity, tier, series)[slot_pos(slot, tier_slots(h, tier))];
     if (code == SDD_HISTORY_NO_DATA)
         return 0;
+    if (tier == 2) {
+        if (value)
+            *value = sdd__history_decode(code);
+        return 1;
+    }
     if (value)
         *value = slot > e->newest - SDD_HISTORY_OPEN_SLOTS
                      ? *sum_of(h, entity, tier, series, slot)
                      : sdd__history_decode(code);
     return 1;
+}
+
+int sdd__history_get_baseline(const sdd_history *h, int32_t entity, uint16_t series, int64_t slot,
+                              double *value)
+{
+    if (!entity_ok(h, entity) || !head_of(h, entity)->has_data)
+        return 0;
+    if (slot > head_of(h, entity)->newest - (int64_t)h->shape.long_slots || h->shape.coarse_slots == 0)
+        return sdd__history_get(h, entity, 0, series, slot, value);
+    return sdd__history_get(h, entity, 2, series, floor_div(slot, h->shape.coarse_factor), value);
 }
 
 int64_t sdd__history_newest(const sdd_history *h, int32_t entity)

@@ -2,9 +2,11 @@
 /* history.h: the per-entity history store (internal to libsdd).
  *
  * Per entity (a VPN service, later maybe a termination) the store keeps time
- * series of per-slot metrics in two tiers of 16-bit rings: a long ring (one
+ * series of per-slot metrics in tiers of 16-bit rings: a long ring (one
  * week plus the pattern window) for the few series compared one week back,
- * and a short ring for every other metric. Slot number = floor(time /
+ * a short ring for every other metric, and a coarse ring of the long series
+ * for the older weeks of the baseline (a slot of SDD_HISTORY_COARSE_SECONDS,
+ * folded from the long ring as it leaves it). Slot number = floor(time /
  * slot_seconds), by event time. The store lives in a memory-mapped file so
  * that it survives restarts, or in anonymous memory. How values are encoded,
  * what the file looks like and what survives a crash are described at the top
@@ -23,6 +25,11 @@
 #define SDD_HISTORY_SLOT_SECONDS 60
 #define SDD_HISTORY_LONG_SLOTS (168 * 60 + 120)
 #define SDD_HISTORY_SHORT_SLOTS 240
+/* Older weeks are kept at 15 minutes: three more weeks then cost 16 KB a
+ * service, where one-minute slots would cost 245 KB and break the goal of
+ * 128 KiB per service. A week-old level is compared over 10 minutes or
+ * more, so the fine shape of the one newest week is what matters most. */
+#define SDD_HISTORY_COARSE_SECONDS 900
 
 #define SDD_HISTORY_KEY_MAX 64          /* bytes of a key, with its NUL */
 
@@ -42,6 +49,9 @@ typedef struct sdd_history_shape {
     uint32_t slot_seconds;
     uint32_t long_slots, short_slots;
     uint16_t long_series, short_series;   /* series per entity in each tier */
+    /* The coarse tier (tier 2): coarse_slots of coarse_factor slots each,
+     * of the long series; 0 slots: none. */
+    uint32_t coarse_slots, coarse_factor;
 } sdd_history_shape;
 
 /* path NULL: in memory only. Otherwise a file that is created, or reopened if
@@ -98,9 +108,15 @@ int sdd__history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, 
  * newest slots left keep their 16-bit values, no longer their exact sums. */
 void sdd__history_rewind(sdd_history *h, int32_t entity, int64_t slot);
 /* 1 and *value when the slot holds data, 0 when it has none (never written,
- * overwritten by the ring, older than the ring, or arguments out of range). */
+ * overwritten by the ring, older than the ring, or arguments out of range).
+ * Tier 2 is the coarse tier, read only, in its own slot numbers (slot /
+ * coarse_factor, floored): the mean of the fine slots with data in it. */
 int sdd__history_get(const sdd_history *h, int32_t entity, int tier, uint16_t series,
                     int64_t slot, double *value);
+/* A slot of a long series wherever it is kept: in the long ring, or older
+ * than it in the coarse ring (the mean of its coarse slot). */
+int sdd__history_get_baseline(const sdd_history *h, int32_t entity, uint16_t series, int64_t slot,
+                              double *value);
 /* The newest slot written for the entity, or INT64_MIN if none. */
 int64_t sdd__history_newest(const sdd_history *h, int32_t entity);
 

@@ -3,10 +3,10 @@
  *
  * The input is a history file. The store is opened with the shape the
  * file's first header copy states, so that any shape gets read, and that
- * copy's checksum is made right first: otherwise nearly every mutation of
- * the header would stop at the checksum, never reaching what is read after
- * it (the second copy keeps its checksum as it is, so a wrong one is read
- * too). A file the store accepts has every entity read back around its
+ * copy's version and checksum are made right first: otherwise nearly every
+ * mutation of the header would stop at the checksum, never reaching what is
+ * read after it, and the corpus of an older format at its version (the
+ * second copy keeps both as they are, so those are read too). A file the store accepts has every entity read back around its
  * newest slot, written one slot further, rewound, and one entity added. */
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +15,9 @@
 #include "fuzz.h"
 
 /* Offsets in a header copy (history.c, struct file_header). */
-enum { H_SLOT_SECONDS = 32, H_LONG_SLOTS = 36, H_SHORT_SLOTS = 40, H_LONG_SERIES = 44, H_SHORT_SERIES = 46,
-       H_CHECKSUM = 120, H_BYTES = 128 };
+enum { H_VERSION = 8, H_SLOT_SECONDS = 32, H_LONG_SLOTS = 36, H_SHORT_SLOTS = 40, H_LONG_SERIES = 44,
+       H_SHORT_SERIES = 46, H_COARSE_SLOTS = 64, H_COARSE_FACTOR = 68, H_CHECKSUM = 120, H_BYTES = 128 };
+#define VERSION 2u
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -58,11 +59,15 @@ static void exercise(sdd_history *h, const sdd_history_shape *shape)
             sdd__history_find(h, key);
         if (newest == INT64_MIN)
             newest = 0;
-        for (int tier = 0; tier < 2; tier++) {
-            uint16_t series = tier == 0 ? shape->long_series : shape->short_series;
+        for (int tier = 0; tier < 3; tier++) {
+            uint16_t series = tier == 1 ? shape->short_series : shape->long_series;
             for (uint16_t s = 0; s < series && s < 8; s++)
-                for (int64_t back = 0; back < 6; back++)
+                for (int64_t back = 0; back < 6; back++) {
                     sdd__history_get(h, ent, tier, s, newest - back, &v);
+                    sdd__history_get_baseline(h, ent, s, newest - back * shape->long_slots, &v);
+                }
+            if (tier == 2)
+                continue;
             if (series > 0) {
                 sdd__history_add(h, ent, tier, 0, newest + 1, 1.0);
                 sdd__history_set(h, ent, tier, 0, newest - 1, 2.0);
@@ -77,7 +82,8 @@ static void exercise(sdd_history *h, const sdd_history_shape *shape)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[FUZZ_PATH_MAX];
-    sdd_history_shape shape = {60, 16, 8, 2, 3};
+    sdd_history_shape shape = {60, 16, 8, 2, 3, 4, 5};
+    const uint32_t version = VERSION;
     uint8_t *file = malloc(size ? size : 1);
     sdd_history *h;
     sdd_error err;
@@ -91,6 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         shape.short_slots = get32(file + H_SHORT_SLOTS);
         shape.long_series = get16(file + H_LONG_SERIES);
         shape.short_series = get16(file + H_SHORT_SERIES);
+        shape.coarse_slots = get32(file + H_COARSE_SLOTS);
+        shape.coarse_factor = get32(file + H_COARSE_FACTOR);
+        memcpy(file + H_VERSION, &version, sizeof(version));
         fix_checksum(file);
     }
     fuzz_path(path, "history.db");

@@ -34,12 +34,23 @@
 
 /* ---- fake input ---------------------------------------------------------- */
 
-/* The current window and the one BACK slots earlier of every metric; NAN
- * is no data, and so is every other slot. */
+/* The current window and the one BACK slots earlier of every metric, and
+ * a level for the windows w * BACK earlier (w >= 2) and the pattern window
+ * around them; NAN is no data, and so is every other slot. */
 typedef struct fake {
     double now[SDD_M_COUNT][N];
     double then[SDD_M_COUNT][N];
+    double older[SDD_BASELINE_WEEKS_MAX + 1];
 } fake;
+
+/* The older weeks' level at slot s, NAN outside them. */
+static double older_level(const fake *f, int64_t s)
+{
+    for (int w = 2; w <= SDD_BASELINE_WEEKS_MAX; w++)
+        if (s >= FIRST - (int64_t)w * BACK - N && s <= SLOT - (int64_t)w * BACK + N)
+            return f->older[w];
+    return NAN;
+}
 
 static int fake_series(const void *ctx, int metric, int64_t first, int n, double *out)
 {
@@ -50,7 +61,7 @@ static int fake_series(const void *ctx, int metric, int64_t first, int n, double
         int64_t s = first + i;
         out[i] = s >= FIRST && s <= SLOT               ? f->now[metric][s - FIRST]
                  : s >= FIRST - BACK && s <= SLOT - BACK ? f->then[metric][s - FIRST + BACK]
-                                                         : NAN;
+                                                         : older_level(f, s);
         present += !isnan(out[i]);
     }
     return present;
@@ -64,6 +75,8 @@ static fake *fake_new(void)
     for (int m = 0; m < SDD_M_COUNT; m++)
         for (int i = 0; i < N; i++)
             f->now[m][i] = f->then[m][i] = NAN;
+    for (int w = 0; w <= SDD_BASELINE_WEEKS_MAX; w++)
+        f->older[w] = NAN;
     return f;
 }
 
@@ -82,6 +95,7 @@ static sdd_profile profile(void)
     memset(&p, 0, sizeof(p));
     p.v[SDD_P_PATTERN_LENGTH_MINUTES] = 60;
     p.v[SDD_P_TIME_DELTA_HOURS] = 168;
+    p.v[SDD_P_BASELINE_WEEKS] = 1;
     p.v[SDD_P_FLATTEN_STEP] = 3;
     p.v[SDD_P_WIDTH] = 3;
     p.v[SDD_P_SPIKE_CONSTANT_THRESHOLD] = 20;
@@ -93,8 +107,8 @@ static sdd_profile profile(void)
     return p;
 }
 
-static int detect(const sdd_detector *d, const fake *f, const sdd_profile *p, sdd_season season,
-                  sdd_season ref_season, sdd_symptom *out)
+/* What a detector sees of the fake at SLOT, every week a workday. */
+static sdd_detect_input input_of(const fake *f, const sdd_profile *p, sdd_season season)
 {
     sdd_detect_input in;
 
@@ -103,9 +117,17 @@ static int detect(const sdd_detector *d, const fake *f, const sdd_profile *p, sd
     in.step = STEP;
     in.slot = SLOT;
     in.season = season;
-    in.ref_season = ref_season;
     in.series = fake_series;
     in.ctx = f;
+    return in;
+}
+
+static int detect(const sdd_detector *d, const fake *f, const sdd_profile *p, sdd_season season,
+                  sdd_season ref_season, sdd_symptom *out)
+{
+    sdd_detect_input in = input_of(f, p, season);
+
+    in.ref_season[0] = ref_season;
     return d->run(&in, out, 4);
 }
 
@@ -117,6 +139,100 @@ static int spike_run(const fake *f, const sdd_profile *p, sdd_symptom *out)
 static int udp_run(const fake *f, const sdd_profile *p, sdd_symptom *out)
 {
     return detect(&sdd__detectors[SDD_DET_PATTERN], f, p, SDD_SEASON_WORKDAY, SDD_SEASON_WORKDAY, out);
+}
+
+/* The volume detector on the TCP bytes alone, with holidays the older
+ * weeks `holiday` (bit w: w weeks back). */
+static int volume_run(const fake *f, const sdd_profile *p, unsigned holiday, sdd_symptom *out)
+{
+    sdd_detect_input in = input_of(f, p, SDD_SEASON_WORKDAY);
+
+    for (int w = 1; w <= SDD_BASELINE_WEEKS_MAX; w++)
+        in.ref_season[w - 1] = holiday & (1u << w) ? SDD_SEASON_HOLIDAY : SDD_SEASON_WORKDAY;
+    return sdd__detectors[SDD_DET_VOLUME].run(&in, out, 4);
+}
+
+/* TCP bytes: `now` a slot today, `week1` a week ago, `older` the weeks
+ * before; the volume window of 10 slots. */
+static fake *tcp_weeks(double now, double week1, double older)
+{
+    fake *f = fake_new();
+
+    fill(f->now[SDD_M_TCP_BYTES], 0, N, now);
+    fill(f->then[SDD_M_TCP_BYTES], 0, N, week1);
+    for (int w = 2; w <= SDD_BASELINE_WEEKS_MAX; w++)
+        f->older[w] = older;
+    return f;
+}
+
+static sdd_profile volume_profile(int weeks)
+{
+    sdd_profile p = profile();
+
+    p.v[SDD_P_VOLUME_LENGTH_MINUTES] = 10;
+    p.v[SDD_P_TCP_SUM_PERCENT_THRESHOLD] = 0.5;
+    p.v[SDD_P_TCP_SUM_WEIGHT] = 0.3;
+    p.v[SDD_P_BASELINE_WEEKS] = weeks;
+    return p;
+}
+
+/* ---- the baseline over several weeks --------------------------------------- */
+
+/* A burst a week ago (3000 a slot, 1000 usual): today's 600 is a fall of
+ * 80 % against that week alone, of 40 % against the lower median of four.
+ * A quiet week a week ago (an incident, a holiday not declared): today
+ * just as quiet is a fall of 70 % against the four weeks, none against
+ * that week alone. A week of another season is left out; with only one
+ * week left, it decides. */
+static void test_volume_weeks_outvote_an_odd_week(void **state)
+{
+    (void)state;
+    fake *f = tcp_weeks(600, 3000, 1000);
+    sdd_profile one = volume_profile(1), four = volume_profile(4);
+    sdd_symptom s[4];
+
+    assert_int_equal(volume_run(f, &one, 0, s), 1);
+    assert_near(s[0].strength, 0.8, 1e-12);
+    assert_string_equal(s[0].description, "tcp_sum 6000 bytes, 30000 one week earlier (-80%)");
+    assert_int_equal(volume_run(f, &four, 0, s), 0);
+    free(f);
+
+    f = tcp_weeks(300, 300, 1000);
+    assert_int_equal(volume_run(f, &one, 0, s), 0);
+    assert_int_equal(volume_run(f, &four, 0, s), 1);
+    assert_near(s[0].strength, 0.7, 1e-12);
+    assert_string_equal(s[0].description, "tcp_sum 3000 bytes, 10000 the lower median of 4 earlier weeks (-70%)");
+    assert_int_equal(volume_run(f, &four, 1u << 2, s), 1);                   /* 300, 1000, 1000 */
+    assert_int_equal(volume_run(f, &four, 1u << 2 | 1u << 3 | 1u << 4, s), 0);  /* 300 alone */
+    f->older[3] = NAN;                                                       /* no data: left out too */
+    assert_int_equal(volume_run(f, &four, 1u << 2, s), 0);                   /* 300, 1000 */
+    free(f);
+}
+
+/* Last week's UDP stopped at slot 40, the older weeks and today are flat:
+ * the change is that week's, not today's. */
+static void test_udp_weeks_outvote_an_odd_week(void **state)
+{
+    (void)state;
+    fake *f = fake_new();
+    sdd_profile p = profile();
+    sdd_symptom s[4];
+
+    fill(f->now[SDD_M_UDP_BYTES], 0, N, 1000);
+    fill(f->then[SDD_M_UDP_BYTES], 0, 40, 1000);
+    fill(f->then[SDD_M_UDP_BYTES], 40, N, 0);
+    for (int w = 2; w <= 4; w++)
+        f->older[w] = 1000;
+    p.v[SDD_P_UDP_PATTERN_PERCENT_THRESHOLD] = 0.3;
+    assert_int_equal(udp_run(f, &p, s), 1);         /* over that week's trough after its stop: large */
+    assert_near(s[0].strength, 1, 0);
+    p.v[SDD_P_BASELINE_WEEKS] = 4;
+    assert_int_equal(udp_run(f, &p, s), 0);
+    fill(f->now[SDD_M_UDP_BYTES], 40, N, 0);        /* today's stop, against every week: 1/3 or more */
+    assert_int_equal(udp_run(f, &p, s), 1);
+    assert_near(s[0].strength, 1.0 / 3, 1e-12);
+    assert_non_null(strstr(s[0].description, "in 4 earlier weeks (lower median)"));
+    free(f);
 }
 
 /* ---- peaks --------------------------------------------------------------- */
@@ -640,6 +756,8 @@ int main(void)
         cmocka_unit_test(test_udp_threshold_zero),
         cmocka_unit_test(test_udp_missing_data),
         cmocka_unit_test(test_udp_season),
+        cmocka_unit_test(test_volume_weeks_outvote_an_odd_week),
+        cmocka_unit_test(test_udp_weeks_outvote_an_odd_week),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,7 +291,7 @@ static void test_wrap_around(void **state)
 
 static void test_gaps_are_no_data(void **state)
 {
-    sdd_history_shape shape = {60, 50, 10, 1, 1};
+    sdd_history_shape shape = {60, 50, 10, 1, 1, 0, 0};
     sdd_history *h = open_ok(NULL, &shape);
     int32_t e = sdd__history_entity(h, "a", NULL);
 
@@ -571,6 +571,91 @@ static void test_roll_back_to_checkpoint(void **state)
     sdd__history_close(h);
 }
 
+/* A long ring of 10 slots, a coarse ring of 4 coarse slots of 3: coarse
+ * slot c covers slots 3c .. 3c+2. */
+static const sdd_history_shape coarse_shape = {
+    .slot_seconds = 60, .long_slots = 10, .short_slots = 5, .long_series = 2, .short_series = 1,
+    .coarse_slots = 4, .coarse_factor = 3,
+};
+
+/* Slot s holds s in long series 0, except `missing`. */
+static void write_plain(sdd_history *h, int32_t e, int64_t from, int64_t to, int64_t missing, double plus)
+{
+    for (int64_t s = from; s <= to; s++)
+        if (s != missing)
+            assert_int_equal(sdd__history_set(h, e, 0, 0, s, (double)s + plus), 0);
+}
+
+/* A coarse slot is the mean of its slots with data, folded as its first
+ * slot leaves the long ring; the baseline read takes the long ring while
+ * it holds the slot, the coarse ring after; the coarse ring holds 4. */
+static void test_coarse_fold(void **state)
+{
+    sdd_history *h = open_ok(NULL, &coarse_shape);
+    int32_t e = sdd__history_entity(h, "a", NULL);
+    double v = -1;
+
+    (void)state;
+    write_plain(h, e, 0, 30, 13, 0);        /* long ring: 21..30; folded: up to 20 / 3 = 6 */
+    assert_true(get(h, e, 2, 0, 6) == 19);  /* (18 + 19 + 20) / 3 */
+    assert_true(get(h, e, 2, 0, 4) == 13);  /* (12 + 14) / 2: 13 has no data */
+    assert_true(get(h, e, 2, 0, 3) == 10);
+    assert_true(isnan(get(h, e, 2, 0, 2)));   /* older than the ring of 4 */
+    assert_true(isnan(get(h, e, 2, 0, 7)));   /* not folded yet: 21 is in the long ring */
+    assert_true(isnan(get(h, e, 2, 1, 6)));   /* series 1 never written */
+    assert_int_equal(sdd__history_get_baseline(h, e, 0, 21, &v), 1);
+    assert_true(v == 21);
+    assert_int_equal(sdd__history_get_baseline(h, e, 0, 20, &v), 1);
+    assert_true(v == 19);
+    assert_int_equal(sdd__history_get_baseline(h, e, 0, 8, &v), 0);
+    assert_int_equal(sdd__history_add(h, e, 2, 0, 6, 1), -1);     /* read only */
+    write_plain(h, e, 60, 60, -1, 0);       /* a gap: what the ring held is folded, the rest no data */
+    assert_true(isnan(get(h, e, 2, 0, 16)));
+    assert_true(isnan(get(h, e, 2, 0, 13)));
+    sdd__history_close(h);
+}
+
+/* Rewound and written again (as a restart from a checkpoint does), a
+ * coarse slot folded before keeps its value, even when the slots it came
+ * from are written otherwise; the next ones fold as they leave. */
+static void test_coarse_folds_once(void **state)
+{
+    sdd_history *h = open_ok(NULL, &coarse_shape);
+    int32_t e = sdd__history_entity(h, "a", NULL);
+
+    (void)state;
+    write_plain(h, e, 0, 30, -1, 0);
+    sdd__history_rewind(h, e, 25);
+    write_plain(h, e, 25, 33, -1, 100);
+    assert_true(get(h, e, 2, 0, 6) == 19);
+    assert_true(get(h, e, 2, 0, 7) == 22);  /* 21..23, from the long ring */
+    sdd__history_close(h);
+}
+
+/* A restart from a checkpoint gets the coarse ring back as it was, however
+ * far the engine went on and folded. */
+static void test_coarse_roll_back(void **state)
+{
+    struct fixture *f = *state;
+    sdd_history *h = open_ok(f->path, &coarse_shape);
+    int32_t e = sdd__history_entity(h, "a", NULL);
+
+    write_plain(h, e, 0, 30, 13, 0);
+    assert_int_equal(sdd__history_sync(h, NULL), 0);
+    assert_int_equal(sdd__history_begin(h, 1, NULL), 0);
+    write_plain(h, e, 31, 80, -1, 1000);
+    assert_true(get(h, e, 2, 0, 6) != 19);
+    assert_int_equal(sdd__history_roll_back(h, 1, NULL), 0);
+    assert_int_equal(sdd__history_newest(h, e), 30);
+    assert_true(get(h, e, 2, 0, 6) == 19);
+    assert_true(get(h, e, 2, 0, 4) == 13);
+    assert_true(get(h, e, 2, 0, 3) == 10);
+    assert_true(isnan(get(h, e, 2, 0, 7)));
+    write_plain(h, e, 31, 33, -1, 0);       /* folds 7 again, as the first run did */
+    assert_true(get(h, e, 2, 0, 7) == 22);
+    sdd__history_close(h);
+}
+
 /* A full disk while the undo log keeps bytes (a file size limit at the
  * log's size stands for it: its write fails with EFBIG): the log is
  * emptied and says no checkpoint, so nothing wrong is put back; it counts
@@ -667,11 +752,23 @@ static void test_foreign_refused(void **state)
 static void test_newer_version_refused(void **state)
 {
     struct fixture *f = *state;
-    const uint32_t v = 2;
+    const uint32_t v = 3;
 
     make_small_file(f->path);
     poke(f->path, OFF_VERSION, &v, sizeof(v));
     open_refused(f->path, &default_shape, "newer version");
+}
+
+/* Version 1 had no coarse tier: its blocks are laid out otherwise. */
+static void test_older_version_refused(void **state)
+{
+    struct fixture *f = *state;
+    const uint32_t v = 1;
+
+    make_small_file(f->path);
+    poke(f->path, OFF_VERSION, &v, sizeof(v));
+    poke(f->path, COPY_SPACING + OFF_VERSION, &v, sizeof(v));
+    open_refused(f->path, &default_shape, "an older history format");
 }
 
 static void test_corrupt_header_refused(void **state)
@@ -867,6 +964,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_truncated_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_older_version_refused, setup, teardown),
+        cmocka_unit_test(test_coarse_fold),
+        cmocka_unit_test(test_coarse_folds_once),
+        cmocka_unit_test_setup_teardown(test_coarse_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_header_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_header_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leftover_block_reused_clean, setup, teardown),
