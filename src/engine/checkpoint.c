@@ -132,6 +132,8 @@ static json_t *service_state_json(const sdd_engine *e, int i)
     json_object_set_new(o, "events", events);
     json_object_set_new(o, "rows", rows_json(e, st));
     json_object_set_new(o, "relevant_state", st->rs.open ? relevant_state_json(&st->rs) : json_null());
+    json_object_set_new(o, "profile_class", json_integer(st->auto_class));
+    json_object_set_new(o, "profile_day", json_integer(st->auto_day));
     return o;
 }
 
@@ -671,6 +673,23 @@ static int restore_rows(rd *r, sdd__service_state *st, json_t *svc)
     return 0;
 }
 
+/* The automatic profile's class and the day it was chosen (profile.h);
+ * a state written before there were any has neither. */
+static int restore_class(rd *r, int svc, json_t *j)
+{
+    int cls;
+    int64_t day;
+
+    if (!json_object_get(j, "profile_class"))
+        return 0;
+    if (get_int(r, j, "profile_class", SDD_AUTO_NONE, SDD_AUTO_COUNT - 1, &cls) < 0 ||
+        get_mark(r, j, "profile_day", TIME_LIMIT / 86400, &day) < 0)
+        return -1;
+    sdd__services_set_class(&r->e->services, svc, sdd__inventory_service(r->e->inv, svc), &r->e->cfg,
+                            (sdd_auto_class)cls, day);
+    return 0;
+}
+
 /* A service of the state: one of its inventory, listed once. */
 static int restore_service(rd *r, json_t *j, uint8_t *seen)
 {
@@ -692,7 +711,7 @@ static int restore_service(rd *r, json_t *j, uint8_t *seen)
     if (!st)
         return bad(r, "vpn_id", "\"%s\" could not be given memory or history", vpn);
     n_terms = sdd__inventory_service(e->inv, svc)->n_terms;
-    if (restore_events(r, st, j, n_terms) < 0 || restore_rows(r, st, j) < 0)
+    if (restore_events(r, st, j, n_terms) < 0 || restore_rows(r, st, j) < 0 || restore_class(r, svc, j) < 0)
         return -1;
     return restore_relevant_state(r, &st->rs, j, n_terms);
 }

@@ -91,7 +91,8 @@ static sdd_season season_of(const sdd_engine *e, int64_t t)
 
 void sdd__history_shape_for(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape)
 {
-    sdd_history_need all = {SDD_HISTORY_OPEN_SLOTS, SDD_HISTORY_OPEN_SLOTS, 0};
+    /* the long tier holds a day at least: automatic profiles read it */
+    sdd_history_need all = {sdd__profile_history_slots(cfg->time_step_seconds), SDD_HISTORY_OPEN_SLOTS, 0};
     int factor = SDD_HISTORY_COARSE_SECONDS / cfg->time_step_seconds;
 
     for (int i = 0; i < cfg->n_profiles; i++) {
@@ -127,9 +128,11 @@ int sdd__check_profiles(const sdd_config *cfg, sdd_inventory *inv, const char *p
 {
     for (int i = 0; i < sdd__inventory_count(inv); i++) {
         const sdd_service *s = sdd__inventory_service(inv, i);
-        if (s->profile[0] && !sdd__config_profile(cfg, s->profile))
+        if (s->profile[0] && !sdd__config_profile(cfg, s->profile) &&
+            sdd__profile_class_named(s->profile) == SDD_AUTO_NONE)
             return sdd__fail(err, SDD_E_CONFIG, "%s: service %s: profile '%s' is not defined by the configuration "
-                             "(no key[%s] line)", path, s->vpn_id, s->profile, s->profile);
+                             "(no key[%s] line) nor a template (stable, unstable, bursty)", path, s->vpn_id, s->profile,
+                             s->profile);
     }
     return 0;
 }
@@ -185,7 +188,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         e->hist = open_history(cfg, &e->strategy, &e->shape, err);
     else
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
-    sdd__services_init(&e->services, e->slots.n_rows);
+    sdd__services_init(&e->services, e->slots.n_rows, &e->cfg);
     if (!e->hist || sdd__holidays_parse(cfg->holidays, &e->holidays, &e->n_holidays, err) < 0 || check_state_dir(cfg->state_file, err) < 0 ||
         (cfg->inventory_file[0] && load_inventory(e, cfg->inventory_file, err) < 0) ||
         sdd__checkpoint_load(e, err) < 0) {
@@ -272,8 +275,11 @@ static void close_slot(sdd_engine *e, int64_t slot)
         state_of(e, count - 1);
     sl->row_closed_empty[row] = !had_data;
     if (had_data)
-        for (int i = 0; i < e->services.n; i++)
+        for (int i = 0; i < e->services.n; i++) {
             sdd__slot_write(sl, e->hist, e->services.st[i].hist, e->services.st[i].rows, slot);
+            sdd__services_revise(&e->services, i, sdd__inventory_service(e->inv, i), &e->cfg, e->hist, slot,
+                                 e->cfg.time_step_seconds);
+        }
     e->counters[C_SLOTS_CLOSED]++;
     if (had_data && slot > sl->first_slot)
         for (int i = 0; i < e->services.n; i++)

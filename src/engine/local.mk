@@ -9,6 +9,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/services.c src/engine/services.h \
 	src/engine/slots.c src/engine/slots.h \
 	src/engine/history.c src/engine/history.h \
+	src/engine/profile.c src/engine/profile.h \
 	src/engine/undo.c src/engine/undo.h \
 	src/engine/inventory.c src/engine/inventory.h \
 	src/engine/metrics.h \
@@ -33,6 +34,10 @@ tests_unit_engine_test_inventory_LDADD = $(TEST_LIBS)
 CMOCKA_TESTS += tests/unit/engine/test_checkpoint
 tests_unit_engine_test_checkpoint_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_checkpoint_LDADD = $(TEST_LIBS) $(ZLIB_LIBS)
+
+CMOCKA_TESTS += tests/unit/engine/test_profile
+tests_unit_engine_test_profile_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_profile_LDADD = $(TEST_LIBS) $(MATH_LIBS)
 
 CMOCKA_TESTS += tests/unit/engine/test_reload
 tests_unit_engine_test_reload_CFLAGS = $(TEST_CFLAGS)

@@ -6,10 +6,11 @@
 #include "engine/metrics.h"
 #include "engine/services.h"
 
-void sdd__services_init(sdd__services *sv, int n_rows)
+void sdd__services_init(sdd__services *sv, int n_rows, const sdd_config *cfg)
 {
     memset(sv, 0, sizeof(*sv));
     sv->n_rows = n_rows;
+    sdd__profile_templates(cfg, sv->templates);
 }
 
 void sdd__services_free(sdd__services *sv)
@@ -23,17 +24,32 @@ void sdd__services_free(sdd__services *sv)
     memset(sv, 0, sizeof(*sv));
 }
 
-static const sdd_profile *profile_of(const sdd_config *cfg, const sdd_service *s)
+/* 1 when the inventory chose the service's profile: one other than
+ * "default", which is what a service without one has (inventory.c). */
+static int chosen(const sdd_service *s)
 {
-    const sdd_profile *p = sdd__config_profile(cfg, s->profile);
-    return p ? p : &cfg->profiles[0];
+    return s->profile[0] && strcmp(s->profile, "default") != 0;
+}
+
+/* The inventory's profile (a template when it names one), else the
+ * template of the service's class (the default profile until it has one). */
+static const sdd_profile *profile_of(const sdd__services *sv, const sdd__service_state *st, const sdd_config *cfg,
+                                     const sdd_service *s)
+{
+    sdd_auto_class named = chosen(s) ? sdd__profile_class_named(s->profile) : SDD_AUTO_NONE;
+    const sdd_profile *p = named != SDD_AUTO_NONE ? &sv->templates[named]
+                           : chosen(s)             ? sdd__config_profile(cfg, s->profile)
+                                                   : NULL;
+    return p ? p : st->auto_class == SDD_AUTO_NONE ? &cfg->profiles[0] : &sv->templates[st->auto_class];
 }
 
 static int make_state(sdd__services *sv, sdd__service_state *st, const sdd_service *s, const sdd_config *cfg,
                       sdd_history *hist)
 {
     memset(st, 0, sizeof(*st));
-    st->profile = profile_of(cfg, s);
+    st->auto_class = SDD_AUTO_NONE;
+    st->auto_day = INT64_MIN;
+    st->profile = profile_of(sv, st, cfg, s);
     st->rows = calloc((size_t)sv->n_rows * SDD_M_COUNT, sizeof(double));
     st->hist = sdd__history_entity(hist, s->vpn_id, NULL);
     if (st->rows && st->hist >= 0)
@@ -67,8 +83,38 @@ sdd__service_state *sdd__services_get(sdd__services *sv, int svc, sdd_inventory 
 
 void sdd__services_reprofile(sdd__services *sv, sdd_inventory *inv, const sdd_config *cfg)
 {
+    sdd__profile_templates(cfg, sv->templates);
     for (int i = 0; i < sv->n; i++)
-        sv->st[i].profile = profile_of(cfg, sdd__inventory_service(inv, i));
+        sv->st[i].profile = profile_of(sv, &sv->st[i], cfg, sdd__inventory_service(inv, i));
+}
+
+static int64_t day_of(int64_t slot, int step)
+{
+    int64_t t = slot * step;
+    return (t >= 0 ? t : t - 86399) / 86400;
+}
+
+void sdd__services_revise(sdd__services *sv, int svc, const sdd_service *s, const sdd_config *cfg,
+                          const sdd_history *hist, int64_t slot, int step)
+{
+    sdd__service_state *st = &sv->st[svc];
+    int64_t day = day_of(slot, step);
+    sdd_auto_class cls;
+
+    if (chosen(s) || day <= st->auto_day || sdd__lifecycle_is_open(&st->rs, st->profile))
+        return;
+    cls = sdd__profile_classify(hist, st->hist, slot, step);
+    sdd__services_set_class(sv, svc, s, cfg, cls == SDD_AUTO_NONE ? st->auto_class : cls, day);
+}
+
+void sdd__services_set_class(sdd__services *sv, int svc, const sdd_service *s, const sdd_config *cfg,
+                             sdd_auto_class cls, int64_t day)
+{
+    sdd__service_state *st = &sv->st[svc];
+
+    st->auto_class = cls;
+    st->auto_day = day;
+    st->profile = profile_of(sv, st, cfg, s);
 }
 
 static int same_addr(const sdd_addr *a, const sdd_addr *b)

@@ -10,6 +10,7 @@
 #include "engine/config.h"
 #include "engine/history.h"
 #include "engine/inventory.h"
+#include "engine/profile.h"
 #include "lifecycle/lifecycle.h"
 
 #define SDD_EVENTS_KEPT 32
@@ -21,6 +22,8 @@ typedef struct sdd__service_state {
     sdd_event events[SDD_EVENTS_KEPT];  /* ring */
     int n_events, next_event;
     sdd_relevant_state rs;
+    sdd_auto_class auto_class;          /* its automatic profile's class (profile.h) */
+    int64_t auto_day;                   /* the day (UTC, of event time) it was last classed */
 } sdd__service_state;
 
 /* A session of a peer outside any VRF (the global instance: no RD) that is
@@ -43,9 +46,10 @@ typedef struct sdd__services {
     uint64_t refused;                   /* services that could not get memory or history */
     sdd__peer_down *downs;              /* global peers down, oldest first */
     int n_downs, cap_downs;
+    sdd_profile templates[SDD_AUTO_COUNT];      /* of the automatic profiles, from the configuration */
 } sdd__services;
 
-void sdd__services_init(sdd__services *sv, int n_rows);
+void sdd__services_init(sdd__services *sv, int n_rows, const sdd_config *cfg);
 void sdd__services_free(sdd__services *sv);
 /* The state of service `svc`, made for every service the inventory has
  * gained since the last call (with its profile from cfg and its history
@@ -56,6 +60,16 @@ sdd__service_state *sdd__services_get(sdd__services *sv, int svc, sdd_inventory 
 
 /* Every service's profile looked up again, in a new configuration. */
 void sdd__services_reprofile(sdd__services *sv, sdd_inventory *inv, const sdd_config *cfg);
+
+/* A service with no profile in the inventory is classed again from its
+ * history (profile.h) at the first slot of each day closed with data,
+ * unless its relevant state is open (then at the first slot after it
+ * closes): a profile is not changed under a disruption being followed. */
+void sdd__services_revise(sdd__services *sv, int svc, const sdd_service *s, const sdd_config *cfg,
+                          const sdd_history *hist, int64_t slot, int step);
+/* Sets the class and day of a service as a checkpoint had them. */
+void sdd__services_set_class(sdd__services *sv, int svc, const sdd_service *s, const sdd_config *cfg,
+                             sdd_auto_class cls, int64_t day);
 
 /* A global peer went down (kept until it comes back up), or came back. */
 void sdd__services_peer_down(sdd__services *sv, const sdd_addr *router, const sdd_addr *peer, int64_t time,
