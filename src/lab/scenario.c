@@ -66,6 +66,16 @@ static const kind_info kind_table[SDD_GEN_KIND_COUNT] = {
     [SDD_GEN_MAINTENANCE] = {"maintenance", 0, "[]"},
     [SDD_GEN_TRAFFIC_SHIFT] = {"traffic_shift", 0, "[]"},
     [SDD_GEN_LINK_SATURATION] = {"link_saturation", 1, "[\"link_saturation\"]"},
+    [SDD_GEN_SITE_BLACKHOLE] = {"site_blackhole", 1, "[\"udp_sum\",\"tcp_sum\"]"},
+    [SDD_GEN_PARTIAL_DROPS] = {"partial_drops", 1, "[\"flow_fwd\"]"},
+    [SDD_GEN_RR_PEER_DOWN] = {"rr_peer_down", 1,
+                              "[\"bmp_peer_down\",\"bmp_withdraw\",\"udp_sum\",\"tcp_sum\"]"},
+    [SDD_GEN_MAX_PREFIX] = {"max_prefix", 1, "[" LINK_DOWN_EXPECTED "]"},
+    [SDD_GEN_EXPORTER_SILENT] = {"exporter_silent", 0, "[]"},
+    [SDD_GEN_LATE_DATA] = {"late_data", 0, "[]"},
+    [SDD_GEN_ZERO_BMP_TIMESTAMPS] = {"zero_bmp_timestamps", 0, "[]"},
+    [SDD_GEN_INITIAL_RIB_DUMP] = {"initial_rib_dump", 0, "[]"},
+    [SDD_GEN_PAST_HOLIDAY] = {"past_holiday", 0, "[]"},
 };
 
 /* How much a service's traffic and routes move on their own. */
@@ -103,13 +113,45 @@ static const drop_reason drop_reasons[] = {
 #define FWD_ACL_DENY 129
 #define FWD_ACL_DROP 130
 #define PEER_DOWN_ADMIN 2       /* the reason code a planned shutdown gives */
+/* BMP reason 1, the PE closed the session with a NOTIFICATION: for a
+ * maximum-prefix teardown it is a Cease, subcode 1, which pmacct does not
+ * decode: its msglog carries reason_type 1 and its text, nothing more. */
+#define PEER_DOWN_LOCAL_NOTIFY 1
+
+/* RFC 7854 4.9 reasons as pmacct's msglog spells them (reason_str). */
+static const char *const peer_down_text[] = {
+    "Reserved",
+    "The local system closed the session",
+    "The local system closed the session without a notification message",
+    "The remote system closed the session",
+    "The remote system closed the session without a notification message",
+    "Info for this peer will no longer be sent for configuration reasons",
+};
+
+/* The route reflector every PE peers with in the global instance. */
+#define RR_ADDRESS "192.0.2.254"
 
 /* ---- the network ----------------------------------------------------- */
+
+/* [from, to) in microseconds; empty when to <= from. */
+typedef struct span {
+    int64_t from, to;
+} span;
+
+static int in_span(const span *p, int64_t us)
+{
+    return us >= p->from && us < p->to;
+}
 
 typedef struct gen_pe {
     char ip[16];
     char host[16];
     uint16_t bmp_port;
+    /* collection troubles of the router, one of each at most */
+    span silent;                /* no flow export at all */
+    span late;                  /* flow records of these minutes written late_by_us late */
+    int64_t late_by_us;
+    span zero_time;             /* BMP per-peer timestamps written as 0 */
     uint16_t n_ifaces;          /* termination interfaces given out so far */
     uint32_t *terms;            /* its terminations (global indexes) */
     uint32_t n_terms, cap_terms;
@@ -143,6 +185,8 @@ typedef struct gen_service {
     double night;               /* floor of the daily curve */
     double weekend;             /* business-hours level on weekends and holidays */
     double day_level, burst;
+    span dip;                   /* a past holiday of the service: traffic at dip_level */
+    double dip_level;
     int64_t burst_end_us, next_burst_us, next_churn_us;
     uint32_t ev_first, ev_count, ev_cursor;
     prng rng;                   /* its background: noise, churn, bursts */
@@ -168,12 +212,17 @@ typedef struct gen_event {
 
 /* ---- BMP and telemetry messages waiting for their minute -------------- */
 
-enum { MSG_PEER_UP, MSG_PEER_DOWN, MSG_UPDATE, MSG_WITHDRAW, MSG_IF_UP, MSG_IF_DOWN };
+enum {
+    MSG_PEER_UP, MSG_PEER_DOWN, MSG_UPDATE, MSG_WITHDRAW, MSG_IF_UP, MSG_IF_DOWN,
+    MSG_RR_UP, MSG_RR_DOWN, MSG_RR_UPDATE, MSG_RR_WITHDRAW,    /* the service's route reflector */
+};
 
 typedef struct gen_msg {
-    int64_t us;
+    int64_t us;                 /* when the collector got it */
     uint64_t order;             /* ties keep the order of creation */
-    uint32_t term;
+    uint32_t term;              /* whose session or route */
+    uint32_t age_s;             /* a table dump's route: the router got it this long before */
+    uint16_t pe;                /* the router that reports it */
     uint8_t type, prefix, arg;  /* arg: peer_down reason */
     uint16_t med;
 } gen_msg;
@@ -211,6 +260,9 @@ typedef struct gen {
     gen_heap heap;
     gen_out flows, bmp, tele;
     uint64_t bmp_seq, tele_seq;
+    char *held;                 /* flow lines written late: (release time, length, text)... */
+    size_t held_len, held_cap;
+    int64_t hold_until_us;      /* while set, flow lines go to held, due then */
     int64_t text_minute;
     char minute_text[24];       /* "2026-01-05 10:01:" of text_minute */
     double curve[MINUTES_PER_DAY];      /* business share of traffic by minute of day */
@@ -627,17 +679,20 @@ static int plan_network(gen *g)
 
 /* ---- planning the events ----------------------------------------------- */
 
-/* Detectors compare with the same time one week earlier, so events go after
- * the first 7 days and 2 hours when the run leaves at least 6 hours there;
- * shorter runs get them in their last day (all but the first 2 hours of a
- * one-day run). They end an hour before the run does, so that recovery and
- * the scorer's grace window are in the data. */
+/* Detectors compare with the same time of past weeks, so events go after
+ * four weeks and 2 hours when the run leaves at least 6 hours there, else
+ * after one week and 2 hours on the same condition; shorter runs get them in
+ * their last day (all but the first 2 hours of a one-day run). They end an
+ * hour before the run does, so that recovery and the scorer's grace window
+ * are in the data. */
 static void plan_window(gen *g)
 {
     int64_t run = g->end_us - g->start_us;
-    int64_t warm = (7 * DAY_S + 7200) * US, tail = 3600 * US;
+    int64_t month = (28 * DAY_S + 7200) * US, warm = (7 * DAY_S + 7200) * US, tail = 3600 * US;
 
-    if (run - warm - tail >= 6 * 3600 * US)
+    if (run - month - tail >= 6 * 3600 * US)
+        g->window_start_us = g->start_us + month;
+    else if (run - warm - tail >= 6 * 3600 * US)
         g->window_start_us = g->start_us + warm;
     else if (run > DAY_S * US)
         g->window_start_us = g->end_us - DAY_S * US;
@@ -764,6 +819,15 @@ static void draw_flaps(gen *g, gen_event *e)
     e->effect_end_us = e->end_us;
 }
 
+/* The CE sent more routes than the PE accepts: the PE tears the session
+ * down with a NOTIFICATION and keeps it down until someone clears it. */
+static void draw_max_prefix(gen *g, gen_event *e)
+{
+    draw_link_down(g, e);
+    e->code = PEER_DOWN_LOCAL_NOTIFY;
+    e->link_loss = 0;
+}
+
 static uint8_t other_term(gen *g, const gen_service *s, uint8_t not)
 {
     uint8_t t;
@@ -793,6 +857,7 @@ static void draw_event(gen *g, gen_event *e, int kind, uint32_t si)
         e->level = prng_uniform(&g->plan, 0.3, 0.6);
         break;
     case SDD_GEN_FWD_DROPS:
+    case SDD_GEN_PARTIAL_DROPS:
         draw_span(g, e, 10 * 60, 45 * 60);
         r = &drop_reasons[prng_range(&g->plan, 0, N_DROP_REASONS - 1)];
         e->code = r->code;
@@ -809,7 +874,28 @@ static void draw_event(gen *g, gen_event *e, int kind, uint32_t si)
         draw_span(g, e, 24 * 60, 64 * 60);
         e->level = prng_uniform(&g->plan, 0.90, 0.97);
         break;
+    case SDD_GEN_SITE_BLACKHOLE:
+        draw_span(g, e, 10 * 60, 45 * 60);
+        e->level = prng_uniform(&g->plan, 0.02, 0.08);       /* what still gets through */
+        break;
+    case SDD_GEN_RR_PEER_DOWN:
+        draw_span(g, e, 5 * 60, 40 * 60);
+        e->code = (uint8_t)prng_range(&g->plan, 1, 4);
+        e->level = prng_uniform(&g->plan, 0.6, 1.0);         /* of the site's traffic lost */
+        e->effect_end_us = e->end_us + MINUTE_US;
+        break;
+    case SDD_GEN_MAX_PREFIX: draw_max_prefix(g, e); break;
+    case SDD_GEN_PAST_HOLIDAY:
+        draw_span(g, e, 6 * 3600, 12 * 3600);
+        e->level = prng_uniform(&g->plan, 0.1, 0.3);
+        break;
     }
+}
+
+/* Draws of a service's kind that only fit a VPN of several sites. */
+static int needs_sites(int kind)
+{
+    return kind == SDD_GEN_TRAFFIC_SHIFT || kind == SDD_GEN_SITE_BLACKHOLE || kind == SDD_GEN_PARTIAL_DROPS;
 }
 
 static int place_event(gen *g, int kind)
@@ -819,11 +905,18 @@ static int place_event(gen *g, int kind)
     for (int attempt = 0; attempt < 100; attempt++) {
         uint32_t si = (uint32_t)prng_range(&g->plan, 0, g->n_svc - 1);
 
-        if (kind == SDD_GEN_TRAFFIC_SHIFT && g->svc[si].n_term < 2)
+        gen_service *s = &g->svc[si];
+
+        if ((needs_sites(kind) && s->n_term < 2) || (kind == SDD_GEN_PAST_HOLIDAY && s->dip.to))
             continue;
         draw_event(g, &e, kind, si);
-        if (service_free(g, si, e.start_us, e.effect_end_us))
-            return add_event(g, &e) ? 1 : -1;
+        if (!service_free(g, si, e.start_us, e.effect_end_us))
+            continue;
+        if (kind == SDD_GEN_PAST_HOLIDAY) {
+            s->dip = (span){e.start_us - 7 * DAY_S * US, e.end_us - 7 * DAY_S * US};
+            s->dip_level = e.level;
+        }
+        return add_event(g, &e) ? 1 : -1;
     }
     g->stats->unplaced++;
     return 0;
@@ -837,21 +930,72 @@ static int pe_free(const gen *g, const gen_pe *pe, int64_t a, int64_t b)
     return 1;
 }
 
-/* One core failure: a dip of 10 to 50 seconds inside one minute for every
- * termination on a PE, written as one event per service it touches. */
-static int place_core_failure(gen *g)
+/* A core failure: a dip of 10 to 50 seconds inside one minute. */
+static void draw_core_failure(gen *g, gen_event *e)
+{
+    int64_t dip = seconds(g, 10, 50);
+    int64_t minute = floor_div(pick_start(g, MINUTE_US), MINUTE_US) * MINUTE_US;
+
+    e->start_us = minute + seconds(g, 0, (int)((MINUTE_US - dip) / US) - 1);
+    e->start_us += sub_second(g);
+    e->end_us = e->effect_end_us = e->start_us + dip;
+}
+
+/* Whole minutes: a router exports a minute's aggregates or does not. */
+static void draw_minutes(gen *g, gen_event *e, int lo_min, int hi_min)
+{
+    int64_t length = seconds(g, lo_min, hi_min) * 60;
+
+    e->start_us = floor_div(pick_start(g, length), MINUTE_US) * MINUTE_US;
+    e->end_us = e->effect_end_us = e->start_us + length;
+}
+
+/* Times of an event of a whole router, and what the router does then. */
+static void draw_router_event(gen *g, gen_event *e, gen_pe *pe)
+{
+    switch (e->kind) {
+    case SDD_GEN_CORE_FAILURE: draw_core_failure(g, e); break;
+    case SDD_GEN_EXPORTER_SILENT:
+        draw_minutes(g, e, 10, 60);
+        pe->silent = (span){e->start_us, e->end_us};
+        break;
+    case SDD_GEN_LATE_DATA:
+        draw_minutes(g, e, 10, 60);
+        pe->late = (span){e->start_us, e->end_us};
+        pe->late_by_us = seconds(g, 3, 10) * 60;
+        e->effect_end_us = e->end_us + pe->late_by_us;
+        break;
+    case SDD_GEN_ZERO_BMP_TIMESTAMPS:
+        draw_span(g, e, 30 * 60, 120 * 60);
+        pe->zero_time = (span){e->start_us, e->end_us};
+        break;
+    case SDD_GEN_INITIAL_RIB_DUMP:
+        /* the dump takes as long as its peers take, a few ms each */
+        draw_span(g, e, 1, 1);
+        e->end_us = e->effect_end_us = e->start_us + (int64_t)pe->n_terms * 20000 + US;
+        break;
+    }
+}
+
+/* An event of a whole router (a core failure under it, a trouble of its
+ * collection), written as one event per service it touches: each is the
+ * same event seen from one service. A router has one of each kind at most. */
+static int place_router_event(gen *g, int kind)
 {
     for (int attempt = 0; attempt < 100; attempt++) {
         gen_pe *pe = &g->pe[prng_range(&g->plan, 0, g->n_pe - 1)];
-        int64_t dip = seconds(g, 10, 50);
-        int64_t minute = floor_div(pick_start(g, MINUTE_US), MINUTE_US) * MINUTE_US;
-        gen_event e = {.kind = SDD_GEN_CORE_FAILURE};
+        gen_pe before = *pe;
+        gen_event e = {.kind = (uint8_t)kind};
 
-        e.start_us = minute + seconds(g, 0, (int)((MINUTE_US - dip) / US) - 1);
-        e.start_us += sub_second(g);
-        e.end_us = e.effect_end_us = e.start_us + dip;
-        if (pe->n_terms == 0 || !pe_free(g, pe, e.start_us, e.end_us))
+        draw_router_event(g, &e, pe);
+        e.seed = prng_next(&g->plan);
+        if (pe->n_terms == 0 || !pe_free(g, pe, e.start_us, e.effect_end_us) ||
+            (kind == SDD_GEN_EXPORTER_SILENT && before.silent.to) ||
+            (kind == SDD_GEN_LATE_DATA && before.late.to) ||
+            (kind == SDD_GEN_ZERO_BMP_TIMESTAMPS && before.zero_time.to)) {
+            *pe = before;
             continue;
+        }
         for (uint32_t i = 0; i < pe->n_terms; i++) {
             const gen_term *t = &g->term[pe->terms[i]];
 
@@ -931,9 +1075,23 @@ static int index_events(gen *g)
     return order_truth(g);
 }
 
-/* Core failures first (they need a free moment on every service of a PE),
- * then the other kinds in turn on random services: at least one of each
- * kind asked for, and about one event for every second service. */
+/* How many events of a kind of a whole router a run has; 0 for the kinds
+ * of one service. */
+static uint32_t router_events(const gen *g, int kind)
+{
+    switch (kind) {
+    case SDD_GEN_CORE_FAILURE: return (g->n_pe + 3) / 4;
+    case SDD_GEN_EXPORTER_SILENT:
+    case SDD_GEN_LATE_DATA:
+    case SDD_GEN_ZERO_BMP_TIMESTAMPS:
+    case SDD_GEN_INITIAL_RIB_DUMP: return (g->n_pe + 7) / 8;
+    default: return 0;
+    }
+}
+
+/* Events of whole routers first (they need a free moment on every service
+ * of a PE), then the other kinds in turn on random services: at least one
+ * of each kind asked for, and about one event for every second service. */
 static int plan_events(gen *g)
 {
     uint32_t kinds = g->cfg->kinds & SDD_GEN_ALL_KINDS, others[SDD_GEN_KIND_COUNT], n_others = 0;
@@ -947,11 +1105,11 @@ static int plan_events(gen *g)
     memset(g->plan_last, 0xff, g->n_svc * sizeof(*g->plan_last));
     plan_window(g);
     for (int k = 0; k < SDD_GEN_KIND_COUNT; k++)
-        if ((kinds >> k & 1) && k != SDD_GEN_CORE_FAILURE)
+        if ((kinds >> k & 1) && !router_events(g, k))
             others[n_others++] = (uint32_t)k;
-    if (kinds >> SDD_GEN_CORE_FAILURE & 1)
-        for (uint32_t c = 0; c < (g->n_pe + 3) / 4; c++)
-            if (place_core_failure(g) < 0)
+    for (int k = 0; k < SDD_GEN_KIND_COUNT; k++)
+        for (uint32_t c = 0; (kinds >> k & 1) && c < router_events(g, k); c++)
+            if (place_router_event(g, k) < 0)
                 return -1;
     total = n_others ? g->n_svc / 2 : 0;
     if (total < n_others)
@@ -969,7 +1127,7 @@ static int msg_before(const gen_msg *a, const gen_msg *b)
     return a->us != b->us ? a->us < b->us : a->order < b->order;
 }
 
-static void push_msg(gen *g, int64_t us, uint32_t term, int type, int prefix, int arg, int med)
+static void heap_push(gen *g, gen_msg msg)
 {
     gen_heap *h = &g->heap;
     gen_msg *m = grow(g, h->m, &h->cap, h->n + 1, sizeof(*h->m));
@@ -979,8 +1137,8 @@ static void push_msg(gen *g, int64_t us, uint32_t term, int type, int prefix, in
         return;
     h->m = m;
     i = h->n++;
-    m[i] = (gen_msg){us, h->next_order++, term, (uint8_t)type, (uint8_t)prefix, (uint8_t)arg,
-                     (uint16_t)med};
+    msg.order = h->next_order++;
+    m[i] = msg;
     while (i > 0 && msg_before(&m[i], &m[(i - 1) / 2])) {
         gen_msg tmp = m[i];
 
@@ -988,6 +1146,13 @@ static void push_msg(gen *g, int64_t us, uint32_t term, int type, int prefix, in
         m[(i - 1) / 2] = tmp;
         i = (i - 1) / 2;
     }
+}
+
+/* A message of a termination's own PE. */
+static void push_msg(gen *g, int64_t us, uint32_t term, int type, int prefix, int arg, int med)
+{
+    heap_push(g, (gen_msg){.us = us, .term = term, .pe = g->term[term].pe, .type = (uint8_t)type,
+                           .prefix = (uint8_t)prefix, .arg = (uint8_t)arg, .med = (uint16_t)med});
 }
 
 static gen_msg pop_msg(gen_heap *h)
@@ -1058,6 +1223,47 @@ static void push_storm(gen *g, uint32_t term, const gen_event *e, prng *p)
     }
 }
 
+/* The service's route reflector (a global-instance peer of the site's PE)
+ * goes down: the PE loses the VPNv4 routes it had from it, every route of
+ * the service, and gets them again when the session is back. */
+static void push_rr_outage(gen *g, const gen_service *s, const gen_event *e, prng *p)
+{
+    uint16_t pe = g->term[s->first_term + e->term].pe;
+    int64_t at = e->start_us, back = e->end_us;
+
+    heap_push(g, (gen_msg){.us = at, .term = s->first_term, .pe = pe, .type = MSG_RR_DOWN, .arg = e->code});
+    heap_push(g, (gen_msg){.us = back, .term = s->first_term, .pe = pe, .type = MSG_RR_UP});
+    for (uint32_t t = s->first_term; t < s->first_term + s->n_term; t++)
+        for (int k = 0; k < g->term[t].n_prefix; k++) {
+            int med = (int)prng_range(p, 0, 100);
+
+            at += 1000;
+            back += 1000;
+            heap_push(g, (gen_msg){.us = at, .term = t, .pe = pe, .type = MSG_RR_WITHDRAW, .prefix = (uint8_t)k,
+                                   .med = (uint16_t)med});
+            heap_push(g, (gen_msg){.us = back, .term = t, .pe = pe, .type = MSG_RR_UPDATE, .prefix = (uint8_t)k,
+                                   .med = (uint16_t)med});
+        }
+}
+
+/* The PE's BMP session starts again (the PE or the collector restarted):
+ * each of its peers is reported up and its table dumped, each route with
+ * the time the PE got it, hours or days before. */
+static void push_rib_dump(gen *g, uint32_t term, const gen_event *e, prng *p)
+{
+    int64_t at = e->start_us + (int64_t)term % 50 * 20000;
+
+    push_msg(g, at, term, MSG_PEER_UP, 0, 0, 0);
+    for (int k = 0; k < g->term[term].n_prefix; k++) {
+        int64_t age = prng_range(p, 3600, 20 * DAY_S);
+        int med = (int)prng_range(p, 0, 100);
+
+        heap_push(g, (gen_msg){.us = at + (k + 1) * 1000, .term = term, .pe = g->term[term].pe,
+                               .age_s = (uint32_t)age, .type = MSG_UPDATE, .prefix = (uint8_t)k,
+                               .med = (uint16_t)med});
+    }
+}
+
 /* A traffic shift is steered by the CEs: new attributes on both sites'
  * routes when it starts and when it ends. */
 static void push_shift(gen *g, const gen_service *s, const gen_event *e, prng *p)
@@ -1079,11 +1285,17 @@ static void push_event_messages(gen *g, const gen_service *s, const gen_event *e
 
     prng_seed(&p, e->seed);
     switch (e->kind) {
+    case SDD_GEN_MAX_PREFIX:
+        /* the routes that went past the limit, just before */
+        push_routes(g, term, e->down_us - US, MSG_UPDATE, &p);
+        /* fall through */
     case SDD_GEN_PE_CE_LINK_DOWN:
     case SDD_GEN_MAINTENANCE:
         push_session_down(g, term, e->down_us, e, &p);
         push_session_up(g, term, e->up_us, e->link_loss, &p);
         break;
+    case SDD_GEN_RR_PEER_DOWN: push_rr_outage(g, s, e, &p); break;
+    case SDD_GEN_INITIAL_RIB_DUMP: push_rib_dump(g, term, e, &p); break;
     case SDD_GEN_WITHDRAW_STORM: push_storm(g, term, e, &p); break;
     case SDD_GEN_INTERFACE_FLAP:
         for (int i = 0; i < e->n_flap; i++) {
@@ -1137,17 +1349,36 @@ static void put_peer(gen_out *o, const gen_term *t, const gen_service *s)
     put_str(o, "\",\"rd_origin\":\"bmp\"");
 }
 
-/* route_monitor body. pmacct writes a withdraw with the attributes of the
- * route it had in its RIB, and it had them all. */
-static void put_route(gen_out *o, const gen_msg *m, const gen_term *t, const gen_service *s)
+/* The service's route reflector: route reflectors are partitioned by route
+ * target, each service's VPNv4 routes come from its own, 100.127.0.0/16. */
+static void format_rr(uint32_t service, char *buf, size_t len)
 {
-    put_str(o, m->type == MSG_UPDATE ? "\"log_type\":\"update\"" : "\"log_type\":\"withdraw\"");
-    put_str(o, ",\"afi\":1,\"safi\":1,\"ip_prefix\":\"");
+    format_ipv4(0x647f0001u + service, buf, len);
+}
+
+static void put_rr_peer(gen_out *o, const char *rr)
+{
+    put_str(o, "\"peer_ip\":\"");
+    put_str(o, rr);
+    put_str(o, "\",\"peer_asn\":64497,\"peer_type\":0,\"peer_type_str\":\"Global Instance Peer\"");
+}
+
+/* route_monitor body. pmacct writes a withdraw with the attributes of the
+ * route it had in its RIB, and it had them all. A CE's routes come from an
+ * RD instance peer (safi 1), the route reflector's are VPNv4 (safi 128) with
+ * the PE of the site as next hop. */
+static void put_route(gen_out *o, const gen_msg *m, const gen_term *t, const gen_service *s,
+                      const char *peer, const char *nexthop)
+{
+    int update = m->type == MSG_UPDATE || m->type == MSG_RR_UPDATE;
+
+    put_str(o, update ? "\"log_type\":\"update\"" : "\"log_type\":\"withdraw\"");
+    put_str(o, m->type >= MSG_RR_UP ? ",\"afi\":1,\"safi\":128,\"ip_prefix\":\"" : ",\"afi\":1,\"safi\":1,\"ip_prefix\":\"");
     put_prefix(o, t, m->prefix);
     put_str(o, "\",\"rd\":\"");
     put_str(o, t->rd);
     put_str(o, "\",\"rd_origin\":\"bmp\",\"bgp_nexthop\":\"");
-    put_str(o, t->ce_text);
+    put_str(o, nexthop);
     put_str(o, "\",\"as_path\":[\"");
     put_u64(o, s->asn);
     put_str(o, "\"],\"comms\":[],\"ecomms\":[\"RT:64497:");
@@ -1155,14 +1386,58 @@ static void put_route(gen_out *o, const gen_msg *m, const gen_term *t, const gen
     put_str(o, "\"],\"origin\":\"i\",\"med\":");
     put_u64(o, m->med);
     put_str(o, ",\"peer_ip\":\"");
-    put_str(o, t->ce_text);
+    put_str(o, peer);
     put_str(o, "\",\"peer_tcp_port\":0,\"is_in\":1,\"is_post\":0");
 }
 
 static const char *const bmp_type_text[] = {
     [MSG_PEER_UP] = "peer_up", [MSG_PEER_DOWN] = "peer_down",
     [MSG_UPDATE] = "route_monitor", [MSG_WITHDRAW] = "route_monitor",
+    [MSG_RR_UP] = "peer_up", [MSG_RR_DOWN] = "peer_down",
+    [MSG_RR_UPDATE] = "route_monitor", [MSG_RR_WITHDRAW] = "route_monitor",
 };
+
+/* pmacct's two times: the BMP per-peer header's (the router's; 0 from a
+ * router that leaves it unset; older than the arrival in a table dump) and
+ * the collector's arrival. */
+static void put_bmp_times(gen *g, gen_out *o, const gen_msg *m)
+{
+    put_str(o, ",\"timestamp\":\"");
+    if (in_span(&g->pe[m->pe].zero_time, m->us))
+        put_str(o, "0.000000");
+    else
+        put_timestamp(g, o, m->us - (int64_t)m->age_s * US);
+    put_str(o, "\",\"timestamp_arrival\":\"");
+    put_timestamp(g, o, m->us);
+    put_str(o, "\"");
+}
+
+/* The body of a peer_up or peer_down of a CE or of the route reflector. */
+static void put_session(gen_out *o, const gen_msg *m, const gen_term *t, const gen_service *s,
+                        const gen_pe *pe, const char *rr)
+{
+    int up = m->type == MSG_PEER_UP || m->type == MSG_RR_UP;
+
+    if (rr)
+        put_rr_peer(o, rr);
+    else
+        put_peer(o, t, s);
+    if (up) {
+        put_str(o, ",\"bgp_id\":\"");
+        put_str(o, rr ? rr : t->ce_text);
+        put_str(o, "\",\"local_ip\":\"");
+        put_str(o, rr ? pe->ip : t->local_text);
+        put_str(o, "\",\"local_port\":179,\"remote_port\":");
+        put_u64(o, 1024 + (m->term * 7919u) % 64000u);
+        put_str(o, ",\"is_in\":1,\"is_post\":0");
+    } else {
+        put_str(o, ",\"reason_type\":");
+        put_u64(o, m->arg);
+        put_str(o, ",\"reason_str\":\"");
+        put_str(o, peer_down_text[m->arg <= 5 ? m->arg : 0]);
+        put_str(o, "\"");
+    }
+}
 
 /* Every line of bmp.json: pmacct's BMP msglog, RD-instance peers. */
 static void write_bmp_line(gen *g, const gen_msg *m)
@@ -1170,37 +1445,30 @@ static void write_bmp_line(gen *g, const gen_msg *m)
     gen_out *o = &g->bmp;
     const gen_term *t = &g->term[m->term];
     const gen_service *s = &g->svc[t->service];
-    const gen_pe *pe = &g->pe[t->pe];
+    const gen_pe *pe = &g->pe[m->pe];
+    int session = m->type == MSG_PEER_UP || m->type == MSG_PEER_DOWN || m->type == MSG_RR_UP ||
+                  m->type == MSG_RR_DOWN;
+    char rr[16] = "";
 
+    if (m->type >= MSG_RR_UP)
+        format_rr(t->service, rr, sizeof(rr));
     out_line(o);
     put_str(o, "{\"event_type\":\"log\",\"seq\":");
     put_u64(o, g->bmp_seq++);
-    put_str(o, ",\"timestamp\":\"");
-    put_timestamp(g, o, m->us);
-    put_str(o, "\",\"bmp_router\":\"");
+    put_bmp_times(g, o, m);
+    put_str(o, ",\"bmp_router\":\"");
     put_str(o, pe->ip);
     put_str(o, "\",\"bmp_router_port\":");
     put_u64(o, pe->bmp_port);
     put_str(o, ",\"bmp_msg_type\":\"");
     put_str(o, bmp_type_text[m->type]);
     put_str(o, "\",");
-    if (m->type == MSG_PEER_UP || m->type == MSG_PEER_DOWN) {
-        put_peer(o, t, s);
-    } else {
-        put_route(o, m, t, s);
-    }
-    if (m->type == MSG_PEER_UP) {
-        put_str(o, ",\"bgp_id\":\"");
-        put_str(o, t->ce_text);
-        put_str(o, "\",\"local_ip\":\"");
-        put_str(o, t->local_text);
-        put_str(o, "\",\"local_port\":179,\"remote_port\":");
-        put_u64(o, 1024 + (m->term * 7919u) % 64000u);
-        put_str(o, ",\"is_in\":1,\"is_post\":0");
-    } else if (m->type == MSG_PEER_DOWN) {
-        put_str(o, ",\"reason_type\":");
-        put_u64(o, m->arg);
-    }
+    if (session)
+        put_session(o, m, t, s, pe, m->type >= MSG_RR_UP ? rr : NULL);
+    else if (m->type >= MSG_RR_UP)
+        put_route(o, m, t, s, rr, g->pe[t->pe].ip);
+    else
+        put_route(o, m, t, s, t->ce_text, t->ce_text);
     put_str(o, "}\n");
     g->stats->bmp_lines++;
 }
@@ -1243,14 +1511,61 @@ static void write_msg(gen *g, const gen_msg *m)
         write_bmp_line(g, m);
 }
 
+/* ---- flow lines written late -------------------------------------------- */
+
+/* A held line: its due time and length, then its text. */
+typedef struct held_head {
+    int64_t due_us;
+    uint32_t len;
+} held_head;
+
+/* Moves the line the buffer ends with, from `start`, to the held lines. */
+static void hold_line(gen *g, gen_out *o, size_t start)
+{
+    held_head h = {g->hold_until_us, (uint32_t)(o->len - start)};
+    char *p = grow(g, g->held, &g->held_cap, g->held_len + sizeof(h) + h.len, 1);
+
+    if (!p)
+        return;
+    g->held = p;
+    memcpy(p + g->held_len, &h, sizeof(h));
+    memcpy(p + g->held_len + sizeof(h), o->buf + start, h.len);
+    g->held_len += sizeof(h) + h.len;
+    o->len = start;
+}
+
+/* Writes the held lines due by `now`, in the order they were held, and
+ * keeps the others. */
+static void release_held(gen *g, int64_t now)
+{
+    size_t in = 0, out = 0;
+
+    while (in < g->held_len) {
+        held_head h;
+
+        memcpy(&h, g->held + in, sizeof(h));
+        if (h.due_us <= now) {
+            out_line(&g->flows);
+            put_mem(&g->flows, g->held + in + sizeof(h), h.len);
+        } else {
+            memmove(g->held + out, g->held + in, sizeof(h) + h.len);
+            out += sizeof(h) + h.len;
+        }
+        in += sizeof(h) + h.len;
+    }
+    g->held_len = out;
+}
+
 /* Every line of flows.json: one aggregate of a termination, minute, class
  * and forwarding status. */
 static void write_flow_line(gen *g, const gen_term *t, const char *proto_flags, uint8_t fwd,
                             uint64_t packets, uint64_t bytes, uint64_t flows)
 {
     gen_out *o = &g->flows;
+    size_t start;
 
     out_line(o);
+    start = o->len;
     put_mem(o, t->flow_head, t->head_len);
     put_str(o, proto_flags);
     put_mem(o, t->flow_mid, t->mid_len);
@@ -1265,6 +1580,8 @@ static void write_flow_line(gen *g, const gen_term *t, const char *proto_flags, 
     put_u64(o, flows);
     put_str(o, "}\n");
     g->stats->flow_lines++;
+    if (g->hold_until_us)
+        hold_line(g, o, start);
 }
 
 /* ---- inventory.json and truth.json -------------------------------------- */
@@ -1351,12 +1668,16 @@ static void write_truth_details(FILE *f, const gen *g, const gen_event *e)
 {
     const gen_service *s = &g->svc[e->service];
     const gen_term *t = &g->term[s->first_term + e->term];
+    const gen_pe *pe = &g->pe[t->pe];
+    char rr[16];
 
+    format_rr(e->service, rr, sizeof(rr));
     fprintf(f, ",\"router\":\"%s\",\"rd\":\"%s\",\"peer\":\"%s\",\"interface\":\"%s\"",
-            g->pe[t->pe].ip, t->rd, t->ce_text, t->ifname);
+            pe->ip, t->rd, e->kind == SDD_GEN_RR_PEER_DOWN ? rr : t->ce_text, t->ifname);
     switch (e->kind) {
     case SDD_GEN_PE_CE_LINK_DOWN:
     case SDD_GEN_MAINTENANCE:
+    case SDD_GEN_MAX_PREFIX:
         fprintf(f, ",\"down\":%lld,\"up\":%lld,\"peer_down_reason\":%u,\"link_down\":%s",
                 (long long)(e->down_us / US), (long long)(e->up_us / US), e->code,
                 e->link_loss ? "true" : "false");
@@ -1364,6 +1685,7 @@ static void write_truth_details(FILE *f, const gen *g, const gen_event *e)
             fprintf(f, ",\"change\":\"maint-%u\"", e->change);
         break;
     case SDD_GEN_FWD_DROPS:
+    case SDD_GEN_PARTIAL_DROPS:
         fprintf(f, ",\"reason\":\"%s\",\"fwd_status\":%u,\"share\":%.2f", drop_reason_name(e->code),
                 e->code, e->level);
         break;
@@ -1374,6 +1696,15 @@ static void write_truth_details(FILE *f, const gen *g, const gen_event *e)
         break;
     case SDD_GEN_LINK_SATURATION:
         fprintf(f, ",\"capacity_bps\":%.0f,\"load\":%.2f", t->capacity_bps, e->level);
+        break;
+    case SDD_GEN_SITE_BLACKHOLE: fprintf(f, ",\"remaining\":%.2f", e->level); break;
+    case SDD_GEN_RR_PEER_DOWN:
+        fprintf(f, ",\"peer_down_reason\":%u,\"lost\":%.2f", e->code, e->level);
+        break;
+    case SDD_GEN_LATE_DATA: fprintf(f, ",\"late_seconds\":%lld", (long long)(pe->late_by_us / US)); break;
+    case SDD_GEN_PAST_HOLIDAY:
+        fprintf(f, ",\"holiday_start\":%lld,\"holiday_end\":%lld,\"level\":%.2f",
+                (long long)(s->dip.from / US), (long long)(s->dip.to / US), e->level);
         break;
     }
 }
@@ -1476,7 +1807,7 @@ static void update_burst(gen_service *s, int64_t t0)
 
 static int is_outage(const gen_event *e)
 {
-    return e->kind == SDD_GEN_PE_CE_LINK_DOWN || e->kind == SDD_GEN_MAINTENANCE;
+    return e->kind == SDD_GEN_PE_CE_LINK_DOWN || e->kind == SDD_GEN_MAINTENANCE || e->kind == SDD_GEN_MAX_PREFIX;
 }
 
 /* Whether the CE session of a termination is down at `us`. */
@@ -1540,10 +1871,14 @@ static void apply_event(const gen *g, const gen_service *s, const gen_event *e, 
 
     switch (e->kind) {
     case SDD_GEN_PE_CE_LINK_DOWN:
-    case SDD_GEN_MAINTENANCE: apply_outage(e, t0, bytes, eff); break;
+    case SDD_GEN_MAINTENANCE:
+    case SDD_GEN_MAX_PREFIX: apply_outage(e, t0, bytes, eff); break;
     case SDD_GEN_CORE_FAILURE: bytes[e->term] *= 1.0 - f; break;
-    case SDD_GEN_WITHDRAW_STORM: bytes[e->term] *= 1.0 - e->level * f; break;
+    case SDD_GEN_WITHDRAW_STORM:
+    case SDD_GEN_RR_PEER_DOWN: bytes[e->term] *= 1.0 - e->level * f; break;
+    case SDD_GEN_SITE_BLACKHOLE: bytes[e->term] *= 1.0 - (1.0 - e->level) * f; break;
     case SDD_GEN_FWD_DROPS:
+    case SDD_GEN_PARTIAL_DROPS:
         eff[e->term].drop_share = e->level * f;
         eff[e->term].drop_code = e->code;
         break;
@@ -1672,15 +2007,23 @@ static void service_minute(gen *g, gen_service *s, int64_t t0)
     }
     churn(g, s, e, t0 + MINUTE_US);
     update_burst(s, t0);
-    base = season(g, s, t0) * s->day_level * s->burst;
+    base = season(g, s, t0) * s->day_level * s->burst * (in_span(&s->dip, t0) ? s->dip_level : 1.0);
     for (int i = 0; i < s->n_term; i++) {
         natural[i] = bytes[i] = natural_bytes(s, &g->term[s->first_term + i], base);
         eff[i] = (term_effect){0};
     }
     if (active)
         apply_event(g, s, e, t0, bytes, eff);
-    for (int i = 0; i < s->n_term; i++)
-        write_term_minute(g, s, &g->term[s->first_term + i], bytes[i], natural[i], &eff[i]);
+    for (int i = 0; i < s->n_term; i++) {
+        const gen_term *t = &g->term[s->first_term + i];
+        const gen_pe *pe = &g->pe[t->pe];
+
+        if (in_span(&pe->silent, t0))
+            continue;
+        g->hold_until_us = in_span(&pe->late, t0) ? t0 + pe->late_by_us : 0;
+        write_term_minute(g, s, t, bytes[i], natural[i], &eff[i]);
+    }
+    g->hold_until_us = 0;
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -1735,12 +2078,14 @@ static int run_minutes(gen *g)
 
         if (m == 0 || day_of(t0) != day_of(t0 - MINUTE_US))
             new_day(g);
+        release_held(g, t0);
         minute_text(g, t0);     /* the flow lines of this minute use it */
         for (uint32_t si = 0; si < g->n_svc; si++)
             service_minute(g, &g->svc[si], t0);
         drain(g, t0 + MINUTE_US);
     }
     drain(g, INT64_MAX);
+    release_held(g, INT64_MAX);
     return outputs_failed(g) ? -1 : 0;
 }
 
@@ -1774,6 +2119,7 @@ static void free_gen(gen *g)
     free(g->truth_order);
     free(g->plan_last);
     free(g->heap.m);
+    free(g->held);
 }
 
 static int check_config(gen *g, const sdd_gen_config *cfg)

@@ -23,6 +23,16 @@ typedef enum sdd_gen_kind {
     SDD_GEN_MAINTENANCE,
     SDD_GEN_TRAFFIC_SHIFT,
     SDD_GEN_LINK_SATURATION,
+    SDD_GEN_SITE_BLACKHOLE,     /* one site of several down to ~5 %, no BGP event */
+    SDD_GEN_PARTIAL_DROPS,      /* a share of one site's flows dropped, of a multi-site VPN */
+    SDD_GEN_RR_PEER_DOWN,       /* a global-instance peer (route reflector) down, its VPNv4 withdrawals */
+    SDD_GEN_MAX_PREFIX,         /* a CE session torn down by the PE: Cease, maximum prefixes */
+    /* collection troubles and history quirks: no customer disruption */
+    SDD_GEN_EXPORTER_SILENT,    /* one router's flow export stops */
+    SDD_GEN_LATE_DATA,          /* one router's flow records arrive minutes late */
+    SDD_GEN_ZERO_BMP_TIMESTAMPS,/* one router's BMP per-peer times are 0, arrival times set */
+    SDD_GEN_INITIAL_RIB_DUMP,   /* one router's BMP session starts again: peer ups, table dump */
+    SDD_GEN_PAST_HOLIDAY,       /* the same hours one week earlier were a holiday of the service */
     SDD_GEN_KIND_COUNT
 } sdd_gen_kind;
 

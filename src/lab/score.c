@@ -27,6 +27,7 @@ typedef struct truth_event {
     int64_t start_ms, end_ms;
     int alarm;
     int detected;
+    uint32_t states;            /* relevant states (alarms) that match it */
     int64_t first_alarm_ms;     /* start of the earliest matching alarm */
 } truth_event;
 
@@ -417,6 +418,7 @@ static int match_alarm(scorer *s, const alarm_rec *a)
         if (!e->detected || a->start_ms < e->first_alarm_ms)
             e->first_alarm_ms = a->start_ms;
         e->detected = 1;
+        e->states++;
         useful |= e->alarm;
     }
     return useful;
@@ -494,13 +496,17 @@ static void count_kinds(scorer *s, double *buf)
 
         k->events++;
         k->detected += (uint64_t)s->ev[i].detected;
+        k->one_state += s->ev[i].states == 1;
         if (s->ev[i].alarm) {
             r->events++;
             r->detected += (uint64_t)s->ev[i].detected;
+            r->one_state += s->ev[i].states == 1;
         }
     }
+    r->one_state_share = ratio(r->one_state, r->detected);
     for (size_t i = 0; i < r->n_kinds; i++) {
         r->kinds[i].recall = ratio(r->kinds[i].detected, r->kinds[i].events);
+        r->kinds[i].one_state_share = ratio(r->kinds[i].one_state, r->kinds[i].detected);
         delays(s, i, buf, &r->kinds[i].delay);
     }
     delays(s, SIZE_MAX, buf, &r->delay);
@@ -639,7 +645,7 @@ static void print_number(FILE *f, int width, int decimals, double v)
 }
 
 static void print_kind_row(FILE *f, const char *name, uint64_t events, uint64_t detected,
-                           double recall, const sdd_score_delay *d)
+                           double recall, const sdd_score_delay *d, double one_state)
 {
     fprintf(f, "%-20s %7llu %8llu", name, (unsigned long long)events, (unsigned long long)detected);
     print_number(f, 6, 3, recall);
@@ -647,6 +653,7 @@ static void print_kind_row(FILE *f, const char *name, uint64_t events, uint64_t 
     print_number(f, 9, 0, d->p95_s);
     print_number(f, 10, 0, d->median_slots);
     print_number(f, 9, 0, d->p95_slots);
+    print_number(f, 9, 3, one_state);
     fputc('\n', f);
 }
 
@@ -682,13 +689,13 @@ static void print_no_alarm_kinds(const sdd_score_report *r, FILE *f)
 
 int sdd_score_print_table(const sdd_score_report *r, FILE *f)
 {
-    fprintf(f, "%-20s %7s %8s %6s %9s %9s %10s %9s\n", "kind", "events", "detected", "recall",
-            "delay_med", "delay_p95", "slots_med", "slots_p95");
+    fprintf(f, "%-20s %7s %8s %6s %9s %9s %10s %9s %8s\n", "kind", "events", "detected", "recall",
+            "delay_med", "delay_p95", "slots_med", "slots_p95", "one_state");
     for (size_t i = 0; i < r->n_kinds; i++)
         if (r->kinds[i].alarm)
             print_kind_row(f, r->kinds[i].name, r->kinds[i].events, r->kinds[i].detected,
-                           r->kinds[i].recall, &r->kinds[i].delay);
-    print_kind_row(f, "all", r->events, r->detected, r->recall, &r->delay);
+                           r->kinds[i].recall, &r->kinds[i].delay, r->kinds[i].one_state_share);
+    print_kind_row(f, "all", r->events, r->detected, r->recall, &r->delay, r->one_state_share);
     print_no_alarm_kinds(r, f);
     fprintf(f, "\nalarms %llu (relevant states %llu): true %llu, false %llu\n",
             (unsigned long long)r->alarms, (unsigned long long)r->notifications,
@@ -701,7 +708,8 @@ int sdd_score_print_table(const sdd_score_report *r, FILE *f)
     print_number(f, 0, 3, r->f1);
     fprintf(f, "  false alarms per 1000 service-days");
     print_number(f, 0, 2, r->false_per_1000);
-    fprintf(f, "\n(%llu services x %llu days, grace %d slots of %d s; delays in seconds)\n",
+    fprintf(f, "\n(%llu services x %llu days, grace %d slots of %d s; delays in seconds; one_state: share\n"
+               " of the detected events that exactly one relevant state matched)\n",
             (unsigned long long)r->services, (unsigned long long)r->days, r->grace_slots, r->step);
     print_skipped(f, "truth", r->truth_lines, r->truth_skipped);
     print_skipped(f, "notifications", r->notification_lines, r->notification_skipped);
@@ -739,10 +747,12 @@ static json_t *kinds_json(const sdd_score_report *r, int alarm)
         if (k->alarm != alarm)
             continue;
         if (alarm)
-            json_array_append_new(a, json_pack("{s:s,s:I,s:I,s:o,s:o}", "kind", k->name, "events",
+            json_array_append_new(a, json_pack("{s:s,s:I,s:I,s:o,s:o,s:I,s:o}", "kind", k->name, "events",
                                                (json_int_t)k->events, "detected",
                                                (json_int_t)k->detected, "recall", number(k->recall),
-                                               "delay", delay_json(&k->delay)));
+                                               "delay", delay_json(&k->delay), "one_state",
+                                               (json_int_t)k->one_state, "one_state_share",
+                                               number(k->one_state_share)));
         else
             json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "kind", k->name, "events",
                                                (json_int_t)k->events, "alarmed",
@@ -754,15 +764,15 @@ static json_t *kinds_json(const sdd_score_report *r, int alarm)
 int sdd_score_print_json(const sdd_score_report *r, FILE *f)
 {
     json_t *o = json_pack(
-        "{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+        "{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
         "grace_slots", r->grace_slots, "time_step_seconds", r->step, "services",
         (json_int_t)r->services, "days", (json_int_t)r->days, "relevant_states",
         (json_int_t)r->notifications, "alarms", (json_int_t)r->alarms, "true_alarms",
         (json_int_t)r->true_alarms, "false_alarms", (json_int_t)r->false_alarms, "events",
         (json_int_t)r->events, "detected", (json_int_t)r->detected, "precision",
         number(r->precision), "recall", number(r->recall), "f1", number(r->f1),
-        "false_alarms_per_1000_service_days", number(r->false_per_1000), "delay",
-        delay_json(&r->delay), "kinds", kinds_json(r, 1), "no_alarm_kinds", kinds_json(r, 0),
+        "false_alarms_per_1000_service_days", number(r->false_per_1000), "one_state_share",
+        number(r->one_state_share), "delay", delay_json(&r->delay), "kinds", kinds_json(r, 1), "no_alarm_kinds", kinds_json(r, 0),
         "truth_lines", skipped_json(r->truth_lines, r->truth_skipped), "notification_lines",
         skipped_json(r->notification_lines, r->notification_skipped));
     int rc;

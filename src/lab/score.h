@@ -41,7 +41,9 @@ typedef struct sdd_score_kind {
     int alarm;                      /* does the truth want an alarm for it? */
     uint64_t events;
     uint64_t detected;              /* events an alarm overlapped (alarmed, for alarm:false) */
+    uint64_t one_state;             /* events exactly one alarm overlapped */
     double recall;                  /* detected / events; NAN without events */
+    double one_state_share;         /* one_state / detected; NAN when none was detected */
     sdd_score_delay delay;
 } sdd_score_kind;
 
@@ -56,6 +58,8 @@ typedef struct sdd_score_report {
     uint64_t events, detected;      /* alarm:true events, and those detected */
     double precision, recall, f1;   /* NAN when undefined */
     double false_per_1000;          /* false alarms per 1,000 service-days; NAN without header */
+    uint64_t one_state;             /* alarm:true events exactly one alarm overlapped */
+    double one_state_share;         /* one_state / detected: one relevant state per disruption */
     sdd_score_delay delay;          /* over all detected alarm:true events */
     sdd_score_kind *kinds;          /* sorted by (alarm first, name) */
     size_t n_kinds;

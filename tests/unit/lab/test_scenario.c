@@ -219,6 +219,16 @@ static int count_kind(const truth *t, const char *kind)
     return n;
 }
 
+/* Generates a plain-text scenario of the kinds given and reads its truth,
+ * which must hold at least one event. */
+static void generate_truth(const char *dir, uint64_t seed, uint32_t services, uint32_t days, uint32_t kinds,
+                           truth *t)
+{
+    generate(dir, seed, services, days, kinds, 0);
+    read_truth(dir, t);
+    assert_true(t->n >= 1);
+}
+
 /* ---- determinism ---------------------------------------------------------------- */
 
 static const char *const files_gz[] = {"flows.json.gz", "bmp.json.gz", "telemetry.json.gz",
@@ -260,7 +270,8 @@ static void test_every_kind_present(void **state)
             fail_msg("no %s event", sdd_gen_kind_name(k));
     for (int i = 0; i < t.n; i++) {
         int k = sdd_gen_kind_parse(str(t.ev[i], "kind"));
-        int wants = k != SDD_GEN_CORE_FAILURE && k != SDD_GEN_MAINTENANCE && k != SDD_GEN_TRAFFIC_SHIFT;
+        int wants = k != SDD_GEN_CORE_FAILURE && k != SDD_GEN_MAINTENANCE && k != SDD_GEN_TRAFFIC_SHIFT &&
+                    k < SDD_GEN_EXPORTER_SILENT;
 
         assert_true(k >= 0);
         assert_int_equal(json_is_true(json_object_get(t.ev[i], "alarm")), wants);
@@ -516,6 +527,248 @@ static void test_saturation_near_capacity(void **state)
     free_truth(&t);
 }
 
+/* A site blackholed keeps a few percent of its traffic, and no BGP session
+ * of it goes down. */
+static void test_blackhole_in_the_data(void **state)
+{
+    const char *dir = ((dirs *)*state)->a;
+    truth t;
+
+    generate_truth(dir, 15, 6, 1, 1u << SDD_GEN_SITE_BLACKHOLE, &t);
+    for (int i = 0; i < t.n; i++) {
+        site *s = read_site(dir, str(t.ev[i], "rd"));
+        bmp_find f = {.rd = str(t.ev[i], "rd"), .type = "peer_down"};
+        int first = minute_of(num(t.ev[i], "start")), last = minute_of(num(t.ev[i], "end"));
+        double before = 0, during = 0;
+
+        for (int m = first - 10; m < first; m++)
+            before += s->forwarded[m] / 10;
+        for (int m = first + 1; m < last; m++)
+            during += s->forwarded[m] / (last - first - 1);
+        assert_true(during > 0 && during < 0.15 * before);
+        each_line(dir, "bmp.json", collect_bmp, &f);
+        assert_int_equal(f.n, 0);
+        free(s);
+    }
+    free_truth(&t);
+}
+
+/* A maximum-prefix teardown: BMP reason 1 with pmacct's text for it, the
+ * site's traffic gone until the session is back. */
+static void test_max_prefix_in_the_data(void **state)
+{
+    const char *dir = ((dirs *)*state)->a;
+    truth t;
+
+    generate_truth(dir, 16, 6, 1, 1u << SDD_GEN_MAX_PREFIX, &t);
+    for (int i = 0; i < t.n; i++) {
+        assert_int_equal(num(t.ev[i], "peer_down_reason"), 1);
+        check_outage(dir, t.ev[i], 1);
+    }
+    free_truth(&t);
+}
+
+/* What the BMP lines of one router say; times are arrivals. */
+typedef struct router_bmp {
+    const char *router, *peer;  /* peer: the route reflector, or NULL */
+    char rt[32];                /* "RT:64497:n" of the event's service */
+    double from, to;            /* the event's span */
+    int rr_down, rr_up;         /* the reflector's session, seen in the span */
+    int rr_withdraws;           /* VPNv4 withdrawals from it carrying rt, in the span */
+    int zero, zero_outside;     /* per-peer time 0 inside and outside the span */
+    int dumped, peer_ups;       /* routes older than their arrival by an hour or more */
+} router_bmp;
+
+static int has_string(json_t *array, const char *want)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(array, i, v)
+        if (strcmp(json_string_value(v), want) == 0)
+            return 1;
+    return 0;
+}
+
+static void collect_router_bmp(json_t *j, void *ctx)
+{
+    router_bmp *r = ctx;
+    double at = parse_time(str(j, "timestamp_arrival"));
+    const char *type = str(j, "bmp_msg_type"), *stamp = str(j, "timestamp");
+    int inside = at >= r->from && at <= r->to, rr = r->peer && strcmp(str(j, "peer_ip"), r->peer) == 0;
+
+    if (strcmp(str(j, "bmp_router"), r->router) != 0)
+        return;
+    if (strcmp(stamp, "0.000000") == 0) {
+        r->zero += inside;
+        r->zero_outside += !inside;
+    } else if (strcmp(type, "route_monitor") == 0 && inside && at - parse_time(stamp) >= 3600) {
+        r->dumped++;
+    }
+    if (!inside)
+        return;
+    r->peer_ups += strcmp(type, "peer_up") == 0;
+    if (!rr)
+        return;
+    if (strcmp(type, "peer_down") == 0) {
+        assert_int_equal(num(j, "peer_type"), 0);
+        assert_null(json_object_get(j, "rd"));
+        r->rr_down++;
+    }
+    r->rr_up += strcmp(type, "peer_up") == 0;
+    if (strcmp(type, "route_monitor") == 0 && strcmp(str(j, "log_type"), "withdraw") == 0 &&
+        num(j, "safi") == 128 && has_string(json_object_get(j, "ecomms"), r->rt))
+        r->rr_withdraws++;
+}
+
+static void read_router_bmp(const char *dir, json_t *e, router_bmp *r, const char *peer)
+{
+    memset(r, 0, sizeof(*r));
+    r->router = str(e, "router");
+    r->peer = peer;
+    snprintf(r->rt, sizeof(r->rt), "RT:%s", str(e, "service"));
+    r->from = (double)num(e, "start");
+    r->to = (double)num(e, "end") + 1;
+    each_line(dir, "bmp.json", collect_router_bmp, r);
+}
+
+/* The route reflector of the service goes down (a global-instance peer: no
+ * RD), the PE withdraws the service's VPNv4 routes, and it comes back. */
+static void test_rr_down_in_the_data(void **state)
+{
+    const char *dir = ((dirs *)*state)->a;
+    truth t;
+
+    generate_truth(dir, 17, 6, 1, 1u << SDD_GEN_RR_PEER_DOWN, &t);
+    for (int i = 0; i < t.n; i++) {
+        router_bmp r;
+
+        read_router_bmp(dir, t.ev[i], &r, str(t.ev[i], "peer"));
+        assert_int_equal(r.rr_down, 1);
+        assert_int_equal(r.rr_up, 1);
+        assert_true(r.rr_withdraws >= 1);
+    }
+    free_truth(&t);
+}
+
+/* Per router, the minutes of its flow lines in file order. */
+typedef struct router_flows {
+    const char *router;
+    double from, to;            /* the event's span */
+    double newest;              /* the newest minute of any router so far */
+    int in_span, late;          /* its lines of the span; those after lines late_s newer */
+    double late_s;
+} router_flows;
+
+static void collect_router_flows(json_t *j, void *ctx)
+{
+    router_flows *r = ctx;
+    double t = parse_time(str(j, "stamp_inserted"));
+
+    if (strcmp(str(j, "peer_ip_src"), r->router) == 0 && t >= r->from && t < r->to) {
+        r->in_span++;
+        r->late += r->newest >= t + r->late_s - 60;
+    }
+    if (t > r->newest)
+        r->newest = t;
+}
+
+static void read_router_flows(const char *dir, json_t *e, router_flows *r, double late_s)
+{
+    memset(r, 0, sizeof(*r));
+    r->router = str(e, "router");
+    r->from = (double)num(e, "start");
+    r->to = (double)num(e, "end");
+    r->late_s = late_s;
+    each_line(dir, "flows.json", collect_router_flows, r);
+}
+
+/* Collection troubles of one router: its flow export silent (no line of the
+ * span), its flow records late (each line of the span after lines minutes
+ * newer), its BMP per-peer times 0 (all of the span's lines and no other),
+ * its BMP session started again (its peers up, routes hours old). */
+static void test_collection_troubles_in_the_data(void **state)
+{
+    const char *dir = ((dirs *)*state)->a;
+    int seen[SDD_GEN_KIND_COUNT] = {0};
+    truth t;
+
+    generate(dir, 18, 6, 1,
+             1u << SDD_GEN_EXPORTER_SILENT | 1u << SDD_GEN_LATE_DATA | 1u << SDD_GEN_ZERO_BMP_TIMESTAMPS |
+                 1u << SDD_GEN_INITIAL_RIB_DUMP,
+             0);
+    read_truth(dir, &t);
+    for (int i = 0; i < t.n; i++) {
+        int k = sdd_gen_kind_parse(str(t.ev[i], "kind"));
+        router_flows f;
+        router_bmp b;
+
+        assert_false(json_is_true(json_object_get(t.ev[i], "alarm")));
+        seen[k]++;
+        if (k == SDD_GEN_EXPORTER_SILENT) {
+            read_router_flows(dir, t.ev[i], &f, 0);
+            assert_int_equal(f.in_span, 0);
+        } else if (k == SDD_GEN_LATE_DATA) {
+            read_router_flows(dir, t.ev[i], &f, (double)num(t.ev[i], "late_seconds"));
+            assert_true(num(t.ev[i], "late_seconds") >= 180);
+            assert_true(f.in_span > 0);
+            assert_int_equal(f.late, f.in_span);
+        } else if (k == SDD_GEN_ZERO_BMP_TIMESTAMPS) {
+            read_router_bmp(dir, t.ev[i], &b, NULL);
+            assert_true(b.zero > 0);
+            assert_int_equal(b.zero_outside, 0);
+        } else {
+            read_router_bmp(dir, t.ev[i], &b, NULL);
+            assert_true(b.dumped > 0);
+            assert_true(b.peer_ups > 0);
+        }
+    }
+    for (int k = SDD_GEN_EXPORTER_SILENT; k <= SDD_GEN_INITIAL_RIB_DUMP; k++)
+        if (!seen[k])
+            fail_msg("no %s event", sdd_gen_kind_name(k));
+    free_truth(&t);
+}
+
+/* Bytes of one site in two spans of seconds. */
+typedef struct two_spans {
+    const char *rd;
+    double from[2], to[2], bytes[2];
+} two_spans;
+
+static void collect_two_spans(json_t *j, void *ctx)
+{
+    two_spans *w = ctx;
+    double t = parse_time(str(j, "stamp_inserted"));
+
+    if (strcmp(str(j, "mpls_vpn_rd"), w->rd) != 0)
+        return;
+    for (int i = 0; i < 2; i++)
+        if (t >= w->from[i] && t < w->to[i])
+            w->bytes[i] += (double)num(j, "bytes");
+}
+
+/* A past holiday: the same hours one week before the event carried much
+ * less than the event's hours do. Eight days, so the week is there. */
+static void test_past_holiday_in_the_data(void **state)
+{
+    const char *dir = ((dirs *)*state)->a;
+    truth t;
+
+    generate_truth(dir, 19, 2, 8, 1u << SDD_GEN_PAST_HOLIDAY, &t);
+    for (int i = 0; i < t.n; i++) {
+        json_int_t start = num(t.ev[i], "start"), end = num(t.ev[i], "end");
+        two_spans w = {.rd = str(t.ev[i], "rd"),
+                       .from = {(double)start, (double)(start - 7 * 86400)},
+                       .to = {(double)end, (double)(end - 7 * 86400)}};
+
+        assert_int_equal(num(t.ev[i], "holiday_start"), start - 7 * 86400);
+        assert_int_equal(num(t.ev[i], "holiday_end"), end - 7 * 86400);
+        each_line(dir, "flows.json", collect_two_spans, &w);
+        assert_true(w.bytes[1] > 0 && w.bytes[1] < 0.5 * w.bytes[0]);
+    }
+    free_truth(&t);
+}
+
 /* ---- inventory ----------------------------------------------------------- */
 
 static void test_inventory_has_changes(void **state)
@@ -617,6 +870,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drops_in_the_data, make_dirs, remove_dirs),
         cmocka_unit_test_setup_teardown(test_flaps_in_telemetry, make_dirs, remove_dirs),
         cmocka_unit_test_setup_teardown(test_saturation_near_capacity, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_blackhole_in_the_data, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_max_prefix_in_the_data, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_rr_down_in_the_data, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_collection_troubles_in_the_data, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_past_holiday_in_the_data, make_dirs, remove_dirs),
         cmocka_unit_test_setup_teardown(test_inventory_has_changes, make_dirs, remove_dirs),
         cmocka_unit_test_setup_teardown(test_nights_are_quiet, make_dirs, remove_dirs),
         cmocka_unit_test(test_kind_names),

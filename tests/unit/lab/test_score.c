@@ -263,6 +263,36 @@ static void test_printing(void **state)
     sdd_score_report_free(r);
 }
 
+/* One relevant state per disruption: an event two states match counts as
+ * detected but not as one; an alarm during a collection trouble (an event
+ * that wants none) is a false alarm. */
+static void test_one_state_per_event(void **state)
+{
+    static const char truth[] =
+        "{\"seed\":1,\"services\":10,\"days\":1,\"start\":999960,\"time_step_seconds\":60,\"holidays\":[]}\n"
+        "{\"service\":\"64497:1\",\"kind\":\"site_blackhole\",\"start\":1000000,\"end\":1000600,\"alarm\":true,\"expected\":[]}\n"
+        "{\"service\":\"64497:2\",\"kind\":\"site_blackhole\",\"start\":1000000,\"end\":1000600,\"alarm\":true,\"expected\":[]}\n"
+        "{\"service\":\"64497:3\",\"kind\":\"exporter_silent\",\"start\":1000000,\"end\":1000600,\"alarm\":false,\"expected\":[]}\n";
+    static const char notifications[] =
+        "{\"id\":\"a\",\"startTime\":1000060000,\"endTime\":1000300000," SVC("64497:1") "}\n"
+        "{\"id\":\"b\",\"startTime\":1000400000,\"endTime\":1000700000," SVC("64497:1") "}\n"
+        "{\"id\":\"c\",\"startTime\":1000060000,\"endTime\":1000700000," SVC("64497:2") "}\n"
+        "{\"id\":\"d\",\"startTime\":1000060000,\"endTime\":1000700000," SVC("64497:3") "}\n";
+    sdd_score_report *r = score_texts(truth, notifications, 5);
+    const sdd_score_kind *hole = kind(r, "site_blackhole"), *silent = kind(r, "exporter_silent");
+
+    (void)state;
+    assert_int_equal(r->detected, 2);
+    assert_int_equal(r->one_state, 1);
+    assert_near(r->one_state_share, 0.5);
+    assert_int_equal(hole->one_state, 1);
+    assert_near(hole->one_state_share, 0.5);
+    assert_int_equal(silent->detected, 1);
+    assert_int_equal(r->true_alarms, 3);
+    assert_int_equal(r->false_alarms, 1);
+    sdd_score_report_free(r);
+}
+
 static void test_missing_file(void **state)
 {
     sdd_score_report *r = NULL;
@@ -284,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_wrapped_unions),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_printing),
+        cmocka_unit_test(test_one_state_per_event),
         cmocka_unit_test(test_missing_file),
     };
 
