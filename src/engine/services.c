@@ -98,7 +98,10 @@ void sdd__services_revise(sdd__services *sv, int svc, const sdd_service *s, cons
                           const sdd_history *hist, int64_t slot, int step)
 {
     sdd__service_state *st = &sv->st[svc];
-    int64_t day = day_of(slot, step);
+    /* Each service's day starts at its own minute (by its history entity,
+     * which a restart keeps): classing 100,000 services at once would
+     * make one detection cycle a day some seconds long. */
+    int64_t day = day_of(slot - st->hist % sdd__profile_history_slots(step), step);
     sdd_auto_class cls;
 
     if (chosen(s) || day <= st->auto_day || sdd__lifecycle_is_open(&st->rs, st->profile))

@@ -62,7 +62,8 @@ sdd__service_state *sdd__services_get(sdd__services *sv, int svc, sdd_inventory 
 void sdd__services_reprofile(sdd__services *sv, sdd_inventory *inv, const sdd_config *cfg);
 
 /* A service with no profile in the inventory is classed again from its
- * history (profile.h) at the first slot of each day closed with data,
+ * history (profile.h) once a day, at the first slot closed with data from
+ * its own minute of the day on (its history entity modulo a day's slots),
  * unless its relevant state is open (then at the first slot after it
  * closes): a profile is not changed under a disruption being followed. */
 void sdd__services_revise(sdd__services *sv, int svc, const sdd_service *s, const sdd_config *cfg,
