@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sddctl_show.c: `sddctl show`, the relevant states of a label store, each
- * as its latest revision says, one line each (src/label.h). */
+ * as its latest revision says (the stage as the latest label says, until
+ * adjusted), one line each (src/io/label.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: sddctl show [--open] [--service VPN_ID] --store FILE\n"
                     "  one line a relevant state: id, service, stage, start, end or \"open\", concern,\n"
-                    "  detectors (tab-separated, times in UTC)\n");
+                    "  detectors, labelled by, label comment (tab-separated, times in UTC); a human's\n"
+                    "  stage stands over the engine's later revisions\n");
     return 2;
 }
 

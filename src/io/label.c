@@ -146,6 +146,8 @@ typedef struct entry {
     json_t *latest;                 /* the record of the latest revision */
     int revision;
     json_t *detectors;              /* array of algorithm names, each once */
+    json_t *label;                  /* the latest revision a human annotated; NULL if none */
+    int label_revision;
 } entry;
 
 struct sdd_label_index {
@@ -184,6 +186,20 @@ int sdd_label_id_revision(const char *json, size_t len, char *id, size_t id_size
     return ok ? 0 : -1;
 }
 
+/* Whether a human annotated the record (a label revision), not a detector. */
+static int by_human(const json_t *record)
+{
+    const json_t *a;
+    size_t i;
+    int human = 0;
+
+    json_array_foreach(json_object_get(record, "anomaly"), i, a) {
+        const char *type = json_string_value(json_object_get(json_object_get(a, "annotator"), "annotatorType"));
+        human |= type && strcmp(type, "human") == 0;
+    }
+    return human;
+}
+
 /* A label makes a human the annotator of every anomaly, so the detectors of
  * a state are gathered over all its revisions, not read from the latest. */
 static void note_detectors(json_t *names, const json_t *record)
@@ -220,7 +236,7 @@ static entry *entry_for(sdd_label_index *idx, const char *id)
         idx->cap = cap;
     }
     json_object_set_new(idx->by_id, id, json_integer((json_int_t)idx->n));
-    idx->entries[idx->n] = (entry){NULL, -1, json_array()};
+    idx->entries[idx->n] = (entry){NULL, -1, json_array(), NULL, -1};
     return &idx->entries[idx->n++];
 }
 
@@ -243,6 +259,11 @@ static void index_add(sdd_label_index *idx, json_t *record, const char *where)
         return;
     }
     note_detectors(e->detectors, record);
+    if (by_human(record) && rev >= e->label_revision) {
+        json_decref(e->label);
+        e->label = json_incref(record);
+        e->label_revision = rev;
+    }
     if (e->latest && rev < e->revision) {
         json_decref(record);
         return;
@@ -290,6 +311,7 @@ void sdd_label_index_free(sdd_label_index *idx)
     for (size_t i = 0; i < idx->n; i++) {
         json_decref(idx->entries[i].latest);
         json_decref(idx->entries[i].detectors);
+        json_decref(idx->entries[i].label);
     }
     free(idx->entries);
     json_decref(idx->by_id);
@@ -326,6 +348,25 @@ static const char *service_of(const json_t *record)
     return vpn ? vpn : "-";
 }
 
+/* The stage of a state: the engine does not read the store, so its later
+ * revisions (a closing one, a new score) say detection's stage again; a
+ * human's validation or refinement stands over them. Adjusted is the one a
+ * label hands back to the detector: after it the engine's stage holds. */
+static const char *stage_of(const entry *e)
+{
+    const char *human = json_string_value(json_object_get(e->label, "stage"));
+
+    if (human && strcmp(human, "adjusted") != 0)
+        return human;
+    return json_string_value(json_object_get(e->latest, "stage"));
+}
+
+static const char *label_annotator(const entry *e)
+{
+    const json_t *a = json_array_get(json_object_get(e->label, "anomaly"), 0);
+    return json_string_value(json_object_get(json_object_get(a, "annotator"), "name"));
+}
+
 static void join_names(const json_t *names, char *buf, size_t len)
 {
     const json_t *name;
@@ -344,7 +385,7 @@ void sdd_label_index_get(const sdd_label_index *idx, size_t i, sdd_label_summary
 {
     const entry *e = &idx->entries[i];
     const json_t *end = json_object_get(e->latest, "endTime");
-    const char *stage = json_string_value(json_object_get(e->latest, "stage"));
+    const char *stage = stage_of(e);
 
     out->id = json_string_value(json_object_get(e->latest, "id"));
     out->service = service_of(e->latest);
@@ -353,6 +394,8 @@ void sdd_label_index_get(const sdd_label_index *idx, size_t i, sdd_label_summary
     out->end_ms = json_is_integer(end) ? json_integer_value(end) : -1;
     out->concern = (int)json_integer_value(json_object_get(e->latest, "concernScore"));
     out->revision = e->revision;
+    out->labelled_by = label_annotator(e);
+    out->label_comment = json_string_value(json_object_get(e->label, "description"));
     join_names(e->detectors, out->detectors, sizeof(out->detectors));
 }
 
@@ -361,7 +404,7 @@ int sdd_label_matches(const sdd_label_summary *s, int open_only, const char *ser
     return (!open_only || s->end_ms < 0) && (!service || strcmp(service, s->service) == 0);
 }
 
-static void format_time(int64_t ms, char *buf, size_t len)
+void sdd_label_format_time(int64_t ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
@@ -370,15 +413,25 @@ static void format_time(int64_t ms, char *buf, size_t len)
         snprintf(buf, len, "%lld", (long long)ms);
 }
 
+/* A comment on one line: its tabs and line ends would break the columns. */
+static void one_line(const char *text, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", text && text[0] ? text : "-");
+    for (char *c = buf; *c; c++)
+        if ((unsigned char)*c < ' ')
+            *c = ' ';
+}
+
 void sdd_label_format(const sdd_label_summary *s, char *buf, size_t len)
 {
-    char start[32], end[32] = "open";
+    char start[32], end[32] = "open", comment[256];
 
-    format_time(s->start_ms, start, sizeof(start));
+    sdd_label_format_time(s->start_ms, start, sizeof(start));
     if (s->end_ms >= 0)
-        format_time(s->end_ms, end, sizeof(end));
-    snprintf(buf, len, "%s\t%s\t%s\t%s\t%s\t%d\t%s", s->id, s->service, s->stage, start, end, s->concern,
-             s->detectors[0] ? s->detectors : "-");
+        sdd_label_format_time(s->end_ms, end, sizeof(end));
+    one_line(s->label_comment, comment, sizeof(comment));
+    snprintf(buf, len, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s", s->id, s->service, s->stage, start, end,
+             s->concern, s->detectors[0] ? s->detectors : "-", s->labelled_by ? s->labelled_by : "-", comment);
 }
 
 /* ---- labels ----------------------------------------------------------- */
@@ -485,7 +538,7 @@ char *sdd_label_revision(const sdd_label_index *idx, const char *id, sdd_label_a
         return NULL;
     }
     latest = idx->entries[pos].latest;
-    if (check_transition(id, json_string_value(json_object_get(latest, "stage")), a, err) < 0)
+    if (check_transition(id, stage_of(&idx->entries[pos]), a, err) < 0)
         return NULL;
     json_t *r = revision_from(latest, stages[a], annotator, comment);
     text = json_dumps(r, JSON_COMPACT);

@@ -7,7 +7,9 @@
  * and the validation and refinement labels people add to them. A label is one
  * more revision of the same relevant state, made from its latest revision.
  * The latest revision of an id is the one with the highest anomaly revision;
- * of equals, the one written last. */
+ * of equals, the one written last. The engine does not read the store, so
+ * its revisions after a label say detection's stage again: the index keeps
+ * the latest label beside the latest revision and its stage wins. */
 #ifndef SDD_LABEL_H
 #define SDD_LABEL_H
 
@@ -51,11 +53,13 @@ typedef struct sdd_label_index sdd_label_index;
 typedef struct sdd_label_summary {
     const char *id;
     const char *service;            /* the first vpnId, "-" if none */
-    const char *stage;
+    const char *stage;              /* a human's stage over the engine's later revisions (but adjusted) */
     int64_t start_ms, end_ms;       /* end_ms is -1 while the state is open */
     int concern;
     int revision;                   /* the highest anomaly revision, -1 if no anomaly */
     char detectors[256];            /* algorithms that annotated any revision, comma-separated */
+    const char *labelled_by;        /* the human of the latest label revision, NULL if none */
+    const char *label_comment;      /* that revision's description, NULL if none */
 } sdd_label_summary;
 
 /* Reads the whole store. Records that are not JSON or carry no id are
@@ -78,8 +82,11 @@ int sdd_label_id_revision(const char *json, size_t len, char *id, size_t id_size
 int sdd_label_matches(const sdd_label_summary *s, int open_only, const char *service);
 
 /* The line `sddctl show` prints: id, service, stage, start, end or "open",
- * concern, detectors; tab-separated, times in UTC (ISO 8601). */
+ * concern, detectors, labelled by, label comment ("-" for none, on one
+ * line); tab-separated, times in UTC (ISO 8601). */
 void sdd_label_format(const sdd_label_summary *s, char *buf, size_t len);
+/* A time in milliseconds since the epoch in UTC, ISO 8601 ("2023-11-14T22:17:00Z"). */
+void sdd_label_format_time(int64_t ms, char *buf, size_t len);
 
 /* Validated relevant states as the truth `sddctl score` reads (the format
  * of `sddctl gen`'s truth.json): a header, then one event a state whose

@@ -146,7 +146,7 @@ static void test_latest_revision_and_show_line(void **state)
     assert_int_equal(s.revision, 1);
     sdd_label_format(&s, line, sizeof(line));
     assert_string_equal(line, ID "\t64497:1\tproblem_potential\t2023-11-14T22:17:00Z\t2023-11-14T22:20:05Z\t0\t"
-                              "bmp_peer_down");
+                              "bmp_peer_down\t-\t-");
     assert_true(sdd_label_matches(&s, 0, "64497:1"));
     assert_false(sdd_label_matches(&s, 0, "64497:2"));
     assert_false(sdd_label_matches(&s, 1, NULL));
@@ -264,6 +264,78 @@ static void test_discard(void **state)
     summary(&st, &s);
     assert_string_equal(s.stage, "problem_confirmed");
     assert_int_equal(s.revision, 3);
+    store_close(&st);
+}
+
+/* A record appended as the engine writes it: after the labels in the file. */
+static void engine_writes(store *st, const char *record, int revision)
+{
+    json_t *j = json_loads(record, 0, NULL);
+    json_t *a = json_array_get(json_object_get(j, "anomaly"), 0);
+    FILE *fp = fopen(st->path, "a");
+
+    json_object_set_new(a, "revision", json_integer(revision));
+    assert_true(json_dumpf(j, fp, JSON_COMPACT) == 0 && fputc('\n', fp) == '\n');
+    fclose(fp);
+    json_decref(j);
+    store_reload(st);
+}
+
+/* Confirmed while open, then the engine closes the state (same revision,
+ * written later; then a higher one): the validation stands, with who and
+ * the comment, on the close's times, and refinement follows it. */
+static void test_validation_survives_engine_revisions(void **state)
+{
+    (void)state;
+    const char *lines[] = {rev[0]};
+    sdd_label_summary s;
+    char line[1024];
+    store st;
+
+    store_open(&st, lines, 1);
+    label_ok(&st, SDD_LABEL_CONFIRM, "alice", "customer confirmed\tthe outage");
+    engine_writes(&st, rev[1], 1);
+    summary(&st, &s);
+    assert_string_equal(s.stage, "problem_confirmed");
+    assert_true(s.end_ms >= 0);                   /* the engine's close is the latest revision */
+    assert_string_equal(s.labelled_by, "alice");
+    sdd_label_format(&s, line, sizeof(line));
+    assert_non_null(strstr(line, "\t2023-11-14T22:20:05Z\t0\tbmp_peer_down\talice\tcustomer confirmed the outage"));
+    engine_writes(&st, rev[1], 2);
+    summary(&st, &s);
+    assert_string_equal(s.stage, "problem_confirmed");
+    assert_int_equal(s.revision, 2);
+    label_refused(&st, SDD_LABEL_ADJUST, "is problem_confirmed", "allowed: confirm, discard, analyze");
+    label_ok(&st, SDD_LABEL_ANALYZE, "bob", NULL);
+    json_t *r = last_record(&st);
+    assert_true(json_is_integer(json_object_get(r, "endTime")));
+    json_decref(r);
+    summary(&st, &s);
+    assert_string_equal(s.stage, "analyzed");
+    assert_string_equal(s.labelled_by, "bob");
+    store_close(&st);
+}
+
+/* A discard stands over the engine's later revisions too; adjusted hands the
+ * state back to the detector, whose stage then holds. */
+static void test_discard_stands_adjusted_yields(void **state)
+{
+    (void)state;
+    const char *lines[] = {rev[0]};
+    sdd_label_summary s;
+    store st;
+
+    store_open(&st, lines, 1);
+    label_ok(&st, SDD_LABEL_DISCARD, "alice", NULL);
+    engine_writes(&st, rev[1], 1);
+    summary(&st, &s);
+    assert_string_equal(s.stage, "discarded");
+    label_ok(&st, SDD_LABEL_CONFIRM, "bob", NULL);
+    label_ok(&st, SDD_LABEL_ANALYZE, "bob", NULL);
+    label_ok(&st, SDD_LABEL_ADJUST, "bob", NULL);
+    engine_writes(&st, rev[1], 6);
+    summary(&st, &s);
+    assert_string_equal(s.stage, "problem_potential");
     store_close(&st);
 }
 
@@ -417,6 +489,8 @@ int main(void)
         cmocka_unit_test(test_confirm),
         cmocka_unit_test(test_refinement_path),
         cmocka_unit_test(test_discard),
+        cmocka_unit_test(test_validation_survives_engine_revisions),
+        cmocka_unit_test(test_discard_stands_adjusted_yields),
         cmocka_unit_test(test_labels_as_truth),
         cmocka_unit_test(test_unknown_id_and_action),
         cmocka_unit_test(test_bad_records_skipped),
