@@ -17,6 +17,10 @@ EXTRA_DIST += tests/data/inventory.json tests/data/sdd.conf tests/data/flows.jso
 UNIT_TESTS += tests/install/test_installed.sh
 EXTRA_DIST += tests/install/test_installed.sh tests/install/embed.c tests/install/libsdd.symbols
 
+# The inventory's JSON Schema agrees with the loader (python3-jsonschema).
+UNIT_TESTS += tests/install/test_inventory_schema.sh
+EXTRA_DIST += tests/install/test_inventory_schema.sh schema/inventory.schema.json
+
 include $(srcdir)/tests/integration/local.mk
 include $(srcdir)/tests/integration/registry.mk
 include $(srcdir)/tests/integration/sddd.mk
