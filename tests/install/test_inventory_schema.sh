@@ -17,7 +17,7 @@ build="${SDD_BUILDDIR:-.}"
 schema="$src/schema/inventory.schema.json"
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
-"$py" -c 'import jsonschema' 2>/dev/null || { echo "test_inventory_schema: no python3-jsonschema (tools/install-deps)"; exit 77; }
+"$py" -c 'import jsonschema' 2>/dev/null || { echo "test_inventory_schema: no python3-jsonschema (tools/install-deps)"; exit 1; }
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 failures=0
