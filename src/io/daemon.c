@@ -339,7 +339,9 @@ int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
         return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     if (open_files(d, err) < 0 || resume(d, err) < 0)
         return -1;
-    if (d->set.metrics_listen[0] && !(d->metrics = sdd_metrics_start(d->set.metrics_listen, err)))
+    sdd_web_options web;
+    sdd_web_options_from(&web, d->set.output, d->set.web_labels);
+    if (d->set.metrics_listen[0] && !(d->metrics = sdd_metrics_start(d->set.metrics_listen, &web, err)))
         return -1;
     if (!d->kafka)
         return 0;
@@ -839,6 +841,7 @@ static const sdd_fixed_setting fixed_settings[] = {
     {"kafka_group_id", "the Kafka clients are made at start"},
     {"kafka_config_file", "the Kafka clients are made at start"},
     {"metrics_listen", "the HTTP endpoint listens from the start"},
+    {"web_labels", "the HTTP endpoint takes its settings at start"},
     {NULL, NULL},
 };
 

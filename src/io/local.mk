@@ -21,6 +21,7 @@ libsdd_io_la_SOURCES = \
 	src/io/daemon.c src/io/daemon.h \
 	src/io/log_sink.c src/io/log_sink.h \
 	src/io/metrics.c src/io/metrics.h \
+	src/io/web.c src/io/web.h \
 	src/io/metrics_text.c src/io/metrics_text.h \
 	src/io/notify.c src/io/notify.h
 nodist_libsdd_io_la_SOURCES = src/io/schema_text.c

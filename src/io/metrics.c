@@ -14,6 +14,7 @@
 
 #include "io/metrics.h"
 #include "io/sources.h"
+#include "io/web.h"
 #include "util/error.h"
 
 #define CONNECTIONS 16                  /* scrapers at once */
@@ -23,6 +24,7 @@
 struct sdd_metrics {
     struct MHD_Daemon *mhd;
     int fd;
+    sdd_web_options web;                /* the validation page's (web.h); read-only after the start */
     pthread_mutex_t lock;               /* guards what follows */
     sdd_samples samples;
     char unhealthy[REASON_MAX];
@@ -81,28 +83,6 @@ static int listen_on(const char *text, sdd_error *err)
 
 /* ---- requests -------------------------------------------------------------- */
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    enum MHD_Result rc;
-
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    rc = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return rc;
-}
-
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *text)
-{
-    char *body = strdup(text);
-
-    return body ? reply(c, status, "text/plain; charset=utf-8", body, strlen(body)) : MHD_NO;
-}
-
 /* The last samples, copied under the lock and rendered outside it. */
 static enum MHD_Result serve_metrics(sdd_metrics *m, struct MHD_Connection *c)
 {
@@ -117,15 +97,15 @@ static enum MHD_Result serve_metrics(sdd_metrics *m, struct MHD_Connection *c)
     pthread_mutex_unlock(&m->lock);
     if (rc < 0 || !(f = open_memstream(&text, &len))) {
         sdd_samples_free(&copy);
-        return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+        return sdd__http_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     }
     sdd_metrics_render(&copy, f);
     sdd_samples_free(&copy);
     if (fclose(f) != 0) {
         free(text);
-        return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+        return sdd__http_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     }
-    return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    return sdd__http_reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }
 
 static enum MHD_Result serve_health(sdd_metrics *m, struct MHD_Connection *c)
@@ -141,25 +121,32 @@ static enum MHD_Result serve_health(sdd_metrics *m, struct MHD_Connection *c)
     else if (age > SDD_METRICS_STALE)
         snprintf(why, sizeof(why), "the loop has published nothing for %.0f s\n", age);
     pthread_mutex_unlock(&m->lock);
-    return why[0] == '\n' ? reply_text(c, MHD_HTTP_OK, "ok\n") : reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, why);
+    return why[0] == '\n' ? sdd__http_text(c, MHD_HTTP_OK, "ok\n") : sdd__http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, why);
 }
 
 static enum MHD_Result on_request(void *ctx, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *data, size_t *data_size, void **state)
 {
-    (void)version, (void)data, (void)data_size, (void)state;
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+    sdd_metrics *m = ctx;
+    int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+
+    (void)version;
     if (strcmp(url, "/metrics") == 0)
-        return serve_metrics(ctx, c);
+        return get ? serve_metrics(m, c) : sdd__http_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
     if (strcmp(url, "/healthz") == 0)
-        return serve_health(ctx, c);
-    return reply_text(c, MHD_HTTP_NOT_FOUND, "/metrics or /healthz\n");
+        return get ? serve_health(m, c) : sdd__http_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n");
+    return sdd_web_serve(&m->web, c, url, method, data, data_size, state);
+}
+
+static void on_completed(void *ctx, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode why)
+{
+    (void)ctx, (void)c, (void)why;
+    sdd_web_done(state);
 }
 
 /* ---- the server ------------------------------------------------------------ */
 
-sdd_metrics *sdd_metrics_start(const char *listen, sdd_error *err)
+sdd_metrics *sdd_metrics_start(const char *listen, const sdd_web_options *web, sdd_error *err)
 {
     sdd_metrics *m = calloc(1, sizeof(*m));
     sigset_t all, old;
@@ -169,6 +156,7 @@ sdd_metrics *sdd_metrics_start(const char *listen, sdd_error *err)
         return NULL;
     }
     pthread_mutex_init(&m->lock, NULL);
+    m->web = *web;
     if ((m->fd = listen_on(listen, err)) < 0) {
         sdd_metrics_stop(m);
         return NULL;
@@ -178,7 +166,8 @@ sdd_metrics *sdd_metrics_start(const char *listen, sdd_error *err)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     m->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, m,
                               MHD_OPTION_LISTEN_SOCKET, m->fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT, MHD_OPTION_END);
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!m->mhd) {
         sdd__fail(err, SDD_E_IO, "metrics_listen: %s: the HTTP server did not start", listen);

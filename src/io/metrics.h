@@ -2,7 +2,7 @@
 /* metrics.h: sddd's HTTP endpoint (setting metrics_listen), served by
  * libmicrohttpd in a thread of its own: GET /metrics, the counters in
  * Prometheus' text format (metrics_text.h), and GET /healthz, 200 "ok" or
- * 503 with the reason.
+ * 503 with the reason; every other URL is the validation page's (web.h).
  *
  * The server never touches the engine: the daemon's loop publishes a copy
  * of the samples and its verdict on health (sdd_metrics_publish), and a
@@ -14,6 +14,7 @@
 #define SDD_IO_METRICS_H
 
 #include "io/metrics_text.h"
+#include "io/web.h"
 #include "sdd/sdd.h"
 
 #define SDD_METRICS_STALE 30
@@ -21,8 +22,9 @@
 typedef struct sdd_metrics sdd_metrics;
 
 /* Listens on listen, "ADDRESS:PORT" ("127.0.0.1:9464", "[::1]:9464";
- * ":9464" on every address). NULL with the reason in err. */
-sdd_metrics *sdd_metrics_start(const char *listen, sdd_error *err);
+ * ":9464" on every address), and serves the validation page (web.h) with
+ * the options web, copied. NULL with the reason in err. */
+sdd_metrics *sdd_metrics_start(const char *listen, const sdd_web_options *web, sdd_error *err);
 /* The samples and the health: unhealthy "" when all is well, else why not.
  * 1 when published, 0 when a request was reading (try again later). */
 int sdd_metrics_publish(sdd_metrics *m, const sdd_samples *s, const char *unhealthy);

@@ -23,6 +23,7 @@ static const sdd_setting table[] = {
     SDD_SETTING_TEXT(sdd_settings, syslog),
     SDD_SETTING_TEXT(sdd_settings, log_level),
     SDD_SETTING_TEXT(sdd_settings, metrics_listen),
+    SDD_SETTING_BOOL(sdd_settings, web_labels),
     SDD_SETTING_INT(sdd_settings, input_stall_seconds, 0, 86400),
     SDD_SETTING_INT(sdd_settings, output_stall_seconds, 1, 86400),
 };

@@ -27,7 +27,8 @@ typedef struct sdd_settings {
     char logfile[SDD_PATH_MAX];         /* log lines appended there (pmacct's key); "" stderr */
     char syslog[SDD_VALUE_MAX];         /* a syslog facility (pmacct's key); "" none */
     char log_level[SDD_VALUE_MAX];      /* "error", "warning" or "info" (the default) */
-    char metrics_listen[SDD_VALUE_MAX]; /* ADDRESS:PORT of /metrics and /healthz; "" none */
+    char metrics_listen[SDD_VALUE_MAX]; /* ADDRESS:PORT of /metrics, /healthz and the validation page; "" none */
+    int web_labels;                     /* the validation page may label (POST); else read-only */
     int input_stall_seconds;            /* /healthz fails when an input is quiet longer; 0 never */
     int output_stall_seconds;           /* ... when notifications wait that long undelivered */
 } sdd_settings;

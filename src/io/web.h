@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* web.h: the validation page, served on metrics_listen beside /metrics.
+ *
+ * GET /                 the relevant states of the notification store,
+ *                       newest first, filtered by ?service= &stage=
+ *                       &symptom= (an algorithm's name) &open=1
+ * GET /state/ID         one relevant state: its revisions, its symptoms
+ *                       with their semantics, its sites, and a time line of
+ *                       the symptom windows (SVG)
+ * POST /state/ID/label  a validation or refinement label (form fields
+ *                       action, annotator, comment), appended exactly as
+ *                       `sddctl label` appends it; only with web_labels,
+ *                       else 405 with the reason
+ *
+ * The pages read the store (the file the daemon's file output writes) at
+ * each request, never the engine: the HTTP thread shares nothing with the
+ * loop but that file. */
+#ifndef SDD_IO_WEB_H
+#define SDD_IO_WEB_H
+
+#include <microhttpd.h>
+
+#include "engine/config.h"
+
+typedef struct sdd_web_options {
+    char store[SDD_PATH_MAX];           /* the notification file; "" when the output is not a file */
+    char output[SDD_PATH_MAX];          /* the output setting, named when there is no file */
+    int labels;                         /* web_labels: POST allowed */
+} sdd_web_options;
+
+/* The options from sddd's output setting and web_labels. */
+void sdd_web_options_from(sdd_web_options *w, const char *output, int labels);
+
+/* One call of libmicrohttpd's request handler for any URL but /metrics and
+ * /healthz; *state holds a POST's body between calls. */
+enum MHD_Result sdd_web_serve(const sdd_web_options *w, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *data, size_t *data_size, void **state);
+/* Replies body (freed by libmicrohttpd) or a copy of text: shared with
+ * metrics.c. */
+enum MHD_Result sdd__http_reply(struct MHD_Connection *c, unsigned status, const char *type, char *body, size_t len);
+enum MHD_Result sdd__http_text(struct MHD_Connection *c, unsigned status, const char *text);
+/* Frees what sdd_web_serve kept in *state (libmicrohttpd's completion). */
+void sdd_web_done(void **state);
+
+#endif
