@@ -93,6 +93,7 @@ static void test_templates(void **state)
     assert_string_equal(t[SDD_AUTO_BURSTY].name, "bursty");
     assert_true(t[SDD_AUTO_STABLE].v[SDD_P_TCP_SUM_PERCENT_THRESHOLD] == 0.5);
     assert_true(t[SDD_AUTO_UNSTABLE].v[SDD_P_TCP_SUM_PERCENT_THRESHOLD] == 0.6);
+    assert_true(t[SDD_AUTO_UNSTABLE].v[SDD_P_TCP_SPIKE_WEIGHT] == 0.1);
     assert_true(t[SDD_AUTO_BURSTY].v[SDD_P_UDP_SUM_PERCENT_THRESHOLD] == 0.8);
     assert_true(t[SDD_AUTO_BURSTY].v[SDD_P_TCP_SPIKE_WEIGHT] == 0.05);      /* the operator's key[bursty] */
     assert_true(t[SDD_AUTO_BURSTY].v[SDD_P_UDP_PATTERN_WEIGHT] == 0.1);     /* the template's over unscoped */
