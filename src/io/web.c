@@ -346,10 +346,21 @@ static enum MHD_Result serve_list(const sdd_web_options *w, struct MHD_Connectio
 typedef struct revisions {
     const char *id;
     json_t *list;                       /* the records of id, in store order */
-    json_t *latest;                     /* the highest anomaly revision, the last of equals */
+    json_t *detected;                   /* the engine's latest: the highest anomaly revision, the last of equals */
     int best;
 } revisions;
 
+/* Whether the engine wrote the record (a label's anomalies name a human). */
+static int by_algorithm(const json_t *record)
+{
+    const json_t *who = json_object_get(json_array_get(json_object_get(record, "anomaly"), 0), "annotator");
+    const char *type = json_string_value(json_object_get(who, "annotatorType"));
+
+    return type && strcmp(type, "algorithm") == 0;
+}
+
+/* Keeps the records of r->id; the symptoms shown are the engine's latest,
+ * since a label's revision names the human as every anomaly's annotator. */
 static int take_revision(void *ctx, const char *json, const char *where)
 {
     revisions *r = ctx;
@@ -363,8 +374,8 @@ static int take_revision(void *ctx, const char *json, const char *where)
     if (!(record = json_loads(json, 0, NULL)))
         return 0;
     json_array_append_new(r->list, record);
-    if (!r->latest || rev >= r->best) {
-        r->latest = record;
+    if (by_algorithm(record) && (!r->detected || rev >= r->best)) {
+        r->detected = record;
         r->best = rev;
     }
     return 0;
@@ -405,7 +416,7 @@ static void revisions_table(FILE *f, const json_t *list)
     fputs("</table>\n", f);
 }
 
-static void symptoms_table(FILE *f, const json_t *latest)
+static void symptoms_table(FILE *f, const json_t *detected)
 {
     const json_t *a;
     size_t i;
@@ -414,7 +425,7 @@ static void symptoms_table(FILE *f, const json_t *latest)
     table_open(f, "symptoms",
                (const char *const[]){"annotator", "description", "start", "end", "concern", "action", "reason",
                                      "trigger", "plane", NULL});
-    json_array_foreach(json_object_get(latest, "anomaly"), i, a) {
+    json_array_foreach(json_object_get(detected, "anomaly"), i, a) {
         fputs("<tr>", f);
         cells(f, json_object_get(a, "annotator"), (const char *const[]){"name", NULL});
         cells(f, a, (const char *const[]){"description", NULL});
@@ -428,7 +439,7 @@ static void symptoms_table(FILE *f, const json_t *latest)
 }
 
 /* Every site (VPN node termination) the symptoms name, each once. */
-static void sites_table(FILE *f, const json_t *latest)
+static void sites_table(FILE *f, const json_t *detected)
 {
     json_t *seen = json_array();
     const json_t *a, *site;
@@ -436,7 +447,7 @@ static void sites_table(FILE *f, const json_t *latest)
 
     fputs("<h2>Sites</h2>\n", f);
     table_open(f, "sites", (const char *const[]){"PE", "route distinguisher", "VRF", "peers", "interfaces", NULL});
-    json_array_foreach(json_object_get(latest, "anomaly"), i, a) {
+    json_array_foreach(json_object_get(detected, "anomaly"), i, a) {
         json_array_foreach(json_object_get(a, "vpnNodeTerminations"), k, site) {
             const json_t *old;
             size_t j;
@@ -468,14 +479,14 @@ static int64_t ms_or(const json_t *v, int64_t otherwise)
 
 /* From the earliest start to the latest end; an open window reaches the
  * latest time the state's records name. */
-static span plot_span(const json_t *latest)
+static span plot_span(const json_t *detected)
 {
-    int64_t start = ms_or(json_object_get(latest, "startTime"), 0);
-    span s = {start, ms_or(json_object_get(latest, "endTime"), start)};
+    int64_t start = ms_or(json_object_get(detected, "startTime"), 0);
+    span s = {start, ms_or(json_object_get(detected, "endTime"), start)};
     const json_t *a;
     size_t i;
 
-    json_array_foreach(json_object_get(latest, "anomaly"), i, a) {
+    json_array_foreach(json_object_get(detected, "anomaly"), i, a) {
         int64_t from = ms_or(json_object_get(a, "startTime"), start);
         int64_t to = ms_or(json_object_get(a, "endTime"), from);
         s.t0 = from < s.t0 ? from : s.t0;
@@ -509,10 +520,10 @@ static void plot_row(FILE *f, const span *s, int row, const char *cls, const jso
                 y + PLOT_ROW - 2);
 }
 
-static void time_line(FILE *f, const json_t *latest)
+static void time_line(FILE *f, const json_t *detected)
 {
-    const json_t *anomalies = json_object_get(latest, "anomaly"), *a;
-    span s = plot_span(latest);
+    const json_t *anomalies = json_object_get(detected, "anomaly"), *a;
+    span s = plot_span(detected);
     int rows = 1 + (int)json_array_size(anomalies), h = 40 + rows * PLOT_ROW;
     char t0[32], t1[32];
     size_t i;
@@ -525,7 +536,7 @@ static void time_line(FILE *f, const json_t *latest)
     fprintf(f, "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" role=\"img\">\n",
             PLOT_W, h, PLOT_W, h);
-    plot_row(f, &s, 0, "state", latest, "relevant state", 0);
+    plot_row(f, &s, 0, "state", detected, "relevant state", 0);
     json_array_foreach(anomalies, i, a) {
         const char *topic = json_string_value(json_object_get(json_object_get(a, "operationalData"), "topicName"));
         const char *name = json_string_value(json_object_get(json_object_get(a, "annotator"), "name"));
@@ -560,9 +571,9 @@ static void state_body(const sdd_web_options *w, FILE *f, const sdd_label_summar
     list_row(f, s);
     fputs("</table>\n", f);
     revisions_table(f, r->list);
-    symptoms_table(f, r->latest);
-    sites_table(f, r->latest);
-    time_line(f, r->latest);
+    symptoms_table(f, r->detected);
+    sites_table(f, r->detected);
+    time_line(f, r->detected);
     label_form(w, f, s->id);
 }
 
@@ -585,7 +596,7 @@ static enum MHD_Result serve_state(const sdd_web_options *w, struct MHD_Connecti
         rc = page_send(&p, c, MHD_HTTP_OK);
     else if (!(idx = open_index(w, &store, &err)) || store->ops->each(store, take_revision, &r, &err) < 0)
         rc = page_error(&p, c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
-    else if ((pos = sdd_label_index_find(idx, id)) < 0 || !r.latest)
+    else if ((pos = sdd_label_index_find(idx, id)) < 0 || !r.detected)
         rc = page_error(&p, c, MHD_HTTP_NOT_FOUND, "no relevant state has this id in the store");
     else {
         sdd_label_index_get(idx, (size_t)pos, &s);
