@@ -268,6 +268,16 @@ SDD_EXPORT void sdd_engine_sources(const sdd_engine *e, sdd_source_fn fn, void *
  * stage, "problem_potential" and "problem_forecasted", with 0 too. */
 SDD_EXPORT void sdd_engine_open_states(const sdd_engine *e, sdd_counter_fn fn, void *ctx);
 
+/* A service's traffic (TCP and UDP bytes a slot) for the n slots from the one
+ * holding `from` (seconds since the epoch), then its baseline: the same slots
+ * k times time_delta_hours earlier, k = 1..baseline_weeks of its profile (at
+ * most max_weeks). out[k * n + i] holds row k (0: the traffic), NAN where
+ * history has no data; *step is time_step_seconds. Returns the weeks
+ * written, or -1 for a service the engine does not know. For the validation
+ * page's plot, made when a notification is (sdd_notify_fn may call it). */
+SDD_EXPORT int sdd_engine_traffic(const sdd_engine *e, const char *vpn_id, int64_t from, int n, int max_weeks,
+                                  double *out, int *step);
+
 #ifdef __cplusplus
 }
 #endif

@@ -882,6 +882,33 @@ void sdd_engine_open_states(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
         fn(ctx, sdd__stage_name((sdd_stage)s), n[s]);
 }
 
+int sdd_engine_traffic(const sdd_engine *e, const char *vpn_id, int64_t from, int n, int max_weeks,
+                       double *out, int *step)
+{
+    int svc = e && vpn_id ? sdd__inventory_find(e->inv, vpn_id) : -1;
+    const sdd__service_state *st = svc >= 0 && svc < e->services.n ? &e->services.st[svc] : NULL;
+    double *udp;
+
+    if (!st || !st->profile || n <= 0 || !(udp = malloc((size_t)n * sizeof(*udp))))
+        return -1;
+    series_ctx c = {e, st};
+    int weeks = (int)st->profile->v[SDD_P_BASELINE_WEEKS];
+    int64_t back = (int64_t)(st->profile->v[SDD_P_TIME_DELTA_HOURS] * 3600 / e->slots.step);
+    int64_t first = sdd__slot_of(&e->slots, from);
+
+    weeks = weeks < max_weeks ? weeks : max_weeks;
+    for (int k = 0; k <= weeks; k++) {
+        double *row = out + (size_t)k * (size_t)n;
+        read_series(&c, SDD_M_TCP_BYTES, first - k * back, n, row);
+        read_series(&c, SDD_M_UDP_BYTES, first - k * back, n, udp);
+        for (int i = 0; i < n; i++)
+            row[i] = isnan(row[i]) ? udp[i] : isnan(udp[i]) ? row[i] : row[i] + udp[i];
+    }
+    free(udp);
+    *step = e->slots.step;
+    return weeks;
+}
+
 int sdd_engine_sync(sdd_engine *e, sdd_error *err)
 {
     if (!e)

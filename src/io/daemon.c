@@ -95,6 +95,7 @@ struct sdd_daemon {
     double now;
     double next_stats;
     sdd_metrics *metrics;               /* NULL without metrics_listen */
+    sdd_web_plots *plots;               /* the validation page's traffic plots; NULL without metrics_listen */
     sdd_samples samples;                /* what the last snapshot was made of */
     double next_publish;
     double work_max;                    /* the longest turn's work since the last snapshot */
@@ -219,6 +220,8 @@ static void on_notification(void *ctx, const sdd_notification *n)
 
     if (d->failed)
         return;
+    if (d->plots)
+        sdd_web_plots_keep(d->plots, d->engine, n);
     if (sdd_output_write(d->out, n->json, strlen(n->json), &err) < 0 || sdd_output_flush(d->out, &err) < 0) {
         log_msg(d, SDD_LOG_ERROR, err.msg);
         d->failed = 1;
@@ -325,6 +328,18 @@ static int resume(sdd_daemon *d, sdd_error *err)
     return rc;
 }
 
+/* /metrics, /healthz and the validation page, with the plots the loop
+ * keeps for it at each notification. */
+static int start_http(sdd_daemon *d, sdd_error *err)
+{
+    sdd_web_options web;
+
+    if (!(d->plots = sdd_web_plots_new()))
+        return sdd__fail(err, SDD_E_NOMEM, "out of memory");
+    sdd_web_options_from(&web, d->set.output, d->set.web_labels, d->plots);
+    return (d->metrics = sdd_metrics_start(d->set.metrics_listen, &web, err)) ? 0 : -1;
+}
+
 int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
 {
     d->out = sdd_output_open_config(&d->set, &d->opts.log, err);
@@ -339,9 +354,7 @@ int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
         return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     if (open_files(d, err) < 0 || resume(d, err) < 0)
         return -1;
-    sdd_web_options web;
-    sdd_web_options_from(&web, d->set.output, d->set.web_labels);
-    if (d->set.metrics_listen[0] && !(d->metrics = sdd_metrics_start(d->set.metrics_listen, &web, err)))
+    if (d->set.metrics_listen[0] && start_http(d, err) < 0)
         return -1;
     if (!d->kafka)
         return 0;
@@ -999,6 +1012,7 @@ void sdd_daemon_free(sdd_daemon *d)
     /* engine and output closed first (run saved the engine): they are safe
      * even if the Kafka close then takes long */
     sdd_metrics_stop(d->metrics);
+    sdd_web_plots_free(d->plots);
     sdd_samples_free(&d->samples);
     sdd_engine_free(d->engine);
     sdd_output_close(d->out);

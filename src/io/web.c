@@ -4,6 +4,8 @@
  * goes through one escaping function. */
 #include <ctype.h>
 #include <jansson.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +24,121 @@
     "body{font:14px sans-serif;margin:1em 2em}table{border-collapse:collapse}"                              \
     "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}th{background:#eee}"                       \
     ".error{color:#a00}.window{fill:#f4a582;fill-opacity:.6}.state{fill:#92c5de;fill-opacity:.5}"           \
-    ".event{stroke:#b2182b;stroke-width:2}svg text{font:11px sans-serif}"
+    ".event{stroke:#b2182b;stroke-width:2}svg text{font:11px sans-serif}"                                   \
+    ".traffic{fill:none;stroke:#2166ac;stroke-width:1.5}.baseline{fill:none;stroke:#888;stroke-dasharray:4 3}"      \
+    ".shade{fill:#f4a582;fill-opacity:.25}"
 
-void sdd_web_options_from(sdd_web_options *w, const char *output, int labels)
+void sdd_web_options_from(sdd_web_options *w, const char *output, int labels, sdd_web_plots *plots)
 {
     memset(w, 0, sizeof(*w));
     snprintf(w->output, sizeof(w->output), "%s", output && *output ? output : "-");
     if (strncmp(w->output, "file:", 5) == 0)
         snprintf(w->store, sizeof(w->store), "%s", w->output + 5);
     w->labels = labels;
+    w->plots = plots;
+}
+
+/* ---- the traffic plots --------------------------------------------------- */
+
+#define PLOTS_KEPT 256                  /* states whose plot is kept, the last notified */
+#define PLOT_SLOTS_MAX 1440             /* a day of one-minute slots */
+#define PLOT_BEFORE 30                  /* slots shown before the state's start */
+#define PLOT_WEEKS_MAX 6                /* baseline_weeks' limit */
+
+typedef struct plot {
+    char id[128];
+    int64_t first;                      /* seconds since the epoch of the first slot */
+    int step, n, weeks;
+    double v[];                         /* (1 + weeks) rows of n: the traffic, then each week back */
+} plot;
+
+struct sdd_web_plots {
+    pthread_mutex_t lock;               /* guards what follows */
+    plot *kept[PLOTS_KEPT];
+    int next;                           /* the slot the next new id takes */
+};
+
+sdd_web_plots *sdd_web_plots_new(void)
+{
+    sdd_web_plots *p = calloc(1, sizeof(*p));
+
+    if (p)
+        pthread_mutex_init(&p->lock, NULL);
+    return p;
+}
+
+void sdd_web_plots_free(sdd_web_plots *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < PLOTS_KEPT; i++)
+        free(p->kept[i]);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+/* Puts pl in place of the plot of the same id, or of the oldest. */
+static void plots_put(sdd_web_plots *p, plot *pl)
+{
+    plot *old;
+    int i;
+
+    pthread_mutex_lock(&p->lock);
+    for (i = 0; i < PLOTS_KEPT && !(p->kept[i] && strcmp(p->kept[i]->id, pl->id) == 0); i++)
+        ;
+    if (i == PLOTS_KEPT) {
+        i = p->next;
+        p->next = (p->next + 1) % PLOTS_KEPT;
+    }
+    old = p->kept[i];
+    p->kept[i] = pl;
+    pthread_mutex_unlock(&p->lock);
+    free(old);
+}
+
+/* A copy of the plot of id (the caller frees), NULL if none. */
+static plot *plots_copy(sdd_web_plots *p, const char *id)
+{
+    plot *copy = NULL;
+
+    if (!p)
+        return NULL;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < PLOTS_KEPT; i++) {
+        const plot *pl = p->kept[i];
+        size_t size = pl ? sizeof(*pl) + (size_t)(1 + pl->weeks) * (size_t)pl->n * sizeof(double) : 0;
+        if (pl && strcmp(pl->id, id) == 0 && (copy = malloc(size)))
+            memcpy(copy, pl, size);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return copy;
+}
+
+void sdd_web_plots_keep(sdd_web_plots *p, const sdd_engine *e, const sdd_notification *n)
+{
+    json_t *record = json_loads(n->json, 0, NULL);
+    int64_t start = (int64_t)json_integer_value(json_object_get(record, "startTime")) / 1000;
+    int step = 60, count;
+    plot *pl;
+
+    json_decref(record);
+    if (!p || !(pl = malloc(sizeof(*pl) + (size_t)(1 + PLOT_WEEKS_MAX) * PLOT_SLOTS_MAX * sizeof(double))))
+        return;
+    /* the slot length is the engine's: ask for one slot to learn it */
+    if (sdd_engine_traffic(e, n->vpn_id, start, 1, 0, pl->v, &step) < 0) {
+        free(pl);
+        return;
+    }
+    pl->first = (start / step - PLOT_BEFORE) * step;
+    if (pl->first < n->slot_end - (int64_t)PLOT_SLOTS_MAX * step)
+        pl->first = n->slot_end - (int64_t)PLOT_SLOTS_MAX * step;
+    count = (int)((n->slot_end - pl->first) / step);
+    pl->n = count < 1 ? 1 : count;
+    pl->step = step;
+    pl->weeks = sdd_engine_traffic(e, n->vpn_id, pl->first, pl->n, PLOT_WEEKS_MAX, pl->v, &step);
+    snprintf(pl->id, sizeof(pl->id), "%s", n->id);
+    plot *fit = realloc(pl, sizeof(*pl) + (size_t)(1 + pl->weeks) * (size_t)pl->n * sizeof(double));
+    plots_put(p, fit ? fit : pl);
 }
 
 /* ---- replies ---------------------------------------------------------------- */
@@ -531,7 +639,7 @@ static void time_line(FILE *f, const json_t *detected)
     sdd_label_format_time(s.t0, t0, sizeof(t0));
     sdd_label_format_time(s.t1, t1, sizeof(t1));
     fputs("<h2>Time line</h2>\n<p>The relevant state and each symptom's window, shaded; a red mark where a BMP "
-          "message raised the symptom. Traffic against the baseline is not drawn yet.</p>\n",
+          "message raised the symptom.</p>\n",
           f);
     fprintf(f, "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" role=\"img\">\n",
@@ -544,6 +652,80 @@ static void time_line(FILE *f, const json_t *detected)
     }
     fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n</svg>\n",
             PLOT_LEFT, h - 6, t0, PLOT_W - 10, h - 6, t1);
+}
+
+#define CHART_H 220
+#define CHART_TOP 10
+#define CHART_BOTTOM (CHART_H - 24)
+
+static double chart_y(double v, double max)
+{
+    return CHART_BOTTOM - v / max * (CHART_BOTTOM - CHART_TOP);
+}
+
+/* One row of the plot as a path, broken where history has no data. */
+static void chart_line(FILE *f, const plot *pl, const span *s, const double *v, const char *cls, double max)
+{
+    int pen = 0;
+
+    fprintf(f, "<path class=\"%s\" d=\"", cls);
+    for (int i = 0; i < pl->n; i++) {
+        if (isnan(v[i])) {
+            pen = 0;
+            continue;
+        }
+        fprintf(f, "%c%.1f %.1f ", pen ? 'L' : 'M', x_of(s, (pl->first + (int64_t)i * pl->step) * 1000),
+                chart_y(v[i], max));
+        pen = 1;
+    }
+    fputs("\"/>\n", f);
+}
+
+/* The symptoms' windows shaded across the chart, a mark at a BMP symptom's start. */
+static void chart_windows(FILE *f, const span *s, const json_t *detected)
+{
+    const json_t *a;
+    size_t i;
+
+    json_array_foreach(json_object_get(detected, "anomaly"), i, a) {
+        const char *topic = json_string_value(json_object_get(json_object_get(a, "operationalData"), "topicName"));
+        double x0 = x_of(s, ms_or(json_object_get(a, "startTime"), s->t0));
+        double x1 = x_of(s, ms_or(json_object_get(a, "endTime"), s->t1));
+        fprintf(f, "<rect class=\"shade\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"/>\n", x0, CHART_TOP,
+                x1 - x0 < 2 ? 2 : x1 - x0, CHART_BOTTOM - CHART_TOP);
+        if (topic && strcmp(topic, "bmp") == 0)
+            fprintf(f, "<line class=\"event\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n", x0, CHART_TOP, x0,
+                    CHART_BOTTOM);
+    }
+}
+
+static void traffic_plot(FILE *f, const plot *pl, const json_t *detected)
+{
+    span s = {pl->first * 1000, (pl->first + (int64_t)pl->n * pl->step) * 1000};
+    double max = 0;
+    char t0[32], t1[32];
+
+    fputs("<h2>Traffic</h2>\n", f);
+    for (int i = 0; i < (1 + pl->weeks) * pl->n; i++)
+        max = isnan(pl->v[i]) || pl->v[i] <= max ? max : pl->v[i];
+    fprintf(f, "<p>The service's TCP and UDP bytes a %d s slot (solid) against the same slots of each of its %d "
+               "baseline week(s) (dashed), up to the slot the last notification closed; symptom windows shaded, "
+               "BMP symptoms marked.</p>\n",
+            pl->step, pl->weeks);
+    if (max <= 0)
+        max = 1;
+    sdd_label_format_time(s.t0, t0, sizeof(t0));
+    sdd_label_format_time(s.t1, t1, sizeof(t1));
+    fprintf(f, "<svg id=\"traffic\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" role=\"img\">\n",
+            PLOT_W, CHART_H, PLOT_W, CHART_H);
+    chart_windows(f, &s, detected);
+    for (int k = pl->weeks; k >= 0; k--)
+        chart_line(f, pl, &s, pl->v + (size_t)k * (size_t)pl->n, k ? "baseline" : "traffic", max);
+    fprintf(f, "<text x=\"4\" y=\"%d\">%.0f bytes</text><text x=\"4\" y=\"%d\">0</text>\n", CHART_TOP + 10,
+            max, CHART_BOTTOM);
+    fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n</svg>\n",
+            PLOT_LEFT, CHART_H - 6, t0, PLOT_W - 10, CHART_H - 6, t1);
 }
 
 static void label_form(const sdd_web_options *w, FILE *f, const char *id)
@@ -565,7 +747,8 @@ static void label_form(const sdd_web_options *w, FILE *f, const char *id)
 
 /* The page of relevant state `id`: its line of the list (the stage a
  * label gives it), then what its revisions say. */
-static void state_body(const sdd_web_options *w, FILE *f, const sdd_label_summary *s, const revisions *r)
+static void state_body(const sdd_web_options *w, FILE *f, const sdd_label_summary *s, const revisions *r,
+                       const plot *pl)
 {
     table_head(f, "state");
     list_row(f, s);
@@ -574,6 +757,12 @@ static void state_body(const sdd_web_options *w, FILE *f, const sdd_label_summar
     symptoms_table(f, r->detected);
     sites_table(f, r->detected);
     time_line(f, r->detected);
+    if (pl)
+        traffic_plot(f, pl, r->detected);
+    else
+        fputs("<h2>Traffic</h2>\n<p>No traffic plot: sddd has made no notification of this state since it "
+              "started (plots are kept in memory, for the last 256 states notified).</p>\n",
+              f);
     label_form(w, f, s->id);
 }
 
@@ -599,8 +788,10 @@ static enum MHD_Result serve_state(const sdd_web_options *w, struct MHD_Connecti
     else if ((pos = sdd_label_index_find(idx, id)) < 0 || !r.detected)
         rc = page_error(&p, c, MHD_HTTP_NOT_FOUND, "no relevant state has this id in the store");
     else {
+        plot *pl = plots_copy(w->plots, id);
         sdd_label_index_get(idx, (size_t)pos, &s);
-        state_body(w, p.f, &s, &r);
+        state_body(w, p.f, &s, &r, pl);
+        free(pl);
         rc = page_send(&p, c, MHD_HTTP_OK);
     }
     sdd_label_index_free(idx);

@@ -7,7 +7,8 @@
 #
 # - Run A, web_labels: true. The list shows the state (service, stage,
 #   detector) and its filters keep or drop it; the state's page shows the
-#   symptom's semantics, the site and the SVG time line with the BMP mark.
+#   symptom's semantics, the site, the SVG time line with the BMP mark and
+#   the traffic plot (TCP and UDP bytes a slot, summed).
 #   Chromium loads the list and the state's page without a console message
 #   (the check itself is shown to catch a script error first), the SVG is in
 #   its DOM, and a screenshot is taken. A POST confirm with a comment holding
@@ -17,6 +18,10 @@
 # - Run B, web_labels off: the POST is 405 with the reason and the store is
 #   unchanged; the page says it is read-only.
 # - Run C, output to stdout: the page says it has no store to show.
+# - Run D, a site blackholed after a week of history (sddctl gen): the
+#   state's page plots the service's traffic, a point a slot, against the
+#   week before, with the symptom windows shaded; Chromium draws it without
+#   a console message.
 #
 # Takes about 10 s. Needs root; runs only with SDD_INTEGRATION=1 (exit 77
 # otherwise).
@@ -125,6 +130,8 @@ has "$SDD_TMP/state.html" '<td>bmp_peer_down</td><td>BGP peer 198.51.100.1 down 
   '<td>Adjacency</td><td>Remotely Teared Down</td><td>Peer</td><td>control</td>' \
   '<td>pe1</td><td>0:64497:1</td><td>CUST1</td><td>198.51.100.1</td><td>Gi0/0/0/1</td>' \
   '<svg id="timeline"' '<rect class="window"' '<line class="event"' "action=\"/state/$ID/label\""
+# tests/data's flows: 100000 TCP and 50000 UDP bytes a minute, plotted as their sum
+has "$SDD_TMP/state.html" '<svg id="traffic"' '>150000 bytes</text>'
 [ "$(get /state/nope "$SDD_TMP/nope.html")" = 404 ] || sdd_die "a: an unknown id is not 404"
 sdd_log "a: the state's page"
 
@@ -177,5 +184,38 @@ get / "$SDD_TMP/none.html" >/dev/null
 has "$SDD_TMP/none.html" 'not to a file'
 stop_sddd
 sdd_log "c: with no file output the page says why it is empty"
+
+# ---- run D: the traffic plot of a known disruption ------------------------
+
+# One service, 9 days, one site blackholed after the first week (sddctl
+# gen's site_blackhole: that site down to a few per cent of its traffic).
+"$sddctl" gen --seed 1 --services 1 --days 9 --scenario site_blackhole --out "$SDD_TMP/gen" >/dev/null
+{
+  echo "inventory_file: $SDD_TMP/gen/inventory.json"
+  echo "flow_input: file:$SDD_TMP/gen/flows.json"
+  echo "bmp_input: file:$SDD_TMP/gen/bmp.json"
+  echo "output: file:$SDD_TMP/d.store"
+  echo "output_format: json"
+  echo "metrics_listen: 127.0.0.1:$PORT"
+  echo "state_file: $SDD_TMP/d.state"
+  echo "history_file: $SDD_TMP/d.history"
+} >"$SDD_TMP/d.conf"
+run_sddd d
+closed() { "$sddctl" show --store "$SDD_TMP/d.store" | awk -F'\t' '$5 != "open" { found = 1 } END { exit !found }'; }
+sdd_wait_for 60 "$pid" "d: the blackhole's state closed" closed || sdd_die "d: no closed relevant state"
+did=$("$sddctl" show --store "$SDD_TMP/d.store" | awk -F'\t' '$5 != "open" { print $1; exit }')
+get "/state/$did" "$SDD_TMP/d.html" >/dev/null
+has "$SDD_TMP/d.html" '<svg id="traffic"' '<rect class="shade"'
+# the service's line has a point a slot, and a week back has data too
+points=$(grep -o '<path class="traffic" d="[^"]*"' "$SDD_TMP/d.html" | grep -o '[ML]' | wc -l)
+week=$(grep -o '<path class="baseline" d="[^"]*"' "$SDD_TMP/d.html" | grep -o '[ML]' | wc -l)
+[ "$points" -ge 30 ] || sdd_die "d: the traffic line has $points points"
+[ "$week" -ge 30 ] || sdd_die "d: the baseline lines have $week points"
+chromium_load "$URL/state/$did" d || sdd_die "d: console messages on the plotted page"
+has "$SDD_TMP/d.dom" '<svg id="traffic"' '<path class="traffic"'
+sdd_ns timeout 60 chromium --headless --disable-gpu --no-sandbox --user-data-dir="$SDD_TMP/chromium" \
+  --hide-scrollbars --window-size=1200,1300 --screenshot="$SDD_TMP/d.png" "$URL/state/$did" 2>/dev/null
+stop_sddd
+sdd_log "d: $did plotted: $points points of traffic, $week of baseline; screenshot $SDD_TMP/d.png"
 
 sdd_log "PASS"
