@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* label.c: the label store, latest revisions and label revisions (label.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/error.h"
+#include "util/fdio.h"
 #include "io/avro_encode.h"
 #include "io/label.h"
 #include "lifecycle/lifecycle.h"
@@ -76,14 +79,19 @@ static int file_each(sdd_label_store *s, sdd_label_record_fn fn, void *ctx, sdd_
     return sdd_avro_file_read(f->path, avro_record, &w, err) < 0 ? -1 : 0;
 }
 
+/* The line and its newline in one append, as sddd's file output writes a
+ * notification: a label written while sddd appends to the same file (the
+ * validation page, `sddctl label` beside a running sddd) lands before or
+ * after a notification, never inside it. */
 static int append_line(const char *path, const char *json, sdd_error *err)
 {
-    FILE *fp = fopen(path, "a");
+    struct iovec iov[2] = {{(void *)json, strlen(json)}, {"\n", 1}};
+    int fd = sdd__open_or_create(path, O_WRONLY | O_APPEND, 0644), rc;
 
-    if (!fp)
+    if (fd < 0)
         return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
-    fprintf(fp, "%s\n", json);
-    if (fclose(fp) != 0)
+    rc = sdd__write_all(fd, iov, 2, -1);
+    if (close(fd) != 0 || rc < 0)
         return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
     return 0;
 }
