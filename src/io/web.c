@@ -489,19 +489,38 @@ static int take_revision(void *ctx, const char *json, const char *where)
     return 0;
 }
 
+/* 1 when v is in seen; else 0, and v is put there. */
+static int seen_before(json_t *seen, const json_t *v)
+{
+    const json_t *old;
+    size_t i;
+
+    json_array_foreach(seen, i, old)
+        if (json_equal(old, v))
+            return 1;
+    json_array_append(seen, (json_t *)v);
+    return 0;
+}
+
+/* Who annotated the record's anomalies, each once (a label names its human
+ * on every anomaly). */
 static void annotators(FILE *f, const json_t *record)
 {
+    json_t *seen = json_array();
     const json_t *a;
     size_t i;
 
     json_array_foreach(json_object_get(record, "anomaly"), i, a) {
         const json_t *who = json_object_get(a, "annotator");
-        fputs(i ? ", " : "", f);
+        if (seen_before(seen, who))
+            continue;
+        fputs(json_array_size(seen) > 1 ? ", " : "", f);
         esc_value(f, json_object_get(who, "name"));
         fputs(" (", f);
         esc_value(f, json_object_get(who, "annotatorType"));
         fputs(")", f);
     }
+    json_decref(seen);
 }
 
 static void revisions_table(FILE *f, const json_t *list)
@@ -557,14 +576,8 @@ static void sites_table(FILE *f, const json_t *detected)
     table_open(f, "sites", (const char *const[]){"PE", "route distinguisher", "VRF", "peers", "interfaces", NULL});
     json_array_foreach(json_object_get(detected, "anomaly"), i, a) {
         json_array_foreach(json_object_get(a, "vpnNodeTerminations"), k, site) {
-            const json_t *old;
-            size_t j;
-            int known = 0;
-            json_array_foreach(seen, j, old)
-                known |= json_equal(old, site);
-            if (known)
+            if (seen_before(seen, site))
                 continue;
-            json_array_append(seen, (json_t *)site);
             fputs("<tr>", f);
             cells(f, site, (const char *const[]){"hostname", "routeDistinguisher", "vrfName", "peerIp", "interfaceName", NULL});
             fputs("</tr>\n", f);
