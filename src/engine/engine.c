@@ -113,8 +113,10 @@ void sdd__history_shape_for(const sdd_config *cfg, const sdd_strategy *strategy,
     /* the older weeks, beyond the long ring, in coarse slots (and one more
      * on each side: a window starts anywhere in its first coarse slot) */
     shape->coarse_factor = (uint32_t)(factor > 1 ? factor : 1);
-    if (all.baseline_slots > all.long_slots)
+    if (all.baseline_slots > all.long_slots) {
         shape->coarse_slots = (uint32_t)(all.baseline_slots - all.long_slots) / shape->coarse_factor + 2;
+        shape->coarse_series = SDD_M_BASELINE_COUNT;
+    }
 }
 
 static sdd_history *open_history(const sdd_config *cfg, const sdd_strategy *strategy, sdd_history_shape *shape,

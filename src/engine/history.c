@@ -50,7 +50,7 @@
  *           exact sums [OPEN_SLOTS][long_series + short_series] (double),
  *           long rings [long_series][long_slots] (uint16),
  *           short rings [short_series][short_slots] (uint16),
- *           coarse rings [long_series][coarse_slots] (uint16).
+ *           coarse rings [coarse_series][coarse_slots] (uint16).
  * One block per entity keeps all of a service's history together, and growing
  * the store appends blocks (ftruncate + mremap) without moving any data.
  * The header holds magic, format version (always at offset 8, so any later
@@ -153,7 +153,9 @@ struct file_header {
     uint32_t clean;
     uint32_t coarse_slots;
     uint32_t coarse_factor;
-    uint8_t reserved[48];
+    uint16_t coarse_series;
+    uint16_t padding;
+    uint8_t reserved[44];
     uint64_t checksum;
 };
 _Static_assert(sizeof(struct file_header) == 128, "file header is 128 bytes");
@@ -245,10 +247,11 @@ static int layout_of(const sdd_history_shape *s, struct layout *out)
     uint64_t longs = sums + SDD_HISTORY_OPEN_SLOTS * series * sizeof(double);
     uint64_t shorts = longs + (uint64_t)s->long_series * s->long_slots * sizeof(uint16_t);
     uint64_t coarse = shorts + (uint64_t)s->short_series * s->short_slots * sizeof(uint16_t);
-    uint64_t end = coarse + (uint64_t)s->long_series * s->coarse_slots * sizeof(uint16_t);
+    uint64_t end = coarse + (uint64_t)s->coarse_series * s->coarse_slots * sizeof(uint16_t);
 
     if (s->slot_seconds == 0 || s->long_slots == 0 || s->short_slots == 0 ||
-        (s->coarse_slots && (s->coarse_factor == 0 || s->coarse_factor > s->long_slots)))
+        (s->coarse_slots && (s->coarse_factor == 0 || s->coarse_factor > s->long_slots ||
+                             s->coarse_series == 0 || s->coarse_series > s->long_series)))
         return -1;
     end = (end + BLOCK_ALIGN - 1) / BLOCK_ALIGN * BLOCK_ALIGN;
     if (end > BLOCK_MAX)
@@ -306,6 +309,7 @@ static void header_init(struct file_header *hdr, const sdd_history_shape *s, siz
     hdr->long_series = s->long_series;
     hdr->short_series = s->short_series;
     hdr->coarse_slots = s->coarse_slots;
+    hdr->coarse_series = s->coarse_series;
     hdr->coarse_factor = s->coarse_factor;
     hdr->open_slots = SDD_HISTORY_OPEN_SLOTS;
     hdr->clean = 1;
@@ -432,6 +436,7 @@ static int header_check_shape(const struct file_header *hdr, const sdd_history_s
         hdr->short_slots == s->short_slots && hdr->long_series == s->long_series &&
         hdr->short_series == s->short_series && hdr->open_slots == SDD_HISTORY_OPEN_SLOTS &&
         hdr->coarse_slots == s->coarse_slots && hdr->coarse_factor == s->coarse_factor &&
+        hdr->coarse_series == s->coarse_series &&
         hdr->block_bytes == block)
         return 0;
     sdd__fail(err, SDD_E_DATA, "history file %s was made for slot_seconds=%u long=%u slots x %u series "
@@ -465,7 +470,7 @@ static uint32_t tier_slots(const sdd_history *h, int tier)
 /* Series in a tier: the coarse tier keeps the long tier's. */
 static uint16_t tier_series(const sdd_history *h, int tier)
 {
-    return tier == 1 ? h->shape.short_series : h->shape.long_series;
+    return tier == 0 ? h->shape.long_series : tier == 1 ? h->shape.short_series : h->shape.coarse_series;
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -653,7 +658,7 @@ static void fold_one(sdd_history *h, int32_t entity, int64_t newest, int64_t c)
     int64_t f = h->shape.coarse_factor, first = c * f;
     uint32_t pos = slot_pos(c, h->shape.coarse_slots);
 
-    for (uint16_t s = 0; s < h->shape.long_series; s++) {
+    for (uint16_t s = 0; s < h->shape.coarse_series; s++) {
         const uint16_t *ring = ring_of(h, entity, 0, s);
         double sum = 0;
         int present = 0;
@@ -1261,7 +1266,7 @@ int sdd__history_get_baseline(const sdd_history *h, int32_t entity, uint16_t ser
 {
     if (!entity_ok(h, entity) || !head_of(h, entity)->has_data)
         return 0;
-    if (slot > head_of(h, entity)->newest - (int64_t)h->shape.long_slots || h->shape.coarse_slots == 0)
+    if (slot > head_of(h, entity)->newest - (int64_t)h->shape.long_slots || series >= h->shape.coarse_series)
         return sdd__history_get(h, entity, 0, series, slot, value);
     return sdd__history_get(h, entity, 2, series, floor_div(slot, h->shape.coarse_factor), value);
 }

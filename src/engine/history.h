@@ -4,8 +4,8 @@
  * Per entity (a VPN service, later maybe a termination) the store keeps time
  * series of per-slot metrics in tiers of 16-bit rings: a long ring (one
  * week plus the pattern window) for the few series compared one week back,
- * a short ring for every other metric, and a coarse ring of the long series
- * for the older weeks of the baseline (a slot of SDD_HISTORY_COARSE_SECONDS,
+ * a short ring for every other metric, and a coarse ring of the first long
+ * series (those compared with older weeks) for the older weeks of the baseline (a slot of SDD_HISTORY_COARSE_SECONDS,
  * folded from the long ring as it leaves it). Slot number = floor(time /
  * slot_seconds), by event time. The store lives in a memory-mapped file so
  * that it survives restarts, or in anonymous memory. How values are encoded,
@@ -50,8 +50,9 @@ typedef struct sdd_history_shape {
     uint32_t long_slots, short_slots;
     uint16_t long_series, short_series;   /* series per entity in each tier */
     /* The coarse tier (tier 2): coarse_slots of coarse_factor slots each,
-     * of the long series; 0 slots: none. */
+     * of the first coarse_series long series; 0 slots: none. */
     uint32_t coarse_slots, coarse_factor;
+    uint16_t coarse_series;
 } sdd_history_shape;
 
 /* path NULL: in memory only. Otherwise a file that is created, or reopened if

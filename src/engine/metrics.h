@@ -2,7 +2,8 @@
 /* metrics.h: what the engine counts per service and slot.
  *
  * The long tier is kept for a week and more (compared `time_delta_hours`
- * back); the short tier covers the recent past the other detectors look at.
+ * back), its first SDD_M_BASELINE_COUNT series (the bytes) for the older
+ * weeks of the baseline too, coarser (history.h); the short tier covers the recent past the other detectors look at.
  * Dropped traffic is split by the RFC 7270 drop reason (IPFIX IE 89 codes
  * 128..143), so that detectors can tell unreachable from administered from
  * corrupt. The bytes through a service's own interfaces (its first
@@ -17,6 +18,7 @@ enum {
     SDD_M_TCP_FLOWS,
     SDD_M_UDP_FLOWS,
     SDD_M_LONG_COUNT,
+    SDD_M_BASELINE_COUNT = SDD_M_TCP_FLOWS,     /* TCP and UDP bytes: what older weeks are read for */
     /* short tier */
     SDD_M_OTHER_BYTES = SDD_M_LONG_COUNT,
     SDD_M_TCP_PACKETS,

@@ -16,7 +16,8 @@
 
 /* Offsets in a header copy (history.c, struct file_header). */
 enum { H_VERSION = 8, H_SLOT_SECONDS = 32, H_LONG_SLOTS = 36, H_SHORT_SLOTS = 40, H_LONG_SERIES = 44,
-       H_SHORT_SERIES = 46, H_COARSE_SLOTS = 64, H_COARSE_FACTOR = 68, H_CHECKSUM = 120, H_BYTES = 128 };
+       H_SHORT_SERIES = 46, H_COARSE_SLOTS = 64, H_COARSE_FACTOR = 68, H_COARSE_SERIES = 72, H_CHECKSUM = 120,
+       H_BYTES = 128 };
 #define VERSION 2u
 
 static uint32_t get32(const uint8_t *p)
@@ -60,7 +61,7 @@ static void exercise(sdd_history *h, const sdd_history_shape *shape)
         if (newest == INT64_MIN)
             newest = 0;
         for (int tier = 0; tier < 3; tier++) {
-            uint16_t series = tier == 1 ? shape->short_series : shape->long_series;
+            uint16_t series = tier == 0 ? shape->long_series : tier == 1 ? shape->short_series : shape->coarse_series;
             for (uint16_t s = 0; s < series && s < 8; s++)
                 for (int64_t back = 0; back < 6; back++) {
                     sdd__history_get(h, ent, tier, s, newest - back, &v);
@@ -82,7 +83,7 @@ static void exercise(sdd_history *h, const sdd_history_shape *shape)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[FUZZ_PATH_MAX];
-    sdd_history_shape shape = {60, 16, 8, 2, 3, 4, 5};
+    sdd_history_shape shape = {60, 16, 8, 2, 3, 4, 5, 1};
     const uint32_t version = VERSION;
     uint8_t *file = malloc(size ? size : 1);
     sdd_history *h;
@@ -99,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         shape.short_series = get16(file + H_SHORT_SERIES);
         shape.coarse_slots = get32(file + H_COARSE_SLOTS);
         shape.coarse_factor = get32(file + H_COARSE_FACTOR);
+        shape.coarse_series = get16(file + H_COARSE_SERIES);
         memcpy(file + H_VERSION, &version, sizeof(version));
         fix_checksum(file);
     }

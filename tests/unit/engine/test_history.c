@@ -291,7 +291,7 @@ static void test_wrap_around(void **state)
 
 static void test_gaps_are_no_data(void **state)
 {
-    sdd_history_shape shape = {60, 50, 10, 1, 1, 0, 0};
+    sdd_history_shape shape = {60, 50, 10, 1, 1, 0, 0, 0};
     sdd_history *h = open_ok(NULL, &shape);
     int32_t e = sdd__history_entity(h, "a", NULL);
 
@@ -574,8 +574,8 @@ static void test_roll_back_to_checkpoint(void **state)
 /* A long ring of 10 slots, a coarse ring of 4 coarse slots of 3: coarse
  * slot c covers slots 3c .. 3c+2. */
 static const sdd_history_shape coarse_shape = {
-    .slot_seconds = 60, .long_slots = 10, .short_slots = 5, .long_series = 2, .short_series = 1,
-    .coarse_slots = 4, .coarse_factor = 3,
+    .slot_seconds = 60, .long_slots = 10, .short_slots = 5, .long_series = 3, .short_series = 1,
+    .coarse_slots = 4, .coarse_factor = 3, .coarse_series = 2,
 };
 
 /* Slot s holds s in long series 0, except `missing`. */
@@ -603,6 +603,10 @@ static void test_coarse_fold(void **state)
     assert_true(isnan(get(h, e, 2, 0, 2)));   /* older than the ring of 4 */
     assert_true(isnan(get(h, e, 2, 0, 7)));   /* not folded yet: 21 is in the long ring */
     assert_true(isnan(get(h, e, 2, 1, 6)));   /* series 1 never written */
+    assert_true(isnan(get(h, e, 2, 2, 6)));   /* series 2 not kept coarse */
+    assert_int_equal(sdd__history_set(h, e, 0, 2, 30, 5), 0);
+    assert_int_equal(sdd__history_get_baseline(h, e, 2, 30, &v), 1);
+    assert_int_equal(sdd__history_get_baseline(h, e, 2, 20, &v), 0);
     assert_int_equal(sdd__history_get_baseline(h, e, 0, 21, &v), 1);
     assert_true(v == 21);
     assert_int_equal(sdd__history_get_baseline(h, e, 0, 20, &v), 1);

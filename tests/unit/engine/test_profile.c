@@ -61,7 +61,7 @@ static void test_class_of(void **state)
 /* From history: TCP plus UDP over the day up to the slot. */
 static void test_classify_history(void **state)
 {
-    sdd_history_shape shape = {60, DAY + 10, 4, SDD_M_LONG_COUNT, 1, 0, 0};
+    sdd_history_shape shape = {60, DAY + 10, 4, SDD_M_LONG_COUNT, 1, 0, 0, 0};
     sdd_history *h = sdd__history_open(NULL, &shape, NULL);
     int32_t e = sdd__history_entity(h, "a", NULL);
     double x[DAY];
