@@ -77,9 +77,9 @@ static const param_def params[SDD_P_COUNT] = {
      * baseline_weeks windows time_delta_hours apart that have data, and
      * take the lower median: one odd week (a holiday, an incident) is
      * outvoted. The newest is kept at one-minute slots, older ones at 15
-     * minutes (history.h); 6 keeps a service within 128 KiB. */
+     * minutes (history.h); 6 keep a service's history under 120 KB. */
     [SDD_P_BASELINE_WEEKS] = {"baseline_weeks", 1, 1, SDD_BASELINE_WEEKS_MAX, 4,
-                              "older weeks are kept at 15 minutes, and 6 keep a service within 128 KiB"},
+                              "older weeks are kept at 15 minutes, and 6 keep a service's history under 120 KB"},
 };
 
 const char *sdd__param_name(sdd_param p)

@@ -25,9 +25,9 @@
 #define SDD_HISTORY_SLOT_SECONDS 60
 #define SDD_HISTORY_LONG_SLOTS (168 * 60 + 120)
 #define SDD_HISTORY_SHORT_SLOTS 240
-/* Older weeks are kept at 15 minutes: three more weeks then cost 16 KB a
- * service, where one-minute slots would cost 245 KB and break the goal of
- * 128 KiB per service. A week-old level is compared over 10 minutes or
+/* Older weeks are kept at 15 minutes: three more weeks of the two byte
+ * series then cost 8 KB a service, where one-minute slots would cost 121 KB
+ * and break the goal of 128 KiB per service. A week-old level is compared over 10 minutes or
  * more, so the fine shape of the one newest week is what matters most. */
 #define SDD_HISTORY_COARSE_SECONDS 900
 
