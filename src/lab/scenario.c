@@ -820,12 +820,15 @@ static void draw_flaps(gen *g, gen_event *e)
 }
 
 /* The CE sent more routes than the PE accepts: the PE tears the session
- * down with a NOTIFICATION and keeps it down until someone clears it. */
+ * down with a NOTIFICATION and keeps it down until someone clears it. The
+ * event starts with those routes, a second before the teardown, so that
+ * they are queued in their own minute. */
 static void draw_max_prefix(gen *g, gen_event *e)
 {
     draw_link_down(g, e);
     e->code = PEER_DOWN_LOCAL_NOTIFY;
     e->link_loss = 0;
+    e->start_us = e->down_us - US;
 }
 
 static uint8_t other_term(gen *g, const gen_service *s, uint8_t not)

@@ -553,8 +553,24 @@ static void test_blackhole_in_the_data(void **state)
     free_truth(&t);
 }
 
-/* A maximum-prefix teardown: BMP reason 1 with pmacct's text for it, the
- * site's traffic gone until the session is back. */
+/* Route announcements of one site in [from, to). */
+typedef struct routes_between {
+    const char *rd;
+    double from, to;
+    int n;
+} routes_between;
+
+static void count_routes_between(json_t *j, void *ctx)
+{
+    routes_between *r = ctx;
+    double t = parse_time(str(j, "timestamp"));
+
+    r->n += strcmp(str(j, "bmp_msg_type"), "route_monitor") == 0 && strcmp(str(j, "rd"), r->rd) == 0 &&
+            strcmp(str(j, "log_type"), "update") == 0 && t >= r->from && t < r->to;
+}
+
+/* A maximum-prefix teardown: routes announced, then BMP reason 1, the site's
+ * traffic gone until the session is back. */
 static void test_max_prefix_in_the_data(void **state)
 {
     const char *dir = ((dirs *)*state)->a;
@@ -562,8 +578,13 @@ static void test_max_prefix_in_the_data(void **state)
 
     generate_truth(dir, 16, 6, 1, 1u << SDD_GEN_MAX_PREFIX, &t);
     for (int i = 0; i < t.n; i++) {
+        routes_between r = {str(t.ev[i], "rd"), (double)num(t.ev[i], "start"), (double)num(t.ev[i], "down"), 0};
+
         assert_int_equal(num(t.ev[i], "peer_down_reason"), 1);
         check_outage(dir, t.ev[i], 1);
+        /* the routes past the limit, in the second before the teardown */
+        each_line(dir, "bmp.json", count_routes_between, &r);
+        assert_true(r.n >= 1);
     }
     free_truth(&t);
 }
