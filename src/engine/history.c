@@ -356,8 +356,8 @@ enum header_state {
 static const char *const header_state_text[] = {
     [HEADER_FOREIGN] = "not a pmacct-sdd history file (bad magic)",
     [HEADER_BYTE_ORDER] = "written on a machine of another byte order",
-    [HEADER_OLD_VERSION] = "an older history format (before version 2, which keeps older weeks coarse); "
-                           "move the file away to start a new history",
+    [HEADER_OLD_VERSION] = ("an older history format (before version 2, which keeps older weeks coarse); "
+                            "move the file away to start a new history"),
     [HEADER_CHECKSUM] = "header checksum mismatch (corrupt header)",
     [HEADER_INCONSISTENT] = "inconsistent header",
     [HEADER_NEWER] = "written by a newer version of the history format; upgrade pmacct-sdd",
