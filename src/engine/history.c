@@ -1266,7 +1266,8 @@ int sdd__history_get_baseline(const sdd_history *h, int32_t entity, uint16_t ser
 {
     if (!entity_ok(h, entity) || !head_of(h, entity)->has_data)
         return 0;
-    if (slot > head_of(h, entity)->newest - (int64_t)h->shape.long_slots || series >= h->shape.coarse_series)
+    if (slot > head_of(h, entity)->newest - (int64_t)h->shape.long_slots || series >= h->shape.coarse_series ||
+        h->shape.coarse_slots == 0)     /* no coarse tier: its factor may be 0 */
         return sdd__history_get(h, entity, 0, series, slot, value);
     return sdd__history_get(h, entity, 2, series, floor_div(slot, h->shape.coarse_factor), value);
 }
