@@ -427,7 +427,7 @@ void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
     sdd__service_state *st;
-    int metric[6], n = 0, svc, k;
+    int metric[6], n = 0, svc, term, k;
     double value[6];
 
     if (refused(e, !f))
@@ -437,7 +437,7 @@ void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
     e->counters[C_FLOWS]++;
     if (see_time(e, SDD_INPUT_FLOW, &f->router, f->time) < 0)
         return;
-    svc = sdd__inventory_map_flow(e->inv, f, &why);
+    svc = sdd__inventory_map_flow(e->inv, f, &term, &why);
     st = mapped(e, svc, &why);
     if (!st)
         return;

@@ -300,12 +300,44 @@ static void learn_flow(sdd_inventory *inv, int svc, const sdd_flow *f)
     }
 }
 
-int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped *why)
+/* Whether flow f went through termination t's VRF (on the same router): its
+ * customer VRF id in either direction, or its VRF name. */
+static int flow_in_vrf(const sdd_termination *t, const sdd_flow *f)
+{
+    if (t->vrf_id >= 0 && customer_vrf_id((uint32_t)t->vrf_id) &&
+        ((uint32_t)t->vrf_id == f->vrf_id_ingress || (uint32_t)t->vrf_id == f->vrf_id_egress))
+        return 1;
+    return t->vrf_name[0] && customer_vrf_name(f) && strcmp(t->vrf_name, f->vrf_name) == 0;
+}
+
+/* The termination of service s where flow f was seen: the one on its router
+ * with its RD, else the first there with its VRF; -1 if none is known. A
+ * scan: a service has few terminations. */
+static int flow_termination(const sdd_service *s, const sdd_flow *f)
+{
+    int by_vrf = -1;
+
+    for (int i = 0; i < s->n_terms; i++) {
+        const sdd_termination *t = &s->terms[i];
+        if (memcmp(&t->router, &f->router, sizeof(f->router)) != 0)
+            continue;
+        if (f->rd && t->rd == f->rd)
+            return i;
+        if (by_vrf < 0 && flow_in_vrf(t, f))
+            by_vrf = i;
+    }
+    return by_vrf;
+}
+
+int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, int *term, sdd_unmapped *why)
 {
     int svc = f->rd ? lookup(inv, key_num(K_RD, NULL, f->rd)) : -1;
 
-    if (svc >= 0)
+    *term = -1;
+    if (svc >= 0) {
+        *term = flow_termination(&inv->services[svc], f);
         return svc;
+    }
     if (svc < 0 && customer_vrf_id(f->vrf_id_ingress))
         svc = lookup(inv, key_num(K_VRF_ID, &f->router, f->vrf_id_ingress));
     if (svc < 0 && customer_vrf_id(f->vrf_id_egress))
@@ -327,6 +359,7 @@ int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped 
         return -1;
     }
     learn_flow(inv, svc, f);
+    *term = flow_termination(&inv->services[svc], f);
     return svc;
 }
 

@@ -85,8 +85,10 @@ sdd_service *sdd__inventory_service(sdd_inventory *inv, int index);
 int sdd__inventory_find(const sdd_inventory *inv, const char *vpn_id);   /* -1 if none */
 
 /* The service of a record (index), learning what the record teaches; or -1
- * with *why set. */
-int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, sdd_unmapped *why);
+ * with *why set. A flow's *term is the service's termination it was seen
+ * at (its router with its RD, else with its VRF id or VRF name), -1 if none
+ * is known: terminations are learned from flows with an RD (and from BMP). */
+int sdd__inventory_map_flow(sdd_inventory *inv, const sdd_flow *f, int *term, sdd_unmapped *why);
 int sdd__inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unmapped *why);
 int sdd__inventory_map_iface(sdd_inventory *inv, const sdd_iface_event *ev, int *term, sdd_unmapped *why);
 

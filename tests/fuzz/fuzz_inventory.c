@@ -35,7 +35,7 @@ static void map_records(sdd_inventory *inv)
     int term;
 
     if (sdd__parse_flow(flow_line, sizeof(flow_line) - 1, &flow, NULL, 0) == SDD_SKIP_NONE)
-        sdd__inventory_map_flow(inv, &flow, &why);
+        sdd__inventory_map_flow(inv, &flow, &term, &why);
     if (sdd__parse_bmp(bmp_line, sizeof(bmp_line) - 1, &bmp, NULL, 0) == SDD_SKIP_NONE)
         sdd__inventory_map_bmp(inv, &bmp, &why);
     if (sdd__parse_iface(iface_line, sizeof(iface_line) - 1, &iface, NULL, 0) == SDD_SKIP_NONE)

@@ -109,7 +109,8 @@ static void add_rt(sdd_bmp_event *ev, const char *rt)
 static void flow_maps(sdd_inventory *inv, const sdd_flow *f, int want, sdd_unmapped want_why)
 {
     sdd_unmapped why = SDD_UNMAPPED_NONE;
-    int got = sdd__inventory_map_flow(inv, f, &why);
+    int term;
+    int got = sdd__inventory_map_flow(inv, f, &term, &why);
 
     assert_int_equal(got, want);
     if (want < 0)
@@ -255,6 +256,53 @@ static void test_flow_teaches_rd(void **state)
     sdd__inventory_free(inv);
 }
 
+/* The termination of a flow's service that a flow was seen at, or -1. */
+static int flow_term(sdd_inventory *inv, const sdd_flow *f)
+{
+    sdd_unmapped why = SDD_UNMAPPED_NONE;
+    int term = -2;
+
+    assert_true(sdd__inventory_map_flow(inv, f, &term, &why) >= 0);
+    return term;
+}
+
+/* A flow names its termination: its router with its RD first, else with its
+ * VRF id or name; none when its router has no termination of the service. */
+static void test_flow_termination(void **state)
+{
+    (void)state;
+    static const char two_sites[] =
+        "{\"services\":[{\"vpn_id\":\"64497:1\",\"terminations\":["
+        "{\"router\":\"" PE1 "\",\"rd\":\"" RD1 "\"},"
+        "{\"router\":\"" PE2 "\",\"rd\":\"0:64497:2\",\"vrf_id\":5}]}]}";
+    sdd_inventory *inv = load_text(two_services, 0);
+    sdd_flow f = flow(PE1, RD1);
+
+    assert_int_equal(flow_term(inv, &f), 0);
+    f = flow(PE2, RD1);                         /* the service, on a router it has no termination on */
+    assert_int_equal(flow_term(inv, &f), -1);
+    f = flow(PE1, NULL);
+    f.vrf_id_egress = 7;
+    assert_int_equal(flow_term(inv, &f), 0);
+    f = flow(PE2, "0:64497:20");                /* teaches a termination with an RD beside the VRF's */
+    f.vrf_id_ingress = 9;
+    assert_int_equal(flow_term(inv, &f), 1);
+    assert_int_equal(flow_term(inv, &f), 1);    /* the RD's, found again */
+    f.rd = 0;
+    assert_int_equal(flow_term(inv, &f), 0);    /* the VRF id alone: the first with it */
+    sdd__inventory_free(inv);
+
+    inv = load_text(two_sites, 0);
+    f = flow(PE2, "0:64497:2");
+    assert_int_equal(flow_term(inv, &f), 1);
+    f = flow(PE1, RD1);
+    assert_int_equal(flow_term(inv, &f), 0);
+    f = flow(PE2, NULL);
+    f.vrf_id_ingress = 5;
+    assert_int_equal(flow_term(inv, &f), 1);
+    sdd__inventory_free(inv);
+}
+
 /* The global routing table (IOS XR's default VRF, table id 0x60000000, or
  * VRF id 0, with no RD) is no customer's. A flow from the MPLS core into a
  * VRF is found by its RD (the egress VRF's) or its egress VRF id; it must not
@@ -290,7 +338,7 @@ static void test_global_vrf_never_a_customer(void **state)
     core_in = flow(PE2, "0:64497:30");
     core_in.vrf_id_ingress = 0x60000000;
     core_in.vrf_id_egress = 30;
-    int learned = sdd__inventory_map_flow(inv, &core_in, &(sdd_unmapped){0});
+    int learned = sdd__inventory_map_flow(inv, &core_in, &(int){0}, &(sdd_unmapped){0});
     assert_true(learned >= 2);
     assert_int_equal(sdd__inventory_service(inv, learned)->terms[0].vrf_id, -1);
     global = flow(PE2, NULL);
@@ -590,6 +638,7 @@ static void test_caps_and_learning(void **state)
     sdd_inventory *inv = sdd__inventory_new(1);
     sdd_unmapped why = SDD_UNMAPPED_NONE;
     uint64_t services, terms;
+    int term;
     char path[32];
     sdd_error err = {0};
 
@@ -599,11 +648,11 @@ static void test_caps_and_learning(void **state)
     assert_int_equal(sdd__inventory_map_bmp(inv, &ev, &why), -1);  /* learn_route_targets off */
     assert_int_equal(sdd__inventory_count(inv), 0);
     sdd_flow f = flow(PE1, "0:64497:1");
-    assert_int_equal(sdd__inventory_map_flow(inv, &f, &why), 0);
+    assert_int_equal(sdd__inventory_map_flow(inv, &f, &term, &why), 0);
     f = flow(PE1, "0:64497:2");
-    assert_int_equal(sdd__inventory_map_flow(inv, &f, &why), 1);
+    assert_int_equal(sdd__inventory_map_flow(inv, &f, &term, &why), 1);
     f = flow(PE1, "0:64497:3");
-    assert_int_equal(sdd__inventory_map_flow(inv, &f, &why), -1);  /* a third: over max_services */
+    assert_int_equal(sdd__inventory_map_flow(inv, &f, &term, &why), -1);  /* a third: over max_services */
     ev = bmp(SDD_BMP_PEER_UP, PE2, "0:64497:1");                 /* a second termination of service 0 */
     assert_int_equal(sdd__inventory_map_bmp(inv, &ev, &why), 0);
     assert_int_equal(sdd__inventory_service(inv, 0)->n_terms, 1);
@@ -653,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_flow_by_rd),
         cmocka_unit_test(test_flow_by_vrf),
         cmocka_unit_test(test_flow_teaches_rd),
+        cmocka_unit_test(test_flow_termination),
         cmocka_unit_test(test_global_vrf_never_a_customer),
         cmocka_unit_test(test_learn_unknown_rd),
         cmocka_unit_test(test_bmp_route_targets),
