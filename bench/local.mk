@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmarks: built by `make`, run by bench/run; never part of `make check`.
 noinst_PROGRAMS += bench/bench_engine
-bench_bench_engine_LDADD = libsdd.la
+bench_bench_engine_LDADD = libsdd_core.la
 EXTRA_DIST += bench/run bench/quality bench/quality.conf bench/kafka_latency bench/peer_down_latency \
 	bench/kafka_backlog
 noinst_PROGRAMS += bench/bench_json

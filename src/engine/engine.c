@@ -682,22 +682,19 @@ static int read_series(const void *ctx, int metric, int64_t first, int n, double
 {
     const series_ctx *c = ctx;
     const sdd__slots *sl = &c->e->slots;
-    int tier = metric < SDD_M_LONG_COUNT ? 0 : 1;
-    int series = tier ? metric - SDD_M_LONG_COUNT : metric;
+    int64_t closed = sl->next_close - first;
+    int k = closed < 0 ? 0 : closed < n ? (int)closed : n;    /* out[0..k-1] have closed */
     int present = 0;
 
-    for (int i = 0; i < n; i++) {
+    if (k > 0)
+        present = metric < SDD_M_LONG_COUNT
+                      ? sdd__history_read_baseline(c->e->hist, c->st->hist, (uint16_t)metric, first, k, out)
+                      : sdd__history_read(c->e->hist, c->st->hist, 1, (uint16_t)(metric - SDD_M_LONG_COUNT), first,
+                                          k, out);
+    for (int i = k; i < n; i++) {
         int64_t slot = first + i;
-        if (slot >= sl->next_close && sl->row_records[sdd__slot_row(sl, slot)]) {
-            out[i] = sdd__slot_sums(sl, c->st->rows, slot)[metric];
-            present++;
-        } else if (slot < sl->next_close &&
-                   (tier ? sdd__history_get(c->e->hist, c->st->hist, tier, (uint16_t)series, slot, &out[i])
-                         : sdd__history_get_baseline(c->e->hist, c->st->hist, (uint16_t)series, slot, &out[i]))) {
-            present++;
-        } else {
-            out[i] = NAN;
-        }
+        out[i] = sl->row_records[sdd__slot_row(sl, slot)] ? sdd__slot_sums(sl, c->st->rows, slot)[metric] : NAN;
+        present += !isnan(out[i]);
     }
     return present;
 }

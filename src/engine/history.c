@@ -229,13 +229,20 @@ uint16_t sdd__history_encode(double value)
     return (uint16_t)(raw + 1);   /* at most 0xffff: value < SDD_HISTORY_VALUE_MAX */
 }
 
+/* (1024 + m) * 2^(e - 1) is the double of exponent e + 9 and mantissa m
+ * (its top 10 bits), built directly: the same value as ldexp gives, without
+ * its call, as detection decodes some thousand codes a service and slot. */
 double sdd__history_decode(uint16_t code)
 {
     uint32_t raw = code ? code - 1u : 0;
+    uint64_t bits;
+    double value;
 
     if (raw < 1024)
         return raw;
-    return ldexp(1024 + (raw & 1023u), (int)(raw >> 10) - 1);
+    bits = (uint64_t)((raw >> 10) + 9 + 1023) << 52 | (uint64_t)(raw & 1023u) << 42;
+    memcpy(&value, &bits, sizeof(value));
+    return value;
 }
 
 /* ---- shape and layout ------------------------------------------------- */
@@ -1155,6 +1162,18 @@ int32_t sdd__history_entity(sdd_history *h, const char *key, sdd_error *err)
     return entity >= 0 ? entity : entity_create(h, key, err);
 }
 
+int sdd__history_copy(sdd_history *h, int32_t from, int32_t to)
+{
+    if (!entity_ok(h, from) || !entity_ok(h, to) || (h->keeping && from != to))
+        return -1;
+    if (from == to)
+        return 0;
+    mark_dirty(h);
+    memcpy(block_of(h, to) + SDD_HISTORY_KEY_MAX, block_of(h, from) + SDD_HISTORY_KEY_MAX,
+           h->lay.block - SDD_HISTORY_KEY_MAX);
+    return 0;
+}
+
 uint32_t sdd__history_count(const sdd_history *h)
 {
     return h->hdr.count;
@@ -1270,6 +1289,85 @@ int sdd__history_get_baseline(const sdd_history *h, int32_t entity, uint16_t ser
         h->shape.coarse_slots == 0)     /* no coarse tier: its factor may be 0 */
         return sdd__history_get(h, entity, 0, series, slot, value);
     return sdd__history_get(h, entity, 2, series, floor_div(slot, h->shape.coarse_factor), value);
+}
+
+/* Slots first..first+n-1 of one series of a tier into out (NAN: no data),
+ * the entity known to have data; how many had data. The ring is walked
+ * from the first slot it holds, as sdd__history_get reads one slot. */
+static int read_tier(const sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t first, int n,
+                     double *out)
+{
+    const struct entity_head *e = head_of(h, entity);
+    uint32_t len = tier_slots(h, tier);
+    int64_t newest = tier == 2 ? e->folded : e->newest;
+    int64_t lo = newest - (int64_t)len + 1 > first ? newest - (int64_t)len + 1 - first : 0;
+    int64_t hi = newest - first + 1 < n ? newest - first + 1 : n;    /* out[lo..hi-1] are in the ring */
+    int64_t exact = tier == 2 ? INT64_MAX : e->newest - SDD_HISTORY_OPEN_SLOTS + 1 - first;
+    const uint16_t *ring = ring_of(h, entity, tier, series);
+    uint32_t pos = slot_pos(first + lo, len);
+    int present = 0;
+
+    for (int64_t i = 0; i < n && i < lo; i++)
+        out[i] = NAN;
+    for (int64_t i = lo; i < hi; i++) {
+        uint16_t code = ring[pos];
+        pos = pos + 1 == len ? 0 : pos + 1;
+        if (code == SDD_HISTORY_NO_DATA) {
+            out[i] = NAN;
+            continue;
+        }
+        out[i] = i >= exact ? *sum_of(h, entity, tier, series, first + i) : sdd__history_decode(code);
+        present++;
+    }
+    for (int64_t i = hi > lo ? hi : lo; i < n; i++)
+        out[i] = NAN;
+    return present;
+}
+
+static int readable(const sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t first, int n)
+{
+    return entity_ok(h, entity) && series_ok(h, tier, series) && head_of(h, entity)->has_data && n > 0 &&
+           slot_ok(first) && slot_ok(first + n - 1);
+}
+
+static int no_data(double *out, int n)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = NAN;
+    return 0;
+}
+
+int sdd__history_read(const sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t first, int n,
+                      double *out)
+{
+    if (!readable(h, entity, tier, series, first, n))
+        return no_data(out, n);
+    return read_tier(h, entity, tier, series, first, n, out);
+}
+
+/* The older part from the coarse ring, each fine slot its coarse slot's
+ * mean, read a chunk of coarse slots at a time; then the long ring's. */
+int sdd__history_read_baseline(const sdd_history *h, int32_t entity, uint16_t series, int64_t first, int n,
+                               double *out)
+{
+    int64_t f = h ? h->shape.coarse_factor : 1, old;
+    double coarse[64];
+    int present = 0, done = 0;
+
+    if (!readable(h, entity, 0, series, first, n))
+        return no_data(out, n);
+    old = head_of(h, entity)->newest - (int64_t)h->shape.long_slots - first + 1;  /* slots in the coarse tier */
+    if (series >= h->shape.coarse_series || h->shape.coarse_slots == 0 || old <= 0)
+        return read_tier(h, entity, 0, series, first, n, out);
+    old = old < n ? old : n;
+    while (done < old) {
+        int64_t c0 = floor_div(first + done, f), c1 = floor_div(first + old - 1, f);
+        int m = c1 - c0 + 1 < 64 ? (int)(c1 - c0 + 1) : 64;
+        read_tier(h, entity, 2, series, c0, m, coarse);
+        for (; done < old && floor_div(first + done, f) < c0 + m; done++)
+            present += !isnan(out[done] = coarse[floor_div(first + done, f) - c0]);
+    }
+    return present + (n > old ? read_tier(h, entity, 0, series, first + old, n - (int)old, out + old) : 0);
 }
 
 int64_t sdd__history_newest(const sdd_history *h, int32_t entity)

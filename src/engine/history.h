@@ -88,6 +88,11 @@ uint64_t sdd__history_undo_failures(const sdd_history *h);
 int32_t sdd__history_entity(sdd_history *h, const char *key, sdd_error *err);
 int32_t sdd__history_find(const sdd_history *h, const char *key);   /* -1 if absent */
 uint32_t sdd__history_count(const sdd_history *h);
+/* Entity `to` gets a copy of the history of `from` (its own key kept):
+ * how bench_engine gives many services a baseline of weeks in seconds.
+ * -1 for an unknown entity, or once a checkpoint has begun the undo log
+ * (the copy would overwrite what it has not kept). */
+int sdd__history_copy(sdd_history *h, int32_t from, int32_t to);
 /* The key of an entity, NULL if there is none; valid until the next entity
  * is created (growing the store may move it). */
 const char *sdd__history_key(const sdd_history *h, int32_t entity);
@@ -118,6 +123,14 @@ int sdd__history_get(const sdd_history *h, int32_t entity, int tier, uint16_t se
  * than it in the coarse ring (the mean of its coarse slot). */
 int sdd__history_get_baseline(const sdd_history *h, int32_t entity, uint16_t series, int64_t slot,
                               double *value);
+/* A window of a series in one call: slots first..first+n-1 into out[0..n-1]
+ * as sdd__history_get (tier 0, 1, 2) or sdd__history_get_baseline would
+ * give each, NAN for a slot without data; returns how many had data. What
+ * detectors read, a ring walked once rather than a lookup a slot. */
+int sdd__history_read(const sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t first, int n,
+                      double *out);
+int sdd__history_read_baseline(const sdd_history *h, int32_t entity, uint16_t series, int64_t first, int n,
+                               double *out);
 /* The newest slot written for the entity, or INT64_MIN if none. */
 int64_t sdd__history_newest(const sdd_history *h, int32_t entity);
 

@@ -19,18 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/detector.h"
 #include "engine/metrics.h"
 #include "engine/profile.h"
 
 #define UNSTABLE_CHANGE 0.075
 #define JUMP_SHARE 0.04
 #define DAY_SLOTS_MAX 1440
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 sdd_auto_class sdd__profile_class_of(const double *bytes, int n)
 {
@@ -46,8 +41,7 @@ sdd_auto_class sdd__profile_class_of(const double *bytes, int n)
         return SDD_AUTO_NONE;
     if (jumps >= JUMP_SHARE * m)
         return SDD_AUTO_BURSTY;
-    qsort(d, (size_t)m, sizeof(d[0]), cmp_double);
-    return d[(m - 1) / 2] >= UNSTABLE_CHANGE ? SDD_AUTO_UNSTABLE : SDD_AUTO_STABLE;
+    return sdd__nth_smallest(d, m, (m - 1) / 2) >= UNSTABLE_CHANGE ? SDD_AUTO_UNSTABLE : SDD_AUTO_STABLE;
 }
 
 int sdd__profile_history_slots(int step)
@@ -57,17 +51,13 @@ int sdd__profile_history_slots(int step)
 
 sdd_auto_class sdd__profile_classify(const sdd_history *h, int32_t entity, int64_t slot, int step)
 {
-    double bytes[DAY_SLOTS_MAX];
+    double bytes[DAY_SLOTS_MAX], udp[DAY_SLOTS_MAX];
     int n = sdd__profile_history_slots(step);
 
-    for (int i = 0; i < n; i++) {
-        double tcp, udp;
-        int64_t s = slot - n + 1 + i;
-        bytes[i] = sdd__history_get(h, entity, 0, SDD_M_TCP_BYTES, s, &tcp) &&
-                           sdd__history_get(h, entity, 0, SDD_M_UDP_BYTES, s, &udp)
-                       ? tcp + udp
-                       : NAN;
-    }
+    sdd__history_read(h, entity, 0, SDD_M_TCP_BYTES, slot - n + 1, n, bytes);
+    sdd__history_read(h, entity, 0, SDD_M_UDP_BYTES, slot - n + 1, n, udp);
+    for (int i = 0; i < n; i++)
+        bytes[i] += udp[i];             /* NAN when either has no data */
     return sdd__profile_class_of(bytes, n);
 }
 
