@@ -115,13 +115,17 @@ static int judge(const sdd_detect_input *in, const churn_kind *k, sdd_symptom *o
 
     if (max < 1)
         return 0;
-    in->series(in->ctx, k->metric, in->slot - len + 1, len, c);
+    /* The newest accumulation first: below bmp_min_events (a service
+     * without churn, nearly always) the usual ones do not matter, and
+     * reading and summing them was most of the detector's time. */
+    in->series(in->ctx, k->metric, in->slot - w + 1, w, c + len - w);
     double acc = damped(c, len - 1, w, damp);
-    usual u = usual_of(c, len - 1 - w, w, damp);
-    if (isnan(acc) || u.n < HISTORY_MIN)
+    if (isnan(acc) || acc < min_events)
         return 0;
+    in->series(in->ctx, k->metric, in->slot - len + 1, len - w, c);
+    usual u = usual_of(c, len - 1 - w, w, damp);
     double bar = p->v[SDD_P_BMP_USUAL_FACTOR] * (u.mean + u.sd);
-    if (acc < min_events || acc <= bar)
+    if (u.n < HISTORY_MIN || acc <= bar)
         return 0;
     describe(in, k, w, acc, u, fmax(min_events, bar), out);
     return 1;

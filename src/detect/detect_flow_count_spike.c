@@ -55,19 +55,10 @@ static int read_window(const sdd_detect_input *in, int64_t first, int n, double 
     return -1;
 }
 
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The usual level of the window: its median, which neither a spike a few
- * slots wide nor a drop shorter than half the window moves far. */
 static double median(const double *x, int n, double *scratch)
 {
     memcpy(scratch, x, (size_t)n * sizeof(*x));
-    qsort(scratch, (size_t)n, sizeof(*scratch), by_value);
-    return n % 2 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
+    return sdd__median(scratch, n);
 }
 
 static double mean(const double *x, int n)

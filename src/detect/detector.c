@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* detector.c: helpers every detector shares. */
 #include <math.h>
-#include <stdlib.h>
 
 #include "detect/detector.h"
 
@@ -43,23 +42,11 @@ int sdd__window_stats(const sdd_detect_input *in, int metric, int64_t first, int
     return present;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-double sdd__lower_median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-    return v[(n - 1) / 2];
-}
-
 /* Puts the k-th smallest of v[0..n-1] at v[k], smaller ones before it and
  * larger ones after (Hoare's selection, the middle of three as pivot):
- * linear on average, where sorting the window for its median was most of
- * the volume detector's time once it reads several weeks. */
-static void select_kth(double *v, int n, int k)
+ * linear on average, where sorting a window for its median was most of a
+ * detector's time once it reads several weeks. */
+double sdd__nth_smallest(double *v, int n, int k)
 {
     int lo = 0, hi = n - 1;
 
@@ -83,22 +70,34 @@ static void select_kth(double *v, int n, int k)
         else if (k >= i)
             lo = i;
         else
-            return;
+            break;
     }
+    return v[k];
 }
 
-double sdd__window_median(const sdd_detect_input *in, int metric, int64_t first, int n)
+double sdd__lower_median(double *v, int n)
 {
-    double v[1440], below;
+    return sdd__nth_smallest(v, n, (n - 1) / 2);
+}
 
-    if (n < 1 || n > 1440 || in->series(in->ctx, metric, first, n, v) != n)
-        return NAN;
-    select_kth(v, n, n / 2);
+double sdd__median(double *v, int n)
+{
+    double above = sdd__nth_smallest(v, n, n / 2), below;
+
     if (n % 2)
-        return v[n / 2];
+        return above;
     below = v[0];                       /* the largest of those below v[n / 2] */
     for (int i = 1; i < n / 2; i++)
         if (v[i] > below)
             below = v[i];
-    return (below + v[n / 2]) / 2;
+    return (below + above) / 2;
+}
+
+double sdd__window_median(const sdd_detect_input *in, int metric, int64_t first, int n)
+{
+    double v[1440];
+
+    if (n < 1 || n > 1440 || in->series(in->ctx, metric, first, n, v) != n)
+        return NAN;
+    return sdd__median(v, n);
 }

@@ -86,9 +86,14 @@ int sdd__window_stats(const sdd_detect_input *in, int metric, int64_t first, int
  * slot has data. */
 double sdd__window_median(const sdd_detect_input *in, int metric, int64_t first, int n);
 /* What the detectors comparing with several weeks take of the weeks'
- * measures (a fall, a deviation): the lower median, v sorted first. It is
+ * measures (a fall, a deviation): the lower median, v reordered. It is
  * the median of the others once the largest is dropped, so one odd week
  * is outvoted, and with two weeks a change must show against both. */
 double sdd__lower_median(double *v, int n);
+/* The median of v[0..n-1] (n >= 1; the mean of the two middle ones when n
+ * is even), and the k-th smallest (0-based, k < n), by selection: v is
+ * reordered, not sorted. */
+double sdd__median(double *v, int n);
+double sdd__nth_smallest(double *v, int n, int k);
 
 #endif

@@ -549,6 +549,11 @@ static void ring_clear(uint16_t *ring, uint32_t len, uint32_t pos, uint32_t coun
 {
     uint32_t first = count < len - pos ? count : len - pos;
 
+    if (count == 1) {                   /* the usual advance, one slot on: no calls */
+        ring[pos] = 0;
+        return;
+    }
+
     memset(ring + pos, 0, first * sizeof(*ring));
     memset(ring, 0, (count - first) * sizeof(*ring));
 }
