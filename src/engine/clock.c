@@ -14,6 +14,7 @@ int sdd__clock_init(sdd__clock *c, int max_clock_skew, int source_idle_seconds)
     c->lead = INT64_MIN;
     c->now = INT64_MIN;
     c->wake = INT64_MIN;
+    c->last = -1;
     c->index = sdd__map_new();
     return c->index ? 0 : -1;
 }
@@ -89,18 +90,32 @@ static int grow(sdd__clock *c)
     return 0;
 }
 
+/* The map's key of a source. */
+#define SOURCE_KEY_SIZE (1 + sizeof(sdd_addr))
+static void source_key(uint8_t *key, sdd_input_kind kind, const sdd_addr *router)
+{
+    key[0] = (uint8_t)kind;
+    memcpy(key + 1, router, sizeof(*router));
+}
+
+int sdd__clock_find(const sdd__clock *c, sdd_input_kind kind, const sdd_addr *router)
+{
+    uint8_t key[SOURCE_KEY_SIZE];
+
+    source_key(key, kind, router);
+    return sdd__map_get(c->index, key, sizeof(key));
+}
+
 /* The source's index; a new one when create (-1 when out of memory), else
  * -1 when there is none. */
 static int source_of(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int create)
 {
-    uint8_t key[1 + sizeof(*router)];
-    int32_t s;
+    uint8_t key[SOURCE_KEY_SIZE];
+    int32_t s = sdd__clock_find(c, kind, router);
 
-    key[0] = (uint8_t)kind;
-    memcpy(key + 1, router, sizeof(*router));
-    s = sdd__map_get(c->index, key, sizeof(key));
     if (s >= 0 || !create)
         return s;
+    source_key(key, kind, router);
     if (grow(c) < 0 || sdd__map_put(c->index, key, sizeof(key), c->n) < 0)
         return -1;
     c->key[c->n] = (sdd__clock_source){kind, *router};
@@ -123,7 +138,7 @@ int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, i
 
     if (too_far_ahead(c, t))
         return 1;
-    s = source_of(c, kind, router, 1);
+    s = c->last = source_of(c, kind, router, 1);
     if (s < 0) {                        /* no room to track it: its time counts alone */
         if (t > c->now)
             c->now = t;

@@ -46,6 +46,7 @@ typedef struct sdd__clock {
      * a wake is set (INT64_MIN), whenever the oldest source moves. */
     int64_t wake;
     int below;                          /* live sources whose watermark is below wake */
+    int last;                           /* the source of the last record taken; -1 none or untracked */
 } sdd__clock;
 
 /* -1 when out of memory. */
@@ -56,6 +57,9 @@ void sdd__clock_free(sdd__clock *c);
  * time may have moved: see c->now), 1 when refused as too far ahead, -1 when
  * out of memory for a new source (the record is then taken without one). */
 int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int64_t t);
+/* The index of the source (kind, router), as c->key has it; -1 when it has
+ * sent nothing. */
+int sdd__clock_find(const sdd__clock *c, sdd_input_kind kind, const sdd_addr *router);
 /* The time at which the engine next needs to know it has come. */
 void sdd__clock_wake_at(sdd__clock *c, int64_t wake);
 /* The front end's wall clock, when no older record is coming: the engine's

@@ -32,6 +32,7 @@ static const char *const counter_names[C_COUNT] = {
     "records_flow", "records_bmp", "records_iface", "late_added", "late_dropped", "slots_closed",
     "notifications", "suppressed_in_change_window", "notifications_failed", "records_refused",
     "future_dropped", "slots_skipped_empty", "bmp_rib_dump", "lines_too_long", "bmp_time_from_arrival",
+    "service_slots_not_judged_gap",
 };
 
 /* ---- life cycle of the handle ------------------------------------------ */
@@ -182,6 +183,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         free(e);
         return NULL;
     }
+    sdd__collection_init(&e->collection);
     e->inv = sdd__inventory_new(cfg->learn_unknown_rd);
     if (e->inv)
         sdd__inventory_limit(e->inv, cfg->learn_route_targets, cfg->max_services, cfg->max_terminations_per_service);
@@ -211,6 +213,7 @@ void sdd_engine_free(sdd_engine *e)
     sdd__services_free(&e->services);
     sdd__slots_free(&e->slots);
     sdd__clock_free(&e->clock);
+    sdd__collection_free(&e->collection);
     free(e->cursor);
     free(e->holidays);
     sdd__drop_models_free(e->drop_models);
@@ -245,7 +248,7 @@ static sdd__service_state *state_of(sdd_engine *e, int svc)
     return sdd__services_get(&e->services, svc, e->inv, &e->cfg, e->hist);
 }
 
-static void run_detection(sdd_engine *e, int svc, int64_t slot);
+static void run_detection(sdd_engine *e, int svc, int64_t slot, int flow_gap);
 static void on_event(sdd_engine *e, int svc, const sdd_event *x);
 static void on_withdraw(sdd_engine *e, int svc, const sdd__service_state *st, int64_t t);
 
@@ -263,29 +266,57 @@ static void clear_row(sdd_engine *e, int64_t slot)
     sl->row_closed_empty[row] = 0;
 }
 
+/* 1 when the exporter of one of the service's terminations sent no flows
+ * in the slot (collection.h): the service's flows of it are incomplete. */
+static int flow_gap(const sdd_engine *e, int svc, int64_t slot)
+{
+    const sdd_service *s = sdd__inventory_service(e->inv, svc);
+
+    for (int t = 0; t < s->n_terms; t++)
+        if (sdd__collection_gap(&e->collection, &e->clock, SDD_INPUT_FLOW, &s->terms[t].router, slot))
+            return 1;
+    return 0;
+}
+
+/* A slot of a service whose flows are incomplete into history: its events
+ * (BMP, interfaces) are whole; its flow series stay "no data", so that a
+ * lost exporter is neither judged as lost traffic nor the baseline of later
+ * weeks. Records that come late for it are added then (account). */
+static void write_events_only(sdd_engine *e, const sdd__service_state *st, int64_t slot)
+{
+    for (int m = SDD_M_BMP_UPDATES; m <= SDD_M_IFACE_DOWN; m++)
+        sdd__slot_write_metric(&e->slots, e->hist, st->hist, st->rows, slot, m);
+}
+
 /* Moves the slot's sums into history (a slot in which the engine got no
  * record at all stays "no data": the input was away, not the traffic), then
- * runs detection on every service. */
+ * runs detection on every service. A service one of whose exporters had a
+ * gap in the slot is judged on its events only. */
 static void close_slot(sdd_engine *e, int64_t slot)
 {
     sdd__slots *sl = &e->slots;
     int row = sdd__slot_row(sl, slot);
     int had_data = sl->row_records[row] > 0;
     int count = sdd__inventory_count(e->inv);
+    int gaps = sdd__collection_close(&e->collection, &e->clock, slot, sl->step);
 
     if (count > e->services.n)
         state_of(e, count - 1);
     sl->row_closed_empty[row] = !had_data;
     if (had_data)
         for (int i = 0; i < e->services.n; i++) {
-            sdd__slot_write(sl, e->hist, e->services.st[i].hist, e->services.st[i].rows, slot);
+            const sdd__service_state *st = &e->services.st[i];
+            if (gaps && flow_gap(e, i, slot))
+                write_events_only(e, st, slot);
+            else
+                sdd__slot_write(sl, e->hist, st->hist, st->rows, slot);
             sdd__services_revise(&e->services, i, sdd__inventory_service(e->inv, i), &e->cfg, e->hist, slot,
                                  e->cfg.time_step_seconds);
         }
     e->counters[C_SLOTS_CLOSED]++;
     if (had_data && slot > sl->first_slot)
         for (int i = 0; i < e->services.n; i++)
-            run_detection(e, i, slot);
+            run_detection(e, i, slot, gaps && flow_gap(e, i, slot));
     clear_row(e, slot - sl->n_late);
 }
 
@@ -345,6 +376,7 @@ static int see_time(sdd_engine *e, sdd_input_kind kind, const sdd_addr *router, 
         sl->next_close = sdd__slot_of(sl, t - sl->data_delay);
         sl->first_slot = sdd__slot_of(sl, t);
     }
+    sdd__collection_seen(&e->collection, e->clock.last, kind, sdd__slot_of(sl, t), sdd__slot_of(sl, t) < sl->next_close);
     if (t > sl->newest)
         sl->newest = t;
     close_until(e, e->clock.now);
@@ -639,6 +671,12 @@ void sdd__engine_on_judging(sdd_engine *e, sdd__judging_fn fn, void *ctx)
     e->judging_ctx = ctx;
 }
 
+void sdd__engine_on_collection(sdd_engine *e, sdd__collection_event_fn fn, void *ctx)
+{
+    e->collection.fn = fn;
+    e->collection.ctx = ctx;
+}
+
 void sdd__engine_count_too_long(sdd_engine *e, uint64_t n)
 {
     e->counters[C_LINES_TOO_LONG] += n;
@@ -788,9 +826,14 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
         publish(e, st, &lc);
 }
 
-static void run_detection(sdd_engine *e, int svc, int64_t slot)
+/* A closed slot judged; with a gap in the service's flows, on its events
+ * only: that opens or revises a relevant state, never closes one, so a
+ * disruption followed before the gap is not ended by it. */
+static void run_detection(sdd_engine *e, int svc, int64_t slot, int flow_gap)
 {
-    judge(e, svc, slot, 0);
+    if (flow_gap)
+        e->counters[C_NOT_JUDGED_GAP]++;
+    judge(e, svc, slot, flow_gap);
 }
 
 /* A storm of withdrawals is judged as it grows, before its slot closes: when
@@ -851,6 +894,10 @@ void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
     fn(ctx, "history_writes_refused", e->slots.write_errors);
     fn(ctx, "history_bytes_per_service", (uint64_t)sdd__history_bytes_per_entity(&e->shape));
     fn(ctx, "history_undo_failures", sdd__history_undo_failures(e->hist));
+    fn(ctx, "exporters_silent", e->collection.silent_now[SDD_INPUT_FLOW]);
+    fn(ctx, "collection_gap_slots_flow", e->collection.gap_slots[SDD_INPUT_FLOW]);
+    fn(ctx, "collection_silences_flow", e->collection.silences[SDD_INPUT_FLOW]);
+    fn(ctx, "collection_late_slots_flow", e->collection.late_slots[SDD_INPUT_FLOW]);
 }
 
 void sdd_engine_sources(const sdd_engine *e, sdd_source_fn fn, void *ctx)

@@ -33,5 +33,12 @@ void sdd__engine_refused_by_caps(const sdd_engine *e, uint64_t *services, uint64
  * replay gives the same output). NULL: not called. */
 typedef void (*sdd__judging_fn)(void *ctx, int begin);
 void sdd__engine_on_judging(sdd_engine *e, sdd__judging_fn fn, void *ctx);
+/* Called when a flow exporter goes silent (silent 1: from `since`) or is
+ * back (silent 0: it was silent from `since` to `until`), times in seconds,
+ * as the slots closing find it (collection.h): a front end logs it. NULL:
+ * not called. */
+typedef void (*sdd__collection_event_fn)(void *ctx, sdd_input_kind kind, const sdd_addr *router, int silent,
+                                         int64_t since, int64_t until);
+void sdd__engine_on_collection(sdd_engine *e, sdd__collection_event_fn fn, void *ctx);
 
 #endif

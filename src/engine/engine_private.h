@@ -9,6 +9,7 @@
 #include "detect/drop_model.h"
 #include "detect/strategy.h"
 #include "engine/clock.h"
+#include "engine/collection.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/history.h"
@@ -22,7 +23,7 @@
 typedef enum counter {
     C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS,
     C_IN_CHANGE_WINDOW, C_NOTIFICATIONS_FAILED, C_REFUSED, C_FUTURE_DROPPED, C_SLOTS_SKIPPED, C_RIB_DUMP, C_LINES_TOO_LONG,
-    C_BMP_TIME_FROM_ARRIVAL, C_COUNT
+    C_BMP_TIME_FROM_ARRIVAL, C_NOT_JUDGED_GAP, C_COUNT
 } counter;
 
 struct sdd_engine {
@@ -33,6 +34,7 @@ struct sdd_engine {
     sdd__services services;
     sdd__slots slots;
     sdd__clock clock;
+    sdd__collection collection;         /* which exporters had gaps */
     int64_t *holidays;                  /* day numbers (days since the epoch), sorted */
     int n_holidays;
     char *cursor;                       /* the application's text kept with the state */

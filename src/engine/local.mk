@@ -6,6 +6,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/engine.c src/engine/engine.h src/engine/engine_private.h \
 	src/engine/checkpoint.c \
 	src/engine/clock.c src/engine/clock.h \
+	src/engine/collection.c src/engine/collection.h \
 	src/engine/services.c src/engine/services.h \
 	src/engine/slots.c src/engine/slots.h \
 	src/engine/history.c src/engine/history.h \
@@ -26,6 +27,10 @@ tests_unit_engine_test_engine_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_engine_LDADD = $(TEST_LIBS)
 tests_unit_engine_test_history_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_history_LDADD = $(TEST_LIBS)
+
+CMOCKA_TESTS += tests/unit/engine/test_collection
+tests_unit_engine_test_collection_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_collection_LDADD = $(TEST_LIBS)
 
 CMOCKA_TESTS += tests/unit/engine/test_inventory
 tests_unit_engine_test_inventory_CFLAGS = $(TEST_CFLAGS)

@@ -240,6 +240,43 @@ static void time_judging(void *ctx, int begin)
         sdd_histogram_observe(&d->detection, sdd_now_seconds() - d->judging_began);
 }
 
+/* An input kind as the metrics and the log name it. */
+static const char *input_name(sdd_input_kind kind)
+{
+    static const char *const inputs[3] = {"flow", "bmp", "telemetry"};
+
+    return inputs[kind];
+}
+
+/* An event time as the log says it: 2026-12-05T01:54:00Z. */
+static void format_time(int64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, size, "%lld", (long long)t);
+}
+
+/* An exporter gone silent, or back: the collection's trouble, logged so
+ * that nobody takes the services it carries for disrupted (their flows are
+ * not judged meanwhile: engine/collection.h). */
+static void on_collection(void *ctx, sdd_input_kind kind, const sdd_addr *router, int silent, int64_t since,
+                          int64_t until)
+{
+    sdd_daemon *d = ctx;
+    char addr[64], from[32];
+
+    sdd_addr_format(router, addr, sizeof(addr));
+    format_time(since, from, sizeof(from));
+    if (silent)
+        sdd_logf(&d->opts.log, SDD_LOG_WARNING, "exporter %s (%s) silent since %s: its services' flows are not "
+                 "judged until it is back", addr, input_name(kind), from);
+    else
+        sdd_logf(&d->opts.log, SDD_LOG_INFO, "exporter %s (%s) back after %lld s of silence (since %s)", addr,
+                 input_name(kind), (long long)(until - since), from);
+}
+
 static int open_files(sdd_daemon *d, sdd_error *err)
 {
     for (int k = 0; k < 3; k++) {
@@ -350,6 +387,7 @@ int sdd_daemon_start(sdd_daemon *d, sdd_error *err)
         return -1;
     sdd_engine_on_notification(d->engine, on_notification, d);
     sdd__engine_on_judging(d->engine, time_judging, d);
+    sdd__engine_on_collection(d->engine, on_collection, d);
     if (!(d->merge = sdd_merge_new(3, MERGE_QUEUE)))
         return sdd__fail(err, SDD_E_NOMEM, "out of memory");
     if (open_files(d, err) < 0 || resume(d, err) < 0)
@@ -420,12 +458,11 @@ static void add_idle(void *ctx, const char *input, double idle)
 /* Each source's watermark and how far it is behind the wall clock. */
 static void add_source(void *ctx, sdd_input_kind kind, const sdd_addr *router, int64_t watermark)
 {
-    static const char *const inputs[3] = {"flow", "bmp", "telemetry"};
     char text[64];
 
     sdd_addr_format(router, text, sizeof(text));
-    sdd_samples_add(ctx, "source_watermark", inputs[kind], text, (double)watermark);
-    sdd_samples_add(ctx, "source_lag", inputs[kind], text, (double)(time(NULL) - watermark));
+    sdd_samples_add(ctx, "source_watermark", input_name(kind), text, (double)watermark);
+    sdd_samples_add(ctx, "source_lag", input_name(kind), text, (double)(time(NULL) - watermark));
 }
 
 static void add_open_states(void *ctx, const char *stage, uint64_t n)

@@ -63,6 +63,17 @@ static const family table[] = {
         "Messages of an assigned partition the engine has not taken yet: the high watermark the last fetch told, less the next offset to take."),
     ROW("engine_time", "sdd_engine_time_seconds", "gauge", NULL,
         "The engine's time (the oldest live source's watermark), seconds since the epoch."),
+    /* the collection's health (engine/collection.h) */
+    ROW("exporters_silent", "sdd_exporters_silent", "gauge", "input=\"flow\"",
+        "Exporters silent now, by input: no record in the last closed slot, having sent before."),
+    ROW("collection_gap_slots_flow", "sdd_collection_gap_slots_total", "counter", "input=\"flow\"",
+        "Slots closed without a record of an exporter that sent before, by input (one per exporter and slot)."),
+    ROW("collection_silences_flow", "sdd_collection_silences_total", "counter", "input=\"flow\"",
+        "Silences of an exporter begun, by input."),
+    ROW("collection_late_slots_flow", "sdd_collection_late_slots_total", "counter", "input=\"flow\"",
+        "Gap slots whose records came after the slot closed (late, not lost), by input."),
+    ROW("service_slots_not_judged_gap", "sdd_service_slots_not_judged_total", "counter", "reason=\"collection_gap\"",
+        "Slots of a service judged on its events only, its flows incomplete, by reason."),
     /* detection */
     ROW("slots_closed", "sdd_slots_closed_total", "counter", NULL, "Time slots closed and judged."),
     HISTOGRAM("detection_seconds", "sdd_detection_seconds",

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_collection.c: collection health (src/engine/collection.c) is not
+ * customer health. The module alone: a silent exporter's gaps, its silence
+ * and return, late records, BMP not taken for silent, a restart. Through
+ * the engine: a service on two routers whose first exporter is silent for
+ * ten minutes gets no relevant state (the same fall of traffic, real, gets
+ * one), the counters and the log hook say silent and back; a disruption on
+ * its second router still alarms; records ten minutes late alarm nobody. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/collection.h"
+#include "sdd/sdd.h"
+#include "counter.h"
+#include "engine_of.h"
+
+#define T0 1700000040           /* a slot boundary: 28333334 * 60 */
+#define S0 28333334
+#define VPN "64497:1"
+#define R1 "192.0.2.1"
+#define R2 "192.0.2.2"
+#define RD1 "0:64497:1"
+#define RD2 "0:64497:2"
+#define CE2 "198.51.100.2"
+
+static sdd_addr addr(const char *text)
+{
+    sdd_addr a;
+
+    assert_int_equal(sdd_addr_parse(text, &a), 0);
+    return a;
+}
+
+/* ---- the module alone --------------------------------------------------- */
+
+typedef struct told {
+    int silent[4], n;
+    int64_t since[4], until[4];
+} told;
+
+static void tell(void *ctx, sdd_input_kind kind, const sdd_addr *router, int silent, int64_t since, int64_t until)
+{
+    told *t = ctx;
+
+    (void)router;
+    assert_int_equal(kind, SDD_INPUT_FLOW);
+    assert_true(t->n < 4);
+    t->silent[t->n] = silent;
+    t->since[t->n] = since;
+    t->until[t->n++] = until;
+}
+
+/* A record of `kind` from router `r` in slot `slot`, through the clock as
+ * the engine does it. */
+static void see(sdd__clock *clock, sdd__collection *c, sdd_input_kind kind, const char *r, int64_t slot,
+                int closed)
+{
+    sdd_addr a = addr(r);
+
+    assert_int_equal(sdd__clock_see(clock, kind, &a, slot * 60), 0);
+    assert_int_equal(sdd__collection_seen(c, clock->last, kind, slot, closed), 0);
+}
+
+static void test_silence_gaps_and_return(void **state)
+{
+    (void)state;
+    sdd__clock clock;
+    sdd__collection c;
+    sdd_addr r1 = addr(R1), r2 = addr(R2);
+    told t = {{0}, 0, {0}, {0}};
+
+    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
+    sdd__collection_init(&c);
+    c.fn = tell;
+    c.ctx = &t;
+    /* R1 sends in slots 0..9, nothing in 10..19, again from 20; R2 always */
+    for (int64_t s = S0; s < S0 + 30; s++) {
+        if (s < S0 + 10 || s >= S0 + 20)
+            see(&clock, &c, SDD_INPUT_FLOW, R1, s, 0);
+        see(&clock, &c, SDD_INPUT_FLOW, R2, s, 0);
+        assert_int_equal(sdd__collection_close(&c, &clock, s, 60), s >= S0 + 10 && s < S0 + 20);
+    }
+    for (int64_t s = S0; s < S0 + 30; s++) {
+        assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, s), s >= S0 + 10 && s < S0 + 20);
+        assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r2, s), 0);
+    }
+    /* not closed, or unknown: no gap */
+    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, S0 + 30), 0);
+    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_BMP, &r1, S0 + 15), 0);
+    assert_int_equal(c.gap_slots[SDD_INPUT_FLOW], 10);
+    assert_int_equal(c.silences[SDD_INPUT_FLOW], 1);
+    assert_int_equal(c.silent_now[SDD_INPUT_FLOW], 0);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.silent[0], 1);
+    assert_int_equal(t.since[0], (S0 + 10) * 60);
+    assert_int_equal(t.silent[1], 0);
+    assert_int_equal(t.since[1], (S0 + 10) * 60);
+    assert_int_equal(t.until[1], (S0 + 20) * 60);
+    sdd__collection_free(&c);
+    sdd__clock_free(&clock);
+}
+
+/* Records of a gap slot that come after it closed: late, counted; the slot
+ * stays a gap (it was judged as one). A BMP session quiet for ten slots is
+ * not silent: BMP sends when routes change. */
+static void test_late_and_bmp(void **state)
+{
+    (void)state;
+    sdd__clock clock;
+    sdd__collection c;
+    sdd_addr r1 = addr(R1);
+
+    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
+    sdd__collection_init(&c);
+    see(&clock, &c, SDD_INPUT_BMP, R1, S0, 0);
+    for (int64_t s = S0; s < S0 + 12; s++) {
+        if (s != S0 + 5)
+            see(&clock, &c, SDD_INPUT_FLOW, R1, s, 0);
+        see(&clock, &c, SDD_INPUT_FLOW, R2, s, 0);
+        sdd__collection_close(&c, &clock, s, 60);
+    }
+    assert_int_equal(c.silent_now[SDD_INPUT_FLOW], 0);
+    assert_int_equal(c.silences[SDD_INPUT_FLOW], 1);
+    assert_int_equal(c.gap_slots[SDD_INPUT_BMP], 0);
+    see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 5, 1);
+    see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 5, 1);
+    assert_int_equal(c.late_slots[SDD_INPUT_FLOW], 1);
+    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, S0 + 5), 1);
+    sdd__collection_free(&c);
+    sdd__clock_free(&clock);
+}
+
+/* After a restart the clock has its sources back (a checkpoint) and this
+ * nothing: a source still silent is seen to be. */
+static void test_restart_knows_the_sources(void **state)
+{
+    (void)state;
+    sdd__clock clock;
+    sdd__collection c;
+    sdd__clock_source k1 = {SDD_INPUT_FLOW, addr(R1)}, k2 = {SDD_INPUT_FLOW, addr(R2)};
+
+    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
+    sdd__collection_init(&c);
+    assert_int_equal(sdd__clock_import_source(&clock, &k1, S0 * 60), 0);
+    assert_int_equal(sdd__clock_import_source(&clock, &k2, S0 * 60), 0);
+    see(&clock, &c, SDD_INPUT_FLOW, R2, S0 + 1, 0);
+    assert_int_equal(sdd__collection_close(&c, &clock, S0 + 1, 60), 1);
+    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &k1.router, S0 + 1), 1);
+    assert_int_equal(c.silent_now[SDD_INPUT_FLOW], 1);
+    sdd__collection_free(&c);
+    sdd__clock_free(&clock);
+}
+
+/* ---- through the engine ------------------------------------------------- */
+
+/* One service on two routers, R1 carrying nine tenths of its traffic. */
+static const char two_routers[] =
+    "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":["
+    "{\"router\":\"" R1 "\",\"hostname\":\"pe1\",\"rd\":\"" RD1 "\"},"
+    "{\"router\":\"" R2 "\",\"hostname\":\"pe2\",\"rd\":\"" RD2 "\",\"ce_peers\":[\"" CE2 "\"]}]}]}";
+
+static const char *const settings[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes", "5",
+                                       NULL};
+
+typedef struct run {
+    int notifications;
+    told log;
+} run;
+
+static void count(void *ctx, const sdd_notification *n)
+{
+    (void)n;
+    ((run *)ctx)->notifications++;
+}
+
+static void flows(sdd_engine *e, const char *router, const char *rd, int64_t t, uint64_t bytes)
+{
+    sdd_flow f;
+
+    memset(&f, 0, sizeof(f));
+    f.time = t;
+    f.router = addr(router);
+    assert_int_equal(sdd_rd_parse(rd, &f.rd), 0);
+    f.ip_proto = 6;
+    f.bytes = bytes;
+    f.packets = bytes / 1000 + 1;
+    f.flows = 10;
+    sdd_engine_add_flow(e, &f);
+    f.ip_proto = 17;
+    sdd_engine_add_flow(e, &f);
+}
+
+static sdd_engine *engine(run *r)
+{
+    sdd_engine *e = sdd_test_engine_of(settings, two_routers, count, r);
+
+    sdd__engine_on_collection(e, tell, &r->log);
+    return e;
+}
+
+/* 70 minutes of history, then minute 70..79 in which R1 sends `r1_bytes`
+ * (SILENT: nothing at all) and R2 `r2_bytes`, then 20 normal minutes. */
+#define SILENT UINT64_MAX
+static void feed(sdd_engine *e, uint64_t r1_bytes, uint64_t r2_bytes)
+{
+    for (int m = 0; m < 100; m++) {
+        int odd = m >= 70 && m < 80;
+        uint64_t b1 = odd ? r1_bytes : 900000, b2 = odd ? r2_bytes : 100000;
+        if (b1 != SILENT)
+            flows(e, R1, RD1, T0 + m * 60, b1);
+        flows(e, R2, RD2, T0 + m * 60 + 30, b2);
+    }
+}
+
+static void test_silent_exporter_no_alarm(void **state)
+{
+    (void)state;
+    run silent = {0}, fall = {0};
+    sdd_engine *e = engine(&silent);
+
+    feed(e, SILENT, 100000);
+    assert_int_equal(counter(e, "exporters_silent"), 0);
+    assert_int_equal(counter(e, "collection_silences_flow"), 1);
+    assert_int_equal(counter(e, "collection_gap_slots_flow"), 10);
+    assert_int_equal(counter(e, "service_slots_not_judged_gap"), 10);
+    sdd_engine_finish(e);
+    sdd_engine_free(e);
+    assert_int_equal(silent.notifications, 0);
+    assert_int_equal(silent.log.n, 2);
+    assert_int_equal(silent.log.silent[0], 1);
+    assert_int_equal(silent.log.since[0], T0 + 70 * 60);
+    assert_int_equal(silent.log.silent[1], 0);
+    assert_int_equal(silent.log.until[1], T0 + 80 * 60);
+
+    /* the same fall, with R1 sending: the customer's traffic did fall */
+    e = engine(&fall);
+    feed(e, 1000, 100000);
+    sdd_engine_finish(e);
+    sdd_engine_free(e);
+    assert_true(fall.notifications >= 1);
+    assert_int_equal(fall.log.n, 0);
+}
+
+/* While R1 is silent its traffic is not judged; R2's session going down
+ * in that time is a disruption all the same, at once. */
+static void test_disruption_on_the_other_router(void **state)
+{
+    (void)state;
+    run r = {0};
+    sdd_engine *e = engine(&r);
+    sdd_bmp_event ev;
+
+    for (int m = 0; m < 75; m++) {
+        if (m < 70)
+            flows(e, R1, RD1, T0 + m * 60, 900000);
+        flows(e, R2, RD2, T0 + m * 60 + 30, 100000);
+    }
+    assert_int_equal(counter(e, "exporters_silent"), 1);
+    assert_int_equal(r.notifications, 0);
+    memset(&ev, 0, sizeof(ev));
+    ev.time = T0 + 75 * 60 + 10;
+    ev.type = SDD_BMP_PEER_DOWN;
+    ev.peer_type = SDD_PEER_RD_INSTANCE;
+    ev.reason = 1;
+    ev.router = addr(R2);
+    ev.peer = addr(CE2);
+    assert_int_equal(sdd_rd_parse(RD2, &ev.rd), 0);
+    sdd_engine_add_bmp(e, &ev);
+    assert_true(r.notifications >= 1);
+    sdd_engine_free(e);
+}
+
+/* R1's records of minutes 70..79 come ten minutes late (past
+ * source_idle_seconds: the engine's time went on without them): no alarm,
+ * the slots are late, not lost, and history has them. */
+static void test_late_data_no_alarm(void **state)
+{
+    (void)state;
+    run r = {0};
+    sdd_engine *e = engine(&r);
+
+    for (int m = 0; m < 100; m++) {
+        if (m < 70 || m >= 80)
+            flows(e, R1, RD1, T0 + m * 60, 900000);
+        if (m >= 80 && m < 90)
+            flows(e, R1, RD1, T0 + (m - 10) * 60, 900000);
+        flows(e, R2, RD2, T0 + m * 60 + 30, 100000);
+    }
+    sdd_engine_finish(e);
+    assert_int_equal(r.notifications, 0);
+    assert_int_equal(counter(e, "collection_late_slots_flow"), 10);
+    assert_true(counter(e, "late_added") > 0);
+    assert_int_equal(counter(e, "late_dropped"), 0);
+    sdd_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_silence_gaps_and_return),
+        cmocka_unit_test(test_late_and_bmp),
+        cmocka_unit_test(test_restart_knows_the_sources),
+        cmocka_unit_test(test_silent_exporter_no_alarm),
+        cmocka_unit_test(test_disruption_on_the_other_router),
+        cmocka_unit_test(test_late_data_no_alarm),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
