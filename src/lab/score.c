@@ -7,7 +7,13 @@
  * its service when their intervals overlap, the event's end extended by the
  * grace window, because the evidence of an event (a reconnection surge, the
  * first minute back to normal) comes after it. Lines that cannot be used
- * are counted by reason; nothing in the input is fatal. */
+ * are counted by reason; nothing in the input is fatal.
+ *
+ * A state that names a change (its service's changeId) and overlaps a
+ * planned maintenance of that service is an annotated change: the
+ * deployed system monitors services in their change windows and says so,
+ * it is neither a false alarm nor a detection. Counted apart, and the
+ * figures as they were before (such states false) are printed beside. */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -31,17 +37,23 @@ typedef struct truth_event {
     int64_t first_alarm_ms;     /* start of the earliest matching alarm */
 } truth_event;
 
+typedef struct named {
+    char id[ID_MAX];            /* vpnId */
+    int change;                 /* with a changeId */
+} named;
+
 typedef struct revision {
     char id[ID_MAX];
     uint64_t line;              /* order in the file: later revisions win */
     int64_t start_ms, end_ms;   /* end_ms -1: this revision has none */
-    char (*services)[ID_MAX];
+    named *services;
     size_t n_services;
 } revision;
 
 typedef struct alarm_rec {
     char service[ID_MAX];
     int64_t start_ms, end_ms;
+    int change;                 /* a revision named a change for the service */
 } alarm_rec;
 
 typedef struct scorer {
@@ -266,9 +278,13 @@ static size_t read_services(scorer *s, revision *rv, json_t *list)
     }
     json_array_foreach(list, i, item) {
         json_t *id = unwrap(json_object_get(item, "vpnId"), "string");
+        json_t *change = unwrap(json_object_get(item, "changeId"), "string");
 
-        if (json_is_string(id))
-            copy_text(rv->services[rv->n_services++], ID_MAX, json_string_value(id));
+        if (json_is_string(id)) {
+            named *n = &rv->services[rv->n_services++];
+            copy_text(n->id, ID_MAX, json_string_value(id));
+            n->change = json_is_string(change);
+        }
     }
     return rv->n_services;
 }
@@ -321,7 +337,7 @@ static int service_cmp(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-static void add_alarm(scorer *s, const char *service, int64_t start, int64_t end)
+static void add_alarm(scorer *s, const char *service, int64_t start, int64_t end, int change)
 {
     alarm_rec *a;
 
@@ -331,6 +347,7 @@ static void add_alarm(scorer *s, const char *service, int64_t start, int64_t end
     copy_text(a->service, sizeof(a->service), service);
     a->start_ms = start;
     a->end_ms = end;
+    a->change = change;
 }
 
 /* Revisions [first, last) share an id: one relevant state, one alarm per
@@ -339,7 +356,7 @@ static void merge_state(scorer *s, const revision *first, const revision *last)
 {
     int64_t start = first->start_ms, end = OPEN_END;
     size_t n = 0, k = 0;
-    char (*names)[ID_MAX];
+    named *names;
 
     for (const revision *r = first; r < last; r++) {
         start = r->start_ms < start ? r->start_ms : start;
@@ -353,11 +370,14 @@ static void merge_state(scorer *s, const revision *first, const revision *last)
     }
     for (const revision *r = first; r < last; r++)
         for (size_t i = 0; i < r->n_services; i++)
-            memcpy(names[k++], r->services[i], ID_MAX);
+            names[k++] = r->services[i];
     sort(names, n, sizeof(*names), service_cmp);
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
-            add_alarm(s, names[i], start, end);
+    for (size_t i = 0, j; i < n; i = j) {
+        int change = 0;
+        for (j = i; j < n && strcmp(names[j].id, names[i].id) == 0; j++)
+            change |= names[j].change;
+        add_alarm(s, names[i].id, start, end, change);
+    }
     free(names);
     s->r->notifications++;
 }
@@ -403,11 +423,14 @@ static size_t first_event_of(const scorer *s, const char *service)
     return lo;
 }
 
-/* Marks the events an alarm overlaps; 1 if one of them wanted an alarm. */
-static int match_alarm(scorer *s, const alarm_rec *a)
+typedef enum verdict { ALARM_FALSE, ALARM_TRUE, ALARM_CHANGE } verdict;
+
+/* Marks the events an alarm overlaps: true if one of them wanted an alarm,
+ * an annotated change if it names a change and one was a maintenance. */
+static verdict match_alarm(scorer *s, const alarm_rec *a)
 {
     int64_t grace = (int64_t)s->r->grace_slots * s->r->step * 1000;
-    int useful = 0;
+    int useful = 0, maintenance = 0;
 
     for (size_t i = first_event_of(s, a->service);
          i < s->n_ev && strcmp(s->ev[i].service, a->service) == 0; i++) {
@@ -420,8 +443,9 @@ static int match_alarm(scorer *s, const alarm_rec *a)
         e->detected = 1;
         e->states++;
         useful |= e->alarm;
+        maintenance |= strcmp(s->r->kinds[e->kind].name, "maintenance") == 0;
     }
-    return useful;
+    return useful ? ALARM_TRUE : a->change && maintenance ? ALARM_CHANGE : ALARM_FALSE;
 }
 
 /* ---- figures ------------------------------------------------------------------- */
@@ -512,19 +536,25 @@ static void count_kinds(scorer *s, double *buf)
     delays(s, SIZE_MAX, buf, &r->delay);
 }
 
+static double per_1000_service_days(const sdd_score_report *r, uint64_t n)
+{
+    return r->services && r->days ? (double)n * 1000.0 / (double)(r->services * r->days) : NAN;
+}
+
 static void summarize(scorer *s, double *buf)
 {
     sdd_score_report *r = s->r;
 
-    for (size_t i = 0; i < s->n_al; i++) {
-        if (match_alarm(s, &s->al[i]))
-            r->true_alarms++;
-        else
-            r->false_alarms++;
-    }
+    for (size_t i = 0; i < s->n_al; i++)
+        switch (match_alarm(s, &s->al[i])) {
+        case ALARM_TRUE: r->true_alarms++; break;
+        case ALARM_CHANGE: r->annotated_changes++; break;
+        default: r->false_alarms++; break;
+        }
     r->alarms = s->n_al;
     count_kinds(s, buf);
-    r->precision = ratio(r->true_alarms, r->alarms);
+    r->precision = ratio(r->true_alarms, r->true_alarms + r->false_alarms);
+    r->precision_changes_false = ratio(r->true_alarms, r->alarms);
     r->recall = ratio(r->detected, r->events);
     if (isnan(r->precision) || isnan(r->recall))
         r->f1 = NAN;
@@ -532,9 +562,8 @@ static void summarize(scorer *s, double *buf)
         r->f1 = 2 * r->precision * r->recall / (r->precision + r->recall);
     else
         r->f1 = 0.0;
-    r->false_per_1000 = r->services && r->days
-                        ? (double)r->false_alarms * 1000.0 / (double)(r->services * r->days)
-                        : NAN;
+    r->false_per_1000 = per_1000_service_days(r, r->false_alarms);
+    r->false_per_1000_changes_false = per_1000_service_days(r, r->false_alarms + r->annotated_changes);
 }
 
 static int kind_cmp(const void *a, const void *b)
@@ -700,6 +729,8 @@ int sdd_score_print_table(const sdd_score_report *r, FILE *f)
     fprintf(f, "\nalarms %llu (relevant states %llu): true %llu, false %llu\n",
             (unsigned long long)r->alarms, (unsigned long long)r->notifications,
             (unsigned long long)r->true_alarms, (unsigned long long)r->false_alarms);
+    fprintf(f, "annotated changes %llu (a changeId, during a maintenance: neither false nor a detection)\n",
+            (unsigned long long)r->annotated_changes);
     fprintf(f, "precision");
     print_number(f, 0, 3, r->precision);
     fprintf(f, "  recall");
@@ -708,6 +739,10 @@ int sdd_score_print_table(const sdd_score_report *r, FILE *f)
     print_number(f, 0, 3, r->f1);
     fprintf(f, "  false alarms per 1000 service-days");
     print_number(f, 0, 2, r->false_per_1000);
+    fprintf(f, "\nwith annotated changes counted false (as before): precision");
+    print_number(f, 0, 3, r->precision_changes_false);
+    fprintf(f, "  false alarms per 1000 service-days");
+    print_number(f, 0, 2, r->false_per_1000_changes_false);
     fprintf(f, "\n(%llu services x %llu days, grace %d slots of %d s; delays in seconds; one_state: share\n"
                " of the detected events that exactly one relevant state matched)\n",
             (unsigned long long)r->services, (unsigned long long)r->days, r->grace_slots, r->step);
@@ -764,14 +799,17 @@ static json_t *kinds_json(const sdd_score_report *r, int alarm)
 int sdd_score_print_json(const sdd_score_report *r, FILE *f)
 {
     json_t *o = json_pack(
-        "{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+        "{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
         "grace_slots", r->grace_slots, "time_step_seconds", r->step, "services",
         (json_int_t)r->services, "days", (json_int_t)r->days, "relevant_states",
         (json_int_t)r->notifications, "alarms", (json_int_t)r->alarms, "true_alarms",
-        (json_int_t)r->true_alarms, "false_alarms", (json_int_t)r->false_alarms, "events",
+        (json_int_t)r->true_alarms, "false_alarms", (json_int_t)r->false_alarms, "annotated_changes",
+        (json_int_t)r->annotated_changes, "events",
         (json_int_t)r->events, "detected", (json_int_t)r->detected, "precision",
         number(r->precision), "recall", number(r->recall), "f1", number(r->f1),
-        "false_alarms_per_1000_service_days", number(r->false_per_1000), "one_state_share",
+        "false_alarms_per_1000_service_days", number(r->false_per_1000), "precision_changes_false",
+        number(r->precision_changes_false), "false_alarms_per_1000_service_days_changes_false",
+        number(r->false_per_1000_changes_false), "one_state_share",
         number(r->one_state_share), "delay", delay_json(&r->delay), "kinds", kinds_json(r, 1), "no_alarm_kinds", kinds_json(r, 0),
         "truth_lines", skipped_json(r->truth_lines, r->truth_skipped), "notification_lines",
         skipped_json(r->notification_lines, r->notification_skipped));

@@ -6,7 +6,8 @@
  * lines with the field names of RelevantStateNotification.avsc), and says
  * how good detection was: recall and delay per kind of event, precision,
  * F1 and false alarms per 1,000 service-days overall, and how many of the
- * events that want no alarm got one anyway. */
+ * events that want no alarm got one anyway. A state that names a change
+ * during a planned maintenance is an annotated change, counted apart. */
 #ifndef SDD_SCORE_H
 #define SDD_SCORE_H
 
@@ -54,10 +55,13 @@ typedef struct sdd_score_report {
     uint64_t notifications;         /* relevant states (revisions grouped by id) */
     uint64_t alarms;                /* (relevant state, service) pairs */
     uint64_t true_alarms;           /* alarms overlapping an alarm:true event */
-    uint64_t false_alarms;          /* the others */
+    uint64_t false_alarms;          /* the others, but annotated changes */
+    uint64_t annotated_changes;     /* alarms naming a change (changeId) that overlap a maintenance */
     uint64_t events, detected;      /* alarm:true events, and those detected */
-    double precision, recall, f1;   /* NAN when undefined */
+    double precision, recall, f1;   /* NAN when undefined; precision: true / (true + false) */
     double false_per_1000;          /* false alarms per 1,000 service-days; NAN without header */
+    double precision_changes_false; /* the two figures with annotated changes counted false, */
+    double false_per_1000_changes_false;        /* as the scorer counted them before */
     uint64_t one_state;             /* alarm:true events exactly one alarm overlapped */
     double one_state_share;         /* one_state / detected: one relevant state per disruption */
     sdd_score_delay delay;          /* over all detected alarm:true events */

@@ -263,6 +263,43 @@ static void test_printing(void **state)
     sdd_score_report_free(r);
 }
 
+/* A state naming a change (its service's changeId) during a maintenance
+ * is an annotated change: neither false nor a detection; the figures that
+ * count it false, as before, are kept beside. A state naming a change off
+ * any maintenance, or one during it that names none, stays false. */
+static void test_annotated_changes(void **state)
+{
+    static const char changes[] =
+        "{\"id\":\"a\",\"startTime\":1000120000,\"endTime\":1000900000," SVC("64497:1") "}\n"
+        "{\"id\":\"d\",\"startTime\":4000600000,\"endTime\":4000900000,\"service\":{\"l3VpnService\":"
+        "[{\"vpnId\":\"64497:4\",\"changeId\":{\"string\":\"maint-1\"}}]}}\n"
+        "{\"id\":\"e\",\"startTime\":7000000000,\"endTime\":7000100000,\"service\":{\"l3VpnService\":"
+        "[{\"vpnId\":\"64497:9\",\"changeId\":\"maint-2\"}]}}\n"
+        "{\"id\":\"f\",\"startTime\":4001000000,\"endTime\":4001100000," SVC("64497:4") "}\n";
+    sdd_score_report *r = score_texts(TRUTH_TEXT, changes, 5);
+    char *table = printed(r, sdd_score_print_table), *text = printed(r, sdd_score_print_json);
+    json_t *j = json_loads(text, 0, NULL);
+
+    (void)state;
+    assert_int_equal(r->alarms, 4);
+    assert_int_equal(r->true_alarms, 1);
+    assert_int_equal(r->annotated_changes, 1);
+    assert_int_equal(r->false_alarms, 2);
+    assert_near(r->precision, 1.0 / 3.0);
+    assert_near(r->precision_changes_false, 0.25);
+    assert_near(r->false_per_1000, 100.0);
+    assert_near(r->false_per_1000_changes_false, 150.0);
+    assert_non_null(strstr(table, "annotated changes 1 "));
+    assert_non_null(strstr(table, "with annotated changes counted false (as before): precision 0.250  false "
+                                  "alarms per 1000 service-days 150.00"));
+    assert_int_equal(json_integer_value(json_object_get(j, "annotated_changes")), 1);
+    assert_near(json_real_value(json_object_get(j, "false_alarms_per_1000_service_days_changes_false")), 150.0);
+    json_decref(j);
+    free(table);
+    free(text);
+    sdd_score_report_free(r);
+}
+
 /* One relevant state per disruption: an event two states match counts as
  * detected but not as one; an alarm during a collection trouble (an event
  * that wants none) is a false alarm. */
@@ -315,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_printing),
         cmocka_unit_test(test_one_state_per_event),
+        cmocka_unit_test(test_annotated_changes),
         cmocka_unit_test(test_missing_file),
     };
 
