@@ -4,7 +4,7 @@
 libsdd_core_la_SOURCES += \
 	src/engine/config.c src/engine/config.h \
 	src/engine/engine.c src/engine/engine.h src/engine/engine_private.h \
-	src/engine/checkpoint.c \
+	src/engine/checkpoint.c src/engine/state_read.h src/engine/state_bin.c src/engine/state_json.c \
 	src/engine/clock.c src/engine/clock.h \
 	src/engine/collection.c src/engine/collection.h \
 	src/engine/services.c src/engine/services.h \

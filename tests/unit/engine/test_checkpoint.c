@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_checkpoint.c: the state file (engine/checkpoint.c) as a restart
- * reads it. Its checksum line catches a changed byte; every value is
- * checked (type, range, the service's terminations, the state's rows, each
- * service once) and a bad one refuses the state with the file and the
- * field; the state a checkpoint replaces is kept as STATE.prev and the
- * refusal says how to go on from it; a version 2 state (no checksum) is
- * still read; a symlink planted at the temporary path is not written
- * through. */
+/* test_checkpoint.c: the state file (engine/checkpoint.c, state_bin.c,
+ * state_json.c) as a restart reads it. Each section's checksum catches a
+ * changed byte; a file cut short, of a newer version or of another kind is
+ * refused saying so; every value is checked (range, the service's
+ * terminations, the state's rows, each service once) and a bad one refuses
+ * the state with the file and the field; the state a checkpoint replaces is
+ * kept as STATE.prev and the refusal says how to go on from it; the JSON
+ * states of versions 2 and 3 are still read, with the same checks, and the
+ * next checkpoint writes the binary one; a symlink planted at the temporary
+ * path is not written through. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 #include <zlib.h>
 
 #include "sdd/sdd.h"
+#include "engine/metrics.h"
 
 #define T0 1700000040           /* a slot boundary */
 #define VPN "64497:1"
@@ -157,10 +160,11 @@ static void save_state(const fixture *f, int slots)
     sdd_engine_free(e);
 }
 
-static char *slurp(const char *path)
+/* The bytes of a file (NUL after them), and how many. */
+static unsigned char *slurp(const char *path, size_t *len)
 {
     FILE *fp = fopen(path, "rb");
-    char *buf;
+    unsigned char *buf;
     long n;
 
     assert_non_null(fp);
@@ -170,16 +174,135 @@ static char *slurp(const char *path)
     buf = calloc(1, (size_t)n + 1);
     assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
     fclose(fp);
+    *len = (size_t)n;
     return buf;
 }
 
-/* The document of a state file (its first line), parsed. */
-static json_t *load_doc(const char *path)
+static void spit(const char *path, const unsigned char *bytes, size_t len)
 {
-    char *text = slurp(path), *nl = strchr(text, '\n');
-    json_t *doc = json_loadb(text, nl ? (size_t)(nl - text) : strlen(text), 0, NULL);
+    FILE *fp = fopen(path, "wb");
 
-    free(text);
+    assert_non_null(fp);
+    assert_int_equal(fwrite(bytes, 1, len, fp), len);
+    fclose(fp);
+}
+
+/* ---- the binary format (state_bin.c's layout comment) ---- */
+
+#define HEADER 28
+enum { S_ENGINE, S_INVENTORY, S_SERVICES, S_END, S_COUNT };
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void set_le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Where section k's 16-byte header starts. */
+static size_t section_at(const unsigned char *b, int k)
+{
+    size_t at = HEADER;
+
+    for (int i = 0; i < k; i++)
+        at += 16 + le32(b + at + 8) + 4;
+    return at;
+}
+
+/* Every checksum made right again after a change. */
+static void resum(unsigned char *b)
+{
+    set_le(b + 24, crc32(0L, b, 24), 4);
+    for (int k = 0; k < S_COUNT; k++) {
+        size_t at = section_at(b, k), len = le32(b + at + 8);
+        uLong crc = crc32(crc32(0L, b + at + 16, (uInt)len), b + at, 16);
+        set_le(b + at + 16 + len, crc, 4);
+    }
+}
+
+/* Where the values a test changes are in the services section of a state
+ * of one service with events, rows and an open relevant state. */
+typedef struct places {
+    size_t service, service_end, kind, row, sum, revision, plane;
+} places;
+
+static size_t skip_text(const unsigned char *b, size_t at)
+{
+    return at + 4 + le32(b + at);
+}
+
+static places find_places(const unsigned char *b)
+{
+    size_t sec = section_at(b, S_SERVICES), at = sec + 16;
+    places w;
+    uint32_t n;
+
+    assert_int_equal(le32(b + at), 1);                                 /* one service */
+    w.service = at + 4;
+    w.service_end = sec + 16 + le32(b + sec + 8);
+    at = skip_text(b, w.service) + 4 + 8;                              /* vpn_id, class, day */
+    n = b[at++];
+    assert_true(n > 0);
+    w.kind = at + 8;
+    for (uint32_t i = 0; i < n; i++)
+        at = skip_text(b, at + 8 + 1 + 4 + 4 + 16);
+    n = le32(b + at);
+    assert_true(n > 0);
+    at += 4;
+    w.row = at;
+    w.sum = at + 4 + 8;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t mask = le32(b + at + 4) | (uint64_t)le32(b + at + 8) << 32;
+        at += 4 + 8 + 8 * (size_t)__builtin_popcountll(mask);
+    }
+    assert_int_equal(b[at++], 1);                                      /* a relevant state open */
+    at = skip_text(b, at);
+    w.revision = at + 16;
+    at += 16 + 4 * 4 + 8;
+    assert_true(b[at++] > 0);                                          /* a contribution */
+    w.plane = skip_text(b, at) + 16;
+    return w;
+}
+
+/* A state as version 3 wrote it: the engine at ed257be after save_state(f, 6)
+ * (a relevant state open, its peer down among the events). */
+static const char state_v3[] =
+    "{\"format\":\"pmacct-sdd-state\",\"version\":3,\"time_step_seconds\":60,\"rows\":22,\"strategy\":\"volume-1-patte"
+    "rn-1-flow-count-1-peer-down-1-withdraw-1-update-1-flow-fwd-1-oc-1-saturation-1-pipeline\",\"newest\":17"
+    "00000340,\"next_close\":28333337,\"first_slot\":28333334,\"row_records\":[1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+    "0,0,1,1,1,2],\"row_closed_empty\":[false,false,false,false,false,false,false,false,false,false,false,f"
+    "alse,false,false,false,false,false,false,false,false,false,false],\"cursor\":null,\"services\":[{\"vpn_id"
+    "\":\"64497:1\",\"events\":[{\"time\":1700000225,\"kind\":1,\"termination\":0,\"reason\":3,\"peer\":\"198.51.100.1\",\""
+    "ifname\":\"\"}],\"rows\":[[0,100000.0,0.0,10.0,0.0,0.0,101.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,"
+    "0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0],[1,"
+    "100000.0,0.0,10.0,0.0,0.0,101.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,"
+    "0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0],[18,100000.0,0.0,10.0,0.0,0"
+    ".0,101.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0"
+    ",0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0],[19,100000.0,0.0,10.0,0.0,0.0,101.0,0.0,0.0,0.0,0."
+    "0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0."
+    "0,0.0,0.0,0.0,0.0,0.0,0.0],[20,100000.0,0.0,10.0,0.0,0.0,101.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0"
+    ".0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0"
+    ".0],[21,100000.0,0.0,10.0,0.0,0.0,101.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,"
+    "0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0]],\"relevant_state\":{"
+    "\"id\":\"d7fb6028-226d-514f-a17a-5da63aa0497f\",\"start\":1700000220,\"end\":1700000280,\"revision\":0,\"below\""
+    ":0,\"band\":3,\"concern\":95,\"recovered\":0,\"contributions\":[{\"detector\":\"bmp_peer_down\",\"strength\":1.0,\""
+    "weight\":1.0,\"plane\":1,\"action\":\"Adjacency\",\"reason\":\"Remotely Teared Down\",\"trigger\":\"Peer\",\"pattern"
+    "\":-1,\"start\":1700000225,\"end\":1700000280,\"termination\":0,\"description\":\"BGP peer 198.51.100.1 down ("
+    "BMP reason 3)\",\"first\":1700000220,\"last\":1700000220,\"active\":true}]},\"profile_class\":0,\"profile_day\""
+    ":19675}],\"inventory\":{\"services\":[{\"vpn_id\":\"64497:1\",\"name\":\"customer-1\",\"profile\":\"default\",\"termi"
+    "nations\":[{\"router\":\"192.0.2.1\",\"hostname\":\"pe1\",\"vrf_name\":\"CUST1\",\"vrf_id\":7,\"rd\":\"0:64497:1\",\"int"
+    "erfaces\":[{\"id\":101,\"name\":\"Gi0/0/0/1\",\"capacity_bps\":0.0}],\"ce_peers\":[\"198.51.100.1\"]}],\"changes\":"
+    "[]}]},\"clock\":{\"now\":1700000220,\"lead\":1700000340,\"sources\":[{\"kind\":0,\"router\":\"192.0.2.1\",\"newest\""
+    ":1700000340},{\"kind\":1,\"router\":\"192.0.2.1\",\"newest\":1700000225}]},\"history_epoch\":1}";
+
+static json_t *v3_doc(void)
+{
+    json_t *doc = json_loads(state_v3, 0, NULL);
+
     assert_non_null(doc);
     return doc;
 }
@@ -213,42 +336,143 @@ static void refused(const fixture *f, const char *why, sdd_error *err)
         fail_msg("\"%s\" does not name the file and say \"%s\"", err->msg, why);
 }
 
-/* One byte of the document changed on disk (a digit of `newest`, which
- * still reads as a time) is caught by the checksum; the state before is
- * kept as .prev, the refusal says so, and moving it back goes on. */
+/* One byte of the services section changed on disk is caught by its
+ * checksum; the state before is kept as .prev, the refusal says so, and
+ * moving it back goes on. */
 static void test_checksum_and_prev(void **state)
 {
     fixture *f = *state;
     sdd_engine *e = engine_ok(f);
     sdd_error err = {0};
-    char *first, *text, *digit;
-    FILE *fp;
+    unsigned char *first, *bytes;
+    size_t n_first, n;
 
     feed(e, 0, 5);
     assert_int_equal(sdd_engine_sync(e, &err), 0);
     assert_int_equal(access(f->prev, F_OK), -1);                      /* no state before the first */
-    first = slurp(f->state);
-    assert_non_null(strstr(first, "}\n{\"crc32\":\""));
+    first = slurp(f->state, &n_first);
+    assert_memory_equal(first, "SDDSTATE", 8);
     feed(e, 5, 7);
     assert_int_equal(sdd_engine_sync(e, &err), 0);
     sdd_engine_free(e);
-    text = slurp(f->prev);
-    assert_string_equal(text, first);
-    free(text);
+    bytes = slurp(f->prev, &n);
+    assert_int_equal(n, n_first);
+    assert_memory_equal(bytes, first, n);
+    free(bytes);
 
-    text = slurp(f->state);
-    digit = strstr(text, "\"newest\":") + strlen("\"newest\":1700000");
-    *digit = *digit == '1' ? '2' : '1';
-    fp = fopen(f->state, "w");
-    fputs(text, fp);
-    fclose(fp);
-    refused(f, "checksum does not match", &err);
+    bytes = slurp(f->state, &n);
+    bytes[find_places(bytes).sum + 3] ^= 0x10;
+    spit(f->state, bytes, n);
+    refused(f, "its services section does not match its checksum", &err);
     assert_non_null(strstr(err.msg, f->prev));
     assert_non_null(strstr(err.msg, "to go on from it, move it to"));
     assert_int_equal(rename(f->prev, f->state), 0);
     sdd_engine_free(engine_ok(f));
-    free(text);
+    free(bytes);
     free(first);
+}
+
+/* A file cut short anywhere, a byte flipped in any section, a header of a
+ * newer version or another kind: each refused, saying which. */
+static void test_damage_refused(void **state)
+{
+    fixture *f = *state;
+    static const char *const names[S_COUNT] = {"engine", "inventory", "services", "end"};
+    unsigned char *good, *bytes;
+    sdd_error err = {0};
+    char why[96];
+    size_t n;
+
+    save_state(f, 6);
+    good = slurp(f->state, &n);
+    bytes = malloc(n);
+    const size_t cuts[] = {0, 5, 20, HEADER + 3, section_at(good, S_INVENTORY) + 30, find_places(good).revision,
+                           section_at(good, S_END), n - 1};
+    const char *const cut_why[] = {"empty: cut short", "not a pmacct-sdd state file", "cut short in its header",
+                                   "cut short before its engine section", "cut short in its inventory section",
+                                   "cut short in its services section", "cut short before its end section",
+                                   "cut short in its end section"};
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        spit(f->state, good, cuts[i]);
+        refused(f, cut_why[i], &err);
+    }
+    for (int k = 0; k < S_COUNT; k++) {
+        size_t at = section_at(good, k);
+        memcpy(bytes, good, n);
+        bytes[k == S_END ? at : at + 16 + le32(good + at + 8) / 2] ^= 0x04;    /* the end's tag: it has no payload */
+        spit(f->state, bytes, n);
+        snprintf(why, sizeof(why), "its %s section does not match its checksum", names[k]);
+        refused(f, why, &err);
+    }
+    memcpy(bytes, good, n);
+    set_le(bytes + 8, 5, 4);
+    spit(f->state, bytes, n);
+    refused(f, "its header does not match its checksum", &err);
+    resum(bytes);
+    spit(f->state, bytes, n);
+    refused(f, "state file of version 5, this engine reads 2 to 4", &err);
+    assert_null(strstr(err.msg, ".prev"));                             /* not damaged: no going back offered */
+    memcpy(bytes, good, n);
+    memcpy(bytes, "SDDSTATF", 8);
+    spit(f->state, bytes, n);
+    refused(f, "not a pmacct-sdd state file", &err);
+    spit(f->state, good, n);
+    sdd_engine_free(engine_ok(f));
+    free(bytes);
+    free(good);
+}
+
+/* One value of a valid binary state changed, checksums made right: each
+ * refused naming the field. */
+static void test_values_checked(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        int field;                      /* an index of at[] below */
+        uint64_t value;
+        int bytes;
+        const char *why;
+    } cases[] = {
+        {0, 4, 1, ": services[0].events[0].kind: 4 is out of range (0..3)"},
+        {1, 1000, 4, ": services[0].rows[0]: row 1000 is not one of the state's rows (0..21)"},
+        {2, UINT64_C(0xc014000000000000), 8, ": services[0].rows[0]: sum 0 is not a finite number > 0"},   /* -5 */
+        {3, 0xffffffff, 4, ": services[0].relevant_state.revision: -1 is out of range"},
+        {4, 40000, 4, ": services[0].relevant_state.contributions[0].plane: 40000 is out of range (0..2)"},
+        {5, UINT64_C(1) << 62, 8, ": engine.newest: 4611686018427387904 is out of range"},
+    };
+    unsigned char *good, *bytes;
+    sdd_error err = {0};
+    size_t n, len, sec;
+    places w;
+
+    save_state(f, 6);
+    good = slurp(f->state, &n);
+    w = find_places(good);
+    bytes = malloc(2 * n);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const size_t at[] = {w.kind, w.row, w.sum, w.revision, w.plane, section_at(good, S_ENGINE) + 16};
+        memcpy(bytes, good, n);
+        set_le(bytes + at[cases[i].field], cases[i].value, cases[i].bytes);
+        resum(bytes);
+        spit(f->state, bytes, n);
+        refused(f, cases[i].why, &err);
+        assert_non_null(strstr(err.msg, "remove it to start afresh"));   /* no .prev after one checkpoint */
+    }
+    /* the service listed twice: its bytes again, the count 2 */
+    len = w.service_end - w.service;
+    sec = section_at(good, S_SERVICES);
+    memcpy(bytes, good, w.service_end);
+    memcpy(bytes + w.service_end, good + w.service, len);
+    memcpy(bytes + w.service_end + len, good + w.service_end, n - w.service_end);
+    set_le(bytes + sec + 8, le32(good + sec + 8) + len, 8);
+    set_le(bytes + sec + 16, 2, 4);
+    resum(bytes);
+    spit(f->state, bytes, n + len);
+    refused(f, ": services[1].vpn_id: \"64497:1\" is listed twice", &err);
+    spit(f->state, good, n);
+    sdd_engine_free(engine_ok(f));
+    free(bytes);
+    free(good);
 }
 
 /* One change to a valid state's document, written with a valid checksum,
@@ -306,7 +530,9 @@ static void service_twice(json_t *d)
     json_array_append_new(json_object_get(d, "services"), json_deep_copy(service0(d)));
 }
 
-static void test_values_checked(void **state)
+/* The same checks on a version 3 document, still read once after an
+ * upgrade. */
+static void test_values_checked_v3(void **state)
 {
     fixture *f = *state;
     static const struct {
@@ -333,8 +559,7 @@ static void test_values_checked(void **state)
     sdd_error err = {0};
     json_t *good;
 
-    save_state(f, 6);
-    good = load_doc(f->state);
+    good = v3_doc();
     assert_non_null(contribution0(good));                             /* a relevant state is open */
     assert_non_null(json_array_get(json_object_get(service0(good), "events"), 0));
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -351,8 +576,8 @@ static void test_values_checked(void **state)
 }
 
 /* A version 2 state (no checksum line) is read and the next checkpoint
- * writes version 3; a version 3 state without its checksum line (cut
- * short) is refused. */
+ * writes the binary version 4; a version 3 state without its checksum line
+ * (cut short) is refused. */
 static void test_versions(void **state)
 {
     fixture *f = *state;
@@ -360,8 +585,10 @@ static void test_versions(void **state)
     sdd_engine *e;
     json_t *doc;
 
-    save_state(f, 6);
-    doc = load_doc(f->state);
+    unsigned char *bytes;
+    size_t n;
+
+    doc = v3_doc();
     write_doc(f->state, doc, 0);
     refused(f, "its checksum line is missing", &err);
     json_object_set_new(doc, "version", json_integer(2));
@@ -372,10 +599,13 @@ static void test_versions(void **state)
     assert_int_equal(sdd_engine_sync(e, &err), 0);
     sdd_engine_free(e);
     json_decref(doc);
-    doc = load_doc(f->state);
-    assert_int_equal(json_integer_value(json_object_get(doc, "version")), 3);
-    json_decref(doc);
-    sdd_engine_free(engine_ok(f));
+    bytes = slurp(f->state, &n);
+    assert_memory_equal(bytes, "SDDSTATE", 8);
+    assert_int_equal(le32(bytes + 8), 4);
+    free(bytes);
+    e = engine_ok(f);
+    assert_string_equal(sdd_engine_cursor(e), "from version 2");
+    sdd_engine_free(e);
 }
 
 /* A symlink planted where the state's temporary file goes: the checkpoint
@@ -385,6 +615,7 @@ static void test_symlink_at_temp_path(void **state)
     fixture *f = *state;
     char victim[128], *text;
     struct stat st;
+    size_t n;
     FILE *fp;
 
     snprintf(victim, sizeof(victim), "%s/victim", f->dir);
@@ -393,7 +624,7 @@ static void test_symlink_at_temp_path(void **state)
     fclose(fp);
     assert_int_equal(symlink(victim, f->tmp), 0);
     save_state(f, 6);
-    text = slurp(victim);
+    text = (char *)slurp(victim, &n);
     assert_string_equal(text, "precious");
     free(text);
     assert_int_equal(lstat(f->state, &st), 0);
@@ -405,7 +636,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_checksum_and_prev, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damage_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_checked_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlink_at_temp_path, setup, teardown),
     };

@@ -1,0 +1,866 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* state_bin.c: the state file's binary format (version 4), written as a
+ * stream through one small buffer, so that a checkpoint of 100,000 services
+ * costs the bytes it writes and no document in memory.
+ *
+ * The file is a header, then sections in a fixed order, all integers little
+ * endian:
+ *   header   "SDDSTATE", u32 version, u32 time_step_seconds, u32 rows,
+ *            u32 sums per row, u32 CRC-32 of the 24 bytes before it
+ *   section  u32 tag, u32 0, u64 length, the payload, u32 CRC-32 of the
+ *            payload followed by the section's 16 header bytes
+ * The sections: the engine's scalars (slots, rows' bookkeeping, clock,
+ * history epoch, cursor), the inventory (its JSON file format: learned
+ * rarely, read by the inventory's own checks), the services (per service:
+ * vpn_id, automatic profile class, events, the rows that hold something as
+ * a bitmap of the sums that are not 0 and those sums, the relevant state and
+ * its contributions), then an empty end section: a file without it was cut
+ * short. A text is a u32 length and its bytes (0xffffffff: none). Reading
+ * checks every checksum first, then every value as checkpoint.c's readers
+ * do (state_read.h). */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "engine/state_read.h"
+#include "engine/metrics.h"
+#include "util/error.h"
+#include "util/fdio.h"
+
+#define MAGIC "SDDSTATE"
+#define HEADER_SIZE 28
+#define SECTION_HEAD 16
+#define BUFFER_SIZE (1 << 20)
+#define NO_TEXT UINT32_MAX
+
+enum { TAG_ENGINE = 0x4e474e45, TAG_INVENTORY = 0x544e5649, TAG_SERVICES = 0x53435653, TAG_END = 0x20444e45 };
+
+/* ---- writing ------------------------------------------------------------ */
+
+typedef struct bw {
+    int fd;
+    unsigned char *buf;
+    size_t n;                           /* bytes in buf */
+    size_t summed;                      /* of them, in crc already */
+    int64_t off;                        /* file offset of buf[0] */
+    int64_t section;                    /* file offset of the open section's header */
+    uLong crc;                          /* of the open section's payload */
+    int error;                          /* errno of the first failed write */
+} bw;
+
+static void sum_buffer(bw *w)
+{
+    w->crc = crc32_z(w->crc, w->buf + w->summed, w->n - w->summed);
+    w->summed = w->n;
+}
+
+static void flush(bw *w)
+{
+    sum_buffer(w);
+    if (!w->error && w->n && sdd__write_all(w->fd, (struct iovec[]){{w->buf, w->n}}, 1, -1) < 0)
+        w->error = errno;
+    w->off += (int64_t)w->n;
+    w->n = w->summed = 0;
+}
+
+static void put(bw *w, const void *p, size_t len)
+{
+    if (w->n + len > BUFFER_SIZE)
+        flush(w);
+    if (len > BUFFER_SIZE) {            /* the inventory's text: straight to the file */
+        w->crc = crc32_z(w->crc, p, len);
+        if (!w->error && sdd__write_all(w->fd, (struct iovec[]){{(void *)p, len}}, 1, -1) < 0)
+            w->error = errno;
+        w->off += (int64_t)len;
+        return;
+    }
+    memcpy(w->buf + w->n, p, len);
+    w->n += len;
+}
+
+static void put_u64(bw *w, uint64_t v)
+{
+    unsigned char b[8];
+
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    put(w, b, 8);
+}
+
+static void put_u32(bw *w, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+
+    put(w, b, 4);
+}
+
+static void put_u8(bw *w, unsigned v)
+{
+    unsigned char b = (unsigned char)v;
+
+    put(w, &b, 1);
+}
+
+static void put_i64(bw *w, int64_t v)
+{
+    put_u64(w, (uint64_t)v);
+}
+
+static void put_int(bw *w, int v)
+{
+    put_u32(w, (uint32_t)v);
+}
+
+static void put_f64(bw *w, double v)
+{
+    uint64_t bits;
+
+    memcpy(&bits, &v, sizeof(bits));
+    put_u64(w, bits);
+}
+
+static void put_text(bw *w, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+
+    put_u32(w, s ? (uint32_t)len : NO_TEXT);
+    put(w, s, len);
+}
+
+static void put_addr(bw *w, const sdd_addr *a)
+{
+    put(w, a->b, sizeof(a->b));
+}
+
+static void section_begin(bw *w, uint32_t tag)
+{
+    if (w->n + SECTION_HEAD > BUFFER_SIZE)
+        flush(w);
+    w->section = w->off + (int64_t)w->n;
+    put_u32(w, tag);
+    put_u32(w, 0);
+    put_u64(w, 0);                      /* the length, once known */
+    w->summed = w->n;
+    w->crc = crc32_z(0L, NULL, 0);
+}
+
+/* The section's length into its header (in the buffer still, or on disk),
+ * then its checksum. */
+static void section_end(bw *w, uint32_t tag)
+{
+    unsigned char head[SECTION_HEAD];
+    uint64_t len;
+
+    sum_buffer(w);
+    len = (uint64_t)(w->off + (int64_t)w->n - w->section - SECTION_HEAD);
+    for (int i = 0; i < 4; i++)
+        head[i] = (unsigned char)(tag >> (8 * i));
+    memset(head + 4, 0, 4);
+    for (int i = 0; i < 8; i++)
+        head[8 + i] = (unsigned char)(len >> (8 * i));
+    if (w->section >= w->off)
+        memcpy(w->buf + (w->section - w->off), head, sizeof(head));
+    else if (!w->error && sdd__write_all(w->fd, (struct iovec[]){{head, sizeof(head)}}, 1, w->section) < 0)
+        w->error = errno;
+    put_u32(w, (uint32_t)crc32_z(w->crc, head, sizeof(head)));
+    w->summed = w->n;
+}
+
+static void write_header(bw *w, const sdd_engine *e)
+{
+    unsigned char *start = w->buf + w->n;
+
+    put(w, MAGIC, 8);
+    put_u32(w, SDD_STATE_VERSION);
+    put_u32(w, (uint32_t)e->cfg.time_step_seconds);
+    put_u32(w, (uint32_t)e->slots.n_rows);
+    put_u32(w, SDD_M_COUNT);
+    put_u32(w, (uint32_t)crc32_z(0L, start, 24));
+    w->summed = w->n;
+}
+
+static void write_engine(bw *w, const sdd_engine *e, uint64_t history_epoch)
+{
+    const sdd__clock *c = &e->clock;
+    sdd__clock_source key;
+    int64_t newest;
+
+    put_i64(w, e->slots.newest);
+    put_i64(w, e->slots.next_close);
+    put_i64(w, e->slots.first_slot);
+    put_u64(w, history_epoch);
+    for (int r = 0; r < e->slots.n_rows; r++) {
+        put_u64(w, e->slots.row_records[r]);
+        put_u8(w, e->slots.row_closed_empty[r]);
+    }
+    put_i64(w, c->now);
+    put_i64(w, c->lead);
+    put_u32(w, (uint32_t)c->n);
+    for (int i = 0; i < c->n; i++) {
+        sdd__clock_source_at(c, i, &key, &newest);
+        put_u8(w, key.kind);
+        put_addr(w, &key.router);
+        put_i64(w, newest);
+    }
+    put_text(w, e->cursor);
+}
+
+static int dump_to(const char *buffer, size_t size, void *data)
+{
+    put(data, buffer, size);
+    return 0;
+}
+
+static int write_inventory(bw *w, const sdd_engine *e)
+{
+    json_t *inv = sdd__inventory_to_json(e->inv);
+    int rc = inv ? json_dump_callback(inv, dump_to, w, JSON_COMPACT) : -1;
+
+    json_decref(inv);
+    return rc;
+}
+
+static void write_event(bw *w, const sdd_event *ev)
+{
+    put_i64(w, ev->time);
+    put_u8(w, ev->kind);
+    put_int(w, ev->termination);
+    put_int(w, ev->reason);
+    put_addr(w, &ev->peer);
+    put_text(w, ev->ifname);
+}
+
+/* The rows that hold something: the row, a bitmap of its sums that are not
+ * 0, those sums. */
+static void write_rows(bw *w, const sdd_engine *e, const double *rows)
+{
+    uint32_t used = 0;
+
+    for (int r = 0; r < e->slots.n_rows; r++)
+        for (int i = 0; i < SDD_M_COUNT; i++)
+            if (rows[(size_t)r * SDD_M_COUNT + i] != 0) {
+                used++;
+                break;
+            }
+    put_u32(w, used);
+    for (int r = 0; r < e->slots.n_rows; r++) {
+        const double *m = rows + (size_t)r * SDD_M_COUNT;
+        uint64_t mask = 0;
+        for (int i = 0; i < SDD_M_COUNT; i++)
+            mask |= (uint64_t)(m[i] != 0) << i;
+        if (!mask)
+            continue;
+        put_u32(w, (uint32_t)r);
+        put_u64(w, mask);
+        for (int i = 0; i < SDD_M_COUNT; i++)
+            if (m[i] != 0)
+                put_f64(w, m[i]);
+    }
+}
+
+static void write_contribution(bw *w, const sdd_contribution *c)
+{
+    const sdd_symptom *s = &c->symptom;
+
+    put_text(w, s->detector);
+    put_f64(w, s->strength);
+    put_f64(w, s->weight);
+    put_int(w, s->plane);
+    put_text(w, s->action);
+    put_text(w, s->reason);
+    put_text(w, s->trigger);
+    put_int(w, s->pattern);
+    put_i64(w, s->start);
+    put_i64(w, s->end);
+    put_int(w, s->termination);
+    put_text(w, s->description);
+    put_i64(w, c->first);
+    put_i64(w, c->last);
+    put_u8(w, c->active != 0);
+}
+
+static void write_relevant_state(bw *w, const sdd_relevant_state *rs)
+{
+    put_u8(w, rs->open != 0);
+    if (!rs->open)
+        return;
+    put_text(w, rs->id);
+    put_i64(w, rs->start);
+    put_i64(w, rs->end);
+    put_int(w, rs->revision);
+    put_int(w, rs->below);
+    put_int(w, rs->band);
+    put_int(w, rs->concern);
+    put_i64(w, rs->recovered);
+    put_u8(w, (unsigned)rs->n_contrib);
+    for (int i = 0; i < rs->n_contrib; i++)
+        write_contribution(w, &rs->contrib[i]);
+}
+
+static void write_service(bw *w, const sdd_engine *e, int i)
+{
+    const sdd__service_state *st = &e->services.st[i];
+    sdd_event ordered[SDD_EVENTS_KEPT];
+    int n = sdd__service_events(st, ordered);
+
+    put_text(w, sdd__inventory_service(e->inv, i)->vpn_id);
+    put_int(w, st->auto_class);
+    put_i64(w, st->auto_day);
+    put_u8(w, (unsigned)n);
+    for (int k = 0; k < n; k++)
+        write_event(w, &ordered[k]);
+    write_rows(w, e, st->rows);
+    write_relevant_state(w, &st->rs);
+}
+
+int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *path, sdd_error *err)
+{
+    bw w = {fd, malloc(BUFFER_SIZE), 0, 0, 0, 0, 0, 0};
+    int rc = 0;
+
+    if (!w.buf)
+        return sdd__fail(err, SDD_E_NOMEM, "%.300s: out of memory", path);
+    write_header(&w, e);
+    section_begin(&w, TAG_ENGINE);
+    write_engine(&w, e, history_epoch);
+    section_end(&w, TAG_ENGINE);
+    section_begin(&w, TAG_INVENTORY);
+    rc = write_inventory(&w, e);
+    section_end(&w, TAG_INVENTORY);
+    section_begin(&w, TAG_SERVICES);
+    put_u32(&w, (uint32_t)e->services.n);
+    for (int i = 0; i < e->services.n; i++)
+        write_service(&w, e, i);
+    section_end(&w, TAG_SERVICES);
+    section_begin(&w, TAG_END);
+    section_end(&w, TAG_END);
+    flush(&w);
+    free(w.buf);
+    if (rc < 0)
+        return sdd__fail(err, SDD_E_NOMEM, "%.300s: out of memory", path);
+    if (w.error) {
+        char why[128];
+        return sdd__fail(err, SDD_E_IO, "%.300s: %s", path, sdd__errno_text(w.error, why, sizeof(why)));
+    }
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct br {
+    sdd__rd *r;
+    const unsigned char *p, *end;
+    int cut;                            /* a value went past the section's end */
+} br;
+
+static const unsigned char *take(br *b, size_t n)
+{
+    const unsigned char *p = b->p;
+
+    if (b->cut || (size_t)(b->end - b->p) < n) {
+        b->cut = 1;
+        return NULL;
+    }
+    b->p += n;
+    return p;
+}
+
+static uint64_t get_u64(br *b)
+{
+    const unsigned char *p = take(b, 8);
+    uint64_t v = 0;
+
+    for (int i = 0; p && i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static uint32_t get_u32(br *b)
+{
+    const unsigned char *p = take(b, 4);
+
+    return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24 : 0;
+}
+
+static unsigned get_u8(br *b)
+{
+    const unsigned char *p = take(b, 1);
+
+    return p ? *p : 0;
+}
+
+static int64_t get_i64(br *b)
+{
+    return (int64_t)get_u64(b);
+}
+
+static int64_t get_int(br *b)
+{
+    return (int32_t)get_u32(b);
+}
+
+static double get_f64(br *b)
+{
+    uint64_t bits = get_u64(b);
+    double v;
+
+    memcpy(&v, &bits, sizeof(v));
+    return v;
+}
+
+static void get_addr(br *b, sdd_addr *a)
+{
+    const unsigned char *p = take(b, sizeof(a->b));
+
+    if (p)
+        memcpy(a->b, p, sizeof(a->b));
+}
+
+/* A text: *len NO_TEXT for none; NULL when cut short. */
+static const char *get_text(br *b, uint32_t *len)
+{
+    *len = get_u32(b);
+    return *len == NO_TEXT ? NULL : (const char *)take(b, *len);
+}
+
+/* Reading went past the section's end: its length and checksum agreed, so
+ * the writer was not this format's. */
+static int cut_short(br *b)
+{
+    return sdd__rd_bad(b->r, NULL, "ends inside a value: damaged");
+}
+
+/* A text into a buffer of `size` bytes, which it must fit. */
+static int get_text_into(br *b, const char *key, char *out, size_t size)
+{
+    uint32_t len;
+    const char *s = get_text(b, &len);
+
+    if (b->cut)
+        return cut_short(b);
+    if (!s)
+        return sdd__rd_bad(b->r, key, "missing");
+    if (len >= size || memchr(s, '\0', len))
+        return sdd__rd_bad(b->r, key, "longer than %zu bytes, or holds a NUL", size - 1);
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return 0;
+}
+
+/* A symptom's name (detector, action, ...): a text, or none when `nullable`. */
+static int get_name(br *b, const char *key, int nullable, const char **out)
+{
+    const unsigned char *at = b->p;
+    char text[256];
+
+    *out = NULL;
+    if (nullable && get_u32(b) == NO_TEXT && !b->cut)
+        return 0;
+    b->p = at;
+    if (get_text_into(b, key, text, sizeof(text)) < 0)
+        return -1;
+    if (!text[0])
+        return sdd__rd_bad(b->r, key, "empty");
+    *out = sdd__rd_keep_text(b->r, text);
+    return *out ? 0 : -1;
+}
+
+static int read_engine(br *b)
+{
+    sdd_engine *e = b->r->e;
+    sdd__slots *sl = &e->slots;
+    int64_t newest = get_i64(b), next_close = get_i64(b), first = get_i64(b), epoch = get_i64(b), now, lead;
+    uint32_t n_sources, len;
+    const char *cursor;
+
+    if (b->cut)
+        return cut_short(b);
+    if ((newest != INT64_MIN && sdd__rd_range(b->r, "newest", newest, -SDD_STATE_TIME_LIMIT,
+                                              SDD_STATE_TIME_LIMIT) < 0) ||
+        (next_close != INT64_MIN && sdd__rd_range(b->r, "next_close", next_close, -SDD_STATE_TIME_LIMIT / sl->step,
+                                                  SDD_STATE_TIME_LIMIT / sl->step) < 0) ||
+        (first != INT64_MIN && sdd__rd_range(b->r, "first_slot", first, -SDD_STATE_TIME_LIMIT / sl->step,
+                                             SDD_STATE_TIME_LIMIT / sl->step) < 0) ||
+        (epoch != 0 && sdd__rd_range(b->r, "history_epoch", epoch, 1, INT64_MAX) < 0))
+        return -1;
+    sl->newest = newest;
+    sl->next_close = next_close;
+    sl->first_slot = first;
+    b->r->history_epoch = epoch;
+    for (int r = 0; r < sl->n_rows; r++) {
+        uint64_t records = get_u64(b);
+        unsigned empty = get_u8(b);
+        if (!b->cut && (records > INT64_MAX || empty > 1))
+            return sdd__rd_bad(b->r, "row_records", "entry %d is not a count >= 0 and a flag", r);
+        sl->row_records[r] = records;
+        sl->row_closed_empty[r] = (uint8_t)empty;
+    }
+    now = get_i64(b);
+    lead = get_i64(b);
+    n_sources = get_u32(b);
+    if (b->cut)
+        return cut_short(b);
+    if ((now != INT64_MIN && sdd__rd_range(b->r, "clock.now", now, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0) ||
+        (lead != INT64_MIN && sdd__rd_range(b->r, "clock.lead", lead, -SDD_STATE_TIME_LIMIT,
+                                            SDD_STATE_TIME_LIMIT) < 0))
+        return -1;
+    for (uint32_t i = 0; i < n_sources; i++) {
+        unsigned kind = get_u8(b);
+        sdd_addr router;
+        int64_t at;
+        size_t mark;
+        int rc;
+        get_addr(b, &router);
+        at = get_i64(b);
+        if (b->cut)
+            return cut_short(b);
+        mark = sdd__rd_enter(b->r, ".clock.sources[%u]", i);
+        rc = at != INT64_MIN ? sdd__rd_range(b->r, "newest", at, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) : 0;
+        if (rc == 0)
+            rc = sdd__rd_source(b->r, kind, &router, at);
+        sdd__rd_leave(b->r, mark);
+        if (rc < 0)
+            return -1;
+    }
+    sdd__clock_import_times(&e->clock, now, lead);
+    cursor = get_text(b, &len);
+    if (b->cut)
+        return cut_short(b);
+    if (cursor && (memchr(cursor, '\0', len) || !(e->cursor = strndup(cursor, len))))
+        return sdd__rd_bad(b->r, "cursor", "holds a NUL (or out of memory)");
+    return b->p == b->end ? 0 : sdd__rd_bad(b->r, NULL, "%td bytes past its values: damaged", b->end - b->p);
+}
+
+static int read_inventory(br *b)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)b->p, (size_t)(b->end - b->p), JSON_REJECT_DUPLICATES, &jerr);
+    int rc;
+
+    if (!root)
+        return sdd__rd_bad(b->r, NULL, "not JSON: %s (column %d)", jerr.text, jerr.column);
+    rc = sdd__inventory_from_json(b->r->e->inv, root, b->r->file, b->r->err);
+    json_decref(root);
+    b->p = b->end;
+    return rc;
+}
+
+static int read_event(br *b, sdd__service_state *st, int n_terms)
+{
+    sdd_event ev;
+    int64_t time = get_i64(b), kind = get_u8(b), term = get_int(b), reason = get_int(b);
+
+    memset(&ev, 0, sizeof(ev));
+    get_addr(b, &ev.peer);
+    if (get_text_into(b, "ifname", ev.ifname, sizeof(ev.ifname)) < 0)
+        return -1;
+    if (sdd__rd_range(b->r, "time", time, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0 ||
+        sdd__rd_range(b->r, "kind", kind, SDD_EV_PEER_UP, SDD_EV_IFACE_DOWN) < 0 ||
+        sdd__rd_range(b->r, "termination", term, -1, n_terms - 1) < 0 ||
+        sdd__rd_range(b->r, "reason", reason, -1, INT_MAX) < 0)
+        return -1;
+    ev.time = time;
+    ev.kind = (sdd_event_kind)kind;
+    ev.termination = (int)term;
+    ev.reason = (int)reason;
+    sdd__service_add_event(st, &ev);
+    return 0;
+}
+
+/* One row: a row of the state's, not given before, each of its sums finite
+ * and above 0. */
+static int read_row(br *b, sdd__service_state *st, int n_terms)
+{
+    int n_rows = b->r->e->slots.n_rows;
+    uint32_t at = get_u32(b);
+    uint64_t mask = get_u64(b);
+    double *m;
+
+    (void)n_terms;
+    if (b->cut)
+        return cut_short(b);
+    if (at >= (uint32_t)n_rows)
+        return sdd__rd_bad(b->r, NULL, "row %u is not one of the state's rows (0..%d)", at, n_rows - 1);
+    if (!mask || mask >> (SDD_M_COUNT - 1) >> 1)
+        return sdd__rd_bad(b->r, NULL, "its bitmap %#llx names no sum or sums past the %d",
+                           (unsigned long long)mask, SDD_M_COUNT);
+    m = st->rows + (size_t)at * SDD_M_COUNT;
+    for (int i = 0; i < SDD_M_COUNT; i++)
+        if (m[i] != 0)
+            return sdd__rd_bad(b->r, NULL, "row %u twice", at);
+    for (int i = 0; i < SDD_M_COUNT; i++) {
+        if (!(mask >> i & 1))
+            continue;
+        m[i] = get_f64(b);
+        if (b->cut)
+            return cut_short(b);
+        if (!isfinite(m[i]) || !(m[i] > 0))
+            return sdd__rd_bad(b->r, NULL, "sum %d is not a finite number > 0", i);
+    }
+    return 0;
+}
+
+static int read_contribution(br *b, sdd_contribution *c, int n_terms)
+{
+    sdd_symptom *s = &c->symptom;
+    int64_t plane, pattern, term;
+    unsigned active;
+
+    memset(c, 0, sizeof(*c));
+    if (get_name(b, "detector", 0, &s->detector) < 0)
+        return -1;
+    s->strength = get_f64(b);
+    s->weight = get_f64(b);
+    plane = get_int(b);
+    if (get_name(b, "action", 1, &s->action) < 0 || get_name(b, "reason", 1, &s->reason) < 0 ||
+        get_name(b, "trigger", 1, &s->trigger) < 0)
+        return -1;
+    pattern = get_int(b);
+    s->start = get_i64(b);
+    s->end = get_i64(b);
+    term = get_int(b);
+    if (get_text_into(b, "description", s->description, sizeof(s->description)) < 0)
+        return -1;
+    c->first = get_i64(b);
+    c->last = get_i64(b);
+    active = get_u8(b);
+    if (b->cut)
+        return cut_short(b);
+    if (sdd__rd_amount(b->r, "strength", s->strength) < 0 || sdd__rd_amount(b->r, "weight", s->weight) < 0 ||
+        sdd__rd_range(b->r, "plane", plane, SDD_PLANE_MANAGEMENT, SDD_PLANE_FORWARDING) < 0 ||
+        sdd__rd_range(b->r, "pattern", pattern, SDD_PATTERN_NONE, SDD_PATTERN_OTHER) < 0 ||
+        sdd__rd_range(b->r, "start", s->start, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0 ||
+        sdd__rd_range(b->r, "end", s->end, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0 ||
+        sdd__rd_range(b->r, "termination", term, -1, n_terms - 1) < 0 ||
+        sdd__rd_range(b->r, "first", c->first, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0 ||
+        sdd__rd_range(b->r, "last", c->last, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0 ||
+        sdd__rd_range(b->r, "active", active, 0, 1) < 0)
+        return -1;
+    s->plane = (sdd_plane)plane;
+    s->pattern = (sdd_pattern)pattern;
+    s->termination = (int)term;
+    c->active = (int)active;
+    return 0;
+}
+
+/* The state's fields; the caller has entered "relevant_state". */
+static int read_relevant_fields(br *b, sdd_relevant_state *rs, int n_terms)
+{
+    int64_t revision, below, band, concern;
+    unsigned n;
+
+    if (get_text_into(b, "id", rs->id, sizeof(rs->id)) < 0)
+        return -1;
+    rs->start = get_i64(b);
+    rs->end = get_i64(b);
+    revision = get_int(b);
+    below = get_int(b);
+    band = get_int(b);
+    concern = get_int(b);
+    rs->recovered = get_i64(b);
+    n = get_u8(b);
+    if (b->cut)
+        return cut_short(b);
+    if (sdd__rd_uuid(b->r, rs->id) < 0 ||
+        sdd__rd_range(b->r, "start", rs->start, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0 ||
+        sdd__rd_range(b->r, "end", rs->end, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0 ||
+        sdd__rd_range(b->r, "revision", revision, 0, INT_MAX - 1) < 0 ||
+        sdd__rd_range(b->r, "below", below, 0, INT_MAX - 1) < 0 || sdd__rd_range(b->r, "band", band, 0, 3) < 0 ||
+        sdd__rd_range(b->r, "concern", concern, 0, 100) < 0 ||
+        sdd__rd_range(b->r, "recovered", rs->recovered, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT) < 0 ||
+        sdd__rd_range(b->r, "contributions", n, 0, SDD_CONTRIB_MAX) < 0)
+        return -1;
+    rs->revision = (int)revision;
+    rs->below = (int)below;
+    rs->band = (int)band;
+    rs->concern = (int)concern;
+    for (unsigned i = 0; i < n; i++) {
+        size_t mark = sdd__rd_enter(b->r, ".contributions[%u]", i);
+        int rc = read_contribution(b, &rs->contrib[rs->n_contrib++], n_terms);
+        sdd__rd_leave(b->r, mark);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_relevant_state(br *b, sdd_relevant_state *rs, int n_terms)
+{
+    unsigned open = get_u8(b);
+    size_t mark;
+    int rc;
+
+    if (b->cut)
+        return cut_short(b);
+    if (open > 1)
+        return sdd__rd_bad(b->r, "relevant_state", "%u is not a flag", open);
+    if (!open)
+        return 0;
+    rs->contrib = calloc(SDD_CONTRIB_MAX, sizeof(*rs->contrib));
+    if (!rs->contrib)
+        return sdd__fail(b->r->err, SDD_E_NOMEM, "%.300s: out of memory", b->r->file);
+    rs->open = 1;
+    mark = sdd__rd_enter(b->r, ".relevant_state");
+    rc = read_relevant_fields(b, rs, n_terms);
+    sdd__rd_leave(b->r, mark);
+    return rc;
+}
+
+typedef int (*read_one_fn)(br *b, sdd__service_state *st, int n_terms);
+
+/* The events, the rows: n of them at most max, each where messages say. */
+static int read_list(br *b, const char *what, read_one_fn one, uint32_t n, uint32_t max, sdd__service_state *st,
+                     int n_terms)
+{
+    if (n > max)
+        return sdd__rd_bad(b->r, what, "%u entries, at most %u", n, max);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t mark = sdd__rd_enter(b->r, ".%s[%u]", what, i);
+        int rc = one(b, st, n_terms);
+        sdd__rd_leave(b->r, mark);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_service(br *b, uint8_t *seen)
+{
+    char vpn[SDD_RT_TEXT_MAX];
+    sdd__service_state *st;
+    int64_t cls, day;
+    int svc, n_terms;
+
+    if (get_text_into(b, "vpn_id", vpn, sizeof(vpn)) < 0)
+        return -1;
+    if (!(st = sdd__rd_service(b->r, vpn, seen, &svc, &n_terms)))
+        return -1;
+    cls = get_int(b);
+    day = get_i64(b);
+    if (b->cut)
+        return cut_short(b);
+    if (sdd__rd_class(b->r, svc, cls, day) < 0 ||
+        read_list(b, "events", read_event, get_u8(b), SDD_EVENTS_KEPT, st, n_terms) < 0 ||
+        read_list(b, "rows", read_row, get_u32(b), (uint32_t)b->r->e->slots.n_rows, st, n_terms) < 0)
+        return -1;
+    return read_relevant_state(b, &st->rs, n_terms);
+}
+
+static int read_services(br *b)
+{
+    uint8_t *seen = calloc((size_t)sdd__inventory_count(b->r->e->inv) + 1, 1);
+    uint32_t n = get_u32(b);
+    int rc = b->cut ? cut_short(b) : 0;
+
+    if (!seen)
+        return sdd__fail(b->r->err, SDD_E_NOMEM, "%.300s: out of memory", b->r->file);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        size_t mark = sdd__rd_enter(b->r, "services[%u]", i);
+        rc = read_service(b, seen);
+        sdd__rd_leave(b->r, mark);
+    }
+    free(seen);
+    if (rc == 0 && b->p != b->end)
+        rc = sdd__rd_bad(b->r, NULL, "%td bytes past its values: damaged", b->end - b->p);
+    return rc;
+}
+
+static int read_end(br *b)
+{
+    (void)b;
+    return 0;
+}
+
+static const struct {
+    uint32_t tag;
+    const char *name;
+    const char *at;                     /* its fields' place in messages */
+    int (*read)(br *b);
+} sections[] = {
+    {TAG_ENGINE, "engine", "engine", read_engine},
+    {TAG_INVENTORY, "inventory", "inventory", read_inventory},
+    {TAG_SERVICES, "services", "", read_services},      /* "services[3].rows[0]" */
+    {TAG_END, "end", "", read_end},
+};
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The header: magic, checksum, version, then the configuration's layout
+ * (*damaged 0 for the last two: the file is whole, of another kind). */
+static int read_header(sdd__rd *r, const unsigned char *p, size_t len, int *damaged)
+{
+    if (len == 0)
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: empty: cut short", r->file);
+    if (len < 8 || memcmp(p, MAGIC, 8) != 0) {
+        *damaged = 0;
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: not a pmacct-sdd state file (no SDDSTATE or JSON at its start)",
+                         r->file);
+    }
+    if (len < HEADER_SIZE)
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: cut short in its header", r->file);
+    if (crc32_z(0L, p, 24) != le32(p + 24))
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: its header does not match its checksum: damaged", r->file);
+    *damaged = 0;
+    if (sdd__rd_header(r, le32(p + 8), SDD_STATE_VERSION, SDD_STATE_VERSION, le32(p + 12), le32(p + 16)) < 0)
+        return -1;
+    if (le32(p + 20) != SDD_M_COUNT)
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: written with %u sums per row, this engine keeps %d; remove it "
+                         "to start afresh", r->file, le32(p + 20), SDD_M_COUNT);
+    *damaged = 1;
+    return 0;
+}
+
+/* Section i at p: whole and matching its checksum, then read. */
+static int read_section(sdd__rd *r, int i, const unsigned char **p, const unsigned char *end)
+{
+    size_t left = (size_t)(end - *p);
+    uint64_t len;
+    br b = {r, NULL, NULL, 0};
+    size_t mark;
+    int rc;
+
+    if (left < SECTION_HEAD)
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: cut short before its %s section", r->file, sections[i].name);
+    len = (uint64_t)le32(*p + 8) | (uint64_t)le32(*p + 12) << 32;
+    if (len > left - SECTION_HEAD || left - SECTION_HEAD - len < 4)
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: cut short in its %s section (%llu bytes said, %zu left)",
+                         r->file, sections[i].name, (unsigned long long)len, left - SECTION_HEAD);
+    if (crc32_z(crc32_z(0L, *p + SECTION_HEAD, (z_size_t)len), *p, SECTION_HEAD) != le32(*p + SECTION_HEAD + len))
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: its %s section does not match its checksum: changed or "
+                         "damaged on disk", r->file, sections[i].name);
+    if (le32(*p) != sections[i].tag || le32(*p + 4) != 0)
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: section %d is not its %s section: damaged", r->file, i + 1,
+                         sections[i].name);
+    b.p = *p + SECTION_HEAD;
+    b.end = b.p + len;
+    *p = b.end + 4;
+    mark = sdd__rd_enter(r, "%s", sections[i].at);
+    rc = sections[i].read(&b);
+    sdd__rd_leave(r, mark);
+    return rc;
+}
+
+int sdd__state_read(sdd__rd *r, const char *text, size_t len, int *damaged)
+{
+    const unsigned char *p = (const unsigned char *)text, *end = p + len;
+
+    *damaged = 1;
+    if (read_header(r, p, len, damaged) < 0)
+        return -1;
+    p += HEADER_SIZE;
+    for (int i = 0; i < (int)(sizeof(sections) / sizeof(sections[0])); i++)
+        if (read_section(r, i, &p, end) < 0)
+            return -1;
+    if (p != end)
+        return sdd__fail(r->err, SDD_E_DATA, "%.300s: %td bytes after its end section: damaged", r->file, end - p);
+    return 0;
+}
