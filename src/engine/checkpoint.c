@@ -83,18 +83,21 @@ static int keep_previous(const char *path, sdd_error *err)
 static int write_atomically(sdd_engine *e, const char *path, uint64_t epoch, sdd_error *err)
 {
     char tmp[SDD_PATH_MAX + 8];
+    sdd__state_inventory written;
+    struct stat st;
     int fd;
 
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     fd = sdd__create_new(tmp, O_WRONLY, 0644);     /* never through a symlink planted there */
     if (fd < 0)
         return fail(err, SDD_E_IO, tmp, strerror(errno));
-    if (sdd__state_write(e, fd, epoch, tmp, err) < 0) {  /* a full disk: the old state stays */
+    if (sdd__state_write(e, fd, epoch, tmp, &written, err) < 0) {   /* a full disk: the old state stays */
+        memset(&e->state_inv, 0, sizeof(e->state_inv));              /* the next one writes it all */
         close(fd);
         unlink(tmp);
         return -1;
     }
-    if (fsync(fd) < 0 || close(fd) < 0) {
+    if (fstat(fd, &st) < 0 || fsync(fd) < 0 || close(fd) < 0) {
         fail(err, SDD_E_IO, tmp, strerror(errno));
         unlink(tmp);
         return -1;
@@ -108,6 +111,9 @@ static int write_atomically(sdd_engine *e, const char *path, uint64_t epoch, sdd
         unlink(tmp);
         return -1;
     }
+    written.dev = st.st_dev;
+    written.ino = st.st_ino;
+    e->state_inv = written;
     return fsync_dir_of(path) < 0 ? fail(err, SDD_E_IO, path, strerror(errno)) : 0;
 }
 

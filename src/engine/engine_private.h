@@ -18,7 +18,19 @@
 #include "engine/slots.h"
 #include "parse/input.h"
 
+#include <sys/types.h>
+
 #define SDD_SYMPTOMS_MAX 32
+
+/* Where the inventory's section is in the state file the last checkpoint
+ * wrote (state_bin.c): the next one copies it from there while the
+ * inventory has not changed, instead of writing it again. */
+typedef struct sdd__state_inventory {
+    uint64_t version;                   /* sdd__inventory_version when written; 0: none */
+    dev_t dev;                          /* of the state file */
+    ino_t ino;
+    int64_t off, len;                   /* the whole section: header, payload, checksum */
+} sdd__state_inventory;
 
 typedef enum counter {
     C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS,
@@ -38,6 +50,7 @@ struct sdd_engine {
     int64_t *holidays;                  /* day numbers (days since the epoch), sorted */
     int n_holidays;
     char *cursor;                       /* the application's text kept with the state */
+    sdd__state_inventory state_inv;
     uint64_t counters[C_COUNT];
     uint64_t skipped[3][SDD_SKIP_COUNT];
     uint64_t unmapped[SDD_UNMAPPED_COUNT];

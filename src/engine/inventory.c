@@ -6,6 +6,7 @@
  * lookup by some key of a record misses while another key of the same record
  * hits, so the steady state costs one lookup a record. */
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -22,7 +23,23 @@ struct sdd_inventory {
     int learn_route_targets;
     int max_services, max_terminations;
     uint64_t refused_services, refused_terminations;
+    uint64_t version;                   /* sdd__inventory_version */
 };
+
+/* The versions of every inventory of the process are drawn from one count,
+ * so that two never share one (engines may run in threads). */
+static atomic_uint_fast64_t versions;
+
+/* What sdd__inventory_to_json writes may have changed. */
+static void changed(sdd_inventory *inv)
+{
+    inv->version = (uint64_t)atomic_fetch_add(&versions, 1) + 1;
+}
+
+uint64_t sdd__inventory_version(const sdd_inventory *inv)
+{
+    return inv->version;
+}
 
 /* service_get and termination_get: over a cap (counted). */
 #define OVER_CAP (-2)
@@ -111,6 +128,7 @@ sdd_inventory *sdd__inventory_new(int learn_unknown_rd)
     inv->learn_unknown_rd = learn_unknown_rd;
     inv->learn_route_targets = 1;
     inv->max_services = inv->max_terminations = INT_MAX;
+    changed(inv);
     return inv;
 }
 
@@ -189,6 +207,7 @@ static int service_get(sdd_inventory *inv, const char *vpn_id)
         inv->services = grown;
         inv->cap = cap;
     }
+    changed(inv);
     s = &inv->services[inv->n];
     memset(s, 0, sizeof(*s));
     snprintf(s->vpn_id, sizeof(s->vpn_id), "%s", vpn_id);
@@ -236,6 +255,7 @@ static int termination_get(sdd_inventory *inv, sdd_service *s, const sdd_addr *r
         s->terms = grown;
         s->cap_terms = cap;
     }
+    changed(inv);
     grown = s->terms;
     memset(&grown[s->n_terms], 0, sizeof(*grown));
     grown[s->n_terms].router = *router;
@@ -244,7 +264,7 @@ static int termination_get(sdd_inventory *inv, sdd_service *s, const sdd_addr *r
     return s->n_terms++;
 }
 
-static void termination_add_peer(sdd_termination *t, const sdd_addr *peer)
+static void termination_add_peer(sdd_inventory *inv, sdd_termination *t, const sdd_addr *peer)
 {
     sdd_addr *grown;
 
@@ -256,6 +276,7 @@ static void termination_add_peer(sdd_termination *t, const sdd_addr *peer)
         return;
     t->ce_peers = grown;
     t->ce_peers[t->n_ce_peers++] = *peer;
+    changed(inv);
 }
 
 /* ---- learning from records -------------------------------------------- */
@@ -293,10 +314,14 @@ static void learn_flow(sdd_inventory *inv, int svc, const sdd_flow *f)
     if (by_name)
         remember(inv, key_str(K_VRF_NAME, &f->router, f->vrf_name), svc);
     if (t >= 0) {
-        if (s->terms[t].vrf_id < 0 && by_id)
+        if (s->terms[t].vrf_id < 0 && by_id) {
             s->terms[t].vrf_id = f->vrf_id_ingress;
-        if (!s->terms[t].vrf_name[0] && by_name)
+            changed(inv);
+        }
+        if (!s->terms[t].vrf_name[0] && by_name) {
             snprintf(s->terms[t].vrf_name, sizeof(s->terms[t].vrf_name), "%s", f->vrf_name);
+            changed(inv);
+        }
     }
 }
 
@@ -394,7 +419,7 @@ int sdd__inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unma
     if (ev->rd && (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_UPDATE)) {
         t = termination_get(inv, &inv->services[svc], &ev->router, ev->rd);
         if (t >= 0 && ev->type == SDD_BMP_PEER_UP && ev->peer_type == SDD_PEER_RD_INSTANCE)
-            termination_add_peer(&inv->services[svc].terms[t], &ev->peer);
+            termination_add_peer(inv, &inv->services[svc].terms[t], &ev->peer);
     }
     return svc;
 }
@@ -555,7 +580,7 @@ static int load_termination(sdd_inventory *inv, int svc, json_t *jt, place *pl)
         sdd_addr peer;
         if (!json_is_string(p) || sdd_addr_parse(json_string_value(p), &peer) < 0)
             return refuse(pl, "unreadable address in \"ce_peers\"%s", "");
-        termination_add_peer(term, &peer);
+        termination_add_peer(inv, term, &peer);
         remember(inv, key_peer(&addr, &peer), svc);
     }
     return 0;
@@ -632,6 +657,7 @@ int sdd__inventory_from_json(sdd_inventory *inv, json_t *root, const char *origi
     place pl = {"", ""};
     size_t i;
 
+    changed(inv);
     if (known_keys(root, keys, &pl) < 0 || !json_is_array(services))
         return fail(err, SDD_E_DATA, origin, "expected an object with a \"services\" array, and nothing else",
                     NULL);

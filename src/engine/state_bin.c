@@ -18,13 +18,17 @@
  * short. A text is a u32 length and its bytes (0xffffffff: none). Reading
  * checks every checksum first, then every value as checkpoint.c's readers
  * do (state_read.h). */
+#include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "engine/state_read.h"
@@ -40,11 +44,17 @@
 
 enum { TAG_ENGINE = 0x4e474e45, TAG_INVENTORY = 0x544e5649, TAG_SERVICES = 0x53435653, TAG_END = 0x20444e45 };
 
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 typedef struct bw {
     int fd;
     unsigned char *buf;
+    size_t cap;                         /* its size: 1 MiB, or one service's rows */
     size_t n;                           /* bytes in buf */
     size_t summed;                      /* of them, in crc already */
     int64_t off;                        /* file offset of buf[0] */
@@ -68,11 +78,17 @@ static void flush(bw *w)
     w->n = w->summed = 0;
 }
 
+/* Room for len more bytes in the buffer, when it can hold them. */
+static void room(bw *w, size_t len)
+{
+    if (w->n + len > w->cap)
+        flush(w);
+}
+
 static void put(bw *w, const void *p, size_t len)
 {
-    if (w->n + len > BUFFER_SIZE)
-        flush(w);
-    if (len > BUFFER_SIZE) {            /* the inventory's text: straight to the file */
+    room(w, len);
+    if (len > w->cap) {            /* the inventory's text: straight to the file */
         w->crc = crc32_z(w->crc, p, len);
         if (!w->error && sdd__write_all(w->fd, (struct iovec[]){{(void *)p, len}}, 1, -1) < 0)
             w->error = errno;
@@ -85,19 +101,14 @@ static void put(bw *w, const void *p, size_t len)
 
 static void put_u64(bw *w, uint64_t v)
 {
-    unsigned char b[8];
-
-    for (int i = 0; i < 8; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
-    put(w, b, 8);
+    v = htole64(v);
+    put(w, &v, 8);
 }
 
 static void put_u32(bw *w, uint32_t v)
 {
-    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-
-    put(w, b, 4);
+    v = htole32(v);
+    put(w, &v, 4);
 }
 
 static void put_u8(bw *w, unsigned v)
@@ -140,7 +151,7 @@ static void put_addr(bw *w, const sdd_addr *a)
 
 static void section_begin(bw *w, uint32_t tag)
 {
-    if (w->n + SECTION_HEAD > BUFFER_SIZE)
+    if (w->n + SECTION_HEAD > w->cap)
         flush(w);
     w->section = w->off + (int64_t)w->n;
     put_u32(w, tag);
@@ -220,9 +231,76 @@ static int dump_to(const char *buffer, size_t size, void *data)
 static int write_inventory(bw *w, const sdd_engine *e)
 {
     json_t *inv = sdd__inventory_to_json(e->inv);
-    int rc = inv ? json_dump_callback(inv, dump_to, w, JSON_COMPACT) : -1;
+    int rc;
 
+    section_begin(w, TAG_INVENTORY);
+    rc = inv ? json_dump_callback(inv, dump_to, w, JSON_COMPACT) : -1;
+    section_end(w, TAG_INVENTORY);
     json_decref(inv);
+    return rc;
+}
+
+/* len bytes at off of fd: 0, or -1 (a file shorter than that too). */
+static int read_at(int fd, void *buf, size_t len, int64_t off)
+{
+    for (size_t got = 0; got < len;) {
+        ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)off + (off_t)got);
+        if (n <= 0 && !(n < 0 && errno == EINTR))
+            return -1;
+        got += n > 0 ? (size_t)n : 0;
+    }
+    return 0;
+}
+
+/* The section `at` of the file fd, whole and matching its checksum, put
+ * into the new file when w is not NULL. 0, or -1. */
+static int pass_section(bw *w, int fd, const sdd__state_inventory *at)
+{
+    unsigned char chunk[1 << 16], head[SECTION_HEAD], sum[4];
+    int64_t payload = at->len - SECTION_HEAD - 4;
+    uLong crc = crc32_z(0L, NULL, 0);
+
+    if (payload < 0 || read_at(fd, head, sizeof(head), at->off) < 0 ||
+        read_at(fd, sum, sizeof(sum), at->off + SECTION_HEAD + payload) < 0)
+        return -1;
+    if (w)
+        put(w, head, sizeof(head));
+    for (int64_t done = 0; done < payload;) {
+        size_t n = payload - done < (int64_t)sizeof(chunk) ? (size_t)(payload - done) : sizeof(chunk);
+        if (read_at(fd, chunk, n, at->off + SECTION_HEAD + done) < 0)
+            return -1;
+        crc = crc32_z(crc, chunk, n);
+        if (w)
+            put(w, chunk, n);
+        done += (int64_t)n;
+    }
+    if (w)
+        put(w, sum, sizeof(sum));
+    return crc32_z(crc, head, sizeof(head)) == le32(sum) ? 0 : -1;
+}
+
+/* The inventory's section copied from the state file in place when the
+ * inventory has not changed since it was written there, and that file is
+ * still the one written; written again otherwise. */
+static int write_or_copy_inventory(bw *w, const sdd_engine *e, sdd__state_inventory *written)
+{
+    const sdd__state_inventory *last = &e->state_inv;
+    int fd = -1, rc = -1;
+    struct stat st;
+
+    written->version = sdd__inventory_version(e->inv);
+    written->off = w->off + (int64_t)w->n;
+    if (last->version == written->version && (fd = open(e->cfg.state_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+        fstat(fd, &st) == 0 && st.st_dev == last->dev && st.st_ino == last->ino && pass_section(NULL, fd, last) == 0) {
+        if (pass_section(w, fd, last) < 0 && !w->error)
+            w->error = EIO;             /* changed under us between two reads: this checkpoint fails */
+        rc = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0)
+        rc = write_inventory(w, e);
+    written->len = w->off + (int64_t)w->n - written->off;
     return rc;
 }
 
@@ -236,32 +314,48 @@ static void write_event(bw *w, const sdd_event *ev)
     put_text(w, ev->ifname);
 }
 
-/* The rows that hold something: the row, a bitmap of its sums that are not
- * 0, those sums. */
+/* The most bytes a service's rows take. */
+static size_t rows_room(const sdd_engine *e)
+{
+    return 4 + (size_t)e->slots.n_rows * (4 + 8 + 8 * SDD_M_COUNT);
+}
+
+/* The rows that hold something: how many, then each: the row, a bitmap of
+ * its sums that are not 0, those sums. Straight into the buffer, which is
+ * made to have room for all of them: this is most of a state's bytes. */
 static void write_rows(bw *w, const sdd_engine *e, const double *rows)
 {
+    unsigned char *count, *o;
     uint32_t used = 0;
 
-    for (int r = 0; r < e->slots.n_rows; r++)
-        for (int i = 0; i < SDD_M_COUNT; i++)
-            if (rows[(size_t)r * SDD_M_COUNT + i] != 0) {
-                used++;
-                break;
-            }
-    put_u32(w, used);
+    room(w, rows_room(e));
+    count = o = w->buf + w->n;
+    o += 4;
     for (int r = 0; r < e->slots.n_rows; r++) {
         const double *m = rows + (size_t)r * SDD_M_COUNT;
-        uint64_t mask = 0;
+        uint64_t mask = 0, v;
+        uint32_t at;
         for (int i = 0; i < SDD_M_COUNT; i++)
             mask |= (uint64_t)(m[i] != 0) << i;
         if (!mask)
             continue;
-        put_u32(w, (uint32_t)r);
-        put_u64(w, mask);
+        used++;
+        at = htole32((uint32_t)r);
+        v = htole64(mask);
+        memcpy(o, &at, 4);
+        memcpy(o + 4, &v, 8);
+        o += 12;
         for (int i = 0; i < SDD_M_COUNT; i++)
-            if (m[i] != 0)
-                put_f64(w, m[i]);
+            if (m[i] != 0) {
+                memcpy(&v, &m[i], 8);
+                v = htole64(v);
+                memcpy(o, &v, 8);
+                o += 8;
+            }
     }
+    used = htole32(used);
+    memcpy(count, &used, 4);
+    w->n = (size_t)(o - w->buf);
 }
 
 static void write_contribution(bw *w, const sdd_contribution *c)
@@ -319,9 +413,11 @@ static void write_service(bw *w, const sdd_engine *e, int i)
     write_relevant_state(w, &st->rs);
 }
 
-int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *path, sdd_error *err)
+int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *path, sdd__state_inventory *written,
+                     sdd_error *err)
 {
-    bw w = {fd, malloc(BUFFER_SIZE), 0, 0, 0, 0, 0, 0};
+    size_t cap = rows_room(e) > BUFFER_SIZE ? rows_room(e) : BUFFER_SIZE;
+    bw w = {fd, malloc(cap), cap, 0, 0, 0, 0, 0, 0};
     int rc = 0;
 
     if (!w.buf)
@@ -330,9 +426,7 @@ int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *
     section_begin(&w, TAG_ENGINE);
     write_engine(&w, e, history_epoch);
     section_end(&w, TAG_ENGINE);
-    section_begin(&w, TAG_INVENTORY);
-    rc = write_inventory(&w, e);
-    section_end(&w, TAG_INVENTORY);
+    rc = write_or_copy_inventory(&w, e, written);
     section_begin(&w, TAG_SERVICES);
     put_u32(&w, (uint32_t)e->services.n);
     for (int i = 0; i < e->services.n; i++)
@@ -788,11 +882,6 @@ static const struct {
     {TAG_SERVICES, "services", "", read_services},      /* "services[3].rows[0]" */
     {TAG_END, "end", "", read_end},
 };
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* The header: magic, checksum, version, then the configuration's layout
  * (*damaged 0 for the last two: the file is whole, of another kind). */

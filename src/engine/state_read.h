@@ -59,7 +59,10 @@ int sdd__rd_class(sdd__rd *r, int svc, int64_t cls, int64_t day);
 int sdd__rd_source(sdd__rd *r, int64_t kind, const sdd_addr *router, int64_t newest);
 
 /* state_bin.c: the binary state (version 4). */
-int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *path, sdd_error *err);
+/* The state into fd; *written: where its inventory's section is, for the
+ * next checkpoint once this one is in place (its dev and ino the caller's). */
+int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *path, sdd__state_inventory *written,
+                     sdd_error *err);
 /* *damaged: 0 when the fault is the configuration's, not the file's. */
 int sdd__state_read(sdd__rd *r, const char *text, size_t len, int *damaged);
 

@@ -608,6 +608,75 @@ static void test_versions(void **state)
     sdd_engine_free(e);
 }
 
+/* The inventory's section of a state file, copied out. */
+static unsigned char *inventory_section(const char *path, size_t *len)
+{
+    size_t n, at;
+    unsigned char *bytes = slurp(path, &n), *copy;
+
+    at = section_at(bytes, S_INVENTORY);
+    *len = section_at(bytes, S_SERVICES) - at;
+    copy = malloc(*len);
+    memcpy(copy, bytes + at, *len);
+    free(bytes);
+    return copy;
+}
+
+/* The inventory changes rarely: a checkpoint copies its section from the
+ * state in place while it has not changed; one learned since (a new RD of
+ * the service's VRF) is written, and read back; a section damaged in place
+ * is written again, not copied. */
+static void test_inventory_reused(void **state)
+{
+    fixture *f = *state;
+    sdd_engine *e = engine_ok(f);
+    sdd_error err = {0};
+    unsigned char *first, *again, *bytes;
+    size_t n_first, n_again, n;
+    sdd_flow fl;
+    FILE *fp;
+
+    feed(e, 0, 5);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    first = inventory_section(f->state, &n_first);
+    feed(e, 5, 7);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    again = inventory_section(f->state, &n_again);
+    assert_int_equal(n_again, n_first);
+    assert_memory_equal(again, first, n_first);
+    free(again);
+
+    memset(&fl, 0, sizeof(fl));
+    fl.time = T0 + 7 * 60;
+    assert_int_equal(sdd_addr_parse(ROUTER, &fl.router), 0);
+    assert_int_equal(sdd_rd_parse("0:64497:2", &fl.rd), 0);
+    fl.vrf_id_ingress = 7;
+    fl.bytes = fl.packets = fl.flows = 1;
+    sdd_engine_add_flow(e, &fl);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    again = inventory_section(f->state, &n_again);
+    assert_non_null(memmem(again, n_again, "0:64497:2", 9));
+    assert_null(memmem(first, n_first, "0:64497:2", 9));
+    free(again);
+
+    bytes = slurp(f->state, &n);                        /* damaged in place, the same file */
+    fp = fopen(f->state, "r+b");
+    assert_non_null(fp);
+    fseek(fp, (long)section_at(bytes, S_INVENTORY) + 20, SEEK_SET);
+    fputc(bytes[section_at(bytes, S_INVENTORY) + 20] ^ 0x20, fp);
+    fclose(fp);
+    free(bytes);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    sdd_engine_free(e);
+    e = engine_ok(f);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    sdd_engine_free(e);
+    again = inventory_section(f->state, &n_again);
+    assert_non_null(memmem(again, n_again, "0:64497:2", 9));
+    free(again);
+    free(first);
+}
+
 /* A symlink planted where the state's temporary file goes: the checkpoint
  * neither writes through it nor leaves the state file a symlink. */
 static void test_symlink_at_temp_path(void **state)
@@ -640,6 +709,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_values_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_checked_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inventory_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlink_at_temp_path, setup, teardown),
     };
 
