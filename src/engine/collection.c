@@ -105,14 +105,17 @@ static void adopt(sdd__collection_source *x, const sdd__clock *clock, int s, int
         mark(x, floor_div(clock->newest[s], step));
 }
 
-/* Whether source x had a gap in `slot`, kept in its gap bits; the silence
- * it begins or ends is counted and told. */
+/* Whether source x had a gap in `slot` (never when the slot is not
+ * judged), kept in its gap bits; the silence it begins or ends is counted
+ * and told. */
 static int judge_slot(sdd__collection *c, sdd__collection_source *x, const sdd__clock_source *key, int64_t slot,
-                      int step)
+                      int step, int judged)
 {
-    int gap = x->first_slot != INT64_MIN && x->first_slot < slot && !sent_in(x, slot);
+    int gap = judged && x->first_slot != INT64_MIN && x->first_slot < slot && !sent_in(x, slot);
 
     x->gap = gap ? x->gap | bit(slot) : x->gap & ~bit(slot);
+    if (!judged)
+        return 0;
     if (gap) {
         c->gap_slots[key->kind]++;
         if (x->silent_since == INT64_MIN) {
@@ -131,6 +134,17 @@ static int judge_slot(sdd__collection *c, sdd__collection_source *x, const sdd__
     return gap;
 }
 
+/* 1 when some source of a continuous input sent in `slot`: a slot in which
+ * none did is the whole collection's quiet (the collector's, or the front
+ * end's wall clock moving time on), not one exporter's gap. */
+static int anyone_sent(const sdd__collection *c, const sdd__clock *clock, int64_t slot)
+{
+    for (int s = 0; s < clock->n; s++)
+        if (continuous(clock->key[s].kind) && sent_in(&c->src[s], slot))
+            return 1;
+    return 0;
+}
+
 int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t slot, int step)
 {
     int64_t from = slot;
@@ -138,14 +152,15 @@ int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t s
 
     if (clock->n > c->n && grow_to(c, clock->n - 1) < 0)
         return 0;                       /* no memory to judge: nothing is held back */
+    for (int s = 0; s < clock->n; s++)
+        adopt(&c->src[s], clock, s, step);
     if (c->last_closed != INT64_MIN && c->last_closed < slot)
         from = slot - c->last_closed > SDD_COLLECTION_SLOTS ? slot - SDD_COLLECTION_SLOTS + 1 : c->last_closed + 1;
-    for (int s = 0; s < clock->n; s++) {
-        if (!continuous(clock->key[s].kind))
-            continue;
-        adopt(&c->src[s], clock, s, step);
-        for (int64_t t = from; t <= slot; t++)
-            gaps += judge_slot(c, &c->src[s], &clock->key[s], t, step) && t == slot;
+    for (int64_t t = from; t <= slot; t++) {
+        int judged = anyone_sent(c, clock, t);
+        for (int s = 0; s < clock->n; s++)
+            if (continuous(clock->key[s].kind))
+                gaps += judge_slot(c, &c->src[s], &clock->key[s], t, step, judged) && t == slot;
     }
     c->last_closed = slot;
     return gaps;

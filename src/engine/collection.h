@@ -9,8 +9,10 @@
  * them), from the records' time only: which of the recent slots had a
  * record of it. When a slot closes (the engine's time having moved on
  * through the other sources' records), a source of a continuous input that
- * sent in an earlier slot and has no record in it had a gap there; its
- * first gap starts a silence, its first slot with a record again ends it.
+ * sent in an earlier slot and has no record in it had a gap there, if some
+ * other source of such an input did send in it (a slot in which none did is
+ * the whole collection's quiet: nothing is judged in it anyway); its first
+ * gap starts a silence, its first slot with a record again ends it.
  * Records that come for a gap slot after it closed make it a late slot.
  *
  * Only flows are a continuous input: an exporter sends its aggregates every

@@ -19,6 +19,9 @@
 #   turns 503 naming the output after output_stall_seconds; with the broker
 #   back they are delivered and /healthz is 200 again.
 # - The log lines go to logfile, in pmacct's form with a time, none to stderr.
+# - File input: an exporter silent ten minutes among two is counted
+#   (sdd_collection_silences_total, gap slots, service slots not judged) and
+#   logged when it goes silent and when it is back; none is silent after.
 #
 # Takes about 60 s (Kafka start, a broker restart). Needs root; runs only
 # with SDD_INTEGRATION=1 (exit 77 otherwise).
@@ -206,5 +209,39 @@ expect_value "$SDD_TMP/b.prom" sdd_spool_records 0
 kill -TERM "$b_pid"
 wait_exit "$b_pid" 60 || sdd_die "b: sddd did not stop on SIGTERM"
 sdd_log "b: /healthz ok again, $(value "$SDD_TMP/b.prom" sdd_notifications_delivered_total) delivered"
+
+# ---- run C: an exporter silent, then back (no broker needed) --------------
+
+# Two exporters, minutes 0..29; pe1 (192.0.2.1) sends nothing in 10..19.
+/usr/bin/python3 - "$T0" >"$SDD_TMP/c.flows.json" <<'PY'
+import sys, time
+t0 = int(sys.argv[1])
+for m in range(30):
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t0 + m * 60))
+    for router in ("192.0.2.1", "192.0.2.2"):
+        if router == "192.0.2.1" and 10 <= m < 20:
+            continue
+        print('{"event_type": "purge", "peer_ip_src": "%s", "mpls_vpn_rd": "0:64497:1", "ip_proto": "tcp", '
+              '"timestamp_start": "%s", "packets": 101, "bytes": 100000, "flows": 10}' % (router, stamp))
+PY
+write_conf "$SDD_TMP/c.conf" "flow_input=file:$SDD_TMP/c.flows.json" "output=file:$SDD_TMP/c.out.json" \
+  "metrics_listen=127.0.0.1:$PORT_A" "logfile=$SDD_TMP/c.logfile" log_level=info source_idle_seconds=60
+sdd_spawn "$SDD_TMP/c.log" "$sddd" --config "$SDD_TMP/c.conf"
+c_pid=$SDD_LAST_PID
+sdd_wait_for 30 "$c_pid" "the silence counted" \
+  is_value $PORT_A "$SDD_TMP/c.prom" 'sdd_collection_silences_total{input="flow"}' 1 \
+  || { sdd_show_tail "$SDD_TMP/c.logfile" "$SDD_TMP/c.prom"; sdd_die "c: no silence counted"; }
+sdd_wait_for 30 "$c_pid" "the exporter back" \
+  is_value $PORT_A "$SDD_TMP/c.prom" 'sdd_exporters_silent{input="flow"}' 0 \
+  || { sdd_show_tail "$SDD_TMP/c.logfile" "$SDD_TMP/c.prom"; sdd_die "c: the exporter is still silent"; }
+expect_value "$SDD_TMP/c.prom" 'sdd_collection_gap_slots_total{input="flow"}' 10
+expect_value "$SDD_TMP/c.prom" 'sdd_service_slots_not_judged_total{reason="collection_gap"}' 10
+kill -TERM "$c_pid"
+wait_exit "$c_pid" 30 || sdd_die "c: sddd did not stop on SIGTERM"
+grep -Eq 'WARN \( sddd/core \): exporter 192\.0\.2\.1 \(flow\) silent since 2023-11-14T22:24:00Z' "$SDD_TMP/c.logfile" \
+  || { sdd_show_tail "$SDD_TMP/c.logfile"; sdd_die "c: no log line of the silence"; }
+grep -Eq 'INFO \( sddd/core \): exporter 192\.0\.2\.1 \(flow\) back after 600 s' "$SDD_TMP/c.logfile" \
+  || { sdd_show_tail "$SDD_TMP/c.logfile"; sdd_die "c: no log line of the return"; }
+sdd_log "c: the silent exporter counted, logged silent and back"
 
 sdd_log "PASS"

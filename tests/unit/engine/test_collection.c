@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_collection.c: collection health (src/engine/collection.c) is not
  * customer health. The module alone: a silent exporter's gaps, its silence
- * and return, late records, BMP not taken for silent, a restart. Through
+ * and return, late records, BMP not taken for silent, a slot in which no
+ * exporter sent, a restart. Through
  * the engine: a service on two routers whose first exporter is silent for
  * ten minutes gets no relevant state (the same fall of traffic, real, gets
  * one), the counters and the log hook say silent and back; a disruption on
@@ -134,6 +135,29 @@ static void test_late_and_bmp(void **state)
     see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 5, 1);
     assert_int_equal(c.late_slots[SDD_INPUT_FLOW], 1);
     assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, S0 + 5), 1);
+    sdd__collection_free(&c);
+    sdd__clock_free(&clock);
+}
+
+/* Slots in which no exporter sent (the collector quiet, or a front end's
+ * wall clock moving time on past the last records) are nobody's gap. */
+static void test_all_quiet_is_no_gap(void **state)
+{
+    (void)state;
+    sdd__clock clock;
+    sdd__collection c;
+
+    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
+    sdd__collection_init(&c);
+    for (int64_t s = S0; s < S0 + 3; s++) {
+        see(&clock, &c, SDD_INPUT_FLOW, R1, s, 0);
+        see(&clock, &c, SDD_INPUT_FLOW, R2, s, 0);
+        sdd__collection_close(&c, &clock, s, 60);
+    }
+    assert_int_equal(sdd__collection_close(&c, &clock, S0 + 3, 60), 0);
+    assert_int_equal(sdd__collection_close(&c, &clock, S0 + 100, 60), 0);
+    assert_int_equal(c.gap_slots[SDD_INPUT_FLOW], 0);
+    assert_int_equal(c.silences[SDD_INPUT_FLOW], 0);
     sdd__collection_free(&c);
     sdd__clock_free(&clock);
 }
@@ -307,6 +331,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_silence_gaps_and_return),
         cmocka_unit_test(test_late_and_bmp),
+        cmocka_unit_test(test_all_quiet_is_no_gap),
         cmocka_unit_test(test_restart_knows_the_sources),
         cmocka_unit_test(test_silent_exporter_no_alarm),
         cmocka_unit_test(test_disruption_on_the_other_router),
