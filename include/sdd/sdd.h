@@ -123,6 +123,8 @@ typedef struct sdd_bmp_event {
     uint8_t peer_type;          /* SDD_PEER_* */
     uint8_t time_from_arrival;  /* 1: the per-peer header time was 0 (FRR), time is the arrival */
     sdd_rd rd;                  /* of the peer (peer_up/down) or of the route; 0 when absent */
+    uint8_t rd_of_route;        /* 1: rd is the route's own (rd_origin "bgp": a VPN route from a
+                                 * peer outside any VRF), not its peer's */
     int reason;                 /* peer_down reason_type; -1 for other types */
     int fsm_event;              /* reason 2's reason_loc_code (RFC 4271 FSM event); 0 absent */
     char prefix[48];            /* ip_prefix of a route; "" otherwise */

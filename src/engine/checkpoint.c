@@ -2,8 +2,10 @@
 /* checkpoint.c: what the engine must remember across a restart, beyond
  * the history store: where the watermark stood, the exact sums of the slots
  * still open or still taking late records, each service's recent events and
- * relevant state, the inventory it has learned, and the application's
- * cursor (where its inputs stood). Written atomically (a temporary file,
+ * relevant state, the inventory it has learned, the routes of the peers
+ * outside any VRF that tell which services each carries (carriers.h:
+ * learned long before a route reflector drops, and not sent again), and the
+ * application's cursor (where its inputs stood). Written atomically (a temporary file,
  * fsync'ed, renamed over the old one), so a crash leaves the previous state
  * or the new one, never half of either; in the binary format of
  * state_bin.c, streamed to the file. A state of the JSON versions before it

@@ -114,6 +114,7 @@ sdd_config *sdd_config_new(void)
     cfg->max_clock_skew = 600;
     cfg->learn_route_targets = 1;
     cfg->max_services = 50000;
+    cfg->max_global_routes = 2000000;
     cfg->max_terminations_per_service = 1000;
     cfg->source_idle_seconds = 300;
     snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "volume-1-pattern-1-flow-count-1-peer-down-1-withdraw-1-update-1-flow-fwd-1-oc-1-saturation-1-pipeline");
@@ -198,6 +199,7 @@ static const sdd_setting settings[] = {
     SDD_SETTING_BOOL(sdd_config, learn_unknown_rd),
     SDD_SETTING_BOOL(sdd_config, learn_route_targets),
     SDD_SETTING_INT(sdd_config, max_services, 1, 10000000),
+    SDD_SETTING_INT(sdd_config, max_global_routes, 0, 100000000),
     SDD_SETTING_INT(sdd_config, max_terminations_per_service, 1, 1000000),
     SDD_SETTING_TEXT(sdd_config, strategy),
     SDD_SETTING_TEXT(sdd_config, history_file),

@@ -80,6 +80,7 @@ struct sdd_config {
     int learn_route_targets;            /* a BMP route's unknown route target forms a service */
     int max_services;                   /* services kept at most, loaded and learned */
     int max_terminations_per_service;
+    int max_global_routes;              /* routes of global peers kept at most (carriers.h) */
     char strategy[SDD_VALUE_MAX];
     char history_file[SDD_PATH_MAX];    /* "" keeps history in memory */
     char inventory_file[SDD_PATH_MAX];

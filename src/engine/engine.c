@@ -33,6 +33,7 @@ static const char *const counter_names[C_COUNT] = {
     "notifications", "suppressed_in_change_window", "notifications_failed", "records_refused",
     "future_dropped", "slots_skipped_empty", "bmp_rib_dump", "lines_too_long", "bmp_time_from_arrival",
     "service_slots_not_judged_gap",
+    "global_peer_down_other_path",
 };
 
 /* ---- life cycle of the handle ------------------------------------------ */
@@ -193,6 +194,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
     else
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
     sdd__services_init(&e->services, e->slots.n_rows, &e->cfg);
+    sdd__carriers_init(&e->carriers, (uint64_t)cfg->max_global_routes);
     if (!e->hist || sdd__holidays_parse(cfg->holidays, &e->holidays, &e->n_holidays, err) < 0 || check_state_dir(cfg->state_file, err) < 0 ||
         (cfg->inventory_file[0] && load_inventory(e, cfg->inventory_file, err) < 0) ||
         sdd__checkpoint_load(e, err) < 0) {
@@ -211,6 +213,7 @@ void sdd_engine_free(sdd_engine *e)
     if (!e)
         return;
     sdd__services_free(&e->services);
+    sdd__carriers_free(&e->carriers);
     sdd__slots_free(&e->slots);
     sdd__clock_free(&e->clock);
     sdd__collection_free(&e->collection);
@@ -533,32 +536,71 @@ static void add_peer_event(sdd_engine *e, int svc, sdd_event_kind kind, int64_t 
     on_event(e, svc, &x);
 }
 
-/* A peer outside any VRF (no RD: the global instance) may carry the routes
- * of many services. Its drop is kept until it comes back; when it does,
- * every other service that its withdrawals cut off (cut_off) gets the up. */
+/* A route received through a peer outside any VRF (the global instance):
+ * no RD, or the route's own (a VPNv4 route from a route reflector or a
+ * remote PE), from a peer that is one (the Loc-RIB's is the unspecified
+ * address, and never drops as a session does). */
+static int through_global_peer(const sdd_bmp_event *ev)
+{
+    return (ev->type == SDD_BMP_UPDATE || ev->type == SDD_BMP_WITHDRAW) && (!ev->rd || ev->rd_of_route) &&
+           !sdd_addr_is_zero(&ev->peer);
+}
+
+/* What a global peer's route says of the services it carries: learned
+ * when the route maps to a service, forgotten when it is withdrawn or
+ * replaced by one of no service (carriers.h). */
+static void learn_carrier(sdd_engine *e, int svc, const sdd_bmp_event *ev)
+{
+    uint64_t key;
+
+    if (!through_global_peer(ev))
+        return;
+    key = sdd__route_key(ev->rd, ev->prefix);
+    if (ev->type == SDD_BMP_WITHDRAW || svc < 0)
+        sdd__carriers_remove(&e->carriers, &ev->router, &ev->peer, key);
+    else
+        sdd__carriers_add(&e->carriers, &ev->router, &ev->peer, key, svc);
+}
+
+/* A global peer's drop is a peer down, judged at once, of every service
+ * whose routes it carried (BMP sends no withdrawals for them: they are gone
+ * with the session), with the reason of the drop. Not of a service that
+ * another peer of the same router still carries: with a redundant pair of
+ * route reflectors, the other one still gives the router the service's
+ * routes, and the drop is counted (global_peer_down_other_path), not a
+ * customer's disruption; the state comes when the service loses its last
+ * path, at the other's drop. svc, the service the inventory names for the
+ * peer, has its event from the caller. */
+static void cut_off_carried(sdd_engine *e, int svc, const sdd_bmp_event *ev)
+{
+    sdd__carried *carried;
+    int n = sdd__carriers_drop(&e->carriers, &ev->router, &ev->peer, &carried);
+
+    for (int i = 0; i < n; i++) {
+        int s = carried[i].svc;
+        if (s == svc || !state_of(e, s))
+            continue;
+        if (sdd__carriers_reach(&e->carriers, &ev->router, s))
+            e->counters[C_OTHER_PATH]++;
+        else
+            add_peer_event(e, s, SDD_EV_PEER_DOWN, ev->time, ev, SDD_PEER_DOWN_CODE(ev));
+    }
+    free(carried);
+}
+
+/* A global peer's session (no RD: the global instance) went down or came
+ * back: when it comes back, every other service its drop cut off gets the
+ * up, which ends the disruption. */
 static void on_global_peer(sdd_engine *e, int svc, const sdd_bmp_event *ev)
 {
     if (ev->type == SDD_BMP_PEER_DOWN)
-        sdd__services_peer_down(&e->services, &ev->router, &ev->peer, ev->time, SDD_PEER_DOWN_CODE(ev));
+        cut_off_carried(e, svc, ev);
     if (ev->type != SDD_BMP_PEER_UP)
         return;
-    sdd__services_peer_up(&e->services, &ev->router, &ev->peer);
     for (int i = 0; i < e->services.n; i++)
         if (i != svc && sdd__service_peer_is_down(&e->services.st[i], sdd__inventory_service(e->inv, i),
                                                   &ev->router, &ev->peer))
             add_peer_event(e, i, SDD_EV_PEER_UP, ev->time, ev, -1);
-}
-
-/* A withdrawal from a global peer that is down: its service is cut off by
- * that drop, from now, whichever service the peer down itself named. */
-static void cut_off(sdd_engine *e, int svc, const sdd_bmp_event *ev)
-{
-    const sdd__peer_down *d = sdd__services_find_down(&e->services, &ev->router, &ev->peer);
-
-    if (d && ev->time >= d->time &&
-        !sdd__service_peer_is_down(&e->services.st[svc], sdd__inventory_service(e->inv, svc), &ev->router,
-                                   &ev->peer))
-        add_peer_event(e, svc, SDD_EV_PEER_DOWN, ev->time, ev, d->reason);
 }
 
 void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
@@ -576,22 +618,21 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
         /* what the routes say of the services is learned; they are not
          * churn, nor late, nor time */
         e->counters[C_RIB_DUMP]++;
-        sdd__inventory_map_bmp(e->inv, ev, &why);
+        learn_carrier(e, sdd__inventory_map_bmp(e->inv, ev, &why), ev);
         return;
     }
     if (see_time(e, SDD_INPUT_BMP, &ev->router, ev->time) < 0)
         return;
     svc = sdd__inventory_map_bmp(e->inv, ev, &why);
+    learn_carrier(e, svc, ev);
     if (!ev->rd)
         on_global_peer(e, svc, ev);
     st = mapped(e, svc, &why);
     if (!st)
         return;
     account(e, st, ev->time, &bmp_metric[ev->type], &one, 1);
-    if (ev->type == SDD_BMP_WITHDRAW) {
-        cut_off(e, svc, ev);
+    if (ev->type == SDD_BMP_WITHDRAW)
         on_withdraw(e, svc, st, ev->time);
-    }
     if (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN)
         add_peer_event(e, svc, ev->type == SDD_BMP_PEER_UP ? SDD_EV_PEER_UP : SDD_EV_PEER_DOWN, ev->time, ev,
                        SDD_PEER_DOWN_CODE(ev));
@@ -891,6 +932,8 @@ void sdd_engine_counters(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
     sdd__engine_refused_by_caps(e, &over_services, &over_terms);
     fn(ctx, "services_over_max", over_services);
     fn(ctx, "terminations_over_max", over_terms);
+    fn(ctx, "global_routes", e->carriers.routes);
+    fn(ctx, "global_routes_over_max", e->carriers.refused);
     fn(ctx, "history_writes_refused", e->slots.write_errors);
     fn(ctx, "history_bytes_per_service", (uint64_t)sdd__history_bytes_per_entity(&e->shape));
     fn(ctx, "history_undo_failures", sdd__history_undo_failures(e->hist));

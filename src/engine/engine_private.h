@@ -8,6 +8,7 @@
 
 #include "detect/drop_model.h"
 #include "detect/strategy.h"
+#include "engine/carriers.h"
 #include "engine/clock.h"
 #include "engine/collection.h"
 #include "engine/config.h"
@@ -35,7 +36,7 @@ typedef struct sdd__state_inventory {
 typedef enum counter {
     C_FLOWS, C_BMP, C_IFACE, C_LATE_ADDED, C_LATE_DROPPED, C_SLOTS_CLOSED, C_NOTIFICATIONS,
     C_IN_CHANGE_WINDOW, C_NOTIFICATIONS_FAILED, C_REFUSED, C_FUTURE_DROPPED, C_SLOTS_SKIPPED, C_RIB_DUMP, C_LINES_TOO_LONG,
-    C_BMP_TIME_FROM_ARRIVAL, C_NOT_JUDGED_GAP, C_COUNT
+    C_BMP_TIME_FROM_ARRIVAL, C_NOT_JUDGED_GAP, C_OTHER_PATH, C_COUNT
 } counter;
 
 struct sdd_engine {
@@ -44,6 +45,7 @@ struct sdd_engine {
     sdd_history *hist;
     sdd_history_shape shape;
     sdd__services services;
+    sdd__carriers carriers;             /* which global peers carry which services */
     sdd__slots slots;
     sdd__clock clock;
     sdd__collection collection;         /* which exporters had gaps */

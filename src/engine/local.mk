@@ -8,6 +8,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/clock.c src/engine/clock.h \
 	src/engine/collection.c src/engine/collection.h \
 	src/engine/services.c src/engine/services.h \
+	src/engine/carriers.c src/engine/carriers.h \
 	src/engine/slots.c src/engine/slots.h \
 	src/engine/history.c src/engine/history.h \
 	src/engine/profile.c src/engine/profile.h \
@@ -31,6 +32,10 @@ tests_unit_engine_test_history_LDADD = $(TEST_LIBS)
 CMOCKA_TESTS += tests/unit/engine/test_collection
 tests_unit_engine_test_collection_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_collection_LDADD = $(TEST_LIBS)
+
+CMOCKA_TESTS += tests/unit/engine/test_carriers
+tests_unit_engine_test_carriers_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_carriers_LDADD = $(TEST_LIBS)
 
 CMOCKA_TESTS += tests/unit/engine/test_inventory
 tests_unit_engine_test_inventory_CFLAGS = $(TEST_CFLAGS)

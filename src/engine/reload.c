@@ -117,6 +117,7 @@ static void swap_in(sdd_engine *e, prepared *p)
     sdd__inventory_learn_unknown_rd(e->inv, e->cfg.learn_unknown_rd);
     sdd__inventory_limit(e->inv, e->cfg.learn_route_targets, e->cfg.max_services,
                          e->cfg.max_terminations_per_service);
+    e->carriers.max_routes = (uint64_t)e->cfg.max_global_routes;     /* kept ones stay; new ones wait */
     p->cfg = old_cfg;
     p->drop_models = old_models;
     p->holidays = old_days;

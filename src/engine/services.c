@@ -20,7 +20,6 @@ void sdd__services_free(sdd__services *sv)
         sdd__lifecycle_release(&sv->st[i].rs);
     }
     free(sv->st);
-    free(sv->downs);
     memset(sv, 0, sizeof(*sv));
 }
 
@@ -123,55 +122,6 @@ void sdd__services_set_class(sdd__services *sv, int svc, const sdd_service *s, c
 static int same_addr(const sdd_addr *a, const sdd_addr *b)
 {
     return memcmp(a, b, sizeof(*a)) == 0;
-}
-
-static int down_index(const sdd__services *sv, const sdd_addr *router, const sdd_addr *peer)
-{
-    for (int i = 0; i < sv->n_downs; i++)
-        if (same_addr(&sv->downs[i].router, router) && same_addr(&sv->downs[i].peer, peer))
-            return i;
-    return -1;
-}
-
-static void forget_down(sdd__services *sv, int i)
-{
-    memmove(&sv->downs[i], &sv->downs[i + 1], (size_t)(sv->n_downs - i - 1) * sizeof(*sv->downs));
-    sv->n_downs--;
-}
-
-void sdd__services_peer_down(sdd__services *sv, const sdd_addr *router, const sdd_addr *peer, int64_t time,
-                             int reason)
-{
-    int i = down_index(sv, router, peer);
-
-    if (i >= 0)
-        forget_down(sv, i);             /* down again: the newest drop counts */
-    else if (sv->n_downs == SDD_PEER_DOWNS_MAX)
-        forget_down(sv, 0);
-    if (sv->n_downs == sv->cap_downs) {
-        int cap = sv->cap_downs ? 2 * sv->cap_downs : 8;
-        sdd__peer_down *grown = realloc(sv->downs, (size_t)cap * sizeof(*grown));
-        if (!grown)
-            return;                     /* its withdrawals stay with their own services only */
-        sv->downs = grown;
-        sv->cap_downs = cap;
-    }
-    sv->downs[sv->n_downs++] = (sdd__peer_down){*router, *peer, time, reason};
-}
-
-void sdd__services_peer_up(sdd__services *sv, const sdd_addr *router, const sdd_addr *peer)
-{
-    int i = down_index(sv, router, peer);
-
-    if (i >= 0)
-        forget_down(sv, i);
-}
-
-const sdd__peer_down *sdd__services_find_down(const sdd__services *sv, const sdd_addr *router,
-                                              const sdd_addr *peer)
-{
-    int i = down_index(sv, router, peer);
-    return i >= 0 ? &sv->downs[i] : NULL;
 }
 
 void sdd__service_add_event(sdd__service_state *st, const sdd_event *ev)

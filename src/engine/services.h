@@ -26,26 +26,11 @@ typedef struct sdd__service_state {
     int64_t auto_day;                   /* the day (UTC, of event time) it was last classed */
 } sdd__service_state;
 
-/* A session of a peer outside any VRF (the global instance: no RD) that is
- * down. Such a peer may carry the routes of many services (VPNv4 from a
- * route reflector, an inter-AS peer): the services whose routes it then
- * withdraws are cut off by that drop too, not only the one the peer down
- * maps to (if any). */
-typedef struct sdd__peer_down {
-    sdd_addr router, peer;
-    int64_t time;
-    int reason;
-} sdd__peer_down;
-
-#define SDD_PEER_DOWNS_MAX 1024         /* global peers down at once; the oldest is forgotten past it */
-
 typedef struct sdd__services {
     sdd__service_state *st;
     int n;
     int n_rows;                         /* of each service's rows */
     uint64_t refused;                   /* services that could not get memory or history */
-    sdd__peer_down *downs;              /* global peers down, oldest first */
-    int n_downs, cap_downs;
     sdd_profile templates[SDD_AUTO_COUNT];      /* of the automatic profiles, from the configuration */
 } sdd__services;
 
@@ -71,14 +56,6 @@ void sdd__services_revise(sdd__services *sv, int svc, const sdd_service *s, cons
 /* Sets the class and day of a service as a checkpoint had them. */
 void sdd__services_set_class(sdd__services *sv, int svc, const sdd_service *s, const sdd_config *cfg,
                              sdd_auto_class cls, int64_t day);
-
-/* A global peer went down (kept until it comes back up), or came back. */
-void sdd__services_peer_down(sdd__services *sv, const sdd_addr *router, const sdd_addr *peer, int64_t time,
-                             int reason);
-void sdd__services_peer_up(sdd__services *sv, const sdd_addr *router, const sdd_addr *peer);
-/* The global peer `peer` of `router` while it is down; NULL if it is not. */
-const sdd__peer_down *sdd__services_find_down(const sdd__services *sv, const sdd_addr *router,
-                                              const sdd_addr *peer);
 
 void sdd__service_add_event(sdd__service_state *st, const sdd_event *ev);
 /* 1 if the service's last event of `peer` is a peer down (s: the service,

@@ -14,8 +14,11 @@
  * rarely, read by the inventory's own checks), the services (per service:
  * vpn_id, automatic profile class, events, the rows that hold something as
  * a bitmap of the sums that are not 0 and those sums, the relevant state and
- * its contributions), then an empty end section: a file without it was cut
- * short. A text is a u32 length and its bytes (0xffffffff: none). Reading
+ * its contributions), the carriers (since version 5; per peer outside any
+ * VRF that carries services: router, peer, the services' vpn_ids, then each
+ * route as its u64 fingerprint and u32 index in that list), then an empty
+ * end section: a file without it was cut short. Version 4, the same without
+ * the carriers, is read too. A text is a u32 length and its bytes (0xffffffff: none). Reading
  * checks every checksum first, then every value as checkpoint.c's readers
  * do (state_read.h). */
 #include <endian.h>
@@ -42,7 +45,13 @@
 #define BUFFER_SIZE (1 << 20)
 #define NO_TEXT UINT32_MAX
 
-enum { TAG_ENGINE = 0x4e474e45, TAG_INVENTORY = 0x544e5649, TAG_SERVICES = 0x53435653, TAG_END = 0x20444e45 };
+#define VERSION_OLDEST 4
+#define VERSION_CARRIERS 5
+
+enum {
+    TAG_ENGINE = 0x4e474e45, TAG_INVENTORY = 0x544e5649, TAG_SERVICES = 0x53435653, TAG_CARRIERS = 0x52524143,
+    TAG_END = 0x20444e45
+};
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -413,6 +422,22 @@ static void write_service(bw *w, const sdd_engine *e, int i)
     write_relevant_state(w, &st->rs);
 }
 
+/* One peer outside any VRF and the routes it carries (carriers.h). */
+static void write_carrier(bw *w, const sdd_engine *e, const sdd__carrier *c)
+{
+    put_addr(w, &c->router);
+    put_addr(w, &c->peer);
+    put_u32(w, (uint32_t)c->n_svcs);
+    for (int i = 0; i < c->n_svcs; i++)
+        put_text(w, sdd__inventory_service(e->inv, c->svcs[i].svc)->vpn_id);
+    put_u32(w, c->n);
+    for (uint32_t i = 0; i < c->cap; i++)
+        if (c->keys[i]) {
+            put_u64(w, c->keys[i]);
+            put_u32(w, (uint32_t)sdd__carrier_service_at(c, c->svc_of[i]));
+        }
+}
+
 int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *path, sdd__state_inventory *written,
                      sdd_error *err)
 {
@@ -432,6 +457,11 @@ int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *
     for (int i = 0; i < e->services.n; i++)
         write_service(&w, e, i);
     section_end(&w, TAG_SERVICES);
+    section_begin(&w, TAG_CARRIERS);
+    put_u32(&w, (uint32_t)e->carriers.n);
+    for (int i = 0; i < e->carriers.n; i++)
+        write_carrier(&w, e, &e->carriers.c[i]);
+    section_end(&w, TAG_CARRIERS);
     section_begin(&w, TAG_END);
     section_end(&w, TAG_END);
     flush(&w);
@@ -865,6 +895,68 @@ static int read_services(br *b)
     return rc;
 }
 
+/* The services of a carrier, by vpn_id, into svc[]: each in the inventory. */
+static int read_carried(br *b, int *svc, uint32_t n)
+{
+    char vpn[SDD_RT_TEXT_MAX];
+
+    for (uint32_t i = 0; i < n; i++) {
+        if (get_text_into(b, "services", vpn, sizeof(vpn)) < 0)
+            return -1;
+        if ((svc[i] = sdd__inventory_find(b->r->e->inv, vpn)) < 0)
+            return sdd__rd_bad(b->r, "services", "\"%s\" is not a service of the state's inventory", vpn);
+    }
+    return 0;
+}
+
+/* A carrier's routes back. One refused by a lowered max_global_routes is
+ * counted, as when it was read. */
+static int read_carrier(br *b)
+{
+    sdd_addr router, peer;
+    uint32_t n_svcs, n;
+    int *svc, rc;
+
+    get_addr(b, &router);
+    get_addr(b, &peer);
+    n_svcs = get_u32(b);
+    if (b->cut)
+        return cut_short(b);
+    if (n_svcs > (uint32_t)sdd__inventory_count(b->r->e->inv))
+        return sdd__rd_bad(b->r, "services", "%u, more than the inventory's", n_svcs);
+    if (!(svc = malloc(((size_t)n_svcs + 1) * sizeof(*svc))))
+        return sdd__fail(b->r->err, SDD_E_NOMEM, "%.300s: out of memory", b->r->file);
+    rc = read_carried(b, svc, n_svcs);
+    n = rc < 0 ? 0 : get_u32(b);
+    if (rc == 0 && (b->cut || n > (size_t)(b->end - b->p) / 12))
+        rc = cut_short(b);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        uint64_t key = get_u64(b);
+        uint32_t at = get_u32(b);
+        if (!key || at >= n_svcs)
+            rc = sdd__rd_bad(b->r, "routes", "route %u: fingerprint 0 or service %u of %u", i, at, n_svcs);
+        else
+            sdd__carriers_add(&b->r->e->carriers, &router, &peer, key, svc[at]);
+    }
+    free(svc);
+    return rc;
+}
+
+static int read_carriers(br *b)
+{
+    uint32_t n = get_u32(b);
+    int rc = b->cut ? cut_short(b) : 0;
+
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        size_t mark = sdd__rd_enter(b->r, "[%u]", i);
+        rc = read_carrier(b);
+        sdd__rd_leave(b->r, mark);
+    }
+    if (rc == 0 && b->p != b->end)
+        rc = sdd__rd_bad(b->r, NULL, "%td bytes past its values: damaged", b->end - b->p);
+    return rc;
+}
+
 static int read_end(br *b)
 {
     (void)b;
@@ -876,11 +968,13 @@ static const struct {
     const char *name;
     const char *at;                     /* its fields' place in messages */
     int (*read)(br *b);
+    uint32_t since;                     /* the version that has it */
 } sections[] = {
-    {TAG_ENGINE, "engine", "engine", read_engine},
-    {TAG_INVENTORY, "inventory", "inventory", read_inventory},
-    {TAG_SERVICES, "services", "", read_services},      /* "services[3].rows[0]" */
-    {TAG_END, "end", "", read_end},
+    {TAG_ENGINE, "engine", "engine", read_engine, VERSION_OLDEST},
+    {TAG_INVENTORY, "inventory", "inventory", read_inventory, VERSION_OLDEST},
+    {TAG_SERVICES, "services", "", read_services, VERSION_OLDEST},      /* "services[3].rows[0]" */
+    {TAG_CARRIERS, "carriers", "carriers", read_carriers, VERSION_CARRIERS},
+    {TAG_END, "end", "", read_end, VERSION_OLDEST},
 };
 
 /* The header: magic, checksum, version, then the configuration's layout
@@ -899,7 +993,7 @@ static int read_header(sdd__rd *r, const unsigned char *p, size_t len, int *dama
     if (crc32_z(0L, p, 24) != le32(p + 24))
         return sdd__fail(r->err, SDD_E_DATA, "%.300s: its header does not match its checksum: damaged", r->file);
     *damaged = 0;
-    if (sdd__rd_header(r, le32(p + 8), SDD_STATE_VERSION, SDD_STATE_VERSION, le32(p + 12), le32(p + 16)) < 0)
+    if (sdd__rd_header(r, le32(p + 8), VERSION_OLDEST, SDD_STATE_VERSION, le32(p + 12), le32(p + 16)) < 0)
         return -1;
     if (le32(p + 20) != SDD_M_COUNT)
         return sdd__fail(r->err, SDD_E_DATA, "%.300s: written with %u sums per row, this engine keeps %d; remove it "
@@ -945,9 +1039,10 @@ int sdd__state_read(sdd__rd *r, const char *text, size_t len, int *damaged)
     *damaged = 1;
     if (read_header(r, p, len, damaged) < 0)
         return -1;
+    uint32_t version = le32(p + 8);
     p += HEADER_SIZE;
     for (int i = 0; i < (int)(sizeof(sections) / sizeof(sections[0])); i++)
-        if (read_section(r, i, &p, end) < 0)
+        if (sections[i].since <= version && read_section(r, i, &p, end) < 0)
             return -1;
     if (p != end)
         return sdd__fail(r->err, SDD_E_DATA, "%.300s: %td bytes after its end section: damaged", r->file, end - p);

@@ -15,7 +15,7 @@
 /* Seconds either side of the epoch a saved time may be: no record's time is
  * further, and slot arithmetic on it stays far from overflowing. */
 #define SDD_STATE_TIME_LIMIT (INT64_C(1) << 40)
-#define SDD_STATE_VERSION 4                 /* state_bin.c's */
+#define SDD_STATE_VERSION 5                 /* state_bin.c's; 4 had no carriers section */
 #define SDD_STATE_VERSION_OLDEST 2          /* state_json.c's first */
 
 /* Where the reading is, for messages: "services[3].relevant_state". */

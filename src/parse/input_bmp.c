@@ -178,8 +178,20 @@ static sdd_skip read_ecomms(const input_val *root, sdd_bmp_event *out, input_err
     return SDD_SKIP_NONE;
 }
 
+/* rd_origin "bgp": the RD is the route's own, from its VPN NLRI (a VPNv4
+ * route learned from a peer outside any VRF); "bmp" is the peer's. */
+static sdd_skip read_rd_origin(const input_val *root, sdd_bmp_event *out, input_err *e)
+{
+    const char *origin = NULL;
+
+    INPUT_TRY(sdd__input_str(sdd__input_get(root, "rd_origin"), "rd_origin", &origin, e));
+    out->rd_of_route = origin && strcmp(origin, "bgp") == 0;
+    return SDD_SKIP_NONE;
+}
+
 static sdd_skip read_route(const input_val *root, sdd_bmp_event *out, input_err *e)
 {
+    INPUT_TRY(read_rd_origin(root, out, e));
     INPUT_TRY(sdd__input_text(sdd__input_get(root, "ip_prefix"), "ip_prefix", 1, out->prefix, sizeof(out->prefix), e));
     if (!prefix_ok(out->prefix))
         return sdd__input_fail(e, SDD_SKIP_VALUE, "field ip_prefix: not a prefix");

@@ -190,7 +190,7 @@ static void spit(const char *path, const unsigned char *bytes, size_t len)
 /* ---- the binary format (state_bin.c's layout comment) ---- */
 
 #define HEADER 28
-enum { S_ENGINE, S_INVENTORY, S_SERVICES, S_END, S_COUNT };
+enum { S_ENGINE, S_INVENTORY, S_SERVICES, S_CARRIERS, S_END, S_COUNT };
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -377,7 +377,7 @@ static void test_checksum_and_prev(void **state)
 static void test_damage_refused(void **state)
 {
     fixture *f = *state;
-    static const char *const names[S_COUNT] = {"engine", "inventory", "services", "end"};
+    static const char *const names[S_COUNT] = {"engine", "inventory", "services", "carriers", "end"};
     unsigned char *good, *bytes;
     sdd_error err = {0};
     char why[96];
@@ -405,12 +405,12 @@ static void test_damage_refused(void **state)
         refused(f, why, &err);
     }
     memcpy(bytes, good, n);
-    set_le(bytes + 8, 5, 4);
+    set_le(bytes + 8, 6, 4);
     spit(f->state, bytes, n);
     refused(f, "its header does not match its checksum", &err);
     resum(bytes);
     spit(f->state, bytes, n);
-    refused(f, "state file of version 5, this engine reads 2 to 4", &err);
+    refused(f, "state file of version 6, this engine reads 2 to 5", &err);
     assert_null(strstr(err.msg, ".prev"));                             /* not damaged: no going back offered */
     memcpy(bytes, good, n);
     memcpy(bytes, "SDDSTATF", 8);
@@ -576,7 +576,7 @@ static void test_values_checked_v3(void **state)
 }
 
 /* A version 2 state (no checksum line) is read and the next checkpoint
- * writes the binary version 4; a version 3 state without its checksum line
+ * writes the binary version 5; a version 3 state without its checksum line
  * (cut short) is refused. */
 static void test_versions(void **state)
 {
@@ -601,7 +601,7 @@ static void test_versions(void **state)
     json_decref(doc);
     bytes = slurp(f->state, &n);
     assert_memory_equal(bytes, "SDDSTATE", 8);
-    assert_int_equal(le32(bytes + 8), 4);
+    assert_int_equal(le32(bytes + 8), 5);
     free(bytes);
     e = engine_ok(f);
     assert_string_equal(sdd_engine_cursor(e), "from version 2");

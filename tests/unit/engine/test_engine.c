@@ -856,57 +856,227 @@ static int of_service(const sink *out, const char *vpn_id, json_t **found, int m
     return n;
 }
 
-/* A global peer's session drops (slot 3) and its 60 routes of customer 2
- * are withdrawn: customer 2 is cut off as customer 1 is, with a relevant
- * state from its first withdrawal until the peer comes back (slot 6). The
- * peer down alone maps to customer 1 only. */
-static void test_global_peer_down_judges_every_service_withdrawn(void **state)
-{
-    (void)state;
-    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", NULL};
-    sink out = {{0}, 0};
-    sdd_engine *e = engine_with_inventory(settings, two_customers, &out);
-    json_t *two[4];
+#define OTHER_RR "203.0.113.10"
 
-    for (int s = 0; s < 12; s++) {
-        sdd_flow f1 = flow(T0 + s * 60, RD, 6, 100000), f2 = flow(T0 + s * 60, RD2, 6, 100000);
+/* A VPNv4 route of customer 2 (its route target, its RD as the route's
+ * own) received through `peer`, a peer outside any VRF. */
+static sdd_bmp_event global_route(int64_t t, sdd_bmp_type type, const char *peer, int i)
+{
+    sdd_bmp_event ev = peer_event(t, type, -1);
+    assert_int_equal(sdd_addr_parse(peer, &ev.peer), 0);
+    assert_int_equal(sdd_rd_parse(RD2, &ev.rd), 0);
+    ev.peer_type = SDD_PEER_GLOBAL;
+    ev.rd_of_route = 1;
+    snprintf(ev.prefix, sizeof(ev.prefix), "198.18.%d.0/24", i);
+    if (type == SDD_BMP_UPDATE) {
+        ev.n_rt = 1;
+        snprintf(ev.rt[0], sizeof(ev.rt[0]), "%s", VPN2);
+    }
+    return ev;
+}
+
+static void global_routes(sdd_engine *e, int64_t t, sdd_bmp_type type, const char *peer, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sdd_bmp_event ev = global_route(t, type, peer, i);
+        sdd_engine_add_bmp(e, &ev);
+    }
+}
+
+/* Slots [from, to) of twelve: both customers' traffic; customer 2's 60
+ * routes come through GLOBAL_PEER (and OTHER_RR when `redundant`) in slot 1,
+ * `withdrawn` of them are withdrawn in slot 2; GLOBAL_PEER drops at slot 3
+ * (no withdrawal follows: BMP sends none), OTHER_RR at slot 5 when
+ * redundant, and both come back at slot 8. */
+static void feed_reflectors(sdd_engine *e, int redundant, int withdrawn, int from, int to)
+{
+    for (int s = from; s < to; s++) {
+        int64_t t = T0 + s * 60;
+        sdd_flow f1 = flow(t, RD, 6, 100000), f2 = flow(t, RD2, 6, 100000);
         sdd_engine_add_flow(e, &f1);
         sdd_engine_add_flow(e, &f2);
-        if (s == 3) {
-            sdd_bmp_event down = global_peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_DOWN, 3);
-            sdd_engine_add_bmp(e, &down);
-            for (int i = 0; i < 60; i++) {
-                sdd_bmp_event w = peer_event(T0 + s * 60 + 6, SDD_BMP_WITHDRAW, -1);
-                w.peer = down.peer;
-                assert_int_equal(sdd_rd_parse(RD2, &w.rd), 0);
-                snprintf(w.prefix, sizeof(w.prefix), "198.18.%d.0/24", i);
-                sdd_engine_add_bmp(e, &w);
-            }
+        if (s == 1) {
+            global_routes(e, t + 1, SDD_BMP_UPDATE, GLOBAL_PEER, 60);
+            if (redundant)
+                global_routes(e, t + 1, SDD_BMP_UPDATE, OTHER_RR, 60);
         }
-        if (s == 6) {
-            sdd_bmp_event up = global_peer_event(T0 + s * 60 + 5, SDD_BMP_PEER_UP, -1);
+        if (s == 2)
+            global_routes(e, t + 1, SDD_BMP_WITHDRAW, GLOBAL_PEER, withdrawn);
+        if (s == 3) {
+            sdd_bmp_event down = global_peer_event(t + 5, SDD_BMP_PEER_DOWN, 3);
+            sdd_engine_add_bmp(e, &down);
+        }
+        if (s == 5 && redundant) {
+            sdd_bmp_event down = global_peer_event(t + 7, SDD_BMP_PEER_DOWN, 2);
+            assert_int_equal(sdd_addr_parse(OTHER_RR, &down.peer), 0);
+            sdd_engine_add_bmp(e, &down);
+        }
+        if (s == 8) {
+            sdd_bmp_event up = global_peer_event(t + 5, SDD_BMP_PEER_UP, -1);
+            sdd_engine_add_bmp(e, &up);
+            assert_int_equal(sdd_addr_parse(OTHER_RR, &up.peer), 0);
             sdd_engine_add_bmp(e, &up);
         }
     }
-    sdd_engine_finish(e);
-    sdd_engine_free(e);
+}
 
-    json_t *one[4];
-    int n1 = of_service(&out, VPN, one, 4);
-    assert_int_equal(n1, 2);
-    for (int i = 0; i < n1; i++)
-        json_decref(one[i]);
-    assert_int_equal(of_service(&out, VPN2, two, 4), 2);
+static const char *const reflector_settings[] = {"data_delay", "0", "close_after_slots", "2", NULL};
+
+static sdd_engine *reflector_run(sink *out, int redundant, int withdrawn)
+{
+    sdd_engine *e = engine_with_inventory(reflector_settings, two_customers, out);
+
+    feed_reflectors(e, redundant, withdrawn, 0, 12);
+    sdd_engine_finish(e);
+    return e;
+}
+
+/* The first notification of customer 2 is a peer down of `peer`, from the
+ * slot `slot`, with BMP reason `reason`; its last has endTime at the up. */
+static void assert_cut_off(const sink *out, const char *peer, int slot, int reason)
+{
+    json_t *two[4];
+    int n = of_service(out, VPN2, two, 4);
+    char description[96];
+
+    assert_int_equal(n, 2);
     json_t *anomaly = json_array_get(json_object_get(two[0], "anomaly"), 0);
     assert_string_equal(json_string_value(json_object_get(json_object_get(anomaly, "annotator"), "name")),
                         "bmp_peer_down");
-    assert_int_equal(json_integer_value(json_object_get(two[0], "startTime")), (json_int_t)(T0 + 180) * 1000);
-    json_t *term = json_array_get(json_object_get(anomaly, "vpnNodeTerminations"), 0);
-    assert_string_equal(json_string_value(json_object_get(term, "routeDistinguisher")), RD2);
-    assert_int_equal(json_integer_value(json_object_get(two[1], "endTime")), (json_int_t)(T0 + 365) * 1000);
-    json_decref(two[0]);
-    json_decref(two[1]);
+    snprintf(description, sizeof(description), "BGP peer %s down (BMP reason %d)", peer, reason);
+    assert_string_equal(json_string_value(json_object_get(anomaly, "description")), description);
+    assert_int_equal(json_integer_value(json_object_get(two[0], "startTime")), (json_int_t)(T0 + slot * 60) * 1000);
+    assert_true(json_is_null(json_object_get(two[0], "endTime")));
+    assert_int_equal(json_integer_value(json_object_get(two[1], "endTime")), (json_int_t)(T0 + 485) * 1000);
+    for (int i = 0; i < n; i++)
+        json_decref(two[i]);
+}
+
+/* A global peer (a route reflector's session) that carried customer 2's
+ * VPNv4 routes drops: customer 2 is cut off from the drop, with its reason,
+ * though the inventory names the peer for customer 1 only and no
+ * withdrawal follows; the peer up ends it. Customer 1 has its own state. */
+static void test_global_peer_down_cuts_off_what_it_carried(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    sdd_engine *e = reflector_run(&out, 0, 0);
+    json_t *one[4];
+    int n1 = of_service(&out, VPN, one, 4);
+
+    assert_int_equal(counter(e, "global_routes"), 0);      /* forgotten with the session */
+    sdd_engine_free(e);
+    assert_int_equal(n1, 2);
+    for (int i = 0; i < n1; i++)
+        json_decref(one[i]);
+    assert_cut_off(&out, GLOBAL_PEER, 3, 3);
     sink_free(&out);
+}
+
+/* Routes withdrawn before the drop are not carried any more: customer 2,
+ * all of whose routes went, is not cut off by the drop; with one left, it is. */
+static void test_withdrawn_routes_are_forgotten(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    json_t *two[4];
+    sdd_engine *e = reflector_run(&out, 0, 60);
+
+    sdd_engine_free(e);
+    assert_int_equal(of_service(&out, VPN2, two, 4), 0);
+    sink_free(&out);
+    e = reflector_run(&out, 0, 59);
+    sdd_engine_free(e);
+    assert_cut_off(&out, GLOBAL_PEER, 3, 3);
+    sink_free(&out);
+}
+
+/* A redundant pair of route reflectors: while the other still carries
+ * customer 2's routes, the first one's drop is counted, not a disruption;
+ * the customer is cut off when it loses its last path, at the other's drop
+ * (slot 5, its reason), until they come back. */
+static void test_redundant_reflectors(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    sdd_engine *e = reflector_run(&out, 1, 0);
+
+    assert_int_equal(counter(e, "global_peer_down_other_path"), 1);
+    sdd_engine_free(e);
+    assert_cut_off(&out, OTHER_RR, 5, 2);
+    sink_free(&out);
+}
+
+/* A restart from a checkpoint keeps what the reflectors carry and which of
+ * them are down: cut after the routes came (slot 2), after the first drop
+ * (4: the other reflector still carries them, and must after the restart),
+ * and with the state open (6: the peer up after the restart closes it), the
+ * notifications are those of the run without a restart, byte for byte. */
+static void test_restart_keeps_reflectors(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sdd-test-reflectors-XXXXXX", state_path[64], hist_path[64];
+    sink whole = {{0}, 0}, cut = {{0}, 0};
+    sdd_error err = {0};
+    const int cuts[] = {2, 4, 6};
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(state_path, sizeof(state_path), "%s/state.json", dir);
+    snprintf(hist_path, sizeof(hist_path), "%s/history.db", dir);
+    const char *const settings[] = {"data_delay", "0", "close_after_slots", "2", "state_file", state_path,
+                                    "history_file", hist_path, NULL};
+    sdd_engine_free(reflector_run(&whole, 1, 0));
+    assert_cut_off(&whole, OTHER_RR, 5, 2);
+    for (int c = 0; c < 3; c++) {
+        for (int part = 0; part < 2; part++) {
+            sdd_engine *e = engine_with_inventory(settings, two_customers, &cut);
+            feed_reflectors(e, 1, 0, part ? cuts[c] : 0, part ? 12 : cuts[c]);
+            if (part)
+                sdd_engine_finish(e);
+            if (sdd_engine_sync(e, &err) < 0)
+                fail_msg("%s", err.msg);
+            sdd_engine_free(e);
+        }
+        remove_stores(dir, 0);
+        assert_int_equal(cut.n, whole.n);
+        for (int i = 0; i < whole.n; i++)
+            assert_string_equal(cut.json[i], whole.json[i]);
+        sink_free(&cut);
+    }
+    sink_free(&whole);
+    remove_stores(dir, 1);
+}
+
+/* A route's RD that is its peer's (an RD instance peer, rd_origin "bmp")
+ * says nothing of a global peer: such routes are not learned. */
+static void test_rd_instance_routes_not_carried(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"data_delay", "0", NULL};
+    sdd_engine *e = engine_with_inventory(settings, two_customers, NULL);
+    sdd_bmp_event ev = global_route(T0, SDD_BMP_UPDATE, GLOBAL_PEER, 0);
+
+    ev.rd_of_route = 0;
+    sdd_engine_add_bmp(e, &ev);
+    assert_int_equal(counter(e, "global_routes"), 0);
+    ev.rd_of_route = 1;
+    sdd_engine_add_bmp(e, &ev);
+    sdd_engine_add_bmp(e, &ev);         /* the same route again */
+    assert_int_equal(counter(e, "global_routes"), 1);
+    sdd_engine_free(e);
+}
+
+/* max_global_routes bounds what is learned; the routes past it are counted. */
+static void test_global_routes_capped(void **state)
+{
+    (void)state;
+    const char *const settings[] = {"data_delay", "0", "max_global_routes", "10", NULL};
+    sdd_engine *e = engine_with_inventory(settings, two_customers, NULL);
+
+    global_routes(e, T0, SDD_BMP_UPDATE, GLOBAL_PEER, 25);
+    assert_int_equal(counter(e, "global_routes"), 10);
+    assert_int_equal(counter(e, "global_routes_over_max"), 15);
+    sdd_engine_free(e);
 }
 
 /* FRR puts 0 in the BMP per-peer header time of route monitoring; pmacct
@@ -970,7 +1140,12 @@ int main(void)
         cmocka_unit_test(test_holiday_not_compared),
         cmocka_unit_test(test_json_lines_counted),
         cmocka_unit_test(test_global_table_not_a_customer),
-        cmocka_unit_test(test_global_peer_down_judges_every_service_withdrawn),
+        cmocka_unit_test(test_global_peer_down_cuts_off_what_it_carried),
+        cmocka_unit_test(test_withdrawn_routes_are_forgotten),
+        cmocka_unit_test(test_redundant_reflectors),
+        cmocka_unit_test(test_restart_keeps_reflectors),
+        cmocka_unit_test(test_rd_instance_routes_not_carried),
+        cmocka_unit_test(test_global_routes_capped),
         cmocka_unit_test(test_bmp_zero_peer_time_takes_arrival),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -780,6 +780,7 @@ static void test_bmp_withdraw(void **state)
     assert_int_equal(r.bmp.n_rt, 2);
     assert_string_equal(r.bmp.rt[0], "64497:12");
     assert_string_equal(r.bmp.rt[1], "192.0.2.1:7");
+    assert_int_equal(r.bmp.rd_of_route, 1);                /* rd_origin "bgp": the VPN route's RD */
     assert_true(sdd_addr_is_zero(&r.bmp.nexthop));        /* a withdraw has no next hop */
     assert_int_equal(r.bmp.reason, -1);
     assert_int_equal(r.bmp.time, 1704900424);
@@ -793,6 +794,7 @@ static void test_bmp_withdraw(void **state)
     assert_int_equal(r.bmp.type, SDD_BMP_WITHDRAW);
     assert_int_equal(r.bmp.n_rt, 0);
     assert_int_equal(r.bmp.rd, 0);
+    assert_int_equal(r.bmp.rd_of_route, 0);
 }
 
 static void test_bmp_update_fields(void **state)
