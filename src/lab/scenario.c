@@ -214,7 +214,7 @@ typedef struct gen_event {
 
 enum {
     MSG_PEER_UP, MSG_PEER_DOWN, MSG_UPDATE, MSG_WITHDRAW, MSG_IF_UP, MSG_IF_DOWN,
-    MSG_RR_UP, MSG_RR_DOWN, MSG_RR_UPDATE, MSG_RR_WITHDRAW,    /* the service's route reflector */
+    MSG_RR_UP, MSG_RR_DOWN, MSG_RR_UPDATE,      /* the service's route reflector */
 };
 
 typedef struct gen_msg {
@@ -1226,27 +1226,29 @@ static void push_storm(gen *g, uint32_t term, const gen_event *e, prng *p)
     }
 }
 
+/* The service's VPNv4 routes (every site's prefixes) that PE `pe` gets
+ * from the service's route reflector, a millisecond apart from `us`. */
+static void push_rr_routes(gen *g, const gen_service *s, uint16_t pe, int64_t us, prng *p)
+{
+    for (uint32_t t = s->first_term; t < s->first_term + s->n_term; t++)
+        for (int k = 0; k < g->term[t].n_prefix; k++) {
+            us += 1000;
+            heap_push(g, (gen_msg){.us = us, .term = t, .pe = pe, .type = MSG_RR_UPDATE, .prefix = (uint8_t)k,
+                                   .med = (uint16_t)prng_range(p, 0, 100)});
+        }
+}
+
 /* The service's route reflector (a global-instance peer of the site's PE)
  * goes down: the PE loses the VPNv4 routes it had from it, every route of
- * the service, and gets them again when the session is back. */
+ * the service, and gets them again when the session is back. As real BMP,
+ * no withdrawal follows the peer down: the routes go with the session. */
 static void push_rr_outage(gen *g, const gen_service *s, const gen_event *e, prng *p)
 {
     uint16_t pe = g->term[s->first_term + e->term].pe;
-    int64_t at = e->start_us, back = e->end_us;
 
-    heap_push(g, (gen_msg){.us = at, .term = s->first_term, .pe = pe, .type = MSG_RR_DOWN, .arg = e->code});
-    heap_push(g, (gen_msg){.us = back, .term = s->first_term, .pe = pe, .type = MSG_RR_UP});
-    for (uint32_t t = s->first_term; t < s->first_term + s->n_term; t++)
-        for (int k = 0; k < g->term[t].n_prefix; k++) {
-            int med = (int)prng_range(p, 0, 100);
-
-            at += 1000;
-            back += 1000;
-            heap_push(g, (gen_msg){.us = at, .term = t, .pe = pe, .type = MSG_RR_WITHDRAW, .prefix = (uint8_t)k,
-                                   .med = (uint16_t)med});
-            heap_push(g, (gen_msg){.us = back, .term = t, .pe = pe, .type = MSG_RR_UPDATE, .prefix = (uint8_t)k,
-                                   .med = (uint16_t)med});
-        }
+    heap_push(g, (gen_msg){.us = e->start_us, .term = s->first_term, .pe = pe, .type = MSG_RR_DOWN, .arg = e->code});
+    heap_push(g, (gen_msg){.us = e->end_us, .term = s->first_term, .pe = pe, .type = MSG_RR_UP});
+    push_rr_routes(g, s, pe, e->end_us, p);
 }
 
 /* The PE's BMP session starts again (the PE or the collector restarted):
@@ -1310,8 +1312,18 @@ static void push_event_messages(gen *g, const gen_service *s, const gen_event *e
     }
 }
 
+/* 1 if a termination of the service before `term` is on the same PE. */
+static int pe_seen(const gen *g, const gen_service *s, uint32_t term)
+{
+    for (uint32_t t = s->first_term; t < term; t++)
+        if (g->term[t].pe == g->term[term].pe)
+            return 1;
+    return 0;
+}
+
 /* At the start every PE reports its interfaces up (YANG-push sync on
- * start), its PE-CE sessions up and their routes, spread over the first
+ * start), its PE-CE sessions up and their routes, and the VPNv4 routes of
+ * its services from their route reflectors, spread over the first
  * minute. */
 static void push_initial(gen *g)
 {
@@ -1325,6 +1337,8 @@ static void push_initial(gen *g)
         push_msg(g, at, t, MSG_IF_UP, 0, 0, 0);
         push_msg(g, at + 1000, t, MSG_PEER_UP, 0, 0, 0);
         push_routes(g, t, at + 1000, MSG_UPDATE, &p);
+        if (!pe_seen(g, &g->svc[g->term[t].service], t))
+            push_rr_routes(g, &g->svc[g->term[t].service], g->term[t].pe, at + 50000, &p);
     }
 }
 
@@ -1380,7 +1394,8 @@ static void put_route(gen_out *o, const gen_msg *m, const gen_term *t, const gen
     put_prefix(o, t, m->prefix);
     put_str(o, "\",\"rd\":\"");
     put_str(o, t->rd);
-    put_str(o, "\",\"rd_origin\":\"bmp\",\"bgp_nexthop\":\"");
+    /* a CE's routes carry its RD instance peer's RD, a VPNv4 route its own */
+    put_str(o, m->type >= MSG_RR_UP ? "\",\"rd_origin\":\"bgp\",\"bgp_nexthop\":\"" : "\",\"rd_origin\":\"bmp\",\"bgp_nexthop\":\"");
     put_str(o, nexthop);
     put_str(o, "\",\"as_path\":[\"");
     put_u64(o, s->asn);
@@ -1397,7 +1412,7 @@ static const char *const bmp_type_text[] = {
     [MSG_PEER_UP] = "peer_up", [MSG_PEER_DOWN] = "peer_down",
     [MSG_UPDATE] = "route_monitor", [MSG_WITHDRAW] = "route_monitor",
     [MSG_RR_UP] = "peer_up", [MSG_RR_DOWN] = "peer_down",
-    [MSG_RR_UPDATE] = "route_monitor", [MSG_RR_WITHDRAW] = "route_monitor",
+    [MSG_RR_UPDATE] = "route_monitor",
 };
 
 /* pmacct's two times: the BMP per-peer header's (the router's; 0 from a
