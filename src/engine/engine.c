@@ -518,6 +518,20 @@ static int rib_dump(const sdd_engine *e, const sdd_bmp_event *ev)
            ev->arrival - ev->time > e->slots.allowed_lateness;
 }
 
+/* The termination of the service that ev's session concerns: the one of
+ * its RD or peer on its router; else (a peer outside any VRF that carried
+ * the service's routes) the service's first termination on that router,
+ * the site that lost them; -1 if none. */
+static int session_termination(const sdd_service *s, const sdd_bmp_event *ev)
+{
+    int t = sdd__service_termination(s, &ev->router, ev->rd, &ev->peer);
+
+    for (int i = 0; t < 0 && i < s->n_terms; i++)
+        if (memcmp(&s->terms[i].router, &ev->router, sizeof(ev->router)) == 0)
+            t = i;
+    return t;
+}
+
 /* The session of ev's peer went down or came up, as an event of service
  * svc (at `time`, with `reason`), judged at once. */
 static void add_peer_event(sdd_engine *e, int svc, sdd_event_kind kind, int64_t time, const sdd_bmp_event *ev,
@@ -529,7 +543,7 @@ static void add_peer_event(sdd_engine *e, int svc, sdd_event_kind kind, int64_t 
     memset(&x, 0, sizeof(x));
     x.time = time;
     x.kind = kind;
-    x.termination = sdd__service_termination(s, &ev->router, ev->rd, &ev->peer);
+    x.termination = session_termination(s, ev);
     x.reason = reason;
     x.peer = ev->peer;
     sdd__service_add_event(&e->services.st[svc], &x);

@@ -416,7 +416,9 @@ int sdd__inventory_map_bmp(sdd_inventory *inv, const sdd_bmp_event *ev, sdd_unma
     }
     if (ev->rd && lookup(inv, key_num(K_RD, NULL, ev->rd)) != svc)
         remember(inv, key_num(K_RD, NULL, ev->rd), svc);
-    if (ev->rd && (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_UPDATE)) {
+    /* a VPN route's own RD (from a route reflector) is its remote PE's VRF,
+     * no termination on this router */
+    if (ev->rd && !ev->rd_of_route && (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_UPDATE)) {
         t = termination_get(inv, &inv->services[svc], &ev->router, ev->rd);
         if (t >= 0 && ev->type == SDD_BMP_PEER_UP && ev->peer_type == SDD_PEER_RD_INSTANCE)
             termination_add_peer(inv, &inv->services[svc].terms[t], &ev->peer);

@@ -945,6 +945,9 @@ static void assert_cut_off(const sink *out, const char *peer, int slot, int reas
                         "bmp_peer_down");
     snprintf(description, sizeof(description), "BGP peer %s down (BMP reason %d)", peer, reason);
     assert_string_equal(json_string_value(json_object_get(anomaly, "description")), description);
+    /* the site on the router that lost the routes */
+    json_t *term = json_array_get(json_object_get(anomaly, "vpnNodeTerminations"), 0);
+    assert_string_equal(json_string_value(json_object_get(term, "routeDistinguisher")), RD2);
     assert_int_equal(json_integer_value(json_object_get(two[0], "startTime")), (json_int_t)(T0 + slot * 60) * 1000);
     assert_true(json_is_null(json_object_get(two[0], "endTime")));
     assert_int_equal(json_integer_value(json_object_get(two[1], "endTime")), (json_int_t)(T0 + 485) * 1000);
