@@ -5,7 +5,6 @@
  * "type:administrator:assigned"; the engine keys its tables on the binary
  * forms, so these conversions sit at the edge of every input. */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +17,9 @@ int sdd_addr_parse(const char *text, sdd_addr *out)
     struct in_addr v4;
 
     memset(out, 0, sizeof(*out));
-    if (inet_pton(AF_INET6, text, out->b) == 1)
-        return 0;
+    /* an IPv6 text always holds a ':' and an IPv4 one never: one try each */
+    if (strchr(text, ':'))
+        return inet_pton(AF_INET6, text, out->b) == 1 ? 0 : -1;
     if (inet_pton(AF_INET, text, &v4) == 1) {
         out->b[10] = 0xff;
         out->b[11] = 0xff;
@@ -56,14 +56,17 @@ int sdd_addr_is_zero(const sdd_addr *a)
 /* Reads a decimal number that must end at `end` and not exceed `max`. */
 static int parse_uint(const char *s, const char *end, uint64_t max, uint64_t *out)
 {
-    char *stop;
-    unsigned long long v;
+    uint64_t v = 0;
 
-    if (s == end || *s < '0' || *s > '9')
+    if (s == end)
         return -1;
-    errno = 0;
-    v = strtoull(s, &stop, 10);
-    if (errno != 0 || stop != end || v > max)
+    for (; s < end; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (d > 9 || v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (v > max)
         return -1;
     *out = v;
     return 0;
