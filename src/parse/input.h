@@ -133,6 +133,14 @@ static inline const input_val *sdd__input_get(const input_val *obj, const char *
     return sdd__input_getn(obj, key, strlen(key));
 }
 
+/* One pass over obj's members for a parser that reads many keys of it:
+ * out[which(key, len)] gets each member's value as sdd__input_getn would
+ * give it (NULL for JSON null); keys which() answers -1 for are passed
+ * over, the other out[] stay NULL. A pass costs about what two or three
+ * lookups do. */
+typedef int (*input_key_fn)(const char *key, uint32_t len);
+void sdd__input_pick(const input_val *obj, input_key_fn which, const input_val **out, int n);
+
 /* Iterates an array's items (none when arr is no array). */
 const input_val *sdd__input_first(const input_val *arr);
 const input_val *sdd__input_next(const input_val *arr, const input_val *item);
@@ -176,6 +184,9 @@ sdd_skip sdd__input_str(const input_val *v, const char *key, const char **out, i
  * it does not know, so a zero time passes to the next key. A time that does
  * not read is SDD_SKIP_VALUE; no usable time at all is SDD_SKIP_MISSING. */
 sdd_skip sdd__input_time(const input_val *obj, const char *const keys[], int64_t *out, input_err *e);
+/* The same over values already found: vals[i] is the value of keys[i]. */
+sdd_skip sdd__input_time_of(const input_val *const vals[], const char *const keys[], int64_t *out,
+                            input_err *e);
 
 /* Case-insensitive equality of ASCII words (protocol and status names). */
 int sdd__input_word_eq(const char *a, const char *b);

@@ -11,10 +11,59 @@
 
 #include "parse/input.h"
 
+/* The keys read, found in one pass over the line's object (and its
+ * custom_primitives) rather than one lookup each. The times are in
+ * flow_time_keys' order. */
+enum flow_key {
+    K_EVENT_TYPE, K_PEER_IP_SRC, K_STAMP_INSERTED, K_TIMESTAMP_START, K_TIMESTAMP_ARRIVAL,
+    K_TIMESTAMP_MIN, K_PACKETS, K_BYTES, K_FLOWS, K_MPLS_VPN_RD, K_IFACE_IN, K_IFACE_OUT,
+    K_IP_PROTO, K_TCP_FLAGS, K_CUSTOM_PRIMITIVES, K_VRF_ID_INGRESS, K_VRF_ID_EGRESS, K_VRF_NAME,
+    K_FWD_STATUS, K_FORWARDING_STATUS, K_COUNT
+};
+
+static const char *const flow_keys[K_COUNT] = {
+    "event_type", "peer_ip_src", "stamp_inserted", "timestamp_start", "timestamp_arrival",
+    "timestamp_min", "packets", "bytes", "flows", "mpls_vpn_rd", "iface_in", "iface_out",
+    "ip_proto", "tcp_flags", "custom_primitives", "vrf_id_ingress", "vrf_id_egress", "vrf_name",
+    "fwd_status", "forwarding_status",
+};
+
 /* pmacct's time bin first: it is what the aggregate was accounted to. */
 static const char *const flow_time_keys[] = {
     "stamp_inserted", "timestamp_start", "timestamp_arrival", "timestamp_min", NULL
 };
+
+/* The values of a line's keys: top level, and in custom_primitives. */
+typedef struct flow_fields {
+    const input_val *top[K_COUNT], *custom[K_COUNT];
+} flow_fields;
+
+/* k when the key (n bytes at s) is flow_keys[k], else -1. */
+static int key_is(const char *s, uint32_t n, int k)
+{
+    return memcmp(s, flow_keys[k], n) == 0 ? k : -1;
+}
+
+/* The flow_key of a key, -1 for the others: by length first, so that each
+ * key costs one or two comparisons of known length. */
+static int flow_key(const char *s, uint32_t n)
+{
+    switch (n) {
+    case 5: return s[0] == 'b' ? key_is(s, 5, K_BYTES) : key_is(s, 5, K_FLOWS);
+    case 7: return key_is(s, 7, K_PACKETS);
+    case 8: return s[0] == 'v' ? key_is(s, 8, K_VRF_NAME)
+                 : s[1] == 'f' ? key_is(s, 8, K_IFACE_IN) : key_is(s, 8, K_IP_PROTO);
+    case 9: return s[0] == 'i' ? key_is(s, 9, K_IFACE_OUT) : key_is(s, 9, K_TCP_FLAGS);
+    case 10: return s[0] == 'e' ? key_is(s, 10, K_EVENT_TYPE) : key_is(s, 10, K_FWD_STATUS);
+    case 11: return s[0] == 'p' ? key_is(s, 11, K_PEER_IP_SRC) : key_is(s, 11, K_MPLS_VPN_RD);
+    case 13: return s[0] == 't' ? key_is(s, 13, K_TIMESTAMP_MIN) : key_is(s, 13, K_VRF_ID_EGRESS);
+    case 14: return s[0] == 's' ? key_is(s, 14, K_STAMP_INSERTED) : key_is(s, 14, K_VRF_ID_INGRESS);
+    case 15: return key_is(s, 15, K_TIMESTAMP_START);
+    case 17: return s[0] == 't' ? key_is(s, 17, K_TIMESTAMP_ARRIVAL)
+                  : s[0] == 'c' ? key_is(s, 17, K_CUSTOM_PRIMITIVES) : key_is(s, 17, K_FORWARDING_STATUS);
+    default: return -1;
+    }
+}
 
 /* A word pmacct prints and the byte it stands for. */
 typedef struct name_code {
@@ -66,7 +115,12 @@ static const name_code fwd_names[] = {
 
 static int is_number_text(const input_val *v)
 {
-    return v->len > 0 && strspn(v->s, "0123456789") == v->len;
+    uint32_t i;
+
+    for (i = 0; i < v->len; i++)
+        if (v->s[i] < '0' || v->s[i] > '9')
+            return 0;
+    return v->len > 0;
 }
 
 /* The code of a name in table (case-insensitive: pmacct's own tables mix
@@ -129,77 +183,79 @@ static sdd_skip read_tcp_flags(const input_val *v, uint8_t *out, input_err *e)
 
 /* A primitive at top level (pmacct's JSON) or in "custom_primitives" (its
  * Avro records printed as JSON). */
-static const input_val *flow_field(const input_val *root, const input_val *cp, const char *key)
+static const input_val *flow_field(const flow_fields *f, enum flow_key k)
 {
-    const input_val *v = sdd__input_get(root, key);
-    return v ? v : sdd__input_get(cp, key);
+    return f->top[k] ? f->top[k] : f->custom[k];
 }
 
 /* The fwd_status primitive (current pmacct), or a custom primitive on IPFIX
  * IE 89 named fwd_status or forwarding_status (pmacct 1.7.7 has no such
  * primitive; aggregate_primitives with semantics u_int prints a number). */
-static sdd_skip read_fwd_status(const input_val *root, const input_val *cp, uint8_t *out, input_err *e)
+static sdd_skip read_fwd_status(const flow_fields *f, uint8_t *out, input_err *e)
 {
-    const char *key = "fwd_status";
-    const input_val *v = flow_field(root, cp, key);
+    enum flow_key k = K_FWD_STATUS;
+    const input_val *v = flow_field(f, k);
 
     if (!v) {
-        key = "forwarding_status";
-        v = flow_field(root, cp, key);
+        k = K_FORWARDING_STATUS;
+        v = flow_field(f, k);
     }
     if (sdd__input_is(v, INPUT_STRING) && !is_number_text(v))
-        return lookup_name(fwd_names, COUNT(fwd_names), v, key, out, e);
-    return read_u8(v, key, out, e);
+        return lookup_name(fwd_names, COUNT(fwd_names), v, flow_keys[k], out, e);
+    return read_u8(v, flow_keys[k], out, e);
 }
 
-static sdd_skip read_custom(const input_val *root, sdd_flow *out, input_err *e)
+static sdd_skip read_custom(flow_fields *f, sdd_flow *out, input_err *e)
 {
-    const input_val *cp = sdd__input_get(root, "custom_primitives");
+    const input_val *cp = f->top[K_CUSTOM_PRIMITIVES];
 
     if (cp && cp->kind != INPUT_OBJECT)
         return sdd__input_fail(e, SDD_SKIP_TYPE, "field custom_primitives: expected object");
-    INPUT_TRY(sdd__input_u32(flow_field(root, cp, "vrf_id_ingress"), "vrf_id_ingress", &out->vrf_id_ingress, e));
-    INPUT_TRY(sdd__input_u32(flow_field(root, cp, "vrf_id_egress"), "vrf_id_egress", &out->vrf_id_egress, e));
-    INPUT_TRY(sdd__input_text(flow_field(root, cp, "vrf_name"), "vrf_name", 0, out->vrf_name,
-                         sizeof(out->vrf_name), e));
-    return read_fwd_status(root, cp, &out->fwd_status, e);
+    sdd__input_pick(cp, flow_key, f->custom, K_COUNT);
+    INPUT_TRY(sdd__input_u32(flow_field(f, K_VRF_ID_INGRESS), "vrf_id_ingress", &out->vrf_id_ingress, e));
+    INPUT_TRY(sdd__input_u32(flow_field(f, K_VRF_ID_EGRESS), "vrf_id_egress", &out->vrf_id_egress, e));
+    INPUT_TRY(sdd__input_text(flow_field(f, K_VRF_NAME), "vrf_name", 0, out->vrf_name,
+                              sizeof(out->vrf_name), e));
+    return read_fwd_status(f, &out->fwd_status, e);
 }
 
 /* Kafka adds purge_init / purge_close markers around each purge; the
  * aggregates themselves carry "purge" or, from Avro, no event_type. */
-static sdd_skip check_event_type(const input_val *root, input_err *e)
+static sdd_skip check_event_type(const flow_fields *f, input_err *e)
 {
     const char *et = NULL;
 
-    INPUT_TRY(sdd__input_str(sdd__input_get(root, "event_type"), "event_type", &et, e));
+    INPUT_TRY(sdd__input_str(f->top[K_EVENT_TYPE], "event_type", &et, e));
     if (et && strcmp(et, "purge") != 0)
         return sdd__input_fail(e, SDD_SKIP_IGNORED, "event_type %.32s", et);
     return SDD_SKIP_NONE;
 }
 
-static sdd_skip read_counters(const input_val *root, sdd_flow *out, input_err *e)
+static sdd_skip read_counters(const flow_fields *f, sdd_flow *out, input_err *e)
 {
-    INPUT_TRY(sdd__input_uint(sdd__input_get(root, "packets"), "packets", 1, UINT64_MAX, &out->packets, e));
-    INPUT_TRY(sdd__input_uint(sdd__input_get(root, "bytes"), "bytes", 1, UINT64_MAX, &out->bytes, e));
-    return sdd__input_uint(sdd__input_get(root, "flows"), "flows", 0, UINT64_MAX, &out->flows, e);
+    INPUT_TRY(sdd__input_uint(f->top[K_PACKETS], "packets", 1, UINT64_MAX, &out->packets, e));
+    INPUT_TRY(sdd__input_uint(f->top[K_BYTES], "bytes", 1, UINT64_MAX, &out->bytes, e));
+    return sdd__input_uint(f->top[K_FLOWS], "flows", 0, UINT64_MAX, &out->flows, e);
 }
 
 static sdd_skip read_flow(const input_val *root, sdd_flow *out, input_err *e)
 {
+    flow_fields f;
     const input_val *v;
 
-    INPUT_TRY(check_event_type(root, e));
-    INPUT_TRY(sdd__input_addr(sdd__input_get(root, "peer_ip_src"), "peer_ip_src", 1, &out->router, e));
-    INPUT_TRY(sdd__input_time(root, flow_time_keys, &out->time, e));
-    INPUT_TRY(read_counters(root, out, e));
-    INPUT_TRY(sdd__input_rd(sdd__input_get(root, "mpls_vpn_rd"), "mpls_vpn_rd", &out->rd, e));
-    INPUT_TRY(sdd__input_u32(sdd__input_get(root, "iface_in"), "iface_in", &out->iface_in, e));
-    INPUT_TRY(sdd__input_u32(sdd__input_get(root, "iface_out"), "iface_out", &out->iface_out, e));
-    if ((v = sdd__input_get(root, "ip_proto")) != NULL)
+    sdd__input_pick(root, flow_key, f.top, K_COUNT);
+    INPUT_TRY(check_event_type(&f, e));
+    INPUT_TRY(sdd__input_addr(f.top[K_PEER_IP_SRC], "peer_ip_src", 1, &out->router, e));
+    INPUT_TRY(sdd__input_time_of(&f.top[K_STAMP_INSERTED], flow_time_keys, &out->time, e));
+    INPUT_TRY(read_counters(&f, out, e));
+    INPUT_TRY(sdd__input_rd(f.top[K_MPLS_VPN_RD], "mpls_vpn_rd", &out->rd, e));
+    INPUT_TRY(sdd__input_u32(f.top[K_IFACE_IN], "iface_in", &out->iface_in, e));
+    INPUT_TRY(sdd__input_u32(f.top[K_IFACE_OUT], "iface_out", &out->iface_out, e));
+    if ((v = f.top[K_IP_PROTO]) != NULL)
         INPUT_TRY(read_proto(v, &out->ip_proto, e));
-    if ((v = sdd__input_get(root, "tcp_flags")) != NULL)
+    if ((v = f.top[K_TCP_FLAGS]) != NULL)
         INPUT_TRY(read_tcp_flags(v, &out->tcp_flags, e));
-    return read_custom(root, out, e);
+    return read_custom(&f, out, e);
 }
 
 sdd_skip sdd__parse_flow(const char *line, size_t len, sdd_flow *out, char *detail, size_t detail_len)

@@ -351,23 +351,45 @@ static sdd_skip time_value(const input_val *v, const char *key, int64_t *out, in
     return sdd__input_fail(e, SDD_SKIP_TYPE, "field %s: expected time, got %s", key, sdd__input_kind_name(v));
 }
 
+/* A non-zero time at v (NULL: absent) into *out, *found set; a zero time
+ * leaves *found 0 for the next key. */
+static sdd_skip time_if_set(const input_val *v, const char *key, int64_t *out, int *found, input_err *e)
+{
+    int64_t t = 0;
+
+    *found = 0;
+    if (!v)
+        return SDD_SKIP_NONE;
+    INPUT_TRY(time_value(v, key, &t, e));
+    if (t != 0) {
+        *out = t;
+        *found = 1;
+    }
+    return SDD_SKIP_NONE;
+}
+
+static sdd_skip no_time(const char *const keys[], input_err *e)
+{
+    return sdd__input_fail(e, SDD_SKIP_MISSING, "field %s: missing (nor any fallback time)", keys[0]);
+}
+
 sdd_skip sdd__input_time(const input_val *obj, const char *const keys[], int64_t *out, input_err *e)
 {
-    const char *const *k;
+    int found = 0;
 
-    for (k = keys; *k; k++) {
-        const input_val *v = sdd__input_get(obj, *k);
-        int64_t t = 0;
+    for (size_t i = 0; keys[i] && !found; i++)
+        INPUT_TRY(time_if_set(sdd__input_get(obj, keys[i]), keys[i], out, &found, e));
+    return found ? SDD_SKIP_NONE : no_time(keys, e);
+}
 
-        if (!v)
-            continue;
-        INPUT_TRY(time_value(v, *k, &t, e));
-        if (t != 0) {
-            *out = t;
-            return SDD_SKIP_NONE;
-        }
-    }
-    return sdd__input_fail(e, SDD_SKIP_MISSING, "field %s: missing (nor any fallback time)", keys[0]);
+sdd_skip sdd__input_time_of(const input_val *const vals[], const char *const keys[], int64_t *out,
+                            input_err *e)
+{
+    int found = 0;
+
+    for (size_t i = 0; keys[i] && !found; i++)
+        INPUT_TRY(time_if_set(vals[i], keys[i], out, &found, e));
+    return found ? SDD_SKIP_NONE : no_time(keys, e);
 }
 
 int sdd__input_word_eq(const char *a, const char *b)
