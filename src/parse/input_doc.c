@@ -51,6 +51,8 @@ typedef struct walk {
     input_doc *doc;
     size_t pos;         /* first byte of the line not yet checked */
     int32_t cur;        /* innermost open array or object, -1 at the top */
+    size_t cur_end;     /* the byte after cur's bracket; SIZE_MAX at the top or when jsmn
+                         * did not find the bracket */
     int depth;          /* arrays and objects open */
     uint32_t room;      /* keys the index takes before it is half full */
     input_err *e;
@@ -498,6 +500,13 @@ static sdd_skip index_key(walk *w, int32_t i)
     return SDD_SKIP_NONE;
 }
 
+/* Makes container i (-1: none) the innermost open one. */
+static void enter(walk *w, int32_t i)
+{
+    w->cur = i;
+    w->cur_end = i >= 0 && w->tok[i].end >= 0 ? (size_t)w->tok[i].end : SIZE_MAX;
+}
+
 /* The innermost open container ends before value `next`: only blanks
  * before its bracket, and every key has its value. */
 static sdd_skip close_container(walk *w, uint32_t next)
@@ -512,7 +521,7 @@ static sdd_skip close_container(walk *w, uint32_t next)
         return broken(w, bracket, "':' expected");
     v->end = next;
     w->pos = (size_t)t->end;
-    w->cur = v->up;
+    enter(w, v->up);
     w->depth--;
     return SDD_SKIP_NONE;
 }
@@ -521,7 +530,7 @@ static sdd_skip close_container(walk *w, uint32_t next)
  * (or the end of the line) is. */
 static sdd_skip close_before(walk *w, size_t from, uint32_t next)
 {
-    while (w->cur >= 0 && w->tok[w->cur].end >= 0 && (size_t)w->tok[w->cur].end <= from)
+    while (w->cur_end <= from)
         INPUT_TRY(close_container(w, next));
     return SDD_SKIP_NONE;
 }
@@ -568,7 +577,7 @@ static sdd_skip walk_token(walk *w, int32_t i)
     if (is_key)
         INPUT_TRY(index_key(w, i));
     if (v->kind == INPUT_OBJECT || v->kind == INPUT_ARRAY) {
-        w->cur = i;
+        enter(w, i);
         w->depth++;
         w->pos = (size_t)t->start + 1;
     } else {
@@ -712,7 +721,7 @@ sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const inp
                          input_err *e)
 {
     jsmntok_t local[INPUT_LOCAL_VALUES], *tok = local;
-    walk w = {line, len, NULL, doc, 0, -1, 0, 0, e};
+    walk w = {line, len, NULL, doc, 0, -1, SIZE_MAX, 0, 0, e};
     unsigned n = 0;
     size_t at = 0;
     int r = 0;
@@ -782,6 +791,23 @@ const input_val *sdd__input_getn(const input_val *obj, const char *key, size_t n
         return NULL;
     v = &d->val[sl->key + 1];
     return v->kind == INPUT_NULL ? NULL : terminated(v);
+}
+
+void sdd__input_pick(const input_val *obj, input_key_fn which, const input_val **out, int n)
+{
+    const input_val *key, *end;
+    int k;
+
+    memset(out, 0, (size_t)n * sizeof(*out));
+    if (!obj || obj->kind != INPUT_OBJECT)
+        return;
+    end = &obj->doc->val[obj->end];
+    /* members alternate key, value; a value's end is the next key */
+    for (key = obj + 1; key < end; key = &obj->doc->val[key[1].end]) {
+        k = which(key->s, key->len);
+        if (k >= 0 && k < n && key[1].kind != INPUT_NULL)
+            out[k] = terminated(&key[1]);
+    }
 }
 
 const input_val *sdd__input_first(const input_val *arr)
