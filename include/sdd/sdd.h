@@ -221,6 +221,34 @@ SDD_EXPORT void sdd_engine_add_iface(sdd_engine *e, const sdd_iface_event *ev);
  * skipped: the reason is counted, never fatal. */
 SDD_EXPORT int sdd_engine_add_json(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len);
 
+/* In-process ingest in batches, for a caller that holds aggregates already
+ * decoded (the pmacct plugin): a flow's key (router, RD, VRF ids and name,
+ * interfaces: what decides its service) is resolved once to a handle that
+ * the caller keeps with its own key, then aggregates carrying handles are
+ * added an array at a time. The result is that of sdd_engine_add_flow of
+ * each aggregate's flow, in order (same sums, counters and notifications):
+ * a handle keeps its key's mapping while the inventory does not change and
+ * maps it again when it does. */
+typedef uint32_t sdd_flow_handle;
+
+typedef struct sdd_flow_agg {
+    int64_t time;               /* event time, seconds since the epoch */
+    uint64_t packets;
+    uint64_t bytes;
+    uint64_t flows;             /* 0 read as 1 flow */
+    sdd_flow_handle handle;     /* from sdd_engine_flow_handle */
+    uint8_t ip_proto;
+    uint8_t tcp_flags;
+    uint8_t fwd_status;
+} sdd_flow_agg;
+
+/* A handle for key's key fields (its counters and time are not read);
+ * handles live as long as the engine. -1 with err when out of memory. */
+SDD_EXPORT int sdd_engine_flow_handle(sdd_engine *e, const sdd_flow *key, sdd_flow_handle *out, sdd_error *err);
+/* An aggregate with a handle the engine did not give is counted as
+ * records_refused and not read. */
+SDD_EXPORT void sdd_engine_add_flows(sdd_engine *e, const sdd_flow_agg *a, size_t n);
+
 /* Tells the engine the wall-clock time `now` (seconds since the epoch) when
  * no record older than it is coming: when every input of a live front end
  * has been idle (docs/time.md). The engine's time moves there without a

@@ -223,6 +223,8 @@ void sdd_engine_free(sdd_engine *e)
     for (int i = 0; i < e->n_strings; i++)
         free(e->strings[i]);
     free(e->strings);
+    sdd__resolver_free(&e->resolver);
+    free(e->handles);
     sdd__history_close(e->hist);
     sdd__inventory_free(e->inv);
     free(e->cfg.profiles);
@@ -432,23 +434,6 @@ static sdd__service_state *mapped(sdd_engine *e, int svc, const sdd_unmapped *wh
     return state_of(e, svc);
 }
 
-/* Which of the service's tracked interfaces (its first SDD_IF_TRACKED in
- * inventory order) is `ifindex` on `router`; -1 if none. */
-static int tracked_iface(const sdd_service *s, const sdd_addr *router, uint32_t ifindex, double *capacity)
-{
-    int k = 0;
-
-    for (int t = 0; t < s->n_terms; t++)
-        for (int i = 0; i < s->terms[t].n_ifaces && k < SDD_IF_TRACKED; i++, k++)
-            if (ifindex && s->terms[t].ifaces[i].id == ifindex &&
-                memcmp(&s->terms[t].router, router, sizeof(*router)) == 0) {
-                if (capacity)
-                    *capacity = s->terms[t].ifaces[i].capacity_bps;
-                return k;
-            }
-    return -1;
-}
-
 /* A record the API cannot take (NULL, a kind or type out of range) is
  * counted, never read. */
 static int refused(sdd_engine *e, int bad)
@@ -458,48 +443,101 @@ static int refused(sdd_engine *e, int bad)
     return bad || !e;
 }
 
+/* One aggregate of a flow key whose mapping is at m (made again here if
+ * the inventory changed), as the per-record and the batch paths add it. */
+static void add_flow_of(sdd_engine *e, sdd__mapping *m, const sdd_flow_agg *a)
+{
+    double flows = a->flows ? (double)a->flows : 1;
+    const sdd__mapping *map;
+    sdd__service_state *st;
+    int metric[6], n = 0;
+    double value[6];
+
+    e->counters[C_FLOWS]++;
+    if (see_time(e, SDD_INPUT_FLOW, &m->key.router, a->time) < 0)
+        return;
+    map = sdd__mapping_get(m, e->inv);
+    st = mapped(e, map->svc, &map->why);
+    if (!st)
+        return;
+    if (map->if_in >= 0)
+        metric[n] = SDD_M_IF_IN_BYTES + map->if_in, value[n++] = (double)a->bytes;
+    if (map->if_out >= 0)
+        metric[n] = SDD_M_IF_OUT_BYTES + map->if_out, value[n++] = (double)a->bytes;
+    if (SDD_FWD_STATUS(a->fwd_status) == SDD_FWD_STATUS_DROPPED) {
+        metric[n] = SDD_M_DROP_BYTES + (a->fwd_status & 0x0f), value[n++] = (double)a->bytes;
+        metric[n] = SDD_M_DROP_PACKETS, value[n++] = (double)a->packets;
+    } else if (a->ip_proto == 6) {
+        metric[n] = SDD_M_TCP_BYTES, value[n++] = (double)a->bytes;
+        metric[n] = SDD_M_TCP_PACKETS, value[n++] = (double)a->packets;
+        metric[n] = SDD_M_TCP_FLOWS, value[n++] = flows;
+        if (a->tcp_flags & SDD_TCP_SYN)
+            metric[n] = SDD_M_TCP_SYN_FLOWS, value[n++] = flows;
+    } else if (a->ip_proto == 17) {
+        metric[n] = SDD_M_UDP_BYTES, value[n++] = (double)a->bytes;
+        metric[n] = SDD_M_UDP_PACKETS, value[n++] = (double)a->packets;
+        metric[n] = SDD_M_UDP_FLOWS, value[n++] = flows;
+    } else {
+        metric[n] = SDD_M_OTHER_BYTES, value[n++] = (double)a->bytes;
+        metric[n] = SDD_M_OTHER_PACKETS, value[n++] = (double)a->packets;
+        metric[n] = SDD_M_OTHER_FLOWS, value[n++] = flows;
+    }
+    account(e, st, a->time, metric, value, n);
+}
+
 void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
 {
-    sdd_unmapped why = SDD_UNMAPPED_NONE;
-    sdd__service_state *st;
-    int metric[6], n = 0, svc, term, k;
-    double value[6];
+    sdd__mapping *m, one;
+    sdd_flow_agg a;
 
     if (refused(e, !f))
         return;
-    double flows = f->flows ? (double)f->flows : 1;
-
-    e->counters[C_FLOWS]++;
-    if (see_time(e, SDD_INPUT_FLOW, &f->router, f->time) < 0)
-        return;
-    svc = sdd__inventory_map_flow(e->inv, f, &term, &why);
-    st = mapped(e, svc, &why);
-    if (!st)
-        return;
-    const sdd_service *s = sdd__inventory_service(e->inv, svc);
-    if ((k = tracked_iface(s, &f->router, f->iface_in, NULL)) >= 0)
-        metric[n] = SDD_M_IF_IN_BYTES + k, value[n++] = (double)f->bytes;
-    if ((k = tracked_iface(s, &f->router, f->iface_out, NULL)) >= 0)
-        metric[n] = SDD_M_IF_OUT_BYTES + k, value[n++] = (double)f->bytes;
-    if (SDD_FWD_STATUS(f->fwd_status) == SDD_FWD_STATUS_DROPPED) {
-        metric[n] = SDD_M_DROP_BYTES + (f->fwd_status & 0x0f), value[n++] = (double)f->bytes;
-        metric[n] = SDD_M_DROP_PACKETS, value[n++] = (double)f->packets;
-    } else if (f->ip_proto == 6) {
-        metric[n] = SDD_M_TCP_BYTES, value[n++] = (double)f->bytes;
-        metric[n] = SDD_M_TCP_PACKETS, value[n++] = (double)f->packets;
-        metric[n] = SDD_M_TCP_FLOWS, value[n++] = flows;
-        if (f->tcp_flags & SDD_TCP_SYN)
-            metric[n] = SDD_M_TCP_SYN_FLOWS, value[n++] = flows;
-    } else if (f->ip_proto == 17) {
-        metric[n] = SDD_M_UDP_BYTES, value[n++] = (double)f->bytes;
-        metric[n] = SDD_M_UDP_PACKETS, value[n++] = (double)f->packets;
-        metric[n] = SDD_M_UDP_FLOWS, value[n++] = flows;
-    } else {
-        metric[n] = SDD_M_OTHER_BYTES, value[n++] = (double)f->bytes;
-        metric[n] = SDD_M_OTHER_PACKETS, value[n++] = (double)f->packets;
-        metric[n] = SDD_M_OTHER_FLOWS, value[n++] = flows;
+    a.time = f->time;
+    a.packets = f->packets;
+    a.bytes = f->bytes;
+    a.flows = f->flows;
+    a.ip_proto = f->ip_proto;
+    a.tcp_flags = f->tcp_flags;
+    a.fwd_status = f->fwd_status;
+    m = sdd__resolver_slot(&e->resolver, e->inv, f);
+    if (!m) {                           /* no cache (out of memory): mapped for this record only */
+        sdd__flow_key_of(f, &one.key);
+        one.version = 0;
+        m = &one;
     }
-    account(e, st, f->time, metric, value, n);
+    add_flow_of(e, m, &a);
+}
+
+int sdd_engine_flow_handle(sdd_engine *e, const sdd_flow *key, sdd_flow_handle *out, sdd_error *err)
+{
+    sdd__mapping *m;
+
+    if (!e || !key || !out)
+        return sdd__fail(err, SDD_E_ARG, "sdd_engine_flow_handle: no engine, key or handle");
+    if (e->n_handles == e->cap_handles) {
+        uint32_t cap = e->cap_handles ? 2 * e->cap_handles : 1024;
+        sdd__mapping *grown = cap > e->cap_handles ? realloc(e->handles, (size_t)cap * sizeof(*grown)) : NULL;
+        if (!grown)
+            return sdd__fail(err, SDD_E_NOMEM, "out of memory");
+        e->handles = grown;
+        e->cap_handles = cap;
+    }
+    m = &e->handles[e->n_handles];
+    memset(m, 0, sizeof(*m));
+    sdd__flow_key_of(key, &m->key);
+    *out = e->n_handles++;
+    return 0;
+}
+
+void sdd_engine_add_flows(sdd_engine *e, const sdd_flow_agg *a, size_t n)
+{
+    if (refused(e, !a && n))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (refused(e, a[i].handle >= e->n_handles))
+            continue;
+        add_flow_of(e, &e->handles[a[i].handle], &a[i]);
+    }
 }
 
 static const int bmp_metric[] = {

@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "engine/history.h"
 #include "engine/inventory.h"
+#include "engine/resolve.h"
 #include "engine/services.h"
 #include "engine/slots.h"
 #include "parse/input.h"
@@ -64,6 +65,9 @@ struct sdd_engine {
     void *judging_ctx;
     char **strings;                     /* symptom texts read back from a state file */
     int n_strings;
+    sdd__resolver resolver;             /* mappings of the per-record path */
+    sdd__mapping *handles;              /* sdd_engine_flow_handle's */
+    uint32_t n_handles, cap_handles;
 };
 
 /* engine.c, for reload.c: a deep copy of src into dst (its profiles are

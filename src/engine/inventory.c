@@ -30,7 +30,8 @@ struct sdd_inventory {
  * so that two never share one (engines may run in threads). */
 static atomic_uint_fast64_t versions;
 
-/* What sdd__inventory_to_json writes may have changed. */
+/* What sdd__inventory_to_json writes, or what a flow maps to, may have
+ * changed. */
 static void changed(sdd_inventory *inv)
 {
     inv->version = (uint64_t)atomic_fetch_add(&versions, 1) + 1;
@@ -101,8 +102,11 @@ static int32_t lookup(const sdd_inventory *inv, key k)
 
 static void remember(sdd_inventory *inv, key k, int svc)
 {
+    if (lookup(inv, k) == svc)
+        return;
     /* Out of memory here only loses a shortcut; the next record retries. */
     (void)sdd__map_put(inv->keys, k.b, k.len, svc);
+    changed(inv);
 }
 
 static const char *const unmapped_names[SDD_UNMAPPED_COUNT] = {

@@ -79,9 +79,11 @@ int sdd__inventory_load(sdd_inventory *inv, const char *path, sdd_error *err);
 int sdd__inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err);
 /* Everything known, loaded and learned, in the inventory file's format. */
 json_t *sdd__inventory_to_json(const sdd_inventory *inv);
-/* Changes whenever what sdd__inventory_to_json writes may have changed (a
- * load, a service, termination, CE peer or VRF learned); no two
- * inventories of the process share one. */
+/* Changes whenever what sdd__inventory_to_json writes or what
+ * sdd__inventory_map_flow answers may have changed (a load, a service,
+ * termination, CE peer, VRF or lookup key learned); no two inventories of
+ * the process share one. A mapping kept with the version it was made at
+ * holds while the version is the same (resolve.h). */
 uint64_t sdd__inventory_version(const sdd_inventory *inv);
 
 int sdd__inventory_count(const sdd_inventory *inv);

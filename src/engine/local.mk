@@ -14,6 +14,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/profile.c src/engine/profile.h \
 	src/engine/undo.c src/engine/undo.h \
 	src/engine/inventory.c src/engine/inventory.h \
+	src/engine/resolve.c src/engine/resolve.h \
 	src/engine/metrics.h \
 	src/engine/reload.c \
 	src/engine/replay.c
@@ -53,3 +54,7 @@ CMOCKA_TESTS += tests/unit/engine/test_reload
 tests_unit_engine_test_reload_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_reload_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/unit/engine/counter.h tests/unit/engine/engine_of.h
+
+CMOCKA_TESTS += tests/unit/engine/test_batch
+tests_unit_engine_test_batch_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_engine_test_batch_LDADD = libsdd_lab.la $(TEST_LIBS) $(ZLIB_LIBS)
