@@ -1069,6 +1069,31 @@ static void test_rd_instance_routes_not_carried(void **state)
     sdd_engine_free(e);
 }
 
+/* A table dump's routes (a BMP session that starts again: each route with
+ * the time the router got it, long before) are learned too, and its peer's
+ * drop then cuts the service off. */
+static void test_table_dump_routes_carried(void **state)
+{
+    (void)state;
+    sink out = {{0}, 0};
+    json_t *two[4];
+    sdd_engine *e = engine_with_inventory(reflector_settings, two_customers, &out);
+    sdd_flow f = flow(T0, RD2, 6, 100000);
+    sdd_bmp_event route = global_route(T0 - 86400, SDD_BMP_UPDATE, GLOBAL_PEER, 0);
+    sdd_bmp_event down = global_peer_event(T0 + 65, SDD_BMP_PEER_DOWN, 3);
+
+    sdd_engine_add_flow(e, &f);
+    route.arrival = T0 + 1;
+    sdd_engine_add_bmp(e, &route);
+    assert_int_equal(counter(e, "bmp_rib_dump"), 1);
+    assert_int_equal(counter(e, "global_routes"), 1);
+    sdd_engine_add_bmp(e, &down);
+    sdd_engine_free(e);
+    assert_int_equal(of_service(&out, VPN2, two, 4), 1);
+    json_decref(two[0]);
+    sink_free(&out);
+}
+
 /* max_global_routes bounds what is learned; the routes past it are counted. */
 static void test_global_routes_capped(void **state)
 {
@@ -1148,6 +1173,7 @@ int main(void)
         cmocka_unit_test(test_redundant_reflectors),
         cmocka_unit_test(test_restart_keeps_reflectors),
         cmocka_unit_test(test_rd_instance_routes_not_carried),
+        cmocka_unit_test(test_table_dump_routes_carried),
         cmocka_unit_test(test_global_routes_capped),
         cmocka_unit_test(test_bmp_zero_peer_time_takes_arrival),
     };
