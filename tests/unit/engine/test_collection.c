@@ -6,7 +6,8 @@
  * the engine: a service on two routers whose first exporter is silent for
  * ten minutes gets no relevant state (the same fall of traffic, real, gets
  * one), the counters and the log hook say silent and back; a disruption on
- * its second router still alarms; records ten minutes late alarm nobody. */
+ * its second router still alarms; records ten minutes late alarm nobody;
+ * what pmacct writes when a BMP session ends alarms nobody either. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,6 +327,35 @@ static void test_late_data_no_alarm(void **state)
     sdd_engine_free(e);
 }
 
+/* What pmacct writes when R2's BMP session ends (its Termination message,
+ * then the "delete" entries of its RIB clean-up, one per route) is the
+ * collection's: read, ignored, no withdrawal and no alarm. */
+static void test_bmp_session_end_no_alarm(void **state)
+{
+    (void)state;
+    run r = {0};
+    sdd_engine *e = engine(&r);
+    char line[640];
+    int t = T0 + 72 * 60;
+
+    feed(e, 900000, 100000);
+    snprintf(line, sizeof(line), "{\"event_type\": \"log\", \"timestamp\": \"%d.000000\", \"bmp_router\": \"" R2 "\", "
+             "\"bmp_msg_type\": \"term\", \"bmp_term_info_reason\": \"Session administratively closed\"}", t);
+    assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, line, strlen(line)), 0);
+    for (int i = 0; i < 40; i++) {
+        snprintf(line, sizeof(line), "{\"log_type\": \"delete\", \"timestamp\": \"%d.500000\", \"event_type\": \"log\", "
+                 "\"afi\": 1, \"safi\": 128, \"ip_prefix\": \"203.0.113.%d/32\", \"rd\": \"" RD2 "\", "
+                 "\"peer_ip\": \"" CE2 "\", \"timestamp_arrival\": \"%d.400000\", \"bmp_router\": \"" R2 "\", "
+                 "\"bmp_msg_type\": \"internal\", \"is_in\": 1}", t, i, t);
+        assert_int_equal(sdd_engine_add_json(e, SDD_INPUT_BMP, line, strlen(line)), 0);
+    }
+    sdd_engine_finish(e);
+    assert_int_equal(counter(e, "parsed_bmp_ignored"), 41);
+    assert_int_equal(counter(e, "records_bmp"), 0);
+    assert_int_equal(r.notifications, 0);
+    sdd_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_silent_exporter_no_alarm),
         cmocka_unit_test(test_disruption_on_the_other_router),
         cmocka_unit_test(test_late_data_no_alarm),
+        cmocka_unit_test(test_bmp_session_end_no_alarm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
