@@ -97,14 +97,6 @@ int sdd__collection_seen(sdd__collection *c, int source, sdd_input_kind kind, in
     return 0;
 }
 
-/* A source the clock knows and this does not (a checkpoint's, or one that
- * came while memory was short) sent in the slot of its watermark. */
-static void adopt(sdd__collection_source *x, const sdd__clock *clock, int s, int step)
-{
-    if (x->first_slot == INT64_MIN && clock->newest[s] != INT64_MIN)
-        mark(x, floor_div(clock->newest[s], step));
-}
-
 /* Whether source x had a gap in `slot` (never when the slot is not
  * judged), kept in its gap bits; the silence it begins or ends is counted
  * and told. */
@@ -152,8 +144,6 @@ int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t s
 
     if (clock->n > c->n && grow_to(c, clock->n - 1) < 0)
         return 0;                       /* no memory to judge: nothing is held back */
-    for (int s = 0; s < clock->n; s++)
-        adopt(&c->src[s], clock, s, step);
     if (c->last_closed != INT64_MIN && c->last_closed < slot)
         from = slot - c->last_closed > SDD_COLLECTION_SLOTS ? slot - SDD_COLLECTION_SLOTS + 1 : c->last_closed + 1;
     for (int64_t t = from; t <= slot; t++) {
@@ -164,6 +154,16 @@ int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t s
     }
     c->last_closed = slot;
     return gaps;
+}
+
+int sdd__collection_restore(sdd__collection *c, const sdd__clock *clock, int step)
+{
+    if (clock->n && grow_to(c, clock->n - 1) < 0)
+        return -1;
+    for (int s = 0; s < clock->n; s++)
+        if (clock->newest[s] != INT64_MIN)
+            mark(&c->src[s], floor_div(clock->newest[s], step));
+    return 0;
 }
 
 int sdd__collection_gap(const sdd__collection *c, const sdd__clock *clock, sdd_input_kind kind,

@@ -69,6 +69,11 @@ int sdd__collection_seen(sdd__collection *c, int source, sdd_input_kind kind, in
  * the silences that begin or end. How many sources had a gap in the slot. */
 int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t slot, int step);
 
+/* After a restart, the sources of a clock a checkpoint gave back: each
+ * sent in its watermark's slot (so one still silent is seen to be). -1 when
+ * out of memory. */
+int sdd__collection_restore(sdd__collection *c, const sdd__clock *clock, int step);
+
 /* 1 when `router`'s `kind` input had a gap in `slot`: a closed slot of the
  * last 64 in which it sent nothing, having sent before. 0 when it sent, when
  * the slot is not closed or too old to know, or for an input that is not

@@ -201,6 +201,11 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         sdd_engine_free(e);
         return NULL;
     }
+    if (sdd__collection_restore(&e->collection, &e->clock, e->slots.step) < 0) {
+        sdd__fail(err, SDD_E_NOMEM, "out of memory");
+        sdd_engine_free(e);
+        return NULL;
+    }
     /* continuing from a state that did not keep the clock (checkpoint.c):
      * the time its closed slots say had come */
     if (e->slots.next_close != INT64_MIN && e->clock.now == INT64_MIN)

@@ -7,7 +7,9 @@
  * ten minutes gets no relevant state (the same fall of traffic, real, gets
  * one), the counters and the log hook say silent and back; a disruption on
  * its second router still alarms; records ten minutes late alarm nobody;
- * what pmacct writes when a BMP session ends alarms nobody either. */
+ * what pmacct writes when a BMP session ends alarms nobody either; a
+ * restart in a silence keeps it one. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +178,7 @@ static void test_restart_knows_the_sources(void **state)
     sdd__collection_init(&c);
     assert_int_equal(sdd__clock_import_source(&clock, &k1, S0 * 60), 0);
     assert_int_equal(sdd__clock_import_source(&clock, &k2, S0 * 60), 0);
+    assert_int_equal(sdd__collection_restore(&c, &clock, 60), 0);
     see(&clock, &c, SDD_INPUT_FLOW, R2, S0 + 1, 0);
     assert_int_equal(sdd__collection_close(&c, &clock, S0 + 1, 60), 1);
     assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &k1.router, S0 + 1), 1);
@@ -327,6 +330,62 @@ static void test_late_data_no_alarm(void **state)
     sdd_engine_free(e);
 }
 
+/* Every file of a test's directory, and the directory. */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *f;
+    char path[300];
+
+    while (d && (f = readdir(d)))
+        if (f->d_name[0] != '.') {
+            snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* A restart (from the checkpoint of minute 75) while R1 is silent: the
+ * engine after it knows R1 from the clock the checkpoint kept, and its
+ * silence goes on being no alarm. */
+static void test_silence_across_a_restart(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sdd-test-collection-XXXXXX", state_path[96], hist_path[96];
+    sdd_error err = {0};
+    run r = {0};
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(state_path, sizeof(state_path), "%s/state", dir);
+    snprintf(hist_path, sizeof(hist_path), "%s/history.db", dir);
+    const char *const stored[] = {"data_delay", "0", "time_delta_hours", "1", "volume_length_minutes", "5",
+                                  "state_file", state_path, "history_file", hist_path, NULL};
+    sdd_engine *e = sdd_test_engine_of(stored, two_routers, count, &r);
+    for (int m = 0; m < 75; m++) {
+        if (m < 70)
+            flows(e, R1, RD1, T0 + m * 60, 900000);
+        flows(e, R2, RD2, T0 + m * 60 + 30, 100000);
+    }
+    assert_int_equal(counter(e, "exporters_silent"), 1);
+    if (sdd_engine_sync(e, &err) < 0)
+        fail_msg("%s", err.msg);
+    sdd_engine_free(e);
+    e = sdd_test_engine_of(stored, two_routers, count, &r);
+    for (int m = 75; m < 100; m++) {
+        if (m >= 80)
+            flows(e, R1, RD1, T0 + m * 60, 900000);
+        flows(e, R2, RD2, T0 + m * 60 + 30, 100000);
+    }
+    sdd_engine_finish(e);
+    assert_int_equal(counter(e, "collection_silences_flow"), 1);
+    assert_int_equal(counter(e, "exporters_silent"), 0);
+    assert_int_equal(r.notifications, 0);
+    sdd_engine_free(e);
+    remove_dir(dir);
+}
+
 /* What pmacct writes when R2's BMP session ends (its Termination message,
  * then the "delete" entries of its RIB clean-up, one per route) is the
  * collection's: read, ignored, no withdrawal and no alarm. */
@@ -366,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_silent_exporter_no_alarm),
         cmocka_unit_test(test_disruption_on_the_other_router),
         cmocka_unit_test(test_late_data_no_alarm),
+        cmocka_unit_test(test_silence_across_a_restart),
         cmocka_unit_test(test_bmp_session_end_no_alarm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
