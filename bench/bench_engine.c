@@ -16,7 +16,8 @@
  *     history stays in memory here: its msync depends on the disk). With
  *     SLOTS above the state's rows (22 with the defaults) every row holds
  *     sums, as in a running engine.
- * Usage: bench_engine [SERVICES] [FLOWS_PER_SLOT] [SLOTS]
+ * Usage: bench_engine [SERVICES] [FLOWS_PER_SLOT] [SLOTS] [THREADS]
+ * (THREADS: detect_threads, 0 the machine's cores; default 1)
  * Wall-clock timing lives here, never in tests. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -163,6 +164,8 @@ int main(int argc, char **argv)
     int services = argc > 1 ? atoi(argv[1]) : 100000;
     int per_slot = argc > 2 ? atoi(argv[2]) : 1000000;
     int slots = argc > 3 ? atoi(argv[3]) : 5;
+    const char *threads = argc > 4 ? argv[4] : "1";
+    char max[16];
     sdd_config *cfg = sdd_config_new();
     sdd_error err;
     char *inv = write_inventory(services);
@@ -172,6 +175,12 @@ int main(int argc, char **argv)
     double ingest = 0, cycle = 0, cycle_cpu = 0;
 
     sdd_config_set(cfg, "data_delay", NULL, "0", &err);
+    snprintf(max, sizeof(max), "%d", services);
+    if (sdd_config_set(cfg, "max_services", NULL, max, &err) < 0 ||
+        sdd_config_set(cfg, "detect_threads", NULL, threads, &err) < 0) {
+        fprintf(stderr, "bench_engine: %s\n", err.msg);
+        return 1;
+    }
     sdd_config_set(cfg, "inventory_file", NULL, inv, &err);
     close(mkstemp(state));
     unlink(state);                  /* a first start: the engine must not read it */
@@ -225,6 +234,7 @@ int main(int argc, char **argv)
     sdd_engine_counters(e, keep, &bytes);
     printf("services                     %d\n", services);
     printf("flow aggregates per slot     %d\n", per_slot);
+    printf("detect_threads               %s\n", threads);
     printf("ingest                       %.1f million flows/s (one core)\n",
            (double)per_slot * (slots - 1) / ingest / 1e6);
     printf("history filled               %.1f s (%" PRId64 " slots a service)\n", filled,

@@ -201,6 +201,7 @@ static const sdd_setting settings[] = {
     SDD_SETTING_INT(sdd_config, max_services, 1, 10000000),
     SDD_SETTING_INT(sdd_config, max_global_routes, 0, 100000000),
     SDD_SETTING_INT(sdd_config, max_terminations_per_service, 1, 1000000),
+    SDD_SETTING_INT(sdd_config, detect_threads, 0, 256),
     SDD_SETTING_TEXT(sdd_config, strategy),
     SDD_SETTING_TEXT(sdd_config, history_file),
     SDD_SETTING_TEXT(sdd_config, inventory_file),

@@ -81,6 +81,7 @@ struct sdd_config {
     int max_services;                   /* services kept at most, loaded and learned */
     int max_terminations_per_service;
     int max_global_routes;              /* routes of global peers kept at most (carriers.h) */
+    int detect_threads;                 /* a detection cycle's threads; 0: the machine's cores */
     char strategy[SDD_VALUE_MAX];
     char history_file[SDD_PATH_MAX];    /* "" keeps history in memory */
     char inventory_file[SDD_PATH_MAX];

@@ -195,6 +195,7 @@ sdd_engine *sdd_engine_new(const sdd_config *cfg, sdd_error *err)
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
     sdd__services_init(&e->services, e->slots.n_rows, &e->cfg);
     sdd__carriers_init(&e->carriers, (uint64_t)cfg->max_global_routes);
+    e->workers = sdd__workers_new(cfg->detect_threads);
     if (!e->hist || sdd__holidays_parse(cfg->holidays, &e->holidays, &e->n_holidays, err) < 0 || check_state_dir(cfg->state_file, err) < 0 ||
         (cfg->inventory_file[0] && load_inventory(e, cfg->inventory_file, err) < 0) ||
         sdd__checkpoint_load(e, err) < 0) {
@@ -217,6 +218,8 @@ void sdd_engine_free(sdd_engine *e)
 {
     if (!e)
         return;
+    sdd__workers_free(e->workers);
+    free(e->verdicts);
     sdd__services_free(&e->services);
     sdd__carriers_free(&e->carriers);
     sdd__slots_free(&e->slots);
@@ -258,7 +261,7 @@ static sdd__service_state *state_of(sdd_engine *e, int svc)
     return sdd__services_get(&e->services, svc, e->inv, &e->cfg, e->hist);
 }
 
-static void run_detection(sdd_engine *e, int svc, int64_t slot, int flow_gap);
+static void close_services(sdd_engine *e, int64_t slot, int gaps);
 static void on_event(sdd_engine *e, int svc, const sdd_event *x);
 static void on_withdraw(sdd_engine *e, int svc, const sdd__service_state *st, int64_t t);
 
@@ -291,17 +294,21 @@ static int flow_gap(const sdd_engine *e, int svc, int64_t slot)
 /* A slot of a service whose flows are incomplete into history: its events
  * (BMP, interfaces) are whole; its flow series stay "no data", so that a
  * lost exporter is neither judged as lost traffic nor the baseline of later
- * weeks. Records that come late for it are added then (account). */
-static void write_events_only(sdd_engine *e, const sdd__service_state *st, int64_t slot)
+ * weeks. Records that come late for it are added then (account). How many
+ * writes history refused. */
+static int write_events_only(const sdd_engine *e, const sdd__service_state *st, int64_t slot)
 {
+    int refused = 0;
+
     for (int m = SDD_M_BMP_UPDATES; m <= SDD_M_IFACE_DOWN; m++)
-        sdd__slot_write_metric(&e->slots, e->hist, st->hist, st->rows, slot, m);
+        refused -= sdd__slot_try_metric(&e->slots, e->hist, st->hist, st->rows, slot, m);
+    return refused;
 }
 
 /* Moves the slot's sums into history (a slot in which the engine got no
- * record at all stays "no data": the input was away, not the traffic), then
- * runs detection on every service. A service one of whose exporters had a
- * gap in the slot is judged on its events only. */
+ * record at all stays "no data": the input was away, not the traffic) and
+ * runs detection on every service (close_services). A service one of whose
+ * exporters had a gap in the slot is judged on its events only. */
 static void close_slot(sdd_engine *e, int64_t slot)
 {
     sdd__slots *sl = &e->slots;
@@ -314,19 +321,8 @@ static void close_slot(sdd_engine *e, int64_t slot)
         state_of(e, count - 1);
     sl->row_closed_empty[row] = !had_data;
     if (had_data)
-        for (int i = 0; i < e->services.n; i++) {
-            const sdd__service_state *st = &e->services.st[i];
-            if (gaps && flow_gap(e, i, slot))
-                write_events_only(e, st, slot);
-            else
-                sdd__slot_write(sl, e->hist, st->hist, st->rows, slot);
-            sdd__services_revise(&e->services, i, sdd__inventory_service(e->inv, i), &e->cfg, e->hist, slot,
-                                 e->cfg.time_step_seconds);
-        }
+        close_services(e, slot, gaps);
     e->counters[C_SLOTS_CLOSED]++;
-    if (had_data && slot > sl->first_slot)
-        for (int i = 0; i < e->services.n; i++)
-            run_detection(e, i, slot, gaps && flow_gap(e, i, slot));
     clear_row(e, slot - sl->n_late);
 }
 
@@ -849,33 +845,52 @@ static int tracked_capacities(const sdd_service *s, double *capacity, int *termi
     return k;
 }
 
-/* A new revision of the service's relevant state, to the caller as its
- * notification (a closed state is kept by the lifecycle for resume_minutes). */
-static void publish(sdd_engine *e, sdd__service_state *st, const sdd_lifecycle_ctx *lc)
-{
-    sdd_notification n;
-    char *json = NULL;
+/* What judging a service gave, kept until it is published in service
+ * order: a new revision of its relevant state (with its notification when
+ * there is a callback), or a disruption left out in a change window. */
+typedef enum verdict_kind { V_NONE, V_REVISED, V_IN_CHANGE_WINDOW } verdict_kind;
 
-    if (e->notify) {
-        json = sdd__notification_json(&st->rs, lc);
-        if (json) {
+typedef struct sdd__verdict {
+    verdict_kind kind;
+    char *json;                         /* of a revision, NULL without a callback or memory */
+    int64_t slot_end;
+    int refused_writes;                 /* history writes of the closed slot refused */
+    int flow_gap;                       /* judged on its events only (flow_gap) */
+} sdd__verdict;
+
+/* A verdict to the caller and the counters, then forgotten: only ever on
+ * the engine's own thread, so the callback is never called concurrently. */
+static void publish(sdd_engine *e, int svc, sdd__verdict *v)
+{
+    const sdd__service_state *st = &e->services.st[svc];
+    sdd_notification n;
+
+    e->slots.write_errors += (uint64_t)v->refused_writes;
+    if (v->flow_gap)
+        e->counters[C_NOT_JUDGED_GAP]++;
+    if (v->kind == V_IN_CHANGE_WINDOW)
+        e->counters[C_IN_CHANGE_WINDOW]++;
+    if (v->kind == V_REVISED) {
+        if (e->notify && v->json) {
             n.id = st->rs.id;
-            n.vpn_id = lc->service->vpn_id;
+            n.vpn_id = sdd__inventory_service(e->inv, svc)->vpn_id;
             n.revision = st->rs.revision;
-            n.slot_end = lc->slot_end;
-            n.json = json;
+            n.slot_end = v->slot_end;
+            n.json = v->json;
             e->notify(e->notify_ctx, &n);
         }
+        e->counters[v->json || !e->notify ? C_NOTIFICATIONS : C_NOTIFICATIONS_FAILED]++;
     }
-    e->counters[json || !e->notify ? C_NOTIFICATIONS : C_NOTIFICATIONS_FAILED]++;
-    free(json);
+    free(v->json);
+    memset(v, 0, sizeof(*v));
 }
 
 /* Judges one service at one slot: with every detector of the strategy when
  * the slot has closed, or with those of events only when an event was just
  * read (the slot still open: such a judgement opens or revises a relevant
- * state, never closes it). */
-static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
+ * state, never closes it). Touches the service's own state only, and reads
+ * the engine: the services of a cycle are judged on several threads. */
+static void assess(sdd_engine *e, int svc, int64_t slot, int events_only, sdd__verdict *v)
 {
     sdd__service_state *st = &e->services.st[svc];
     const sdd_service *s = sdd__inventory_service(e->inv, svc);
@@ -908,7 +923,7 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
     if (st->profile->v[SDD_P_CHANGE_WINDOW_SUPPRESS] != 0 && !sdd__lifecycle_is_open(&st->rs, st->profile) &&
         concern >= st->profile->v[SDD_P_CONCERN_THRESHOLD] &&
         sdd__change_window_of(s, start, start + 1, (int64_t)(st->profile->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60))) {
-        e->counters[C_IN_CHANGE_WINDOW]++;
+        v->kind = V_IN_CHANGE_WINDOW;
         return;
     }
     sdd_lifecycle_ctx lc = {
@@ -920,18 +935,89 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
     };
     sdd_change change = events_only ? sdd__lifecycle_event(&st->rs, &lc, concern, sym, n)
                                     : sdd__lifecycle_step(&st->rs, &lc, concern, sym, n);
-    if (change != SDD_CHANGE_NONE)
-        publish(e, st, &lc);
+    if (change == SDD_CHANGE_NONE)
+        return;
+    v->kind = V_REVISED;
+    v->json = e->notify ? sdd__notification_json(&st->rs, &lc) : NULL;
+    v->slot_end = lc.slot_end;
 }
 
-/* A closed slot judged; with a gap in the service's flows, on its events
- * only: that opens or revises a relevant state, never closes one, so a
- * disruption followed before the gap is not ended by it. */
-static void run_detection(sdd_engine *e, int svc, int64_t slot, int flow_gap)
+/* An event's judgement, published at once. */
+static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
 {
-    if (flow_gap)
-        e->counters[C_NOT_JUDGED_GAP]++;
-    judge(e, svc, slot, flow_gap);
+    sdd__verdict v = {V_NONE, NULL, 0, 0, 0};
+
+    assess(e, svc, slot, events_only, &v);
+    publish(e, svc, &v);
+}
+
+/* One service's part of closing a slot: its sums into history, its profile
+ * revised, its detectors run (the first slot, partial, is not judged). With
+ * a gap in the service's flows (gaps: the slot has one somewhere), on its
+ * events only: that opens or revises a relevant state, never closes one,
+ * so a disruption followed before the gap is not ended by it. */
+static void close_service(sdd_engine *e, int svc, int64_t slot, int gaps, sdd__verdict *v)
+{
+    sdd__service_state *st = &e->services.st[svc];
+    int gap = gaps && flow_gap(e, svc, slot);
+
+    v->refused_writes = gap ? write_events_only(e, st, slot)
+                            : sdd__slot_write_row(&e->slots, e->hist, st->hist, st->rows, slot);
+    sdd__services_revise(&e->services, svc, sdd__inventory_service(e->inv, svc), &e->cfg, e->hist, slot,
+                         e->cfg.time_step_seconds);
+    if (slot > e->slots.first_slot) {
+        v->flow_gap = gap;
+        assess(e, svc, slot, gap, v);
+    }
+}
+
+typedef struct closing {
+    sdd_engine *e;
+    int64_t slot;
+    int gaps;
+} closing;
+
+static void close_some(void *ctx, int first, int last)
+{
+    const closing *c = ctx;
+
+    for (int i = first; i < last; i++)
+        close_service(c->e, i, c->slot, c->gaps, &c->e->verdicts[i]);
+}
+
+/* Every service's part, spread over the detection threads, then the
+ * verdicts published in service order: the same notifications in the same
+ * order whatever the number of threads. What the services share in history
+ * (its header, the undo log) is done first, here (sdd__history_prepare);
+ * the rest of a service's writes touch its own block. Without memory for
+ * the verdicts, one service after the other on this thread. */
+static void close_services(sdd_engine *e, int64_t slot, int gaps)
+{
+    closing c = {e, slot, gaps};
+    int n = e->services.n;
+
+    if (n > e->n_verdicts) {
+        sdd__verdict *grown = realloc(e->verdicts, (size_t)n * sizeof(*grown));
+        if (grown) {
+            memset(grown + e->n_verdicts, 0, (size_t)(n - e->n_verdicts) * sizeof(*grown));
+            e->verdicts = grown;
+            e->n_verdicts = n;
+        }
+    }
+    if (n > e->n_verdicts) {
+        for (int i = 0; i < n; i++) {
+            sdd__verdict v = {V_NONE, NULL, 0, 0, 0};
+            close_service(e, i, slot, gaps, &v);
+            publish(e, i, &v);
+        }
+        return;
+    }
+    if (e->workers)
+        for (int i = 0; i < n; i++)
+            sdd__history_prepare(e->hist, e->services.st[i].hist, slot);
+    sdd__workers_run(e->workers, n, close_some, &c);
+    for (int i = 0; i < n; i++)
+        publish(e, i, &e->verdicts[i]);
 }
 
 /* A storm of withdrawals is judged as it grows, before its slot closes: when

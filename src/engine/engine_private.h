@@ -18,6 +18,7 @@
 #include "engine/resolve.h"
 #include "engine/services.h"
 #include "engine/slots.h"
+#include "engine/workers.h"
 #include "parse/input.h"
 
 #include <sys/types.h>
@@ -68,6 +69,9 @@ struct sdd_engine {
     sdd__resolver resolver;             /* mappings of the per-record path */
     sdd__mapping *handles;              /* sdd_engine_flow_handle's */
     uint32_t n_handles, cap_handles;
+    sdd__workers *workers;              /* detect_threads; NULL: the calling thread alone */
+    struct sdd__verdict *verdicts;      /* per service, of the slot being closed (engine.c) */
+    int n_verdicts;
 };
 
 /* engine.c, for reload.c: a deep copy of src into dst (its profiles are

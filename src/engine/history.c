@@ -1219,6 +1219,18 @@ static int store(sdd_history *h, int32_t entity, int tier, uint16_t series, int6
     return 0;
 }
 
+void sdd__history_prepare(sdd_history *h, int32_t entity, int64_t slot)
+{
+    const struct entity_head *e;
+
+    if (!entity_ok(h, entity) || !slot_ok(slot))
+        return;
+    mark_dirty(h);
+    e = head_of(h, entity);
+    if (!e->has_data || slot > e->newest)
+        keep_before_advance(h, entity, slot);   /* the advance's own call then finds it done */
+}
+
 int sdd__history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
                     double value)
 {

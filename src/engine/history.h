@@ -10,7 +10,9 @@
  * slot_seconds), by event time. The store lives in a memory-mapped file so
  * that it survives restarts, or in anonymous memory. How values are encoded,
  * what the file looks like and what survives a crash are described at the top
- * of history.c. Not thread-safe: one writer, no concurrent readers.
+ * of history.c. Not thread-safe: one writer, no concurrent readers; except
+ * that after sdd__history_prepare, the writes of one slot into different
+ * entities, and reads of those entities, may run on one thread each.
  */
 #ifndef SDD_HISTORY_H
 #define SDD_HISTORY_H
@@ -104,6 +106,13 @@ const char *sdd__history_key(const sdd_history *h, int32_t entity);
  * an argument is out of range. tier: 0 long, 1 short. */
 int sdd__history_add(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,
                     double value);
+/* What the first write of `slot` into the entity does to the store as a
+ * whole, done beforehand: the file marked as being written and, once a
+ * checkpoint has begun the undo log, what the entity's advance to `slot`
+ * will overwrite kept in the log. The writes of that slot then touch the
+ * entity's own block alone (and read the rest), so that those of different
+ * entities may run on different threads at once. */
+void sdd__history_prepare(sdd_history *h, int32_t entity, int64_t slot);
 /* Makes `value` the slot's value, whatever it held: a slot written again
  * whole. The same rules and return as sdd__history_add otherwise. */
 int sdd__history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t slot,

@@ -13,6 +13,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/history.c src/engine/history.h \
 	src/engine/profile.c src/engine/profile.h \
 	src/engine/undo.c src/engine/undo.h \
+	src/engine/workers.c src/engine/workers.h \
 	src/engine/inventory.c src/engine/inventory.h \
 	src/engine/resolve.c src/engine/resolve.h \
 	src/engine/metrics.h \

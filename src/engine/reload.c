@@ -24,6 +24,7 @@ static const sdd_fixed_setting fixed[] = {
     {"allowed_lateness", "the open slots are laid out with it"},
     {"source_idle_seconds", "the clock and sddd's Kafka merge are set up with it"},
     {"history_file", "the history store is open; a new one would start without the history"},
+    {"detect_threads", "the detection threads were started with it"},
     {"state_file", "the engine continued from this state and checkpoints into it"},
     {NULL, NULL},
 };

@@ -53,23 +53,35 @@ int sdd__slots_empty(const sdd__slots *s)
     return 1;
 }
 
-void sdd__slot_write_metric(sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot,
-                            int metric)
+int sdd__slot_try_metric(const sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot,
+                         int metric)
 {
     int tier = metric < SDD_M_LONG_COUNT ? 0 : 1;
     int series = tier ? metric - SDD_M_LONG_COUNT : metric;
     double value = rows[(size_t)sdd__slot_row(s, slot) * SDD_M_COUNT + (size_t)metric];
 
-    if (sdd__history_set(h, entity, tier, (uint16_t)series, slot, value) < 0)
+    return sdd__history_set(h, entity, tier, (uint16_t)series, slot, value);
+}
+
+void sdd__slot_write_metric(sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot,
+                            int metric)
+{
+    if (sdd__slot_try_metric(s, h, entity, rows, slot, metric) < 0)
         s->write_errors++;
+}
+
+int sdd__slot_write_row(const sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot)
+{
+    const double *m = rows + (size_t)sdd__slot_row(s, slot) * SDD_M_COUNT;
+    int all = !s->row_closed_empty[sdd__slot_row(s, slot)], refused = 0;
+
+    for (int i = 0; i < SDD_M_COUNT; i++)
+        if (all || m[i] != 0)
+            refused -= sdd__slot_try_metric(s, h, entity, rows, slot, i);
+    return refused;
 }
 
 void sdd__slot_write(sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot)
 {
-    const double *m = rows + (size_t)sdd__slot_row(s, slot) * SDD_M_COUNT;
-    int all = !s->row_closed_empty[sdd__slot_row(s, slot)];
-
-    for (int i = 0; i < SDD_M_COUNT; i++)
-        if (all || m[i] != 0)
-            sdd__slot_write_metric(s, h, entity, rows, slot, i);
+    s->write_errors += (uint64_t)sdd__slot_write_row(s, h, entity, rows, slot);
 }

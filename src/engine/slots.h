@@ -46,12 +46,19 @@ double *sdd__slot_sums(const sdd__slots *s, double *rows, int64_t slot);
 /* 1 when no row holds a record. */
 int sdd__slots_empty(const sdd__slots *s);
 
-/* One metric of a slot into a history entity, as its whole value. */
+/* One metric of a slot into a history entity, as its whole value; a write
+ * history refuses is counted in s (write_errors), or with the try variant
+ * only returned (-1) for the caller to count. */
 void sdd__slot_write_metric(sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot,
                             int metric);
+int sdd__slot_try_metric(const sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot,
+                         int metric);
 /* A closed slot's row into history: every metric of a slot that closed with
  * records (zero is data), only what late records brought to one that closed
  * empty. */
 void sdd__slot_write(sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot);
+/* The same, counting nothing in s: how many writes history refused. What
+ * the detection threads call, each for services of its own. */
+int sdd__slot_write_row(const sdd__slots *s, sdd_history *h, int32_t entity, const double *rows, int64_t slot);
 
 #endif
