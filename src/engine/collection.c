@@ -81,6 +81,12 @@ static int sent_in(const sdd__collection_source *x, int64_t slot)
            (x->seen & bit(slot));
 }
 
+/* 1 when `slot` is one of the last 64 closed, whose gaps are known. */
+static int judged_recently(const sdd__collection *c, int64_t slot)
+{
+    return c->last_closed != INT64_MIN && slot <= c->last_closed && c->last_closed - slot < SDD_COLLECTION_SLOTS;
+}
+
 int sdd__collection_seen(sdd__collection *c, int source, sdd_input_kind kind, int64_t slot, int closed)
 {
     sdd__collection_source *x;
@@ -91,7 +97,7 @@ int sdd__collection_seen(sdd__collection *c, int source, sdd_input_kind kind, in
         return -1;
     x = &c->src[source];
     /* a gap slot filled after it closed: the source was late, not lost */
-    if (closed && c->last_closed - slot < SDD_COLLECTION_SLOTS && (x->gap & bit(slot)) && !sent_in(x, slot))
+    if (closed && judged_recently(c, slot) && (x->gap & bit(slot)) && !sent_in(x, slot))
         c->late_slots[kind]++;
     mark(x, slot);
     return 0;
@@ -171,8 +177,7 @@ int sdd__collection_gap(const sdd__collection *c, const sdd__clock *clock, sdd_i
 {
     int s;
 
-    if (!continuous(kind) || c->last_closed == INT64_MIN || slot > c->last_closed ||
-        c->last_closed - slot >= SDD_COLLECTION_SLOTS)
+    if (!continuous(kind) || !judged_recently(c, slot))
         return 0;
     s = sdd__clock_find(clock, kind, router);
     return s >= 0 && s < c->n && (c->src[s].gap & bit(slot)) != 0;
