@@ -210,7 +210,6 @@ struct kept {
 
 uint16_t sdd__history_encode(double value)
 {
-    int exp2;
     uint32_t raw;
 
     if (!(value > 0))
@@ -220,11 +219,15 @@ uint16_t sdd__history_encode(double value)
     if (value < 1024) {
         raw = (uint32_t)floor(value + 0.5);
     } else {
-        /* value = f * 2^exp2 with f in [0.5, 1): the step is 2^(exp2 - 11). */
-        frexp(value, &exp2);
-        int e = exp2 - 10;
-        uint32_t q = (uint32_t)floor(ldexp(value, -(e - 1)) + 0.5);   /* 1024 .. 2048 */
-        raw = (uint32_t)(e - 1) * 1024u + q;   /* q == 2048 carries into the next exponent */
+        /* value = 1.mant * 2^(b - 1023), b its biased exponent: the code's
+         * step is 2^(b - 1033), so q = round(value / step) is 1024 plus the
+         * top 10 bits of the mantissa, plus the next bit (half rounds up),
+         * read from the bits rather than with frexp and ldexp. */
+        uint64_t bits;
+        memcpy(&bits, &value, sizeof(bits));
+        uint32_t b = (uint32_t)(bits >> 52), mant = (uint32_t)(bits >> 41) & 2047u;
+        uint32_t q = 1024 + (mant >> 1) + (mant & 1);                   /* 1024 .. 2048 */
+        raw = (b - 1033) * 1024u + q;   /* q == 2048 carries into the next exponent */
     }
     return (uint16_t)(raw + 1);   /* at most 0xffff: value < SDD_HISTORY_VALUE_MAX */
 }
@@ -1377,12 +1380,14 @@ int sdd__history_read_baseline(const sdd_history *h, int32_t entity, uint16_t se
     if (series >= h->shape.coarse_series || h->shape.coarse_slots == 0 || old <= 0)
         return read_tier(h, entity, 0, series, first, n, out);
     old = old < n ? old : n;
+    int64_t c = floor_div(first, f), at = first - c * f;   /* where the first slot is in its coarse slot */
     while (done < old) {
-        int64_t c0 = floor_div(first + done, f), c1 = floor_div(first + old - 1, f);
-        int m = c1 - c0 + 1 < 64 ? (int)(c1 - c0 + 1) : 64;
-        read_tier(h, entity, 2, series, c0, m, coarse);
-        for (; done < old && floor_div(first + done, f) < c0 + m; done++)
-            present += !isnan(out[done] = coarse[floor_div(first + done, f) - c0]);
+        int64_t span = (at + old - done + f - 1) / f;        /* coarse slots the rest is in */
+        int m = span < 64 ? (int)span : 64;
+        read_tier(h, entity, 2, series, c, m, coarse);
+        for (int k = 0; k < m; k++, c++, at = 0)
+            for (; at < f && done < old; at++, done++)
+                present += !isnan(out[done] = coarse[k]);
     }
     return present + (n > old ? read_tier(h, entity, 0, series, first + old, n - (int)old, out + old) : 0);
 }
