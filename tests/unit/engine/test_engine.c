@@ -522,6 +522,34 @@ static void remove_stores(const char *dir, int and_dir)
         rmdir(dir);
 }
 
+/* Two runs said the same, byte for byte. */
+static void assert_same_notifications(const sink *a, const sink *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (int i = 0; i < b->n; i++)
+        assert_string_equal(a->json[i], b->json[i]);
+}
+
+typedef void (*feed_fn)(sdd_engine *e, int from, int to);
+
+/* Slots [0, end) fed to an engine that syncs its state at slot `at`, then
+ * to a second engine going on from that state; their notifications into
+ * out. */
+static void run_with_restart(const char *const *settings, const char *inv, feed_fn feed, int at, int end, sink *out)
+{
+    sdd_error err = {0};
+
+    for (int part = 0; part < 2; part++) {
+        sdd_engine *e = engine_with_inventory(settings, inv, out);
+        feed(e, part ? at : 0, part ? end : at);
+        if (part)
+            sdd_engine_finish(e);
+        if (sdd_engine_sync(e, &err) < 0)
+            fail_msg("%s", err.msg);
+        sdd_engine_free(e);
+    }
+}
+
 /* The peer-down run cut in two by a restart, while the peer is down (minute
  * 5) and after it came back but before the relevant state closed (minute
  * 7): the second engine, started from the state and history the first
@@ -543,19 +571,9 @@ static void test_restart_continues(void **state)
     run_peer_down(&whole);
     assert_true(whole.n >= 1);          /* nothing compared to nothing proves nothing */
     for (int c = 0; c < 2; c++) {
-        for (int part = 0; part < 2; part++) {
-            sdd_engine *e = engine_with(settings, &cut);
-            feed_peer_down(e, part ? cuts[c] : 0, part ? 12 : cuts[c]);
-            if (part)
-                sdd_engine_finish(e);
-            if (sdd_engine_sync(e, &err) < 0)
-                fail_msg("%s", err.msg);
-            sdd_engine_free(e);
-        }
+        run_with_restart(settings, inventory, feed_peer_down, cuts[c], 12, &cut);
         remove_stores(dir, 0);
-        assert_int_equal(cut.n, whole.n);
-        for (int i = 0; i < whole.n; i++)
-            assert_string_equal(cut.json[i], whole.json[i]);
+        assert_same_notifications(&cut, &whole);
         sink_free(&cut);
     }
     sink_free(&whole);
@@ -634,9 +652,7 @@ static void crash_between_checkpoints(int crash, int end)
     feed_drop(e, 40, end);
     sdd_engine_finish(e);
     sdd_engine_free(e);
-    assert_int_equal(cut.n, whole.n);
-    for (int i = 0; i < whole.n; i++)
-        assert_string_equal(cut.json[i], whole.json[i]);
+    assert_same_notifications(&cut, &whole);
     sink_free(&whole);
     sink_free(&cut);
     remove_stores(dir, 1);
@@ -709,9 +725,7 @@ static void test_restart_two_routers(void **state)
     late_cut += counter(e, "late_added");
     sdd_engine_free(e);
     assert_int_equal(late_cut, late);   /* ROUTER's slots were not closed before it had filled them */
-    assert_int_equal(cut.n, whole.n);
-    for (int i = 0; i < whole.n; i++)
-        assert_string_equal(cut.json[i], whole.json[i]);
+    assert_same_notifications(&cut, &whole);
     sink_free(&whole);
     sink_free(&cut);
     remove_stores(dir, 1);
@@ -920,6 +934,11 @@ static void feed_reflectors(sdd_engine *e, int redundant, int withdrawn, int fro
     }
 }
 
+static void feed_redundant_reflectors(sdd_engine *e, int from, int to)
+{
+    feed_reflectors(e, 1, 0, from, to);
+}
+
 static const char *const reflector_settings[] = {"data_delay", "0", "close_after_slots", "2", NULL};
 
 static sdd_engine *reflector_run(sink *out, int redundant, int withdrawn)
@@ -1020,7 +1039,6 @@ static void test_restart_keeps_reflectors(void **state)
     (void)state;
     char dir[] = "/tmp/sdd-test-reflectors-XXXXXX", state_path[64], hist_path[64];
     sink whole = {{0}, 0}, cut = {{0}, 0};
-    sdd_error err = {0};
     const int cuts[] = {2, 4, 6};
 
     assert_non_null(mkdtemp(dir));
@@ -1031,19 +1049,9 @@ static void test_restart_keeps_reflectors(void **state)
     sdd_engine_free(reflector_run(&whole, 1, 0));
     assert_cut_off(&whole, OTHER_RR, 5, 2);
     for (int c = 0; c < 3; c++) {
-        for (int part = 0; part < 2; part++) {
-            sdd_engine *e = engine_with_inventory(settings, two_customers, &cut);
-            feed_reflectors(e, 1, 0, part ? cuts[c] : 0, part ? 12 : cuts[c]);
-            if (part)
-                sdd_engine_finish(e);
-            if (sdd_engine_sync(e, &err) < 0)
-                fail_msg("%s", err.msg);
-            sdd_engine_free(e);
-        }
+        run_with_restart(settings, two_customers, feed_redundant_reflectors, cuts[c], 12, &cut);
         remove_stores(dir, 0);
-        assert_int_equal(cut.n, whole.n);
-        for (int i = 0; i < whole.n; i++)
-            assert_string_equal(cut.json[i], whole.json[i]);
+        assert_same_notifications(&cut, &whole);
         sink_free(&cut);
     }
     sink_free(&whole);
