@@ -402,20 +402,36 @@ int sdd_engine_advance(sdd_engine *e, int64_t now)
 
 /* Adds one record's contribution to a service's slot, open or within
  * allowed_lateness; a late one goes on into history at once. */
+/* The slot of time t and its row: records come a slot at a time, so the
+ * last one's is kept and the divisions are made once a slot. */
+static int64_t slot_at(sdd_engine *e, int64_t t, int *row)
+{
+    const sdd__slots *sl = &e->slots;
+
+    if ((uint64_t)t - (uint64_t)e->memo_start >= (uint64_t)sl->step) {
+        e->memo_slot = sdd__slot_of(sl, t);
+        e->memo_start = e->memo_slot * sl->step;
+        e->memo_row = sdd__slot_row(sl, e->memo_slot);
+    }
+    *row = e->memo_row;
+    return e->memo_slot;
+}
+
 static void account(sdd_engine *e, sdd__service_state *st, int64_t t, const int *metric, const double *value, int n)
 {
     sdd__slots *sl = &e->slots;
-    int64_t slot = sdd__slot_of(sl, t);
+    int row;
+    int64_t slot = slot_at(e, t, &row);
     double *m;
 
     if ((sl->next_close - slot) * sl->step > sl->allowed_lateness) {
         e->counters[C_LATE_DROPPED]++;
         return;
     }
-    m = sdd__slot_sums(sl, st->rows, slot);
+    m = st->rows + (size_t)row * SDD_M_COUNT;
     for (int i = 0; i < n; i++)
         m[metric[i]] += value[i];
-    sl->row_records[sdd__slot_row(sl, slot)]++;
+    sl->row_records[row]++;
     if (slot >= sl->next_close)
         return;
     for (int i = 0; i < n; i++)
@@ -530,11 +546,42 @@ int sdd_engine_flow_handle(sdd_engine *e, const sdd_flow *key, sdd_flow_handle *
     return 0;
 }
 
+/* What the aggregate `ahead` places later will touch is asked of memory
+ * now, in three steps as each address becomes known: its handle, then its
+ * service's state, then the row its sums go to. The services are many and
+ * each record's are cold; this way their misses overlap. */
+#define AHEAD 8
+
+static void prefetch(sdd_engine *e, const sdd_flow_agg *a, size_t i, size_t n)
+{
+    const sdd__mapping *m;
+    int row;
+
+    if (i + AHEAD < n && a[i + AHEAD].handle < e->n_handles)
+        __builtin_prefetch(&e->handles[a[i + AHEAD].handle]);
+    if (i + AHEAD / 2 < n && a[i + AHEAD / 2].handle < e->n_handles) {
+        m = &e->handles[a[i + AHEAD / 2].handle];
+        if (m->svc >= 0 && m->svc < e->services.n)
+            __builtin_prefetch(&e->services.st[m->svc]);
+    }
+    if (i + 2 < n && a[i + 2].handle < e->n_handles) {
+        m = &e->handles[a[i + 2].handle];
+        if (m->svc >= 0 && m->svc < e->services.n && e->services.st[m->svc].rows) {
+            const double *sums;
+            slot_at(e, a[i + 2].time, &row);
+            sums = e->services.st[m->svc].rows + (size_t)row * SDD_M_COUNT;
+            __builtin_prefetch(&sums[SDD_M_TCP_BYTES], 1);
+            __builtin_prefetch(&sums[SDD_M_TCP_SYN_FLOWS], 1);
+        }
+    }
+}
+
 void sdd_engine_add_flows(sdd_engine *e, const sdd_flow_agg *a, size_t n)
 {
     if (refused(e, !a && n))
         return;
     for (size_t i = 0; i < n; i++) {
+        prefetch(e, a, i, n);
         if (refused(e, a[i].handle >= e->n_handles))
             continue;
         add_flow_of(e, &e->handles[a[i].handle], &a[i]);

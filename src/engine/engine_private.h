@@ -72,6 +72,8 @@ struct sdd_engine {
     sdd__workers *workers;              /* detect_threads; NULL: the calling thread alone */
     struct sdd__verdict *verdicts;      /* per service, of the slot being closed (engine.c) */
     int n_verdicts;
+    int64_t memo_start, memo_slot;      /* the slot last accounted to, from its first second */
+    int memo_row;                       /* and its row (calloc: slot 0 from second 0, row 0) */
 };
 
 /* engine.c, for reload.c: a deep copy of src into dst (its profiles are

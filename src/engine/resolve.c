@@ -6,8 +6,9 @@
 #include "engine/metrics.h"
 #include "engine/resolve.h"
 
-/* Slots: the services rounded up to a power of two, within these (128
- * bytes a slot: at most 32 MiB). */
+/* Slots: twice the services rounded up to a power of two, within these
+ * (128 bytes a slot: at most 32 MiB), in pairs: a key may be in either
+ * slot of its pair. */
 #define CACHE_MIN 1024
 #define CACHE_MAX ((size_t)1 << 18)
 
@@ -111,15 +112,20 @@ sdd__mapping *sdd__resolver_slot(sdd__resolver *r, const sdd_inventory *inv, con
 {
     sdd__mapping *m;
 
-    size_t services = (size_t)sdd__inventory_count(inv);
+    size_t want = 2 * (size_t)sdd__inventory_count(inv), i;
 
-    if ((!r->slot || (services > r->mask + 1 && r->mask + 1 < CACHE_MAX)) && grow(r, services) < 0)
+    if ((!r->slot || (want > r->mask + 1 && r->mask + 1 < CACHE_MAX)) && grow(r, want) < 0)
         return NULL;
-    m = &r->slot[key_hash(f) & r->mask];
-    if (m->version == 0 || !same_key(&m->key, f)) {
-        sdd__flow_key_of(f, &m->key);
-        m->version = 0;
+    i = key_hash(f) & r->mask;
+    for (int k = 0; k < 2; k++) {
+        m = &r->slot[i ^ (size_t)k];
+        if (m->version != 0 && same_key(&m->key, f))
+            return m;
     }
+    /* a free slot of the pair, else the second one's key goes */
+    m = r->slot[i].version == 0 ? &r->slot[i] : &r->slot[i ^ 1];
+    sdd__flow_key_of(f, &m->key);
+    m->version = 0;
     return m;
 }
 
