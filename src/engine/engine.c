@@ -546,33 +546,38 @@ int sdd_engine_flow_handle(sdd_engine *e, const sdd_flow *key, sdd_flow_handle *
     return 0;
 }
 
-/* What the aggregate `ahead` places later will touch is asked of memory
- * now, in three steps as each address becomes known: its handle, then its
- * service's state, then the row its sums go to. The services are many and
- * each record's are cold; this way their misses overlap. */
-#define AHEAD 8
+/* What the aggregates some places later will touch is asked of memory
+ * now, in three steps as each address becomes known: the handle of the
+ * one AHEAD on, the service state of the one 2 * AHEAD / 3 on, the row of
+ * the one AHEAD / 3 on. The services are many and each record's lines are
+ * cold; this way the misses of several records overlap. */
+#define AHEAD 12
+
+static const sdd__mapping *handle_at(const sdd_engine *e, const sdd_flow_agg *a, size_t i, size_t n)
+{
+    return i < n && a[i].handle < e->n_handles ? &e->handles[a[i].handle] : NULL;
+}
+
+static int known_service(const sdd_engine *e, const sdd__mapping *m)
+{
+    return m && m->svc >= 0 && m->svc < e->services.n;
+}
 
 static void prefetch(sdd_engine *e, const sdd_flow_agg *a, size_t i, size_t n)
 {
-    const sdd__mapping *m;
+    const sdd__mapping *m = handle_at(e, a, i + AHEAD, n);
     int row;
 
-    if (i + AHEAD < n && a[i + AHEAD].handle < e->n_handles)
-        __builtin_prefetch(&e->handles[a[i + AHEAD].handle]);
-    if (i + AHEAD / 2 < n && a[i + AHEAD / 2].handle < e->n_handles) {
-        m = &e->handles[a[i + AHEAD / 2].handle];
-        if (m->svc >= 0 && m->svc < e->services.n)
-            __builtin_prefetch(&e->services.st[m->svc]);
-    }
-    if (i + 2 < n && a[i + 2].handle < e->n_handles) {
-        m = &e->handles[a[i + 2].handle];
-        if (m->svc >= 0 && m->svc < e->services.n && e->services.st[m->svc].rows) {
-            const double *sums;
-            slot_at(e, a[i + 2].time, &row);
-            sums = e->services.st[m->svc].rows + (size_t)row * SDD_M_COUNT;
-            __builtin_prefetch(&sums[SDD_M_TCP_BYTES], 1);
-            __builtin_prefetch(&sums[SDD_M_TCP_SYN_FLOWS], 1);
-        }
+    if (m)
+        __builtin_prefetch(m);
+    if (known_service(e, m = handle_at(e, a, i + 2 * AHEAD / 3, n)))
+        __builtin_prefetch(&e->services.st[m->svc].rows);
+    if (known_service(e, m = handle_at(e, a, i + AHEAD / 3, n)) && e->services.st[m->svc].rows) {
+        const double *sums;
+        slot_at(e, a[i + AHEAD / 3].time, &row);
+        sums = e->services.st[m->svc].rows + (size_t)row * SDD_M_COUNT;
+        __builtin_prefetch(&sums[SDD_M_TCP_BYTES], 1);
+        __builtin_prefetch(&sums[SDD_M_TCP_SYN_FLOWS], 1);
     }
 }
 

@@ -27,13 +27,15 @@ typedef struct sdd__flow_key {
     char vrf_name[SDD_NAME_MAX];
 } sdd__flow_key;
 
+/* What a record reads first (the version, the answer) and the router
+ * (the clock's key) share the first cache line. */
 typedef struct sdd__mapping {
-    sdd__flow_key key;
     uint64_t version;                   /* inventory version it holds for; 0: to be made */
     int32_t svc;                        /* -1: unmapped (made again each time: mapping counts refusals) */
     int32_t term;
     int8_t if_in, if_out;               /* the service's tracked interface of iface_in, iface_out; -1 none */
     sdd_unmapped why;
+    sdd__flow_key key;
 } sdd__mapping;
 
 /* The per-record path's cache: direct-mapped, grown with the inventory. */
