@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_state.c: fuzz target of the engine's state file (the checkpoint,
- * engine/checkpoint.c). The input is the state_file of an engine with the
- * configuration of fuzz.h, which sdd_engine_new reads back; a state it
- * accepts is then written again (sdd_engine_sync, over the input's file)
- * and the engine finishes, closing every slot the state left open. */
+ * engine/checkpoint.c: the binary format of state_bin.c, and the JSON of
+ * versions 2 and 3 in state_json.c; the seed corpus has both). The input is
+ * the state_file of an engine with the configuration of fuzz.h, which
+ * sdd_engine_new reads back; a state it accepts is then written again
+ * (sdd_engine_sync, over the input's file) and the engine finishes,
+ * closing every slot the state left open. */
 #include <stdlib.h>
 
 #include "sdd/sdd.h"
