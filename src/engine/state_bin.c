@@ -150,7 +150,8 @@ static void put_text(bw *w, const char *s)
     size_t len = s ? strlen(s) : 0;
 
     put_u32(w, s ? (uint32_t)len : NO_TEXT);
-    put(w, s, len);
+    if (s)
+        put(w, s, len);
 }
 
 static void put_addr(bw *w, const sdd_addr *a)
