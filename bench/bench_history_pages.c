@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         long before = dirty_kb(hist);
         minute(e, services, m);
         double pages = (double)(dirty_kb(hist) - before) / 4 / services;
-        printf("  minute %d: %.2f\n", m, pages);
+        printf("  minute %d: %.2f (the mapping's dirty bytes after the sync: %ld KiB)\n", m, pages, before);
         sum += pages;
     }
     printf("mean: %.2f pages (%.1f KiB) per service per minute\n", sum / minutes, 4 * sum / minutes);
