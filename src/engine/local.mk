@@ -18,7 +18,8 @@ libsdd_core_la_SOURCES += \
 	src/engine/resolve.c src/engine/resolve.h \
 	src/engine/metrics.h \
 	src/engine/reload.c \
-	src/engine/replay.c
+	src/engine/replay.c \
+	src/engine/inflater.c src/engine/inflater.h
 
 CMOCKA_TESTS += tests/unit/engine/test_config tests/unit/engine/test_engine tests/unit/engine/test_history \
 	tests/unit/engine/test_clock

@@ -2,27 +2,27 @@
 /* replay.c: runs an engine over recorded pmacct JSON files.
  *
  * Each file is read a line at a time (zlib reads plain and gzip'ed files
- * alike, linereader.c cuts the lines) and the three inputs are merged by
+ * alike, on a thread of its own: inflater.h; linereader.c cuts the lines)
+ * and the three inputs are merged by
  * event time, flows first on a tie, so that the engine sees one time-ordered
  * stream whatever the files' sizes: memory stays constant and the output
  * depends only on the files. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "util/error.h"
 #include "engine/engine.h"
+#include "engine/inflater.h"
 #include "util/linereader.h"
 
 typedef struct reader {
-    gzFile gz;
+    sdd__inflater *in;
     const char *path;
     sdd_input_kind kind;
     sdd_linereader *lines;
-    int at_end;                         /* gzread has nothing more */
+    int at_end;                         /* the file has nothing more */
     const char *line;
     int pending;                        /* rec holds the next record */
     sdd_record rec;
@@ -41,11 +41,11 @@ static long read_line(reader *r)
         if (r->at_end)
             return -1;
         char *space = sdd__linereader_space(r->lines, &avail);
-        int n = space ? gzread(r->gz, space, avail > INT_MAX ? INT_MAX : (unsigned)avail) : -1;
-        if (n <= 0)
+        size_t n = space ? sdd__inflater_read(r->in, space, avail) : 0;
+        if (n == 0)
             r->at_end = 1;              /* a read error is reported by close_reader */
         else
-            sdd__linereader_commit(r->lines, (size_t)n);
+            sdd__linereader_commit(r->lines, n);
     }
 }
 
@@ -70,27 +70,23 @@ static int open_reader(reader *r, const char *path, sdd_input_kind kind, sdd_err
     r->path = path;
     if (!path)
         return 0;
-    r->gz = gzopen(path, "rb");
+    r->in = sdd__inflater_open(path);
     r->lines = sdd__linereader_new(SDD_LINE_MAX);
-    if (!r->gz || !r->lines) {
-        sdd__fail(err, SDD_E_NOMEM, "%s: %s", path, r->gz ? "out of memory" : strerror(errno));
+    if (!r->in || !r->lines) {
+        sdd__fail(err, SDD_E_NOMEM, "%s: %s", path, r->in ? "out of memory" : strerror(errno));
         return -1;
     }
-    gzbuffer(r->gz, 256 * 1024);
     return 0;
 }
 
 static int close_reader(reader *r, sdd_error *err)
 {
-    int errnum = Z_OK, rc = 0;
+    char why[128];
+    int rc = 0;
 
-    if (r->gz) {
-        const char *msg = gzerror(r->gz, &errnum);
-        if (errnum != Z_OK && errnum != Z_BUF_ERROR) {
-            sdd__fail(err, SDD_E_IO, "%s: %s", r->path, msg);
-            rc = -1;
-        }
-        gzclose(r->gz);
+    if (r->in && sdd__inflater_close(r->in, why, sizeof(why)) < 0) {
+        sdd__fail(err, SDD_E_IO, "%s: %s", r->path, why);
+        rc = -1;
     }
     sdd__linereader_free(r->lines);
     return rc;
@@ -107,7 +103,7 @@ int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const c
     for (; opened < 3 && rc == 0; opened++)
         rc = open_reader(&in[opened], paths[opened], (sdd_input_kind)opened, err);
     for (int i = 0; rc == 0 && i < 3; i++)
-        if (in[i].gz)
+        if (in[i].in)
             next_record(e, &in[i]);
     while (rc == 0) {
         reader *first = NULL;
