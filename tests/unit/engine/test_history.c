@@ -619,6 +619,50 @@ static void test_coarse_fold(void **state)
     sdd__history_close(h);
 }
 
+/* A window read in one call gives, slot by slot, what sdd__history_get
+ * (each tier) and sdd__history_get_baseline give, NAN where they have no
+ * data, and counts the slots with data: windows before, across and after
+ * each ring, the open slots' exact sums, a slot without data, a gap. */
+static void test_window_reads(void **state)
+{
+    sdd_history *h = open_ok(NULL, &coarse_shape);
+    int32_t e = sdd__history_entity(h, "a", NULL);
+    double out[24], v;
+
+    (void)state;
+    write_plain(h, e, 0, 30, 13, 0);
+    write_plain(h, e, 33, 34, 31, 0.25);    /* 31 and 32: no data */
+    assert_int_equal(sdd__history_set(h, e, 0, 1, 34, 123456.7), 0);   /* exact in an open slot only */
+    assert_int_equal(sdd__history_set(h, e, 0, 1, 31, 98765.4), 0);    /* the oldest open slot */
+    assert_int_equal(sdd__history_set(h, e, 1, 0, 33, 7), 0);
+    for (int tier = 0; tier < 3; tier++)
+        for (uint16_t series = 0; series < 3; series++)
+            for (int64_t first = -4; first < 40; first++)
+                for (int n = 1; n <= 24; n++) {
+                    int present = sdd__history_read(h, e, tier, series, first, n, out), want = 0;
+                    for (int i = 0; i < n; i++) {
+                        v = get(h, e, tier, series, first + i);
+                        assert_true(isnan(v) ? isnan(out[i]) : out[i] == v);
+                        want += !isnan(v);
+                    }
+                    assert_int_equal(present, want);
+                    if (tier)
+                        continue;
+                    present = sdd__history_read_baseline(h, e, series, first, n, out), want = 0;
+                    for (int i = 0; i < n; i++) {
+                        int got = sdd__history_get_baseline(h, e, series, first + i, &v);
+                        assert_true(got ? out[i] == v : isnan(out[i]));
+                        want += got;
+                    }
+                    assert_int_equal(present, want);
+                }
+    assert_true(sdd__history_read(h, e, 0, 1, 30, 5, out) == 2 && out[1] == 98765.4 && out[4] == 123456.7);
+    assert_int_equal(sdd__history_read(h, e, 3, 0, 30, 2, out), 0);    /* no such tier */
+    assert_true(isnan(out[0]) && isnan(out[1]));
+    assert_int_equal(sdd__history_read(h, 1, 0, 0, 30, 2, out), 0);    /* no such entity */
+    sdd__history_close(h);
+}
+
 /* Rewound and written again (as a restart from a checkpoint does), a
  * coarse slot folded before keeps its value, even when the slots it came
  * from are written otherwise; the next ones fold as they leave. */
@@ -971,6 +1015,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_older_version_refused, setup, teardown),
         cmocka_unit_test(test_coarse_fold),
         cmocka_unit_test(test_coarse_folds_once),
+        cmocka_unit_test(test_window_reads),
         cmocka_unit_test_setup_teardown(test_coarse_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_header_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_header_falls_back, setup, teardown),
