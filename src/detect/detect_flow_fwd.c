@@ -12,7 +12,15 @@
  * decides instead (score >= the model's threshold) and is the strength. A
  * slot without dropped bytes is never a symptom, and a slot without data is
  * not judged. The symptom carries the semantics of the reason that dropped
- * the most bytes (ties: the lower code). */
+ * the most bytes (ties: the lower code).
+ *
+ * A service of several sites is judged per site first (engine/sites.h): a
+ * site whose dropped bytes are over dropped_bytes_threshold and whose share
+ * of its own bytes dropped is drop_share_threshold above its usual share is
+ * a symptom naming that site, so drops at one site of several are not
+ * diluted by the others' traffic. When a site is found, the service's own
+ * judgement, of the same bytes, is not reported beside it. A site keeps no
+ * split by reason: its symptom carries the service's dominant reason. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,11 +116,39 @@ static double dropped_share(const sdd_detect_input *in, double dropped)
     return total > 0 ? dropped / total : 0;
 }
 
+/* The strength of `dropped` bytes against dropped_bytes_threshold. */
+static double threshold_strength(double dropped, double threshold)
+{
+    return threshold > 0 ? sdd__ratio_strength(dropped / threshold) : 1.0;
+}
+
+/* The sites dropping in the slot, each a symptom naming it. */
+static int site_drops(const sdd_detect_input *in, const sdd_drop_slot *s, double total, sdd_symptom *out, int max)
+{
+    double threshold = in->profile->v[SDD_P_DROPPED_BYTES_THRESHOLD];
+    int n = 0;
+    char by[64];
+
+    for (int i = 0; i < in->n_sites && n < max; i++) {
+        const sdd_site_input *site = &in->sites[i];
+        double dropped = site->sums[SDD_SM_DROP_BYTES];
+        if (dropped <= threshold ||
+            !sdd__site_dropping(site->usual, site->sums, in->profile->v[SDD_P_DROP_SHARE_THRESHOLD]))
+            continue;
+        snprintf(by, sizeof(by), "site %d dropped %.0f bytes, %.0f%% of its own", site->termination, dropped,
+                 100 * sdd__site_drop_share(site->sums));
+        describe(in, s, total, threshold_strength(dropped, threshold), by, &out[n]);
+        out[n++].termination = site->termination;
+    }
+    return n;
+}
+
 int sdd__flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model, sdd_symptom *out, int max)
 {
     double threshold = in->profile->v[SDD_P_DROPPED_BYTES_THRESHOLD], total = 0, strength;
     sdd_drop_slot s;
     char by[64];
+    int n;
 
     if (max < 1 || !read_slot(in, &s))
         return 0;
@@ -120,6 +156,8 @@ int sdd__flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model
         total += s.bytes[i];
     if (total <= 0)
         return 0;
+    if ((n = site_drops(in, &s, total, out, max)) > 0)
+        return n;
     if (model) {
         strength = sdd__drop_model_score(model, &s);
         if (strength < sdd__drop_model_threshold(model))
@@ -128,7 +166,7 @@ int sdd__flow_fwd_detect(const sdd_detect_input *in, const sdd_drop_model *model
     } else {
         if (total <= threshold || dropped_share(in, total) < in->profile->v[SDD_P_DROP_SHARE_THRESHOLD])
             return 0;
-        strength = threshold > 0 ? sdd__ratio_strength(total / threshold) : 1.0;
+        strength = threshold_strength(total, threshold);
         snprintf(by, sizeof(by), "threshold %.0f", threshold);
     }
     describe(in, &s, total, strength, by, out);

@@ -13,7 +13,18 @@
  * after a restart: missing data is not missing traffic), or when one of the
  * two days is a holiday and the other is not; with none left, no
  * comparison is made. The newest week is read at one-minute slots, older
- * ones as kept, 15-minute means (engine/history.h). */
+ * ones as kept, 15-minute means (engine/history.h).
+ *
+ * A service of several sites is judged per site too (site_sum, naming the
+ * site): a site that carries less than SDD_SITE_FALL_FRACTION of what its
+ * usual share of the service says, its other sites read in the same slot
+ * (engine/sites.h), has lost its traffic while they have not: one site of
+ * three going silent is a dip of its service too small to see. A fall whose
+ * first slot (or the one before) brought route changes at the site is the
+ * traffic moving by routing, not a silent loss, and is not reported; a fall
+ * of every site is the service's, judged above. One symptom for the site's
+ * TCP and UDP bytes, weighed as both of the service's (tcp_sum_weight +
+ * udp_sum_weight), from the fall's first slot. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +106,35 @@ static int compare(const sdd_detect_input *in, const volume_kind *k, sdd_symptom
     return 1;
 }
 
+/* A site that fell while its service's other sites did not. */
+static int site_fall(const sdd_detect_input *in, const sdd_site_input *site, sdd_symptom *out)
+{
+    const sdd_profile *p = in->profile;
+    double expected = sdd__site_expected(site->usual, site->others, in->step);
+    double now = site->sums[SDD_SM_BYTES], fall;
+
+    /* the engine judged the fall as it closed the slot (engine/sites.c) */
+    if (site->usual->fell == INT64_MIN || site->usual->moved || expected <= 0)
+        return 0;
+    fall = 1 - now / expected;
+    memset(out, 0, sizeof(*out));
+    out->detector = "site_sum";
+    out->strength = fall;
+    out->weight = p->v[SDD_P_TCP_SUM_WEIGHT] + p->v[SDD_P_UDP_SUM_WEIGHT];
+    out->plane = SDD_PLANE_FORWARDING;
+    out->action = "Missing";
+    out->reason = "Drop";
+    out->trigger = "Outside Monitored Domain";
+    out->pattern = SDD_PATTERN_DROP;
+    out->start = site->usual->fell * in->step;
+    out->end = (in->slot + 1) * in->step;
+    out->termination = site->termination;
+    snprintf(out->description, sizeof(out->description),
+             "site %d: %.0f TCP and UDP bytes, %.0f expected from its usual %.1f%% of the service (-%.0f%%)",
+             site->termination, now, expected, 100 * site->usual->share, 100 * fall);
+    return 1;
+}
+
 /* volume_length_minutes time_delta_hours back, and the pattern window
  * centred there whose median caps it; as far again for each older week. */
 sdd_history_need sdd__history_traffic_volume(const sdd_profile *p, int step)
@@ -112,5 +152,7 @@ int sdd__detect_traffic_volume(const sdd_detect_input *in, sdd_symptom *out, int
 
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && n < max; i++)
         n += compare(in, &kinds[i], out + n);
+    for (int i = 0; i < in->n_sites && n < max; i++)
+        n += site_fall(in, &in->sites[i], out + n);
     return n;
 }

@@ -10,6 +10,7 @@
 #define SDD_DETECTOR_H
 
 #include "engine/config.h"
+#include "engine/sites.h"
 #include "sdd/sdd.h"
 
 typedef enum sdd_plane { SDD_PLANE_MANAGEMENT, SDD_PLANE_CONTROL, SDD_PLANE_FORWARDING } sdd_plane;
@@ -57,6 +58,14 @@ typedef struct sdd_symptom {
     char description[160];
 } sdd_symptom;
 
+/* One site of a service of several, in the judged slot (engine/sites.h). */
+typedef struct sdd_site_input {
+    int termination;                    /* index in the service */
+    const sdd_site *usual;              /* its usual shares, and its fall in progress */
+    const double *sums;                 /* its SDD_SM_COUNT sums of the slot */
+    double others;                      /* the TCP and UDP bytes of the service's other sites */
+} sdd_site_input;
+
 typedef struct sdd_detect_input {
     const sdd_profile *profile;
     int step;                           /* time_step_seconds */
@@ -75,6 +84,10 @@ typedef struct sdd_detect_input {
     int if_termination[4];              /* the termination each belongs to */
     int n_if;
     const struct sdd_drop_model *drop_model;    /* the profile's; NULL: dropped_bytes_threshold */
+    /* The service's sites when the slot was judged per site (a service of
+     * several sites whose exporters were all live); 0: none. */
+    sdd_site_input sites[SDD_SITES_TRACKED];
+    int n_sites;
 } sdd_detect_input;
 
 /* Helpers shared by detectors. */

@@ -273,8 +273,11 @@ static void clear_row(sdd_engine *e, int64_t slot)
     int row = sdd__slot_row(sl, slot);
 
     if (sl->row_records[row])
-        for (int i = 0; i < e->services.n; i++)
+        for (int i = 0; i < e->services.n; i++) {
             memset(sdd__slot_sums(sl, e->services.st[i].rows, slot), 0, SDD_M_COUNT * sizeof(double));
+            if (e->services.st[i].sites)
+                sdd__sites_clear_row(e->services.st[i].sites, row);
+        }
     sl->row_records[row] = 0;
     sl->row_closed_empty[row] = 0;
 }
@@ -417,6 +420,12 @@ static int64_t slot_at(sdd_engine *e, int64_t t, int *row)
     return e->memo_slot;
 }
 
+/* A slot that has left allowed_lateness: its row is another slot's. */
+static int too_late(const sdd__slots *sl, int64_t slot)
+{
+    return (sl->next_close - slot) * sl->step > sl->allowed_lateness;
+}
+
 static void account(sdd_engine *e, sdd__service_state *st, int64_t t, const int *metric, const double *value, int n)
 {
     sdd__slots *sl = &e->slots;
@@ -424,7 +433,7 @@ static void account(sdd_engine *e, sdd__service_state *st, int64_t t, const int 
     int64_t slot = slot_at(e, t, &row);
     double *m;
 
-    if ((sl->next_close - slot) * sl->step > sl->allowed_lateness) {
+    if (too_late(sl, slot)) {
         e->counters[C_LATE_DROPPED]++;
         return;
     }
@@ -437,6 +446,36 @@ static void account(sdd_engine *e, sdd__service_state *st, int64_t t, const int 
     for (int i = 0; i < n; i++)
         sdd__slot_write_metric(sl, e->hist, st->hist, st->rows, slot, metric[i]);
     e->counters[C_LATE_ADDED]++;
+}
+
+/* Adds one record's contribution (value of SDD_SM_* metric) to its site's
+ * slot: a termination among the first SDD_SITES_TRACKED of a service of
+ * several (n_terms). The sites' sums are made at the first such record. */
+static void account_site(sdd_engine *e, sdd__service_state *st, int n_terms, int term, int64_t t, int metric,
+                         double value)
+{
+    int row;
+    int64_t slot = slot_at(e, t, &row);
+
+    if (term < 0 || term >= SDD_SITES_TRACKED || n_terms < 2 || too_late(&e->slots, slot))
+        return;
+    if (!st->sites && !(st->sites = sdd__sites_new(e->slots.n_rows)))
+        return;                         /* out of memory: judged as a service of one site */
+    sdd__sites_sums(st->sites, row, term)[metric] += value;
+}
+
+/* A flow's forwarded bytes, or its drops, into its site's slot. */
+static void account_flow_site(sdd_engine *e, sdd__service_state *st, const sdd__mapping *map, const sdd_flow_agg *a)
+{
+    int n_terms = sdd__inventory_service(e->inv, map->svc)->n_terms;
+
+    if (SDD_FWD_STATUS(a->fwd_status) == SDD_FWD_STATUS_DROPPED) {
+        account_site(e, st, n_terms, map->term, a->time, SDD_SM_DROP_BYTES, (double)a->bytes);
+        account_site(e, st, n_terms, map->term, a->time, SDD_SM_DROP_PACKETS, (double)a->packets);
+    } else {
+        account_site(e, st, n_terms, map->term, a->time,
+                     a->ip_proto == 6 || a->ip_proto == 17 ? SDD_SM_BYTES : SDD_SM_OTHER_BYTES, (double)a->bytes);
+    }
 }
 
 /* ---- records ----------------------------------------------------------- */
@@ -500,6 +539,7 @@ static void add_flow_of(sdd_engine *e, sdd__mapping *m, const sdd_flow_agg *a)
         metric[n] = SDD_M_OTHER_FLOWS, value[n++] = flows;
     }
     account(e, st, a->time, metric, value, n);
+    account_flow_site(e, st, map, a);
 }
 
 void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
@@ -736,6 +776,11 @@ void sdd_engine_add_bmp(sdd_engine *e, const sdd_bmp_event *ev)
     if (!st)
         return;
     account(e, st, ev->time, &bmp_metric[ev->type], &one, 1);
+    if ((ev->type == SDD_BMP_UPDATE || ev->type == SDD_BMP_WITHDRAW) && ev->rd) {
+        const sdd_service *s = sdd__inventory_service(e->inv, svc);
+        account_site(e, st, s->n_terms, sdd__service_termination(s, &ev->router, ev->rd, NULL), ev->time,
+                     SDD_SM_ROUTES, 1);
+    }
     if (ev->type == SDD_BMP_WITHDRAW)
         on_withdraw(e, svc, st, ev->time);
     if (ev->type == SDD_BMP_PEER_UP || ev->type == SDD_BMP_PEER_DOWN)
@@ -937,6 +982,24 @@ static void publish(sdd_engine *e, int svc, sdd__verdict *v)
     memset(v, 0, sizeof(*v));
 }
 
+/* The service's sites in the slot, when the slot was judged per site. */
+static int site_inputs(const sdd_engine *e, const sdd__service_state *st, const sdd_service *s, int64_t slot,
+                       sdd_site_input *out)
+{
+    int n = s->n_terms < SDD_SITES_TRACKED ? s->n_terms : SDD_SITES_TRACKED;
+    int row = sdd__slot_row(&e->slots, slot);
+
+    if (!st->sites || st->sites->judged != slot)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        out[i].termination = i;
+        out[i].usual = &st->sites->site[i];
+        out[i].sums = sdd__sites_sums(st->sites, row, i);
+        out[i].others = sdd__sites_others(st->sites, row, n, i);
+    }
+    return n;
+}
+
 /* Judges one service at one slot: with every detector of the strategy when
  * the slot has closed, or with those of events only when an event was just
  * read (the slot still open: such a judgement opens or revises a relevant
@@ -966,6 +1029,7 @@ static void assess(sdd_engine *e, int svc, int64_t slot, int events_only, sdd__v
     in.events = events;
     in.n_if = tracked_capacities(s, in.if_capacity_bps, in.if_termination);
     in.drop_model = sdd__drop_models_find(e->drop_models, st->profile->drop_model);
+    in.n_sites = site_inputs(e, st, s, slot, in.sites);
     n = sdd__strategy_run(&e->strategy, &in, events_only, sym, SDD_SYMPTOMS_MAX);
     concern = sdd__concern_score(st->profile, sym, n);
     /* A planned change, with change_window_suppress, is no disruption: it
@@ -1003,6 +1067,17 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
     publish(e, svc, &v);
 }
 
+/* The slot's per-site judgement of a service of several sites (one whose
+ * exporters all sent flows in it: flow_gap). */
+static void close_sites(sdd_engine *e, sdd__service_state *st, const sdd_service *s, int64_t slot)
+{
+    int n = s->n_terms < SDD_SITES_TRACKED ? s->n_terms : SDD_SITES_TRACKED;
+
+    if (st->sites)
+        sdd__sites_close(st->sites, sdd__slot_row(&e->slots, slot), slot, n, e->slots.step,
+                         st->profile->v[SDD_P_DROP_SHARE_THRESHOLD]);
+}
+
 /* One service's part of closing a slot: its sums into history, its profile
  * revised, its detectors run (the first slot, partial, is not judged). With
  * a gap in the service's flows (gaps: the slot has one somewhere), on its
@@ -1015,6 +1090,8 @@ static void close_service(sdd_engine *e, int svc, int64_t slot, int gaps, sdd__v
 
     v->refused_writes = gap ? write_events_only(e, st, slot)
                             : sdd__slot_write_row(&e->slots, e->hist, st->hist, st->rows, slot);
+    if (!gap)
+        close_sites(e, st, sdd__inventory_service(e->inv, svc), slot);
     sdd__services_revise(&e->services, svc, sdd__inventory_service(e->inv, svc), &e->cfg, e->hist, slot,
                          e->cfg.time_step_seconds);
     if (slot > e->slots.first_slot) {

@@ -10,6 +10,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/services.c src/engine/services.h \
 	src/engine/carriers.c src/engine/carriers.h \
 	src/engine/slots.c src/engine/slots.h \
+	src/engine/sites.c src/engine/sites.h \
 	src/engine/history.c src/engine/history.h \
 	src/engine/profile.c src/engine/profile.h \
 	src/engine/undo.c src/engine/undo.h \
@@ -39,6 +40,10 @@ tests_unit_engine_test_collection_LDADD = $(TEST_LIBS)
 CMOCKA_TESTS += tests/unit/engine/test_carriers
 tests_unit_engine_test_carriers_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_carriers_LDADD = $(TEST_LIBS)
+
+CMOCKA_TESTS += tests/unit/engine/test_sites
+tests_unit_engine_test_sites_CFLAGS = $(TEST_CFLAGS)
+tests_unit_engine_test_sites_LDADD = $(TEST_LIBS)
 
 CMOCKA_TESTS += tests/unit/engine/test_inventory
 tests_unit_engine_test_inventory_CFLAGS = $(TEST_CFLAGS)

@@ -17,6 +17,7 @@ void sdd__services_free(sdd__services *sv)
 {
     for (int i = 0; i < sv->n; i++) {
         free(sv->st[i].rows);
+        sdd__sites_free(sv->st[i].sites);
         sdd__lifecycle_release(&sv->st[i].rs);
     }
     free(sv->st);

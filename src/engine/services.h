@@ -11,6 +11,7 @@
 #include "engine/history.h"
 #include "engine/inventory.h"
 #include "engine/profile.h"
+#include "engine/sites.h"
 #include "lifecycle/lifecycle.h"
 
 #define SDD_EVENTS_KEPT 32
@@ -19,6 +20,7 @@ typedef struct sdd__service_state {
     int32_t hist;                       /* history entity */
     const sdd_profile *profile;
     double *rows;                       /* n_rows rows of SDD_M_COUNT: slots' exact sums (slots.h) */
+    sdd__sites *sites;                  /* per-site sums and levels once a second site sent a flow; else NULL */
     sdd_event events[SDD_EVENTS_KEPT];  /* ring */
     int n_events, next_event;
     sdd_relevant_state rs;
