@@ -19,8 +19,12 @@
  *     history stays in memory here: its msync depends on the disk). With
  *     SLOTS above the state's rows (22 with the defaults) every row holds
  *     sums, as in a running engine.
- * Usage: bench_engine [SERVICES] [FLOWS_PER_SLOT] [SLOTS] [THREADS]
+ * Usage: bench_engine [SERVICES] [FLOWS_PER_SLOT] [SLOTS] [THREADS] [SITES]
  * (THREADS: detect_threads, 0 the machine's cores; default 1)
+ * SITES (1 or 2, default 1): terminations per service, on two routers, the
+ * flows of a service shared between them: with 2, every service keeps
+ * per-site sums and levels (engine/sites.h), which the steady RSS shows
+ * against a run with 1 (history bytes per service do not count them).
  * Wall-clock timing lives here, never in tests. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -100,17 +104,35 @@ static int checkpoint(sdd_engine *e, const char *state, int services, const char
     return 0;
 }
 
-/* An inventory of `n` services, one termination each on one of 50 routers. */
-static char *write_inventory(int n)
+/* The RD of a service's site: 0:64497:<service + 10000000 * site>. */
+static uint64_t rd_of(int svc, int site)
+{
+    return ((uint64_t)64497 << 32) | (uint64_t)(svc + 10000000 * site);
+}
+
+/* The router of a service's site, one of 50. */
+static void router_of(int svc, int site, char *addr, size_t size)
+{
+    snprintf(addr, size, "10.0.0.%d", (svc + 25 * site) % 50 + 1);
+}
+
+/* An inventory of `n` services, `sites` terminations each on one of 50 routers. */
+static char *write_inventory(int n, int sites)
 {
     char *path = strdup("/tmp/sdd-bench-inventory-XXXXXX");
     int fd = mkstemp(path);
     FILE *f = fdopen(fd, "w");
 
     fputs("{\"services\":[", f);
-    for (int i = 0; i < n; i++)
-        fprintf(f, "%s{\"vpn_id\":\"64497:%d\",\"terminations\":[{\"router\":\"10.0.0.%d\",\"rd\":\"0:64497:%d\"}]}",
-                i ? "," : "", i, i % 50 + 1, i);
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%s{\"vpn_id\":\"64497:%d\",\"terminations\":[", i ? "," : "", i);
+        for (int k = 0; k < sites; k++) {
+            char addr[32];
+            router_of(i, k, addr, sizeof(addr));
+            fprintf(f, "%s{\"router\":\"%s\",\"rd\":\"0:64497:%d\"}", k ? "," : "", addr, i + 10000000 * k);
+        }
+        fputs("]}", f);
+    }
     fputs("]}", f);
     fclose(f);
     return path;
@@ -194,10 +216,11 @@ int main(int argc, char **argv)
     int per_slot = argc > 2 ? atoi(argv[2]) : 1000000;
     int slots = argc > 3 ? atoi(argv[3]) : 5;
     const char *threads = argc > 4 ? argv[4] : "1";
+    int sites = argc > 5 && atoi(argv[5]) == 2 ? 2 : 1;
     char max[16];
     sdd_config *cfg = sdd_config_new();
     sdd_error err;
-    char *inv = write_inventory(services);
+    char *inv = write_inventory(services, sites);
     char state[64] = "/tmp/sdd-bench-state-XXXXXX";
     sdd_flow *flows = calloc((size_t)per_slot, sizeof(*flows));
     const int64_t t0 = 1767225600;  /* 2026-01-01 */
@@ -228,11 +251,11 @@ int main(int argc, char **argv)
     }
     double filled = now() - f;
     for (int i = 0; i < per_slot; i++) {
-        int svc = (int)((uint64_t)i * 2654435761u % (uint64_t)services);
+        int svc = (int)((uint64_t)i * 2654435761u % (uint64_t)services), site = sites > 1 ? (i >> 1) & 1 : 0;
         char addr[32];
-        snprintf(addr, sizeof(addr), "10.0.0.%d", svc % 50 + 1);
+        router_of(svc, site, addr, sizeof(addr));
         sdd_addr_parse(addr, &flows[i].router);
-        flows[i].rd = ((uint64_t)64497 << 32) | (uint64_t)svc;
+        flows[i].rd = rd_of(svc, site);
         flows[i].ip_proto = i % 3 ? 6 : 17;
         flows[i].tcp_flags = i % 7 ? 0x18 : 0x02;
         flows[i].bytes = 1500;
@@ -256,9 +279,12 @@ int main(int argc, char **argv)
         double b = now(), b_cpu = cpu();
         /* a record of the next slot from each of the 50 routers (the
          * engine's time is the oldest of theirs) closes this one: detection
-         * runs */
+         * runs. Each router's own: flows[0..49] need not cover them all. */
         for (int r = 0; r < 50 && r < per_slot; r++) {
             sdd_flow next = flows[r];
+            char addr[32];
+            router_of(r, 0, addr, sizeof(addr));   /* router r + 1 */
+            sdd_addr_parse(addr, &next.router);
             next.time = t0 + (s + 1) * 60;
             sdd_engine_add_flow(e, &next);
         }
@@ -272,7 +298,7 @@ int main(int argc, char **argv)
     }
     result bytes = {"history_bytes_per_service", 0};
     sdd_engine_counters(e, keep, &bytes);
-    printf("services                     %d\n", services);
+    printf("services                     %d, %d site%s each\n", services, sites, sites > 1 ? "s" : "");
     printf("flow aggregates per slot     %d\n", per_slot);
     printf("detect_threads               %s\n", threads);
     for (int batched = 0; batched < 2; batched++)
