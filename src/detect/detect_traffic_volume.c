@@ -43,22 +43,65 @@ static const volume_kind kinds[] = {
     {"tcp_sum", SDD_M_TCP_BYTES, SDD_P_TCP_SUM_PERCENT_THRESHOLD, SDD_P_TCP_SUM_WEIGHT},
 };
 
+/* The sum of n slots from v[at], in order, and whether all had data. */
+static double sum_of(const double *v, int at, int n, int *complete)
+{
+    double sum = 0;
+    int present = 0;
+
+    for (int i = at; i < at + n; i++)
+        if (!isnan(v[i])) {
+            sum += v[i];
+            present++;
+        }
+    *complete = present == n;
+    return sum;
+}
+
+/* The median of n slots from v[at] when all had data (n <= 1440); NAN
+ * otherwise, as sdd__window_median. */
+static double median_of(const double *v, int at, int n)
+{
+    double copy[1440];
+
+    if (n < 1 || n > 1440)
+        return NAN;
+    for (int i = 0; i < n; i++)
+        if (isnan(copy[i] = v[at + i]))
+            return NAN;
+    return sdd__median(copy, n);
+}
+
 /* The sum of the window `weeks` deltas back, capped by its pattern
- * window's median level; 0 when it has no usable data. */
+ * window's median level; 0 when it has no usable data. The two windows
+ * overlap (the sum's ends in the middle of the pattern's), so both come
+ * from one read of the span that covers them: the week-old and coarse
+ * slots are the ones that miss the cache. */
 static double week_sum(const sdd_detect_input *in, const volume_kind *k, int64_t first, int n, int weeks)
 {
     const sdd_profile *p = in->profile;
     int64_t back = weeks * (int64_t)(p->v[SDD_P_TIME_DELTA_HOURS] * 3600 / in->step);
     int pattern = (int)(p->v[SDD_P_PATTERN_LENGTH_MINUTES] * 60 / in->step);
+    int64_t from = first - back, mid = in->slot - back - pattern / 2;
+    int64_t lo = from < mid ? from : mid, hi = from + n > mid + pattern ? from + n : mid + pattern;
     int complete;
-    double then, level;
+    double then, level, v[2 * 1440];
 
     if (in->season != in->ref_season[weeks - 1])
         return 0;
-    then = sdd__window_sum(in, k->metric, first - back, n, &complete);
-    if (!complete)
-        return 0;
-    level = sdd__window_median(in, k->metric, in->slot - back - pattern / 2, pattern);
+    if (pattern < 1 || pattern > 1440 || hi - lo > 2 * 1440) {
+        /* no median to take, or windows too long to read as one */
+        then = sdd__window_sum(in, k->metric, from, n, &complete);
+        if (!complete)
+            return 0;
+        level = sdd__window_median(in, k->metric, mid, pattern);
+    } else {
+        in->series(in->ctx, k->metric, lo, (int)(hi - lo), v);
+        then = sum_of(v, (int)(from - lo), n, &complete);
+        if (!complete)
+            return 0;
+        level = median_of(v, (int)(mid - lo), pattern);
+    }
     return !isnan(level) && level * n < then ? level * n : then;
 }
 
