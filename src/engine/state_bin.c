@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* state_bin.c: the state file's binary format (version 4), written as a
+/* state_bin.c: the state file's binary format (version 6), written as a
  * stream through one small buffer, so that a checkpoint of 100,000 services
  * costs the bytes it writes and no document in memory.
  *
@@ -16,9 +16,13 @@
  * a bitmap of the sums that are not 0 and those sums, the relevant state and
  * its contributions), the carriers (since version 5; per peer outside any
  * VRF that carries services: router, peer, the services' vpn_ids, then each
- * route as its u64 fingerprint and u32 index in that list), then an empty
- * end section: a file without it was cut short. Version 4, the same without
- * the carriers, is read too. A text is a u32 length and its bytes (0xffffffff: none). Reading
+ * route as its u64 fingerprint and u32 index in that list), the sites
+ * (since version 6; per service of several sites that has them, sites.h:
+ * vpn_id, the slot last judged, SDD_SITES_TRACKED sites' levels and fall
+ * in progress, the rows that hold something as the services' are), then an
+ * empty end section: a file without it was cut short. Versions 5 (without
+ * the sites: they learn again) and 4 (without the carriers either) are read
+ * too. A text is a u32 length and its bytes (0xffffffff: none). Reading
  * checks every checksum first, then every value as checkpoint.c's readers
  * do (state_read.h). */
 #include <endian.h>
@@ -47,10 +51,11 @@
 
 #define VERSION_OLDEST 4
 #define VERSION_CARRIERS 5
+#define VERSION_SITES 6
 
 enum {
     TAG_ENGINE = 0x4e474e45, TAG_INVENTORY = 0x544e5649, TAG_SERVICES = 0x53435653, TAG_CARRIERS = 0x52524143,
-    TAG_END = 0x20444e45
+    TAG_SITES = 0x45544953,     TAG_END = 0x20444e45
 };
 
 static uint32_t le32(const unsigned char *p)
@@ -324,28 +329,33 @@ static void write_event(bw *w, const sdd_event *ev)
     put_text(w, ev->ifname);
 }
 
-/* The most bytes a service's rows take. */
-static size_t rows_room(const sdd_engine *e)
+/* A site's row holds this many sums (sites.h). */
+#define SITE_ROW_SUMS (SDD_SITES_TRACKED * SDD_SM_COUNT)
+
+/* The most bytes a service's rows take, of `width` sums each (SDD_M_COUNT,
+ * or SITE_ROW_SUMS for its sites: fewer). */
+static size_t rows_room(const sdd_engine *e, int width)
 {
-    return 4 + (size_t)e->slots.n_rows * (4 + 8 + 8 * SDD_M_COUNT);
+    return 4 + (size_t)e->slots.n_rows * (4 + 8 + 8 * (size_t)width);
 }
 
-/* The rows that hold something: how many, then each: the row, a bitmap of
- * its sums that are not 0, those sums. Straight into the buffer, which is
- * made to have room for all of them: this is most of a state's bytes. */
-static void write_rows(bw *w, const sdd_engine *e, const double *rows)
+/* The rows of `width` sums that hold something: how many, then each: the
+ * row, a bitmap of its sums that are not 0, those sums. Straight into the
+ * buffer, which is made to have room for all of them: this is most of a
+ * state's bytes. */
+static void write_rows(bw *w, const sdd_engine *e, const double *rows, int width)
 {
     unsigned char *count, *o;
     uint32_t used = 0;
 
-    room(w, rows_room(e));
+    room(w, rows_room(e, width));
     count = o = w->buf + w->n;
     o += 4;
     for (int r = 0; r < e->slots.n_rows; r++) {
-        const double *m = rows + (size_t)r * SDD_M_COUNT;
+        const double *m = rows + (size_t)r * (size_t)width;
         uint64_t mask = 0, v;
         uint32_t at;
-        for (int i = 0; i < SDD_M_COUNT; i++)
+        for (int i = 0; i < width; i++)
             mask |= (uint64_t)(m[i] != 0) << i;
         if (!mask)
             continue;
@@ -355,7 +365,7 @@ static void write_rows(bw *w, const sdd_engine *e, const double *rows)
         memcpy(o, &at, 4);
         memcpy(o + 4, &v, 8);
         o += 12;
-        for (int i = 0; i < SDD_M_COUNT; i++)
+        for (int i = 0; i < width; i++)
             if (m[i] != 0) {
                 memcpy(&v, &m[i], 8);
                 v = htole64(v);
@@ -419,7 +429,7 @@ static void write_service(bw *w, const sdd_engine *e, int i)
     put_u8(w, (unsigned)n);
     for (int k = 0; k < n; k++)
         write_event(w, &ordered[k]);
-    write_rows(w, e, st->rows);
+    write_rows(w, e, st->rows, SDD_M_COUNT);
     write_relevant_state(w, &st->rs);
 }
 
@@ -439,10 +449,41 @@ static void write_carrier(bw *w, const sdd_engine *e, const sdd__carrier *c)
         }
 }
 
+/* A service's per-site levels and sums (sites.h), once it has them. */
+static void write_sites(bw *w, const sdd_engine *e, int i)
+{
+    const sdd__sites *s = e->services.st[i].sites;
+
+    put_text(w, sdd__inventory_service(e->inv, i)->vpn_id);
+    put_i64(w, s->judged);
+    put_u8(w, SDD_SITES_TRACKED);
+    for (int k = 0; k < SDD_SITES_TRACKED; k++) {
+        const sdd_site *u = &s->site[k];
+        put_f64(w, u->share);
+        put_f64(w, u->drop_share);
+        put_u32(w, u->learned);
+        put_u8(w, u->moved);
+        put_i64(w, u->fell);
+    }
+    write_rows(w, e, s->rows, SITE_ROW_SUMS);
+}
+
+static void write_all_sites(bw *w, const sdd_engine *e)
+{
+    uint32_t n = 0;
+
+    for (int i = 0; i < e->services.n; i++)
+        n += e->services.st[i].sites != NULL;
+    put_u32(w, n);
+    for (int i = 0; i < e->services.n; i++)
+        if (e->services.st[i].sites)
+            write_sites(w, e, i);
+}
+
 int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *path, sdd__state_inventory *written,
                      sdd_error *err)
 {
-    size_t cap = rows_room(e) > BUFFER_SIZE ? rows_room(e) : BUFFER_SIZE;
+    size_t cap = rows_room(e, SDD_M_COUNT) > BUFFER_SIZE ? rows_room(e, SDD_M_COUNT) : BUFFER_SIZE;
     bw w = {fd, malloc(cap), cap, 0, 0, 0, 0, 0, 0};
     int rc = 0;
 
@@ -463,6 +504,9 @@ int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *
     for (int i = 0; i < e->carriers.n; i++)
         write_carrier(&w, e, &e->carriers.c[i]);
     section_end(&w, TAG_CARRIERS);
+    section_begin(&w, TAG_SITES);
+    write_all_sites(&w, e);
+    section_end(&w, TAG_SITES);
     section_begin(&w, TAG_END);
     section_end(&w, TAG_END);
     flush(&w);
@@ -698,28 +742,27 @@ static int read_event(br *b, sdd__service_state *st, int n_terms)
     return 0;
 }
 
-/* One row: a row of the state's, not given before, each of its sums finite
- * and above 0. */
-static int read_row(br *b, sdd__service_state *st, int n_terms)
+/* One row of `width` sums into rows: a row of the state's, not given
+ * before, each of its sums finite and above 0. */
+static int read_sums(br *b, double *rows, int width)
 {
     int n_rows = b->r->e->slots.n_rows;
     uint32_t at = get_u32(b);
     uint64_t mask = get_u64(b);
     double *m;
 
-    (void)n_terms;
     if (b->cut)
         return cut_short(b);
     if (at >= (uint32_t)n_rows)
         return sdd__rd_bad(b->r, NULL, "row %u is not one of the state's rows (0..%d)", at, n_rows - 1);
-    if (!mask || mask >> (SDD_M_COUNT - 1) >> 1)
+    if (!mask || mask >> (width - 1) >> 1)
         return sdd__rd_bad(b->r, NULL, "its bitmap %#llx names no sum or sums past the %d",
-                           (unsigned long long)mask, SDD_M_COUNT);
-    m = st->rows + (size_t)at * SDD_M_COUNT;
-    for (int i = 0; i < SDD_M_COUNT; i++)
+                           (unsigned long long)mask, width);
+    m = rows + (size_t)at * (size_t)width;
+    for (int i = 0; i < width; i++)
         if (m[i] != 0)
             return sdd__rd_bad(b->r, NULL, "row %u twice", at);
-    for (int i = 0; i < SDD_M_COUNT; i++) {
+    for (int i = 0; i < width; i++) {
         if (!(mask >> i & 1))
             continue;
         m[i] = get_f64(b);
@@ -729,6 +772,18 @@ static int read_row(br *b, sdd__service_state *st, int n_terms)
             return sdd__rd_bad(b->r, NULL, "sum %d is not a finite number > 0", i);
     }
     return 0;
+}
+
+static int read_row(br *b, sdd__service_state *st, int n_terms)
+{
+    (void)n_terms;
+    return read_sums(b, st->rows, SDD_M_COUNT);
+}
+
+static int read_site_row(br *b, sdd__service_state *st, int n_terms)
+{
+    (void)n_terms;
+    return read_sums(b, st->sites->rows, SITE_ROW_SUMS);
 }
 
 static int read_contribution(br *b, sdd_contribution *c, int n_terms)
@@ -943,19 +998,109 @@ static int read_carrier(br *b)
     return rc;
 }
 
-static int read_carriers(br *b)
+/* A section that is a count, then that many entries, each read by one()
+ * where messages say ("carriers[2]"), and nothing after them. */
+static int read_each(br *b, int (*one)(br *b))
 {
     uint32_t n = get_u32(b);
     int rc = b->cut ? cut_short(b) : 0;
 
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         size_t mark = sdd__rd_enter(b->r, "[%u]", i);
-        rc = read_carrier(b);
+        rc = one(b);
         sdd__rd_leave(b->r, mark);
     }
     if (rc == 0 && b->p != b->end)
         rc = sdd__rd_bad(b->r, NULL, "%td bytes past its values: damaged", b->end - b->p);
     return rc;
+}
+
+static int read_carriers(br *b)
+{
+    return read_each(b, read_carrier);
+}
+
+/* A share as sites.c learns it: a float mean of shares, 0..1 (a rounding
+ * over). */
+static int get_share(br *b, const char *key, float *out)
+{
+    double v = get_f64(b);
+
+    if (b->cut)
+        return cut_short(b);
+    if (!(v >= 0 && v <= 1.0 + 1e-6) || (double)(float)v != v)
+        return sdd__rd_bad(b->r, key, "%g is not a share (0..1, a float's)", v);
+    *out = (float)v;
+    return 0;
+}
+
+/* A slot's start, or INT64_MIN for none. */
+static int check_slot_or_none(br *b, const char *key, int64_t v)
+{
+    return v == INT64_MIN ? 0 : sdd__rd_range(b->r, key, v, -SDD_STATE_TIME_LIMIT, SDD_STATE_TIME_LIMIT);
+}
+
+/* One site's levels and fall in progress. */
+static int read_site(br *b, sdd_site *u)
+{
+    int64_t learned, moved;
+
+    if (get_share(b, "share", &u->share) < 0 || get_share(b, "drop_share", &u->drop_share) < 0)
+        return -1;
+    learned = get_u32(b);
+    moved = get_u8(b);
+    u->fell = get_i64(b);
+    if (b->cut)
+        return cut_short(b);
+    if (sdd__rd_range(b->r, "learned", learned, 0, SDD_SITE_LEARN_SLOTS) < 0 ||
+        sdd__rd_range(b->r, "moved", moved, 0, u->fell != INT64_MIN) < 0 || check_slot_or_none(b, "fell", u->fell) < 0)
+        return -1;
+    u->learned = (uint16_t)learned;
+    u->moved = (uint8_t)moved;
+    return 0;
+}
+
+/* A service's sites: one of several terminations, listed once. */
+static int read_sites(br *b)
+{
+    char vpn[SDD_RT_TEXT_MAX];
+    sdd_engine *e = b->r->e;
+    sdd__service_state *st;
+    int svc;
+    unsigned n;
+
+    if (get_text_into(b, "vpn_id", vpn, sizeof(vpn)) < 0)
+        return -1;
+    if ((svc = sdd__inventory_find(e->inv, vpn)) < 0)
+        return sdd__rd_bad(b->r, "vpn_id", "\"%s\" is not a service of the state's inventory", vpn);
+    if (sdd__inventory_service(e->inv, svc)->n_terms < 2)
+        return sdd__rd_bad(b->r, "vpn_id", "\"%s\" has one termination: no sites", vpn);
+    if (!(st = sdd__services_get(&e->services, svc, e->inv, &e->cfg, e->hist)))
+        return sdd__rd_bad(b->r, "vpn_id", "\"%s\" could not be given memory or history", vpn);
+    if (st->sites)
+        return sdd__rd_bad(b->r, "vpn_id", "\"%s\" is listed twice", vpn);
+    if (!(st->sites = sdd__sites_new(e->slots.n_rows)))
+        return sdd__fail(b->r->err, SDD_E_NOMEM, "%.300s: out of memory", b->r->file);
+    st->sites->judged = get_i64(b);
+    n = get_u8(b);
+    if (b->cut)
+        return cut_short(b);
+    if (check_slot_or_none(b, "judged", st->sites->judged) < 0 ||
+        sdd__rd_range(b->r, "sites", n, SDD_SITES_TRACKED, SDD_SITES_TRACKED) < 0)
+        return -1;
+    for (unsigned k = 0; k < n; k++) {
+        size_t mark = sdd__rd_enter(b->r, ".site[%u]", k);
+        int rc = read_site(b, &st->sites->site[k]);
+        sdd__rd_leave(b->r, mark);
+        if (rc < 0)
+            return -1;
+    }
+    return read_list(b, "rows", read_site_row, get_u32(b), (uint32_t)e->slots.n_rows, st, 0);
+}
+
+static int read_all_sites(br *b)
+{
+    return read_each(b, read_sites);
 }
 
 static int read_end(br *b)
@@ -975,6 +1120,7 @@ static const struct {
     {TAG_INVENTORY, "inventory", "inventory", read_inventory, VERSION_OLDEST},
     {TAG_SERVICES, "services", "", read_services, VERSION_OLDEST},      /* "services[3].rows[0]" */
     {TAG_CARRIERS, "carriers", "carriers", read_carriers, VERSION_CARRIERS},
+    {TAG_SITES, "sites", "sites", read_all_sites, VERSION_SITES},
     {TAG_END, "end", "", read_end, VERSION_OLDEST},
 };
 

@@ -112,19 +112,24 @@ static sdd_engine *engine_ok(const fixture *f)
     return e;
 }
 
-static void traffic(sdd_engine *e, int64_t t)
+static void flow_at(sdd_engine *e, int64_t t, const char *router, const char *rd, uint64_t bytes)
 {
     sdd_flow fl;
 
     memset(&fl, 0, sizeof(fl));
     fl.time = t;
-    assert_int_equal(sdd_addr_parse(ROUTER, &fl.router), 0);
-    assert_int_equal(sdd_rd_parse(RD, &fl.rd), 0);
+    assert_int_equal(sdd_addr_parse(router, &fl.router), 0);
+    assert_int_equal(sdd_rd_parse(rd, &fl.rd), 0);
     fl.ip_proto = 6;
-    fl.bytes = 100000;
+    fl.bytes = bytes;
     fl.packets = 101;
     fl.flows = 10;
     sdd_engine_add_flow(e, &fl);
+}
+
+static void traffic(sdd_engine *e, int64_t t)
+{
+    flow_at(e, t, ROUTER, RD, 100000);
 }
 
 /* Traffic in minutes from..to-1, the CE peer down in minute 3: from then
@@ -190,7 +195,7 @@ static void spit(const char *path, const unsigned char *bytes, size_t len)
 /* ---- the binary format (state_bin.c's layout comment) ---- */
 
 #define HEADER 28
-enum { S_ENGINE, S_INVENTORY, S_SERVICES, S_CARRIERS, S_END, S_COUNT };
+enum { S_ENGINE, S_INVENTORY, S_SERVICES, S_CARRIERS, S_SITES, S_END, S_COUNT };
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -377,7 +382,7 @@ static void test_checksum_and_prev(void **state)
 static void test_damage_refused(void **state)
 {
     fixture *f = *state;
-    static const char *const names[S_COUNT] = {"engine", "inventory", "services", "carriers", "end"};
+    static const char *const names[S_COUNT] = {"engine", "inventory", "services", "carriers", "sites", "end"};
     unsigned char *good, *bytes;
     sdd_error err = {0};
     char why[96];
@@ -405,12 +410,12 @@ static void test_damage_refused(void **state)
         refused(f, why, &err);
     }
     memcpy(bytes, good, n);
-    set_le(bytes + 8, 6, 4);
+    set_le(bytes + 8, 7, 4);
     spit(f->state, bytes, n);
     refused(f, "its header does not match its checksum", &err);
     resum(bytes);
     spit(f->state, bytes, n);
-    refused(f, "state file of version 6, this engine reads 2 to 5", &err);
+    refused(f, "state file of version 7, this engine reads 2 to 6", &err);
     assert_null(strstr(err.msg, ".prev"));                             /* not damaged: no going back offered */
     memcpy(bytes, good, n);
     memcpy(bytes, "SDDSTATF", 8);
@@ -473,6 +478,151 @@ static void test_values_checked(void **state)
     sdd_engine_free(engine_ok(f));
     free(bytes);
     free(good);
+}
+
+/* ---- the sites (version 6) ---- */
+
+#define ROUTER2 "192.0.2.2"
+#define RD2 "0:64497:2"
+
+static const char two_sites[] =
+    "{\"services\":[{\"vpn_id\":\"" VPN "\",\"terminations\":["
+    "{\"router\":\"" ROUTER "\",\"rd\":\"" RD "\"},{\"router\":\"" ROUTER2 "\",\"rd\":\"" RD2 "\"}]}]}";
+
+/* The state of a service of two sites, the second one fallen in the last
+ * slots (sites.h: its fall in progress). */
+static void save_sites_state(const fixture *f)
+{
+    FILE *fp = fopen(f->inv, "w");
+    sdd_engine *e;
+    sdd_error err = {0};
+
+    assert_non_null(fp);
+    fputs(two_sites, fp);
+    fclose(fp);
+    e = engine_ok(f);
+    for (int s = 0; s < 40; s++) {
+        flow_at(e, T0 + s * 60, ROUTER, RD, 2000000);
+        flow_at(e, T0 + s * 60 + 1, ROUTER2, RD2, s < 36 ? 1000000 : 10000);
+    }
+    if (sdd_engine_sync(e, &err) < 0)
+        fail_msg("%s", err.msg);
+    sdd_engine_free(e);
+}
+
+/* Where the values a test changes are in the sites section (state_bin.c's
+ * layout comment) of a state of one service with sites. */
+typedef struct site_places {
+    size_t judged, n_sites, site[2], row;
+} site_places;
+
+#define SITE_BYTES (8 + 8 + 4 + 1 + 8)  /* share, drop_share, learned, moved, fell */
+
+static site_places find_site_places(const unsigned char *b)
+{
+    size_t at = section_at(b, S_SITES) + 16;
+    site_places w;
+
+    assert_int_equal(le32(b + at), 1);                                 /* one service */
+    w.judged = skip_text(b, at + 4);
+    w.n_sites = w.judged + 8;
+    assert_int_equal(b[w.n_sites], 4);
+    w.site[0] = w.n_sites + 1;
+    w.site[1] = w.site[0] + SITE_BYTES;
+    w.row = w.site[0] + 4 * SITE_BYTES;
+    assert_true(le32(b + w.row) > 0);                                  /* rows */
+    w.row += 4;
+    return w;
+}
+
+static uint64_t f64_bits(double v)
+{
+    uint64_t bits;
+
+    memcpy(&bits, &v, sizeof(bits));
+    return bits;
+}
+
+/* A restart reads the sites back as they were written (the second site's
+ * fall in progress); each value of them changed, checksums made right, is
+ * refused naming the field. */
+static void test_sites_checked(void **state)
+{
+    fixture *f = *state;
+    unsigned char *good, *bytes, *again;
+    sdd_error err = {0};
+    size_t n, n_again;
+    site_places w;
+
+    save_sites_state(f);
+    good = slurp(f->state, &n);
+    w = find_site_places(good);
+    assert_true((int64_t)(le32(good + w.site[1] + 21) | (uint64_t)le32(good + w.site[1] + 25) << 32) ==
+                (T0 + 36 * 60) / 60);                                  /* the fall's first slot */
+    const struct {
+        size_t at;
+        uint64_t value;
+        int bytes;
+        const char *why;
+    } cases[] = {
+        {w.judged, UINT64_C(1) << 62, 8, ": sites[0].judged: 4611686018427387904 is out of range"},
+        {w.n_sites, 3, 1, ": sites[0].sites: 3 is out of range (4..4)"},
+        {w.site[0], f64_bits(2.0), 8, ": sites[0].site[0].share: 2 is not a share"},
+        {w.site[1] + 8, f64_bits(-0.5), 8, ": sites[0].site[1].drop_share: -0.5 is not a share"},
+        {w.site[0] + 16, 31, 4, ": sites[0].site[0].learned: 31 is out of range (0..30)"},
+        {w.site[0] + 20, 1, 1, ": sites[0].site[0].moved: 1 is out of range (0..0)"},
+        {w.site[1] + 21, UINT64_C(1) << 62, 8, ": sites[0].site[1].fell: 4611686018427387904 is out of range"},
+        {w.row, 1000, 4, ": sites[0].rows[0]: row 1000 is not one of the state's rows"},
+        {w.row + 12, f64_bits(-5), 8, ": sites[0].rows[0]: sum "},
+    };
+    bytes = malloc(n);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memcpy(bytes, good, n);
+        set_le(bytes + cases[i].at, cases[i].value, cases[i].bytes);
+        resum(bytes);
+        spit(f->state, bytes, n);
+        refused(f, cases[i].why, &err);
+    }
+    /* read back whole, written again the same */
+    spit(f->state, good, n);
+    sdd_engine *e = engine_ok(f);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    sdd_engine_free(e);
+    again = slurp(f->state, &n_again);
+    assert_int_equal(n_again, n);
+    assert_memory_equal(again + section_at(again, S_SITES), good + section_at(good, S_SITES),
+                        section_at(good, S_END) - section_at(good, S_SITES));
+    free(again);
+    free(bytes);
+    free(good);
+}
+
+/* A version 5 state (no sites section) is read: the sites learn again, and
+ * the next checkpoint writes version 6 with none. */
+static void test_version_5_read(void **state)
+{
+    fixture *f = *state;
+    unsigned char *bytes;
+    size_t n, sites, end;
+    sdd_error err = {0};
+    sdd_engine *e;
+
+    save_sites_state(f);
+    bytes = slurp(f->state, &n);
+    sites = section_at(bytes, S_SITES);
+    end = section_at(bytes, S_END);
+    memmove(bytes + sites, bytes + end, n - end);
+    set_le(bytes + 8, 5, 4);
+    set_le(bytes + 24, crc32(0L, bytes, 24), 4);
+    spit(f->state, bytes, n - (end - sites));
+    free(bytes);
+    e = engine_ok(f);
+    assert_int_equal(sdd_engine_sync(e, &err), 0);
+    sdd_engine_free(e);
+    bytes = slurp(f->state, &n);
+    assert_int_equal(le32(bytes + 8), 6);
+    assert_int_equal(le32(bytes + section_at(bytes, S_SITES) + 16), 0);     /* no sites until flows come */
+    free(bytes);
 }
 
 /* One change to a valid state's document, written with a valid checksum,
@@ -576,7 +726,7 @@ static void test_values_checked_v3(void **state)
 }
 
 /* A version 2 state (no checksum line) is read and the next checkpoint
- * writes the binary version 5; a version 3 state without its checksum line
+ * writes the binary version 6; a version 3 state without its checksum line
  * (cut short) is refused. */
 static void test_versions(void **state)
 {
@@ -601,7 +751,7 @@ static void test_versions(void **state)
     json_decref(doc);
     bytes = slurp(f->state, &n);
     assert_memory_equal(bytes, "SDDSTATE", 8);
-    assert_int_equal(le32(bytes + 8), 5);
+    assert_int_equal(le32(bytes + 8), 6);
     free(bytes);
     e = engine_ok(f);
     assert_string_equal(sdd_engine_cursor(e), "from version 2");
@@ -706,6 +856,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_checksum_and_prev, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sites_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_5_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_values_checked_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
