@@ -308,6 +308,29 @@ SDD_EXPORT void sdd_engine_open_states(const sdd_engine *e, sdd_counter_fn fn, v
 SDD_EXPORT int sdd_engine_traffic(const sdd_engine *e, const char *vpn_id, int64_t from, int n, int max_weeks,
                                   double *out, int *step);
 
+/* The closed slots whose TCP and UDP bytes a site keeps for its plot. */
+#define SDD_SITE_RECENT_SLOTS 240
+
+/* A site of a service as the validation page titles its plot. */
+typedef struct sdd_site_name {
+    char hostname[SDD_NAME_MAX];        /* the PE's, else its router address (as notifications name it) */
+    char router[64];                    /* the PE's address */
+    char rd[SDD_RD_TEXT_MAX];           /* "" none */
+    char vrf_name[SDD_NAME_MAX];        /* "" none */
+} sdd_site_name;
+
+/* Like sdd_engine_traffic, for site `site` of the service (its termination
+ * of that index in the inventory): row 0 its own TCP and UDP bytes a slot,
+ * kept for its last SDD_SITE_RECENT_SLOTS closed slots only (NAN before, for a slot not
+ * closed yet or a gap, and for any slot after a restart until it closes
+ * again); rows k = 1.. what it is expected to carry, the service's baseline
+ * weeks times the site's usual share of the service's bytes (NAN while it
+ * has learned none). *name names the site. -1 for a service the engine
+ * does not know, a site it does not judge (only the first 4 terminations),
+ * or a service none of whose flows came from a second site yet. */
+SDD_EXPORT int sdd_engine_site_traffic(const sdd_engine *e, const char *vpn_id, int site, int64_t from, int n,
+                                       int max_weeks, double *out, int *step, sdd_site_name *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1072,10 +1072,12 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
 static void close_sites(sdd_engine *e, sdd__service_state *st, const sdd_service *s, int64_t slot)
 {
     int n = s->n_terms < SDD_SITES_TRACKED ? s->n_terms : SDD_SITES_TRACKED;
+    int row = sdd__slot_row(&e->slots, slot);
 
-    if (st->sites)
-        sdd__sites_close(st->sites, sdd__slot_row(&e->slots, slot), slot, n, e->slots.step,
-                         st->profile->v[SDD_P_DROP_SHARE_THRESHOLD]);
+    if (!st->sites)
+        return;
+    sdd__sites_keep(st->sites, row, slot, n);
+    sdd__sites_close(st->sites, row, slot, n, e->slots.step, st->profile->v[SDD_P_DROP_SHARE_THRESHOLD]);
 }
 
 /* One service's part of closing a slot: its sums into history, its profile
@@ -1267,6 +1269,40 @@ int sdd_engine_traffic(const sdd_engine *e, const char *vpn_id, int64_t from, in
     }
     free(udp);
     *step = e->slots.step;
+    return weeks;
+}
+
+static void site_name_of(const sdd_termination *t, sdd_site_name *name)
+{
+    memset(name, 0, sizeof(*name));
+    sdd_addr_format(&t->router, name->router, sizeof(name->router));
+    /* as notifications name the site (notification.c) */
+    snprintf(name->hostname, sizeof(name->hostname), "%s", t->hostname[0] ? t->hostname : name->router);
+    snprintf(name->vrf_name, sizeof(name->vrf_name), "%s", t->vrf_name);
+    if (t->rd)
+        sdd_rd_format(t->rd, name->rd, sizeof(name->rd));
+}
+
+int sdd_engine_site_traffic(const sdd_engine *e, const char *vpn_id, int site, int64_t from, int n, int max_weeks,
+                            double *out, int *step, sdd_site_name *name)
+{
+    int svc = e && vpn_id ? sdd__inventory_find(e->inv, vpn_id) : -1;
+    const sdd__service_state *st = svc >= 0 && svc < e->services.n ? &e->services.st[svc] : NULL;
+    const sdd_service *s = st ? sdd__inventory_service(e->inv, svc) : NULL;
+    int weeks;
+
+    if (!s || !st->sites || site < 0 || site >= s->n_terms || site >= SDD_SITES_TRACKED ||
+        (weeks = sdd_engine_traffic(e, vpn_id, from, n, max_weeks, out, step)) < 0)
+        return -1;
+    const sdd_site *u = &st->sites->site[site];
+    int64_t first = sdd__slot_of(&e->slots, from);
+
+    for (int i = 0; i < n; i++)
+        out[i] = sdd__sites_recent(st->sites, site, first + i);
+    /* the service's baseline weeks times the site's usual share, once learned */
+    for (int i = n; i < (1 + weeks) * n; i++)
+        out[i] = u->learned ? out[i] * u->share : NAN;
+    site_name_of(&s->terms[site], name);
     return weeks;
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sites.c: per-site sums and usual levels; see sites.h. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/history.h"
 #include "engine/sites.h"
 
 sdd__sites *sdd__sites_new(int n_rows)
@@ -12,12 +14,14 @@ sdd__sites *sdd__sites_new(int n_rows)
     if (!s)
         return NULL;
     s->rows = calloc((size_t)n_rows * SDD_SITES_TRACKED * SDD_SM_COUNT, sizeof(double));
-    if (!s->rows) {
-        free(s);
+    s->recent = calloc(SDD_SITE_RECENT_SLOTS * SDD_SITES_TRACKED, sizeof(uint16_t));
+    if (!s->rows || !s->recent) {
+        sdd__sites_free(s);
         return NULL;
     }
     s->n_rows = n_rows;
     s->judged = INT64_MIN;
+    s->recent_newest = INT64_MIN;
     for (int i = 0; i < SDD_SITES_TRACKED; i++)
         s->site[i].fell = INT64_MIN;
     return s;
@@ -28,6 +32,7 @@ void sdd__sites_free(sdd__sites *s)
     if (!s)
         return;
     free(s->rows);
+    free(s->recent);
     free(s);
 }
 
@@ -39,6 +44,36 @@ double *sdd__sites_sums(const sdd__sites *s, int row, int site)
 void sdd__sites_clear_row(sdd__sites *s, int row)
 {
     memset(sdd__sites_sums(s, row, 0), 0, SDD_SITES_TRACKED * SDD_SM_COUNT * sizeof(double));
+}
+
+static uint16_t *recent_row(const sdd__sites *s, int64_t slot)
+{
+    return s->recent + (size_t)(slot % SDD_SITE_RECENT_SLOTS) * SDD_SITES_TRACKED;
+}
+
+void sdd__sites_keep(sdd__sites *s, int row, int64_t slot, int n)
+{
+    uint16_t *kept = recent_row(s, slot);
+
+    /* the rows of the slots skipped (a gap) held older slots: no data now */
+    if (s->recent_newest != INT64_MIN)
+        for (int64_t t = s->recent_newest + 1; t < slot && t < s->recent_newest + SDD_SITE_RECENT_SLOTS; t++)
+            memset(recent_row(s, t), 0, SDD_SITES_TRACKED * sizeof(uint16_t));
+    memset(kept, 0, SDD_SITES_TRACKED * sizeof(uint16_t));
+    for (int i = 0; i < n; i++)
+        kept[i] = sdd__history_encode(sdd__sites_sums(s, row, i)[SDD_SM_BYTES]);
+    s->recent_newest = slot;
+}
+
+double sdd__sites_recent(const sdd__sites *s, int site, int64_t slot)
+{
+    uint16_t code;
+
+    if (s->recent_newest == INT64_MIN || slot > s->recent_newest || slot <= s->recent_newest - SDD_SITE_RECENT_SLOTS ||
+        slot < 0)
+        return NAN;
+    code = recent_row(s, slot)[site];
+    return code == SDD_HISTORY_NO_DATA ? NAN : sdd__history_decode(code);
 }
 
 double sdd__sites_others(const sdd__sites *s, int row, int n, int site)

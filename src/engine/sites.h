@@ -24,13 +24,20 @@
  *    changed as it began (a traffic shift by routing, not a silent loss);
  *    a fall begins against the site's own bytes of the three slots before
  *    too, still in the rows.
- * 4 sites of 24 rows (the defaults' 14 open and 10 late slots) cost 3.8 KB; a
- * service gets them when a flow of its second site comes: a single-site
- * service costs nothing and is judged as before. */
+ *  - its TCP and UDP bytes of each of the last SDD_SITE_RECENT_SLOTS closed
+ *    slots, 16-bit codes as history.c keeps values (within 1 %): only for
+ *    the validation page's plot of the site (sdd_engine_site_traffic),
+ *    never judged. Not in the checkpoint: after a restart it fills again.
+ * 4 sites of 24 rows (the defaults' 14 open and 10 late slots) cost 3.8 KB,
+ * and their recent bytes 1.9 KB (480 bytes a site); a service gets them when
+ * a flow of its second site comes: a single-site service costs nothing and
+ * is judged as before. */
 #ifndef SDD_ENGINE_SITES_H
 #define SDD_ENGINE_SITES_H
 
 #include <stdint.h>
+
+#include "sdd/sdd.h"                    /* SDD_SITE_RECENT_SLOTS */
 
 #define SDD_SITES_TRACKED 4             /* a service's first terminations judged per site */
 
@@ -79,6 +86,8 @@ typedef struct sdd__sites {
     int n_rows;
     sdd_site site[SDD_SITES_TRACKED];
     int64_t judged;                     /* the newest slot judged per site; INT64_MIN none */
+    uint16_t *recent;                   /* SDD_SITE_RECENT_SLOTS rows of SDD_SITES_TRACKED codes, row slot % that */
+    int64_t recent_newest;              /* the newest slot in recent; INT64_MIN none */
 } sdd__sites;
 
 /* NULL when out of memory. */
@@ -106,6 +115,14 @@ double sdd__site_drop_share(const double *sums);
  * the sites that are neither fallen nor dropping. A slot without TCP or UDP
  * bytes is not judged. The slots before (three rows) must still be in rows. */
 void sdd__sites_close(sdd__sites *s, int row, int64_t slot, int n, int step, double drop_share_threshold);
+
+/* Keeps the TCP and UDP bytes of the first n sites in row, that of closed
+ * slot `slot`, among their recent bytes; slots skipped since the last one
+ * kept have none. */
+void sdd__sites_keep(sdd__sites *s, int row, int64_t slot, int n);
+/* Site `site`'s TCP and UDP bytes in closed slot `slot`: NAN when not kept
+ * (older than SDD_SITE_RECENT_SLOTS slots, not closed yet, or skipped). */
+double sdd__sites_recent(const sdd__sites *s, int site, int64_t slot);
 
 /* The TCP and UDP bytes of the service's first n sites but `site`, in row. */
 double sdd__sites_others(const sdd__sites *s, int row, int n, int site);

@@ -6,7 +6,10 @@
  * one site of three are found though the service's share is small; the same
  * fall with the site's routes changing (a traffic shift) is no alarm, nor is
  * a site whose exporter went silent; and a single-site service is judged as
- * before (no per-site symptom). */
+ * before (no per-site symptom). A site's traffic for the validation page
+ * (sdd_engine_site_traffic) is its own bytes of its recent slots, and what
+ * it usually carries of the service's baseline. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -297,6 +300,70 @@ static void test_restart_keeps_sites(void **state)
     rmdir(dir);
 }
 
+/* Bytes of site `site` in the minute from t, TCP and UDP, as minute() sends them. */
+static double site_bytes(int64_t t, int site, double level)
+{
+    return 1.5 * usual[site] * level * (1.0 + 0.04 * ((t / 60 + site) % 5 - 2));
+}
+
+static double service_bytes(int64_t t)
+{
+    return site_bytes(t, 0, 1) + site_bytes(t, 1, 1) + site_bytes(t, 2, 1);
+}
+
+/* 300 minutes of three sites, site 1 at 5 % in the last 10; the baseline is
+ * an hour back. The site's own line is its bytes of its last
+ * SDD_SITE_RECENT_SLOTS closed slots (within the 16-bit codes' 1 %), the
+ * fall included; its dashed line is the service's hour before times the
+ * site's usual share, and stays there during the fall (not learned from a
+ * fallen slot). */
+static void test_site_traffic(void **state)
+{
+    (void)state;
+    static const char *const hourly[] = {"data_delay", "0", "time_delta_hours", "1", "baseline_weeks", "1", NULL};
+    sdd_engine *e = sdd_test_engine_of(hourly, three_sites, NULL, NULL);
+    double out[2 * 100], share = 0;
+    sdd_site_name name;
+    int step = 0;
+
+    /* site 1's usual share: its mean over the five minutes the wobble repeats in */
+    for (int m = 0; m < 5; m++)
+        share += site_bytes(T0 + m * 60, 1, 1) / service_bytes(T0 + m * 60) / 5;
+
+    for (int m = 0; m < 300; m++)
+        for (int s = 0; s < 3; s++)
+            minute(e, T0 + m * 60, s, s == 1 && m >= 290 ? 0.05 : 1, 0);
+    /* minutes 200 to 299: 299 is still open */
+    assert_int_equal(sdd_engine_site_traffic(e, "64497:1", 1, T0 + 200 * 60, 100, 4, out, &step, &name), 1);
+    assert_int_equal(step, 60);
+    assert_string_equal(name.hostname, "192.0.2.2");
+    assert_string_equal(name.router, "192.0.2.2");
+    assert_string_equal(name.rd, "0:64497:2");
+    for (int i = 0; i < 99; i++) {
+        int64_t t = T0 + (200 + i) * 60;
+        double bytes = site_bytes(t, 1, i >= 90 ? 0.05 : 1);
+        assert_true(fabs(out[i] - bytes) <= 0.01 * bytes);
+        double expected = share * service_bytes(t - 3600);
+        assert_true(fabs(out[100 + i] - expected) <= 0.03 * expected);
+    }
+    assert_true(isnan(out[99]));
+    /* older than SDD_SITE_RECENT_SLOTS closed slots: none; the newest closed is minute 298 */
+    assert_int_equal(sdd_engine_site_traffic(e, "64497:1", 0, T0, 70, 4, out, &step, &name), 1);
+    for (int i = 0; i < 70; i++)
+        assert_int_equal(isnan(out[i]), i <= 298 - SDD_SITE_RECENT_SLOTS);
+    /* a site not judged, a service not known */
+    assert_int_equal(sdd_engine_site_traffic(e, "64497:1", 3, T0, 10, 4, out, &step, &name), -1);
+    assert_int_equal(sdd_engine_site_traffic(e, "64497:9", 0, T0, 10, 4, out, &step, &name), -1);
+    sdd_engine_free(e);
+
+    /* a single-site service has no sites */
+    e = sdd_test_engine_of(hourly, one_site, NULL, NULL);
+    for (int m = 0; m < 10; m++)
+        minute(e, T0 + m * 60, 0, 1, 0);
+    assert_int_equal(sdd_engine_site_traffic(e, "64497:1", 0, T0, 10, 4, out, &step, &name), -1);
+    sdd_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_silent_exporter_not_a_blackhole),
         cmocka_unit_test(test_single_site_as_before),
         cmocka_unit_test(test_restart_keeps_sites),
+        cmocka_unit_test(test_site_traffic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
