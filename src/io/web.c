@@ -44,13 +44,27 @@ void sdd_web_options_from(sdd_web_options *w, const char *output, int labels, sd
 #define PLOT_SLOTS_MAX 1440             /* a day of one-minute slots */
 #define PLOT_BEFORE 30                  /* slots shown before the state's start */
 #define PLOT_WEEKS_MAX 6                /* baseline_weeks' limit */
+#define PLOT_SITES_MAX 4                /* the sites the engine judges, and plots */
 
 typedef struct plot {
     char id[128];
     int64_t first;                      /* seconds since the epoch of the first slot */
-    int step, n, weeks;
-    double v[];                         /* (1 + weeks) rows of n: the traffic, then each week back */
+    int step, n, weeks, n_sites;
+    sdd_site_name site[PLOT_SITES_MAX];
+    double v[];                         /* 1 + n_sites charts (the service, then each site) of (1 + weeks)
+                                         * rows of n: the traffic, then each week back */
 } plot;
+
+static size_t plot_size(int n_sites, int weeks, int n)
+{
+    return sizeof(plot) + (size_t)(1 + n_sites) * (size_t)(1 + weeks) * (size_t)n * sizeof(double);
+}
+
+/* The rows of chart c (0: the service, 1 + i: site i). */
+static const double *plot_chart(const plot *pl, int c)
+{
+    return pl->v + (size_t)c * (size_t)(1 + pl->weeks) * (size_t)pl->n;
+}
 
 struct sdd_web_plots {
     pthread_mutex_t lock;               /* guards what follows */
@@ -106,7 +120,7 @@ static plot *plots_copy(sdd_web_plots *p, const char *id)
     pthread_mutex_lock(&p->lock);
     for (int i = 0; i < PLOTS_KEPT; i++) {
         const plot *pl = p->kept[i];
-        size_t size = pl ? sizeof(*pl) + (size_t)(1 + pl->weeks) * (size_t)pl->n * sizeof(double) : 0;
+        size_t size = pl ? plot_size(pl->n_sites, pl->weeks, pl->n) : 0;
         if (pl && strcmp(pl->id, id) == 0 && (copy = malloc(size)))
             memcpy(copy, pl, size);
     }
@@ -122,7 +136,7 @@ void sdd_web_plots_keep(sdd_web_plots *p, const sdd_engine *e, const sdd_notific
     plot *pl;
 
     json_decref(record);
-    if (!p || !(pl = malloc(sizeof(*pl) + (size_t)(1 + PLOT_WEEKS_MAX) * PLOT_SLOTS_MAX * sizeof(double))))
+    if (!p || !(pl = malloc(plot_size(PLOT_SITES_MAX, PLOT_WEEKS_MAX, PLOT_SLOTS_MAX))))
         return;
     /* the slot length is the engine's: ask for one slot to learn it */
     if (sdd_engine_traffic(e, n->vpn_id, start, 1, 0, pl->v, &step) < 0) {
@@ -136,8 +150,13 @@ void sdd_web_plots_keep(sdd_web_plots *p, const sdd_engine *e, const sdd_notific
     pl->n = count < 1 ? 1 : count;
     pl->step = step;
     pl->weeks = sdd_engine_traffic(e, n->vpn_id, pl->first, pl->n, PLOT_WEEKS_MAX, pl->v, &step);
+    /* each site's chart after the service's; a service of one site has none */
+    for (pl->n_sites = 0; pl->n_sites < PLOT_SITES_MAX; pl->n_sites++)
+        if (sdd_engine_site_traffic(e, n->vpn_id, pl->n_sites, pl->first, pl->n, PLOT_WEEKS_MAX,
+                                    (double *)plot_chart(pl, 1 + pl->n_sites), &step, &pl->site[pl->n_sites]) < 0)
+            break;
     snprintf(pl->id, sizeof(pl->id), "%s", n->id);
-    plot *fit = realloc(pl, sizeof(*pl) + (size_t)(1 + pl->weeks) * (size_t)pl->n * sizeof(double));
+    plot *fit = realloc(pl, plot_size(pl->n_sites, pl->weeks, pl->n));
     plots_put(p, fit ? fit : pl);
 }
 
@@ -694,13 +713,31 @@ static void chart_line(FILE *f, const plot *pl, const span *s, const double *v, 
     fputs("\"/>\n", f);
 }
 
-/* The symptoms' windows shaded across the chart, a mark at a BMP symptom's start. */
-static void chart_windows(FILE *f, const span *s, const json_t *detected)
+/* 1 when the symptom names the site (its PE and route distinguisher). */
+static int names_site(const json_t *anomaly, const sdd_site_name *site)
+{
+    const json_t *t;
+    size_t i;
+
+    json_array_foreach(json_object_get(anomaly, "vpnNodeTerminations"), i, t) {
+        const char *host = json_string_value(json_object_get(t, "hostname"));
+        const char *rd = json_string_value(json_object_get(t, "routeDistinguisher"));
+        if (host && strcmp(host, site->hostname) == 0 && strcmp(rd ? rd : "", site->rd) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The symptoms' windows shaded across the chart, those naming `site` only
+ * unless it is NULL; a mark at a BMP symptom's start. */
+static void chart_windows(FILE *f, const span *s, const json_t *detected, const sdd_site_name *site)
 {
     const json_t *a;
     size_t i;
 
     json_array_foreach(json_object_get(detected, "anomaly"), i, a) {
+        if (site && !names_site(a, site))
+            continue;
         const char *topic = json_string_value(json_object_get(json_object_get(a, "operationalData"), "topicName"));
         double x0 = x_of(s, ms_or(json_object_get(a, "startTime"), s->t0));
         double x1 = x_of(s, ms_or(json_object_get(a, "endTime"), s->t1));
@@ -712,33 +749,74 @@ static void chart_windows(FILE *f, const span *s, const json_t *detected)
     }
 }
 
-static void traffic_plot(FILE *f, const plot *pl, const json_t *detected)
+/* Chart c of the plot (the service's, or a site's) as an SVG of id `id`. */
+static void chart(FILE *f, const plot *pl, int c, const char *id, const json_t *detected)
 {
     span s = {pl->first * 1000, (pl->first + (int64_t)pl->n * pl->step) * 1000};
+    const double *v = plot_chart(pl, c);
+    const sdd_site_name *site = c ? &pl->site[c - 1] : NULL;
     double max = 0;
     char t0[32], t1[32];
 
-    fputs("<h2>Traffic</h2>\n", f);
     for (int i = 0; i < (1 + pl->weeks) * pl->n; i++)
-        max = isnan(pl->v[i]) || pl->v[i] <= max ? max : pl->v[i];
-    fprintf(f, "<p>The service's TCP and UDP bytes a %d s slot (solid) against the same slots of each of its %d "
-               "baseline week(s) (dashed), up to the slot the last notification closed; symptom windows shaded, "
-               "BMP symptoms marked.</p>\n",
-            pl->step, pl->weeks);
+        max = isnan(v[i]) || v[i] <= max ? max : v[i];
     if (max <= 0)
         max = 1;
     sdd_label_format_time(s.t0, t0, sizeof(t0));
     sdd_label_format_time(s.t1, t1, sizeof(t1));
-    fprintf(f, "<svg id=\"traffic\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+    fprintf(f, "<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" role=\"img\">\n",
-            PLOT_W, CHART_H, PLOT_W, CHART_H);
-    chart_windows(f, &s, detected);
+            id, PLOT_W, CHART_H, PLOT_W, CHART_H);
+    chart_windows(f, &s, detected, site);
     for (int k = pl->weeks; k >= 0; k--)
-        chart_line(f, pl, &s, pl->v + (size_t)k * (size_t)pl->n, k ? "baseline" : "traffic", max);
+        chart_line(f, pl, &s, v + (size_t)k * (size_t)pl->n, k ? "baseline" : "traffic", max);
     fprintf(f, "<text x=\"4\" y=\"%d\">%.0f bytes</text><text x=\"4\" y=\"%d\">0</text>\n", CHART_TOP + 10,
             max, CHART_BOTTOM);
     fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n</svg>\n",
             PLOT_LEFT, CHART_H - 6, t0, PLOT_W - 10, CHART_H - 6, t1);
+}
+
+/* A site's chart under its title: PE hostname (router), RD, VRF. */
+static void site_chart(FILE *f, const plot *pl, int i, const json_t *detected)
+{
+    const sdd_site_name *site = &pl->site[i];
+    char id[32];
+
+    fputs("<h3>", f);
+    esc(f, site->hostname);
+    if (strcmp(site->hostname, site->router) != 0) {
+        fputs(" (", f);
+        esc(f, site->router);
+        fputs(")", f);
+    }
+    fputs(", RD ", f);
+    esc(f, site->rd[0] ? site->rd : "none");
+    if (site->vrf_name[0]) {
+        fputs(", VRF ", f);
+        esc(f, site->vrf_name);
+    }
+    fputs("</h3>\n", f);
+    snprintf(id, sizeof(id), "site-traffic-%d", i);
+    chart(f, pl, 1 + i, id, detected);
+}
+
+static void traffic_plot(FILE *f, const plot *pl, const json_t *detected)
+{
+    fputs("<h2>Traffic</h2>\n", f);
+    fprintf(f, "<p>The service's TCP and UDP bytes a %d s slot (solid) against the same slots of each of its %d "
+               "baseline week(s) (dashed), up to the slot the last notification closed; symptom windows shaded, "
+               "BMP symptoms marked.</p>\n",
+            pl->step, pl->weeks);
+    chart(f, pl, 0, "traffic", detected);
+    if (pl->n_sites == 0)
+        return;
+    fprintf(f, "<h2>Traffic of each site</h2>\n<p>Each site's TCP and UDP bytes a slot (solid; its last %d closed "
+               "slots are kept, none from before sddd started) against the service's baseline weeks times the "
+               "site's usual share of the service's bytes (dashed); the windows of the symptoms naming the site "
+               "shaded.</p>\n",
+            SDD_SITE_RECENT_SLOTS);
+    for (int i = 0; i < pl->n_sites; i++)
+        site_chart(f, pl, i, detected);
 }
 
 static void label_form(const sdd_web_options *w, FILE *f, const char *id)

@@ -20,8 +20,10 @@
 # - Run C, output to stdout: the page says it has no store to show.
 # - Run D, a site blackholed after a week of history (sddctl gen): the
 #   state's page plots the service's traffic, a point a slot, against the
-#   week before, with the symptom windows shaded; Chromium draws it without
-#   a console message.
+#   week before, with the symptom windows shaded, and under it each site's
+#   traffic against its expected level, the symptom window shaded: the
+#   blackholed site's line falls in it, the other's does not; Chromium draws
+#   it without a console message.
 #
 # Takes about 10 s. Needs root; runs only with SDD_INTEGRATION=1 (exit 77
 # otherwise).
@@ -207,15 +209,55 @@ did=$("$sddctl" show --store "$SDD_TMP/d.store" | awk -F'\t' '$5 != "open" { pri
 get "/state/$did" "$SDD_TMP/d.html" >/dev/null
 has "$SDD_TMP/d.html" '<svg id="traffic"' '<rect class="shade"'
 # the service's line has a point a slot, and a week back has data too
-points=$(grep -o '<path class="traffic" d="[^"]*"' "$SDD_TMP/d.html" | grep -o '[ML]' | wc -l)
-week=$(grep -o '<path class="baseline" d="[^"]*"' "$SDD_TMP/d.html" | grep -o '[ML]' | wc -l)
+sed -n '/<svg id="traffic"/,/<\/svg>/p' "$SDD_TMP/d.html" >"$SDD_TMP/d-service.svg"
+points=$(grep -o '<path class="traffic" d="[^"]*"' "$SDD_TMP/d-service.svg" | grep -o '[ML]' | wc -l)
+week=$(grep -o '<path class="baseline" d="[^"]*"' "$SDD_TMP/d-service.svg" | grep -o '[ML]' | wc -l)
 [ "$points" -ge 30 ] || sdd_die "d: the traffic line has $points points"
 [ "$week" -ge 30 ] || sdd_die "d: the baseline lines have $week points"
+# a plot per site the engine judges (the first 4 terminations) under its
+# title, each with a point a slot of its own bytes and of its expected level,
+# and the symptoms' window (they name every site) shaded. Inside it, the
+# blackholed site's line (truth.json's RD) falls to under half its height
+# outside it; the other site's does not fall.
+terms=$(jq '.services[0].terminations | length' "$SDD_TMP/gen/inventory.json")
+[ "$terms" -ge 2 ] || sdd_die "d: the generated service has $terms site(s), not several"
+[ "$terms" -le 4 ] || terms=4
+rd=$(jq -r 'select(.kind == "site_blackhole") | .rd' "$SDD_TMP/gen/truth.json")
+awk -v dir="$SDD_TMP" '/<h3>/ { n++; on = 1 } on { print > (dir "/d-site" n ".svg") } /<\/svg>/ { on = 0 }' \
+  "$SDD_TMP/d.html"
+[ "$(grep -c '<svg id="site-traffic-' "$SDD_TMP/d.html")" = "$terms" ] || sdd_die "d: not one plot per site ($terms)"
+# inside_percent SVG: the traffic line's mean height inside the first shaded
+# window, in per cent of its mean height outside it
+inside_percent() {
+  local shade
+  shade=$(grep -o '<rect class="shade" x="[0-9.]*" y="[0-9]*" width="[0-9.]*"' "$1" | head -1)
+  grep -o '<path class="traffic" d="[^"]*"' "$1" | sed 's/.*d="//; s/"$//' | tr 'ML' '\n\n' |
+    awk -v s="$shade" 'BEGIN { split(s, a, "\""); x0 = a[4]; x1 = a[4] + a[8] }
+      NF == 2 { h = 196 - $2; if ($1 >= x0 && $1 <= x1) { ni++; si += h } else { no++; so += h } }
+      END { print (ni && no && so > 0) ? int(100 * (si / ni) / (so / no)) : -1 }'
+}
+fallen=0
+for i in $(seq 1 "$terms"); do
+  svg=$SDD_TMP/d-site$i.svg
+  own=$(grep -o '<path class="traffic" d="[^"]*"' "$svg" | grep -o '[ML]' | wc -l)
+  usual=$(grep -o '<path class="baseline" d="[^"]*"' "$svg" | grep -o '[ML]' | wc -l)
+  [ "$own" -ge 30 ] && [ "$usual" -ge 30 ] || sdd_die "d: site $i's plot has $own points of traffic, $usual expected"
+  grep -q '<rect class="shade"' "$svg" || sdd_die "d: site $i's plot has no symptom window shaded"
+  inside=$(inside_percent "$svg")
+  if grep -q "RD $rd," "$svg"; then
+    [ "$inside" -ge 0 ] && [ "$inside" -lt 50 ] || sdd_die "d: the blackholed site's line is at $inside % in its window"
+    fallen=1
+  else
+    [ "$inside" -ge 80 ] || sdd_die "d: site $i's line (not blackholed) is at $inside % in the window"
+  fi
+done
+[ "$fallen" = 1 ] || sdd_die "d: no plot titled with the blackholed site's RD $rd"
+has "$SDD_TMP/d.html" '<h2>Traffic of each site</h2>'
 chromium_load "$URL/state/$did" d || sdd_die "d: console messages on the plotted page"
-has "$SDD_TMP/d.dom" '<svg id="traffic"' '<path class="traffic"'
+has "$SDD_TMP/d.dom" '<svg id="traffic"' '<path class="traffic"' '<svg id="site-traffic-0"'
 sdd_ns timeout 60 chromium --headless --disable-gpu --no-sandbox --user-data-dir="$SDD_TMP/chromium" \
-  --hide-scrollbars --window-size=1200,1300 --screenshot="$SDD_TMP/d.png" "$URL/state/$did" 2>/dev/null
+  --hide-scrollbars --window-size=1200,2400 --screenshot="$SDD_TMP/d.png" "$URL/state/$did" 2>/dev/null
 stop_sddd
-sdd_log "d: $did plotted: $points points of traffic, $week of baseline; screenshot $SDD_TMP/d.png"
+sdd_log "d: $did plotted: $points points of traffic, $week of baseline, $terms sites; screenshot $SDD_TMP/d.png"
 
 sdd_log "PASS"
