@@ -58,20 +58,6 @@ static double sum_of(const double *v, int at, int n, int *complete)
     return sum;
 }
 
-/* The median of n slots from v[at] when all had data (n <= 1440); NAN
- * otherwise, as sdd__window_median. */
-static double median_of(const double *v, int at, int n)
-{
-    double copy[1440];
-
-    if (n < 1 || n > 1440)
-        return NAN;
-    for (int i = 0; i < n; i++)
-        if (isnan(copy[i] = v[at + i]))
-            return NAN;
-    return sdd__median(copy, n);
-}
-
 /* The sum of the window `weeks` deltas back, capped by its pattern
  * window's median level; 0 when it has no usable data. The two windows
  * overlap (the sum's ends in the middle of the pattern's), so both come
@@ -100,7 +86,7 @@ static double week_sum(const sdd_detect_input *in, const volume_kind *k, int64_t
         then = sum_of(v, (int)(from - lo), n, &complete);
         if (!complete)
             return 0;
-        level = median_of(v, (int)(mid - lo), pattern);
+        level = sdd__median_of(v + (mid - lo), pattern);
     }
     return !isnan(level) && level * n < then ? level * n : then;
 }

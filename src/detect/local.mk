@@ -20,7 +20,7 @@ libsdd_core_la_SOURCES += \
 dist_noinst_SCRIPTS += tools/train-drop-model
 
 CMOCKA_TESTS += tests/unit/detect/test_detect_ctl tests/unit/detect/test_detect_fwd tests/unit/detect/test_strategy \
-	tests/unit/detect/test_detect_peer_down tests/unit/detect/test_detect_sites
+	tests/unit/detect/test_detect_peer_down tests/unit/detect/test_detect_sites tests/unit/detect/test_median
 check_PROGRAMS += tests/unit/detect/peaks_driver
 UNIT_TESTS += tests/unit/detect/test_peaks_scipy.sh
 EXTRA_DIST += tests/unit/detect/test_peaks_scipy.sh tests/unit/detect/test_peaks_scipy.py
@@ -32,6 +32,8 @@ tests_unit_detect_test_detect_peer_down_CFLAGS = $(TEST_CFLAGS)
 tests_unit_detect_test_detect_peer_down_LDADD = $(TEST_LIBS)
 tests_unit_detect_test_detect_sites_CFLAGS = $(TEST_CFLAGS)
 tests_unit_detect_test_detect_sites_LDADD = $(TEST_LIBS) $(MATH_LIBS)
+tests_unit_detect_test_median_CFLAGS = $(TEST_CFLAGS)
+tests_unit_detect_test_median_LDADD = $(TEST_LIBS) $(MATH_LIBS)
 tests_unit_detect_test_strategy_CFLAGS = $(TEST_CFLAGS)
 tests_unit_detect_test_strategy_LDADD = $(TEST_LIBS) $(MATH_LIBS)
 tests_unit_detect_peaks_driver_LDADD = libsdd_core.la
