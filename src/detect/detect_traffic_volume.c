@@ -139,7 +139,7 @@ static int compare(const sdd_detect_input *in, const volume_kind *k, sdd_symptom
 static int site_fall(const sdd_detect_input *in, const sdd_site_input *site, sdd_symptom *out)
 {
     const sdd_profile *p = in->profile;
-    double expected = sdd__site_expected(site->usual, site->others, in->step);
+    double expected = site->expected;
     double now = site->sums[SDD_SM_BYTES], fall;
 
     /* the engine judged the fall as it closed the slot (engine/sites.c) */

@@ -63,7 +63,7 @@ typedef struct sdd_site_input {
     int termination;                    /* index in the service */
     const sdd_site *usual;              /* its usual shares, and its fall in progress */
     const double *sums;                 /* its SDD_SM_COUNT sums of the slot */
-    double others;                      /* the TCP and UDP bytes of the service's other sites */
+    double expected;                    /* its TCP and UDP bytes by its other sites (sites.h); 0 not judged */
 } sdd_site_input;
 
 typedef struct sdd_detect_input {

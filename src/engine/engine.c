@@ -995,7 +995,7 @@ static int site_inputs(const sdd_engine *e, const sdd__service_state *st, const 
         out[i].termination = i;
         out[i].usual = &st->sites->site[i];
         out[i].sums = sdd__sites_sums(st->sites, row, i);
-        out[i].others = sdd__sites_others(st->sites, row, n, i);
+        out[i].expected = sdd__sites_expected(st->sites, row, n, i, e->slots.step);
     }
     return n;
 }

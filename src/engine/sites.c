@@ -76,23 +76,36 @@ double sdd__sites_recent(const sdd__sites *s, int site, int64_t slot)
     return code == SDD_HISTORY_NO_DATA ? NAN : sdd__history_decode(code);
 }
 
-double sdd__sites_others(const sdd__sites *s, int row, int n, int site)
+double sdd__sites_total(const sdd__sites *s, int row, int n)
 {
-    double others = 0;
+    double total = 0;
 
     for (int i = 0; i < n; i++)
-        if (i != site)
-            others += sdd__sites_sums(s, row, i)[SDD_SM_BYTES];
-    return others;
+        total += sdd__sites_sums(s, row, i)[SDD_SM_BYTES];
+    return total;
 }
 
-double sdd__site_expected(const sdd_site *u, double others, int step)
+/* A site whose share is learned, and so can tell what another should carry. */
+static int learned_share(const sdd_site *u)
 {
-    double expected;
+    return u->learned >= SDD_SITE_LEARN_SLOTS && u->share > 0;
+}
 
-    if (u->learned < SDD_SITE_LEARN_SLOTS || u->share <= 0 || u->share > SDD_SITE_MAX_SHARE)
+double sdd__sites_expected(const sdd__sites *s, int row, int n, int site, int step)
+{
+    const sdd_site *u = &s->site[site];
+    double expected = -1;
+
+    if (!learned_share(u) || u->share > SDD_SITE_MAX_SHARE)
         return 0;
-    expected = others * u->share / (1.0 - u->share);
+    for (int i = 0; i < n; i++) {
+        double said;
+        if (i == site || !learned_share(&s->site[i]))
+            continue;
+        said = sdd__sites_sums(s, row, i)[SDD_SM_BYTES] * u->share / s->site[i].share;
+        if (expected < 0 || said < expected)
+            expected = said;
+    }
     return expected >= SDD_SITE_MIN_BYTES_PER_MINUTE * step / 60.0 ? expected : 0;
 }
 
@@ -153,7 +166,7 @@ static int follow_fall(sdd__sites *s, int row, int64_t slot, int site, double ra
 
 void sdd__sites_close(sdd__sites *s, int row, int64_t slot, int n, int step, double drop_share_threshold)
 {
-    double total = sdd__sites_others(s, row, n, -1);
+    double total = sdd__sites_total(s, row, n);
 
     if (total <= 0)
         return;
@@ -161,7 +174,7 @@ void sdd__sites_close(sdd__sites *s, int row, int64_t slot, int n, int step, dou
     for (int i = 0; i < n; i++) {
         sdd_site *u = &s->site[i];
         const double *m = sdd__sites_sums(s, row, i);
-        double expected = sdd__site_expected(u, total - m[SDD_SM_BYTES], step);
+        double expected = sdd__sites_expected(s, row, n, i, step);
         int fallen = follow_fall(s, row, slot, i, expected > 0 ? m[SDD_SM_BYTES] / expected : -1);
 
         /* a fall that came with route changes is learned: the traffic moved */

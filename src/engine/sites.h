@@ -56,8 +56,9 @@ enum {
 #define SDD_SITE_LEARN_SLOTS 30
 /* A site has fallen when it carries less than this part of what its usual
  * share of its service's traffic says it should, its service's other sites
- * read as they are in the same slot. A silent blackhole leaves 2 to 8 %; a
- * site's traffic wanders by 10 to 25 % a minute around its usual share. */
+ * read as they are in the same slot (sdd__sites_expected). A silent
+ * blackhole leaves 2 to 8 %; a site's traffic wanders by 10 to 25 % a minute
+ * around its usual share. */
 #define SDD_SITE_FALL_FRACTION 0.2
 /* A fall ends when the site is back above this part of it: one fall, not
  * several, for a site wandering around SDD_SITE_FALL_FRACTION (a blackhole
@@ -98,10 +99,15 @@ void sdd__sites_free(sdd__sites *s);
 double *sdd__sites_sums(const sdd__sites *s, int row, int site);
 void sdd__sites_clear_row(sdd__sites *s, int row);
 
-/* The TCP and UDP bytes site `site` (of n) is expected to carry when its
- * service's other sites carry `others`: 0 when it is not judged (not learned
- * yet, too little traffic, or the whole service). */
-double sdd__site_expected(const sdd_site *u, double others, int step);
+/* The TCP and UDP bytes site `site` of the service's first n is expected to
+ * carry in row `row`: what each other site that has learned its share says
+ * (its bytes times the ratio of the two usual shares), the least of them. A
+ * site whose link fills up (ten times its traffic) says far more than the
+ * others: their sum would make every other site look fallen for as long as
+ * it lasts, and the first dip of one begin a fall. 0 when the site is not
+ * judged (not learned yet, too little traffic, the whole service, or no
+ * other site to tell). */
+double sdd__sites_expected(const sdd__sites *s, int row, int n, int site, int step);
 /* 1 when the site's share of dropped bytes (sums: its slot) is
  * share_threshold or more above its usual one. */
 int sdd__site_dropping(const sdd_site *u, const double *sums, double share_threshold);
@@ -124,7 +130,7 @@ void sdd__sites_keep(sdd__sites *s, int row, int64_t slot, int n);
  * (older than SDD_SITE_RECENT_SLOTS slots, not closed yet, or skipped). */
 double sdd__sites_recent(const sdd__sites *s, int site, int64_t slot);
 
-/* The TCP and UDP bytes of the service's first n sites but `site`, in row. */
-double sdd__sites_others(const sdd__sites *s, int row, int n, int site);
+/* The TCP and UDP bytes of the service's first n sites, in row. */
+double sdd__sites_total(const sdd__sites *s, int row, int n);
 
 #endif

@@ -98,7 +98,7 @@ static sdd_detect_input input_of(sdd__sites *s, const sdd_profile *p, int64_t sl
         in.sites[i].termination = i;
         in.sites[i].usual = &s->site[i];
         in.sites[i].sums = sdd__sites_sums(s, (int)(slot % ROWS), i);
-        in.sites[i].others = sdd__sites_others(s, (int)(slot % ROWS), 3, i);
+        in.sites[i].expected = sdd__sites_expected(s, (int)(slot % ROWS), 3, i, STEP);
     }
     return in;
 }
@@ -217,20 +217,58 @@ static void test_drops_at_one_site(void **state)
     sdd__sites_free(s);
 }
 
+/* What site 0 is expected to carry in row 0 with shares share0 and share1
+ * learned (or not), site 1 carrying `other` bytes. */
+static double expected_of(float share0, float share1, int learned, double other)
+{
+    sdd__sites *s = sdd__sites_new(ROWS);
+    double expected;
+
+    assert_non_null(s);
+    s->site[0] = (sdd_site){.share = share0, .learned = SDD_SITE_LEARN_SLOTS, .fell = INT64_MIN};
+    s->site[1] = (sdd_site){.share = share1, .learned = (uint16_t)learned, .fell = INT64_MIN};
+    sdd__sites_sums(s, 0, 1)[SDD_SM_BYTES] = other;
+    expected = sdd__sites_expected(s, 0, 2, 0, STEP);
+    sdd__sites_free(s);
+    return expected;
+}
+
 /* A site expected to carry less than SDD_SITE_MIN_BYTES_PER_MINUTE is not
- * judged; nor is one that is its service. */
+ * judged; nor is one that is its service, nor one whose other sites have
+ * not learned their shares. */
 static void test_too_small_or_whole(void **state)
 {
     (void)state;
-    sdd_site u = {.share = 0.01f, .learned = SDD_SITE_LEARN_SLOTS, .fell = INT64_MIN};
+    assert_true(expected_of(0.01f, 0.99f, SDD_SITE_LEARN_SLOTS, 99 * 40000.0) == 0);
+    assert_true(fabs(expected_of(0.01f, 0.99f, SDD_SITE_LEARN_SLOTS, 99 * 60000.0) - 60000.0) < 1);
+    assert_true(expected_of(0.97f, 0.03f, SDD_SITE_LEARN_SLOTS, 1e6) == 0);
+    assert_true(expected_of(0.5f, 0.5f, SDD_SITE_LEARN_SLOTS - 1, 1e6) == 0);
+}
 
-    assert_true(sdd__site_expected(&u, 99 * 40000.0, STEP) == 0);
-    assert_true(fabs(sdd__site_expected(&u, 99 * 60000.0, STEP) - 60000.0) < 1);
-    u.share = 0.97f;
-    assert_true(sdd__site_expected(&u, 1e6, STEP) == 0);
-    u.share = 0.5f;
-    u.learned = SDD_SITE_LEARN_SLOTS - 1;
-    assert_true(sdd__site_expected(&u, 1e6, STEP) == 0);
+/* Site 0's link fills up: thirty times its traffic for ten slots (the
+ * others' shares learned down meanwhile), then site 1, after a burst of
+ * three slots at 2.5 times its traffic, is back to usual, under half of the
+ * slots before. That is no fall: site 2, which did not rise, says what site
+ * 1 should carry (the sum of the others, site 0's flood in it, said twenty
+ * times more: link_saturation in `sddctl gen --seed 1`, service
+ * 64497:1089). A blackhole at site 1 during the flood is still a fall. */
+static void test_other_site_flooded(void **state)
+{
+    (void)state;
+    const double flood[3] = {300e6, 6e6, 0.5e6}, burst[3] = {300e6, 15e6, 0.5e6}, blackhole[3] = {300e6, 0.3e6, 0.5e6};
+    const double *const after[2] = {flood, blackhole};
+
+    for (int c = 0; c < 2; c++) {
+        sdd__sites *s = learned(usual, NULL);
+        int64_t k = SDD_SITE_LEARN_SLOTS;
+        for (int i = 0; i < 14; i++, k++) {
+            slot_of(s, (int)(k % ROWS), i >= 10 && i < 13 ? burst : i == 13 ? after[c] : flood, NULL, NULL);
+            sdd__sites_close(s, (int)(k % ROWS), k, 3, STEP, 0.05);
+        }
+        assert_true(s->site[0].fell == INT64_MIN && s->site[2].fell == INT64_MIN);
+        assert_true(c ? s->site[1].fell == k - 1 : s->site[1].fell == INT64_MIN);
+        sdd__sites_free(s);
+    }
 }
 
 int main(void)
@@ -238,6 +276,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_site_fall),
         cmocka_unit_test(test_moved_rose_or_whole_service),
+        cmocka_unit_test(test_other_site_flooded),
         cmocka_unit_test(test_drops_at_one_site),
         cmocka_unit_test(test_too_small_or_whole),
     };
