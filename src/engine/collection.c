@@ -47,7 +47,7 @@ static int grow_to(sdd__collection *c, int s)
         c->cap = cap;
     }
     for (; c->n <= s; c->n++)
-        c->src[c->n] = (sdd__collection_source){INT64_MIN, INT64_MIN, 0, 0, INT64_MIN};
+        c->src[c->n] = (sdd__collection_source){INT64_MIN, INT64_MIN, 0, 0, 0, INT64_MIN};
     return 0;
 }
 
@@ -97,21 +97,33 @@ int sdd__collection_seen(sdd__collection *c, int source, sdd_input_kind kind, in
         return -1;
     x = &c->src[source];
     /* a gap slot filled after it closed: the source was late, not lost */
-    if (closed && judged_recently(c, slot) && (x->gap & bit(slot)) && !sent_in(x, slot))
+    if (closed && judged_recently(c, slot) && (x->gap & bit(slot)) && !(x->late & bit(slot))) {
+        x->late |= bit(slot);
         c->late_slots[kind]++;
+    }
     mark(x, slot);
     return 0;
 }
 
 /* Whether source x had a gap in `slot` (never when the slot is not
  * judged), kept in its gap bits; the silence it begins or ends is counted
- * and told. */
-static int judge_slot(sdd__collection *c, sdd__collection_source *x, const sdd__clock_source *key, int64_t slot,
-                      int step, int judged)
+ * and told. A source that sent in the slot but had not reached its end
+ * when it closed, while lagging the lead by more than the wait (left
+ * behind as idle), sent only part of it: a late exporter whose first
+ * records of a slot got in before its close (records merged from several
+ * Kafka partitions come in another order than a file's) is as much a gap
+ * as one whose records all came after it. So is the slot in which an
+ * exporter stops: it may have died in the middle of it. */
+static int judge_slot(sdd__collection *c, sdd__collection_source *x, const sdd__clock_source *key, int64_t watermark,
+                      const sdd__collection_close_at *at, int64_t slot, int judged)
 {
-    int gap = judged && x->first_slot != INT64_MIN && x->first_slot < slot && !sent_in(x, slot);
+    int partial = watermark != INT64_MIN && at->lead != INT64_MIN && watermark < (slot + 1) * at->step &&
+                  at->lead - watermark > at->wait;
+    int gap = judged && x->first_slot != INT64_MIN && x->first_slot < slot && (!sent_in(x, slot) || partial);
+    int step = at->step;
 
     x->gap = gap ? x->gap | bit(slot) : x->gap & ~bit(slot);
+    x->late &= ~bit(slot);
     if (!judged)
         return 0;
     if (gap) {
@@ -143,7 +155,7 @@ static int anyone_sent(const sdd__collection *c, const sdd__clock *clock, int64_
     return 0;
 }
 
-int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t slot, int step)
+int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t slot, const sdd__collection_close_at *at)
 {
     int64_t from = slot;
     int gaps = 0;
@@ -156,7 +168,7 @@ int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t s
         int judged = anyone_sent(c, clock, t);
         for (int s = 0; s < clock->n; s++)
             if (continuous(clock->key[s].kind))
-                gaps += judge_slot(c, &c->src[s], &clock->key[s], t, step, judged) && t == slot;
+                gaps += judge_slot(c, &c->src[s], &clock->key[s], clock->newest[s], at, t, judged) && t == slot;
     }
     c->last_closed = slot;
     return gaps;

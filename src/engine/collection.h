@@ -11,7 +11,8 @@
  * through the other sources' records), a source of a continuous input that
  * sent in an earlier slot and has no record in it had a gap there, if some
  * other source of such an input did send in it (a slot in which none did is
- * the whole collection's quiet: nothing is judged in it anyway); its first
+ * the whole collection's quiet: nothing is judged in it anyway), or sent only
+ * part of it (sdd__collection_close); its first
  * gap starts a silence, its first slot with a record again ends it.
  * Records that come for a gap slot after it closed make it a late slot.
  *
@@ -41,6 +42,7 @@ typedef struct sdd__collection_source {
     int64_t newest_slot;                /* the newest slot it sent in */
     uint64_t seen;                      /* bit slot % 64: a record, for the 64 slots up to newest_slot */
     uint64_t gap;                       /* bit slot % 64: closed without its record, for the last 64 closed */
+    uint64_t late;                      /* bit slot % 64: a gap slot whose records came after it closed */
     int64_t silent_since;               /* first gap slot of its silence; INT64_MIN while it sends */
 } sdd__collection_source;
 
@@ -64,10 +66,20 @@ void sdd__collection_free(sdd__collection *c);
  * of memory (the record then counts for nothing here). */
 int sdd__collection_seen(sdd__collection *c, int source, sdd_input_kind kind, int64_t slot, int closed);
 
+/* When a slot closes: the newest watermark of any source (the clock's
+ * lead: the engine's own time waits for its slowest live source), the slot
+ * length, and how far (seconds) a source may lag the lead and still be on
+ * time: the larger of data_delay and a slot, so that a data_delay shorter
+ * than an exporter's export interval does not make every exporter late. */
+typedef struct sdd__collection_close_at {
+    int64_t lead;
+    int step, wait;
+} sdd__collection_close_at;
+
 /* Slot `slot` closes: for every source of a continuous input, whether it had
  * a gap there (and the slots skipped since the last close, up to 64), with
  * the silences that begin or end. How many sources had a gap in the slot. */
-int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t slot, int step);
+int sdd__collection_close(sdd__collection *c, const sdd__clock *clock, int64_t slot, const sdd__collection_close_at *at);
 
 /* After a restart, the sources of a clock a checkpoint gave back: each
  * sent in its watermark's slot (so one still silent is seen to be). -1 when

@@ -318,7 +318,8 @@ static void close_slot(sdd_engine *e, int64_t slot)
     int row = sdd__slot_row(sl, slot);
     int had_data = sl->row_records[row] > 0;
     int count = sdd__inventory_count(e->inv);
-    int gaps = sdd__collection_close(&e->collection, &e->clock, slot, sl->step);
+    sdd__collection_close_at at = {e->clock.lead, sl->step, sl->data_delay > sl->step ? sl->data_delay : sl->step};
+    int gaps = sdd__collection_close(&e->collection, &e->clock, slot, &at);
 
     if (count > e->services.n)
         state_of(e, count - 1);
