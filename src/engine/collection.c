@@ -113,13 +113,15 @@ int sdd__collection_seen(sdd__collection *c, int source, sdd_input_kind kind, in
  * records of a slot got in before its close (records merged from several
  * Kafka partitions come in another order than a file's) is as much a gap
  * as one whose records all came after it. So is the slot in which an
- * exporter stops: it may have died in the middle of it. */
+ * exporter stops: it may have died in the middle of it. A silence begins
+ * at a slot it sent nothing in. */
 static int judge_slot(sdd__collection *c, sdd__collection_source *x, const sdd__clock_source *key, int64_t watermark,
                       const sdd__collection_close_at *at, int64_t slot, int judged)
 {
     int partial = watermark != INT64_MIN && at->lead != INT64_MIN && watermark < (slot + 1) * at->step &&
                   at->lead - watermark > at->wait;
-    int gap = judged && x->first_slot != INT64_MIN && x->first_slot < slot && (!sent_in(x, slot) || partial);
+    int missing = judged && x->first_slot != INT64_MIN && x->first_slot < slot && !sent_in(x, slot);
+    int gap = missing || (judged && x->first_slot != INT64_MIN && x->first_slot < slot && partial);
     int step = at->step;
 
     x->gap = gap ? x->gap | bit(slot) : x->gap & ~bit(slot);
@@ -128,7 +130,7 @@ static int judge_slot(sdd__collection *c, sdd__collection_source *x, const sdd__
         return 0;
     if (gap) {
         c->gap_slots[key->kind]++;
-        if (x->silent_since == INT64_MIN) {
+        if (x->silent_since == INT64_MIN && missing) {
             x->silent_since = slot;
             c->silences[key->kind]++;
             c->silent_now[key->kind]++;

@@ -5,7 +5,7 @@
 # docs/sddd.md "Kafka").
 #
 # The input is three days of `sddctl gen` (4 services, flows, BMP,
-# telemetry). The flows are dealt at random over the 3 partitions of a topic
+# telemetry; every kind of event but late data, see below). The flows are dealt at random over the 3 partitions of a topic
 # (each partition keeps the file's order), BMP and telemetry have a topic of
 # one partition each, and everything is produced before sddd starts: a
 # backlog across partitions and kinds.
@@ -118,7 +118,15 @@ committed() {
   awk -v g="$1" '$1 == g { print $2, $3, $4, $5 }' <<<"$out" | sort
 }
 
-"$sddctl" gen --seed 3 --services 4 --days 3 --out "$SDD_TMP/in" >/dev/null || sdd_die "sddctl gen"
+# Every kind of the generator but late_data: a late record's place against
+# its slot's close is where it arrives among the others, and partitions
+# merged by event time put it elsewhere than the file does (earlier: then it
+# counts in the slot's judgement, where replay adds it after). Whether a
+# late exporter is judged alike either way is test_collection's.
+kinds=$("$sddctl" gen --help 2>&1 | sed -n 's/^scenarios (default all; "none" for background only): //p' |
+  tr ' ' '\n' | grep -vx late_data | paste -sd, -)
+[ -n "$kinds" ] || sdd_die "sddctl gen --help lists no scenarios"
+"$sddctl" gen --seed 3 --services 4 --days 3 --scenario "$kinds" --out "$SDD_TMP/in" >/dev/null || sdd_die "sddctl gen"
 "$sddctl" replay --config "$SDD_SRCDIR/conf-examples/sdd.conf" --inventory "$SDD_TMP/in/inventory.json" \
   --flows "$SDD_TMP/in/flows.json" --bmp "$SDD_TMP/in/bmp.json" --telemetry "$SDD_TMP/in/telemetry.json" \
   --out "$SDD_TMP/replay.json" 2>/dev/null || sdd_die "sddctl replay"
@@ -147,8 +155,11 @@ mkdir -p "$SDD_TMP/part1" "$SDD_TMP/part2"
 import json, sys
 src, one, two = sys.argv[1:]
 def stamp(line):
+    # when the collector wrote it: a BMP route's own time may be 0 or days
+    # old (zero timestamps, a table dump), which would put it in the wrong
+    # part, ahead of what came before it
     r = json.loads(line)
-    return r.get("stamp_inserted") or r["timestamp"]
+    return r.get("stamp_inserted") or r.get("timestamp_arrival") or r["timestamp"]
 flows = open(src + "/flows.json").readlines()
 first, last = stamp(flows[0]), stamp(flows[-1])
 cut = sorted(stamp(l) for l in flows)[len(flows) * 5 // 6]      # the first relevant states are before
