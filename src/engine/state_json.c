@@ -157,12 +157,42 @@ static int get_array(rd *r, json_t *o, const char *key, size_t max, json_t **out
     return 0;
 }
 
+/* What a list's entries are restored into: a service's state or its
+ * relevant state, with the service's terminations for their ranges. */
+typedef struct into {
+    sdd__service_state *st;
+    sdd_relevant_state *rs;
+    int n_terms;
+} into;
+
+typedef int (*restore_entry)(rd *r, json_t *entry, into *to);
+
+/* The array `key` of o, at most max entries, each restored by `one` with
+ * its place (".key[i]") in the messages. */
+static int restore_list(rd *r, json_t *o, const char *key, size_t max, restore_entry one, into *to)
+{
+    json_t *list, *entry;
+    size_t i;
+
+    if (get_array(r, o, key, max, &list) < 0)
+        return -1;
+    json_array_foreach(list, i, entry) {
+        size_t mark = sdd__rd_enter(r, ".%s[%zu]", key, i);
+        int rc = one(r, entry, to);
+        sdd__rd_leave(r, mark);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- the engine's parts back ----------------------------------------------- */
 
-static int restore_contribution(rd *r, sdd_contribution *c, json_t *j, int n_terms)
+static int restore_contribution(rd *r, json_t *j, into *to)
 {
+    sdd_contribution *c = &to->rs->contrib[to->rs->n_contrib++];
     sdd_symptom *s = &c->symptom;
-    int plane, pattern;
+    int n_terms = to->n_terms, plane, pattern;
 
     memset(c, 0, sizeof(*c));
     if (!json_is_object(j))
@@ -184,23 +214,6 @@ static int restore_contribution(rd *r, sdd_contribution *c, json_t *j, int n_ter
     return 0;
 }
 
-static int restore_contributions(rd *r, sdd_relevant_state *rs, json_t *j, int n_terms)
-{
-    json_t *list, *c;
-    size_t i;
-
-    if (get_array(r, j, "contributions", SDD_CONTRIB_MAX, &list) < 0)
-        return -1;
-    json_array_foreach(list, i, c) {
-        size_t mark = sdd__rd_enter(r, ".contributions[%zu]", i);
-        int rc = restore_contribution(r, &rs->contrib[rs->n_contrib++], c, n_terms);
-        sdd__rd_leave(r, mark);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
-}
-
 /* The state's fields; the caller has entered "relevant_state". */
 static int restore_relevant_fields(rd *r, sdd_relevant_state *rs, json_t *j, int n_terms)
 {
@@ -215,7 +228,8 @@ static int restore_relevant_fields(rd *r, sdd_relevant_state *rs, json_t *j, int
      * written before it was kept has none */
     if (json_object_get(j, "recovered") && get_time(r, j, "recovered", &rs->recovered) < 0)
         return -1;
-    return restore_contributions(r, rs, j, n_terms);
+    into to = {NULL, rs, n_terms};
+    return restore_list(r, j, "contributions", SDD_CONTRIB_MAX, restore_contribution, &to);
 }
 
 static int restore_relevant_state(rd *r, sdd_relevant_state *rs, json_t *svc, int n_terms)
@@ -238,8 +252,9 @@ static int restore_relevant_state(rd *r, sdd_relevant_state *rs, json_t *svc, in
     return rc;
 }
 
-static int restore_event(rd *r, sdd__service_state *st, json_t *j, int n_terms)
+static int restore_event(rd *r, json_t *j, into *to)
 {
+    int n_terms = to->n_terms;
     sdd_event ev;
     char peer[64];
     int kind;
@@ -255,31 +270,15 @@ static int restore_event(rd *r, sdd__service_state *st, json_t *j, int n_terms)
     if (sdd_addr_parse(peer, &ev.peer) < 0)
         return sdd__rd_bad(r, "peer", "\"%s\" is not an address", peer);
     ev.kind = (sdd_event_kind)kind;
-    sdd__service_add_event(st, &ev);
-    return 0;
-}
-
-static int restore_events(rd *r, sdd__service_state *st, json_t *svc, int n_terms)
-{
-    json_t *list, *j;
-    size_t i;
-
-    if (get_array(r, svc, "events", SDD_EVENTS_KEPT, &list) < 0)
-        return -1;
-    json_array_foreach(list, i, j) {
-        size_t mark = sdd__rd_enter(r, ".events[%zu]", i);
-        int rc = restore_event(r, st, j, n_terms);
-        sdd__rd_leave(r, mark);
-        if (rc < 0)
-            return -1;
-    }
+    sdd__service_add_event(to->st, &ev);
     return 0;
 }
 
 /* One row: [row, sum, sum, ...], a row of the state's, each sum finite and
  * >= 0, no row twice. */
-static int restore_row(rd *r, sdd__service_state *st, json_t *row)
+static int restore_row(rd *r, json_t *row, into *to)
 {
+    sdd__service_state *st = to->st;
     int n_rows = r->e->slots.n_rows;
     json_t *first = json_array_get(row, 0);
     json_int_t at = json_integer_value(first);
@@ -304,23 +303,6 @@ static int restore_row(rd *r, sdd__service_state *st, json_t *row)
     return 0;
 }
 
-static int restore_rows(rd *r, sdd__service_state *st, json_t *svc)
-{
-    json_t *list, *row;
-    size_t i;
-
-    if (get_array(r, svc, "rows", (size_t)r->e->slots.n_rows, &list) < 0)
-        return -1;
-    json_array_foreach(list, i, row) {
-        size_t mark = sdd__rd_enter(r, ".rows[%zu]", i);
-        int rc = restore_row(r, st, row);
-        sdd__rd_leave(r, mark);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
-}
-
 /* The automatic profile's class and the day it was chosen (profile.h);
  * a state written before there were any has neither. */
 static int restore_class(rd *r, int svc, json_t *j)
@@ -340,13 +322,17 @@ static int restore_service(rd *r, json_t *j, uint8_t *seen)
 {
     char vpn[SDD_RT_TEXT_MAX];
     sdd__service_state *st;
+    into to = {0};
     int svc, n_terms;
 
     if (!json_is_object(j))
         return wrong(r, NULL, j, "an object");
     if (get_text(r, j, "vpn_id", vpn, sizeof(vpn)) < 0 || !(st = sdd__rd_service(r, vpn, seen, &svc, &n_terms)))
         return -1;
-    if (restore_events(r, st, j, n_terms) < 0 || restore_rows(r, st, j) < 0 || restore_class(r, svc, j) < 0)
+    to.st = st;
+    to.n_terms = n_terms;
+    if (restore_list(r, j, "events", SDD_EVENTS_KEPT, restore_event, &to) < 0 ||
+        restore_list(r, j, "rows", (size_t)r->e->slots.n_rows, restore_row, &to) < 0 || restore_class(r, svc, j) < 0)
         return -1;
     return restore_relevant_state(r, &st->rs, j, n_terms);
 }
@@ -405,13 +391,15 @@ static int restore_cursor(rd *r, json_t *root)
     return r->e->cursor ? 0 : sdd__fail(r->err, SDD_E_NOMEM, "%.300s: out of memory", r->file);
 }
 
-/* One source of the clock and its watermark. */
-static int restore_source(rd *r, json_t *j)
+/* One source of the clock and its watermark (the engine's, not a
+ * service's: `to` is not read). */
+static int restore_source(rd *r, json_t *j, into *to)
 {
     sdd_addr addr;
     char router[64];
     int64_t newest, kind;
 
+    (void)to;
     if (!json_is_object(j))
         return wrong(r, NULL, j, "an object");
     if (get_i64(r, j, "kind", INT64_MIN, INT64_MAX, &kind) < 0 || get_text(r, j, "router", router, sizeof(router)) < 0 ||
@@ -427,7 +415,7 @@ static int restore_source(rd *r, json_t *j)
  * say (engine.c). */
 static int restore_clock(rd *r, json_t *root)
 {
-    json_t *clock = json_object_get(root, "clock"), *sources;
+    json_t *clock = json_object_get(root, "clock");
     int64_t now, lead;
     size_t mark;
     int rc;
@@ -437,15 +425,8 @@ static int restore_clock(rd *r, json_t *root)
     if (!json_is_object(clock))
         return wrong(r, "clock", clock, "an object");
     mark = sdd__rd_enter(r, "clock");
-    rc = 0;
-    if (get_mark(r, clock, "now", TIME_LIMIT, &now) < 0 || get_mark(r, clock, "lead", TIME_LIMIT, &lead) < 0 ||
-        get_array(r, clock, "sources", INT_MAX / 2, &sources) < 0)
-        rc = -1;
-    for (size_t i = 0; rc == 0 && i < json_array_size(sources); i++) {
-        size_t at = sdd__rd_enter(r, ".sources[%zu]", i);
-        rc = restore_source(r, json_array_get(sources, i));
-        sdd__rd_leave(r, at);
-    }
+    rc = get_mark(r, clock, "now", TIME_LIMIT, &now) < 0 || get_mark(r, clock, "lead", TIME_LIMIT, &lead) < 0 ||
+                 restore_list(r, clock, "sources", INT_MAX / 2, restore_source, NULL) < 0 ? -1 : 0;
     sdd__rd_leave(r, mark);
     if (rc == 0)
         sdd__clock_import_times(&r->e->clock, now, lead);
