@@ -62,63 +62,86 @@ static void tell(void *ctx, sdd_input_kind kind, const sdd_addr *router, int sil
     t->until[t->n++] = until;
 }
 
+/* A clock (max_clock_skew 600 s, a source idle after 300 s) and collection
+ * health, as the engine holds them; freed even when a test fails. */
+typedef struct module {
+    sdd__clock clock;
+    sdd__collection c;
+} module;
+
+static int module_up(void **state)
+{
+    module *m = calloc(1, sizeof(*m));
+
+    if (!m || sdd__clock_init(&m->clock, 600, 300) < 0) {
+        free(m);
+        return -1;
+    }
+    sdd__collection_init(&m->c);
+    *state = m;
+    return 0;
+}
+
+static int module_down(void **state)
+{
+    module *m = *state;
+
+    sdd__collection_free(&m->c);
+    sdd__clock_free(&m->clock);
+    free(m);
+    return 0;
+}
+
 /* A record of `kind` from router `r` in slot `slot`, through the clock as
  * the engine does it. */
-static void see(sdd__clock *clock, sdd__collection *c, sdd_input_kind kind, const char *r, int64_t slot,
-                int closed)
+static void see(module *m, sdd_input_kind kind, const char *r, int64_t slot, int closed)
 {
     sdd_addr a = addr(r);
 
-    assert_int_equal(sdd__clock_see(clock, kind, &a, slot * 60), 0);
-    assert_int_equal(sdd__collection_seen(c, clock->last, kind, slot, closed), 0);
+    assert_int_equal(sdd__clock_see(&m->clock, kind, &a, slot * 60), 0);
+    assert_int_equal(sdd__collection_seen(&m->c, m->clock.last, kind, slot, closed), 0);
 }
 
 /* Slot `slot` closes: the clock's lead, one-minute slots, a wait of a
  * slot. */
-static int close_at(sdd__collection *c, const sdd__clock *clock, int64_t slot)
+static int close_at(module *m, int64_t slot)
 {
-    sdd__collection_close_at at = {clock->lead, 60, 60};
+    sdd__collection_close_at at = {m->clock.lead, 60, 60};
 
-    return sdd__collection_close(c, clock, slot, &at);
+    return sdd__collection_close(&m->c, &m->clock, slot, &at);
 }
 
 static void test_silence_gaps_and_return(void **state)
 {
-    (void)state;
-    sdd__clock clock;
-    sdd__collection c;
+    module *m = *state;
     sdd_addr r1 = addr(R1), r2 = addr(R2);
     told t = {{0}, 0, {0}, {0}};
 
-    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
-    sdd__collection_init(&c);
-    c.fn = tell;
-    c.ctx = &t;
+    m->c.fn = tell;
+    m->c.ctx = &t;
     /* R1 sends in slots 0..9, nothing in 10..19, again from 20; R2 always */
     for (int64_t s = S0; s < S0 + 30; s++) {
         if (s < S0 + 10 || s >= S0 + 20)
-            see(&clock, &c, SDD_INPUT_FLOW, R1, s, 0);
-        see(&clock, &c, SDD_INPUT_FLOW, R2, s, 0);
-        assert_int_equal(close_at(&c, &clock, s), s >= S0 + 10 && s < S0 + 20);
+            see(m, SDD_INPUT_FLOW, R1, s, 0);
+        see(m, SDD_INPUT_FLOW, R2, s, 0);
+        assert_int_equal(close_at(m, s), s >= S0 + 10 && s < S0 + 20);
     }
     for (int64_t s = S0; s < S0 + 30; s++) {
-        assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, s), s >= S0 + 10 && s < S0 + 20);
-        assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r2, s), 0);
+        assert_int_equal(sdd__collection_gap(&m->c, &m->clock, SDD_INPUT_FLOW, &r1, s), s >= S0 + 10 && s < S0 + 20);
+        assert_int_equal(sdd__collection_gap(&m->c, &m->clock, SDD_INPUT_FLOW, &r2, s), 0);
     }
     /* not closed, or unknown: no gap */
-    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, S0 + 30), 0);
-    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_BMP, &r1, S0 + 15), 0);
-    assert_int_equal(c.gap_slots[SDD_INPUT_FLOW], 10);
-    assert_int_equal(c.silences[SDD_INPUT_FLOW], 1);
-    assert_int_equal(c.silent_now[SDD_INPUT_FLOW], 0);
+    assert_int_equal(sdd__collection_gap(&m->c, &m->clock, SDD_INPUT_FLOW, &r1, S0 + 30), 0);
+    assert_int_equal(sdd__collection_gap(&m->c, &m->clock, SDD_INPUT_BMP, &r1, S0 + 15), 0);
+    assert_int_equal(m->c.gap_slots[SDD_INPUT_FLOW], 10);
+    assert_int_equal(m->c.silences[SDD_INPUT_FLOW], 1);
+    assert_int_equal(m->c.silent_now[SDD_INPUT_FLOW], 0);
     assert_int_equal(t.n, 2);
     assert_int_equal(t.silent[0], 1);
     assert_int_equal(t.since[0], (S0 + 10) * 60);
     assert_int_equal(t.silent[1], 0);
     assert_int_equal(t.since[1], (S0 + 10) * 60);
     assert_int_equal(t.until[1], (S0 + 20) * 60);
-    sdd__collection_free(&c);
-    sdd__clock_free(&clock);
 }
 
 /* Records of a gap slot that come after it closed: late, counted; the slot
@@ -126,29 +149,23 @@ static void test_silence_gaps_and_return(void **state)
  * not silent: BMP sends when routes change. */
 static void test_late_and_bmp(void **state)
 {
-    (void)state;
-    sdd__clock clock;
-    sdd__collection c;
+    module *m = *state;
     sdd_addr r1 = addr(R1);
 
-    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
-    sdd__collection_init(&c);
-    see(&clock, &c, SDD_INPUT_BMP, R1, S0, 0);
+    see(m, SDD_INPUT_BMP, R1, S0, 0);
     for (int64_t s = S0; s < S0 + 12; s++) {
         if (s != S0 + 5)
-            see(&clock, &c, SDD_INPUT_FLOW, R1, s, 0);
-        see(&clock, &c, SDD_INPUT_FLOW, R2, s, 0);
-        close_at(&c, &clock, s);
+            see(m, SDD_INPUT_FLOW, R1, s, 0);
+        see(m, SDD_INPUT_FLOW, R2, s, 0);
+        close_at(m, s);
     }
-    assert_int_equal(c.silent_now[SDD_INPUT_FLOW], 0);
-    assert_int_equal(c.silences[SDD_INPUT_FLOW], 1);
-    assert_int_equal(c.gap_slots[SDD_INPUT_BMP], 0);
-    see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 5, 1);
-    see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 5, 1);
-    assert_int_equal(c.late_slots[SDD_INPUT_FLOW], 1);
-    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, S0 + 5), 1);
-    sdd__collection_free(&c);
-    sdd__clock_free(&clock);
+    assert_int_equal(m->c.silent_now[SDD_INPUT_FLOW], 0);
+    assert_int_equal(m->c.silences[SDD_INPUT_FLOW], 1);
+    assert_int_equal(m->c.gap_slots[SDD_INPUT_BMP], 0);
+    see(m, SDD_INPUT_FLOW, R1, S0 + 5, 1);
+    see(m, SDD_INPUT_FLOW, R1, S0 + 5, 1);
+    assert_int_equal(m->c.late_slots[SDD_INPUT_FLOW], 1);
+    assert_int_equal(sdd__collection_gap(&m->c, &m->clock, SDD_INPUT_FLOW, &r1, S0 + 5), 1);
 }
 
 /* A late exporter whose first records of a slot got in before it closed
@@ -157,81 +174,63 @@ static void test_late_and_bmp(void **state)
  * on time, or behind by no more than the wait, is not. */
 static void test_partial_slot_of_a_late_exporter(void **state)
 {
-    (void)state;
-    sdd__clock clock;
-    sdd__collection c;
+    module *m = *state;
     sdd_addr r1 = addr(R1);
 
-    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
-    sdd__collection_init(&c);
     for (int64_t s = S0; s < S0 + 5; s++) {
-        see(&clock, &c, SDD_INPUT_FLOW, R1, s, 0);
-        see(&clock, &c, SDD_INPUT_FLOW, R2, s, 0);
-        close_at(&c, &clock, s);
+        see(m, SDD_INPUT_FLOW, R1, s, 0);
+        see(m, SDD_INPUT_FLOW, R2, s, 0);
+        close_at(m, s);
     }
     /* R1 three slots behind: its record of S0 + 5 is in when the slot
      * closes, with R2 at S0 + 8 */
     for (int64_t s = S0 + 5; s <= S0 + 8; s++)
-        see(&clock, &c, SDD_INPUT_FLOW, R2, s, 0);
-    see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 5, 0);
-    assert_int_equal(close_at(&c, &clock, S0 + 5), 1);
-    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, S0 + 5), 1);
+        see(m, SDD_INPUT_FLOW, R2, s, 0);
+    see(m, SDD_INPUT_FLOW, R1, S0 + 5, 0);
+    assert_int_equal(close_at(m, S0 + 5), 1);
+    assert_int_equal(sdd__collection_gap(&m->c, &m->clock, SDD_INPUT_FLOW, &r1, S0 + 5), 1);
     /* the rest of its slot, after the close: a late slot, counted once */
-    see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 5, 1);
-    see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 5, 1);
-    assert_int_equal(c.late_slots[SDD_INPUT_FLOW], 1);
+    see(m, SDD_INPUT_FLOW, R1, S0 + 5, 1);
+    see(m, SDD_INPUT_FLOW, R1, S0 + 5, 1);
+    assert_int_equal(m->c.late_slots[SDD_INPUT_FLOW], 1);
     /* one slot behind the lead is on time */
-    see(&clock, &c, SDD_INPUT_FLOW, R1, S0 + 7, 0);
-    assert_int_equal(close_at(&c, &clock, S0 + 6), 1);      /* it sent nothing in S0 + 6 */
-    assert_int_equal(close_at(&c, &clock, S0 + 7), 0);
-    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &r1, S0 + 7), 0);
-    sdd__collection_free(&c);
-    sdd__clock_free(&clock);
+    see(m, SDD_INPUT_FLOW, R1, S0 + 7, 0);
+    assert_int_equal(close_at(m, S0 + 6), 1);      /* it sent nothing in S0 + 6 */
+    assert_int_equal(close_at(m, S0 + 7), 0);
+    assert_int_equal(sdd__collection_gap(&m->c, &m->clock, SDD_INPUT_FLOW, &r1, S0 + 7), 0);
 }
 
 /* Slots in which no exporter sent (the collector quiet, or a front end's
  * wall clock moving time on past the last records) are nobody's gap. */
 static void test_all_quiet_is_no_gap(void **state)
 {
-    (void)state;
-    sdd__clock clock;
-    sdd__collection c;
+    module *m = *state;
 
-    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
-    sdd__collection_init(&c);
     for (int64_t s = S0; s < S0 + 3; s++) {
-        see(&clock, &c, SDD_INPUT_FLOW, R1, s, 0);
-        see(&clock, &c, SDD_INPUT_FLOW, R2, s, 0);
-        close_at(&c, &clock, s);
+        see(m, SDD_INPUT_FLOW, R1, s, 0);
+        see(m, SDD_INPUT_FLOW, R2, s, 0);
+        close_at(m, s);
     }
-    assert_int_equal(close_at(&c, &clock, S0 + 3), 0);
-    assert_int_equal(close_at(&c, &clock, S0 + 100), 0);
-    assert_int_equal(c.gap_slots[SDD_INPUT_FLOW], 0);
-    assert_int_equal(c.silences[SDD_INPUT_FLOW], 0);
-    sdd__collection_free(&c);
-    sdd__clock_free(&clock);
+    assert_int_equal(close_at(m, S0 + 3), 0);
+    assert_int_equal(close_at(m, S0 + 100), 0);
+    assert_int_equal(m->c.gap_slots[SDD_INPUT_FLOW], 0);
+    assert_int_equal(m->c.silences[SDD_INPUT_FLOW], 0);
 }
 
 /* After a restart the clock has its sources back (a checkpoint) and this
  * nothing: a source still silent is seen to be. */
 static void test_restart_knows_the_sources(void **state)
 {
-    (void)state;
-    sdd__clock clock;
-    sdd__collection c;
+    module *m = *state;
     sdd__clock_source k1 = {SDD_INPUT_FLOW, addr(R1)}, k2 = {SDD_INPUT_FLOW, addr(R2)};
 
-    assert_int_equal(sdd__clock_init(&clock, 600, 300), 0);
-    sdd__collection_init(&c);
-    assert_int_equal(sdd__clock_import_source(&clock, &k1, S0 * 60), 0);
-    assert_int_equal(sdd__clock_import_source(&clock, &k2, S0 * 60), 0);
-    assert_int_equal(sdd__collection_restore(&c, &clock, 60), 0);
-    see(&clock, &c, SDD_INPUT_FLOW, R2, S0 + 1, 0);
-    assert_int_equal(close_at(&c, &clock, S0 + 1), 1);
-    assert_int_equal(sdd__collection_gap(&c, &clock, SDD_INPUT_FLOW, &k1.router, S0 + 1), 1);
-    assert_int_equal(c.silent_now[SDD_INPUT_FLOW], 1);
-    sdd__collection_free(&c);
-    sdd__clock_free(&clock);
+    assert_int_equal(sdd__clock_import_source(&m->clock, &k1, S0 * 60), 0);
+    assert_int_equal(sdd__clock_import_source(&m->clock, &k2, S0 * 60), 0);
+    assert_int_equal(sdd__collection_restore(&m->c, &m->clock, 60), 0);
+    see(m, SDD_INPUT_FLOW, R2, S0 + 1, 0);
+    assert_int_equal(close_at(m, S0 + 1), 1);
+    assert_int_equal(sdd__collection_gap(&m->c, &m->clock, SDD_INPUT_FLOW, &k1.router, S0 + 1), 1);
+    assert_int_equal(m->c.silent_now[SDD_INPUT_FLOW], 1);
 }
 
 /* ---- through the engine ------------------------------------------------- */
@@ -468,11 +467,11 @@ static void test_bmp_session_end_no_alarm(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_silence_gaps_and_return),
-        cmocka_unit_test(test_late_and_bmp),
-        cmocka_unit_test(test_partial_slot_of_a_late_exporter),
-        cmocka_unit_test(test_all_quiet_is_no_gap),
-        cmocka_unit_test(test_restart_knows_the_sources),
+        cmocka_unit_test_setup_teardown(test_silence_gaps_and_return, module_up, module_down),
+        cmocka_unit_test_setup_teardown(test_late_and_bmp, module_up, module_down),
+        cmocka_unit_test_setup_teardown(test_partial_slot_of_a_late_exporter, module_up, module_down),
+        cmocka_unit_test_setup_teardown(test_all_quiet_is_no_gap, module_up, module_down),
+        cmocka_unit_test_setup_teardown(test_restart_knows_the_sources, module_up, module_down),
         cmocka_unit_test(test_silent_exporter_no_alarm),
         cmocka_unit_test(test_disruption_on_the_other_router),
         cmocka_unit_test(test_late_data_no_alarm),
