@@ -31,7 +31,6 @@
  * the operator the one before. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,22 +49,6 @@ static int fail(sdd_error *err, sdd_code code, const char *path, const char *wha
 }
 
 /* ---- writing ------------------------------------------------------------ */
-
-static int fsync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    int fd, rc = -1;
-
-    if (!copy)
-        return -1;
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        rc = fsync(fd);
-        close(fd);
-    }
-    free(copy);
-    return rc;
-}
 
 /* The state being replaced stays as PATH.prev, a hard link made before the
  * rename, so that the current state is in place at every moment. */
@@ -116,7 +99,7 @@ static int write_atomically(sdd_engine *e, const char *path, uint64_t epoch, sdd
     written.dev = st.st_dev;
     written.ino = st.st_ino;
     e->state_inv = written;
-    return fsync_dir_of(path) < 0 ? fail(err, SDD_E_IO, path, strerror(errno)) : 0;
+    return sdd__fsync_dir_of(path) < 0 ? fail(err, SDD_E_IO, path, strerror(errno)) : 0;
 }
 
 /* The state, naming the next epoch of history's undo log; once it is on

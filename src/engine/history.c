@@ -29,7 +29,13 @@
  *
  * Rings. Slot s of a ring of n slots sits at position s mod n (floor modulo).
  * Each entity has one newest slot shared by the long and short tiers; a ring of n slots
- * holds the slots newest - n + 1 .. newest.
+ * holds the slots newest - n + 1 .. newest. A tier's ring is slot-major: a
+ * position is a row of the codes of all the tier's series for that slot
+ * (ring[position][series]), so that what a minute writes (one row a tier,
+ * 8 bytes of the long tier, 74 of the short one in the default shape) and
+ * what a detector reads of one slot across series sit in a cache line or
+ * two, not in one ring per series kilobytes apart; a window of one series
+ * is read with a stride of a row.
  *
  * The coarse tier. A coarse slot c covers the fine slots c*f .. c*f+f-1 (f =
  * coarse_factor) of the long series. Just before an advance drops its first
@@ -48,9 +54,12 @@
  *   4096  capacity entity blocks of block_bytes (a multiple of 64) each:
  *           key[64] NUL-terminated, newest slot, has-data flag,
  *           exact sums [OPEN_SLOTS][long_series + short_series] (double),
- *           long rings [long_series][long_slots] (uint16),
- *           short rings [short_series][short_slots] (uint16),
- *           coarse rings [coarse_series][coarse_slots] (uint16).
+ *           long ring [long_slots][long_series] (uint16),
+ *           short ring [short_slots][short_series] (uint16),
+ *           coarse ring [coarse_slots][coarse_series] (uint16).
+ * Version 2 had the same blocks with one ring per series ([series][slots]);
+ * such a file is converted when opened (see convert()): rewritten whole to
+ * PATH.new, synced, renamed over PATH, its undo log dropped.
  * One block per entity keeps all of a service's history together, and growing
  * the store appends blocks (ftruncate + mremap) without moving any data.
  * The header holds magic, format version (always at offset 8, so any later
@@ -112,14 +121,17 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fdio.h"
 #include "engine/history.h"
 #include "engine/undo.h"
 
 #define HIST_MAGIC "SDD-HIST"
-#define HIST_VERSION 2u                 /* 2: the coarse tier of older weeks */
+#define HIST_VERSION 3u                 /* 3: slot-major rings, a slot's series side by side */
+#define HIST_VERSION_SERIES_MAJOR 2u    /* one ring per series: converted when opened */
 #define HIST_BYTE_ORDER 0x01020304u
 #define HEADER_BYTES 4096u
 #define HEADER_COPY_SPACING 2048u
@@ -366,7 +378,7 @@ enum header_state {
 static const char *const header_state_text[] = {
     [HEADER_FOREIGN] = "not a pmacct-sdd history file (bad magic)",
     [HEADER_BYTE_ORDER] = "written on a machine of another byte order",
-    [HEADER_OLD_VERSION] = ("an older history format (before version 2, which keeps older weeks coarse); "
+    [HEADER_OLD_VERSION] = ("an older history format (version 1, before the older weeks were kept coarse); "
                             "move the file away to start a new history"),
     [HEADER_CHECKSUM] = "header checksum mismatch (corrupt header)",
     [HEADER_INCONSISTENT] = "inconsistent header",
@@ -394,7 +406,7 @@ static enum header_state header_state_of(const struct file_header *hdr)
         return HEADER_BYTE_ORDER;
     if (hdr->version > HIST_VERSION)
         return HEADER_NEWER;
-    if (hdr->version != HIST_VERSION)
+    if (hdr->version < HIST_VERSION_SERIES_MAJOR)
         return HEADER_OLD_VERSION;
     if (hdr->checksum != header_sum(hdr))
         return HEADER_CHECKSUM;
@@ -497,16 +509,23 @@ static int64_t coarse_due(const sdd_history *h, int64_t newest)
     return floor_div(newest - (int64_t)h->shape.long_slots, (int64_t)h->shape.coarse_factor);
 }
 
-static uint16_t *ring_of(const sdd_history *h, int32_t entity, int tier, uint16_t series)
-{
-    uint8_t *rings = block_of(h, entity) + h->lay.rings[tier];
-    return (uint16_t *)rings + (size_t)series * tier_slots(h, tier);
-}
-
 static uint32_t slot_pos(int64_t slot, uint32_t len)
 {
     int64_t r = slot % (int64_t)len;
     return (uint32_t)(r < 0 ? r + len : r);
+}
+
+/* A tier's ring: its positions one after the other, each a row of the
+ * codes of all its series for one slot. */
+static uint16_t *ring_of(const sdd_history *h, int32_t entity, int tier)
+{
+    return (uint16_t *)(block_of(h, entity) + h->lay.rings[tier]);
+}
+
+/* The row of a tier holding `slot`: row[series] is its code. */
+static uint16_t *row_of(const sdd_history *h, int32_t entity, int tier, int64_t slot)
+{
+    return ring_of(h, entity, tier) + (size_t)slot_pos(slot, tier_slots(h, tier)) * tier_series(h, tier);
 }
 
 static size_t series_total(const sdd_history *h)
@@ -547,29 +566,18 @@ static int slot_ok(int64_t slot)
     return slot > -SLOT_LIMIT && slot < SLOT_LIMIT;
 }
 
-/* Clears `count` consecutive ring positions from `pos`, wrapping. */
-static void ring_clear(uint16_t *ring, uint32_t len, uint32_t pos, uint32_t count)
-{
-    uint32_t first = count < len - pos ? count : len - pos;
-
-    if (count == 1) {                   /* the usual advance, one slot on: no calls */
-        ring[pos] = 0;
-        return;
-    }
-
-    memset(ring + pos, 0, first * sizeof(*ring));
-    memset(ring, 0, (count - first) * sizeof(*ring));
-}
-
-/* Marks slots from..from+gap-1 as no data in every series of a tier. */
+/* Marks slots from..from+gap-1 as no data in every series of a tier: the
+ * rows of `count` consecutive positions, in two pieces when they wrap. */
 static void tier_clear(sdd_history *h, int32_t entity, int tier, int64_t from, int64_t gap)
 {
-    uint32_t len = tier_slots(h, tier);
+    uint32_t len = tier_slots(h, tier), pos = slot_pos(from, len);
     uint32_t count = gap < (int64_t)len ? (uint32_t)gap : len;
-    uint16_t n = tier_series(h, tier);
+    uint32_t first = count < len - pos ? count : len - pos;
+    size_t row = (size_t)tier_series(h, tier) * sizeof(uint16_t);
+    uint16_t *ring = ring_of(h, entity, tier);
 
-    for (uint16_t s = 0; s < n; s++)
-        ring_clear(ring_of(h, entity, tier, s), len, slot_pos(from, len), count);
+    memset((uint8_t *)ring + pos * row, 0, first * row);
+    memset(ring, 0, (count - first) * row);
 }
 
 /* ---- what the last checkpoint had, kept before an advance overwrites it ---- */
@@ -600,7 +608,7 @@ static sdd_undo_range range_of(const sdd_history *h, const void *p, size_t len, 
     return (sdd_undo_range){(uint64_t)((const uint8_t *)p - h->base), p, (uint32_t)len, count, (uint32_t)stride};
 }
 
-/* The ranges holding slots from..from+count-1 in every ring of a tier: one,
+/* The ranges holding the rows of slots from..from+count-1 of a tier: one,
  * or two when the positions wrap; how many were written to r. */
 static int ring_ranges(const sdd_history *h, int32_t entity, int tier, int64_t from, int64_t count,
                        sdd_undo_range *r)
@@ -608,16 +616,15 @@ static int ring_ranges(const sdd_history *h, int32_t entity, int tier, int64_t f
     uint32_t len = tier_slots(h, tier), pos = slot_pos(from, len);
     uint32_t n = count < (int64_t)len ? (uint32_t)count : len;
     uint32_t first = n < len - pos ? n : len - pos;
-    uint16_t series = tier_series(h, tier);
-    const uint16_t *ring = ring_of(h, entity, tier, 0);
-    size_t stride = (size_t)len * sizeof(*ring);     /* from one series' ring to the next */
+    size_t row = (size_t)tier_series(h, tier) * sizeof(uint16_t);
+    const uint8_t *ring = (const uint8_t *)ring_of(h, entity, tier);
 
-    if (series == 0)
+    if (row == 0)
         return 0;
-    r[0] = range_of(h, ring + pos, first * sizeof(*ring), series, stride);
+    r[0] = range_of(h, ring + pos * row, first * row, 1, 0);
     if (n == first)
         return 1;
-    r[1] = range_of(h, ring, (n - first) * sizeof(*ring), series, stride);
+    r[1] = range_of(h, ring, (n - first) * row, 1, 0);
     return 2;
 }
 
@@ -671,20 +678,20 @@ static void keep_before_advance(sdd_history *h, int32_t entity, int64_t slot)
 static void fold_one(sdd_history *h, int32_t entity, int64_t newest, int64_t c)
 {
     int64_t f = h->shape.coarse_factor, first = c * f;
-    uint32_t pos = slot_pos(c, h->shape.coarse_slots);
+
+    uint16_t *out = row_of(h, entity, 2, c);
 
     for (uint16_t s = 0; s < h->shape.coarse_series; s++) {
-        const uint16_t *ring = ring_of(h, entity, 0, s);
         double sum = 0;
         int present = 0;
         for (int64_t slot = first; slot < first + f; slot++) {
-            uint16_t code = ring[slot_pos(slot, h->shape.long_slots)];
+            uint16_t code = row_of(h, entity, 0, slot)[s];
             if (slot > newest - (int64_t)h->shape.long_slots && slot <= newest && code != SDD_HISTORY_NO_DATA) {
                 sum += sdd__history_decode(code);
                 present++;
             }
         }
-        ring_of(h, entity, 2, s)[pos] = present ? sdd__history_encode(sum / present) : SDD_HISTORY_NO_DATA;
+        out[s] = present ? sdd__history_encode(sum / present) : SDD_HISTORY_NO_DATA;
     }
 }
 
@@ -905,11 +912,24 @@ static int grow(sdd_history *h, sdd_error *err)
 
 /* ---- files ------------------------------------------------------------------- */
 
+/* Maps the first `bytes` of the file. */
+static int map_file(sdd_history *h, size_t bytes, const char *path, sdd_error *err)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+
+    if (p == MAP_FAILED) {
+        sdd__fail(err, SDD_E_IO, "history file %s: cannot map it: %s", path, strerror(errno));
+        return -1;
+    }
+    h->base = p;
+    h->map_bytes = bytes;
+    return 0;
+}
+
 static int file_create(sdd_history *h, const char *path, sdd_error *err)
 {
     uint8_t page[HEADER_BYTES];
     struct file_header older;
-    void *p;
 
     header_init(&h->hdr, &h->shape, h->lay.block);
     older = h->hdr;
@@ -923,21 +943,132 @@ static int file_create(sdd_history *h, const char *path, sdd_error *err)
         sdd__fail(err, SDD_E_IO, "history file %s: cannot write its header: %s", path, strerror(errno));
         return -1;
     }
-    p = mmap(NULL, HEADER_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
-    if (p == MAP_FAILED) {
-        sdd__fail(err, SDD_E_IO, "history file %s: cannot map it: %s", path, strerror(errno));
+    if (map_file(h, HEADER_BYTES, path, err) != 0)
+        return -1;
+    h->active = 0;
+    return 0;
+}
+
+/* ---- converting a file of version 2 ----------------------------------------- */
+
+/* An entity block of version 2 (one ring per series: ring[series][slot])
+ * rewritten slot-major (ring[slot][series]); head and exact sums are laid
+ * out the same in both. */
+static void block_to_slot_major(const sdd_history *h, const uint8_t *old, uint8_t *out)
+{
+    memcpy(out, old, h->lay.rings[0]);
+    for (int tier = 0; tier < 3; tier++) {
+        const uint16_t *from = (const uint16_t *)(old + h->lay.rings[tier]);
+        uint16_t *to = (uint16_t *)(out + h->lay.rings[tier]);
+        uint32_t len = tier_slots(h, tier);
+        uint16_t n = tier_series(h, tier);
+        for (uint16_t s = 0; s < n; s++)
+            for (uint32_t pos = 0; pos < len; pos++)
+                to[(size_t)pos * n + s] = from[(size_t)s * len + pos];
+    }
+}
+
+/* The header page of the converted file: both copies of version 3, the
+ * newer one first. */
+static void converted_header(sdd_history *h, uint8_t *page)
+{
+    struct file_header older;
+
+    h->hdr.version = HIST_VERSION;
+    older = h->hdr;
+    older.checksum = header_sum(&older);
+    h->hdr.generation++;
+    h->hdr.checksum = header_sum(&h->hdr);
+    memset(page, 0, HEADER_BYTES);
+    memcpy(header_copy(page, 0), &h->hdr, sizeof(h->hdr));
+    memcpy(header_copy(page, 1), &older, sizeof(older));
+    h->active = 0;
+}
+
+/* Writes the converted copy of the file open at h->fd (`size` bytes) to
+ * the new file `to`, block by block, and syncs it. 0, or -1 with errno. */
+static int convert_blocks(sdd_history *h, int to, uint64_t size)
+{
+    uint8_t *buf = malloc(2 * h->lay.block + HEADER_BYTES), *out = buf + h->lay.block;
+    struct iovec iov;
+    int rc = -1, saved;
+
+    if (!buf)
+        return -1;
+    converted_header(h, out + h->lay.block);
+    iov = (struct iovec){out + h->lay.block, HEADER_BYTES};
+    if (ftruncate(to, (off_t)size) != 0 || sdd__write_all(to, &iov, 1, 0) != 0)
+        goto done;
+    memset(out, 0, h->lay.block);       /* the padding after the coarse ring stays 0 */
+    for (uint32_t i = 0; i < h->hdr.count; i++) {
+        off_t at = (off_t)file_bytes(i, (uint32_t)h->lay.block);
+        ssize_t got = pread(h->fd, buf, h->lay.block, at);
+        if (got != (ssize_t)h->lay.block) {
+            errno = got < 0 ? errno : EIO;
+            goto done;
+        }
+        block_to_slot_major(h, buf, out);
+        iov = (struct iovec){out, h->lay.block};
+        if (sdd__write_all(to, &iov, 1, at) != 0)
+            goto done;
+    }
+    rc = fsync(to);
+done:
+    saved = errno;
+    free(buf);
+    errno = saved;
+    return rc;
+}
+
+/* A file of version 2 becomes one of version 3 with the same values:
+ * written whole to PATH.new (as much disk again as the file takes), synced,
+ * locked, then renamed over PATH, so that a crash at any moment leaves
+ * either the old file or the new one whole. The undo log goes first: its
+ * ranges are of the old layout (a restart from the last checkpoint then
+ * rewinds without it, as after a failed log). */
+static int convert(sdd_history *h, const char *path, uint64_t size, sdd_error *err)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + sizeof(".new"));
+    struct timespec t0, t1;
+    int to = -1;
+
+    if (!tmp)
+        return sdd__fail(err, SDD_E_NOMEM, "history: out of memory");
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".new", sizeof(".new"));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((to = sdd__create_new(tmp, O_RDWR, 0644)) < 0 || convert_blocks(h, to, size) != 0 ||
+        flock(to, LOCK_EX | LOCK_NB) != 0 || (h->undo_path && unlink(h->undo_path) != 0 && errno != ENOENT) ||
+        rename(tmp, path) != 0) {
+        sdd__fail(err, SDD_E_IO, "history file %s: cannot convert it from format %u to %u through %s (it "
+                  "needs as much free disk again as the file takes): %s; the file is left as it was", path,
+                  HIST_VERSION_SERIES_MAJOR, HIST_VERSION, tmp, strerror(errno));
+        if (to >= 0) {
+            close(to);
+            unlink(tmp);
+        }
+        free(tmp);
         return -1;
     }
-    h->base = p;
-    h->map_bytes = HEADER_BYTES;
-    h->active = 0;
+    /* Should the rename not reach the disk, the old file is still whole there. */
+    (void)sdd__fsync_dir_of(path);
+    sdd__undo_close(h->undo);
+    h->undo = NULL;
+    close(h->fd);
+    h->fd = to;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fprintf(stderr, "history file %s: converted from format %u (one ring per series) to %u (slot-major) in "
+            "%.1f s: %u entities, %llu bytes\n", path, HIST_VERSION_SERIES_MAJOR, HIST_VERSION,
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, h->hdr.count,
+            (unsigned long long)size);
+    free(tmp);
     return 0;
 }
 
 static int file_load(sdd_history *h, const char *path, uint64_t size, sdd_error *err)
 {
     uint8_t page[HEADER_BYTES];
-    void *p;
 
     if (size < HEADER_BYTES) {
         sdd__fail(err, SDD_E_DATA, "history file %s: %llu bytes is too short for a history file "
@@ -949,19 +1080,15 @@ static int file_load(sdd_history *h, const char *path, uint64_t size, sdd_error 
         return -1;
     }
     if (header_pick(page, size, path, &h->hdr, &h->active, err) != 0 ||
-        header_check_shape(&h->hdr, &h->shape, h->lay.block, path, err) != 0)
+        header_check_shape(&h->hdr, &h->shape, h->lay.block, path, err) != 0 ||
+        (h->hdr.version == HIST_VERSION_SERIES_MAJOR && convert(h, path, size, err) != 0))
         return -1;
     if (size > SIZE_MAX / 2) {
         sdd__fail(err, SDD_E_DATA, "history file %s: too large to map", path);
         return -1;
     }
-    p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
-    if (p == MAP_FAILED) {
-        sdd__fail(err, SDD_E_IO, "history file %s: cannot map it: %s", path, strerror(errno));
+    if (map_file(h, (size_t)size, path, err) != 0)
         return -1;
-    }
-    h->base = p;
-    h->map_bytes = (size_t)size;
     h->recovered = !h->hdr.clean;
     return 0;
 }
@@ -1210,7 +1337,7 @@ static int store(sdd_history *h, int32_t entity, int tier, uint16_t series, int6
     mark_dirty(h);
     if (!e->has_data || slot > e->newest)
         entity_advance(h, entity, slot);
-    code = &ring_of(h, entity, tier, series)[slot_pos(slot, tier_slots(h, tier))];
+    code = &row_of(h, entity, tier, slot)[series];
     if (slot > e->newest - SDD_HISTORY_OPEN_SLOTS) {
         double *sum = sum_of(h, entity, tier, series, slot);
         *sum = replace ? value : *sum + value;
@@ -1251,11 +1378,11 @@ int sdd__history_set(sdd_history *h, int32_t entity, int tier, uint16_t series, 
 static void sums_from_codes(sdd_history *h, int32_t entity, int64_t newest)
 {
     for (int64_t slot = newest - SDD_HISTORY_OPEN_SLOTS + 1; slot <= newest; slot++)
-        for (int tier = 0; tier < 2; tier++)
-            for (uint16_t s = 0; s < (tier ? h->shape.short_series : h->shape.long_series); s++) {
-                uint16_t code = ring_of(h, entity, tier, s)[slot_pos(slot, tier_slots(h, tier))];
-                *sum_of(h, entity, tier, s, slot) = code == SDD_HISTORY_NO_DATA ? 0 : sdd__history_decode(code);
-            }
+        for (int tier = 0; tier < 2; tier++) {
+            const uint16_t *row = row_of(h, entity, tier, slot);
+            for (uint16_t s = 0; s < tier_series(h, tier); s++)
+                *sum_of(h, entity, tier, s, slot) = row[s] == SDD_HISTORY_NO_DATA ? 0 : sdd__history_decode(row[s]);
+        }
 }
 
 void sdd__history_rewind(sdd_history *h, int32_t entity, int64_t slot)
@@ -1285,7 +1412,7 @@ int sdd__history_get(const sdd_history *h, int32_t entity, int tier, uint16_t se
     int64_t newest = tier == 2 ? e->folded : e->newest;
     if (!e->has_data || slot > newest || slot <= newest - (int64_t)tier_slots(h, tier))
         return 0;
-    code = ring_of(h, entity, tier, series)[slot_pos(slot, tier_slots(h, tier))];
+    code = row_of(h, entity, tier, slot)[series];
     if (code == SDD_HISTORY_NO_DATA)
         return 0;
     if (tier == 2) {
@@ -1313,7 +1440,8 @@ int sdd__history_get_baseline(const sdd_history *h, int32_t entity, uint16_t ser
 
 /* Slots first..first+n-1 of one series of a tier into out (NAN: no data),
  * the entity known to have data; how many had data. The ring is walked
- * from the first slot it holds, as sdd__history_get reads one slot. */
+ * from the first slot it holds, a row at a time, as sdd__history_get reads
+ * one slot. */
 static int read_tier(const sdd_history *h, int32_t entity, int tier, uint16_t series, int64_t first, int n,
                      double *out)
 {
@@ -1323,15 +1451,16 @@ static int read_tier(const sdd_history *h, int32_t entity, int tier, uint16_t se
     int64_t lo = newest - (int64_t)len + 1 > first ? newest - (int64_t)len + 1 - first : 0;
     int64_t hi = newest - first + 1 < n ? newest - first + 1 : n;    /* out[lo..hi-1] are in the ring */
     int64_t exact = tier == 2 ? INT64_MAX : e->newest - SDD_HISTORY_OPEN_SLOTS + 1 - first;
-    const uint16_t *ring = ring_of(h, entity, tier, series);
-    uint32_t pos = slot_pos(first + lo, len);
+    size_t width = tier_series(h, tier), end = (size_t)len * width;
+    const uint16_t *codes = ring_of(h, entity, tier) + series;
+    size_t at = (size_t)slot_pos(first + lo, len) * width;
     int present = 0;
 
     for (int64_t i = 0; i < n && i < lo; i++)
         out[i] = NAN;
     for (int64_t i = lo; i < hi; i++) {
-        uint16_t code = ring[pos];
-        pos = pos + 1 == len ? 0 : pos + 1;
+        uint16_t code = codes[at];
+        at = at + width == end ? 0 : at + width;
         if (code == SDD_HISTORY_NO_DATA) {
             out[i] = NAN;
             continue;

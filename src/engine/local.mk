@@ -61,6 +61,9 @@ CMOCKA_TESTS += tests/unit/engine/test_reload
 tests_unit_engine_test_reload_CFLAGS = $(TEST_CFLAGS)
 tests_unit_engine_test_reload_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/unit/engine/counter.h tests/unit/engine/engine_of.h
+# A history file of format version 2, written by that version's store, for
+# test_history's conversion test.
+EXTRA_DIST += tests/data/history-v2.sdd
 
 CMOCKA_TESTS += tests/unit/engine/test_batch
 tests_unit_engine_test_batch_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)

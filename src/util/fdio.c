@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fdio.c: the short-write loop the spool, the file output and the state
  * file share: a full disk shows as a short write before it shows as ENOSPC;
- * and how they create their temporary files. */
+ * how they create their temporary files, and the directory sync after a
+ * rename (the state file, the history file's conversion). */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util/fdio.h"
@@ -45,4 +49,20 @@ int sdd__open_or_create(const char *path, int flags, mode_t mode)
     if (fd >= 0 || errno != ENOENT)
         return fd;
     return open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+int sdd__fsync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    int fd, rc = -1;
+
+    if (!copy)
+        return -1;
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        rc = fsync(fd);
+        close(fd);
+    }
+    free(copy);
+    return rc;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fdio.h: writing whole buffers to a descriptor, creating temporary files
- * (fdio.c). */
+/* fdio.h: writing whole buffers to a descriptor, creating temporary files,
+ * syncing a directory (fdio.c). */
 #ifndef SDD_FDIO_H
 #define SDD_FDIO_H
 
@@ -27,5 +27,9 @@ int sdd__create_new(const char *path, int flags, mode_t mode);
  * planted in between points to. The descriptor, or -1 with errno (EEXIST
  * for a dangling symlink, or a name taken in between). */
 int sdd__open_or_create(const char *path, int flags, mode_t mode);
+
+/* fsyncs the directory holding `path`, so that a rename into it is on
+ * disk. 0, or -1 with errno. */
+int sdd__fsync_dir_of(const char *path);
 
 #endif

@@ -704,6 +704,84 @@ static void test_coarse_roll_back(void **state)
     sdd__history_close(h);
 }
 
+/* What tests/data/history-v2.sdd holds: it was written by the store of
+ * format version 2 (one ring per series, before slot-major rows) with
+ * these very calls, then closed. Entity "64497:4438": slots 0..30 but 17,
+ * long series k holding 10 s + k + 0.25 (the last 4 slots exact sums, the
+ * oldest folded into the coarse ring), short series 0 holding 2 s + 0.5;
+ * "64497:1": short series 0 at 1000 s for slots 25..28. */
+static void write_version2_file(sdd_history *h)
+{
+    int32_t a = sdd__history_entity(h, "64497:4438", NULL), b = sdd__history_entity(h, "64497:1", NULL);
+
+    for (int64_t s = 0; s <= 30; s++) {
+        if (s == 17)
+            continue;
+        for (uint16_t k = 0; k < 3; k++) {
+            assert_int_equal(sdd__history_add(h, a, 0, k, s, (double)s * 10 + k), 0);
+            assert_int_equal(sdd__history_add(h, a, 0, k, s, 0.25), 0);
+        }
+        assert_int_equal(sdd__history_set(h, a, 1, 0, s, 2.0 * (double)s + 0.5), 0);
+    }
+    for (int64_t s = 25; s <= 28; s++)
+        assert_int_equal(sdd__history_set(h, b, 1, 0, s, 1000.0 * (double)s), 0);
+}
+
+/* Every slot of every tier and series reads the same from both stores. */
+static void assert_same_history(const sdd_history *h, const sdd_history *want)
+{
+    assert_int_equal(sdd__history_count(h), sdd__history_count(want));
+    for (int32_t e = 0; e < (int32_t)sdd__history_count(want); e++) {
+        assert_string_equal(sdd__history_key(h, e), sdd__history_key(want, e));
+        assert_int_equal(sdd__history_newest(h, e), sdd__history_newest(want, e));
+        for (int tier = 0; tier < 3; tier++)
+            for (uint16_t k = 0; k < 3; k++)
+                for (int64_t s = -5; s <= 40; s++) {
+                    double v = get(h, e, tier, k, s), w = get(want, e, tier, k, s);
+                    assert_true(isnan(v) ? isnan(w) : v == w);
+                }
+    }
+}
+
+/* A file of version 2 is converted when opened, into PATH.new renamed over
+ * it, and reads as a store given the same writes: exact sums, codes and
+ * coarse slots alike. The undo log, of the old layout, is gone; the file is
+ * of the new version and opens again as it is. */
+static void test_version2_converted(void **state)
+{
+    struct fixture *f = *state;
+    const char *src = getenv("SDD_SRCDIR");
+    char from[512], tmp[160];
+    sdd_history *want = open_ok(NULL, &coarse_shape), *h;
+    FILE *in, *out;
+    char buf[4096];
+    size_t n;
+
+    snprintf(from, sizeof(from), "%s/tests/data/history-v2.sdd", src ? src : "..");
+    assert_non_null(in = fopen(from, "rb"));
+    assert_non_null(out = fopen(f->path, "wb"));
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+    poke(f->undo, 0, "an undo log of the old layout", 29);
+    write_version2_file(want);
+
+    h = open_ok(f->path, &coarse_shape);
+    assert_same_history(h, want);
+    assert_int_equal(sdd__history_recovered(h), 0);
+    sdd__history_close(h);
+    assert_int_equal(access(f->undo, F_OK), -1);
+    snprintf(tmp, sizeof(tmp), "%s.new", f->path);
+    assert_int_equal(access(tmp, F_OK), -1);
+    assert_int_equal((uint32_t)peek_u64(f->path, OFF_VERSION), 3);
+
+    h = open_ok(f->path, &coarse_shape);
+    assert_same_history(h, want);
+    sdd__history_close(h);
+    sdd__history_close(want);
+}
+
 /* A full disk while the undo log keeps bytes (a file size limit at the
  * log's size stands for it: its write fails with EFBIG): the log is
  * emptied and says no checkpoint, so nothing wrong is put back; it counts
@@ -800,7 +878,7 @@ static void test_foreign_refused(void **state)
 static void test_newer_version_refused(void **state)
 {
     struct fixture *f = *state;
-    const uint32_t v = 3;
+    const uint32_t v = 4;
 
     make_small_file(f->path);
     poke(f->path, OFF_VERSION, &v, sizeof(v));
@@ -1015,6 +1093,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_older_version_refused, setup, teardown),
         cmocka_unit_test(test_coarse_fold),
         cmocka_unit_test(test_coarse_folds_once),
+        cmocka_unit_test_setup_teardown(test_version2_converted, setup, teardown),
         cmocka_unit_test(test_window_reads),
         cmocka_unit_test_setup_teardown(test_coarse_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_header_refused, setup, teardown),
