@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,23 +41,48 @@ static int avro_record(void *ctx, const char *json)
     return w->fn(w->ctx, json, where);
 }
 
-static int each_line(const char *path, sdd_label_record_fn fn, void *ctx, sdd_error *err)
+/* The file a mark was made of, as it is now. */
+static void identify(sdd_label_mark *m, const struct stat *st)
+{
+    m->dev = (uint64_t)st->st_dev;
+    m->ino = (uint64_t)st->st_ino;
+    m->size = (uint64_t)st->st_size;
+    m->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* The JSON lines of path from mark->end on (line mark->lines + 1), or every
+ * line with no mark; the mark follows the walk, and a last line without its
+ * newline (being written) is left for the next walk. `one`: the first line
+ * only (read_at; its number is not known). */
+static int each_line(const char *path, sdd_label_mark *mark, int one, sdd_label_record_fn fn, void *ctx,
+                     sdd_error *err)
 {
     FILE *fp = fopen(path, "r");
     char *line = NULL, where[512];
+    long long at = mark ? mark->end : 0;
+    long n = mark ? mark->lines : 0;
     size_t cap = 0;
-    long n = 0;
     ssize_t len;
 
-    if (!fp)
-        return sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
+    if (!fp || (at > 0 && fseeko(fp, (off_t)at, SEEK_SET) != 0)) {
+        sdd__fail(err, SDD_E_IO, "%s: %s", path, strerror(errno));
+        if (fp)
+            fclose(fp);
+        return -1;
+    }
     while ((len = getline(&line, &cap, fp)) >= 0) {
+        if (mark && line[len - 1] != '\n')
+            break;                      /* still being written: read once whole */
+        if (mark)
+            mark->at = at, mark->end = at + len, mark->lines = n + 1;
+        if (one)
+            snprintf(where, sizeof(where), "%s: at byte %lld", path, at);
+        else
+            snprintf(where, sizeof(where), "%s:%ld", path, n + 1);
+        at += len;
         n++;
         line[strcspn(line, "\r\n")] = '\0';
-        if (!line[0])
-            continue;
-        snprintf(where, sizeof(where), "%s:%ld", path, n);
-        if (fn(ctx, line, where))
+        if ((line[0] && fn(ctx, line, where)) || one)
             break;
     }
     free(line);
@@ -75,8 +101,62 @@ static int file_each(sdd_label_store *s, sdd_label_record_fn fn, void *ctx, sdd_
     avro_walk w = {fn, ctx, f->path, 0};
 
     if (!f->avro)
-        return each_line(f->path, fn, ctx, err);
+        return each_line(f->path, NULL, 0, fn, ctx, err);
     return sdd_avro_file_read(f->path, avro_record, &w, err) < 0 ? -1 : 0;
+}
+
+/* Whether the file is still the one the mark was made of, grown at most:
+ * the same inode, not shorter, a newline right before the mark's end (a
+ * file rewritten in place to a larger size is seen when that byte is not
+ * one). An Avro container, whose records are read a block at a time, is
+ * taken as grown only when nothing changed. */
+static int only_grown(const file_store *f, const sdd_label_mark *m, const struct stat *st)
+{
+    char last = '\n';
+    int fd;
+
+    if ((uint64_t)st->st_dev != m->dev || (uint64_t)st->st_ino != m->ino || (uint64_t)st->st_size < (uint64_t)m->end)
+        return 0;
+    if (f->avro)
+        return (uint64_t)st->st_size == m->size &&
+               (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec == m->mtime_ns;
+    if (m->end > 0 && (fd = open(f->path, O_RDONLY)) >= 0) {
+        if (pread(fd, &last, 1, (off_t)(m->end - 1)) != 1)
+            last = 0;
+        close(fd);
+    }
+    return last == '\n';
+}
+
+static int file_each_since(sdd_label_store *s, sdd_label_mark *mark, sdd_label_record_fn fn, void *ctx,
+                           sdd_error *err)
+{
+    file_store *f = (file_store *)s;
+    int fresh = mark->dev == 0 && mark->ino == 0;
+    struct stat st;
+
+    if (stat(f->path, &st) != 0)
+        return sdd__fail(err, SDD_E_IO, "%s: %s", f->path, strerror(errno));
+    if (!fresh && !only_grown(f, mark, &st))
+        return 1;
+    identify(mark, &st);
+    if (!f->avro)
+        return each_line(f->path, mark, 0, fn, ctx, err);
+    if (!fresh)
+        return 0;                       /* unchanged */
+    mark->at = -1;
+    return file_each(s, fn, ctx, err);
+}
+
+static int file_read_at(sdd_label_store *s, long long at, sdd_label_record_fn fn, void *ctx, sdd_error *err)
+{
+    file_store *f = (file_store *)s;
+    sdd_label_mark m = {0};
+
+    if (f->avro || at < 0)
+        return sdd__fail(err, SDD_E_ARG, "%s: no record can be read alone at %lld", f->path, at);
+    m.end = at;
+    return each_line(f->path, &m, 1, fn, ctx, err);
 }
 
 /* The line and its newline in one append, as sddd's file output writes a
@@ -122,7 +202,7 @@ static void file_free(sdd_label_store *s)
     free(f);
 }
 
-static const sdd_label_store_ops file_ops = {file_each, file_append, file_free};
+static const sdd_label_store_ops file_ops = {file_each, file_each_since, file_read_at, file_append, file_free};
 
 sdd_label_store *sdd_label_store_open(const char *path, sdd_error *err)
 {
@@ -156,6 +236,8 @@ typedef struct entry {
     json_t *detectors;              /* array of algorithm names, each once */
     json_t *label;                  /* the latest revision a human annotated; NULL if none */
     int label_revision;
+    long long *at;                  /* where each of its records starts in the store (mark.at) */
+    size_t n_at, cap_at;
 } entry;
 
 struct sdd_label_index {
@@ -164,6 +246,9 @@ struct sdd_label_index {
     json_t *by_id;                  /* id -> position in entries */
     size_t skipped;
     char first_skip[512];
+    sdd_label_mark mark;            /* how far the store was read */
+    int walked;                     /* 1: read through each_since, whose mark says where records are */
+    int placed;                     /* 1: every record read has its place in its entry's at */
 };
 
 /* The revision of a record: that of its anomalies (they move together). */
@@ -244,8 +329,26 @@ static entry *entry_for(sdd_label_index *idx, const char *id)
         idx->cap = cap;
     }
     json_object_set_new(idx->by_id, id, json_integer((json_int_t)idx->n));
-    idx->entries[idx->n] = (entry){NULL, -1, json_array(), NULL, -1};
+    idx->entries[idx->n] = (entry){NULL, -1, json_array(), NULL, -1, NULL, 0, 0};
     return &idx->entries[idx->n++];
+}
+
+/* Keeps where the record being read starts. Unknown, or out of memory:
+ * the index no longer knows where all of a state's records are. */
+static void place(sdd_label_index *idx, entry *e)
+{
+    long long at = idx->walked ? idx->mark.at : -1;
+
+    if (at >= 0 && e->n_at == e->cap_at) {
+        size_t cap = e->cap_at ? 2 * e->cap_at : 4;
+        long long *grown = realloc(e->at, cap * sizeof(*grown));
+        if (grown)
+            e->at = grown, e->cap_at = cap;
+    }
+    if (at >= 0 && e->n_at < e->cap_at)
+        e->at[e->n_at++] = at;
+    else
+        idx->placed = 0;
 }
 
 static void skip(sdd_label_index *idx, const char *where, const char *why)
@@ -254,8 +357,9 @@ static void skip(sdd_label_index *idx, const char *where, const char *why)
         snprintf(idx->first_skip, sizeof(idx->first_skip), "%s: %s", where, why);
 }
 
-/* Takes a reference to the record. */
-static void index_add(sdd_label_index *idx, json_t *record, const char *where)
+/* Takes a reference to the record; `read` when it comes from the store
+ * (not a label just appended, read again at the next refresh). */
+static void index_add(sdd_label_index *idx, json_t *record, const char *where, int read)
 {
     const char *id = json_string_value(json_object_get(record, "id"));
     entry *e = id ? entry_for(idx, id) : NULL;
@@ -266,6 +370,8 @@ static void index_add(sdd_label_index *idx, json_t *record, const char *where)
         json_decref(record);
         return;
     }
+    if (read)
+        place(idx, e);
     note_detectors(e->detectors, record);
     if (by_human(record) && rev >= e->label_revision) {
         json_decref(e->label);
@@ -288,7 +394,7 @@ static int index_record(void *ctx, const char *json, const char *where)
     json_t *record = json_loads(json, 0, &jerr);
 
     if (json_is_object(record))
-        index_add(idx, record, where);
+        index_add(idx, record, where, 1);
     else {
         skip(idx, where, record ? "not a JSON object" : jerr.text);
         json_decref(record);
@@ -296,20 +402,64 @@ static int index_record(void *ctx, const char *json, const char *where)
     return 0;
 }
 
+/* Adds the records after the index's mark: 1 when the store changed
+ * otherwise (see each_since). */
+static int read_on(sdd_label_index *idx, sdd_label_store *s, sdd_error *err)
+{
+    return s->ops->each_since(s, &idx->mark, index_record, idx, err);
+}
+
 sdd_label_index *sdd_label_index_load(sdd_label_store *s, sdd_error *err)
 {
     sdd_label_index *idx = calloc(1, sizeof(*idx));
+    int rc;
 
     if (!idx) {
         sdd__fail(err, SDD_E_NOMEM, "out of memory");
         return NULL;
     }
     idx->by_id = json_object();
-    if (s->ops->each(s, index_record, idx, err) < 0) {
+    idx->walked = s->ops->each_since && s->ops->read_at;
+    idx->placed = idx->walked;
+    rc = idx->walked ? read_on(idx, s, err) : s->ops->each(s, index_record, idx, err);
+    if (rc != 0) {
+        if (rc > 0)                     /* changed between the stat and the read */
+            sdd__fail(err, SDD_E_IO, "the store changed while it was read: try again");
         sdd_label_index_free(idx);
         return NULL;
     }
     return idx;
+}
+
+int sdd_label_index_refresh(sdd_label_index **idx, sdd_label_store *s, sdd_error *err)
+{
+    sdd_label_index *fresh;
+    int rc = (*idx)->walked ? read_on(*idx, s, err) : 1;
+
+    if (rc <= 0)
+        return rc;
+    if (!(fresh = sdd_label_index_load(s, err)))
+        return -1;
+    sdd_label_index_free(*idx);
+    *idx = fresh;
+    return 0;
+}
+
+int sdd_label_index_each_of(const sdd_label_index *idx, sdd_label_store *s, const char *id, sdd_label_record_fn fn,
+                            void *ctx, sdd_error *err)
+{
+    long pos = sdd_label_index_find(idx, id);
+    const entry *e;
+
+    if (pos < 0)
+        return 0;
+    if (!idx->placed)
+        return s->ops->each(s, fn, ctx, err);
+    e = &idx->entries[pos];
+    for (size_t i = 0; i < e->n_at; i++)
+        if (s->ops->read_at(s, e->at[i], fn, ctx, err) < 0)
+            return -1;
+    return 0;
 }
 
 void sdd_label_index_free(sdd_label_index *idx)
@@ -320,6 +470,7 @@ void sdd_label_index_free(sdd_label_index *idx)
         json_decref(idx->entries[i].latest);
         json_decref(idx->entries[i].detectors);
         json_decref(idx->entries[i].label);
+        free(idx->entries[i].at);
     }
     free(idx->entries);
     json_decref(idx->by_id);
@@ -577,7 +728,7 @@ int sdd_label_apply(sdd_label_store *s, sdd_label_index *idx, const char *id, sd
     int rc = -1;
 
     if (json && check_schema(json, err) == 0 && s->ops->append(s, json, err) == 0) {
-        index_add(idx, json_loads(json, 0, NULL), "label");
+        index_add(idx, json_loads(json, 0, NULL), "label", 0);
         rc = 0;
     }
     free(json);

@@ -27,10 +27,32 @@ typedef int (*sdd_label_record_fn)(void *ctx, const char *json, const char *wher
 
 typedef struct sdd_label_store sdd_label_store;
 
+/* How far a walk of a store read, so that a later one reads only what was
+ * appended since: the file as it was (device, inode, size, modification
+ * time), where its last whole line ended and how many lines that was. `at`
+ * is, during a walk, where the record handed out starts (-1 when it cannot
+ * be read again alone: an Avro container's records are inside blocks). A
+ * zeroed mark is the start of any store. */
+typedef struct sdd_label_mark {
+    uint64_t dev, ino, size;
+    int64_t mtime_ns;
+    long long end, at;
+    long lines;
+} sdd_label_mark;
+
 /* What a kind of store does. Another kind (a Kafka topic) is one more
- * implementation: a struct starting with sdd_label_store and these calls. */
+ * implementation: a struct starting with sdd_label_store and these calls;
+ * each_since and read_at may be NULL (the store is then read whole each
+ * time). */
 typedef struct sdd_label_store_ops {
     int (*each)(sdd_label_store *s, sdd_label_record_fn fn, void *ctx, sdd_error *err);
+    /* The records after *mark, *mark then at the end. 1 and nothing read
+     * when the store changed since the mark in another way than appends
+     * (replaced, truncated, rotated; an Avro container that changed at
+     * all): it is to be read whole, from a zeroed mark. */
+    int (*each_since)(sdd_label_store *s, sdd_label_mark *mark, sdd_label_record_fn fn, void *ctx, sdd_error *err);
+    /* The one record at `at` (a mark's at during an earlier walk). */
+    int (*read_at)(sdd_label_store *s, long long at, sdd_label_record_fn fn, void *ctx, sdd_error *err);
     int (*append)(sdd_label_store *s, const char *json, sdd_error *err);
     void (*free)(sdd_label_store *s);
 } sdd_label_store_ops;
@@ -66,6 +88,17 @@ typedef struct sdd_label_summary {
  * skipped and counted, with the first reason kept. */
 sdd_label_index *sdd_label_index_load(sdd_label_store *s, sdd_error *err);
 void sdd_label_index_free(sdd_label_index *idx);
+/* Brings *idx up to the store as it is now: the records appended since it
+ * was read are added, and a store that changed otherwise is read again
+ * whole (*idx is then a new index). What the validation page does at each
+ * request, so that a page costs what was written since the last one. 0, or
+ * -1 with err (the index then holds what was read before the error). */
+int sdd_label_index_refresh(sdd_label_index **idx, sdd_label_store *s, sdd_error *err);
+/* Hands fn every record of relevant state `id`, in store order: those
+ * records alone when the index knows where they are (a JSON-lines store),
+ * else by walking the whole store. An unknown id: none. 0, or -1 with err. */
+int sdd_label_index_each_of(const sdd_label_index *idx, sdd_label_store *s, const char *id, sdd_label_record_fn fn,
+                            void *ctx, sdd_error *err);
 
 size_t sdd_label_index_size(const sdd_label_index *idx);          /* relevant states */
 void sdd_label_index_get(const sdd_label_index *idx, size_t i, sdd_label_summary *out);  /* in order of first appearance */

@@ -24,7 +24,7 @@
 struct sdd_metrics {
     struct MHD_Daemon *mhd;
     int fd;
-    sdd_web_options web;                /* the validation page's (web.h); read-only after the start */
+    sdd_web_options web;                /* the validation page's (web.h); the HTTP thread's after the start */
     pthread_mutex_t lock;               /* guards what follows */
     sdd_samples samples;
     char unhealthy[REASON_MAX];
@@ -197,6 +197,7 @@ void sdd_metrics_stop(sdd_metrics *m)
         return;
     if (m->mhd)
         MHD_stop_daemon(m->mhd);
+    sdd_web_options_free(&m->web);
     if (m->fd >= 0)
         close(m->fd);
     pthread_mutex_destroy(&m->lock);

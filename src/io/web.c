@@ -324,18 +324,31 @@ static enum MHD_Result page_error(page *p, struct MHD_Connection *c, unsigned st
 
 /* ---- the store ------------------------------------------------------------- */
 
-static sdd_label_index *open_index(const sdd_web_options *w, sdd_label_store **store, sdd_error *err)
+static void forget_store(sdd_web_options *w)
 {
-    sdd_label_index *idx;
+    sdd_label_index_free(w->kept_index);
+    sdd_label_store_free(w->kept_store);
+    w->kept_index = NULL;
+    w->kept_store = NULL;
+}
 
-    *store = sdd_label_store_open(w->store, err);
-    if (!*store)
-        return NULL;
-    if (!(idx = sdd_label_index_load(*store, err))) {
-        sdd_label_store_free(*store);
-        *store = NULL;
-    }
-    return idx;
+void sdd_web_options_free(sdd_web_options *w)
+{
+    forget_store(w);
+}
+
+/* The store and its index as they are now: the ones the last request left,
+ * with what was appended since; opened again after an error (a store
+ * removed, unreadable), so that the next request starts over. */
+static sdd_label_index *current_index(sdd_web_options *w, sdd_label_store **store, sdd_error *err)
+{
+    if (w->kept_index && sdd_label_index_refresh(&w->kept_index, w->kept_store, err) < 0)
+        forget_store(w);
+    else if (!w->kept_index && (w->kept_store = sdd_label_store_open(w->store, err)) &&
+             !(w->kept_index = sdd_label_index_load(w->kept_store, err)))
+        forget_store(w);
+    *store = w->kept_store;
+    return w->kept_index;
 }
 
 /* Whether a page has a store to show; if not, the page says why. */
@@ -425,7 +438,7 @@ static void table_head(FILE *f, const char *id)
                                      "comment", NULL});
 }
 
-static enum MHD_Result serve_list(const sdd_web_options *w, struct MHD_Connection *c)
+static enum MHD_Result serve_list(sdd_web_options *w, struct MHD_Connection *c)
 {
     const char *service = arg(c, "service"), *stage = arg(c, "stage"), *symptom = arg(c, "symptom"), *why;
     int open_only = arg(c, "open") != NULL;
@@ -440,7 +453,7 @@ static enum MHD_Result serve_list(const sdd_web_options *w, struct MHD_Connectio
         return sdd__http_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     if (!has_store(w, p.f))
         return page_send(&p, c, MHD_HTTP_OK);
-    if (!(idx = open_index(w, &store, &err)))
+    if (!(idx = current_index(w, &store, &err)))
         return page_error(&p, c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
     filter_form(p.f, service, stage, symptom, open_only);
     table_head(p.f, "states");
@@ -463,8 +476,6 @@ static enum MHD_Result serve_list(const sdd_web_options *w, struct MHD_Connectio
         esc(p.f, why);
     }
     fputs(".</p>\n", p.f);
-    sdd_label_index_free(idx);
-    sdd_label_store_free(store);
     return page_send(&p, c, MHD_HTTP_OK);
 }
 
@@ -857,7 +868,7 @@ static void state_body(const sdd_web_options *w, FILE *f, const sdd_label_summar
     label_form(w, f, s->id);
 }
 
-static enum MHD_Result serve_state(const sdd_web_options *w, struct MHD_Connection *c, const char *id)
+static enum MHD_Result serve_state(sdd_web_options *w, struct MHD_Connection *c, const char *id)
 {
     revisions r = {id, json_array(), NULL, 0};
     sdd_error err = {0};
@@ -874,7 +885,8 @@ static enum MHD_Result serve_state(const sdd_web_options *w, struct MHD_Connecti
     }
     if (!has_store(w, p.f))
         rc = page_send(&p, c, MHD_HTTP_OK);
-    else if (!(idx = open_index(w, &store, &err)) || store->ops->each(store, take_revision, &r, &err) < 0)
+    else if (!(idx = current_index(w, &store, &err)) ||
+             sdd_label_index_each_of(idx, store, id, take_revision, &r, &err) < 0)
         rc = page_error(&p, c, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
     else if ((pos = sdd_label_index_find(idx, id)) < 0 || !r.detected)
         rc = page_error(&p, c, MHD_HTTP_NOT_FOUND, "no relevant state has this id in the store");
@@ -885,8 +897,6 @@ static enum MHD_Result serve_state(const sdd_web_options *w, struct MHD_Connecti
         free(pl);
         rc = page_send(&p, c, MHD_HTTP_OK);
     }
-    sdd_label_index_free(idx);
-    sdd_label_store_free(store);
     json_decref(r.list);
     return rc;
 }
@@ -958,7 +968,7 @@ static int label_url(const char *url, char *id, size_t size)
     return 0;
 }
 
-static enum MHD_Result apply_label(const sdd_web_options *w, struct MHD_Connection *c, const char *id, body *b)
+static enum MHD_Result apply_label(sdd_web_options *w, struct MHD_Connection *c, const char *id, body *b)
 {
     form f = {NULL, NULL, NULL};
     sdd_label_action action;
@@ -974,11 +984,9 @@ static enum MHD_Result apply_label(const sdd_web_options *w, struct MHD_Connecti
         return sdd__http_text(c, MHD_HTTP_BAD_REQUEST, "action: confirm, discard, analyze or adjust\n");
     if (!f.annotator || !*f.annotator)
         return sdd__http_text(c, MHD_HTTP_BAD_REQUEST, "annotator: who labels, required\n");
-    idx = open_index(w, &store, &err);
+    idx = current_index(w, &store, &err);
     rc = idx ? sdd_label_apply(store, idx, id, action, f.annotator, f.comment && *f.comment ? f.comment : NULL, &err)
              : -1;
-    sdd_label_index_free(idx);
-    sdd_label_store_free(store);
     if (rc < 0) {
         char msg[sizeof(err.msg) + 2];
         snprintf(msg, sizeof(msg), "%s\n", err.msg);
@@ -990,7 +998,7 @@ static enum MHD_Result apply_label(const sdd_web_options *w, struct MHD_Connecti
 
 /* First call: the checks that need no body; then the body's pieces; the
  * last call (no data) labels. */
-static enum MHD_Result serve_post(const sdd_web_options *w, struct MHD_Connection *c, const char *url,
+static enum MHD_Result serve_post(sdd_web_options *w, struct MHD_Connection *c, const char *url,
                                   const char *data, size_t *data_size, void **state)
 {
     char id[128];
@@ -1023,7 +1031,7 @@ static enum MHD_Result serve_post(const sdd_web_options *w, struct MHD_Connectio
     return apply_label(w, c, id, b);
 }
 
-enum MHD_Result sdd_web_serve(const sdd_web_options *w, struct MHD_Connection *c, const char *url,
+enum MHD_Result sdd_web_serve(sdd_web_options *w, struct MHD_Connection *c, const char *url,
                               const char *method, const char *data, size_t *data_size, void **state)
 {
     if (strcmp(method, MHD_HTTP_METHOD_POST) == 0)

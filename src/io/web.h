@@ -13,9 +13,11 @@
  *                       `sddctl label` appends it; only with web_labels,
  *                       else 405 with the reason
  *
- * The pages read the store (the file the daemon's file output writes) at
- * each request, never the engine: the HTTP thread shares with the loop only
- * that file and the plots the loop copies out of the engine. */
+ * The pages read the store (the file the daemon's file output writes),
+ * never the engine: the HTTP thread shares with the loop only that file and
+ * the plots the loop copies out of the engine. The HTTP thread keeps the
+ * store's index between requests and reads at each only what was appended
+ * since (label.h, sdd_label_index_refresh). */
 #ifndef SDD_IO_WEB_H
 #define SDD_IO_WEB_H
 
@@ -42,14 +44,20 @@ typedef struct sdd_web_options {
     char output[SDD_PATH_MAX];          /* the output setting, named when there is no file */
     int labels;                         /* web_labels: POST allowed */
     sdd_web_plots *plots;               /* the daemon's; NULL: no traffic plots */
+    /* the store and its index as the last request left them: the HTTP
+     * thread's alone, freed by sdd_web_options_free */
+    struct sdd_label_store *kept_store;
+    struct sdd_label_index *kept_index;
 } sdd_web_options;
 
 /* The options from sddd's output setting and web_labels. */
 void sdd_web_options_from(sdd_web_options *w, const char *output, int labels, sdd_web_plots *plots);
+/* Frees the store and index kept between requests; w itself is the caller's. */
+void sdd_web_options_free(sdd_web_options *w);
 
 /* One call of libmicrohttpd's request handler for any URL but /metrics and
  * /healthz; *state holds a POST's body between calls. */
-enum MHD_Result sdd_web_serve(const sdd_web_options *w, struct MHD_Connection *c, const char *url,
+enum MHD_Result sdd_web_serve(sdd_web_options *w, struct MHD_Connection *c, const char *url,
                               const char *method, const char *data, size_t *data_size, void **state);
 /* Replies body (freed by libmicrohttpd) or a copy of text: shared with
  * metrics.c. */

@@ -3,7 +3,8 @@
  * highest revision, of equals the last written), label revisions along the
  * lifecycle's state machine (validation, then refinement), refused labels and
  * ids, stores in JSON lines and in an Avro container (a damaged one refused
- * with the file and the reason), and the `show` line.
+ * with the file and the reason), and the `show` line; an index refreshed
+ * with what was appended, and a state's records read alone.
  * The records are tests/data/notifications.jsonl: `sddctl replay` of
  * tests/data/, revisions 0 (open) and 1 (closed) of one relevant state. */
 #include <setjmp.h>
@@ -418,6 +419,132 @@ static void test_bad_records_skipped(void **state)
     store_close(&st);
 }
 
+/* Appends `text` to the store's file as a writer would (no newline added). */
+static void append_text(const store *st, const char *text)
+{
+    FILE *fp = fopen(st->path, "a");
+
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void refresh_ok(store *st)
+{
+    sdd_error err = {0};
+
+    if (sdd_label_index_refresh(&st->idx, st->s, &err) < 0)
+        fail_msg("%s", err.msg);
+}
+
+/* The records of one state that sdd_label_index_each_of hands out. */
+typedef struct taken {
+    int n;
+    char first[64];
+} taken;
+
+static int take(void *ctx, const char *json, const char *where)
+{
+    taken *t = ctx;
+
+    (void)json;
+    if (!t->n++)
+        snprintf(t->first, sizeof(t->first), "%s", where);
+    return 0;
+}
+
+static int records_of(store *st, const char *id)
+{
+    sdd_error err = {0};
+    taken t = {0, ""};
+
+    if (sdd_label_index_each_of(st->idx, st->s, id, take, &t, &err) < 0)
+        fail_msg("%s", err.msg);
+    return t.n;
+}
+
+/* rev[0] of another relevant state: its id changed. */
+static char *other_state(void)
+{
+    char *copy = strdup(rev[0]), *at = strstr(copy, ID);
+
+    assert_non_null(at);
+    memcpy(at, "00000000", 8);
+    return copy;
+}
+
+/* A refresh reads what was appended since the last read, a line once it is
+ * whole; a state's records are read alone, from where the index saw them;
+ * a file rewritten or replaced is read again whole. */
+static void test_refresh_reads_what_was_appended(void **state)
+{
+    (void)state;
+    const char *lines[] = {rev[0]};
+    char *other = other_state(), half[64];
+    sdd_label_index *before;
+    sdd_label_summary s;
+    store st;
+
+    store_open(&st, lines, 1);
+    before = st.idx;
+    summary(&st, &s);
+    assert_int_equal(s.revision, 0);
+    /* half of the closing revision: not read yet, not skipped */
+    snprintf(half, sizeof(half), "%.40s", rev[1]);
+    append_text(&st, half);
+    refresh_ok(&st);
+    summary(&st, &s);
+    assert_int_equal(s.revision, 0);
+    assert_int_equal(sdd_label_index_skipped(st.idx, NULL), 0);
+    /* the rest of it, and a record of another state */
+    append_text(&st, rev[1] + strlen(half));
+    append_text(&st, "\n");
+    append_text(&st, other);
+    append_text(&st, "\n");
+    refresh_ok(&st);
+    assert_ptr_equal(st.idx, before);               /* the same index, grown */
+    summary(&st, &s);
+    assert_int_equal(s.revision, 1);
+    assert_int_equal(s.end_ms >= 0, 1);
+    assert_int_equal(sdd_label_index_size(st.idx), 2);
+    assert_int_equal(sdd_label_index_skipped(st.idx, NULL), 0);
+    assert_int_equal(records_of(&st, ID), 2);
+    assert_int_equal(records_of(&st, "no-such-id"), 0);
+    /* a label appended through the index is read once more, harmlessly */
+    label_ok(&st, SDD_LABEL_CONFIRM, "alice", NULL);
+    refresh_ok(&st);
+    assert_int_equal(records_of(&st, ID), 3);
+    summary(&st, &s);
+    assert_string_equal(s.stage, "problem_confirmed");
+    /* rewritten shorter (rotated, truncated): read again whole */
+    {
+        FILE *fp = fopen(st.path, "w");
+        fprintf(fp, "%s\n", other);
+        fclose(fp);
+    }
+    refresh_ok(&st);
+    assert_int_equal(sdd_label_index_size(st.idx), 1);
+    assert_int_equal(sdd_label_index_find(st.idx, ID), -1);
+    free(other);
+    store_close(&st);
+}
+
+/* A store that cannot be read any more: an error, the index as it was. */
+static void test_refresh_of_a_removed_store(void **state)
+{
+    (void)state;
+    const char *lines[] = {rev[0]};
+    sdd_error err = {0};
+    store st;
+
+    store_open(&st, lines, 1);
+    unlink(st.path);
+    assert_int_equal(sdd_label_index_refresh(&st.idx, st.s, &err), -1);
+    assert_non_null(strstr(err.msg, st.path));
+    assert_int_equal(sdd_label_index_size(st.idx), 1);
+    store_close(&st);
+}
+
 /* An Avro container store is read as well, and labels go into it. */
 static void test_avro_store(void **state)
 {
@@ -440,8 +567,12 @@ static void test_avro_store(void **state)
     assert_non_null(st.idx);
     summary(&st, &s);
     assert_int_equal(s.revision, 1);
+    refresh_ok(&st);                                /* unchanged: nothing read */
+    assert_int_equal(records_of(&st, ID), 2);       /* the whole container walked */
     label_ok(&st, SDD_LABEL_DISCARD, "alice", NULL);
     assert_int_equal(sdd_avro_file_is_container(path, &err), 1);
+    refresh_ok(&st);                                /* changed: read again whole */
+    assert_int_equal(records_of(&st, ID), 3);
     store_reload(&st);
     summary(&st, &s);
     assert_string_equal(s.stage, "discarded");
@@ -494,6 +625,8 @@ int main(void)
         cmocka_unit_test(test_labels_as_truth),
         cmocka_unit_test(test_unknown_id_and_action),
         cmocka_unit_test(test_bad_records_skipped),
+        cmocka_unit_test(test_refresh_reads_what_was_appended),
+        cmocka_unit_test(test_refresh_of_a_removed_store),
         cmocka_unit_test(test_avro_store),
         cmocka_unit_test(test_damaged_avro_store_refused),
     };
