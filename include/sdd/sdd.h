@@ -304,8 +304,9 @@ SDD_EXPORT void sdd_engine_open_states(const sdd_engine *e, sdd_counter_fn fn, v
  * most max_weeks). out[k * n + i] holds row k (0: the traffic), NAN where
  * history has no data; *step is time_step_seconds. Returns the weeks
  * written, or -1 for a service the engine does not know. For the validation
- * page's plot, made when a notification is (sdd_notify_fn may call it). */
-SDD_EXPORT int sdd_engine_traffic(const sdd_engine *e, const char *vpn_id, int64_t from, int n, int max_weeks,
+ * page's plot, made when a notification is (sdd_notify_fn may call it).
+ * Not const: the sums the batch API keeps apart go into the slots first. */
+SDD_EXPORT int sdd_engine_traffic(sdd_engine *e, const char *vpn_id, int64_t from, int n, int max_weeks,
                                   double *out, int *step);
 
 /* The closed slots whose TCP and UDP bytes a site keeps for its plot. */
@@ -328,7 +329,7 @@ typedef struct sdd_site_name {
  * has learned none). *name names the site. -1 for a service the engine
  * does not know, a site it does not judge (only the first 4 terminations),
  * or a service none of whose flows came from a second site yet. */
-SDD_EXPORT int sdd_engine_site_traffic(const sdd_engine *e, const char *vpn_id, int site, int64_t from, int n,
+SDD_EXPORT int sdd_engine_site_traffic(sdd_engine *e, const char *vpn_id, int site, int64_t from, int n,
                                        int max_weeks, double *out, int *step, sdd_site_name *name);
 
 #ifdef __cplusplus

@@ -123,20 +123,11 @@ static int source_of(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router,
     return c->n++;
 }
 
-/* What a record's time is compared with: the engine's time, or before the
- * first record the front end's. */
-static int too_far_ahead(const sdd__clock *c, int64_t t)
-{
-    int64_t ref = c->now != INT64_MIN ? c->now : c->told;
-
-    return ref != INT64_MIN && t > ref && t - ref > c->skew;
-}
-
 int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int64_t t)
 {
     int s, was_oldest, was_below, is_below, idle_may_change;
 
-    if (too_far_ahead(c, t))
+    if (sdd__clock_too_far_ahead(c, t))
         return 1;
     s = c->last = source_of(c, kind, router, 1);
     if (s < 0) {                        /* no room to track it: its time counts alone */

@@ -57,6 +57,27 @@ void sdd__clock_free(sdd__clock *c);
  * time may have moved: see c->now), 1 when refused as too far ahead, -1 when
  * out of memory for a new source (the record is then taken without one). */
 int sdd__clock_see(sdd__clock *c, sdd_input_kind kind, const sdd_addr *router, int64_t t);
+
+/* A record at t more than max_clock_skew ahead of the engine's time (or,
+ * before any record, of the time the front end told). */
+static inline int sdd__clock_too_far_ahead(const sdd__clock *c, int64_t t)
+{
+    int64_t ref = c->now != INT64_MIN ? c->now : c->told;
+
+    return ref != INT64_MIN && t > ref && t - ref > c->skew;
+}
+
+/* 1 when a record of source s (an index sdd__clock_see set in c->last) at t
+ * changes nothing but c->last: it is not refused and does not move its
+ * source's watermark. sdd__clock_see of it would do just that, so the batch
+ * path skips it (accum.h). */
+static inline int sdd__clock_quiet(sdd__clock *c, int s, int64_t t)
+{
+    if (t > c->newest[s] || sdd__clock_too_far_ahead(c, t))
+        return 0;
+    c->last = s;
+    return 1;
+}
 /* The index of the source (kind, router), as c->key has it; -1 when it has
  * sent nothing. */
 int sdd__clock_find(const sdd__clock *c, sdd_input_kind kind, const sdd_addr *router);

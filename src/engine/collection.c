@@ -11,11 +11,6 @@ static int continuous(sdd_input_kind kind)
     return kind == SDD_INPUT_FLOW;
 }
 
-static uint64_t bit(int64_t slot)
-{
-    return UINT64_C(1) << (uint64_t)(slot & (SDD_COLLECTION_SLOTS - 1));
-}
-
 static int64_t floor_div(int64_t t, int step)
 {
     return t >= 0 ? t / step : -((-t + step - 1) / step);
@@ -56,7 +51,7 @@ static void mark(sdd__collection_source *x, int64_t slot)
 {
     if (x->first_slot == INT64_MIN) {
         x->first_slot = x->newest_slot = slot;
-        x->seen = bit(slot);
+        x->seen = sdd__collection_bit(slot);
         return;
     }
     if (slot > x->newest_slot) {
@@ -65,20 +60,14 @@ static void mark(sdd__collection_source *x, int64_t slot)
             x->seen = 0;
         else
             for (int64_t s = x->newest_slot + 1; s < slot; s++)
-                x->seen &= ~bit(s);
+                x->seen &= ~sdd__collection_bit(s);
         x->newest_slot = slot;
     } else if (x->newest_slot - slot >= SDD_COLLECTION_SLOTS) {
         return;
     }
     if (slot < x->first_slot)
         x->first_slot = slot;
-    x->seen |= bit(slot);
-}
-
-static int sent_in(const sdd__collection_source *x, int64_t slot)
-{
-    return x->first_slot != INT64_MIN && slot <= x->newest_slot && x->newest_slot - slot < SDD_COLLECTION_SLOTS &&
-           (x->seen & bit(slot));
+    x->seen |= sdd__collection_bit(slot);
 }
 
 /* 1 when `slot` is one of the last 64 closed, whose gaps are known. */
@@ -97,8 +86,8 @@ int sdd__collection_seen(sdd__collection *c, int source, sdd_input_kind kind, in
         return -1;
     x = &c->src[source];
     /* a gap slot filled after it closed: the source was late, not lost */
-    if (closed && judged_recently(c, slot) && (x->gap & bit(slot)) && !(x->late & bit(slot))) {
-        x->late |= bit(slot);
+    if (closed && judged_recently(c, slot) && (x->gap & sdd__collection_bit(slot)) && !(x->late & sdd__collection_bit(slot))) {
+        x->late |= sdd__collection_bit(slot);
         c->late_slots[kind]++;
     }
     mark(x, slot);
@@ -120,12 +109,12 @@ static int judge_slot(sdd__collection *c, sdd__collection_source *x, const sdd__
 {
     int partial = watermark != INT64_MIN && at->lead != INT64_MIN && watermark < (slot + 1) * at->step &&
                   at->lead - watermark > at->wait;
-    int missing = judged && x->first_slot != INT64_MIN && x->first_slot < slot && !sent_in(x, slot);
+    int missing = judged && x->first_slot != INT64_MIN && x->first_slot < slot && !sdd__collection_sent_in(x, slot);
     int gap = missing || (judged && x->first_slot != INT64_MIN && x->first_slot < slot && partial);
     int step = at->step;
 
-    x->gap = gap ? x->gap | bit(slot) : x->gap & ~bit(slot);
-    x->late &= ~bit(slot);
+    x->gap = gap ? x->gap | sdd__collection_bit(slot) : x->gap & ~sdd__collection_bit(slot);
+    x->late &= ~sdd__collection_bit(slot);
     if (!judged)
         return 0;
     if (gap) {
@@ -152,7 +141,7 @@ static int judge_slot(sdd__collection *c, sdd__collection_source *x, const sdd__
 static int anyone_sent(const sdd__collection *c, const sdd__clock *clock, int64_t slot)
 {
     for (int s = 0; s < clock->n; s++)
-        if (continuous(clock->key[s].kind) && sent_in(&c->src[s], slot))
+        if (continuous(clock->key[s].kind) && sdd__collection_sent_in(&c->src[s], slot))
             return 1;
     return 0;
 }
@@ -194,5 +183,5 @@ int sdd__collection_gap(const sdd__collection *c, const sdd__clock *clock, sdd_i
     if (!continuous(kind) || !judged_recently(c, slot))
         return 0;
     s = sdd__clock_find(clock, kind, router);
-    return s >= 0 && s < c->n && (c->src[s].gap & bit(slot)) != 0;
+    return s >= 0 && s < c->n && (c->src[s].gap & sdd__collection_bit(slot)) != 0;
 }

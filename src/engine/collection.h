@@ -58,6 +58,26 @@ typedef struct sdd__collection {
     void *ctx;
 } sdd__collection;
 
+/* A slot's bit in a source's bits of 64 slots. */
+static inline uint64_t sdd__collection_bit(int64_t slot)
+{
+    return UINT64_C(1) << (uint64_t)(slot & (SDD_COLLECTION_SLOTS - 1));
+}
+
+/* Whether x sent a record in slot, among its last 64. */
+static inline int sdd__collection_sent_in(const sdd__collection_source *x, int64_t slot)
+{
+    return x->first_slot != INT64_MIN && slot <= x->newest_slot && x->newest_slot - slot < SDD_COLLECTION_SLOTS &&
+           (x->seen & sdd__collection_bit(slot));
+}
+
+/* 1 when a record of clock source `source` in open slot `slot` would change
+ * nothing here: the source's record of it is marked already. */
+static inline int sdd__collection_sent(const sdd__collection *c, int source, int64_t slot)
+{
+    return source < c->n && sdd__collection_sent_in(&c->src[source], slot);
+}
+
 void sdd__collection_init(sdd__collection *c);
 void sdd__collection_free(sdd__collection *c);
 

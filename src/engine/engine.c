@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/accum.h"
 #include "engine/engine_private.h"
 #include "engine/metrics.h"
 #include "lifecycle/notification.h"
@@ -232,6 +233,7 @@ void sdd_engine_free(sdd_engine *e)
         free(e->strings[i]);
     free(e->strings);
     sdd__resolver_free(&e->resolver);
+    sdd__accs_free(e);
     free(e->handles);
     sdd__history_close(e->hist);
     sdd__inventory_free(e->inv);
@@ -251,6 +253,7 @@ int sdd_engine_load_inventory(sdd_engine *e, const char *path, sdd_error *err)
 {
     if (!e || !path)
         return sdd__fail(err, SDD_E_ARG, "sdd_engine_load_inventory: no engine or no path");
+    sdd__engine_fold(e);                /* services may be numbered anew */
     return load_inventory(e, path, err);
 }
 
@@ -321,6 +324,7 @@ static void close_slot(sdd_engine *e, int64_t slot)
     sdd__collection_close_at at = {e->clock.lead, sl->step, sl->data_delay > sl->step ? sl->data_delay : sl->step};
     int gaps = sdd__collection_close(&e->collection, &e->clock, slot, &at);
 
+    sdd__engine_fold(e);
     if (count > e->services.n)
         state_of(e, count - 1);
     sl->row_closed_empty[row] = !had_data;
@@ -500,9 +504,14 @@ static int refused(sdd_engine *e, int bad)
     return bad || !e;
 }
 
+/* What add_flow_of is given for a record of the per-record path. */
+#define NO_HANDLE UINT32_MAX
+
 /* One aggregate of a flow key whose mapping is at m (made again here if
- * the inventory changed), as the per-record and the batch paths add it. */
-static void add_flow_of(sdd_engine *e, sdd__mapping *m, const sdd_flow_agg *a)
+ * the inventory changed), as the per-record and the batch paths add it;
+ * the batch path's (of handle h) into the handle's accumulator when it can
+ * take it. */
+static void add_flow_of(sdd_engine *e, sdd__mapping *m, uint32_t h, const sdd_flow_agg *a)
 {
     double flows = a->flows ? (double)a->flows : 1;
     const sdd__mapping *map;
@@ -513,10 +522,18 @@ static void add_flow_of(sdd_engine *e, sdd__mapping *m, const sdd_flow_agg *a)
     e->counters[C_FLOWS]++;
     if (see_time(e, SDD_INPUT_FLOW, &m->key.router, a->time) < 0)
         return;
+    if (h != NO_HANDLE)
+        sdd__acc_remap(e, h);
     map = sdd__mapping_get(m, e->inv);
     st = mapped(e, map->svc, &map->why);
     if (!st)
         return;
+    if (h != NO_HANDLE) {
+        int row;
+        int64_t slot = slot_at(e, a->time, &row);
+        if (sdd__acc_take(e, h, map, slot, row, a))
+            return;
+    }
     if (map->if_in >= 0)
         metric[n] = SDD_M_IF_IN_BYTES + map->if_in, value[n++] = (double)a->bytes;
     if (map->if_out >= 0)
@@ -563,7 +580,7 @@ void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
         one.version = 0;
         m = &one;
     }
-    add_flow_of(e, m, &a);
+    add_flow_of(e, m, NO_HANDLE, &a);
 }
 
 int sdd_engine_flow_handle(sdd_engine *e, const sdd_flow *key, sdd_flow_handle *out, sdd_error *err)
@@ -575,9 +592,10 @@ int sdd_engine_flow_handle(sdd_engine *e, const sdd_flow *key, sdd_flow_handle *
     if (e->n_handles == e->cap_handles) {
         uint32_t cap = e->cap_handles ? 2 * e->cap_handles : 1024;
         sdd__mapping *grown = cap > e->cap_handles ? realloc(e->handles, (size_t)cap * sizeof(*grown)) : NULL;
-        if (!grown)
+        if (grown)
+            e->handles = grown;
+        if (!grown || sdd__accs_grow(e, cap) < 0)
             return sdd__fail(err, SDD_E_NOMEM, "out of memory");
-        e->handles = grown;
         e->cap_handles = cap;
     }
     m = &e->handles[e->n_handles];
@@ -587,50 +605,28 @@ int sdd_engine_flow_handle(sdd_engine *e, const sdd_flow *key, sdd_flow_handle *
     return 0;
 }
 
-/* What the aggregates some places later will touch is asked of memory
- * now, in three steps as each address becomes known: the handle of the
- * one AHEAD on, the service state of the one 2 * AHEAD / 3 on, the row of
- * the one AHEAD / 3 on. The services are many and each record's lines are
- * cold; this way the misses of several records overlap. */
-#define AHEAD 12
-
-static const sdd__mapping *handle_at(const sdd_engine *e, const sdd_flow_agg *a, size_t i, size_t n)
-{
-    return i < n && a[i].handle < e->n_handles ? &e->handles[a[i].handle] : NULL;
-}
-
-static int known_service(const sdd_engine *e, const sdd__mapping *m)
-{
-    return m && m->svc >= 0 && m->svc < e->services.n;
-}
-
-static void prefetch(sdd_engine *e, const sdd_flow_agg *a, size_t i, size_t n)
-{
-    const sdd__mapping *m = handle_at(e, a, i + AHEAD, n);
-    int row;
-
-    if (m)
-        __builtin_prefetch(m);
-    if (known_service(e, m = handle_at(e, a, i + 2 * AHEAD / 3, n)))
-        __builtin_prefetch(&e->services.st[m->svc].rows);
-    if (known_service(e, m = handle_at(e, a, i + AHEAD / 3, n)) && e->services.st[m->svc].rows) {
-        const double *sums;
-        slot_at(e, a[i + AHEAD / 3].time, &row);
-        sums = e->services.st[m->svc].rows + (size_t)row * SDD_M_COUNT;
-        __builtin_prefetch(&sums[SDD_M_TCP_BYTES], 1);
-        __builtin_prefetch(&sums[SDD_M_TCP_SYN_FLOWS], 1);
-    }
-}
+/* A handle's accumulator is asked of memory this many aggregates ahead:
+ * its address is the handle's, and the handles of a batch are many and
+ * cold, so that the misses of several records overlap. */
+#define AHEAD 16
 
 void sdd_engine_add_flows(sdd_engine *e, const sdd_flow_agg *a, size_t n)
 {
+    uint64_t version;
+
     if (refused(e, !a && n))
         return;
+    version = sdd__inventory_version(e->inv);
     for (size_t i = 0; i < n; i++) {
-        prefetch(e, a, i, n);
-        if (refused(e, a[i].handle >= e->n_handles))
+        if (i + AHEAD < n && a[i + AHEAD].handle < e->n_handles) {
+            const char *ahead = (const char *)&e->accs[a[i + AHEAD].handle];
+            __builtin_prefetch(ahead, 1);
+            __builtin_prefetch(ahead + 64, 1);
+        }
+        if (refused(e, a[i].handle >= e->n_handles) || sdd__acc_fast(e, &e->accs[a[i].handle], version, &a[i]))
             continue;
-        add_flow_of(e, &e->handles[a[i].handle], &a[i]);
+        add_flow_of(e, &e->handles[a[i].handle], a[i].handle, &a[i]);
+        version = sdd__inventory_version(e->inv);   /* the record may have taught the inventory */
     }
 }
 
@@ -1064,6 +1060,7 @@ static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
 {
     sdd__verdict v = {V_NONE, NULL, 0, 0, 0};
 
+    sdd__engine_fold(e);
     assess(e, svc, slot, events_only, &v);
     publish(e, svc, &v);
 }
@@ -1246,7 +1243,7 @@ void sdd_engine_open_states(const sdd_engine *e, sdd_counter_fn fn, void *ctx)
         fn(ctx, sdd__stage_name((sdd_stage)s), n[s]);
 }
 
-int sdd_engine_traffic(const sdd_engine *e, const char *vpn_id, int64_t from, int n, int max_weeks,
+int sdd_engine_traffic(sdd_engine *e, const char *vpn_id, int64_t from, int n, int max_weeks,
                        double *out, int *step)
 {
     int svc = e && vpn_id ? sdd__inventory_find(e->inv, vpn_id) : -1;
@@ -1255,6 +1252,7 @@ int sdd_engine_traffic(const sdd_engine *e, const char *vpn_id, int64_t from, in
 
     if (!st || !st->profile || n <= 0 || !(udp = malloc((size_t)n * sizeof(*udp))))
         return -1;
+    sdd__engine_fold(e);
     series_ctx c = {e, st};
     int weeks = (int)st->profile->v[SDD_P_BASELINE_WEEKS];
     int64_t back = (int64_t)(st->profile->v[SDD_P_TIME_DELTA_HOURS] * 3600 / e->slots.step);
@@ -1284,9 +1282,11 @@ static void site_name_of(const sdd_termination *t, sdd_site_name *name)
         sdd_rd_format(t->rd, name->rd, sizeof(name->rd));
 }
 
-int sdd_engine_site_traffic(const sdd_engine *e, const char *vpn_id, int site, int64_t from, int n, int max_weeks,
+int sdd_engine_site_traffic(sdd_engine *e, const char *vpn_id, int site, int64_t from, int n, int max_weeks,
                             double *out, int *step, sdd_site_name *name)
 {
+    if (e)
+        sdd__engine_fold(e);            /* its sums may make a service's sites */
     int svc = e && vpn_id ? sdd__inventory_find(e->inv, vpn_id) : -1;
     const sdd__service_state *st = svc >= 0 && svc < e->services.n ? &e->services.st[svc] : NULL;
     const sdd_service *s = st ? sdd__inventory_service(e->inv, svc) : NULL;
@@ -1313,6 +1313,7 @@ int sdd_engine_sync(sdd_engine *e, sdd_error *err)
         return sdd__fail(err, SDD_E_ARG, "no engine");
     if (sdd__history_sync(e->hist, err) < 0)
         return -1;
+    sdd__engine_fold(e);                /* the state file keeps the rows */
     return e->cfg.state_file[0] ? sdd__checkpoint_save(e, err) : 0;
 }
 

@@ -69,6 +69,9 @@ struct sdd_engine {
     sdd__resolver resolver;             /* mappings of the per-record path */
     sdd__mapping *handles;              /* sdd_engine_flow_handle's */
     uint32_t n_handles, cap_handles;
+    struct sdd__acc *accs;              /* each handle's open slot's sums (accum.h) */
+    uint32_t *listed;                   /* the handles whose accumulators hold sums */
+    uint32_t n_listed;
     sdd__workers *workers;              /* detect_threads; NULL: the calling thread alone */
     struct sdd__verdict *verdicts;      /* per service, of the slot being closed (engine.c) */
     int n_verdicts;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/accum.h"
 #include "engine/engine_private.h"
 #include "util/error.h"
 
@@ -131,6 +132,7 @@ int sdd_engine_reload(sdd_engine *e, const sdd_config *cfg, sdd_error *err)
 
     if (!e || !cfg)
         return sdd__fail(err, SDD_E_ARG, "sdd_engine_reload: no engine or no configuration");
+    sdd__engine_fold(e);                /* the inventory may number services anew */
     rc = prepare(e, cfg, &p, err);
     if (rc == 0)
         rc = check_inventory(e, cfg, err);

@@ -128,7 +128,7 @@ static plot *plots_copy(sdd_web_plots *p, const char *id)
     return copy;
 }
 
-void sdd_web_plots_keep(sdd_web_plots *p, const sdd_engine *e, const sdd_notification *n)
+void sdd_web_plots_keep(sdd_web_plots *p, sdd_engine *e, const sdd_notification *n)
 {
     json_t *record = json_loads(n->json, 0, NULL);
     int64_t start = (int64_t)json_integer_value(json_object_get(record, "startTime")) / 1000;

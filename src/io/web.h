@@ -37,7 +37,7 @@ void sdd_web_plots_free(sdd_web_plots *p);
 /* In the loop's thread, from the notification callback: the service's
  * traffic and baseline from the state's start (a little before) to the
  * slot the notification closed, at most a day of slots back. */
-void sdd_web_plots_keep(sdd_web_plots *p, const sdd_engine *e, const sdd_notification *n);
+void sdd_web_plots_keep(sdd_web_plots *p, sdd_engine *e, const sdd_notification *n);
 
 typedef struct sdd_web_options {
     char store[SDD_PATH_MAX];           /* the notification file; "" when the output is not a file */
