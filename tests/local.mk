@@ -12,6 +12,9 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/data/inventory.json tests/data/sdd.conf tests/data/flows.jsonl \
 	tests/data/bmp.jsonl tests/data/notifications.jsonl
 
+# State files of version 6, which test_checkpoint reads as an upgrade would.
+EXTRA_DIST += tests/data/state-v6.bin tests/data/state-v6-sites.bin
+
 # libsdd installed, as an embedding program sees it: exported symbols and
 # a program built with pkg-config alone.
 UNIT_TESTS += tests/install/test_installed.sh

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* state_bin.c: the state file's binary format (version 6), written as a
+/* state_bin.c: the state file's binary format (version 7), written as a
  * stream through one small buffer, so that a checkpoint of 100,000 services
  * costs the bytes it writes and no document in memory.
  *
@@ -12,19 +12,28 @@
  * The sections: the engine's scalars (slots, rows' bookkeeping, clock,
  * history epoch, cursor), the inventory (its JSON file format: learned
  * rarely, read by the inventory's own checks), the services (per service:
- * vpn_id, automatic profile class, events, the rows that hold something as
- * a bitmap of the sums that are not 0 and those sums, the relevant state and
- * its contributions), the carriers (since version 5; per peer outside any
- * VRF that carries services: router, peer, the services' vpn_ids, then each
- * route as its u64 fingerprint and u32 index in that list), the sites
- * (since version 6; per service of several sites that has them, sites.h:
- * vpn_id, the slot last judged, SDD_SITES_TRACKED sites' levels and fall
- * in progress, the rows that hold something as the services' are), then an
- * empty end section: a file without it was cut short. Versions 5 (without
- * the sites: they learn again) and 4 (without the carriers either) are read
- * too. A text is a u32 length and its bytes (0xffffffff: none). Reading
- * checks every checksum first, then every value as checkpoint.c's readers
- * do (state_read.h). */
+ * vpn_id, automatic profile class, events, the rows that hold something,
+ * the relevant state and its contributions), the carriers (since version 5;
+ * per peer outside any VRF that carries services: router, peer, the
+ * services' vpn_ids, then each route as its u64 fingerprint and u32 index
+ * in that list), the sites (since version 6; per service of several sites
+ * that has them, sites.h: vpn_id, the slot last judged, SDD_SITES_TRACKED
+ * sites' levels and fall in progress, the rows that hold something as the
+ * services' are), then an empty end section: a file without it was cut
+ * short.
+ *
+ * Since version 7 a text is its length + 1 as a varint (LEB128: 7 bits a
+ * byte, low first; 0: none) and its bytes; the profile class and day, the
+ * events' time, termination and reason, a row's count, index and bitmaps
+ * are varints (signed ones zigzagged), and of a row's sums a whole number
+ * below 2^53 (bytes, packets, flows: most) is a varint, exact, another a
+ * double (8 bytes), flagged in a second bitmap: a row of the defaults takes
+ * about 15 bytes where version 6 took 40. Versions 6 (numbers of fixed
+ * width: a text a u32 length, 0xffffffff none; every sum a double), 5
+ * (without the sites: they learn again) and 4 (without the carriers either)
+ * are read too. Reading checks every checksum first, then every value as
+ * checkpoint.c's readers do (state_read.h); a varint of more than 64 bits
+ * is damage. */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,11 +56,15 @@
 #define HEADER_SIZE 28
 #define SECTION_HEAD 16
 #define BUFFER_SIZE (1 << 20)
-#define NO_TEXT UINT32_MAX
+#define NO_TEXT UINT32_MAX            /* a text's length in versions 4 to 6: none */
+#define VARINT_MAX 10                   /* bytes of a 64-bit varint */
+#define WHOLE_LIMIT 0x1p53              /* a double is exact up to it */
+#define DEFLATE_ROOM 4096               /* free bytes in the buffer for deflate to go on */
 
 #define VERSION_OLDEST 4
 #define VERSION_CARRIERS 5
 #define VERSION_SITES 6
+#define VERSION_VARINTS 7
 
 enum {
     TAG_ENGINE = 0x4e474e45, TAG_INVENTORY = 0x544e5649, TAG_SERVICES = 0x53435653, TAG_CARRIERS = 0x52524143,
@@ -150,11 +163,36 @@ static void put_f64(bw *w, double v)
     put_u64(w, bits);
 }
 
+/* v as LEB128 at o: 7 bits a byte, low first, the top bit set on every
+ * byte but the last. Returns the end. */
+static unsigned char *varint_at(unsigned char *o, uint64_t v)
+{
+    while (v >= 0x80) {
+        *o++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *o++ = (unsigned char)v;
+    return o;
+}
+
+static void put_varint(bw *w, uint64_t v)
+{
+    room(w, VARINT_MAX);
+    w->n = (size_t)(varint_at(w->buf + w->n, v) - w->buf);
+}
+
+/* A signed number as a varint: 0, -1, 1, -2 ... as 0, 1, 2, 3 ... */
+static void put_svarint(bw *w, int64_t v)
+{
+    put_varint(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/* A text: its length + 1 as a varint (0: none), then its bytes. */
 static void put_text(bw *w, const char *s)
 {
     size_t len = s ? strlen(s) : 0;
 
-    put_u32(w, s ? (uint32_t)len : NO_TEXT);
+    put_varint(w, s ? (uint64_t)len + 1 : 0);
     if (s)
         put(w, s, len);
 }
@@ -237,19 +275,54 @@ static void write_engine(bw *w, const sdd_engine *e, uint64_t history_epoch)
     put_text(w, e->cursor);
 }
 
-static int dump_to(const char *buffer, size_t size, void *data)
+/* The inventory's JSON through deflate into the buffer. */
+typedef struct deflating {
+    bw *w;
+    z_stream z;
+} deflating;
+
+/* The bytes at z's input deflated (`how`: Z_NO_FLUSH, or Z_FINISH for the
+ * end of the stream), straight into the buffer. 0, or -1. */
+static int deflate_into(deflating *d, int how)
 {
-    put(data, buffer, size);
-    return 0;
+    bw *w = d->w;
+    int rc;
+
+    do {
+        if (w->cap - w->n < DEFLATE_ROOM)
+            flush(w);
+        d->z.next_out = w->buf + w->n;
+        d->z.avail_out = (uInt)(w->cap - w->n);
+        rc = deflate(&d->z, how);
+        w->n = w->cap - d->z.avail_out;
+    } while (rc == Z_OK && (d->z.avail_in || how == Z_FINISH));
+    return rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR ? 0 : -1;
 }
 
+static int dump_to(const char *buffer, size_t size, void *data)
+{
+    deflating *d = data;
+
+    d->z.next_in = (Bytef *)buffer;
+    d->z.avail_in = (uInt)size;
+    return deflate_into(d, Z_NO_FLUSH);
+}
+
+/* The inventory's JSON, deflated (zlib's format): about a tenth of its
+ * bytes, made when it changes; the checkpoints between copy it. */
 static int write_inventory(bw *w, const sdd_engine *e)
 {
     json_t *inv = sdd__inventory_to_json(e->inv);
-    int rc;
+    deflating d = {w, {0}};
+    int rc = -1;
 
     section_begin(w, TAG_INVENTORY);
-    rc = inv ? json_dump_callback(inv, dump_to, w, JSON_COMPACT) : -1;
+    if (inv && deflateInit(&d.z, Z_BEST_SPEED) == Z_OK) {
+        rc = json_dump_callback(inv, dump_to, &d, JSON_COMPACT);
+        if (rc == 0)
+            rc = deflate_into(&d, Z_FINISH);
+        deflateEnd(&d.z);
+    }
     section_end(w, TAG_INVENTORY);
     json_decref(inv);
     return rc;
@@ -321,10 +394,10 @@ static int write_or_copy_inventory(bw *w, const sdd_engine *e, sdd__state_invent
 
 static void write_event(bw *w, const sdd_event *ev)
 {
-    put_i64(w, ev->time);
+    put_svarint(w, ev->time);
     put_u8(w, ev->kind);
-    put_int(w, ev->termination);
-    put_int(w, ev->reason);
+    put_svarint(w, ev->termination);
+    put_svarint(w, ev->reason);
     put_addr(w, &ev->peer);
     put_text(w, ev->ifname);
 }
@@ -336,46 +409,68 @@ static void write_event(bw *w, const sdd_event *ev)
  * or SITE_ROW_SUMS for its sites: fewer). */
 static size_t rows_room(const sdd_engine *e, int width)
 {
-    return 4 + (size_t)e->slots.n_rows * (4 + 8 + 8 * (size_t)width);
+    return VARINT_MAX + (size_t)e->slots.n_rows * (3 * VARINT_MAX + 8 * (size_t)width);
+}
+
+/* A sum that is a whole number below 2^53, which a varint holds exactly:
+ * bytes, packets, flows. */
+static int whole(double v)
+{
+    return v > 0 && v < WHOLE_LIMIT && (double)(uint64_t)v == v;
+}
+
+/* One row's sums that are not 0 (mask), after its index and bitmaps: a
+ * whole one as a varint, another as a double. Returns the end. */
+static unsigned char *row_at(unsigned char *o, int r, const double *m, uint64_t mask)
+{
+    uint64_t doubles = 0, v;
+
+    for (uint64_t k = mask; k; k &= k - 1)
+        doubles |= (uint64_t)!whole(m[__builtin_ctzll(k)]) << __builtin_ctzll(k);
+    o = varint_at(varint_at(varint_at(o, (uint64_t)r), mask), doubles);
+    for (uint64_t k = mask; k; k &= k - 1) {
+        int i = __builtin_ctzll(k);
+        if (doubles >> i & 1) {
+            memcpy(&v, &m[i], 8);
+            v = htole64(v);
+            memcpy(o, &v, 8);
+            o += 8;
+        } else {
+            o = varint_at(o, (uint64_t)m[i]);
+        }
+    }
+    return o;
 }
 
 /* The rows of `width` sums that hold something: how many, then each: the
- * row, a bitmap of its sums that are not 0, those sums. Straight into the
- * buffer, which is made to have room for all of them: this is most of a
- * state's bytes. */
+ * row, a bitmap of its sums that are not 0, a bitmap of those of them that
+ * are not whole numbers, then the sums: a whole one as a varint, another as
+ * a double (8 bytes). All varints. Straight into the buffer, which is made
+ * to have room for all of them, their count put before them once known:
+ * this is most of a state's bytes. */
 static void write_rows(bw *w, const sdd_engine *e, const double *rows, int width)
 {
-    unsigned char *count, *o;
-    uint32_t used = 0;
+    unsigned char *start, *o, count[VARINT_MAX];
+    uint64_t used = 0;
+    size_t len;
 
     room(w, rows_room(e, width));
-    count = o = w->buf + w->n;
-    o += 4;
+    start = w->buf + w->n;
+    o = start + VARINT_MAX;
     for (int r = 0; r < e->slots.n_rows; r++) {
         const double *m = rows + (size_t)r * (size_t)width;
-        uint64_t mask = 0, v;
-        uint32_t at;
+        uint64_t mask = 0;
         for (int i = 0; i < width; i++)
             mask |= (uint64_t)(m[i] != 0) << i;
-        if (!mask)
-            continue;
-        used++;
-        at = htole32((uint32_t)r);
-        v = htole64(mask);
-        memcpy(o, &at, 4);
-        memcpy(o + 4, &v, 8);
-        o += 12;
-        for (int i = 0; i < width; i++)
-            if (m[i] != 0) {
-                memcpy(&v, &m[i], 8);
-                v = htole64(v);
-                memcpy(o, &v, 8);
-                o += 8;
-            }
+        if (mask) {
+            used++;
+            o = row_at(o, r, m, mask);
+        }
     }
-    used = htole32(used);
-    memcpy(count, &used, 4);
-    w->n = (size_t)(o - w->buf);
+    len = (size_t)(varint_at(count, used) - count);
+    memmove(start + len, start + VARINT_MAX, (size_t)(o - start) - VARINT_MAX);
+    memcpy(start, count, len);
+    w->n += (size_t)(o - start) - VARINT_MAX + len;
 }
 
 static void write_contribution(bw *w, const sdd_contribution *c)
@@ -424,8 +519,8 @@ static void write_service(bw *w, const sdd_engine *e, int i)
     int n = sdd__service_events(st, ordered);
 
     put_text(w, sdd__inventory_service(e->inv, i)->vpn_id);
-    put_int(w, st->auto_class);
-    put_i64(w, st->auto_day);
+    put_svarint(w, st->auto_class);
+    put_svarint(w, st->auto_day);
     put_u8(w, (unsigned)n);
     for (int k = 0; k < n; k++)
         write_event(w, &ordered[k]);
@@ -525,7 +620,9 @@ int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *
 typedef struct br {
     sdd__rd *r;
     const unsigned char *p, *end;
+    uint32_t version;                   /* the file's */
     int cut;                            /* a value went past the section's end */
+    int malformed;                      /* a varint was too long: said already */
 } br;
 
 static const unsigned char *take(br *b, size_t n)
@@ -583,6 +680,50 @@ static double get_f64(br *b)
     return v;
 }
 
+/* A varint (put_varint): at most 10 bytes and 64 bits, or the file is
+ * damaged, which is said at once; reading stops there as if cut short. */
+static uint64_t get_varint(br *b)
+{
+    uint64_t v = 0;
+
+    for (int shift = 0; !b->cut; shift += 7) {
+        const unsigned char *p = take(b, 1);
+        if (!p)
+            break;
+        if (shift == 63 && *p > 1) {
+            b->cut = b->malformed = 1;
+            sdd__rd_bad(b->r, NULL, "a number of more than 64 bits: damaged");
+            break;
+        }
+        v |= (uint64_t)(*p & 0x7f) << shift;
+        if (!(*p & 0x80))
+            return v;
+    }
+    return 0;
+}
+
+static int64_t get_svarint(br *b)
+{
+    uint64_t v = get_varint(b);
+
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* A count, a row: a u32 before version 7, a varint since. */
+static uint64_t get_count(br *b)
+{
+    return b->version >= VERSION_VARINTS ? get_varint(b) : get_u32(b);
+}
+
+/* A time, an int of the services' heads and events: an i64 or an i32
+ * (`wide`) before version 7, a signed varint since. */
+static int64_t get_signed(br *b, int wide)
+{
+    if (b->version >= VERSION_VARINTS)
+        return get_svarint(b);
+    return wide ? get_i64(b) : get_int(b);
+}
+
 static void get_addr(br *b, sdd_addr *a)
 {
     const unsigned char *p = take(b, sizeof(a->b));
@@ -594,15 +735,22 @@ static void get_addr(br *b, sdd_addr *a)
 /* A text: *len NO_TEXT for none; NULL when cut short. */
 static const char *get_text(br *b, uint32_t *len)
 {
-    *len = get_u32(b);
-    return *len == NO_TEXT ? NULL : (const char *)take(b, *len);
+    if (b->version >= VERSION_VARINTS) {
+        uint64_t said = get_varint(b);
+        *len = said == 0 || said > NO_TEXT ? NO_TEXT : (uint32_t)(said - 1);
+        if (said > NO_TEXT)
+            take(b, SIZE_MAX);          /* longer than any section: cut short */
+    } else {
+        *len = get_u32(b);
+    }
+    return *len == NO_TEXT || b->cut ? NULL : (const char *)take(b, *len);
 }
 
 /* Reading went past the section's end: its length and checksum agreed, so
- * the writer was not this format's. */
+ * the writer was not this format's. A varint too long has said so. */
 static int cut_short(br *b)
 {
-    return sdd__rd_bad(b->r, NULL, "ends inside a value: damaged");
+    return b->malformed ? -1 : sdd__rd_bad(b->r, NULL, "ends inside a value: damaged");
 }
 
 /* A text into a buffer of `size` bytes, which it must fit. */
@@ -627,9 +775,10 @@ static int get_name(br *b, const char *key, int nullable, const char **out)
 {
     const unsigned char *at = b->p;
     char text[256];
+    uint32_t len;
 
     *out = NULL;
-    if (nullable && get_u32(b) == NO_TEXT && !b->cut)
+    if (nullable && !get_text(b, &len) && len == NO_TEXT && !b->cut)
         return 0;
     b->p = at;
     if (get_text_into(b, key, text, sizeof(text)) < 0)
@@ -706,12 +855,56 @@ static int read_engine(br *b)
     return b->p == b->end ? 0 : sdd__rd_bad(b->r, NULL, "%td bytes past its values: damaged", b->end - b->p);
 }
 
+/* The section's deflated bytes (version 7) into *out (malloc'ed, *len
+ * bytes): 0, or -1 said. */
+static int inflate_section(br *b, char **out, size_t *len)
+{
+    z_stream z = {0};
+    size_t cap = 4 * (size_t)(b->end - b->p) + 4096;
+    char *buf = malloc(cap), *more;
+    int rc = inflateInit(&z);
+
+    z.next_in = (Bytef *)b->p;
+    z.avail_in = (uInt)(b->end - b->p);
+    while (buf && rc == Z_OK) {
+        if (z.total_out == cap) {
+            if (!(more = realloc(buf, 2 * cap)))
+                break;
+            buf = more;
+            cap *= 2;
+        }
+        z.next_out = (Bytef *)buf + z.total_out;
+        z.avail_out = (uInt)(cap - z.total_out < UINT_MAX ? cap - z.total_out : UINT_MAX);
+        rc = inflate(&z, Z_NO_FLUSH);
+    }
+    *len = z.total_out;
+    inflateEnd(&z);
+    if (!buf || rc == Z_OK) {
+        free(buf);
+        return sdd__fail(b->r->err, SDD_E_NOMEM, "%.300s: out of memory", b->r->file);
+    }
+    if (rc != Z_STREAM_END || z.avail_in) {
+        free(buf);
+        return sdd__rd_bad(b->r, NULL, "not a whole deflate stream: damaged");
+    }
+    *out = buf;
+    return 0;
+}
+
+/* The inventory's JSON, deflated since version 7. */
 static int read_inventory(br *b)
 {
     json_error_t jerr;
-    json_t *root = json_loadb((const char *)b->p, (size_t)(b->end - b->p), JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root;
+    char *text = (char *)b->p;
+    size_t len = (size_t)(b->end - b->p);
     int rc;
 
+    if (b->version >= VERSION_VARINTS && inflate_section(b, &text, &len) < 0)
+        return -1;
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (text != (char *)b->p)
+        free(text);
     if (!root)
         return sdd__rd_bad(b->r, NULL, "not JSON: %s (column %d)", jerr.text, jerr.column);
     rc = sdd__inventory_from_json(b->r->e->inv, root, b->r->file, b->r->err);
@@ -723,7 +916,7 @@ static int read_inventory(br *b)
 static int read_event(br *b, sdd__service_state *st, int n_terms)
 {
     sdd_event ev;
-    int64_t time = get_i64(b), kind = get_u8(b), term = get_int(b), reason = get_int(b);
+    int64_t time = get_signed(b, 1), kind = get_u8(b), term = get_signed(b, 0), reason = get_signed(b, 0);
 
     memset(&ev, 0, sizeof(ev));
     get_addr(b, &ev.peer);
@@ -742,32 +935,48 @@ static int read_event(br *b, sdd__service_state *st, int n_terms)
     return 0;
 }
 
+/* A row's sum flagged whole (version 7): a varint below 2^53. */
+static double get_whole(br *b, int i, int *bad)
+{
+    uint64_t v = get_varint(b);
+
+    if (!b->cut && v >= (uint64_t)WHOLE_LIMIT)
+        *bad = sdd__rd_bad(b->r, NULL, "sum %d: %llu is past 2^53", i, (unsigned long long)v);
+    return (double)v;
+}
+
 /* One row of `width` sums into rows: a row of the state's, not given
- * before, each of its sums finite and above 0. */
+ * before, each of its sums finite and above 0. Version 7 flags the sums
+ * that are doubles; before it, all were. */
 static int read_sums(br *b, double *rows, int width)
 {
-    int n_rows = b->r->e->slots.n_rows;
-    uint32_t at = get_u32(b);
-    uint64_t mask = get_u64(b);
+    int n_rows = b->r->e->slots.n_rows, bad = 0;
+    int compact = b->version >= VERSION_VARINTS;
+    uint64_t at = compact ? get_varint(b) : get_u32(b);
+    uint64_t mask = compact ? get_varint(b) : get_u64(b);
+    uint64_t doubles = compact ? get_varint(b) : mask;
     double *m;
 
     if (b->cut)
         return cut_short(b);
-    if (at >= (uint32_t)n_rows)
-        return sdd__rd_bad(b->r, NULL, "row %u is not one of the state's rows (0..%d)", at, n_rows - 1);
-    if (!mask || mask >> (width - 1) >> 1)
-        return sdd__rd_bad(b->r, NULL, "its bitmap %#llx names no sum or sums past the %d",
-                           (unsigned long long)mask, width);
+    if (at >= (uint64_t)n_rows)
+        return sdd__rd_bad(b->r, NULL, "row %llu is not one of the state's rows (0..%d)", (unsigned long long)at,
+                           n_rows - 1);
+    if (!mask || mask >> (width - 1) >> 1 || (doubles & ~mask))
+        return sdd__rd_bad(b->r, NULL, "its bitmaps %#llx, %#llx name no sum, sums past the %d or doubles not "
+                           "among them", (unsigned long long)mask, (unsigned long long)doubles, width);
     m = rows + (size_t)at * (size_t)width;
     for (int i = 0; i < width; i++)
         if (m[i] != 0)
-            return sdd__rd_bad(b->r, NULL, "row %u twice", at);
+            return sdd__rd_bad(b->r, NULL, "row %llu twice", (unsigned long long)at);
     for (int i = 0; i < width; i++) {
         if (!(mask >> i & 1))
             continue;
-        m[i] = get_f64(b);
+        m[i] = doubles >> i & 1 ? get_f64(b) : get_whole(b, i, &bad);
         if (b->cut)
             return cut_short(b);
+        if (bad < 0)
+            return -1;
         if (!isfinite(m[i]) || !(m[i] > 0))
             return sdd__rd_bad(b->r, NULL, "sum %d is not a finite number > 0", i);
     }
@@ -895,11 +1104,13 @@ static int read_relevant_state(br *b, sdd_relevant_state *rs, int n_terms)
 typedef int (*read_one_fn)(br *b, sdd__service_state *st, int n_terms);
 
 /* The events, the rows: n of them at most max, each where messages say. */
-static int read_list(br *b, const char *what, read_one_fn one, uint32_t n, uint32_t max, sdd__service_state *st,
+static int read_list(br *b, const char *what, read_one_fn one, uint64_t n, uint32_t max, sdd__service_state *st,
                      int n_terms)
 {
+    if (b->cut)
+        return cut_short(b);
     if (n > max)
-        return sdd__rd_bad(b->r, what, "%u entries, at most %u", n, max);
+        return sdd__rd_bad(b->r, what, "%llu entries, at most %u", (unsigned long long)n, max);
     for (uint32_t i = 0; i < n; i++) {
         size_t mark = sdd__rd_enter(b->r, ".%s[%u]", what, i);
         int rc = one(b, st, n_terms);
@@ -921,13 +1132,13 @@ static int read_service(br *b, uint8_t *seen)
         return -1;
     if (!(st = sdd__rd_service(b->r, vpn, seen, &svc, &n_terms)))
         return -1;
-    cls = get_int(b);
-    day = get_i64(b);
+    cls = get_signed(b, 0);
+    day = get_signed(b, 1);
     if (b->cut)
         return cut_short(b);
     if (sdd__rd_class(b->r, svc, cls, day) < 0 ||
         read_list(b, "events", read_event, get_u8(b), SDD_EVENTS_KEPT, st, n_terms) < 0 ||
-        read_list(b, "rows", read_row, get_u32(b), (uint32_t)b->r->e->slots.n_rows, st, n_terms) < 0)
+        read_list(b, "rows", read_row, get_count(b), (uint32_t)b->r->e->slots.n_rows, st, n_terms) < 0)
         return -1;
     return read_relevant_state(b, &st->rs, n_terms);
 }
@@ -1095,7 +1306,7 @@ static int read_sites(br *b)
         if (rc < 0)
             return -1;
     }
-    return read_list(b, "rows", read_site_row, get_u32(b), (uint32_t)e->slots.n_rows, st, 0);
+    return read_list(b, "rows", read_site_row, get_count(b), (uint32_t)e->slots.n_rows, st, 0);
 }
 
 static int read_all_sites(br *b)
@@ -1149,12 +1360,13 @@ static int read_header(sdd__rd *r, const unsigned char *p, size_t len, int *dama
     return 0;
 }
 
-/* Section i at p: whole and matching its checksum, then read. */
-static int read_section(sdd__rd *r, int i, const unsigned char **p, const unsigned char *end)
+/* Section i at p of a file of `version`: whole and matching its checksum,
+ * then read. */
+static int read_section(sdd__rd *r, uint32_t version, int i, const unsigned char **p, const unsigned char *end)
 {
     size_t left = (size_t)(end - *p);
     uint64_t len;
-    br b = {r, NULL, NULL, 0};
+    br b = {r, NULL, NULL, version, 0, 0};
     size_t mark;
     int rc;
 
@@ -1189,7 +1401,7 @@ int sdd__state_read(sdd__rd *r, const char *text, size_t len, int *damaged)
     uint32_t version = le32(p + 8);
     p += HEADER_SIZE;
     for (int i = 0; i < (int)(sizeof(sections) / sizeof(sections[0])); i++)
-        if (sections[i].since <= version && read_section(r, i, &p, end) < 0)
+        if (sections[i].since <= version && read_section(r, version, i, &p, end) < 0)
             return -1;
     if (p != end)
         return sdd__fail(r->err, SDD_E_DATA, "%.300s: %td bytes after its end section: damaged", r->file, end - p);

@@ -15,7 +15,7 @@
 /* Seconds either side of the epoch a saved time may be: no record's time is
  * further, and slot arithmetic on it stays far from overflowing. */
 #define SDD_STATE_TIME_LIMIT (INT64_C(1) << 40)
-#define SDD_STATE_VERSION 6                 /* state_bin.c's; 5 had no sites section, 4 no carriers */
+#define SDD_STATE_VERSION 7                 /* state_bin.c's; 6 had fixed-width numbers, 5 no sites, 4 no carriers */
 #define SDD_STATE_VERSION_OLDEST 2          /* state_json.c's first */
 
 /* Where the reading is, for messages: "services[3].relevant_state". */
@@ -58,7 +58,7 @@ int sdd__rd_class(sdd__rd *r, int svc, int64_t cls, int64_t day);
  * the message). */
 int sdd__rd_source(sdd__rd *r, int64_t kind, const sdd_addr *router, int64_t newest);
 
-/* state_bin.c: the binary state (versions 4 to 6). */
+/* state_bin.c: the binary state (versions 4 to 7). */
 /* The state into fd; *written: where its inventory's section is, for the
  * next checkpoint once this one is in place (its dev and ino the caller's). */
 int sdd__state_write(sdd_engine *e, int fd, uint64_t history_epoch, const char *path, sdd__state_inventory *written,
