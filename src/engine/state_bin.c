@@ -442,6 +442,28 @@ static unsigned char *row_at(unsigned char *o, int r, const double *m, uint64_t 
     return o;
 }
 
+/* The bitmap of a row's sums that are not 0. A row is mostly zeros: a
+ * group of 8 sums (a cache line) whose bits are all 0 is passed with one
+ * test, so that the loads of a group go on in parallel rather than waiting
+ * one by one on a chain of compares; this scan of every row is most of a
+ * checkpoint's CPU. */
+static uint64_t sums_mask(const double *m, int width)
+{
+    uint64_t mask = 0;
+
+    for (int at = 0; at < width; at += 8) {
+        int end = at + 8 < width ? at + 8 : width;
+        uint64_t any = 0, bits;
+        for (int i = at; i < end; i++) {
+            memcpy(&bits, &m[i], 8);
+            any |= bits;
+        }
+        for (int i = at; any && i < end; i++)
+            mask |= (uint64_t)(m[i] != 0) << i;
+    }
+    return mask;
+}
+
 /* The rows of `width` sums that hold something: how many, then each: the
  * row, a bitmap of its sums that are not 0, a bitmap of those of them that
  * are not whole numbers, then the sums: a whole one as a varint, another as
@@ -459,9 +481,7 @@ static void write_rows(bw *w, const sdd_engine *e, const double *rows, int width
     o = start + VARINT_MAX;
     for (int r = 0; r < e->slots.n_rows; r++) {
         const double *m = rows + (size_t)r * (size_t)width;
-        uint64_t mask = 0;
-        for (int i = 0; i < width; i++)
-            mask |= (uint64_t)(m[i] != 0) << i;
+        uint64_t mask = sums_mask(m, width);
         if (mask) {
             used++;
             o = row_at(o, r, m, mask);
