@@ -10,12 +10,21 @@
  * slot closed, and the dirty bytes of the mapping of the history file are
  * read from /proc/self/smaps (Shared_Dirty + Private_Dirty). Prints pages
  * per service per minute, their mean over the minutes.
+ *
+ * Then a restart from a cold file: every service's long and short rings
+ * are full (given before the minutes, copied from the first service), the
+ * engine is closed, the file's pages are dropped from the page cache, and
+ * a new engine opens the file and closes one minute: the time of that
+ * open and first detection cycle, all of it reading the file from disk.
  * Usage: bench_history_pages [SERVICES] [WARM] [MINUTES] */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "engine/engine_private.h"
 #include "sdd/sdd.h"
 
 #define T0 1767225600               /* 2026-01-01 */
@@ -86,6 +95,70 @@ static void minute(sdd_engine *e, int services, int m)
     }
 }
 
+/* Every slot the long and short rings hold, of every series, given a
+ * value in the first service's history and copied to the others. */
+static void fill_rings(sdd_engine *e)
+{
+    int64_t newest = sdd__history_newest(e->hist, 0);
+    const sdd_history_shape *sh = &e->shape;
+
+    for (int tier = 0; tier < 2; tier++)
+        for (uint16_t s = 0; s < (tier ? sh->short_series : sh->long_series); s++)
+            for (int64_t slot = newest - (tier ? sh->short_slots : sh->long_slots) + 1; slot <= newest; slot++)
+                sdd__history_set(e->hist, 0, tier, s, slot, (double)(slot % 1000 + s));
+    for (uint32_t i = 1; i < sdd__history_count(e->hist); i++)
+        sdd__history_copy(e->hist, 0, (int32_t)i);
+}
+
+/* Syncs history, then closes minute m: the pages it dirtied per service,
+ * or -1 when the sync fails. */
+static double dirtied(sdd_engine *e, const char *hist, int services, int m, long *before)
+{
+    sdd_error err;
+
+    if (sdd_engine_sync(e, &err) < 0) {
+        fprintf(stderr, "bench_history_pages: %s\n", err.msg);
+        return -1;
+    }
+    *before = dirty_kb(hist);
+    minute(e, services, m);
+    return (double)(dirty_kb(hist) - *before) / 4 / services;
+}
+
+static double seconds(clockid_t clock)
+{
+    struct timespec t;
+
+    clock_gettime(clock, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Closes the engine, drops the history file from the page cache, and
+ * times a new engine's open and first minute; NULL on failure. */
+static sdd_engine *restart_cold(sdd_engine *e, const sdd_config *cfg, const char *hist, int services, int m)
+{
+    double wall, cpu;
+    sdd_error err;
+    int fd;
+
+    sdd_engine_free(e);
+    fd = open(hist, O_RDONLY);
+    if (fd < 0 || fdatasync(fd) != 0 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0)
+        return NULL;
+    close(fd);
+    wall = seconds(CLOCK_MONOTONIC);
+    cpu = seconds(CLOCK_PROCESS_CPUTIME_ID);
+    e = sdd_engine_new(cfg, &err);
+    if (!e) {
+        fprintf(stderr, "bench_history_pages: %s\n", err.msg);
+        return NULL;
+    }
+    minute(e, services, m);
+    printf("restart from a cold file: open and first minute %.2f s (CPU %.2f s)\n",
+           seconds(CLOCK_MONOTONIC) - wall, seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu);
+    return e;
+}
+
 int main(int argc, char **argv)
 {
     int services = argc > 1 ? atoi(argv[1]) : 10000;
@@ -112,19 +185,25 @@ int main(int argc, char **argv)
     }
     for (int m = 0; m < warm; m++)
         minute(e, services, m);
+    fill_rings(e);
     printf("services %d, %d minutes before, pages of 4 KiB dirtied per service by one minute:\n", services, warm);
     for (int m = warm; m < warm + minutes; m++) {
-        if (sdd_engine_sync(e, &err) < 0) {
-            fprintf(stderr, "bench_history_pages: %s\n", err.msg);
+        long before;
+        double pages = dirtied(e, hist, services, m, &before);
+        if (pages < 0)
             return 1;
-        }
-        long before = dirty_kb(hist);
-        minute(e, services, m);
-        double pages = (double)(dirty_kb(hist) - before) / 4 / services;
         printf("  minute %d: %.2f (the mapping's dirty bytes after the sync: %ld KiB)\n", m, pages, before);
         sum += pages;
     }
     printf("mean: %.2f pages (%.1f KiB) per service per minute\n", sum / minutes, 4 * sum / minutes);
+    e = restart_cold(e, cfg, hist, services, warm + minutes);
+    if (!e)
+        return 1;
+    long before;
+    double pages = dirtied(e, hist, services, warm + minutes + 1, &before);
+    if (pages < 0)
+        return 1;
+    printf("the minute after it: %.2f pages per service\n", pages);
     sdd_engine_free(e);
     sdd_config_free(cfg);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -1013,6 +1013,10 @@ static int convert_blocks(sdd_history *h, int to, uint64_t size)
             goto done;
     }
     rc = fsync(to);
+    /* the page cache drops what writing it may have left in large folios
+     * (see block_clear): the mapping's faults bring its pages back in */
+    if (rc == 0)
+        (void)posix_fadvise(to, 0, 0, POSIX_FADV_DONTNEED);
 done:
     saved = errno;
     free(buf);
@@ -1261,6 +1265,27 @@ int32_t sdd__history_find(const sdd_history *h, const char *key)
     return h->index[index_probe(h, key)];
 }
 
+/* A new entity's block is cleared unless it is all zero, as it is unless a
+ * crash left something there. Reading all of it in order through the
+ * mapping would have the kernel's readahead bring it in as large folios,
+ * and this kernel (6.18, ext4) keeps a file page's dirty mark per folio:
+ * every minute would then dirty, and msync write, whole folios of some 11
+ * pages around each of the few places a minute writes. So the mapping is
+ * advised random while the block is read: a fault then brings one page.
+ * Only then: advised random for good, a restart's first cycle reads a cold
+ * file a page a fault (twice as slow at 10,000 services), while the
+ * faults of detection's scattered reads bring small folios anyway. */
+static void block_clear(sdd_history *h, uint8_t *block)
+{
+    if (h->fd >= 0)
+        (void)madvise(h->base, h->map_bytes, MADV_RANDOM);   /* how pages come in: nothing to do on failure */
+    /* all zero iff the first byte is and every byte equals the next one */
+    if (block[0] != 0 || memcmp(block, block + 1, h->lay.block - 1) != 0)
+        memset(block, 0, h->lay.block);
+    if (h->fd >= 0)
+        (void)madvise(h->base, h->map_bytes, MADV_NORMAL);
+}
+
 /* A new entity: its block is cleared (it may hold what a crash left), the
  * key written, and only then is it counted in the header. */
 static int32_t entity_create(sdd_history *h, const char *key, sdd_error *err)
@@ -1274,9 +1299,7 @@ static int32_t entity_create(sdd_history *h, const char *key, sdd_error *err)
         return -1;
     mark_dirty(h);
     block = block_of(h, entity);
-    /* all zero iff the first byte is and every byte equals the next one */
-    if (block[0] != 0 || memcmp(block, block + 1, h->lay.block - 1) != 0)
-        memset(block, 0, h->lay.block);
+    block_clear(h, block);
     strcpy(head_of(h, entity)->key, key);
     h->hdr.count++;
     header_commit(h);
