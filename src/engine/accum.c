@@ -41,7 +41,7 @@ void sdd__acc_fold(sdd_engine *e, uint32_t h)
     sdd__service_state *st;
     double *row, tcp_udp, all;
 
-    if (!acc->version)
+    if (!acc->holds)
         return;
     st = &e->services.st[m->svc];
     row = st->rows + (size_t)acc->row * SDD_M_COUNT;
@@ -60,7 +60,7 @@ void sdd__acc_fold(sdd_engine *e, uint32_t h)
         site[SDD_SM_BYTES] += tcp_udp;
         site[SDD_SM_OTHER_BYTES] += acc->sum[SDD_M_OTHER_BYTES];
     }
-    acc->version = 0;
+    acc->holds = 0;
     memset(acc->sum, 0, sizeof(acc->sum));
 }
 
@@ -98,30 +98,51 @@ static int site_of(const sdd_engine *e, const sdd__mapping *map)
     return map->term >= 0 && map->term < SDD_SITES_TRACKED && n_terms >= 2 ? map->term : -1;
 }
 
+/* The tag moved to `slot` (the sums of an older one folded first), the
+ * accumulator in the list to fold; 0 when it holds a newer slot. */
+static int tag(sdd_engine *e, uint32_t h, int64_t slot, int row)
+{
+    sdd__acc *acc = &e->accs[h];
+
+    if (acc->holds && acc->slot != slot) {
+        if (acc->slot > slot)
+            return 0;
+        sdd__acc_fold(e, h);
+    }
+    if (!acc->holds) {
+        acc->start = slot * e->slots.step;
+        acc->slot = slot;
+        acc->row = row;
+        acc->holds = 1;
+    }
+    if (!acc->listed)
+        e->listed[e->n_listed++] = h;
+    acc->listed = 1;
+    return 1;
+}
+
 int sdd__acc_take(sdd_engine *e, uint32_t h, const sdd__mapping *map, int64_t slot, int row, const sdd_flow_agg *a)
 {
     sdd__acc *acc = &e->accs[h];
 
     if (SDD_FWD_STATUS(a->fwd_status) == SDD_FWD_STATUS_DROPPED || slot < e->slots.next_close ||
-        e->clock.last < 0 || !e->services.st[map->svc].rows)
+        e->clock.last < 0 || !e->services.st[map->svc].rows || !tag(e, h, slot, row))
         return 0;
-    if (acc->version && acc->slot != slot) {
-        if (acc->slot > slot)
-            return 0;                   /* a record of an older slot than the tag's */
-        sdd__acc_fold(e, h);
-    }
-    if (!acc->version) {
-        acc->version = map->version;
-        acc->start = slot * e->slots.step;
-        acc->slot = slot;
-        acc->row = row;
-        acc->source = e->clock.last;
-        acc->site = (int8_t)site_of(e, map);
-        if (!acc->listed)
-            e->listed[e->n_listed++] = h;
-        acc->listed = 1;
-    }
+    /* the same while the inventory does not change (sdd__acc_remap folded
+     * the sums of an older version) */
+    acc->version = map->version;
+    acc->source = e->clock.last;
+    acc->site = (int8_t)site_of(e, map);
     e->slots.row_records[row]++;
     sdd__acc_add(acc, a);
+    return 1;
+}
+
+int sdd__acc_retag(sdd_engine *e, uint32_t h, int64_t slot, int row, const sdd_flow_agg *a)
+{
+    if (!tag(e, h, slot, row))
+        return 0;
+    sdd__acc_count(e, row, a);
+    sdd__acc_add(&e->accs[h], a);
     return 1;
 }

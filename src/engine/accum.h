@@ -11,13 +11,17 @@
  * the tagged slot, its clock and collection health already up to date)
  * adds its bytes, packets and flows there and nothing else. The interfaces'
  * and the site's bytes are what the handle's mapping fixes, so they are
- * made from those sums when they go into the rows (the fold). Every other
- * record takes the per-record path; the first of a handle in a slot arms
- * (or moves) its tag.
+ * made from those sums when they go into the rows (the fold). The
+ * accumulator also keeps what the handle's records share while the
+ * inventory does not change (the mapping's version, the router's clock
+ * source, the site), so that the first record of the handle in the next
+ * slot moves the tag there without the per-record path. Every other
+ * record takes the per-record path, which arms the accumulator.
  *
  * Every reader of the rows folds first (sdd__engine_fold): a slot's close,
- * an event judged at once, the traffic pages, a checkpoint, a reload, an
- * inventory load. All values are whole numbers (bytes, packets, flows), and
+ * the traffic pages, a checkpoint, a reload, an inventory load. An event
+ * judged at once does not: its detectors read BMP series only, which the
+ * accumulators do not hold. All values are whole numbers (bytes, packets, flows), and
  * doubles add whole numbers below 2^53 exactly in any order: the rows get
  * the same sums as record by record. */
 #ifndef SDD_ENGINE_ACCUM_H
@@ -33,12 +37,13 @@
 #define SDD_ACC_METRICS (SDD_M_TCP_SYN_FLOWS + 1)
 
 typedef struct sdd__acc {
-    _Alignas(64) uint64_t version;      /* the handle's mapping's inventory version; 0: holds nothing */
-    int64_t start;                      /* the slot's first second */
-    int64_t slot;
+    _Alignas(64) uint64_t version;      /* the inventory version source and site hold for; 0: not armed */
+    int64_t start;                      /* the tagged slot's first second */
+    int64_t slot;                       /* the tag */
     int32_t source;                     /* the clock's source of the handle's router */
-    int32_t row;                        /* the slot's row */
+    int32_t row;                        /* the tagged slot's row */
     int8_t site;                        /* the site whose sums its bytes go to (sites.h); -1 none */
+    uint8_t holds;                      /* sum holds the tagged slot's sums; 0: tag unset, sums 0 */
     uint8_t listed;                     /* in the engine's list of accumulators to fold */
     double sum[SDD_ACC_METRICS];
 } sdd__acc;
@@ -63,6 +68,11 @@ void sdd__acc_remap(sdd_engine *e, uint32_t h);
  * accumulator (armed for the record's slot if it was empty or held an
  * older one), 0 when the record is one the rows must take themselves. */
 int sdd__acc_take(sdd_engine *e, uint32_t h, const sdd__mapping *map, int64_t slot, int row, const sdd_flow_agg *a);
+/* A record of an armed handle h in open slot `slot` (row `row`) other than
+ * the tagged one, that changes nothing in the clock or collection health:
+ * 1 when it was counted and taken with the tag moved there (the older
+ * slot's sums folded first), 0 when the tag holds a newer slot. */
+int sdd__acc_retag(sdd_engine *e, uint32_t h, int64_t slot, int row, const sdd_flow_agg *a);
 
 static inline void sdd__acc_add(sdd__acc *acc, const sdd_flow_agg *a)
 {
@@ -85,25 +95,37 @@ static inline void sdd__acc_add(sdd__acc *acc, const sdd_flow_agg *a)
     }
 }
 
-/* A record of the handle whose accumulator is acc, taken there when that
- * is all it would do on the per-record path: a forwarded flow of the tagged
- * slot (still open: every close folds and empties the accumulators), its
- * mapping unchanged since (version: the inventory's now), its source's
- * watermark not moved nor the record refused (sdd__clock_quiet), its slot
- * already marked as sent by the source (collection health). 0: take the
- * per-record path. */
+/* What a taken record counts besides its sums, as the per-record path
+ * would: a flow, the newest time, a record in the slot's row. */
+static inline void sdd__acc_count(sdd_engine *e, int row, const sdd_flow_agg *a)
+{
+    e->counters[C_FLOWS]++;
+    if (a->time > e->slots.newest)
+        e->slots.newest = a->time;
+    e->slots.row_records[row]++;
+}
+
+/* 1 when a record of an armed handle (its accumulator acc, armed at
+ * `version`, the inventory's now) in `slot` would do nothing on the
+ * per-record path but add its sums: a forwarded flow, its source's
+ * watermark not moved nor the record refused (sdd__clock_quiet), the slot
+ * already marked as sent by the source (collection health). */
+static inline int sdd__acc_quiet(sdd_engine *e, const sdd__acc *acc, uint64_t version, int64_t slot,
+                                 const sdd_flow_agg *a)
+{
+    return acc->version == version && SDD_FWD_STATUS(a->fwd_status) != SDD_FWD_STATUS_DROPPED &&
+           sdd__clock_quiet(&e->clock, acc->source, a->time) && sdd__collection_sent(&e->collection, acc->source, slot);
+}
+
+/* A record of the handle whose accumulator is acc taken there when it is
+ * of the tagged slot (still open: every close folds and empties the
+ * accumulators) and quiet. 0: the caller sees to it. */
 static inline int sdd__acc_fast(sdd_engine *e, sdd__acc *acc, uint64_t version, const sdd_flow_agg *a)
 {
-    int64_t t = a->time;
-
-    if (acc->version != version || (uint64_t)t - (uint64_t)acc->start >= (uint64_t)e->slots.step ||
-        SDD_FWD_STATUS(a->fwd_status) == SDD_FWD_STATUS_DROPPED || !sdd__clock_quiet(&e->clock, acc->source, t) ||
-        !sdd__collection_sent(&e->collection, acc->source, acc->slot))
+    if (!acc->holds || (uint64_t)a->time - (uint64_t)acc->start >= (uint64_t)e->slots.step ||
+        !sdd__acc_quiet(e, acc, version, acc->slot, a))
         return 0;
-    e->counters[C_FLOWS]++;
-    if (t > e->slots.newest)
-        e->slots.newest = t;
-    e->slots.row_records[acc->row]++;
+    sdd__acc_count(e, acc->row, a);
     sdd__acc_add(acc, a);
     return 1;
 }

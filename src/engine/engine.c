@@ -605,6 +605,18 @@ int sdd_engine_flow_handle(sdd_engine *e, const sdd_flow *key, sdd_flow_handle *
     return 0;
 }
 
+/* The first record of an armed handle in an open slot other than the
+ * tagged one, quiet (accum.h): the tag moved there. 0: the per-record
+ * path sees to it. */
+static int next_slot(sdd_engine *e, uint32_t h, uint64_t version, const sdd_flow_agg *a)
+{
+    int row;
+    int64_t slot = slot_at(e, a->time, &row);
+
+    return slot >= e->slots.next_close && sdd__acc_quiet(e, &e->accs[h], version, slot, a) &&
+           sdd__acc_retag(e, h, slot, row, a);
+}
+
 /* A handle's accumulator is asked of memory this many aggregates ahead:
  * its address is the handle's, and the handles of a batch are many and
  * cold, so that the misses of several records overlap. */
@@ -623,7 +635,8 @@ void sdd_engine_add_flows(sdd_engine *e, const sdd_flow_agg *a, size_t n)
             __builtin_prefetch(ahead, 1);
             __builtin_prefetch(ahead + 64, 1);
         }
-        if (refused(e, a[i].handle >= e->n_handles) || sdd__acc_fast(e, &e->accs[a[i].handle], version, &a[i]))
+        if (refused(e, a[i].handle >= e->n_handles) || sdd__acc_fast(e, &e->accs[a[i].handle], version, &a[i]) ||
+            next_slot(e, a[i].handle, version, &a[i]))
             continue;
         add_flow_of(e, &e->handles[a[i].handle], a[i].handle, &a[i]);
         version = sdd__inventory_version(e->inv);   /* the record may have taught the inventory */
@@ -1055,12 +1068,14 @@ static void assess(sdd_engine *e, int svc, int64_t slot, int events_only, sdd__v
     v->slot_end = lc.slot_end;
 }
 
-/* An event's judgement, published at once. */
+/* An event's judgement, published at once. It runs the detectors of
+ * events only (peer down, withdrawals, interface state), which read no
+ * series the batch API's accumulators hold: they are not folded (a pass
+ * over every handle's for each event of a storm). */
 static void judge(sdd_engine *e, int svc, int64_t slot, int events_only)
 {
     sdd__verdict v = {V_NONE, NULL, 0, 0, 0};
 
-    sdd__engine_fold(e);
     assess(e, svc, slot, events_only, &v);
     publish(e, svc, &v);
 }

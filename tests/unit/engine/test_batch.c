@@ -288,6 +288,7 @@ static void test_batches_give_what_records_give(void **state)
     sdd_engine_free(b->e);
 
     assert_non_null(strstr(by_record.text, "\"anomaly\""));    /* notifications to compare */
+    assert_null(strstr(by_record.text, "\nlate_added 0\n"));    /* records into closed slots */
     assert_true(b->n_keys > 12);        /* several keys a service */
     assert_string_equal(by_batch.text, by_record.text);
     remove_generated(dir);
