@@ -6,8 +6,12 @@
  *
  * For each file (plain or gzip'ed, one flow aggregate per line; the first
  * LINES_MAX lines) it prints, in lines per second of CPU time of this one
- * thread: "json", the JSON layer alone (sdd__input_load: tokens, every
- * check jansson made, the key index); "parser", sdd__parse_flow (that and
+ * thread: "json", the JSON layer alone (sdd__input_load: simdjson, or the
+ * jsmn walk where simdjson's reading could differ from jansson's, and the
+ * key index); "simd", its simdjson path alone (the lines it hands to the
+ * walk are counted as refused); "walk", the jsmn walk alone (tokens, every
+ * check jansson made, the key index: the layer before simdjson);
+ * "parser", sdd__parse_flow (the layer and
  * reading the record's fields); "jansson", json_loadb alone on the same
  * lines (the JSON layer before). For ANCHOR_FILE it also prints the
  * anchor: the rate at which pmacct's print and kafka plugins turn the same
@@ -104,6 +108,29 @@ static int load_only(const lines *l, size_t i, void *ctx)
     return 0;
 }
 
+static int load_simd(const lines *l, size_t i, void *ctx)
+{
+    input_doc doc;
+
+    (void)ctx;
+    if (sdd__input_load_fast(l->text[i], l->len[i], &doc) < 0)
+        return 1;
+    sdd__input_free(&doc);
+    return 0;
+}
+
+static int load_walk(const lines *l, size_t i, void *ctx)
+{
+    input_doc doc;
+    input_err e = {NULL, 0};
+
+    (void)ctx;
+    if (sdd__input_load_walk(l->text[i], l->len[i], &doc, &e) != SDD_SKIP_NONE)
+        return 1;
+    sdd__input_free(&doc);
+    return 0;
+}
+
 static int load_jansson(const lines *l, size_t i, void *ctx)
 {
     json_t *j = json_loadb(l->text[i], l->len[i], JSON_REJECT_DUPLICATES, NULL);
@@ -191,6 +218,10 @@ int main(int argc, char **argv)
         }
         r = rate(&l, load_only, NULL, &bad);
         print_rate("json", argv[a], &l, r, bad);
+        r = rate(&l, load_simd, NULL, &bad);
+        print_rate("simd", argv[a], &l, r, bad);
+        r = rate(&l, load_walk, NULL, &bad);
+        print_rate("walk", argv[a], &l, r, bad);
         r = rate(&l, parse_flow, NULL, &bad);
         print_rate("parser", argv[a], &l, r, bad);
         r = rate(&l, load_jansson, NULL, &bad);

@@ -11,7 +11,14 @@ nodist_sddinclude_HEADERS = include/sdd/version.h
 
 # The engine: only the public API is exported (SDD_EXPORT in sdd.h).
 libsdd_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) $(UUID_CFLAGS)
-libsdd_core_la_LIBADD = $(JANSSON_LIBS) $(ZLIB_LIBS) $(UUID_LIBS) $(MATH_LIBS)
+libsdd_core_la_CXXFLAGS = $(AM_CXXFLAGS) -fvisibility=hidden $(SIMDJSON_CFLAGS) $(JANSSON_CFLAGS)
+# One C++ file (src/parse/input_simd.cc): every program, library and plugin
+# that links the engine links with cc, so the C++ runtime is named here, and
+# the library is linked as C (libtool would drop -lstdc++ and -lm, which g++
+# adds by itself, from what it hands on to the programs).
+libsdd_core_la_LIBADD = $(JANSSON_LIBS) $(ZLIB_LIBS) $(UUID_LIBS) $(MATH_LIBS) $(SIMDJSON_LIBS) -lstdc++
+libsdd_core_la_LINK = $(LIBTOOL) $(AM_V_lt) --tag=CC $(AM_LIBTOOLFLAGS) $(LIBTOOLFLAGS) --mode=link \
+	$(CCLD) $(libsdd_core_la_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $@
 
 libsdd_la_SOURCES =
 libsdd_la_LIBADD = libsdd_core.la

@@ -80,8 +80,12 @@ typedef struct input_doc input_doc;
 /* One value of the line, in document order in its input_doc: an object's
  * keys are values too, each followed by its value. */
 typedef struct input_val {
-    const char *s;      /* a string's decoded bytes and a real's text with a NUL (once returned by
-                         * sdd__input_get or INPUT_EACH); else the text in the line */
+    union {
+        const char *s;  /* a string's decoded bytes with a NUL (once returned by sdd__input_get
+                         * or INPUT_EACH); a literal's text in the line */
+        int64_t i;      /* an INPUT_INTEGER's value */
+        double r;       /* an INPUT_REAL's value */
+    };
     uint32_t len;       /* bytes at s */
     int32_t up;         /* index of the enclosing array or object, -1 at the top */
     uint32_t end;       /* index of the first value after this one and what it holds */
@@ -122,6 +126,17 @@ struct input_doc {
 sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const input_val **root,
                          input_err *e);
 void sdd__input_free(input_doc *doc);
+
+/* The two ways sdd__input_load reads a line, apart for the test that
+ * compares them. The fast one (input_simd.cc, simdjson) takes only lines
+ * it reads exactly as the walk does: 0 and *doc filled, or -1 and nothing
+ * to free. The walk (jsmn and the checks above) reads every line. */
+int sdd__input_load_fast(const char *line, size_t len, input_doc *doc);
+sdd_skip sdd__input_load_walk(const char *line, size_t len, input_doc *doc, input_err *e);
+
+/* Room in *doc for n values, keys of them keys, and the text of a line of
+ * len bytes: 0, or -1 with nothing to free. */
+int sdd__input_alloc(input_doc *doc, uint32_t n, uint32_t keys, size_t len);
 
 /* The value at key, or NULL when absent, JSON null or obj is no object:
  * pmacct's Avro-JSON writes null for "not set", its plain JSON leaves the

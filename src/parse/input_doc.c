@@ -24,7 +24,12 @@
  * as the walk visits values in the order of the line. One difference is
  * kept on purpose: jansson 2.14 took a NUL byte right after a number for the
  * end of the number and read on ("1\0,"), a line we refuse like any other
- * with a NUL byte (docs/inputs.md). */
+ * with a NUL byte (docs/inputs.md).
+ *
+ * Most lines never reach the walk: simdjson (input_simd.cc) reads them
+ * first, twice as fast, into the same tree, and leaves to the walk every
+ * line where its reading could differ from jansson's (sdd__input_load_fast
+ * below). */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -38,6 +43,7 @@
 #include <jsmn.h>
 
 #include "parse/input.h"
+#include "parse/input_simd.h"
 
 /* jansson's JSON_PARSER_MAX_DEPTH: a value inside more containers than
  * this, less one, is refused. */
@@ -325,6 +331,20 @@ static int integer_fits(const char *s, size_t n)
     return memcmp(s, neg ? min : max, n) <= 0;
 }
 
+/* The integer text s (n bytes, validated, fitting). */
+static int64_t integer_value(const char *s, size_t n)
+{
+    const char *end = s + n;
+    int neg = s[0] == '-';
+    uint64_t x = 0;
+
+    for (s += neg; s < end; s++)
+        x = x * 10 + (uint64_t)(*s - '0');
+    if (!neg || x == 0)
+        return (int64_t)x;
+    return -(int64_t)(x - 1) - 1;       /* down to INT64_MIN without overflow */
+}
+
 /* n bytes at s with a NUL, in the document's text. */
 static const char *keep_text(input_doc *d, const char *s, size_t n)
 {
@@ -337,7 +357,7 @@ static const char *keep_text(input_doc *d, const char *s, size_t n)
 }
 
 /* The number or literal jsmn found (n bytes at s) into v: its kind, and
- * its text (a real's copied, to be read by strtod). */
+ * a number's value (a literal keeps its text in the line). */
 static sdd_skip primitive(walk *w, const char *s, size_t n, input_val *v)
 {
     static const char *const literals[] = {"null", "true", "false"};
@@ -359,12 +379,12 @@ static sdd_skip primitive(walk *w, const char *s, size_t n, input_val *v)
     if (!real && !integer_fits(s, len))
         return sdd__input_fail(w->e, SDD_SKIP_VALUE, "json: too big integer at byte %zu", at);
     if (real) {
-        double d;
-        v->s = keep_text(w->doc, s, len);
         errno = 0;
-        d = strtod(v->s, NULL);
-        if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+        v->r = strtod(keep_text(w->doc, s, len), NULL);
+        if (errno == ERANGE && (v->r == HUGE_VAL || v->r == -HUGE_VAL))
             return sdd__input_fail(w->e, SDD_SKIP_VALUE, "json: real number overflow at byte %zu", at);
+    } else {
+        v->i = integer_value(s, len);
     }
     if (len != n)
         return broken(w, at + len, "invalid token");
@@ -483,20 +503,37 @@ static input_slot *find_slot(const input_doc *d, int32_t obj, const char *key, s
     }
 }
 
-static sdd_skip index_key(walk *w, int32_t i)
+/* Enters key i in the index: 0, KEY_TWICE when its object has it
+ * already, KEY_NO_ROOM when the index took all the keys it was sized for
+ * (*room counts them down): a full table would loop find_slot. */
+enum { KEY_TWICE = -1, KEY_NO_ROOM = -2 };
+
+static int add_key(input_doc *d, int32_t i, uint32_t *room)
 {
-    const input_val *k = &w->doc->val[i];
+    const input_val *k = &d->val[i];
     uint32_t h = key_hash(k->s, k->len, k->up);
-    input_slot *sl = find_slot(w->doc, k->up, k->s, k->len, h);
+    input_slot *sl = find_slot(d, k->up, k->s, k->len, h);
 
     if (sl->key >= 0)
-        return broken(w, (size_t)w->tok[i].start, "duplicate object key");
-    /* jsmn's objects' sizes sized the index; should a broken line hold
-     * more keys than they said, a full table must not loop find_slot. */
-    if (w->room-- == 0)
-        return broken(w, (size_t)w->tok[i].start, "more keys than expected");
+        return KEY_TWICE;
+    if (*room == 0)
+        return KEY_NO_ROOM;
+    --*room;
     sl->hash = h;
     sl->key = i;
+    return 0;
+}
+
+static sdd_skip index_key(walk *w, int32_t i)
+{
+    int r = add_key(w->doc, i, &w->room);
+
+    if (r == KEY_TWICE)
+        return broken(w, (size_t)w->tok[i].start, "duplicate object key");
+    /* jsmn's objects' sizes sized the index; a broken line may hold more
+     * keys than they said. */
+    if (r == KEY_NO_ROOM)
+        return broken(w, (size_t)w->tok[i].start, "more keys than expected");
     return SDD_SKIP_NONE;
 }
 
@@ -653,13 +690,10 @@ static uint32_t count_keys(const jsmntok_t *tok, uint32_t n)
     return keys;
 }
 
-/* Room for n values, the line's text and the key index, which stays at
- * most half full. A line of up to INPUT_LOCAL_VALUES values has fewer keys
- * than that and keeps it in the document; a larger one counts its keys (a
- * long array has none). */
-static int doc_alloc(input_doc *d, const jsmntok_t *tok, uint32_t n, size_t len)
+/* The key index stays at most half full. */
+int sdd__input_alloc(input_doc *d, uint32_t n, uint32_t keys, size_t len)
 {
-    uint32_t keys = n <= INPUT_LOCAL_VALUES ? n / 2 : count_keys(tok, n), slots = 16;
+    uint32_t slots = 16;
 
     while (slots < 2 * keys)
         slots *= 2;
@@ -717,8 +751,15 @@ static sdd_skip check(walk *w, int jsmn_error, unsigned n, size_t at)
     return walk_broken(w, n, at);
 }
 
-sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const input_val **root,
-                         input_err *e)
+/* A line of up to INPUT_LOCAL_VALUES values has fewer keys than that and
+ * keeps its index in the document; a larger one counts its keys (a long
+ * array has none). */
+static uint32_t keys_at_most(const jsmntok_t *tok, uint32_t n)
+{
+    return n <= INPUT_LOCAL_VALUES ? n / 2 : count_keys(tok, n);
+}
+
+sdd_skip sdd__input_load_walk(const char *line, size_t len, input_doc *doc, input_err *e)
 {
     jsmntok_t local[INPUT_LOCAL_VALUES], *tok = local;
     walk w = {line, len, NULL, doc, 0, -1, SIZE_MAX, 0, 0, e};
@@ -727,11 +768,6 @@ sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const inp
     int r = 0;
     sdd_skip why;
 
-    if (e->detail && e->len > 0)
-        e->detail[0] = '\0';
-    doc->val = doc->val_local;
-    doc->slot = doc->slot_local;
-    doc->text = doc->text_local;
     if (len >= INT_MAX)                 /* jsmn counts bytes in an int */
         return broken(&w, INT_MAX, "line too long");
     r = tokenize(line, len, local, INPUT_LOCAL_VALUES, &tok, &n, &at);
@@ -740,7 +776,7 @@ sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const inp
         n = 1;
     }
     w.tok = tok;
-    if (doc_alloc(doc, tok, n, len) < 0) {
+    if (sdd__input_alloc(doc, n, keys_at_most(tok, n), len) < 0) {
         why = broken(&w, 0, "out of memory");
     } else {
         w.room = (doc->mask + 1) / 2;
@@ -751,12 +787,64 @@ sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const inp
     if (why == SDD_SKIP_NONE && doc->val[0].kind != INPUT_OBJECT)
         why = sdd__input_fail(e, SDD_SKIP_NOT_OBJECT, "json: top level is %s, not an object",
                               sdd__input_kind_name(&doc->val[0]));
-    if (why != SDD_SKIP_NONE) {
+    if (why != SDD_SKIP_NONE)
         sdd__input_free(doc);
-        return why;
-    }
-    *root = &doc->val[0];
-    return SDD_SKIP_NONE;
+    return why;
+}
+
+/* ---- the fast path ------------------------------------------------------- */
+
+/* Indexes the keys of object o; -1 at a key it has twice. */
+static int index_object(input_doc *d, int32_t o, uint32_t *room)
+{
+    const input_val *obj = &d->val[o];
+    uint32_t k;
+
+    for (k = (uint32_t)o + 1; k < obj->end; k = d->val[k + 1].end)
+        if (add_key(d, (int32_t)k, room) < 0)
+            return -1;
+    return 0;
+}
+
+/* What simdjson (input_simd.cc) accepts, jansson accepted too, and it
+ * reads the values the walk reads, except where the line has an escape
+ * (jansson refused some that simdjson takes: \u0000, lone surrogates) or a
+ * NUL byte, a key twice in an object (jansson refused it) or an integer
+ * above INT64_MAX (simdjson's uint64, jansson's overflow): there the walk
+ * decides, and names the fault. docs/inputs.md says why the rest is the
+ * same; test_fast_same_as_walk and the parse fuzz target check it. */
+int sdd__input_load_fast(const char *line, size_t len, input_doc *doc)
+{
+    uint32_t room, i;
+
+    if (len == 0 || memchr(line, '\\', len) || memchr(line, '\0', len))
+        return -1;
+    if (sdd__simd_fill(line, len, doc) < 0)
+        return -1;
+    room = (doc->mask + 1) / 2;
+    for (i = 0; i < doc->n; i++)
+        if (doc->val[i].kind == INPUT_OBJECT && index_object(doc, (int32_t)i, &room) < 0) {
+            sdd__input_free(doc);
+            return -1;
+        }
+    return 0;
+}
+
+sdd_skip sdd__input_load(const char *line, size_t len, input_doc *doc, const input_val **root,
+                         input_err *e)
+{
+    sdd_skip why = SDD_SKIP_NONE;
+
+    if (e->detail && e->len > 0)
+        e->detail[0] = '\0';
+    doc->val = doc->val_local;
+    doc->slot = doc->slot_local;
+    doc->text = doc->text_local;
+    if (sdd__input_load_fast(line, len, doc) < 0)
+        why = sdd__input_load_walk(line, len, doc, e);
+    if (why == SDD_SKIP_NONE)
+        *root = &doc->val[0];
+    return why;
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -822,19 +910,12 @@ const input_val *sdd__input_next(const input_val *arr, const input_val *item)
 
 int64_t sdd__input_integer(const input_val *v)
 {
-    const char *s = v->s + (v->s[0] == '-'), *end = v->s + v->len;
-    uint64_t x = 0;
-
-    for (; s < end; s++)
-        x = x * 10 + (uint64_t)(*s - '0');
-    if (v->s[0] != '-' || x == 0)
-        return (int64_t)x;
-    return -(int64_t)(x - 1) - 1;       /* down to INT64_MIN without overflow */
+    return v->i;
 }
 
 double sdd__input_real(const input_val *v)
 {
-    return strtod(v->s, NULL);
+    return v->r;
 }
 
 const char *sdd__input_kind_name(const input_val *v)

@@ -39,10 +39,11 @@ EXTRA_PROGRAMS = tests/fuzz/fuzz_parse \
 	tests/fuzz/fuzz_avro_decode \
 	tests/fuzz/fuzz_engine
 
-tests_fuzz_replay_parse_SOURCES = tests/fuzz/fuzz_parse.c tests/fuzz/replay_main.c $(FUZZ_COMMON)
+tests_fuzz_replay_parse_SOURCES = tests/fuzz/fuzz_parse.c tests/fuzz/input_same.c tests/fuzz/input_same.h \
+	tests/fuzz/replay_main.c $(FUZZ_COMMON)
 tests_fuzz_replay_parse_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_replay_parse_LDADD = $(FUZZ_LIBS)
-tests_fuzz_fuzz_parse_SOURCES = tests/fuzz/fuzz_parse.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_parse_SOURCES = tests/fuzz/fuzz_parse.c tests/fuzz/input_same.c tests/fuzz/input_same.h $(FUZZ_COMMON)
 tests_fuzz_fuzz_parse_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_parse_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_parse_LDADD = $(FUZZ_LIBS)

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "parse/input.h"
+#include "fuzz/input_same.h"
 
 #define DETAIL_MAX 256
 #define LINE_MAX_Q 8192
@@ -1146,8 +1147,9 @@ static int nul_after_digit(const char *line, size_t len)
     return 0;
 }
 
-static void expect_as_jansson(const char *line, size_t len, long *checked)
+static void expect_as_jansson(const char *line, size_t len, void *ctx)
 {
+    long *checked = ctx;
     input_doc doc;
     const input_val *root;
     char detail[DETAIL_MAX];
@@ -1166,32 +1168,59 @@ static void expect_as_jansson(const char *line, size_t len, long *checked)
     (*checked)++;
 }
 
-/* The line, and the line with each byte changed for each of `bytes`,
- * dropped, doubled, and cut there. */
-static void expect_mutations_as_jansson(const char *line, long *checked)
+typedef void (*line_fn)(const char *line, size_t len, void *ctx);
+
+/* fn on the line (len bytes), and on the line with each byte changed for
+ * each of `bytes`, dropped, doubled, and cut there. */
+static void each_mutation(const char *line, size_t len, line_fn fn, void *ctx)
 {
     static const char bytes[] = "\"\\,:{}[] 0e-.u9tnE+\x7f\x01\x80\xff\xc3\xa9";
-    size_t len = strlen(line), i, b;
+    size_t i, b;
     char *buf = malloc(len + 2);
 
     assert_non_null(buf);
-    expect_as_jansson(line, len, checked);
+    fn(line, len, ctx);
     for (i = 0; i < len; i++) {
         for (b = 0; b <= sizeof(bytes) - 1; b++) {     /* the last one: a NUL byte */
             memcpy(buf, line, len);
             buf[i] = b < sizeof(bytes) - 1 ? bytes[b] : '\0';
-            expect_as_jansson(buf, len, checked);
+            fn(buf, len, ctx);
         }
         memcpy(buf, line, i);
         memcpy(buf + i, line + i + 1, len - i - 1);
-        expect_as_jansson(buf, len - 1, checked);
+        fn(buf, len - 1, ctx);
         memcpy(buf, line, i + 1);
         memcpy(buf + i + 1, line + i, len - i);
-        expect_as_jansson(buf, len + 1, checked);
-        expect_as_jansson(line, i, checked);
+        fn(buf, len + 1, ctx);
+        fn(line, i, ctx);
     }
     free(buf);
 }
+
+static void expect_mutations_as_jansson(const char *line, long *checked)
+{
+    each_mutation(line, strlen(line), expect_as_jansson, checked);
+}
+
+/* The corners of JSON's grammar, numbers, escapes and UTF-8, and what
+ * simdjson reads otherwise than jansson did (integers above INT64_MAX, a
+ * key twice, -0). */
+static const char *const corners[] = {
+    "42", "-0", "1e999", "1e-400", "true", "null", "nul", "\"s\"", " 42 ", "1e999x", "1 2",
+    "{\"a\":1e999x}", "{\"a\" 1e999}", "{\"a\":[1e999", "{1e999:1}", "{\"a\":-1e999}",
+    "{\"a\\u0062\":1,\"ab\":2}", "{\"\\ud83d\\ude00\":1}", "{\"\\ud83d\":1}", "{\"\\ude00\":1}",
+    "{\"a\":-9223372036854775808}", "{\"a\":-9223372036854775809}", "{\"a\":9223372036854775807}",
+    "{\"a\":1.7976931348623157e308}", "{\"a\":1.8e308}", "{\"a\":[1,2,]}", "{\"a\":{\"b\":1,\"b\":2}}",
+    "{\"a\":{\"b\":1},\"c\":{\"b\":2}}", "{\"a\":truex}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1E+5}",
+    "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "\xef\xbb\xbf{}", "{\"a\":1}\r\n", "{\"a\":1}}", "[1}",
+    "{\"a\":1 \"b\":2}", "{\"a\"}", "{\"a\":}", "{,\"a\":1}", "{\"a\":\"\xf4\x90\x80\x80\"}",
+    "{\"a\":\"\xe0\x80\x80\"}", "{\"a\":\"\xf0\x9f\x98\x80\"}",
+    "{\"a\":-0}", "{\"a\":-0.0}", "{\"a\":[-0,0e0,-0E-0]}", "{\"a\":9223372036854775808}",
+    "{\"a\":18446744073709551615}", "{\"a\":18446744073709551616}", "{\"a\":4.9e-324}",
+    "{\"a\":2.2250738585072011e-308}", "{\"a\":0.1000000000000000055511151231257827}",
+    "{\"a\":1,\"a\":1}", "{\"a\":{\"a\":1},\"b\":[{\"c\":1,\"c\":2}]}", "{\"a\":\"\\u0000\"}",
+    "{\"a\":\"x\\/y\"}", "{\"\":null,\"b\":[true,false,null,{}]}", "{\"a\":\"\t\"}", " {\"a\":1} ",
+};
 
 /* Real records mutated byte by byte, and the corners of JSON's grammar,
  * numbers and nesting: refused (or not) as jansson did, for the same
@@ -1199,17 +1228,6 @@ static void expect_mutations_as_jansson(const char *line, long *checked)
  * around it make up the difference. */
 static void test_same_as_jansson(void **state)
 {
-    static const char *const corners[] = {
-        "42", "-0", "1e999", "1e-400", "true", "null", "nul", "\"s\"", " 42 ", "1e999x", "1 2",
-        "{\"a\":1e999x}", "{\"a\" 1e999}", "{\"a\":[1e999", "{1e999:1}", "{\"a\":-1e999}",
-        "{\"a\\u0062\":1,\"ab\":2}", "{\"\\ud83d\\ude00\":1}", "{\"\\ud83d\":1}", "{\"\\ude00\":1}",
-        "{\"a\":-9223372036854775808}", "{\"a\":-9223372036854775809}", "{\"a\":9223372036854775807}",
-        "{\"a\":1.7976931348623157e308}", "{\"a\":1.8e308}", "{\"a\":[1,2,]}", "{\"a\":{\"b\":1,\"b\":2}}",
-        "{\"a\":{\"b\":1},\"c\":{\"b\":2}}", "{\"a\":truex}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1E+5}",
-        "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "\xef\xbb\xbf{}", "{\"a\":1}\r\n", "{\"a\":1}}", "[1}",
-        "{\"a\":1 \"b\":2}", "{\"a\"}", "{\"a\":}", "{,\"a\":1}", "{\"a\":\"\xf4\x90\x80\x80\"}",
-        "{\"a\":\"\xe0\x80\x80\"}", "{\"a\":\"\xf0\x9f\x98\x80\"}",
-    };
     static const size_t depths[] = {2046, 2047, 2048, 2049};
     static const char nul_after_number[] = "{\"peer_ip_src\": \"192.0.2.10\", \"stamp_inserted\": 1704899220, "
                                            "\"packets\": 1, \"bytes\": 2\0}";
@@ -1248,6 +1266,90 @@ static void test_same_as_jansson(void **state)
     /* and the one difference */
     assert_int_equal(jansson_reason("{\"a\": 1\0}", 9), SDD_SKIP_NONE);
     expect_len(K_FLOW, nul_after_number, sizeof(nul_after_number) - 1, SDD_SKIP_JSON, &r);
+}
+
+/* ---- the fast path against the walk ------------------------------------ */
+
+typedef struct taken {
+    long fast, walked;
+} taken;
+
+static void expect_same_tree(const char *line, size_t len, void *ctx)
+{
+    taken *t = ctx;
+    char what[256];
+    int r = input_same(line, len, what, sizeof(what));
+
+    if (r < 0)
+        fail_msg("%.*s: %s", (int)(len < 300 ? len : 300), line, what);
+    if (r > 0)
+        t->fast++;
+    else
+        t->walked++;
+}
+
+/* Every line of the file at path, and with `mutated` its mutations. */
+static void expect_file_same_tree(const char *path, int mutated, taken *t)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    FILE *f = fopen(path, "r");
+
+    assert_non_null(f);
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (mutated)
+            each_mutation(line, strcspn(line, "\n"), expect_same_tree, t);
+        else
+            expect_same_tree(line, strcspn(line, "\n"), t);
+    }
+    free(line);
+    fclose(f);
+}
+
+/* Each file of dir (under the source tree) whose name starts with prefix. */
+static void expect_dir_same_tree(const char *src, const char *dir, const char *prefix, taken *t)
+{
+    char path[2048];
+    struct dirent *de;
+    DIR *d;
+
+    snprintf(path, sizeof(path), "%s/%s", src, dir);
+    d = opendir(path);
+    assert_non_null(d);
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.' && strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+            snprintf(path, sizeof(path), "%s/%s/%s", src, dir, de->d_name);
+            expect_file_same_tree(path, 1, t);
+        }
+    closedir(d);
+}
+
+/* simdjson's path gives the tree the jsmn walk gives, or leaves the line
+ * to the walk: over the parse fuzz corpus, tests/data and the corners
+ * above, each line also mutated byte by byte, and a capture's lines when
+ * the captures are beside the checkout. */
+static void test_fast_same_as_walk(void **state)
+{
+    const char *src = getenv("SDD_SRCDIR");
+    char dir[1024], path[2048];
+    taken t = {0, 0};
+    size_t i;
+
+    (void)state;
+    assert_non_null(src);
+    for (i = 0; i < sizeof(corners) / sizeof(corners[0]); i++)
+        expect_same_tree(corners[i], strlen(corners[i]), &t);
+    expect_dir_same_tree(src, "tests/fuzz/corpus/parse", "", &t);
+    expect_dir_same_tree(src, "tests/data", "flows.jsonl", &t);
+    expect_dir_same_tree(src, "tests/data", "bmp.jsonl", &t);
+    if (captures_dir(dir, sizeof(dir)) == 0) {
+        snprintf(path, sizeof(path), "%s/" C401 "output-flow-00.json", dir);
+        expect_file_same_tree(path, 0, &t);
+    }
+    print_message("fast path %ld lines, walk %ld\n", t.fast, t.walked);
+    assert_true(t.fast > 10000);
+    assert_true(t.walked > 10000);
 }
 
 /* ---- the API itself ---------------------------------------------------- */
@@ -1348,6 +1450,7 @@ int main(void)
         cmocka_unit_test(test_broken_deep),
         cmocka_unit_test(test_broken_megabyte),
         cmocka_unit_test(test_same_as_jansson),
+        cmocka_unit_test(test_fast_same_as_walk),
         cmocka_unit_test(test_skip_names),
         cmocka_unit_test(test_detail_buffer),
         cmocka_unit_test(test_deterministic_records),
