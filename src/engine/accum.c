@@ -75,7 +75,7 @@ void sdd__engine_fold(sdd_engine *e)
             __builtin_prefetch(&e->accs[e->listed[i + FOLD_AHEAD]]);
             __builtin_prefetch(&e->handles[e->listed[i + FOLD_AHEAD]]);
         }
-        if (i + FOLD_AHEAD / 2 < e->n_listed)
+        if (i + FOLD_AHEAD / 2 < e->n_listed && e->accs[e->listed[i + FOLD_AHEAD / 2]].holds)
             __builtin_prefetch(&e->services.st[e->handles[e->listed[i + FOLD_AHEAD / 2]].svc]);
         sdd__acc_fold(e, e->listed[i]);
         e->accs[e->listed[i]].listed = 0;
@@ -89,8 +89,8 @@ void sdd__acc_remap(sdd_engine *e, uint32_t h)
         sdd__acc_fold(e, h);
 }
 
-/* The site of a service of several that a flow of termination `term` adds
- * to; -1 none. */
+/* The site (of a service of several) whose sums a flow of map adds to;
+ * -1 none. */
 static int site_of(const sdd_engine *e, const sdd__mapping *map)
 {
     int n_terms = sdd__inventory_service(e->inv, map->svc)->n_terms;
