@@ -408,11 +408,26 @@ static void print_counter(void *ctx, const char *name, uint64_t value)
         fprintf(ctx, " %s=%llu", name, (unsigned long long)value);
 }
 
-/* Every counter: the engine's, the Kafka input's, the output's. The log
- * line and /metrics both walk them here. */
+/* gzip'ed file inputs found faulty or cut short; -1 without file input. */
+static int64_t gzip_errors(const sdd_daemon *d)
+{
+    int64_t n = -1;
+
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file)
+            n = (n < 0 ? 0 : n) + (int64_t)sdd_file_source_gzip_errors(d->in[k].file);
+    return n;
+}
+
+/* Every counter: the engine's, the inputs', the output's. The log line and
+ * /metrics both walk them here. */
 static void each_counter(const sdd_daemon *d, sdd_counter_fn fn, void *ctx)
 {
+    int64_t gz = gzip_errors(d);
+
     sdd_engine_counters(d->engine, fn, ctx);
+    if (gz >= 0)
+        fn(ctx, "gzip_errors", (uint64_t)gz);
     if (d->kafka)
         fn(ctx, "kafka_messages", sdd_kafka_source_messages(d->kafka));
     if (d->out)
@@ -989,6 +1004,14 @@ static void maybe_reload(sdd_daemon *d)
     tell_ready(d);
 }
 
+/* The files are read to their end: one cut short is said. */
+static void end_files(sdd_daemon *d)
+{
+    for (int k = 0; k < 3; k++)
+        if (d->in[k].file)
+            sdd_file_source_end(d->in[k].file);
+}
+
 int sdd_daemon_run(sdd_daemon *d)
 {
     if (!sdd_engine_cursor(d->engine))  /* a first start: the wall clock bounds the first records */
@@ -1008,6 +1031,7 @@ int sdd_daemon_run(sdd_daemon *d)
         if (d->opts.exit_idle > 0 && all_idle(d)) {
             sdd_logf(&d->opts.log, SDD_LOG_INFO, "every input idle for %d s: closing the open slots",
                      d->opts.exit_idle);
+            end_files(d);
             drain(d, 1);
             sdd_engine_finish(d->engine);
             break;

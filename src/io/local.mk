@@ -45,6 +45,9 @@ CMOCKA_TESTS += tests/unit/io/test_avro tests/unit/io/test_label tests/unit/io/t
 	tests/unit/io/test_log_sink
 UNIT_TESTS += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
 EXTRA_DIST += tests/unit/io/test_avro_python.sh tests/unit/io/test_sddd_backlog.sh
+# sddd over gzip'ed files (files in, a file out)
+UNIT_TESTS += tests/unit/io/test_sddd_gzip.sh
+EXTRA_DIST += tests/unit/io/test_sddd_gzip.sh tests/unit/io/sddd-files.sh
 # sddd's SIGHUP and its messages to systemd (files in, a file out)
 UNIT_TESTS += tests/unit/io/test_sddd_reload.sh tests/unit/io/test_sddd_notify.sh
 EXTRA_DIST += tests/unit/io/test_sddd_reload.sh tests/unit/io/test_sddd_notify.sh
@@ -52,8 +55,8 @@ tests_unit_io_test_avro_CFLAGS = $(TEST_CFLAGS) $(AVRO_CFLAGS)
 tests_unit_io_test_avro_LDADD = $(IO_TEST_LIBS) $(AVRO_LIBS)
 tests_unit_io_test_label_CFLAGS = $(TEST_CFLAGS)
 tests_unit_io_test_label_LDADD = libsdd_lab.la $(IO_TEST_LIBS)
-tests_unit_io_test_sources_CFLAGS = $(TEST_CFLAGS)
-tests_unit_io_test_sources_LDADD = $(IO_TEST_LIBS)
+tests_unit_io_test_sources_CFLAGS = $(TEST_CFLAGS) $(ZLIB_CFLAGS)
+tests_unit_io_test_sources_LDADD = $(IO_TEST_LIBS) $(ZLIB_LIBS)
 tests_unit_io_test_spool_CFLAGS = $(TEST_CFLAGS)
 tests_unit_io_test_spool_LDADD = $(IO_TEST_LIBS)
 tests_unit_io_test_merge_CFLAGS = $(TEST_CFLAGS)

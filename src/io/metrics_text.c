@@ -38,6 +38,8 @@ static const family table[] = {
     REST("parsed_telemetry_*", "sdd_input_lines_total", "counter", "input=\"telemetry\"", "result", NULL),
     ROW("lines_too_long", "sdd_input_lines_too_long_total", "counter", NULL,
         "Lines skipped for their length."),
+    ROW("gzip_errors", "sdd_input_gzip_errors_total", "counter", NULL,
+        "gzip'ed file inputs found faulty or cut short: the rest of each was skipped."),
     ROW("kafka_messages", "sdd_kafka_input_messages_total", "counter", NULL,
         "Messages read from the Kafka inputs."),
     ROW("records_refused", "sdd_records_refused_total", "counter", NULL,

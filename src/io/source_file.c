@@ -12,9 +12,18 @@
  * once, to its end. Whenever a stream ends, its unterminated last line is
  * handed out as a line, as replay does with a file's last line.
  *
+ * A stream that starts with gzip's magic bytes is decompressed as it is
+ * read (util/gunzip.h), whatever its name: a gzip'ed file is followed like
+ * a plain one, its lines handed out as its compressed bytes come. A stream
+ * that ends in the middle of a gzip member (a truncated file), or holds data
+ * that is not gzip, is said in an error line and counted; its lines before
+ * that are handed out, the rest of it is skipped.
+ *
  * A checkpoint keeps where a regular file's lines ended (device, inode,
- * offset); resumed, the same file is read on from there, and a file that is
- * not the same any more (rotated meanwhile) from its start. */
+ * offset; for a gzip'ed file, the offset in its decompressed stream);
+ * resumed, the same file is read on from there (a gzip'ed one decompressed
+ * up to it), and a file that is not the same any more (rotated meanwhile)
+ * from its start. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -22,8 +31,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/gunzip.h"
 #include "util/linereader.h"
 #include "io/sources.h"
+
+#define FIRST_READ SDD_GUNZIP_IN        /* a stream's first read: gzip'ed, it is a gunzip's input */
+#define GZIP_FAULT (-2)                 /* fill: the gzip data is faulty */
 
 struct sdd_file_source {
     char *path;                         /* NULL: stdin */
@@ -36,7 +49,13 @@ struct sdd_file_source {
     int done;                           /* stdin ended */
     dev_t dev;
     ino_t ino;
-    off_t pos;                          /* bytes read from the open file */
+    off_t raw;                          /* bytes read from the open file */
+    off_t pos;                          /* bytes of its stream (decompressed) the lines were cut from */
+    off_t skip;                         /* bytes of a gzip'ed stream to pass over: to the checkpoint's offset */
+    sdd_gunzip *gz;                     /* made at the first gzip'ed stream */
+    int gzip;                           /* the open stream is gzip'ed: read through gz */
+    int broken;                         /* the open file's gzip data is faulty: only rotation is looked for */
+    uint64_t gzip_errors;               /* gzip streams found faulty or cut short */
     int resume;                         /* resume_* wait for the file they name */
     dev_t resume_dev;
     ino_t resume_ino;
@@ -75,8 +94,17 @@ static int adopt(sdd_file_source *s, int fd)
     s->dev = st.st_dev;
     s->ino = st.st_ino;
     s->is_regular = S_ISREG(st.st_mode) != 0;
-    s->pos = 0;
+    s->raw = s->pos = s->skip = 0;
+    s->gzip = s->broken = 0;
     return 0;
+}
+
+/* Whether the open regular file starts as gzip does. */
+static int starts_gzipped(const sdd_file_source *s)
+{
+    unsigned char magic[2];
+
+    return pread(s->fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) && sdd__gunzip_magic(magic, sizeof(magic));
 }
 
 /* Goes on where a checkpoint left the file, if it is the file open now. */
@@ -84,12 +112,21 @@ static void apply_resume(sdd_file_source *s)
 {
     struct stat st;
 
-    if (!s->resume || s->fd < 0 || !s->is_regular || s->pos != 0)
+    int gzipped;
+
+    if (!s->resume || s->fd < 0 || !s->is_regular || s->raw != 0)
         return;
     s->resume = 0;
+    gzipped = starts_gzipped(s);
     if (fstat(s->fd, &st) < 0 || st.st_dev != s->resume_dev || st.st_ino != s->resume_ino ||
-        st.st_size < s->resume_at) {
+        (!gzipped && st.st_size < s->resume_at)) {
         sdd_logf(&s->log, SDD_LOG_INFO, "%s: not the file of the checkpoint any more: read from its start", s->path);
+        return;
+    }
+    if (gzipped) {                      /* no seeking in a gzip stream: decompressed and passed over */
+        s->skip = s->resume_at;
+        sdd_logf(&s->log, SDD_LOG_INFO, "%s: going on at byte %lld of its decompressed stream, where the "
+                 "checkpoint left it (decompressing up to there)", s->path, (long long)s->skip);
         return;
     }
     if (lseek(s->fd, s->resume_at, SEEK_SET) != s->resume_at) {
@@ -97,7 +134,7 @@ static void apply_resume(sdd_file_source *s)
         lseek(s->fd, 0, SEEK_SET);
         return;
     }
-    s->pos = s->resume_at;
+    s->raw = s->pos = s->resume_at;
     sdd_logf(&s->log, SDD_LOG_INFO, "%s: going on at byte %lld, where the checkpoint left it", s->path,
              (long long)s->pos);
 }
@@ -117,7 +154,7 @@ int sdd_file_source_position(const sdd_file_source *s, uint64_t *dev, uint64_t *
         return -1;
     *dev = (uint64_t)s->dev;
     *ino = (uint64_t)s->ino;
-    *offset = (int64_t)(s->pos - (off_t)sdd__linereader_pending(s->lines));
+    *offset = (int64_t)(s->pos + s->skip - (off_t)sdd__linereader_pending(s->lines));
     return 0;
 }
 
@@ -179,6 +216,7 @@ void sdd_file_source_free(sdd_file_source *s)
     if (!s)
         return;
     close_fd(s);
+    sdd__gunzip_free(s->gz);
     sdd__linereader_free(s->lines);
     free(s->path);
     free(s);
@@ -194,6 +232,11 @@ uint64_t sdd_file_source_too_long(const sdd_file_source *s)
     return sdd__linereader_too_long(s->lines);
 }
 
+uint64_t sdd_file_source_gzip_errors(const sdd_file_source *s)
+{
+    return s->gzip_errors;
+}
+
 /* Hands out the complete lines held; with at_end, the unfinished one too. */
 static void deliver(sdd_file_source *s, int at_end, sdd_line_fn fn, void *ctx)
 {
@@ -205,10 +248,29 @@ static void deliver(sdd_file_source *s, int at_end, sdd_line_fn fn, void *ctx)
             fn(ctx, s->kind, line, len);
 }
 
+/* A gzip stream that stops inside a member is cut short: said, counted,
+ * and its unfinished last line (a cut record) dropped. */
+static void check_cut_short(sdd_file_source *s)
+{
+    if (s->broken || !s->gzip || !sdd__gunzip_unfinished(s->gz))
+        return;
+    s->gzip_errors++;
+    sdd_logf(&s->log, SDD_LOG_ERROR, "%s: its gzip stream ends in the middle after %lld compressed bytes "
+             "(truncated?): the lines before are read, the unfinished last one (%zu bytes) is dropped",
+             name_of(s), (long long)s->raw, sdd__linereader_pending(s->lines));
+    sdd__linereader_reset(s->lines);
+}
+
+void sdd_file_source_end(sdd_file_source *s)
+{
+    check_cut_short(s);
+}
+
 /* The stream of the open descriptor ended: the last line goes out and the
  * descriptor is closed; a path is opened again right away. */
 static sdd_read_status stream_ended(sdd_file_source *s, sdd_line_fn fn, void *ctx)
 {
+    check_cut_short(s);
     deliver(s, 1, fn, ctx);
     close_fd(s);
     if (!s->path) {
@@ -216,6 +278,17 @@ static sdd_read_status stream_ended(sdd_file_source *s, sdd_line_fn fn, void *ct
         return SDD_READ_DONE;
     }
     return try_open(s) == 0 && s->is_regular ? SDD_READ_MORE : SDD_READ_IDLE;
+}
+
+/* The open regular file from its start again, as a new stream. */
+static sdd_read_status read_again(sdd_file_source *s)
+{
+    sdd__linereader_reset(s->lines);
+    if (lseek(s->fd, 0, SEEK_SET) != 0)
+        return SDD_READ_IDLE;           /* the next look tries again */
+    s->raw = s->pos = s->skip = 0;
+    s->gzip = s->broken = 0;
+    return SDD_READ_MORE;
 }
 
 /* At the end of a regular file: has the path been rotated or truncated? */
@@ -227,17 +300,20 @@ static sdd_read_status check_rotation(sdd_file_source *s, sdd_line_fn fn, void *
         sdd_logf(&s->log, SDD_LOG_INFO, "%s: replaced by a new file (rotated), reading the new one", s->path);
         return stream_ended(s, fn, ctx);
     }
-    if (fstat(s->fd, &st) == 0 && st.st_size < s->pos) {
+    if (fstat(s->fd, &st) == 0 && st.st_size < s->raw) {
         sdd_logf(&s->log, SDD_LOG_INFO, "%s: truncated, reading it again from its start", s->path);
-        sdd__linereader_reset(s->lines);
-        s->pos = lseek(s->fd, 0, SEEK_SET) == 0 ? 0 : s->pos;
-        return SDD_READ_MORE;
+        return read_again(s);
     }
     return SDD_READ_IDLE;
 }
 
 static sdd_read_status at_end_of_data(sdd_file_source *s, sdd_line_fn fn, void *ctx)
 {
+    if (s->skip && s->is_regular && !(s->gzip && sdd__gunzip_unfinished(s->gz))) {
+        sdd_logf(&s->log, SDD_LOG_INFO, "%s: its stream ends before the checkpoint's offset: not the file of "
+                 "the checkpoint any more, read from its start", s->path);
+        return read_again(s);
+    }
     if (s->path && s->is_regular)
         return check_rotation(s, fn, ctx);
     return stream_ended(s, fn, ctx);    /* stdin's end, or a FIFO's writer closed */
@@ -254,32 +330,140 @@ static sdd_read_status read_failed(sdd_file_source *s)
     return s->done ? SDD_READ_DONE : SDD_READ_IDLE;
 }
 
+/* The gzip data is faulty: what came before it was handed out; the rest
+ * of a file is skipped until it is rotated or truncated, the rest of a
+ * FIFO's or stdin's stream until it ends. */
+static sdd_read_status gzip_fault(sdd_file_source *s, const char *why, sdd_line_fn fn, void *ctx)
+{
+    s->gzip_errors++;
+    s->broken = 1;
+    sdd_logf(&s->log, SDD_LOG_ERROR, "%s: faulty gzip data (%s) within its first %lld compressed bytes: the "
+             "lines before are read, the rest of %s is skipped", name_of(s), why, (long long)s->raw,
+             s->path && s->is_regular ? "the file until it is replaced or truncated" : "the stream");
+    sdd__linereader_reset(s->lines);
+    if (s->path && s->is_regular)
+        return SDD_READ_IDLE;
+    return stream_ended(s, fn, ctx);
+}
+
+static ssize_t read_raw(sdd_file_source *s, void *buf, size_t cap)
+{
+    ssize_t n = read(s->fd, buf, cap);
+
+    if (n > 0)
+        s->raw += n;
+    return n;
+}
+
+/* A stream's first bytes, read by read_plain, start as gzip does: they
+ * become gz's first input. 0, or -1 with errno. */
+static int start_gzip(sdd_file_source *s, const char *first, size_t n)
+{
+    size_t avail;
+    unsigned char *in;
+
+    if (!s->gz && !(s->gz = sdd__gunzip_new())) {
+        errno = ENOMEM;
+        return -1;
+    }
+    sdd__gunzip_reset(s->gz);
+    in = sdd__gunzip_space(s->gz, &avail);
+    memcpy(in, first, n);               /* n is at most avail: see read_plain */
+    sdd__gunzip_commit(s->gz, n);
+    s->gzip = 1;
+    return 0;
+}
+
+/* read(2) into buf; at the stream's start, up to what gz could take, and a
+ * gzip'ed stream is recognised. */
+static ssize_t read_plain(sdd_file_source *s, char *buf, size_t cap, int *gzipped)
+{
+    int first = s->raw == 0;
+    ssize_t n = read_raw(s, buf, first && cap > FIRST_READ ? FIRST_READ : cap);
+
+    *gzipped = first && n > 0 && sdd__gunzip_magic(buf, (size_t)n);
+    return *gzipped && start_gzip(s, buf, (size_t)n) < 0 ? -1 : n;
+}
+
+/* Decompressed bytes into buf, reading as they need (once per call on a
+ * source read once per wake-up: `reads` were made already). */
+static ssize_t read_gzip(sdd_file_source *s, char *buf, size_t cap, int reads, const char **why)
+{
+    size_t avail;
+
+    for (;; reads++) {
+        ssize_t made = sdd__gunzip_inflate(s->gz, buf, cap, why);
+        if (made != 0)
+            return made < 0 ? GZIP_FAULT : made;
+        if (reads && s->one_read) {
+            errno = EAGAIN;
+            return -1;
+        }
+        unsigned char *in = sdd__gunzip_space(s->gz, &avail);
+        ssize_t n = read_raw(s, in, avail);
+        if (n <= 0)
+            return n;
+        sdd__gunzip_commit(s->gz, (size_t)n);
+    }
+}
+
+/* Up to cap bytes of the stream into buf: the file's bytes, or what they
+ * decompress to. 0 at the end of what is there, -1 with errno, or
+ * GZIP_FAULT with its reason in *why. */
+static ssize_t fill(sdd_file_source *s, char *buf, size_t cap, const char **why)
+{
+    int gzipped;
+    ssize_t n;
+
+    if (s->gzip)
+        return read_gzip(s, buf, cap, 0, why);
+    n = read_plain(s, buf, cap, &gzipped);
+    return gzipped ? read_gzip(s, buf, cap, 1, why) : n;
+}
+
+/* n bytes of the stream were put at space: those before the checkpoint's
+ * offset are passed over, the others go to the line reader. */
+static void take(sdd_file_source *s, char *space, size_t n)
+{
+    size_t pass = s->skip < (off_t)n ? (size_t)s->skip : n;
+
+    s->skip -= (off_t)pass;
+    s->pos += (off_t)n;
+    if (pass && pass < n)
+        memmove(space, space + pass, n - pass);
+    sdd__linereader_commit(s->lines, n - pass);
+}
+
 sdd_read_status sdd_file_source_read(sdd_file_source *s, size_t budget, sdd_line_fn fn, void *ctx)
 {
     size_t got = 0, avail;
+    const char *why = NULL;
 
     if (s->done)
         return SDD_READ_DONE;
     if (s->fd < 0 && try_open(s) < 0)
         return SDD_READ_IDLE;
+    if (s->broken)
+        return check_rotation(s, fn, ctx);
     while (got < budget) {
         char *space = sdd__linereader_space(s->lines, &avail);
         if (!space) {
             errno = ENOMEM;
             return read_failed(s);
         }
-        ssize_t n = read(s->fd, space, avail < budget - got ? avail : budget - got);
+        ssize_t n = fill(s, space, avail < budget - got ? avail : budget - got, &why);
+        if (n == GZIP_FAULT)
+            return gzip_fault(s, why, fn, ctx);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return errno == EAGAIN ? SDD_READ_IDLE : read_failed(s);
         if (n == 0)
             return at_end_of_data(s, fn, ctx);
-        sdd__linereader_commit(s->lines, (size_t)n);
+        take(s, space, (size_t)n);
         got += (size_t)n;
-        s->pos += n;
         deliver(s, 0, fn, ctx);
-        if (s->one_read)
+        if (s->one_read && !(s->gzip && sdd__gunzip_pending(s->gz)))
             return SDD_READ_IDLE;
     }
     return SDD_READ_MORE;

@@ -100,7 +100,8 @@ typedef enum sdd_read_status {
 typedef struct sdd_file_source sdd_file_source;
 
 /* path NULL reads stdin until its end. A path need not exist yet: it is
- * waited for (logged once). The file is read from its start. */
+ * waited for (logged once). The file is read from its start; a stream that
+ * starts with gzip's magic bytes is decompressed as it is read. */
 sdd_file_source *sdd_file_source_new(const char *path, sdd_input_kind kind, const sdd_logger *log);
 void sdd_file_source_free(sdd_file_source *s);
 /* The descriptor to wait on for input, or -1 when the source has to be
@@ -111,6 +112,12 @@ int sdd_file_source_fd(const sdd_file_source *s);
  * line. Call it when the descriptor is readable, or on the timer. */
 sdd_read_status sdd_file_source_read(sdd_file_source *s, size_t budget, sdd_line_fn fn, void *ctx);
 uint64_t sdd_file_source_too_long(const sdd_file_source *s);
+/* gzip'ed streams found faulty or cut short, since the source was made. */
+uint64_t sdd_file_source_gzip_errors(const sdd_file_source *s);
+/* No more will be read (sddd exits at the end of its inputs): a gzip'ed
+ * file that stops in the middle of its stream is said to be cut short, and
+ * counted. */
+void sdd_file_source_end(sdd_file_source *s);
 /* Where the lines handed out so far end in the regular file open now: 0,
  * or -1 when no regular file is open (stdin, a FIFO, a path not there). */
 int sdd_file_source_position(const sdd_file_source *s, uint64_t *dev, uint64_t *ino, int64_t *offset);

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # util: error reporting, whole writes, a byte-string map, tables of settings,
-# addresses and route distinguishers, a line reader, derived ids.
+# addresses and route distinguishers, a line reader, a gzip stream
+# decompressed as its bytes come, derived ids.
 libsdd_core_la_SOURCES = \
 	src/util/addr.c \
 	src/util/error.c src/util/error.h \
 	src/util/fdio.c src/util/fdio.h \
+	src/util/gunzip.c src/util/gunzip.h \
 	src/util/linereader.c src/util/linereader.h \
 	src/util/map.c src/util/map.h \
 	src/util/settings.c src/util/settings.h \

@@ -8,31 +8,7 @@
 # and sddd killed (SIGKILL) while it reads the backlog, then started again
 # from its checkpoint. Needs no network: files in, a file out.
 src="${SDD_SRCDIR:-..}"
-build="${SDD_BUILDDIR:-.}"
-tmp=$(mktemp -d) || exit 99
-pid=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-"$build/sddctl" gen --seed 3 --services 4 --days 8 --out "$tmp/in" >/dev/null || exit 99
-"$build/sddctl" replay --config "$src/conf-examples/sdd.conf" --inventory "$tmp/in/inventory.json" \
-    --flows "$tmp/in/flows.json" --bmp "$tmp/in/bmp.json" --telemetry "$tmp/in/telemetry.json" \
-    --out "$tmp/replay.json" 2>/dev/null || exit 99
-[ -s "$tmp/replay.json" ] || { echo "test_sddd_backlog: replay made no notification"; exit 1; }
-
-# conf-examples/sdd.conf with sddd's inputs, output and files (a key is
-# set once: the extra lines replace the example's).
-config() {   # FILE EXTRA-LINES
-    keys=$(printf '%s\n' "$2" | sed -n 's/^\([a-z_]*\):.*/\1/p' | paste -sd'|' -)
-    grep -vE "^(flow_input|bmp_input|telemetry_input|output|output_format${keys:+|$keys}):" \
-        "$src/conf-examples/sdd.conf" >"$1"
-    cat >>"$1" <<EOF
-flow_input: file:$tmp/in/flows.json
-bmp_input: file:$tmp/in/bmp.json
-telemetry_input: file:$tmp/in/telemetry.json
-output: file:$tmp/out.json
-$2
-EOF
-}
+. "$src/tests/unit/io/sddd-files.sh"
 
 config "$tmp/plain.conf" ""
 "$build/sddd" --config "$tmp/plain.conf" --inventory "$tmp/in/inventory.json" --exit-idle 1 2>"$tmp/plain.log" ||

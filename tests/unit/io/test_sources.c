@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_sources.c: what sddd reads and how it is configured: the line reader,
  * files followed across appends, partial lines, rotation, truncation and
- * FIFO writers coming and going, stdin to its end; the text of inputs and
+ * FIFO writers coming and going, stdin to its end; gzip'ed files read as
+ * they grow, resumed in their decompressed stream, faulty or cut short; the
+ * text of inputs and
  * outputs, Kafka property files and the daemon's configuration checks; the
  * rate limit of repeated errors; the file output: appended to, read back
  * at open against revisions written again, a half record at its end cut
@@ -21,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "io/daemon.h"
 #include "util/linereader.h"
@@ -343,6 +346,219 @@ static void test_stdin_to_its_end(void **state)
     assert_int_equal(f->got.n, 2);
     assert_string_equal(f->got.text[1], "b");
     assert_int_equal(sdd_file_source_read(s, 1 << 20, collect, &f->got), SDD_READ_DONE);
+    sdd_file_source_free(s);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+}
+
+/* ---- gzip'ed files --------------------------------------------------------- */
+
+/* text as one gzip member, in gz (*len bytes). */
+static void gzip_text(const char *text, unsigned char *gz, size_t size, size_t *len)
+{
+    z_stream z = {0};
+
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)text;
+    z.avail_in = (uInt)strlen(text);
+    z.next_out = gz;
+    z.avail_out = (uInt)size;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *len = size - z.avail_out;
+    deflateEnd(&z);
+}
+
+static void write_bytes(const char *path, const char *mode, const unsigned char *bytes, size_t len)
+{
+    FILE *out = fopen(path, mode);
+
+    assert_non_null(out);
+    assert_int_equal(fwrite(bytes, 1, len, out), len);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* Recognised by its bytes, not its name; read as its compressed bytes come
+ * (a member cut anywhere waits for the rest), and on across members. */
+static void test_gzip_file_followed(void **state)
+{
+    fixture *f = *state;
+    unsigned char gz[256];
+    size_t len, half;
+    sdd_file_source *s;
+
+    gzip_text("one\ntwo\nthree\n", gz, sizeof(gz), &len);
+    half = len / 2;
+    write_bytes(f->path, "w", gz, half);                   /* the writer is in the middle */
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    assert_int_equal(read_all(s, &f->got), SDD_READ_IDLE);
+    write_bytes(f->path, "a", gz + half, len - half);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 3);
+    assert_string_equal(f->got.text[2], "three");
+    gzip_text("four\nfi", gz, sizeof(gz), &len);           /* another member: `gzip -c >>` */
+    write_bytes(f->path, "a", gz, len);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 4);                         /* "fi" waits for its newline */
+    gzip_text("ve\n", gz, sizeof(gz), &len);
+    write_bytes(f->path, "a", gz, len);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 5);
+    assert_string_equal(f->got.text[3], "four");
+    assert_string_equal(f->got.text[4], "five");
+    sdd_file_source_end(s);
+    assert_int_equal(sdd_file_source_gzip_errors(s), 0);  /* every member whole */
+    assert_int_equal(f->log.n[SDD_LOG_ERROR], 0);
+    sdd_file_source_free(s);
+}
+
+/* A checkpoint's offset is in the decompressed stream: resumed, the file
+ * is decompressed up to it and read on from there. */
+static void test_gzip_file_resume(void **state)
+{
+    fixture *f = *state;
+    unsigned char gz[256];
+    size_t len;
+    sdd_file_source *s;
+    uint64_t dev, ino;
+    int64_t offset;
+
+    gzip_text("one\ntwo\nthr", gz, sizeof(gz), &len);
+    write_bytes(f->path, "w", gz, len);
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    read_all(s, &f->got);
+    assert_int_equal(sdd_file_source_position(s, &dev, &ino, &offset), 0);
+    assert_int_equal(offset, 8);                          /* decompressed: "thr" is not taken yet */
+    sdd_file_source_free(s);
+    gzip_text("ee\nfour\n", gz, sizeof(gz), &len);
+    write_bytes(f->path, "a", gz, len);
+
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    sdd_file_source_resume(s, dev, ino, offset);
+    assert_non_null(strstr(f->log.last, "going on at byte 8 of its decompressed stream"));
+    assert_int_equal(sdd_file_source_position(s, &dev, &ino, &offset), 0);
+    assert_int_equal(offset, 8);                          /* a checkpoint before it read on keeps it */
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 4);
+    assert_string_equal(f->got.text[2], "three");
+    assert_string_equal(f->got.text[3], "four");
+    assert_int_equal(sdd_file_source_position(s, &dev, &ino, &offset), 0);
+    assert_int_equal(offset, 19);
+    sdd_file_source_free(s);
+
+    /* an offset past the end of its stream: not that file, read from its start */
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    sdd_file_source_resume(s, dev, ino, 1000);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 8);
+    assert_string_equal(f->got.text[4], "one");
+    assert_non_null(strstr(f->log.last, "ends before the checkpoint's offset"));
+    sdd_file_source_free(s);
+}
+
+/* A file cut in the middle of its gzip stream: its whole lines are read,
+ * and the cut is said and counted when the input ends (or the stream does:
+ * the file rotated away). */
+static void test_gzip_file_cut_short(void **state)
+{
+    fixture *f = *state;
+    static char text[4096];
+    unsigned char gz[8192];
+    size_t len, at = 0;
+    unsigned x = 1;
+    char old[160];
+    sdd_file_source *s;
+
+    for (int i = 0; i < MAX_LINES; i++) {                  /* letters that do not compress much */
+        at += (size_t)snprintf(text + at, sizeof(text) - at, "line %d ", i);
+        for (int k = 0; k < 100; k++, x = x * 1103515245u + 12345u)
+            text[at++] = (char)('a' + (x >> 16) % 26);
+        text[at++] = '\n';
+    }
+    gzip_text(text, gz, sizeof(gz), &len);
+    write_bytes(f->path, "w", gz, len * 3 / 4);
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    read_all(s, &f->got);
+    assert_true(f->got.n > 0 && f->got.n < MAX_LINES);      /* the lines before the cut */
+    assert_int_equal(f->log.n[SDD_LOG_ERROR], 0);           /* it may still be being written */
+    sdd_file_source_end(s);
+    assert_int_equal(sdd_file_source_gzip_errors(s), 1);
+    assert_int_equal(f->log.n[SDD_LOG_ERROR], 1);
+    assert_non_null(strstr(f->log.last, "its gzip stream ends in the middle"));
+    sdd_file_source_free(s);
+
+    /* rotated away while cut short: said at once, and the new file read */
+    memset(&f->got, 0, sizeof(f->got));
+    snprintf(old, sizeof(old), "%s.1", f->path);
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    read_all(s, &f->got);
+    assert_int_equal(rename(f->path, old), 0);
+    gzip_text("new\n", gz, sizeof(gz), &len);
+    write_bytes(f->path, "w", gz, len);
+    read_all(s, &f->got);
+    assert_int_equal(sdd_file_source_gzip_errors(s), 1);
+    assert_int_equal(f->log.n[SDD_LOG_ERROR], 2);
+    assert_string_equal(f->got.text[f->got.n - 1], "new");
+    sdd_file_source_free(s);
+}
+
+/* Data that is not gzip in a gzip'ed file: the lines before are read, the
+ * fault is said and counted once, the rest skipped until the file is
+ * replaced; no crash, and the new file is read whole. */
+static void test_gzip_file_faulty(void **state)
+{
+    fixture *f = *state;
+    unsigned char gz[256];
+    size_t len;
+    char old[160];
+    sdd_file_source *s;
+
+    gzip_text("one\ntwo\n", gz, sizeof(gz), &len);
+    gz[len - 8] ^= 0xff;                                   /* its CRC */
+    write_bytes(f->path, "w", gz, len);
+    write_bytes(f->path, "a", (const unsigned char *)"garbage\n", 8);
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    assert_int_equal(read_all(s, &f->got), SDD_READ_IDLE);
+    assert_int_equal(f->got.n, 2);                         /* what came before the fault */
+    assert_int_equal(sdd_file_source_gzip_errors(s), 1);
+    assert_non_null(strstr(f->log.last, "faulty gzip data (incorrect data check)"));
+    read_all(s, &f->got);
+    assert_int_equal(sdd_file_source_gzip_errors(s), 1);  /* said once */
+    snprintf(old, sizeof(old), "%s.1", f->path);
+    assert_int_equal(rename(f->path, old), 0);
+    gzip_text("three\n", gz, sizeof(gz), &len);
+    write_bytes(f->path, "w", gz, len);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 3);
+    assert_string_equal(f->got.text[2], "three");
+    sdd_file_source_end(s);
+    assert_int_equal(sdd_file_source_gzip_errors(s), 1);
+    sdd_file_source_free(s);
+}
+
+/* A gzip'ed stream on stdin, read once per wake-up, to its end. */
+static void test_gzip_stdin(void **state)
+{
+    fixture *f = *state;
+    unsigned char gz[256];
+    size_t len;
+    int p[2], saved = dup(STDIN_FILENO);
+    sdd_file_source *s;
+    sdd_read_status st = SDD_READ_IDLE;
+
+    gzip_text("a\nb", gz, sizeof(gz), &len);
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+    s = sdd_file_source_new(NULL, SDD_INPUT_FLOW, &f->logger);
+    assert_int_equal(write(p[1], gz, len), (ssize_t)len);
+    close(p[1]);
+    for (int i = 0; i < 8 && st != SDD_READ_DONE; i++)
+        if (readable(STDIN_FILENO) || st == SDD_READ_MORE)
+            st = sdd_file_source_read(s, 1 << 20, collect, &f->got);
+    assert_int_equal(st, SDD_READ_DONE);
+    assert_int_equal(f->got.n, 2);
+    assert_string_equal(f->got.text[1], "b");             /* the stream's end is its last line */
+    assert_int_equal(sdd_file_source_gzip_errors(s), 0);
     sdd_file_source_free(s);
     dup2(saved, STDIN_FILENO);
     close(saved);
@@ -747,6 +963,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_waited_for, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdin_to_its_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_file_followed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_file_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_file_cut_short, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_file_faulty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_stdin, setup, teardown),
         cmocka_unit_test(test_spec_parse),
         cmocka_unit_test_setup_teardown(test_kafka_config_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kafka_source_settings, setup, teardown),
