@@ -602,10 +602,10 @@ static int kept_reserve(sdd_history *h, uint32_t entities, sdd_error *err)
     return 0;
 }
 
-/* `count` pieces of `len` bytes from p, `stride` bytes apart. */
-static sdd_undo_range range_of(const sdd_history *h, const void *p, size_t len, uint32_t count, size_t stride)
+/* `len` bytes from p. */
+static sdd_undo_range range_of(const sdd_history *h, const void *p, size_t len)
 {
-    return (sdd_undo_range){(uint64_t)((const uint8_t *)p - h->base), p, (uint32_t)len, count, (uint32_t)stride};
+    return (sdd_undo_range){(uint64_t)((const uint8_t *)p - h->base), p, (uint32_t)len};
 }
 
 /* The ranges holding the rows of slots from..from+count-1 of a tier: one,
@@ -621,10 +621,10 @@ static int ring_ranges(const sdd_history *h, int32_t entity, int tier, int64_t f
 
     if (row == 0)
         return 0;
-    r[0] = range_of(h, ring + pos * row, first * row, 1, 0);
+    r[0] = range_of(h, ring + pos * row, first * row);
     if (n == first)
         return 1;
-    r[1] = range_of(h, ring, (n - first) * row, 1, 0);
+    r[1] = range_of(h, ring, (n - first) * row);
     return 2;
 }
 
@@ -649,7 +649,7 @@ static void keep_before_advance(sdd_history *h, int32_t entity, int64_t slot)
     k = &h->kept[entity];
     if (k->from == KEPT_NOT_YET) {
         k->from = k->to = e->has_data ? e->newest : KEPT_NOTHING;
-        h->ranges[n++] = range_of(h, e, h->lay.rings[0], 1, 0);       /* head and exact sums */
+        h->ranges[n++] = range_of(h, e, h->lay.rings[0]);       /* head and exact sums */
     }
     if (k->from != KEPT_NOTHING && slot > k->to) {
         int64_t to = slot + (slot - k->from);

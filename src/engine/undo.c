@@ -3,9 +3,11 @@
  *
  * Layout (host byte order, as the history file): a 24-byte header (magic
  * "SDD-UNDO", version, CRC-32 of the header, the checkpoint's epoch), then
- * records appended one after the other: the range's offset, piece length,
- * count and stride, a CRC-32 of the record, the pieces one after the other,
- * padded to 8. Each keep is one write(2),
+ * records appended one after the other: the range's offset and length, a
+ * CRC-32 of the record, the bytes, padded to 8. Version 1 had a count and
+ * a stride in a record (a run of slots in every series' ring, before the
+ * rings were slot-major); such a log says no checkpoint and is left out.
+ * Each keep is one write(2),
  * made before the mapping changes: a killed process loses neither (both
  * are in the kernel's page cache), so a restart finds every byte the
  * history overwrote since the checkpoint. A record cut short or failing
@@ -31,7 +33,7 @@
 #include "engine/undo.h"
 
 #define UNDO_MAGIC "SDD-UNDO"
-#define UNDO_VERSION 1u
+#define UNDO_VERSION 2u
 
 struct undo_header {
     char magic[8];
@@ -43,10 +45,10 @@ _Static_assert(sizeof(struct undo_header) == 24, "the undo header is 24 bytes");
 
 struct undo_record {
     uint64_t offset;
-    uint32_t len, count, stride;        /* as in sdd_undo_range */
+    uint32_t len;                       /* as in sdd_undo_range */
     uint32_t crc;                       /* of the record with this field 0, then its bytes */
 };
-_Static_assert(sizeof(struct undo_record) == 24, "an undo record's head is 24 bytes");
+_Static_assert(sizeof(struct undo_record) == 16, "an undo record's head is 16 bytes");
 
 struct sdd_undo {
     int fd;
@@ -69,17 +71,11 @@ static uint32_t header_crc(struct undo_header hdr)
     return (uint32_t)crc32_z(0L, (const Bytef *)&hdr, sizeof(hdr));
 }
 
-/* The bytes of a record's pieces. */
-static uint64_t data_bytes(const struct undo_record *rec)
-{
-    return (uint64_t)rec->len * rec->count;
-}
-
 static uint32_t record_crc(struct undo_record rec, const void *data)
 {
     rec.crc = 0;
     uLong crc = crc32_z(0L, (const Bytef *)&rec, sizeof(rec));
-    return (uint32_t)crc32_z(crc, data, (z_size_t)data_bytes(&rec));
+    return (uint32_t)crc32_z(crc, data, (z_size_t)rec.len);
 }
 
 /* The epoch of a log whose header is whole and right, else 0. */
@@ -189,18 +185,17 @@ int sdd__undo_keep(sdd_undo *u, const sdd_undo_range *r, int n)
     if (!u->taking)
         return -1;
     for (int i = 0; i < n; i++)
-        total += sizeof(struct undo_record) + padded((size_t)r[i].len * r[i].count);
+        total += sizeof(struct undo_record) + padded(r[i].len);
     if (reserve(u, total) < 0)
         return give_up(u);
     memset(u->buf, 0, total);
     for (int i = 0; i < n; i++) {
-        struct undo_record rec = {r[i].offset, r[i].len, r[i].count, r[i].stride, 0};
+        struct undo_record rec = {r[i].offset, r[i].len, 0};
         uint8_t *data = u->buf + at + sizeof(rec);
-        for (uint32_t k = 0; k < rec.count; k++)
-            memcpy(data + (size_t)k * rec.len, (const uint8_t *)r[i].bytes + (size_t)k * rec.stride, rec.len);
+        memcpy(data, r[i].bytes, rec.len);
         rec.crc = record_crc(rec, data);
         memcpy(u->buf + at, &rec, sizeof(rec));
-        at += sizeof(rec) + padded((size_t)data_bytes(&rec));
+        at += sizeof(rec) + padded(rec.len);
     }
     if (sdd__write_all(u->fd, (struct iovec[]){{u->buf, total}}, 1, -1) < 0)
         return give_up(u);
@@ -241,7 +236,7 @@ static long records_of(const uint8_t *log, size_t size, size_t **at)
     while (size - pos >= sizeof(struct undo_record)) {
         struct undo_record rec;
         memcpy(&rec, log + pos, sizeof(rec));
-        if (data_bytes(&rec) > size - pos - sizeof(rec) || rec.crc != record_crc(rec, log + pos + sizeof(rec)))
+        if (rec.len > size - pos - sizeof(rec) || rec.crc != record_crc(rec, log + pos + sizeof(rec)))
             break;                      /* torn by a crash: the log ends here */
         if ((size_t)n == cap) {
             size_t *more = realloc(*at, (cap = cap ? 2 * cap : 64) * sizeof(**at));
@@ -252,22 +247,17 @@ static long records_of(const uint8_t *log, size_t size, size_t **at)
             *at = more;
         }
         (*at)[n++] = pos;
-        pos += sizeof(rec) + padded((size_t)data_bytes(&rec));
+        pos += sizeof(rec) + padded(rec.len);
         if (pos > size)
             break;
     }
     return n;
 }
 
-/* Whether every piece of the record lies in the mapping, from min_offset. */
+/* Whether the record's bytes lie in the mapping, from min_offset. */
 static int fits(const struct undo_record *rec, size_t map_bytes, size_t min_offset)
 {
-    uint64_t span;
-
-    if (rec->count == 0 || rec->offset < min_offset || rec->offset > map_bytes)
-        return 0;
-    span = (uint64_t)(rec->count - 1) * rec->stride;     /* two 32-bit numbers: no overflow */
-    return span <= map_bytes - rec->offset && rec->len <= map_bytes - rec->offset - span;
+    return rec->offset >= min_offset && rec->offset <= map_bytes && rec->len <= map_bytes - rec->offset;
 }
 
 long sdd__undo_roll_back(sdd_undo *u, uint64_t epoch, uint8_t *map, size_t map_bytes, size_t min_offset,
@@ -291,9 +281,7 @@ long sdd__undo_roll_back(sdd_undo *u, uint64_t epoch, uint8_t *map, size_t map_b
         memcpy(&rec, log + at[i], sizeof(rec));
         if (!fits(&rec, map_bytes, min_offset))
             continue;
-        for (uint32_t k = 0; k < rec.count; k++)
-            memcpy(map + rec.offset + (uint64_t)k * rec.stride, log + at[i] + sizeof(rec) + (size_t)k * rec.len,
-                   rec.len);
+        memcpy(map + rec.offset, log + at[i] + sizeof(rec), rec.len);
         put++;
     }
     free(at);

@@ -22,13 +22,12 @@
 typedef struct sdd_undo sdd_undo;
 
 /* Bytes of a mapping, as they are now (at `bytes`), before they change:
- * `count` pieces of `len` bytes, the first at `offset` from the mapping's
- * start and each `stride` bytes after the one before (the same slots of
- * every series' ring in one range). */
+ * `len` bytes at `offset` from the mapping's start (the rows of a run of
+ * slots of a slot-major ring, or an entity's head and exact sums). */
 typedef struct sdd_undo_range {
     uint64_t offset;
     const void *bytes;
-    uint32_t len, count, stride;
+    uint32_t len;
 } sdd_undo_range;
 
 /* Opens the log at path, creating it if there is none; NULL with err. */
