@@ -21,7 +21,7 @@ int sdd__gunzip_magic(const void *bytes, size_t n)
 {
     const unsigned char *b = bytes;
 
-    return n >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+    return n >= 1 && b[0] == 0x1f && (n == 1 || b[1] == 0x8b);
 }
 
 sdd_gunzip *sdd__gunzip_new(void)

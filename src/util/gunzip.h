@@ -17,7 +17,9 @@ typedef struct sdd_gunzip sdd_gunzip;
 /* Compressed bytes a gunzip holds at most: what sdd__gunzip_space gives. */
 #define SDD_GUNZIP_IN (64 << 10)
 
-/* 1 when the first n bytes of a stream start as gzip does. */
+/* 1 when the first n bytes of a stream start as gzip does (1f 8b). Of a
+ * single byte, 1f is taken for gzip's start (no text line starts with it):
+ * the writer may not have written the second yet, and inflate checks it. */
 int sdd__gunzip_magic(const void *bytes, size_t n);
 
 /* NULL when out of memory. */

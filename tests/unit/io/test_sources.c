@@ -388,8 +388,10 @@ static void test_gzip_file_followed(void **state)
 
     gzip_text("one\ntwo\nthree\n", gz, sizeof(gz), &len);
     half = len / 2;
-    write_bytes(f->path, "w", gz, half);                   /* the writer is in the middle */
+    write_bytes(f->path, "w", gz, 1);                      /* the first byte alone */
     s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    assert_int_equal(read_all(s, &f->got), SDD_READ_IDLE);
+    write_bytes(f->path, "a", gz + 1, half - 1);           /* the writer is in the middle */
     assert_int_equal(read_all(s, &f->got), SDD_READ_IDLE);
     write_bytes(f->path, "a", gz + half, len - half);
     read_all(s, &f->got);
