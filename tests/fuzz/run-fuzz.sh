@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # run-fuzz.sh: what `make fuzz` does (tests/fuzz/local.mk).
 #   run-fuzz.sh SRCDIR FUZZ-BUILD-DIR SECONDS TARGET...
-# Configures FUZZ-BUILD-DIR once with clang, ASan + UBSan and libFuzzer's
+# Configures FUZZ-BUILD-DIR once with clang (and clang++ for the one C++
+# file: FUZZ_CC, FUZZ_CXX), ASan + UBSan and libFuzzer's
 # coverage, builds tests/fuzz/fuzz_<target> there, and runs each target,
 # one after the other, for SECONDS over its seed corpus
 # (SRCDIR/tests/fuzz/corpus/<target>, read only) and its own working corpus
@@ -16,6 +17,7 @@ src=$1 build=$2 seconds=$3
 shift 3
 
 cc=${FUZZ_CC:-clang}
+cxx=${FUZZ_CXX:-clang++}
 probe=$(mktemp -d) || exit 1
 trap 'rm -rf "$probe"' EXIT
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' \
@@ -31,6 +33,7 @@ mkdir -p "$build" || exit 1
 if [ ! -f "$build/Makefile" ]; then
     echo "make fuzz: configuring $build with $cc"
     (cd "$build" && "$src/configure" CC="$cc" CFLAGS="-g -O1 -fsanitize=fuzzer-no-link" \
+        CXX="$cxx" CXXFLAGS="-g -O1 -fsanitize=fuzzer-no-link" \
         --enable-sanitizers >configure.out 2>&1) || { tail -20 "$build/configure.out"; exit 1; }
 fi
 programs=
