@@ -4,8 +4,8 @@
  *
  * A writer process appends N decoded aggregates (sdd_flow) to the hand-over
  * in batches of 64, as sdd_pmacct.c's print() does; this process drains
- * them and gives each to an engine with an inventory of S services
- * (sdd_engine_add_flow), as plugin/engine.c's feed does. Unlike print(),
+ * them and gives them to an engine with an inventory of S services in
+ * batches of handles (sdd__flow_batch_add), as plugin/engine.c's feed does. Unlike print(),
  * the writer here waits when the hand-over is full, so that the engine side
  * is the bottleneck: what is measured is how many it takes. Prints the
  * aggregates per second of this process's CPU time (one core) and per
@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/flow_batch.h"
 #include "handover.h"
 #include "sdd/sdd.h"
 
@@ -126,6 +127,7 @@ int main(int argc, char **argv)
     sdd_engine *e = make_engine(services);
     sdd_handover *h = sdd_handover_create((sdd_handover_size){.slots = 16, .slot_records = (size_t)1 << 15});
     static sdd_flow buf[DRAIN];
+    static sdd__flow_batch batch;
     sdd_handover_stats st;
 
     double c0 = cpu(), w0 = wall();
@@ -135,8 +137,7 @@ int main(int argc, char **argv)
     int done = 0;
     for (;;) {
         size_t got = sdd_handover_drain(h, buf, DRAIN);
-        for (size_t i = 0; i < got; i++)
-            sdd_engine_add_flow(e, &buf[i]);
+        sdd__flow_batch_add(&batch, e, buf, got);
         if (got)
             continue;
         if (done)
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
     printf("engine path: %.2f s CPU (this process), %.2f s wall: %.2f million aggregates per CPU second, "
            "%.2f million per wall second\n",
            c, w, (double)st.received / c / 1e6, (double)st.received / w / 1e6);
+    sdd__flow_batch_free(&batch);
     sdd_engine_free(e);
     sdd_handover_destroy(h);
     return 0;

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/flow_batch.h"
 #include "io/daemon.h"
 #include "sdd_plugin.h"
 
@@ -49,6 +50,7 @@ typedef struct engine_proc {
     sdd_logger log;
     sdd_plugin_settings plugin_keys;    /* the daemon's second read of them (plugin_init read them) */
     sdd_flow buf[DRAIN_BATCH];
+    sdd__flow_batch batch;              /* the engine's handles of the flow keys */
 } engine_proc;
 
 static volatile sig_atomic_t stop_requested;
@@ -106,8 +108,7 @@ static sdd_read_status feed_read(void *ctx, sdd_engine *e, size_t *taken)
     sdd_handover_wait_reset(p->h);
     do {
         n = sdd_handover_drain(p->h, p->buf, DRAIN_BATCH);
-        for (size_t i = 0; i < n; i++)
-            sdd_engine_add_flow(e, &p->buf[i]);
+        sdd__flow_batch_add(&p->batch, e, p->buf, n);
         total += n;
     } while (n == DRAIN_BATCH && total < TURN_BUDGET);
     *taken = total;
@@ -209,6 +210,7 @@ static int run_engine(engine_proc *p, int report_fd)
     /* said before the output's close, which can wait for the broker */
     sdd_logf(&p->log, SDD_LOG_INFO, "engine stopped (exit code %d): closing the output and the inputs", rc);
     sdd_daemon_free(d);
+    sdd__flow_batch_free(&p->batch);   /* the handles were the engine's */
     sdd_logf(&p->log, SDD_LOG_INFO, "engine process ends, exit code %d", rc);
     return rc;
 }

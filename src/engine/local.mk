@@ -18,6 +18,7 @@ libsdd_core_la_SOURCES += \
 	src/engine/inventory.c src/engine/inventory.h \
 	src/engine/resolve.c src/engine/resolve.h \
 	src/engine/accum.c src/engine/accum.h \
+	src/engine/flow_batch.c src/engine/flow_batch.h \
 	src/engine/metrics.h \
 	src/engine/reload.c \
 	src/engine/replay.c \

@@ -23,7 +23,7 @@ void sdd__flow_key_of(const sdd_flow *f, sdd__flow_key *k)
     memcpy(k->vrf_name, f->vrf_name, sizeof(k->vrf_name));
 }
 
-static int same_key(const sdd__flow_key *k, const sdd_flow *f)
+int sdd__flow_key_same(const sdd__flow_key *k, const sdd_flow *f)
 {
     return k->rd == f->rd && k->iface_in == f->iface_in && k->iface_out == f->iface_out &&
            k->vrf_id_ingress == f->vrf_id_ingress && k->vrf_id_egress == f->vrf_id_egress &&
@@ -78,7 +78,7 @@ const sdd__mapping *sdd__mapping_get(sdd__mapping *m, sdd_inventory *inv)
     return m;
 }
 
-static size_t key_hash(const sdd_flow *f)
+size_t sdd__flow_key_hash(const sdd_flow *f)
 {
     uint64_t w[2], h;
 
@@ -116,10 +116,10 @@ sdd__mapping *sdd__resolver_slot(sdd__resolver *r, const sdd_inventory *inv, con
 
     if ((!r->slot || (want > r->mask + 1 && r->mask + 1 < CACHE_MAX)) && grow(r, want) < 0)
         return NULL;
-    i = key_hash(f) & r->mask;
+    i = sdd__flow_key_hash(f) & r->mask;
     for (int k = 0; k < 2; k++) {
         m = &r->slot[i ^ (size_t)k];
-        if (m->version != 0 && same_key(&m->key, f))
+        if (m->version != 0 && sdd__flow_key_same(&m->key, f))
             return m;
     }
     /* a free slot of the pair, else the second one's key goes */

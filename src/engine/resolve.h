@@ -45,6 +45,10 @@ typedef struct sdd__resolver {
 } sdd__resolver;
 
 void sdd__flow_key_of(const sdd_flow *f, sdd__flow_key *k);
+/* 1 when f has key k. */
+int sdd__flow_key_same(const sdd__flow_key *k, const sdd_flow *f);
+/* A hash of f's key, for tables of keys. */
+size_t sdd__flow_key_hash(const sdd_flow *f);
 /* The mapping of k, made again if it does not hold for inv any more. */
 const sdd__mapping *sdd__mapping_get(sdd__mapping *m, sdd_inventory *inv);
 /* The cache's slot for f's key (the key set, to be made if it was
