@@ -567,13 +567,7 @@ void sdd_engine_add_flow(sdd_engine *e, const sdd_flow *f)
 
     if (refused(e, !f))
         return;
-    a.time = f->time;
-    a.packets = f->packets;
-    a.bytes = f->bytes;
-    a.flows = f->flows;
-    a.ip_proto = f->ip_proto;
-    a.tcp_flags = f->tcp_flags;
-    a.fwd_status = f->fwd_status;
+    sdd__flow_agg_of(f, 0, &a);
     m = sdd__resolver_slot(&e->resolver, e->inv, f);
     if (!m) {                           /* no cache (out of memory): mapped for this record only */
         sdd__flow_key_of(f, &one.key);

@@ -60,16 +60,7 @@ static int handle_of(sdd__flow_batch *b, const sdd_flow *f, size_t hash, sdd_flo
 
 static void queue(sdd__flow_batch *b, const sdd_flow *f, sdd_flow_handle h)
 {
-    sdd_flow_agg *a = &b->pending[b->n_pending++];
-
-    a->time = f->time;
-    a->packets = f->packets;
-    a->bytes = f->bytes;
-    a->flows = f->flows;
-    a->ip_proto = f->ip_proto;
-    a->tcp_flags = f->tcp_flags;
-    a->fwd_status = f->fwd_status;
-    a->handle = h;
+    sdd__flow_agg_of(f, h, &b->pending[b->n_pending++]);
     if (b->n_pending == SDD_FLOW_BATCH_SIZE)
         flush(b);
 }

@@ -23,6 +23,18 @@ void sdd__flow_key_of(const sdd_flow *f, sdd__flow_key *k)
     memcpy(k->vrf_name, f->vrf_name, sizeof(k->vrf_name));
 }
 
+void sdd__flow_agg_of(const sdd_flow *f, sdd_flow_handle h, sdd_flow_agg *a)
+{
+    a->time = f->time;
+    a->packets = f->packets;
+    a->bytes = f->bytes;
+    a->flows = f->flows;
+    a->ip_proto = f->ip_proto;
+    a->tcp_flags = f->tcp_flags;
+    a->fwd_status = f->fwd_status;
+    a->handle = h;
+}
+
 int sdd__flow_key_same(const sdd__flow_key *k, const sdd_flow *f)
 {
     return k->rd == f->rd && k->iface_in == f->iface_in && k->iface_out == f->iface_out &&

@@ -45,6 +45,8 @@ typedef struct sdd__resolver {
 } sdd__resolver;
 
 void sdd__flow_key_of(const sdd_flow *f, sdd__flow_key *k);
+/* The rest of f: what a batch adds for handle h. */
+void sdd__flow_agg_of(const sdd_flow *f, sdd_flow_handle h, sdd_flow_agg *a);
 /* 1 when f has key k. */
 int sdd__flow_key_same(const sdd__flow_key *k, const sdd_flow *f);
 /* A hash of f's key, for tables of keys. */
