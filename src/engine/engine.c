@@ -904,10 +904,29 @@ void sdd_engine_finish(sdd_engine *e)
 
 /* ---- detection --------------------------------------------------------- */
 
+/* One closed slot of every short series, as history gives it. */
+typedef struct short_row {
+    int64_t slot;                       /* INT64_MIN: none read yet */
+    double value[SDD_M_SHORT_COUNT];
+} short_row;
+
 typedef struct series_ctx {
     const sdd_engine *e;
     const sdd__service_state *st;
+    short_row *row;                     /* NULL: one-slot reads go to history each */
 } series_ctx;
+
+/* A closed slot of a short series: detectors read one slot of many of
+ * them (the forwarding detector 17), which are one row of history's
+ * slot-major short ring, read once into c->row. */
+static double row_value(const series_ctx *c, int metric, int64_t slot)
+{
+    if (c->row->slot != slot) {
+        sdd__history_read_row(c->e->hist, c->st->hist, 1, 0, SDD_M_SHORT_COUNT, slot, c->row->value);
+        c->row->slot = slot;
+    }
+    return c->row->value[metric - SDD_M_LONG_COUNT];
+}
 
 /* A closed slot's value comes from history; an open one's (judged for an
  * event) is what its row holds so far, data once a record came. */
@@ -919,6 +938,8 @@ static int read_series(const void *ctx, int metric, int64_t first, int n, double
     int k = closed < 0 ? 0 : closed < n ? (int)closed : n;    /* out[0..k-1] have closed */
     int present = 0;
 
+    if (k == 1 && n == 1 && metric >= SDD_M_LONG_COUNT && c->row)
+        return !isnan(out[0] = row_value(c, metric, first));
     if (k > 0)
         present = metric < SDD_M_LONG_COUNT
                       ? sdd__history_read_baseline(c->e->hist, c->st->hist, (uint16_t)metric, first, k, out)
@@ -1014,7 +1035,8 @@ static void assess(sdd_engine *e, int svc, int64_t slot, int events_only, sdd__v
     sdd__service_state *st = &e->services.st[svc];
     const sdd_service *s = sdd__inventory_service(e->inv, svc);
     int64_t start = slot * e->cfg.time_step_seconds;
-    series_ctx ctx = {e, st};
+    short_row row = {.slot = INT64_MIN};
+    series_ctx ctx = {e, st, &row};
     sdd_event events[SDD_EVENTS_KEPT];
     sdd_symptom sym[SDD_SYMPTOMS_MAX];
     sdd_detect_input in;
@@ -1262,7 +1284,7 @@ int sdd_engine_traffic(sdd_engine *e, const char *vpn_id, int64_t from, int n, i
     if (!st || !st->profile || n <= 0 || !(udp = malloc((size_t)n * sizeof(*udp))))
         return -1;
     sdd__engine_fold(e);
-    series_ctx c = {e, st};
+    series_ctx c = {e, st, NULL};
     int weeks = (int)st->profile->v[SDD_P_BASELINE_WEEKS];
     int64_t back = (int64_t)(st->profile->v[SDD_P_TIME_DELTA_HOURS] * 3600 / e->slots.step);
     int64_t first = sdd__slot_of(&e->slots, from);

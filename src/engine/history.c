@@ -1517,6 +1517,33 @@ int sdd__history_read(const sdd_history *h, int32_t entity, int tier, uint16_t s
     return read_tier(h, entity, tier, series, first, n, out);
 }
 
+int sdd__history_read_row(const sdd_history *h, int32_t entity, int tier, uint16_t first, int n, int64_t slot,
+                          double *out)
+{
+    const struct entity_head *e;
+    const uint16_t *row;
+    const double *sums;
+    int present = 0;
+
+    if (tier == 2 || n <= 0 || first + n - 1 > UINT16_MAX ||
+        !readable(h, entity, tier, (uint16_t)(first + n - 1), slot, 1))
+        return no_data(out, n);
+    e = head_of(h, entity);
+    if (slot > e->newest || slot <= e->newest - (int64_t)tier_slots(h, tier))
+        return no_data(out, n);
+    row = row_of(h, entity, tier, slot) + first;
+    sums = slot > e->newest - SDD_HISTORY_OPEN_SLOTS ? sum_of(h, entity, tier, first, slot) : NULL;
+    for (int i = 0; i < n; i++) {
+        if (row[i] == SDD_HISTORY_NO_DATA) {
+            out[i] = NAN;
+            continue;
+        }
+        out[i] = sums ? sums[i] : sdd__history_decode(row[i]);
+        present++;
+    }
+    return present;
+}
+
 /* The older part from the coarse ring, each fine slot its coarse slot's
  * mean, read a chunk of coarse slots at a time; then the long ring's. */
 int sdd__history_read_baseline(const sdd_history *h, int32_t entity, uint16_t series, int64_t first, int n,

@@ -140,6 +140,12 @@ int sdd__history_read(const sdd_history *h, int32_t entity, int tier, uint16_t s
                       double *out);
 int sdd__history_read_baseline(const sdd_history *h, int32_t entity, uint16_t series, int64_t first, int n,
                                double *out);
+/* One slot of series first..first+n-1 of tier 0 or 1 into out[0..n-1], as
+ * sdd__history_read would give each (NAN: no data); how many had data.
+ * What a detector reading one slot of many series reads: one row of the
+ * slot-major ring. */
+int sdd__history_read_row(const sdd_history *h, int32_t entity, int tier, uint16_t first, int n, int64_t slot,
+                          double *out);
 /* The newest slot written for the entity, or INT64_MIN if none. */
 int64_t sdd__history_newest(const sdd_history *h, int32_t entity);
 

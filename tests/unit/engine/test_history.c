@@ -619,22 +619,32 @@ static void test_coarse_fold(void **state)
     sdd__history_close(h);
 }
 
-/* A window read in one call gives, slot by slot, what sdd__history_get
- * (each tier) and sdd__history_get_baseline give, NAN where they have no
- * data, and counts the slots with data: windows before, across and after
- * each ring, the open slots' exact sums, a slot without data, a gap. */
-static void test_window_reads(void **state)
+/* Entity 0 of a store of the coarse shape: each ring, the open slots'
+ * exact sums, a slot without data, a gap. */
+static sdd_history *reads_store(void)
 {
     sdd_history *h = open_ok(NULL, &coarse_shape);
     int32_t e = sdd__history_entity(h, "a", NULL);
-    double out[24], v;
 
-    (void)state;
     write_plain(h, e, 0, 30, 13, 0);
     write_plain(h, e, 33, 34, 31, 0.25);    /* 31 and 32: no data */
     assert_int_equal(sdd__history_set(h, e, 0, 1, 34, 123456.7), 0);   /* exact in an open slot only */
     assert_int_equal(sdd__history_set(h, e, 0, 1, 31, 98765.4), 0);    /* the oldest open slot */
     assert_int_equal(sdd__history_set(h, e, 1, 0, 33, 7), 0);
+    return h;
+}
+
+/* A window read in one call gives, slot by slot, what sdd__history_get
+ * (each tier) and sdd__history_get_baseline give, NAN where they have no
+ * data, and counts the slots with data: windows before, across and after
+ * each ring. */
+static void test_window_reads(void **state)
+{
+    sdd_history *h = reads_store();
+    int32_t e = 0;
+    double out[24], v;
+
+    (void)state;
     for (int tier = 0; tier < 3; tier++)
         for (uint16_t series = 0; series < 3; series++)
             for (int64_t first = -4; first < 40; first++)
@@ -660,6 +670,37 @@ static void test_window_reads(void **state)
     assert_int_equal(sdd__history_read(h, e, 3, 0, 30, 2, out), 0);    /* no such tier */
     assert_true(isnan(out[0]) && isnan(out[1]));
     assert_int_equal(sdd__history_read(h, 1, 0, 0, 30, 2, out), 0);    /* no such entity */
+    sdd__history_close(h);
+}
+
+/* A row read gives each series of the slot what sdd__history_get gives,
+ * for every run of series of both tiers and every slot, in the rings and
+ * out of them; no row of the coarse tier, none past the last series. */
+static void test_row_reads(void **state)
+{
+    sdd_history *h = reads_store();
+    double out[3], v;
+
+    (void)state;
+    for (int tier = 0; tier < 2; tier++) {
+        int series = tier ? coarse_shape.short_series : coarse_shape.long_series;
+        for (int first = 0; first < series; first++)
+            for (int n = 1; first + n <= series; n++)
+                for (int64_t slot = -4; slot < 40; slot++) {
+                    int present = sdd__history_read_row(h, 0, tier, (uint16_t)first, n, slot, out), want = 0;
+                    for (int i = 0; i < n; i++) {
+                        v = get(h, 0, tier, (uint16_t)(first + i), slot);
+                        assert_true(isnan(v) ? isnan(out[i]) : out[i] == v);
+                        want += !isnan(v);
+                    }
+                    assert_int_equal(present, want);
+                }
+    }
+    assert_true(sdd__history_read_row(h, 0, 0, 1, 1, 34, out) == 1 && out[0] == 123456.7);
+    assert_int_equal(sdd__history_read_row(h, 0, 2, 0, 1, 7, out), 0);   /* the coarse tier */
+    assert_true(isnan(out[0]));
+    assert_int_equal(sdd__history_read_row(h, 0, 0, 2, 2, 30, out), 0);  /* series 2 and 3 of 3 */
+    assert_true(isnan(out[0]) && isnan(out[1]));
     sdd__history_close(h);
 }
 
@@ -1093,6 +1134,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_older_version_refused, setup, teardown),
         cmocka_unit_test(test_coarse_fold),
         cmocka_unit_test(test_coarse_folds_once),
+        cmocka_unit_test(test_row_reads),
         cmocka_unit_test_setup_teardown(test_version2_converted, setup, teardown),
         cmocka_unit_test(test_window_reads),
         cmocka_unit_test_setup_teardown(test_coarse_roll_back, setup, teardown),
