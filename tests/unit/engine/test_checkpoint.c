@@ -564,7 +564,8 @@ static size_t splice(unsigned char *bytes, size_t n, int k, size_t at, size_t ol
     size_t sec = section_at(bytes, k);
 
     memmove(bytes + at + len, bytes + at + old, n - at - old);
-    memcpy(bytes + at, with, len);
+    if (len)                            /* a removal: `with` may be NULL */
+        memcpy(bytes + at, with, len);
     set_le(bytes + sec + 8, le32(bytes + sec + 8) + len - old, 8);
     resum(bytes);
     return n + len - old;
