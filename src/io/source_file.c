@@ -46,6 +46,7 @@ struct sdd_file_source {
     int fd;                             /* -1 while the path is not open */
     int is_regular;                     /* else a FIFO, a pipe or a device: pollable */
     int one_read;                       /* stdin that may block: one read per wake-up */
+    int may_read;                       /* one_read: this call may still read(2) (see sdd_file_source_read) */
     int done;                           /* stdin ended */
     dev_t dev;
     ino_t ino;
@@ -346,12 +347,21 @@ static sdd_read_status gzip_fault(sdd_file_source *s, const char *why, sdd_line_
     return stream_ended(s, fn, ctx);
 }
 
+/* read(2), made once a call on a source read once per wake-up (EAGAIN
+ * after that: the descriptor may block). */
 static ssize_t read_raw(sdd_file_source *s, void *buf, size_t cap)
 {
-    ssize_t n = read(s->fd, buf, cap);
+    ssize_t n;
 
+    if (s->one_read && !s->may_read) {
+        errno = EAGAIN;
+        return -1;
+    }
+    n = read(s->fd, buf, cap);
     if (n > 0)
         s->raw += n;
+    if (n >= 0 || errno != EINTR)
+        s->may_read = 0;
     return n;
 }
 
@@ -385,20 +395,15 @@ static ssize_t read_plain(sdd_file_source *s, char *buf, size_t cap, int *gzippe
     return *gzipped && start_gzip(s, buf, (size_t)n) < 0 ? -1 : n;
 }
 
-/* Decompressed bytes into buf, reading as they need (once per call on a
- * source read once per wake-up: `reads` were made already). */
-static ssize_t read_gzip(sdd_file_source *s, char *buf, size_t cap, int reads, const char **why)
+/* Decompressed bytes into buf, reading as they need (see read_raw). */
+static ssize_t read_gzip(sdd_file_source *s, char *buf, size_t cap, const char **why)
 {
     size_t avail;
 
-    for (;; reads++) {
+    for (;;) {
         ssize_t made = sdd__gunzip_inflate(s->gz, buf, cap, why);
         if (made != 0)
             return made < 0 ? GZIP_FAULT : made;
-        if (reads && s->one_read) {
-            errno = EAGAIN;
-            return -1;
-        }
         unsigned char *in = sdd__gunzip_space(s->gz, &avail);
         ssize_t n = read_raw(s, in, avail);
         if (n <= 0)
@@ -416,9 +421,9 @@ static ssize_t fill(sdd_file_source *s, char *buf, size_t cap, const char **why)
     ssize_t n;
 
     if (s->gzip)
-        return read_gzip(s, buf, cap, 0, why);
+        return read_gzip(s, buf, cap, why);
     n = read_plain(s, buf, cap, &gzipped);
-    return gzipped ? read_gzip(s, buf, cap, 1, why) : n;
+    return gzipped ? read_gzip(s, buf, cap, why) : n;
 }
 
 /* n bytes of the stream were put at space: those before the checkpoint's
@@ -445,6 +450,10 @@ sdd_read_status sdd_file_source_read(sdd_file_source *s, size_t budget, sdd_line
         return SDD_READ_IDLE;
     if (s->broken)
         return check_rotation(s, fn, ctx);
+    /* A call that begins with decompressed bytes held may come after one
+     * that said SDD_READ_MORE, without a poll(2) saying stdin is readable:
+     * it hands those out and reads nothing. */
+    s->may_read = !(s->gzip && sdd__gunzip_pending(s->gz));
     while (got < budget) {
         char *space = sdd__linereader_space(s->lines, &avail);
         if (!space) {

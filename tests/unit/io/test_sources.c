@@ -566,6 +566,63 @@ static void test_gzip_stdin(void **state)
     close(saved);
 }
 
+static sigjmp_buf blocked;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    siglongjmp(blocked, 1);
+}
+
+/* A call that goes on with decompressed bytes held from the last one (it
+ * said SDD_READ_MORE, so the daemon calls again without polling) reads
+ * stdin no more once those are out: stdin blocks, and the writer of this
+ * pipe is alive with nothing more to say. The stream is flushed, not
+ * finished, as a live `gzip` writer's is. */
+static void test_gzip_stdin_no_blocking_read(void **state)
+{
+    fixture *f = *state;
+    unsigned char gz[256];
+    z_stream z = {0};
+    int p[2], saved = dup(STDIN_FILENO);
+    struct sigaction quit = {.sa_handler = on_alarm}, before;
+    sdd_file_source *s;
+    sdd_read_status st = SDD_READ_IDLE;
+
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)"a\nb\n";
+    z.avail_in = 4;
+    z.next_out = gz;
+    z.avail_out = sizeof(gz);
+    assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+    s = sdd_file_source_new(NULL, SDD_INPUT_FLOW, &f->logger);
+    assert_int_equal(write(p[1], gz, sizeof(gz) - z.avail_out), (ssize_t)(sizeof(gz) - z.avail_out));
+    deflateEnd(&z);
+    assert_int_equal(sigaction(SIGALRM, &quit, &before), 0);
+    if (sigsetjmp(blocked, 1) == 0) {
+        alarm(5);
+        /* a budget of the 4 bytes the stream holds: the second call fills
+         * it and says there is more; the third finds nothing held */
+        for (int i = 0; i < 6 && f->got.n < 2; i++)
+            if (readable(STDIN_FILENO) || st == SDD_READ_MORE)
+                st = sdd_file_source_read(s, 4, collect, &f->got);
+        st = sdd_file_source_read(s, 4, collect, &f->got);
+        alarm(0);
+    } else {
+        fail_msg("a read of stdin blocked (%d lines read)", f->got.n);
+    }
+    sigaction(SIGALRM, &before, NULL);
+    assert_int_equal(f->got.n, 2);
+    assert_int_equal(st, SDD_READ_IDLE);
+    close(p[1]);
+    sdd_file_source_free(s);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
+}
+
 /* ---- the text of inputs and outputs -------------------------------------- */
 
 static void test_spec_parse(void **state)
@@ -970,6 +1027,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gzip_file_cut_short, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gzip_file_faulty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gzip_stdin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_stdin_no_blocking_read, setup, teardown),
         cmocka_unit_test(test_spec_parse),
         cmocka_unit_test_setup_teardown(test_kafka_config_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kafka_source_settings, setup, teardown),
