@@ -12,7 +12,11 @@
  * pending writes the state file record by record writes, and a restart
  * from it goes on to the same notifications. So do whole flow records
  * given to the engine's own batcher of handles (sdd__flow_batch_add, the
- * plugin's). A handle the engine did not give is refused and counted. */
+ * plugin's). A random mix of records (drops, late and future ones) with
+ * checkpoints, traffic pages, the engine told the time, terminations
+ * learned and inventories loaded in the middle of slots gives what record
+ * by record gives at each step, and so do keys past the batcher's cap. A
+ * handle the engine did not give is refused and counted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -389,6 +393,275 @@ static void test_checkpoint_with_sums_pending(void **state)
     }
 }
 
+/* ---- a random mix, by record and through the engine's batcher ----------- */
+
+/* Two services, the first of three sites with tracked interfaces on its
+ * first router; the second inventory gives the second site an interface
+ * and the second service a termination on the fourth router: mappings
+ * made again in the middle of a slot. */
+#define MIX_SERVICE(n, terms) "{\"vpn_id\":\"64497:" #n "\",\"terminations\":[" terms "]}"
+#define MIX_TERM(r, rd, ifaces) "{\"router\":\"192.0.2." #r "\",\"rd\":\"0:64497:" #rd "\",\"interfaces\":[" ifaces "]}"
+#define MIX_IFACE(id) "{\"id\":" #id ",\"name\":\"if" #id "\"}"
+static const char mix_inventory[] =
+    "{\"services\":[" MIX_SERVICE(1, MIX_TERM(1, 1, MIX_IFACE(1) "," MIX_IFACE(2)) "," MIX_TERM(2, 2, ) ","
+    MIX_TERM(3, 3, )) "," MIX_SERVICE(2, MIX_TERM(1, 10, MIX_IFACE(3))) "]}";
+static const char mix_inventory2[] =
+    "{\"services\":[" MIX_SERVICE(1, MIX_TERM(1, 1, MIX_IFACE(1) "," MIX_IFACE(2)) "," MIX_TERM(2, 2, MIX_IFACE(1)) ","
+    MIX_TERM(3, 3, )) "," MIX_SERVICE(2, MIX_TERM(1, 10, MIX_IFACE(3)) "," MIX_TERM(4, 11, MIX_IFACE(2))) "]}";
+
+#define MIX_RECORDS 40000
+#define MIX_T0 1700000040
+
+typedef struct mix_engine {
+    sdd_engine *e;
+    output o;
+    char state[64];
+    sdd__flow_batch batch;              /* the batch side's */
+    sdd_flow pending[300];
+    size_t n_pending;
+} mix_engine;
+
+static uint64_t mix_random(uint64_t *x)
+{
+    *x = *x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+    return *x >> 33;
+}
+
+static void mix_start(mix_engine *m, const char *const *extra)
+{
+    const char *settings[16] = {"state_file", NULL, "history_file", NULL, "data_delay", "60", NULL};
+    char file[2][128];
+    int n = 6;
+
+    memset(m, 0, sizeof(*m));
+    snprintf(m->state, sizeof(m->state), "/tmp/sdd-batch-mix-XXXXXX");
+    assert_non_null(mkdtemp(m->state));
+    snprintf(file[0], sizeof(file[0]), "%s/state", m->state);
+    snprintf(file[1], sizeof(file[1]), "%s/history", m->state);
+    settings[1] = file[0];
+    settings[3] = file[1];
+    for (int i = 0; extra && extra[i]; i++)
+        settings[n++] = extra[i];
+    settings[n] = NULL;
+    m->e = sdd_test_engine_of(settings, mix_inventory, keep_notification, &m->o);
+}
+
+static void mix_flush(mix_engine *m)
+{
+    sdd__flow_batch_add(&m->batch, m->e, m->pending, m->n_pending);
+    m->n_pending = 0;
+}
+
+static sdd_flow mix_flow(uint64_t *x, int64_t t)
+{
+    static const char *const rd[] = {"0:64497:1", "0:64497:2", "0:64497:3", "0:64497:10", "0:64497:11",
+                                     "0:64497:4", "0:64497:12"};
+    static const int router_of[] = {1, 2, 3, 1, 4, 4, 4};
+    static const uint8_t proto[] = {6, 6, 17, 1};
+    sdd_flow f;
+    char addr[32];
+    int k = (int)(mix_random(x) % 7), late = (int)(mix_random(x) % 100);
+
+    memset(&f, 0, sizeof(f));
+    snprintf(addr, sizeof(addr), "192.0.2.%d", router_of[k]);
+    assert_int_equal(sdd_addr_parse(addr, &f.router), 0);
+    assert_int_equal(sdd_rd_parse(rd[k], &f.rd), 0);
+    f.iface_in = (uint32_t)(mix_random(x) % 4);
+    f.iface_out = (uint32_t)(mix_random(x) % 4);
+    f.ip_proto = proto[mix_random(x) % 4];
+    f.tcp_flags = mix_random(x) % 3 == 0 ? SDD_TCP_SYN : 0;
+    f.fwd_status = mix_random(x) % 10 == 0 ? 131 : 64;
+    f.bytes = mix_random(x) % 1000000;
+    f.packets = f.bytes / 900 + 1;
+    f.flows = mix_random(x) % 4;
+    /* mostly now, some late (some of them past allowed_lateness), a few
+     * ahead of the others, a few too far ahead */
+    f.time = late < 6 ? t - (int64_t)(mix_random(x) % 900) : late < 8 ? t + 30 : late < 9 ? t + 5000 : t;
+    return f;
+}
+
+/* Terminations learned from BMP: mappings made again without a fold. */
+static void mix_learn(mix_engine *m, int64_t t)
+{
+    sdd_bmp_event ev = {.time = t, .type = SDD_BMP_UPDATE, .peer_type = SDD_PEER_RD_INSTANCE, .reason = -1};
+
+    assert_int_equal(sdd_addr_parse("192.0.2.4", &ev.router), 0);
+    assert_int_equal(sdd_addr_parse("198.51.100.1", &ev.peer), 0);
+    assert_int_equal(sdd_rd_parse("0:64497:4", &ev.rd), 0);
+    snprintf(ev.rt[ev.n_rt++], SDD_RT_TEXT_MAX, "64497:1");
+    sdd_engine_add_bmp(m->e, &ev);
+    /* the second service's second site: its first one's flows are then
+     * a site's */
+    assert_int_equal(sdd_rd_parse("0:64497:12", &ev.rd), 0);
+    snprintf(ev.rt[0], SDD_RT_TEXT_MAX, "64497:2");
+    sdd_engine_add_bmp(m->e, &ev);
+}
+
+static void mix_load(mix_engine *m, const char *inventory)
+{
+    char path[] = "/tmp/sdd-batch-mix-inv-XXXXXX";
+    sdd_error err = {0};
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    assert_true(write(fd, inventory, strlen(inventory)) == (ssize_t)strlen(inventory));
+    close(fd);
+    assert_int_equal(sdd_engine_load_inventory(m->e, path, &err), 0);
+    unlink(path);
+}
+
+static char *mix_sync(mix_engine *m, size_t *len)
+{
+    char path[128];
+    sdd_error err = {0};
+
+    assert_int_equal(sdd_engine_sync(m->e, &err), 0);
+    snprintf(path, sizeof(path), "%s/state", m->state);
+    return read_all(path, len);
+}
+
+static void mix_end(mix_engine *m)
+{
+    char cmd[128];
+
+    sdd_engine_finish(m->e);
+    sdd_engine_counters(m->e, keep_counter, &m->o);
+    sdd_engine_free(m->e);
+    sdd__flow_batch_free(&m->batch);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", m->state);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Records of many keys in random order, drops, late and future ones, with
+ * a checkpoint, a traffic page, the engine told the time, a termination
+ * learned from BMP and an inventory loaded at random places, mostly in the
+ * middle of slots: by record and through sdd__flow_batch_add, the same
+ * state file at every checkpoint, the same traffic, notifications and
+ * counters. */
+static void run_mix(const char *const *extra)
+{
+    mix_engine *m = calloc(2, sizeof(*m));     /* 0: by record, 1: in batches */
+    uint64_t x = 7, op = 11;
+    int64_t t = MIX_T0;
+
+    assert_non_null(m);
+    for (int k = 0; k < 2; k++)
+        mix_start(&m[k], extra);
+    for (int i = 0; i < MIX_RECORDS; i++) {
+        sdd_flow f;
+        int what = (int)(mix_random(&op) % 2000);
+
+        t += mix_random(&op) % 4 == 0;
+        f = mix_flow(&x, t);
+        sdd_engine_add_flow(m[0].e, &f);
+        m[1].pending[m[1].n_pending++] = f;
+        if (m[1].n_pending == 300 || mix_random(&op) % 50 == 0)
+            mix_flush(&m[1]);
+        if (what >= 8)
+            continue;
+        mix_flush(&m[1]);
+        if (what < 3) {
+            size_t len[2];
+            char *saved[2];
+            for (int k = 0; k < 2; k++)
+                saved[k] = mix_sync(&m[k], &len[k]);
+            assert_int_equal(len[1], len[0]);
+            assert_memory_equal(saved[1], saved[0], len[0]);
+            free(saved[0]);
+            free(saved[1]);
+        } else if (what < 5) {
+            double out[2][16];
+            int step[2];
+            for (int k = 0; k < 2; k++)
+                assert_int_equal(sdd_engine_traffic(m[k].e, "64497:1", t - 240, 8, 1, out[k], &step[k]), 1);
+            assert_memory_equal(out[1], out[0], sizeof(out[0]));
+        } else if (what < 6) {
+            for (int k = 0; k < 2; k++)
+                sdd_engine_advance(m[k].e, t + 20);
+        } else if (what < 7 || i == 1000) {
+            for (int k = 0; k < 2; k++)
+                mix_learn(&m[k], t);
+        } else {
+            for (int k = 0; k < 2; k++)
+                mix_load(&m[k], i % 2 ? mix_inventory2 : mix_inventory);
+        }
+    }
+    mix_flush(&m[1]);
+    for (int k = 0; k < 2; k++)
+        mix_end(&m[k]);
+    assert_non_null(strstr(m[0].o.text, "\nslots_closed "));
+    assert_null(strstr(m[0].o.text, "\nlate_added 0\n"));
+    assert_string_equal(m[1].o.text, m[0].o.text);
+    free(m[0].o.text);
+    free(m[1].o.text);
+    free(m);
+}
+
+static void test_random_mix(void **state)
+{
+    /* several slots open at once, detection on two threads */
+    static const char *const several_open[] = {"data_delay", "200", "allowed_lateness", "300", "detect_threads", "2",
+                                               NULL};
+
+    (void)state;
+    run_mix(NULL);
+    run_mix(several_open);
+}
+
+/* Past SDD_FLOW_BATCH_KEYS keys, the batcher adds the records of the new
+ * ones on their own, in their place among the others: the same state file
+ * and counters as record by record. */
+static void test_keys_past_the_cap(void **state)
+{
+    static const char *const rds[2] = {"0:64497:1", "0:64497:10"};
+    static const char *const no_delay[] = {"data_delay", "0", NULL};
+    mix_engine *m = calloc(2, sizeof(*m));
+    size_t len[2];
+    char *saved[2];
+    uint64_t x = 5;
+
+    (void)state;
+    assert_non_null(m);
+    for (int k = 0; k < 2; k++)
+        mix_start(&m[k], no_delay);
+    /* a minute, the keys past the cap in the middle of it, then ten with
+     * all keys again in another order: slots close (data_delay 0) in the
+     * middle of batches, among records of keys past the cap */
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < SDD_FLOW_BATCH_KEYS + 1000; i++) {
+            uint32_t key = pass ? (uint32_t)(mix_random(&x) % (SDD_FLOW_BATCH_KEYS + 1000)) : i;
+            sdd_flow f;
+            memset(&f, 0, sizeof(f));
+            f.time = MIX_T0 + pass * 60 + (int64_t)(i * (pass ? 600 : 50) / (SDD_FLOW_BATCH_KEYS + 1000));
+            assert_int_equal(sdd_addr_parse("192.0.2.1", &f.router), 0);
+            assert_int_equal(sdd_rd_parse(rds[key % 2], &f.rd), 0);
+            f.iface_in = key % 4;
+            f.iface_out = key / 4;
+            f.ip_proto = key % 3 ? 6 : 17;
+            f.fwd_status = key % 17 ? 64 : 131;
+            f.bytes = 1000 + key;
+            f.packets = 2;
+            sdd_engine_add_flow(m[0].e, &f);
+            m[1].pending[m[1].n_pending++] = f;
+            if (m[1].n_pending == 300)
+                mix_flush(&m[1]);
+        }
+    mix_flush(&m[1]);
+    assert_int_equal(m[1].batch.n, SDD_FLOW_BATCH_KEYS);
+    for (int k = 0; k < 2; k++)
+        saved[k] = mix_sync(&m[k], &len[k]);
+    assert_int_equal(len[1], len[0]);
+    assert_memory_equal(saved[1], saved[0], len[0]);
+    for (int k = 0; k < 2; k++) {
+        free(saved[k]);
+        mix_end(&m[k]);
+    }
+    assert_string_equal(m[1].o.text, m[0].o.text);
+    free(m[0].o.text);
+    free(m[1].o.text);
+    free(m);
+}
+
 static void test_unknown_handle_refused(void **state)
 {
     static const char inventory[] = "{\"services\":[]}";
@@ -413,6 +686,8 @@ int main(void)
         cmocka_unit_test(test_batches_give_what_records_give),
         cmocka_unit_test(test_checkpoint_with_sums_pending),
         cmocka_unit_test(test_unknown_handle_refused),
+        cmocka_unit_test(test_random_mix),
+        cmocka_unit_test(test_keys_past_the_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
