@@ -5,12 +5,14 @@
  * A writer process appends N decoded aggregates (sdd_flow) to the hand-over
  * in batches of 64, as sdd_pmacct.c's print() does; this process drains
  * them and gives them to an engine with an inventory of S services in
- * batches of handles (sdd__flow_batch_add), as plugin/engine.c's feed does. Unlike print(),
+ * batches of handles (sdd__flow_batch_add), as plugin/engine.c's feed does
+ * (with "records", one by one through sdd_engine_add_flow, as it did before
+ * the batch API: the figure to compare with, in the same run). Unlike print(),
  * the writer here waits when the hand-over is full, so that the engine side
  * is the bottleneck: what is measured is how many it takes. Prints the
  * aggregates per second of this process's CPU time (one core) and per
  * wall-clock second.
- * Usage: bench_plugin_engine [AGGREGATES] [SERVICES]
+ * Usage: bench_plugin_engine [AGGREGATES] [SERVICES] [records]
  * Built and run by bench/plugin. Wall-clock timing lives here, never in tests. */
 #include <poll.h>
 #include <sched.h>
@@ -125,6 +127,7 @@ int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 20000000;
     int services = argc > 2 ? atoi(argv[2]) : 10000;
+    int by_record = argc > 3 && strcmp(argv[3], "records") == 0;
     sdd_engine *e = make_engine(services);
     sdd_handover *h = sdd_handover_create((sdd_handover_size){.slots = 16, .slot_records = (size_t)1 << 15});
     static sdd_flow buf[DRAIN];
@@ -139,7 +142,11 @@ int main(int argc, char **argv)
     for (;;) {
         sdd_handover_wait_reset(h);
         size_t got = sdd_handover_drain(h, buf, DRAIN);
-        sdd__flow_batch_add(&batch, e, buf, got);
+        if (by_record)
+            for (size_t i = 0; i < got; i++)
+                sdd_engine_add_flow(e, &buf[i]);
+        else
+            sdd__flow_batch_add(&batch, e, buf, got);
         if (got)
             continue;
         if (done)
@@ -153,10 +160,11 @@ int main(int argc, char **argv)
     }
     double c = cpu() - c0, w = wall() - w0;
     sdd_handover_stats_get(h, &st);
-    printf("engine path: %llu aggregates taken, %d services\n", (unsigned long long)st.received, services);
-    printf("engine path: %.2f s CPU (this process), %.2f s wall: %.2f million aggregates per CPU second, "
+    printf("engine path%s: %llu aggregates taken, %d services\n", by_record ? " by record" : "",
+           (unsigned long long)st.received, services);
+    printf("engine path%s: %.2f s CPU (this process), %.2f s wall: %.2f million aggregates per CPU second, "
            "%.2f million per wall second\n",
-           c, w, (double)st.received / c / 1e6, (double)st.received / w / 1e6);
+           by_record ? " by record" : "", c, w, (double)st.received / c / 1e6, (double)st.received / w / 1e6);
     sdd__flow_batch_free(&batch);
     sdd_engine_free(e);
     sdd_handover_destroy(h);
