@@ -13,7 +13,9 @@
  *     one by one, then copied to the others), at the level the flows below
  *     give a service,
  *   - history bytes per service,
- *   - two checkpoints in a row: the time to write state_file, its size, and
+ *   - two checkpoints in a row, then one after a termination was learned
+ *     (the inventory's section written anew, as after every change in a
+ *     running engine): the time to write state_file, its size, and
  *     the resident memory at its peak during each against the steady state
  *     before it (VmHWM after resetting it through /proc/self/clear_refs;
  *     history stays in memory here: its msync depends on the disk). With
@@ -102,6 +104,23 @@ static int checkpoint(sdd_engine *e, const char *state, int services, const char
            "during it\n", which, took, took_cpu, (long long)st.st_size, (long long)st.st_size / services,
            steady >> 20, 100.0 * (double)(peak - steady) / (double)steady);
     return 0;
+}
+
+/* One termination learned, as a running engine learns them: a BMP route
+ * of the service of `rd` announced by a router it has never been seen on.
+ * The inventory changed, so the next checkpoint writes its section anew. */
+static int learn_termination(sdd_engine *e, sdd_rd rd, int64_t time)
+{
+    sdd_bmp_event ev = {.time = time, .type = SDD_BMP_UPDATE, .rd = rd, .reason = -1, .prefix = "203.0.113.0/24"};
+    uint64_t version = sdd__inventory_version(e->inv);
+
+    sdd_addr_parse("10.0.1.1", &ev.router);
+    sdd_addr_parse("10.0.1.2", &ev.peer);
+    sdd_engine_add_bmp(e, &ev);
+    if (sdd__inventory_version(e->inv) != version)
+        return 0;
+    fprintf(stderr, "bench_engine: the route of a new router taught the inventory nothing\n");
+    return -1;
 }
 
 /* What the issue's memory target counts, at the end of the run: the
@@ -329,7 +348,9 @@ int main(int argc, char **argv)
     printf("detection cycle              %.3f s for %d services (wall clock), %.3f s of CPU\n",
            cycle / (slots - 1), services, cycle_cpu / (slots - 1));
     printf("history bytes per service    %" PRIu64 "\n", bytes.value);
-    if (checkpoint(e, state, services, "(state_file)") < 0 || checkpoint(e, state, services, "again") < 0)
+    if (checkpoint(e, state, services, "(state_file)") < 0 || checkpoint(e, state, services, "again") < 0 ||
+        learn_termination(e, flows[0].rd, t0 + slots * 60) < 0 ||
+        checkpoint(e, state, services, "after learning") < 0)
         return 1;
     memory_per_service(state, services, (long long)per_slot * sizeof(*flows) + (long long)services * sizeof(*handle),
                        bytes.value);

@@ -30,7 +30,7 @@ struct sdd_inventory {
  * so that two never share one (engines may run in threads). */
 static atomic_uint_fast64_t versions;
 
-/* What sdd__inventory_to_json writes, or what a flow maps to, may have
+/* What sdd__inventory_write writes, or what a flow maps to, may have
  * changed. */
 static void changed(sdd_inventory *inv)
 {
@@ -692,57 +692,107 @@ int sdd__inventory_load(sdd_inventory *inv, const char *path, sdd_error *err)
     return rc;
 }
 
-/* ---- the inventory as JSON, in the file's format ------------------------ */
+/* ---- the inventory as JSON text, in the file's format ------------------ */
 
-static json_t *addr_json(const sdd_addr *a)
+typedef void write_item(sdd_json_text *t, const void *item);
+
+/* `key`, then the n items of `size` bytes at `items` as a list. */
+static void write_list(sdd_json_text *t, const char *key, const void *items, int n, size_t size, write_item *item)
+{
+    sdd__json_text_raw(t, key);
+    sdd__json_text_raw(t, "[");
+    for (int i = 0; i < n; i++) {
+        sdd__json_text_raw(t, i ? "," : "");
+        item(t, (const char *)items + (size_t)i * size);
+    }
+    sdd__json_text_raw(t, "]");
+}
+
+/* `key` (with its colon and any comma before it), then the value. */
+static void text_field(sdd_json_text *t, const char *key, const char *value)
+{
+    sdd__json_text_raw(t, key);
+    sdd__json_text_string(t, value);
+}
+
+static void int_field(sdd_json_text *t, const char *key, int64_t value)
+{
+    sdd__json_text_raw(t, key);
+    sdd__json_text_int(t, value);
+}
+
+static void write_addr(sdd_json_text *t, const void *a)
 {
     char buf[64];
+
     sdd_addr_format(a, buf, sizeof(buf));
-    return json_string(buf);
+    sdd__json_text_string(t, buf);
 }
 
-static json_t *termination_to_json(const sdd_termination *t)
+static void write_iface(sdd_json_text *t, const void *item)
 {
-    json_t *o = json_object(), *ifaces = json_array(), *peers = json_array();
+    const sdd_iface_ref *r = item;
+
+    int_field(t, "{\"id\":", r->id);
+    text_field(t, ",\"name\":", r->name);
+    sdd__json_text_raw(t, ",\"capacity_bps\":");
+    sdd__json_text_real(t, r->capacity_bps);
+    sdd__json_text_raw(t, "}");
+}
+
+static void write_termination(sdd_json_text *t, const void *item)
+{
+    const sdd_termination *x = item;
     char rd[SDD_RD_TEXT_MAX];
 
-    json_object_set_new(o, "router", addr_json(&t->router));
-    json_object_set_new(o, "hostname", json_string(t->hostname));
-    json_object_set_new(o, "vrf_name", json_string(t->vrf_name));
-    if (t->vrf_id >= 0)
-        json_object_set_new(o, "vrf_id", json_integer(t->vrf_id));
-    if (t->rd) {
-        sdd_rd_format(t->rd, rd, sizeof(rd));
-        json_object_set_new(o, "rd", json_string(rd));
+    sdd__json_text_raw(t, "{\"router\":");
+    write_addr(t, &x->router);
+    text_field(t, ",\"hostname\":", x->hostname);
+    text_field(t, ",\"vrf_name\":", x->vrf_name);
+    if (x->vrf_id >= 0)
+        int_field(t, ",\"vrf_id\":", x->vrf_id);
+    if (x->rd) {
+        sdd_rd_format(x->rd, rd, sizeof(rd));
+        text_field(t, ",\"rd\":", rd);
     }
-    for (int i = 0; i < t->n_ifaces; i++)
-        json_array_append_new(ifaces, json_pack("{s:I,s:s,s:f}", "id", (json_int_t)t->ifaces[i].id, "name",
-                                                t->ifaces[i].name, "capacity_bps", t->ifaces[i].capacity_bps));
-    json_object_set_new(o, "interfaces", ifaces);
-    for (int i = 0; i < t->n_ce_peers; i++)
-        json_array_append_new(peers, addr_json(&t->ce_peers[i]));
-    json_object_set_new(o, "ce_peers", peers);
-    return o;
+    write_list(t, ",\"interfaces\":", x->ifaces, x->n_ifaces, sizeof(*x->ifaces), write_iface);
+    write_list(t, ",\"ce_peers\":", x->ce_peers, x->n_ce_peers, sizeof(*x->ce_peers), write_addr);
+    sdd__json_text_raw(t, "}");
 }
 
-static json_t *service_to_json(const sdd_service *s)
+static void write_change(sdd_json_text *t, const void *item)
 {
-    json_t *terms = json_array(), *changes = json_array();
+    const sdd_change_window *w = item;
 
-    for (int i = 0; i < s->n_terms; i++)
-        json_array_append_new(terms, termination_to_json(&s->terms[i]));
-    for (int i = 0; i < s->n_changes; i++)
-        json_array_append_new(changes, json_pack("{s:s,s:I,s:I}", "id", s->changes[i].id, "start",
-                                                 (json_int_t)s->changes[i].start, "end", (json_int_t)s->changes[i].end));
-    return json_pack("{s:s,s:s,s:s,s:o,s:o}", "vpn_id", s->vpn_id, "name", s->name, "profile", s->profile,
-                     "terminations", terms, "changes", changes);
+    text_field(t, "{\"id\":", w->id);
+    int_field(t, ",\"start\":", w->start);
+    int_field(t, ",\"end\":", w->end);
+    sdd__json_text_raw(t, "}");
 }
 
-json_t *sdd__inventory_to_json(const sdd_inventory *inv)
+static void write_service(sdd_json_text *t, const void *item)
 {
-    json_t *services = json_array();
+    const sdd_service *s = item;
 
-    for (int i = 0; i < inv->n; i++)
-        json_array_append_new(services, service_to_json(&inv->services[i]));
-    return json_pack("{s:o}", "services", services);
+    text_field(t, "{\"vpn_id\":", s->vpn_id);
+    text_field(t, ",\"name\":", s->name);
+    text_field(t, ",\"profile\":", s->profile);
+    write_list(t, ",\"terminations\":", s->terms, s->n_terms, sizeof(*s->terms), write_termination);
+    write_list(t, ",\"changes\":", s->changes, s->n_changes, sizeof(*s->changes), write_change);
+    sdd__json_text_raw(t, "}");
+}
+
+int sdd__inventory_write(const sdd_inventory *inv, sdd_text_sink sink, void *data)
+{
+    sdd_json_text *t = malloc(sizeof(*t));      /* its 16 KiB chunk: off the stack */
+    int rc;
+
+    if (!t)
+        return -1;
+    sdd__json_text_init(t, sink, data);
+    write_list(t, "{\"services\":", inv->services, inv->n, sizeof(*inv->services), write_service);
+    sdd__json_text_raw(t, "}");
+    rc = sdd__json_text_finish(t);
+    free(t);
+    return rc;
 }

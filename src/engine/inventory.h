@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "util/json_text.h"
 #include "util/map.h"
 #include "sdd/sdd.h"
 
@@ -77,9 +78,13 @@ void sdd__inventory_free(sdd_inventory *inv);
 int sdd__inventory_load(sdd_inventory *inv, const char *path, sdd_error *err);
 /* The same from a parsed document; `origin` names it in errors. */
 int sdd__inventory_from_json(sdd_inventory *inv, json_t *root, const char *origin, sdd_error *err);
-/* Everything known, loaded and learned, in the inventory file's format. */
-json_t *sdd__inventory_to_json(const sdd_inventory *inv);
-/* Changes whenever what sdd__inventory_to_json writes or what
+/* Everything known, loaded and learned, as the inventory file's JSON text
+ * (jansson's compact form, json_text.h), handed to `sink` in pieces: no
+ * document in memory, which cost a state file's checkpoint of 100,000
+ * services most of its time. 0, or -1 when the sink refused or out of
+ * memory. */
+int sdd__inventory_write(const sdd_inventory *inv, sdd_text_sink sink, void *data);
+/* Changes whenever what sdd__inventory_write writes or what
  * sdd__inventory_map_flow answers may have changed (a load, a service,
  * termination, CE peer, VRF or lookup key learned); no two inventories of
  * the process share one. A mapping kept with the version it was made at

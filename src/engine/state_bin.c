@@ -276,7 +276,7 @@ static void write_engine(bw *w, const sdd_engine *e, uint64_t history_epoch)
     put_text(w, e->cursor);
 }
 
-/* The inventory's JSON through deflate into the buffer. */
+/* The inventory's JSON text through deflate into the buffer. */
 typedef struct deflating {
     bw *w;
     z_stream z;
@@ -310,22 +310,21 @@ static int dump_to(const char *buffer, size_t size, void *data)
 }
 
 /* The inventory's JSON, deflated (zlib's format): about a tenth of its
- * bytes, made when it changes; the checkpoints between copy it. */
+ * bytes, made when it changes, its text written as it is deflated (no
+ * document in memory); the checkpoints between copy it. */
 static int write_inventory(bw *w, const sdd_engine *e)
 {
-    json_t *inv = sdd__inventory_to_json(e->inv);
     deflating d = {w, {0}};
     int rc = -1;
 
     section_begin(w, TAG_INVENTORY);
-    if (inv && deflateInit(&d.z, Z_BEST_SPEED) == Z_OK) {
-        rc = json_dump_callback(inv, dump_to, &d, JSON_COMPACT);
+    if (deflateInit(&d.z, Z_BEST_SPEED) == Z_OK) {
+        rc = sdd__inventory_write(e->inv, dump_to, &d);
         if (rc == 0)
             rc = deflate_into(&d, Z_FINISH);
         deflateEnd(&d.z);
     }
     section_end(w, TAG_INVENTORY);
-    json_decref(inv);
     return rc;
 }
 

@@ -3,8 +3,8 @@
  * and inline inventories; how flows (RD, router + VRF id or name), BMP events
  * (route targets, RDs, CE and RD-instance peers) and interface events find
  * their service, or the reason they do not; what a record teaches
- * (learn_unknown_rd on and off); sdd__inventory_to_json read back by
- * sdd__inventory_from_json; and inventories refused with the file named.
+ * (learn_unknown_rd on and off); sdd__inventory_write's text read back by
+ * sdd__inventory_from_json, and that text jansson's own compact form; and inventories refused with the file named.
  * Two tests pin behaviour reported as bugs (marked BUG). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -493,6 +493,39 @@ static void assert_same_service(const sdd_service *a, const sdd_service *b)
     }
 }
 
+/* sdd__inventory_write's text, appended to a string. */
+static int append_text(const char *buf, size_t len, void *data)
+{
+    char **text = data;
+    size_t have = strlen(*text);
+
+    *text = realloc(*text, have + len + 1);
+    assert_non_null(*text);
+    memcpy(*text + have, buf, len);
+    (*text)[have + len] = '\0';
+    return 0;
+}
+
+/* The inventory's text as jansson reads it; the text must be what jansson
+ * itself writes for it (compact, keys in order): then every value came out
+ * as jansson would have written it. */
+static json_t *inventory_json(const sdd_inventory *inv)
+{
+    char *text = calloc(1, 1), *again;
+    json_error_t err;
+    json_t *j;
+
+    assert_int_equal(sdd__inventory_write(inv, append_text, &text), 0);
+    j = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+    if (!j)
+        fail_msg("%s: %s", err.text, text);
+    again = json_dumps(j, JSON_COMPACT);
+    assert_string_equal(text, again);
+    free(again);
+    free(text);
+    return j;
+}
+
 static void test_json_round_trip(void **state)
 {
     (void)state;
@@ -502,10 +535,10 @@ static void test_json_round_trip(void **state)
 
     add_rt(&ev, "64497:9");                     /* a learned service and RD */
     bmp_maps(inv, &ev, 2, 0);
-    json_t *j = sdd__inventory_to_json(inv);
+    json_t *j = inventory_json(inv);
     if (sdd__inventory_from_json(back, j, "round trip", &err) < 0)
         fail_msg("%s", err.msg);
-    json_t *again = sdd__inventory_to_json(back);
+    json_t *again = inventory_json(back);
     if (!json_equal(j, again)) {
         char *a = json_dumps(j, JSON_SORT_KEYS), *b = json_dumps(again, JSON_SORT_KEYS);
         fail_msg("written %s\nread back %s", a, b);
@@ -534,7 +567,7 @@ static void test_read_twice_duplicates_rd_less_termination(void **state)
     (void)state;
     sdd_inventory *inv = load_text(two_services, 0);
     sdd_error err = {0};
-    json_t *j = sdd__inventory_to_json(inv);
+    json_t *j = inventory_json(inv);
 
     if (sdd__inventory_from_json(inv, j, "again", &err) < 0)
         fail_msg("%s", err.msg);
