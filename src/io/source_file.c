@@ -331,22 +331,6 @@ static sdd_read_status read_failed(sdd_file_source *s)
     return s->done ? SDD_READ_DONE : SDD_READ_IDLE;
 }
 
-/* The gzip data is faulty: what came before it was handed out; the rest
- * of a file is skipped until it is rotated or truncated, the rest of a
- * FIFO's or stdin's stream until it ends. */
-static sdd_read_status gzip_fault(sdd_file_source *s, const char *why, sdd_line_fn fn, void *ctx)
-{
-    s->gzip_errors++;
-    s->broken = 1;
-    sdd_logf(&s->log, SDD_LOG_ERROR, "%s: faulty gzip data (%s) within its first %lld compressed bytes: the "
-             "lines before are read, the rest of %s is skipped", name_of(s), why, (long long)s->raw,
-             s->path && s->is_regular ? "the file until it is replaced or truncated" : "the stream");
-    sdd__linereader_reset(s->lines);
-    if (s->path && s->is_regular)
-        return SDD_READ_IDLE;
-    return stream_ended(s, fn, ctx);
-}
-
 /* read(2), made once a call on a source read once per wake-up (EAGAIN
  * after that: the descriptor may block). */
 static ssize_t read_raw(sdd_file_source *s, void *buf, size_t cap)
@@ -363,6 +347,38 @@ static ssize_t read_raw(sdd_file_source *s, void *buf, size_t cap)
     if (n >= 0 || errno != EINTR)
         s->may_read = 0;
     return n;
+}
+
+/* The rest of a FIFO's or stdin's stream whose gzip data is faulty: read
+ * and passed over to its end (the writer goes on with the same stream;
+ * read as text, its bytes would be garbage lines). */
+static sdd_read_status skip_broken(sdd_file_source *s, sdd_line_fn fn, void *ctx)
+{
+    char buf[16 << 10];
+    ssize_t n;
+
+    while ((n = read_raw(s, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+        ;
+    if (n == 0)
+        return stream_ended(s, fn, ctx);
+    return errno == EAGAIN ? SDD_READ_IDLE : read_failed(s);
+}
+
+/* The gzip data is faulty: what came before it was handed out; the rest
+ * of a file is skipped until it is rotated or truncated, the rest of a
+ * FIFO's or stdin's stream until it ends. */
+static sdd_read_status gzip_fault(sdd_file_source *s, const char *why, sdd_line_fn fn, void *ctx)
+{
+    s->gzip_errors++;
+    s->broken = 1;
+    sdd_logf(&s->log, SDD_LOG_ERROR, "%s: faulty gzip data (%s) within its first %lld compressed bytes: the "
+             "lines before are read, the rest of %s is skipped", name_of(s), why, (long long)s->raw,
+             s->path && s->is_regular ? "the file until it is replaced or truncated" : "the stream");
+    sdd__linereader_reset(s->lines);
+    sdd__gunzip_reset(s->gz);           /* nothing more comes out of it */
+    if (s->path && s->is_regular)
+        return SDD_READ_IDLE;
+    return skip_broken(s, fn, ctx);
 }
 
 /* A stream's first bytes, read by read_plain, start as gzip does: they
@@ -448,12 +464,12 @@ sdd_read_status sdd_file_source_read(sdd_file_source *s, size_t budget, sdd_line
         return SDD_READ_DONE;
     if (s->fd < 0 && try_open(s) < 0)
         return SDD_READ_IDLE;
-    if (s->broken)
-        return check_rotation(s, fn, ctx);
     /* A call that begins with decompressed bytes held may come after one
      * that said SDD_READ_MORE, without a poll(2) saying stdin is readable:
      * it hands those out and reads nothing. */
     s->may_read = !(s->gzip && sdd__gunzip_pending(s->gz));
+    if (s->broken)
+        return s->path && s->is_regular ? check_rotation(s, fn, ctx) : skip_broken(s, fn, ctx);
     while (got < budget) {
         char *space = sdd__linereader_space(s->lines, &avail);
         if (!space) {

@@ -537,6 +537,43 @@ static void test_gzip_file_faulty(void **state)
     sdd_file_source_free(s);
 }
 
+/* Faulty gzip data on a FIFO: the rest of that writer's stream is skipped,
+ * not read as text; a new writer's stream is read. */
+static void test_gzip_fifo_faulty(void **state)
+{
+    fixture *f = *state;
+    unsigned char gz[256];
+    size_t len;
+    sdd_file_source *s;
+    int w;
+
+    assert_int_equal(mkfifo(f->path, 0600), 0);
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    w = open(f->path, O_WRONLY | O_NONBLOCK);
+    assert_true(w >= 0);
+    gzip_text("one\ntwo\n", gz, sizeof(gz), &len);
+    gz[len - 8] ^= 0xff;                                   /* its CRC */
+    assert_int_equal(write(w, gz, len), (ssize_t)len);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 2);                         /* what came before the fault */
+    assert_int_equal(sdd_file_source_gzip_errors(s), 1);
+    write_fd(w, "garbage\n");                             /* the same writer goes on */
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 2);
+    close(w);
+    read_all(s, &f->got);
+    w = open(f->path, O_WRONLY | O_NONBLOCK);              /* a new writer */
+    assert_true(w >= 0);
+    gzip_text("three\n", gz, sizeof(gz), &len);
+    assert_int_equal(write(w, gz, len), (ssize_t)len);
+    close(w);
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, 3);
+    assert_string_equal(f->got.text[2], "three");
+    assert_int_equal(sdd_file_source_gzip_errors(s), 1);
+    sdd_file_source_free(s);
+}
+
 /* A gzip'ed stream on stdin, read once per wake-up, to its end. */
 static void test_gzip_stdin(void **state)
 {
@@ -1026,6 +1063,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gzip_file_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gzip_file_cut_short, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gzip_file_faulty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_fifo_faulty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gzip_stdin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gzip_stdin_no_blocking_read, setup, teardown),
         cmocka_unit_test(test_spec_parse),
