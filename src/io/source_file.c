@@ -249,29 +249,33 @@ static void deliver(sdd_file_source *s, int at_end, sdd_line_fn fn, void *ctx)
             fn(ctx, s->kind, line, len);
 }
 
-/* A gzip stream that stops inside a member is cut short: said, counted,
- * and its unfinished last line (a cut record) dropped. */
-static void check_cut_short(sdd_file_source *s)
+/* A gzip stream that stops inside a member is cut short: said and
+ * counted; 1 then, and its unfinished last line (a cut record) is not
+ * handed out. */
+static int check_cut_short(sdd_file_source *s)
 {
     if (s->broken || !s->gzip || !sdd__gunzip_unfinished(s->gz))
-        return;
+        return 0;
     s->gzip_errors++;
     sdd_logf(&s->log, SDD_LOG_ERROR, "%s: its gzip stream ends in the middle after %lld compressed bytes "
              "(truncated?): the lines before are read, the unfinished last one (%zu bytes) is dropped",
              name_of(s), (long long)s->raw, sdd__linereader_pending(s->lines));
-    sdd__linereader_reset(s->lines);
+    return 1;
 }
 
+/* The line stays held: the position a checkpoint keeps is its start, where
+ * a restart reads it whole if the file was only being written slowly. */
 void sdd_file_source_end(sdd_file_source *s)
 {
-    check_cut_short(s);
+    (void)check_cut_short(s);
 }
 
 /* The stream of the open descriptor ended: the last line goes out and the
  * descriptor is closed; a path is opened again right away. */
 static sdd_read_status stream_ended(sdd_file_source *s, sdd_line_fn fn, void *ctx)
 {
-    check_cut_short(s);
+    if (check_cut_short(s))
+        sdd__linereader_reset(s->lines);
     deliver(s, 1, fn, ctx);
     close_fd(s);
     if (!s->path) {

@@ -116,7 +116,7 @@ uint64_t sdd_file_source_too_long(const sdd_file_source *s);
 uint64_t sdd_file_source_gzip_errors(const sdd_file_source *s);
 /* No more will be read (sddd exits at the end of its inputs): a gzip'ed
  * file that stops in the middle of its stream is said to be cut short, and
- * counted. */
+ * counted; its position stays at the start of its unfinished last line. */
 void sdd_file_source_end(sdd_file_source *s);
 /* Where the lines handed out so far end in the regular file open now: 0,
  * or -1 when no regular file is open (stdin, a FIFO, a path not there). */

@@ -467,8 +467,11 @@ static void test_gzip_file_cut_short(void **state)
     unsigned char gz[8192];
     size_t len, at = 0;
     unsigned x = 1;
-    char old[160];
+    char old[160], want[16];
     sdd_file_source *s;
+    uint64_t dev, ino;
+    int64_t offset, after;
+    int read_before;
 
     for (int i = 0; i < MAX_LINES; i++) {                  /* letters that do not compress much */
         at += (size_t)snprintf(text + at, sizeof(text) - at, "line %d ", i);
@@ -482,14 +485,32 @@ static void test_gzip_file_cut_short(void **state)
     read_all(s, &f->got);
     assert_true(f->got.n > 0 && f->got.n < MAX_LINES);      /* the lines before the cut */
     assert_int_equal(f->log.n[SDD_LOG_ERROR], 0);           /* it may still be being written */
+    assert_int_equal(sdd_file_source_position(s, &dev, &ino, &offset), 0);
     sdd_file_source_end(s);
     assert_int_equal(sdd_file_source_gzip_errors(s), 1);
     assert_int_equal(f->log.n[SDD_LOG_ERROR], 1);
     assert_non_null(strstr(f->log.last, "its gzip stream ends in the middle"));
+    /* sddd's checkpoint at its exit: where the last whole line ends, as
+     * the file may only have been written slowly */
+    assert_int_equal(sdd_file_source_position(s, &dev, &ino, &after), 0);
+    assert_int_equal(after, offset);
     sdd_file_source_free(s);
 
-    /* rotated away while cut short: said at once, and the new file read */
+    /* it was: resumed there, the unfinished line is read whole */
+    read_before = f->got.n;
+    write_bytes(f->path, "a", gz + len * 3 / 4, len - len * 3 / 4);
+    s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
+    sdd_file_source_resume(s, dev, ino, offset);
     memset(&f->got, 0, sizeof(f->got));
+    read_all(s, &f->got);
+    assert_int_equal(f->got.n, MAX_LINES - read_before);
+    snprintf(want, sizeof(want), "line %d ", read_before);
+    assert_memory_equal(f->got.text[0], want, strlen(want));
+    sdd_file_source_free(s);
+    memset(&f->got, 0, sizeof(f->got));
+    write_bytes(f->path, "w", gz, len * 3 / 4);
+
+    /* rotated away while cut short: said at once, and the new file read */
     snprintf(old, sizeof(old), "%s.1", f->path);
     s = sdd_file_source_new(f->path, SDD_INPUT_FLOW, &f->logger);
     read_all(s, &f->got);
