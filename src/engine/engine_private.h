@@ -72,6 +72,7 @@ struct sdd_engine {
     struct sdd__acc *accs;              /* each handle's open slot's sums (accum.h) */
     uint32_t *listed;                   /* the handles whose accumulators hold sums */
     uint32_t n_listed;
+    struct sdd__flow_batch *batch;      /* the handles of sdd__engine_add_record's flows; NULL before the first */
     sdd__workers *workers;              /* detect_threads; NULL: the calling thread alone */
     struct sdd__verdict *verdicts;      /* per service, of the slot being closed (engine.c) */
     int n_verdicts;

@@ -2,7 +2,8 @@
 /* test_batch.c: the batch API (sdd_engine_flow_handle, sdd_engine_add_flows)
  * gives what the per-record path gives. A generated scenario (every kind of
  * event, services learning terminations from BMP as they go) is replayed
- * once record by record (sdd_engine_replay) and once with its flows in
+ * once record by record (sdd_engine_add_flow), once by sdd_engine_replay
+ * (whose flows take the engine's own handles) and once with its flows in
  * batches of handles, the caller keeping one handle per flow key as the
  * plugin would: the same notifications, byte for byte, and the same
  * counters. The batch path keeps a handle's sums of its open slot apart
@@ -94,10 +95,17 @@ static sdd_engine *engine_for(const char *dir, const char *state, output *o)
 
 /* ---- the caller of the batch API ---------------------------------------- */
 
+/* How a batcher gives the engine its flows. */
+typedef enum path {
+    HANDLES,                            /* its own handles, in batches (sdd_engine_add_flows) */
+    BY_RECORD,                          /* one by one (sdd_engine_add_flow) */
+    WHOLE,                              /* whole flows in batches (sdd__flow_batch_add) */
+    OWN,                                /* as records (sdd__engine_add_record: the engine's own handles) */
+} path;
+
 typedef struct batcher {
     sdd_engine *e;
-    int by_record;                      /* flows through sdd_engine_add_flow instead */
-    int whole;                          /* whole flows through sdd__flow_batch_add instead */
+    path how;
     sdd__flow_batch batch;
     sdd_flow flows[BATCH];
     sdd_flow key[KEYS];                 /* the key of each used entry */
@@ -144,7 +152,7 @@ static sdd_flow_handle handle_of(batcher *b, const sdd_flow *f)
 
 static void flush(batcher *b)
 {
-    if (b->whole)
+    if (b->how == WHOLE)
         sdd__flow_batch_add(&b->batch, b->e, b->flows, b->n_pending);
     else
         sdd_engine_add_flows(b->e, b->pending, b->n_pending);
@@ -153,17 +161,17 @@ static void flush(batcher *b)
 
 static void add(batcher *b, const sdd_record *r)
 {
-    if (r->kind != SDD_INPUT_FLOW) {
+    if (r->kind != SDD_INPUT_FLOW || b->how == OWN) {
         flush(b);                       /* the order of records is kept */
         sdd__engine_add_record(b->e, r);
         return;
     }
-    if (b->by_record) {
-        sdd__engine_add_record(b->e, r);
+    if (b->how == BY_RECORD) {
+        sdd_engine_add_flow(b->e, &r->u.flow);
         return;
     }
     const sdd_flow *f = &r->u.flow;
-    if (b->whole) {
+    if (b->how == WHOLE) {
         b->flows[b->n_pending++] = *f;
         if (b->n_pending == BATCH)
             flush(b);
@@ -296,25 +304,34 @@ static void test_batches_give_what_records_give(void **state)
     snprintf(bmp, sizeof(bmp), "%s/bmp.json", dir);
     snprintf(telemetry, sizeof(telemetry), "%s/telemetry.json", dir);
 
-    e = engine_for(dir, NULL, &by_record);
-    assert_int_equal(sdd_engine_replay(e, flows, bmp, telemetry, &err), 0);
-    sdd_engine_counters(e, keep_counter, &by_record);
-    sdd_engine_free(e);
+    b->how = BY_RECORD;
+    b->e = engine_for(dir, NULL, &by_record);
+    replay_in_batches(dir, b, NULL, 0, NULL, NULL);
+    sdd_engine_counters(b->e, keep_counter, &by_record);
+    sdd_engine_free(b->e);
+    assert_non_null(strstr(by_record.text, "\"anomaly\""));    /* notifications to compare */
+    assert_null(strstr(by_record.text, "\nlate_added 0\n"));    /* records into closed slots */
 
+    e = engine_for(dir, NULL, &by_batch);       /* the engine's own handles, a flow at a time */
+    assert_int_equal(sdd_engine_replay(e, flows, bmp, telemetry, &err), 0);
+    sdd_engine_counters(e, keep_counter, &by_batch);
+    sdd_engine_free(e);
+    assert_string_equal(by_batch.text, by_record.text);
+
+    free(by_batch.text);
+    memset(&by_batch, 0, sizeof(by_batch));
+    memset(b, 0, sizeof(*b));
     b->e = engine_for(dir, NULL, &by_batch);
     replay_in_batches(dir, b, NULL, 0, NULL, NULL);
     sdd_engine_counters(b->e, keep_counter, &by_batch);
     sdd_engine_free(b->e);
-
-    assert_non_null(strstr(by_record.text, "\"anomaly\""));    /* notifications to compare */
-    assert_null(strstr(by_record.text, "\nlate_added 0\n"));    /* records into closed slots */
     assert_true(b->n_keys > 12);        /* several keys a service */
     assert_string_equal(by_batch.text, by_record.text);
 
     free(by_batch.text);
     memset(&by_batch, 0, sizeof(by_batch));
     memset(b, 0, sizeof(*b));
-    b->whole = 1;
+    b->how = WHOLE;
     b->e = engine_for(dir, NULL, &by_batch);
     replay_in_batches(dir, b, NULL, 0, NULL, NULL);
     sdd_engine_counters(b->e, keep_counter, &by_batch);
@@ -341,18 +358,17 @@ static char *read_all(const char *path, size_t *len)
     return text;
 }
 
-/* One run with a restart in the middle of a slot, by record or in
- * batches: its notifications and counters in o, the state file of the
+/* One run with a restart in the middle of a slot, its flows given as
+ * `how` says: its notifications and counters in o, the state file of the
  * checkpoint at `kept`. */
-static void run_with_restart(const char *dir, int by_record, int whole, output *o, const char *kept)
+static void run_with_restart(const char *dir, path how, output *o, const char *kept)
 {
     char state[64] = "/tmp/sdd-batch-state-XXXXXX", cmd[128];
     batcher *b = calloc(1, sizeof(*b));
 
     assert_non_null(b);
     assert_non_null(mkdtemp(state));
-    b->by_record = by_record;
-    b->whole = whole;
+    b->how = how;
     b->e = engine_for(dir, state, o);
     /* noon and 17 seconds: flows of the slot are in the accumulators */
     replay_in_batches(dir, b, state, SDD_GEN_DEFAULT_START + 12 * 3600 + 17, o, kept);
@@ -366,28 +382,29 @@ static void run_with_restart(const char *dir, int by_record, int whole, output *
 
 static void test_checkpoint_with_sums_pending(void **state)
 {
-    char dir[64], kept[3][128];
-    output out[3] = {{0}};              /* by record, in batches of handles, whole flows in batches */
-    char *saved[3];
-    size_t len[3];
+    static const path how[] = {BY_RECORD, HANDLES, WHOLE, OWN};
+    char dir[64], kept[4][128];
+    output out[4] = {{0}};
+    char *saved[4];
+    size_t len[4];
 
     (void)state;
     generate(dir, sizeof(dir));
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         snprintf(kept[i], sizeof(kept[i]), "%s/kept%d", dir, i);
-        run_with_restart(dir, i == 0, i == 2, &out[i], kept[i]);
+        run_with_restart(dir, how[i], &out[i], kept[i]);
         saved[i] = read_all(kept[i], &len[i]);
         unlink(kept[i]);
     }
     assert_true(len[0] > 0);
     assert_non_null(strstr(out[0].text, "\"anomaly\""));
-    for (int i = 1; i < 3; i++) {
+    for (int i = 1; i < 4; i++) {
         assert_int_equal(len[i], len[0]);
         assert_memory_equal(saved[i], saved[0], len[0]);
         assert_string_equal(out[i].text, out[0].text);
     }
     remove_generated(dir);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         free(saved[i]);
         free(out[i].text);
     }
