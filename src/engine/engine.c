@@ -849,24 +849,27 @@ int sdd__engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size
     return why == SDD_SKIP_NONE ? 1 : why == SDD_SKIP_IGNORED ? 0 : -1;
 }
 
-/* A parsed flow record (sddd's inputs, a replay, sdd_engine_add_json)
+/* Parsed flow records (sddd's inputs, a replay, sdd_engine_add_json)
  * through the engine's own table of handles (flow_batch.h), as the plugin's
  * flows go: the batch path's accumulator instead of the mapping cache, the
- * service's state and rows, a miss each at 100,000 services. It is added
+ * service's state and rows, a miss each at 100,000 services. They are added
  * before this returns, so the records keep their order with no flush. */
-static void add_record_flow(sdd_engine *e, const sdd_flow *f)
+void sdd__engine_add_flow_run(sdd_engine *e, const sdd_flow *f, size_t n)
 {
+    if (n == 0)
+        return;
     if (!e->batch && !(e->batch = calloc(1, sizeof(*e->batch)))) {
-        sdd_engine_add_flow(e, f);
+        for (size_t i = 0; i < n; i++)
+            sdd_engine_add_flow(e, &f[i]);
         return;
     }
-    sdd__flow_batch_add(e->batch, e, f, 1);
+    sdd__flow_batch_add(e->batch, e, f, n);
 }
 
 void sdd__engine_add_record(sdd_engine *e, const sdd_record *r)
 {
     if (r->kind == SDD_INPUT_FLOW)
-        add_record_flow(e, &r->u.flow);
+        sdd__engine_add_flow_run(e, &r->u.flow, 1);
     else if (r->kind == SDD_INPUT_BMP)
         sdd_engine_add_bmp(e, &r->u.bmp);
     else

@@ -21,6 +21,11 @@ typedef struct sdd_record {
  * a line that could not be used. */
 int sdd__engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *out);
 void sdd__engine_add_record(sdd_engine *e, const sdd_record *r);
+/* n parsed flows in their order, as sdd__engine_add_record adds one (through
+ * the engine's own handles), every one added when it returns: a caller with
+ * a run of consecutive flows lets the engine ask memory for their handles
+ * ahead. */
+void sdd__engine_add_flow_run(sdd_engine *e, const sdd_flow *f, size_t n);
 /* Lines a front end skipped for their length (over SDD_LINE_MAX), counted
  * with the engine's (lines_too_long). */
 void sdd__engine_count_too_long(sdd_engine *e, uint64_t n);
