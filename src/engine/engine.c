@@ -854,7 +854,7 @@ int sdd__engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size
  * flows go: the batch path's accumulator instead of the mapping cache, the
  * service's state and rows, a miss each at 100,000 services. They are added
  * before this returns, so the records keep their order with no flush. */
-void sdd__engine_add_flow_run(sdd_engine *e, const sdd_flow *f, size_t n)
+static void add_parsed_flows(sdd_engine *e, const sdd_flow *f, size_t n)
 {
     if (n == 0)
         return;
@@ -869,11 +869,29 @@ void sdd__engine_add_flow_run(sdd_engine *e, const sdd_flow *f, size_t n)
 void sdd__engine_add_record(sdd_engine *e, const sdd_record *r)
 {
     if (r->kind == SDD_INPUT_FLOW)
-        sdd__engine_add_flow_run(e, &r->u.flow, 1);
+        add_parsed_flows(e, &r->u.flow, 1);
     else if (r->kind == SDD_INPUT_BMP)
         sdd_engine_add_bmp(e, &r->u.bmp);
     else
         sdd_engine_add_iface(e, &r->u.iface);
+}
+
+void sdd__engine_end_run(sdd_engine *e, sdd__flow_run *run)
+{
+    add_parsed_flows(e, run->flow, run->n);
+    run->n = 0;
+}
+
+void sdd__engine_add_in_run(sdd_engine *e, sdd__flow_run *run, const sdd_record *r)
+{
+    if (r->kind != SDD_INPUT_FLOW) {
+        sdd__engine_end_run(e, run);    /* the records keep their order */
+        sdd__engine_add_record(e, r);
+        return;
+    }
+    run->flow[run->n++] = r->u.flow;
+    if (run->n == SDD_FLOW_RUN)
+        sdd__engine_end_run(e, run);
 }
 
 void sdd__engine_refused_by_caps(const sdd_engine *e, uint64_t *services, uint64_t *terminations)

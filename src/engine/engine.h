@@ -21,11 +21,21 @@ typedef struct sdd_record {
  * a line that could not be used. */
 int sdd__engine_parse(sdd_engine *e, sdd_input_kind kind, const char *line, size_t len, sdd_record *out);
 void sdd__engine_add_record(sdd_engine *e, const sdd_record *r);
-/* n parsed flows in their order, as sdd__engine_add_record adds one (through
- * the engine's own handles), every one added when it returns: a caller with
- * a run of consecutive flows lets the engine ask memory for their handles
- * ahead. */
-void sdd__engine_add_flow_run(sdd_engine *e, const sdd_flow *f, size_t n);
+
+/* Consecutive flow records held back to be added together: the engine then
+ * asks memory for their handles some flows ahead. */
+#define SDD_FLOW_RUN 256
+typedef struct sdd__flow_run {
+    size_t n;
+    sdd_flow flow[SDD_FLOW_RUN];
+} sdd__flow_run;
+
+/* r into e as sdd__engine_add_record adds it, a flow held in run until the
+ * run is full or another kind of record comes (the run is added first). */
+void sdd__engine_add_in_run(sdd_engine *e, sdd__flow_run *run, const sdd_record *r);
+/* The flows held in run into e: what the caller does before anything else
+ * reads or moves the engine (an advance, a checkpoint, the end). */
+void sdd__engine_end_run(sdd_engine *e, sdd__flow_run *run);
 /* Lines a front end skipped for their length (over SDD_LINE_MAX), counted
  * with the engine's (lines_too_long). */
 void sdd__engine_count_too_long(sdd_engine *e, uint64_t n);

@@ -17,8 +17,6 @@
 #include "engine/inflater.h"
 #include "util/linereader.h"
 
-#define RUN 256                         /* consecutive flows given to the engine at once */
-
 typedef struct reader {
     sdd__inflater *in;
     const char *path;
@@ -98,8 +96,7 @@ int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const c
 {
     const char *paths[3] = {flows, bmp, telemetry};
     reader in[3];
-    sdd_flow run[RUN];
-    size_t n_run = 0;
+    sdd__flow_run run = {0};
     int rc = 0, opened = 0;
 
     if (!e)
@@ -116,20 +113,10 @@ int sdd_engine_replay(sdd_engine *e, const char *flows, const char *bmp, const c
                 first = &in[i];
         if (!first)
             break;
-        if (first->kind == SDD_INPUT_FLOW) {
-            run[n_run++] = first->rec.u.flow;
-        } else {
-            sdd__engine_add_flow_run(e, run, n_run);    /* the records keep their order */
-            n_run = 0;
-            sdd__engine_add_record(e, &first->rec);
-        }
-        if (n_run == RUN) {
-            sdd__engine_add_flow_run(e, run, n_run);
-            n_run = 0;
-        }
+        sdd__engine_add_in_run(e, &run, &first->rec);
         next_record(e, first);
     }
-    sdd__engine_add_flow_run(e, run, n_run);
+    sdd__engine_end_run(e, &run);
     for (int i = 0; i < opened; i++) {
         if (in[i].lines)
             sdd__engine_count_too_long(e, sdd__linereader_too_long(in[i].lines));

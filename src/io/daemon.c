@@ -79,6 +79,7 @@ struct sdd_daemon {
     sdd_kafka_topic topics[3];
     int n_topics;
     sdd_merge *merge;                   /* the file inputs by kind, then the Kafka partitions */
+    sdd__flow_run run;                  /* flows of a drain of the merge, empty outside one */
     sdd_kafka_source *kafka;
     double kafka_last;
     int kafka_more;
@@ -601,7 +602,7 @@ static void to_engine(void *ctx, const sdd_record *r)
 {
     sdd_daemon *d = ctx;
 
-    sdd__engine_add_record(d->engine, r);
+    sdd__engine_add_in_run(d->engine, &d->run, r);
 }
 
 static void read_kafka(sdd_daemon *d)
@@ -617,6 +618,7 @@ static void read_kafka(sdd_daemon *d)
 static void drain(sdd_daemon *d, int all)
 {
     sdd_merge_drain(d->merge, all, to_engine, d);
+    sdd__engine_end_run(d->engine, &d->run);
     if (d->kafka)
         sdd_kafka_source_taken(d->kafka);
 }
