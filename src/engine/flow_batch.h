@@ -2,7 +2,9 @@
 /* flow_batch.h: whole flow records into the engine through the batch API.
  *
  * A caller that has sdd_flow records (the plugin's engine side drains them
- * from the hand-over) would add them one by one (sdd_engine_add_flow): the
+ * from the hand-over; the engine itself, for the flows sddd and replay give
+ * it as records, in runs: sdd__flow_run) would add them one by one
+ * (sdd_engine_add_flow): the
  * key's lookup in the engine's mapping cache, then the service's row, a miss
  * or two each at 100,000 services. This keeps a handle per flow key
  * (sdd_engine_flow_handle) in a table of handles indexed by the key's hash,
