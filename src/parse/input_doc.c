@@ -44,6 +44,7 @@
 
 #include "parse/input.h"
 #include "parse/input_simd.h"
+#include "util/utf8.h"
 
 /* jansson's JSON_PARSER_MAX_DEPTH: a value inside more containers than
  * this, less one, is refused. */
@@ -116,29 +117,6 @@ static int tokenize(const char *line, size_t len, jsmntok_t *local, unsigned cap
 }
 
 /* ---- strings ------------------------------------------------------------- */
-
-/* Bytes of the valid UTF-8 sequence at s (RFC 3629: no overlong form, no
- * surrogate, nothing above U+10FFFF), or 0. */
-static size_t utf8_length(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], cp, i, k;
-
-    if (c < 0xc2 || c > 0xf4)
-        return 0;
-    k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    if (n < k)
-        return 0;
-    cp = c & (0x7f >> k);
-    for (i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return k;
-}
 
 static int hex4(const char *s, unsigned *out)
 {
@@ -261,7 +239,7 @@ static long decode_string(const char *s, size_t n, char *out, size_t *bad)
             took = escape(s + i + 1, n - i - 1, out + o, &wrote);
             took += took != 0;          /* the backslash */
         } else if ((unsigned char)s[i] >= 0x80) {
-            took = wrote = utf8_length((const unsigned char *)s + i, n - i);
+            took = wrote = sdd__utf8_length((const unsigned char *)s + i, n - i);
             memcpy(out + o, s + i, took);
         } else {
             took = 0;                   /* a control character */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/json_text.h"
+#include "util/utf8.h"
 
 void sdd__json_text_init(sdd_json_text *t, sdd_text_sink sink, void *data)
 {
@@ -47,30 +48,6 @@ void sdd__json_text_raw(sdd_json_text *t, const char *s)
     put(t, s, strlen(s));
 }
 
-/* The length of the UTF-8 sequence at s (of a NUL-terminated string), 0 if
- * there is none: a lead byte and its continuation bytes, not overlong, not a
- * surrogate, not past U+10FFFF. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n;
-    uint32_t cp, least;
-
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        n = 2, cp = s[0] & 0x1fu, least = 0x80;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        n = 3, cp = s[0] & 0x0fu, least = 0x800;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        n = 4, cp = s[0] & 0x07u, least = 0x10000;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)      /* the string's NUL stops here too */
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    return cp < least || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
-}
-
 /* The escape of byte c, which cannot stand as it is, as jansson writes it
  * (none for a byte that is not UTF-8). */
 static void put_escape(sdd_json_text *t, unsigned char c)
@@ -102,7 +79,7 @@ void sdd__json_text_string(sdd_json_text *t, const char *str)
             s++;
             continue;
         }
-        if (*s >= 0x80 && (n = utf8_len(s)) > 0) {
+        if (*s >= 0x80 && (n = sdd__utf8_length(s, strnlen((const char *)s, 4))) > 0) {
             s += n;
             continue;
         }

@@ -8,7 +8,7 @@ libsdd_core_la_SOURCES = \
 	src/util/error.c src/util/error.h \
 	src/util/fdio.c src/util/fdio.h \
 	src/util/gunzip.c src/util/gunzip.h \
-	src/util/json_text.c src/util/json_text.h \
+	src/util/json_text.c src/util/json_text.h src/util/utf8.h \
 	src/util/linereader.c src/util/linereader.h \
 	src/util/map.c src/util/map.h \
 	src/util/settings.c src/util/settings.h \
